@@ -1,0 +1,34 @@
+import type { StatusReport } from '../status.js';
+import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
+
+export async function statusCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
+  await runCommand(async () => {
+    const { status } = await import('../status.js');
+    const report = await status(await agentOptions(args));
+    if (args.json) printJson(report);
+    else printStatus(report);
+    return 0;
+  });
+}
+
+function printStatus(r: StatusReport): void {
+  const mark = (ok: boolean) => (ok ? 'ok' : 'MISSING');
+  print(`config:  ${r.config}`);
+  print(`state:   ${r.stateFile}`);
+  print(`in sync: ${r.inSync ? 'yes' : `no, ${r.drift} drifted items (rs-agent check lists them)`}`);
+  print('');
+  print('VIPs:');
+  for (const v of r.vips) {
+    const owner = v.owned ? 'added by rs-agent' : v.addressPresent ? 'present before rs-agent' : '';
+    print(`  ${v.address.padEnd(16)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(6)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
+  }
+  for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
+  print('');
+  print('sysctls:                                  actual  desired  original');
+  for (const s of r.sysctls) {
+    print(`  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`);
+  }
+  print('');
+  print(`recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +
+    `${r.owned.links.length ? `, links up: ${r.owned.links.join(' ')}` : ''}${r.owned.modules.length ? `, modules loaded: ${r.owned.modules.join(' ')}` : ''}`);
+}
