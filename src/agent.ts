@@ -58,8 +58,8 @@ export interface RunResult extends ApplyResult {
 
 // Converges the host to the config.
 export async function start(opts: AgentOptions): Promise<RunResult> {
-  const config = loadConfig(opts.configPath);
   guard(opts, 'start');
+  const config = loadConfig(opts.configPath);
   return converge(opts, await snapshot(opts, config));
 }
 
@@ -78,8 +78,8 @@ export interface CheckResult {
 
 // Compares actual with desired; with fix, repairs and looks again.
 export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResult> {
-  const config = loadConfig(opts.configPath);
   if (fix) guard(opts, 'check --fix');
+  const config = loadConfig(opts.configPath);
   const before = await snapshot(opts, config);
   if (!fix || before.changes.length === 0) return { drift: before.changes, remaining: before.changes };
   const repair = await converge(opts, before);

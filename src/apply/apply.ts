@@ -28,16 +28,18 @@ export interface ApplyContext {
 
 type Executor = 'module' | 'sysctl' | 'ip';
 
-// Executes exactly the plan, in its order. Before each step it records what it is
-// about to own (state file first, kernel second), so a crash at any point leaves a
-// state file from which `stop` can still undo everything.
+// Executes exactly the plan, in its order. It records what it is about to own before
+// it changes anything (state file first, kernel second), so a crash at any point
+// leaves a state file from which `stop` can still undo everything.
 //
 // Safety rules: if loading a module or setting a protective sysctl fails, nothing
 // after it runs (no VIP is added without ARP protection). If anything failed before
 // the sysctl restores at the end, they are skipped: a VIP that could not be removed
 // keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
-  let owned = structuredClone(ctx.owned);
+  // Everything the plan will create or change is recorded before the first mutation.
+  let owned = changes.reduce(claim, structuredClone(ctx.owned));
+  ctx.saveOwned(owned);
   const outcomes: Outcome[] = [];
   let stopReason: string | null = null;
 
@@ -52,32 +54,30 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
       continue;
     }
-
-    const before = JSON.stringify(owned);
-    owned = claimAll(owned, segment.changes, ctx.sysctlFs);
-    if (JSON.stringify(owned) !== before) ctx.saveOwned(owned);
+    const late = claimUnseen(owned, segment.changes, ctx.sysctlFs);
+    if (late !== owned) ctx.saveOwned((owned = late));
 
     const results = await execute(segment, ctx);
     outcomes.push(...results);
-    owned = results.reduce((acc, o) => release(acc, o.change, o.status === 'applied'), owned);
-
     const failed = results.find((o) => o.status === 'failed');
     if (failed && (segment.executor === 'module' || (segment.executor === 'sysctl' && !restoring))) {
       stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
     }
   }
+  owned = outcomes.reduce((acc, o) => release(acc, o.change, o.status === 'applied', ctx.owned), owned);
   ctx.saveOwned(owned);
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
 }
 
-function claimAll(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned {
-  return changes.reduce((acc, change) => {
-    // A device created by this pass (tunl0 after modprobe) had no value to plan with.
-    if (change.kind === 'sysctl' && change.from === null) {
-      return claim(acc, { ...change, from: sysctlFs.read(change.path) });
-    }
-    return claim(acc, change);
-  }, owned);
+// A device created by this pass (tunl0 after modprobe) had no value to plan with:
+// its originals are read and recorded just before they are first written.
+function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned {
+  let next = owned;
+  for (const change of changes) {
+    if (change.kind !== 'sysctl' || change.from !== null || next.sysctls[change.path]) continue;
+    next = claim(next, { ...change, from: sysctlFs.read(change.path) });
+  }
+  return next;
 }
 
 async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {

@@ -26,10 +26,11 @@ export function claim(owned: Owned, change: Change): Owned {
 }
 
 // What rs-agent owns after `change` ran: an undone object is no longer its own, and
-// neither is one it claimed but failed to create.
-export function release(owned: Owned, change: Change, applied: boolean): Owned {
-  const undo = applied ? isUndo(change) : isCreate(change);
-  if (!undo) return owned;
+// a claim this pass made for a change that did not happen (failed, not attempted)
+// is given back. `before` is what it owned when the pass began.
+export function release(owned: Owned, change: Change, applied: boolean, before: Owned): Owned {
+  const drop = applied ? isUndo(change) : claim(before, change) !== before;
+  if (!drop) return owned;
   switch (change.kind) {
     case 'module':
       return { ...owned, modules: owned.modules.filter((m) => m !== change.module) };
@@ -48,12 +49,6 @@ export function release(owned: Owned, change: Change, applied: boolean): Owned {
 
 function isUndo(change: Change): boolean {
   return change.action === 'delete' || change.action === 'down' || change.action === 'restore';
-}
-
-// Failed creations give their claim back; a failed sysctl write keeps its original:
-// the value may have been written in part, and the original is still the truth.
-function isCreate(change: Change): boolean {
-  return change.action === 'add' || change.action === 'up' || change.action === 'load';
 }
 
 function pickHost(change: { address: string; prefixlen: number; family: 4 | 6; dev: string }) {

@@ -20,6 +20,8 @@ export function loadConfig(path: string): Config {
 }
 
 export function parseConfig(text: string, source: string): Config {
+  // Blank or comments only: say so, rather than pass on the parser's wording.
+  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) throw new ConfigError(source, '', 'the file is empty; it needs at least "vips:"');
   let raw: unknown;
   try {
     raw = parseYaml(text, { schema: CORE_SCHEMA, filename: source });
