@@ -6,6 +6,7 @@ import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
 import type { Change, DesiredState } from './plan/types.js';
+import { withLock } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin } from './system/privileges.js';
@@ -22,6 +23,8 @@ export interface AgentOptions {
   sysctlFs: SysctlFs;
   // Skips the CAP_NET_ADMIN check (tests with a fake kernel).
   skipPrivilegeCheck?: boolean;
+  // How long a mutating pass waits for another one to finish.
+  lockWaitMs?: number;
 }
 
 export interface Snapshot {
@@ -60,14 +63,14 @@ export interface RunResult extends ApplyResult {
 export async function start(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'start');
   const config = loadConfig(opts.configPath);
-  return converge(opts, await snapshot(opts, config));
+  return withLock(opts.stateDir, async () => converge(opts, await snapshot(opts, config)), opts.lockWaitMs);
 }
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
 // works from the state file alone, even when the config has since been broken.
 export async function stop(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'stop');
-  return converge(opts, await snapshot(opts, null));
+  return withLock(opts.stateDir, async () => converge(opts, await snapshot(opts, null)), opts.lockWaitMs);
 }
 
 export interface CheckResult {
@@ -80,11 +83,18 @@ export interface CheckResult {
 export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResult> {
   if (fix) guard(opts, 'check --fix');
   const config = loadConfig(opts.configPath);
-  const before = await snapshot(opts, config);
-  if (!fix || before.changes.length === 0) return { drift: before.changes, remaining: before.changes };
-  const repair = await converge(opts, before);
-  const after = await snapshot(opts, config);
-  return { drift: before.changes, repair, remaining: after.changes };
+  if (!fix) {
+    const { changes } = await snapshot(opts, config);
+    return { drift: changes, remaining: changes };
+  }
+  // Observed under the lock, so a repair never acts on what another pass just changed.
+  return withLock(opts.stateDir, async () => {
+    const before = await snapshot(opts, config);
+    if (before.changes.length === 0) return { drift: [], remaining: [] };
+    const repair = await converge(opts, before);
+    const after = await snapshot(opts, config);
+    return { drift: before.changes, repair, remaining: after.changes };
+  }, opts.lockWaitMs);
 }
 
 async function converge(opts: AgentOptions, snap: Snapshot): Promise<RunResult> {
