@@ -97,6 +97,24 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
   }, opts.lockWaitMs);
 }
 
+export interface ReconcileResult extends RunResult {
+  snapshot: Snapshot; // what the pass observed and planned, before select
+}
+
+// One pass of the daemon: converges to an already-loaded config, under the lock.
+// select picks which planned changes to apply (the flap guard holds some back).
+export async function reconcile(
+  opts: AgentOptions,
+  config: Config,
+  select: (changes: Change[]) => Change[] = (changes) => changes,
+): Promise<ReconcileResult> {
+  guard(opts, 'run');
+  return withLock(opts.stateDir, async () => {
+    const snap = await snapshot(opts, config);
+    return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) })) };
+  }, opts.lockWaitMs);
+}
+
 async function converge(opts: AgentOptions, snap: Snapshot): Promise<RunResult> {
   if (snap.changes.length === 0) return { changes: [], outcomes: [], ok: true, owned: snap.owned };
   const result = await apply(snap.changes, {

@@ -1,5 +1,7 @@
 import { snapshot, type AgentOptions } from './agent.js';
 import { loadConfig } from './config/load.js';
+import { readDaemonStatus } from './daemon/status-file.js';
+import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
 import { routeKey } from './plan/route.js';
 import { sysctlKey } from './plan/sysctl.js';
@@ -30,6 +32,7 @@ export interface StatusReport {
   sysctls: SysctlStatus[];
   links: { dev: string; up: boolean; ownedByAgent: boolean }[];
   owned: { addresses: number; routes: number; sysctls: number; links: string[]; modules: string[] };
+  daemon: DaemonStats | null; // the last report of `rs-agent run`; null if it never ran here
 }
 
 // What is configured, what is in place, what rs-agent recorded. Reads only.
@@ -75,5 +78,6 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       links: snap.owned.links,
       modules: snap.owned.modules,
     },
+    daemon: readDaemonStatus(opts.stateDir),
   };
 }

@@ -5,7 +5,7 @@ import { globalOptions, type GlobalArgs } from './common.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else.
-type Args = GlobalArgs & { json?: boolean; fix?: boolean };
+type Args = GlobalArgs & { json?: boolean; fix?: boolean; 'log-format'?: 'json' | 'text' };
 
 // Loads a command's module only when that command runs.
 const lazy = (load: () => Promise<(args: Args) => Promise<void>>) => async (args: unknown) => (await load())(args as Args);
@@ -26,7 +26,13 @@ await globalOptions(yargs(hideBin(process.argv)))
     lazy(async () => (await import('./check.js')).checkCommand),
   )
   .command('status', 'show what is configured, in place and recorded', json, lazy(async () => (await import('./status.js')).statusCommand))
-  .demandCommand(1, 'name a command: validate, plan, start, stop, check or status')
+  .command(
+    'run',
+    'stay in the foreground and repair drift as it happens (the rs-agent-watch service)',
+    { 'log-format': { choices: ['json', 'text'] as const, default: 'json' as const, describe: 'one log line per event, as JSON or text' } },
+    lazy(async () => (await import('./run.js')).runDaemonCommand),
+  )
+  .demandCommand(1, 'name a command: validate, plan, start, stop, check, status or run')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

@@ -1,3 +1,4 @@
+import type { DaemonStats } from '../daemon/stats.js';
 import type { StatusReport } from '../status.js';
 import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
 
@@ -12,6 +13,27 @@ export async function statusCommand(args: GlobalArgs & { json?: boolean }): Prom
 }
 
 function printStatus(r: StatusReport): void {
+  printFacts(r);
+  if (r.daemon) printDaemon(r.daemon);
+}
+
+function printDaemon(d: DaemonStats): void {
+  print('');
+  print(`daemon:  ${d.running ? `running (pid ${d.pid}) since ${d.startedAt}` : `not running (last pid ${d.pid}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''})`}`);
+  if (d.last) {
+    const outcome = d.last.error ? `failed: ${d.last.error}` : d.last.inSync ? 'in sync' : 'drift remains';
+    print(`  last reconcile: ${d.last.at} (${d.last.trigger}, ${d.last.durationMs} ms): ${outcome}`);
+  }
+  const repairs = Object.entries(d.repairs).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
+  print(`  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`);
+  print(`  flap guard: ${d.flapTrips} trips`);
+  for (const h of d.held) {
+    const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
+    print(`    ${h.item}: ${state} (${h.repairsInWindow} repairs in window, ${h.trips} trips)`);
+  }
+}
+
+function printFacts(r: StatusReport): void {
   const mark = (ok: boolean) => (ok ? 'ok' : 'MISSING');
   print(`config:  ${r.config}`);
   print(`state:   ${r.stateFile}`);

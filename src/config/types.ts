@@ -15,6 +15,24 @@ export interface Config {
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number };
+  drift: DriftConfig;
+  metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
+}
+
+// How `rs-agent run` keeps the host converged (see src/daemon/).
+export interface DriftConfig {
+  schedule: string; // cron expression (node-cron; 6 fields start with seconds) for the full reconcile
+  sysctlIntervalMs: number; // how often the sysctl files rs-agent sets are re-read
+  flap: FlapConfig;
+}
+
+// Someone else keeps undoing an item: more than maxRepairs repairs within windowMs,
+// then rs-agent stops repairing it for backoffMs, doubling up to maxBackoffMs.
+export interface FlapConfig {
+  maxRepairs: number;
+  windowMs: number;
+  backoffMs: number;
+  maxBackoffMs: number;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/rs-agent/rs-agent.yaml';

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { parseVipAddress } from './address.js';
+import { validateDrift, validateMetrics } from './drift.js';
 import type { Config, Mode, VipConfig } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -10,7 +11,7 @@ export function validateConfig(raw: unknown, source: string): Config {
     throw new ConfigError(source, path, detail);
   };
   if (raw === null || raw === undefined) fail('', 'the file is empty; it needs at least "vips:"');
-  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp']);
+  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'drift', 'metrics']);
 
   const mode = top.mode === undefined ? 'dr' : validateMode(top.mode, 'mode', fail);
   if (top.vips === undefined || top.vips === null) fail('vips', 'is required: list the VIPs this real server serves');
@@ -37,6 +38,8 @@ export function validateConfig(raw: unknown, source: string): Config {
     vips,
     interfaces: validateInterfaces(top.interfaces, fail),
     arp: validateArp(top.arp, fail),
+    drift: validateDrift(top.drift, fail),
+    metrics: validateMetrics(top.metrics, fail),
   };
 }
 
@@ -106,9 +109,9 @@ function validateArp(value: unknown, fail: Fail): Config['arp'] {
   return { ignore: ignore as number, announce: announce as number };
 }
 
-type Fail = (path: string, detail: string) => never;
+export type Fail = (path: string, detail: string) => never;
 
-function expectMapping(value: unknown, path: string, fail: Fail, keys: string[]): Obj {
+export function expectMapping(value: unknown, path: string, fail: Fail, keys: string[]): Obj {
   if (!isObject(value)) return fail(path, `must be a mapping, not ${show(value)}`);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) fail(path ? `${path}.${key}` : key, `unknown key; expected one of ${keys.join(', ')}`);

@@ -91,7 +91,7 @@ function releaseIfMine(path: string): void {
   if (readHolder(path) === process.pid) rmSync(path, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

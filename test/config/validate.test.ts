@@ -11,6 +11,8 @@ describe('parseConfig: valid configs', () => {
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2 },
+      drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 500, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
+      metrics: { file: null },
     });
   });
 
