@@ -24,10 +24,12 @@ export async function runPass(
   logger: Logger,
   triggers: Set<Trigger>,
 ): Promise<PassReport | null> {
-  const trigger = TRIGGERS.find((t) => triggers.has(t)) ?? 'event';
+  // Requests that arrived together share one pass: it names them all ("event+reload").
+  const merged = TRIGGERS.filter((t) => triggers.has(t));
+  const trigger = merged.join('+');
   const t0 = performance.now();
   let held: Change[] = [];
-  stats.reconciles[trigger] += 1;
+  for (const t of merged) stats.reconciles[t] += 1;
   try {
     const result = await reconcile(agent, config, (changes) => {
       const selection = selectChanges(changes, (item) => guard.isHeld(item));

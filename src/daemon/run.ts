@@ -117,6 +117,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       },
     });
   };
+  // Started once the first pass is done; restarted by a reload with the new settings.
   const startTimers = () => {
     sysctlWatch = startSysctlWatch(agent.sysctlFs, config.drift.sysctlIntervalMs, () => queue.request('sysctl'));
     sysctlWatch.rebase(lastSysctlPaths);
@@ -125,9 +126,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const stopTimers = () => {
     sysctlWatch?.stop();
     schedule?.stop();
+    sysctlWatch = null;
+    schedule = null;
   };
 
   const reload = () => {
+    if (stopping) return;
     let next: Config;
     try {
       next = loadDaemonConfig(agent.configPath);
@@ -140,8 +144,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }
     config = next;
     guard.configure(config.drift.flap);
-    stopTimers();
-    startTimers();
+    if (schedule) {
+      stopTimers();
+      startTimers();
+    }
     stats.reloads.applied += 1;
     logger.log('info', 'reloaded', `SIGHUP: config ${config.source} reloaded: ${config.vips.length} VIPs`, { vips: config.vips.length });
     queue.request('reload');

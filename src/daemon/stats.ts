@@ -19,7 +19,7 @@ export interface HeldItem {
 export interface LastReconcile {
   at: string; // ISO time it ended
   durationMs: number;
-  trigger: Trigger;
+  trigger: string; // what asked for it; several joined with '+'
   inSync: boolean; // nothing left to change (nothing failed, nothing held back)
   error?: string; // the pass could not run (e.g. the lock was held too long)
 }
