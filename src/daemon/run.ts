@@ -162,7 +162,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     stopTimers();
     if (releaseTimer) clearTimeout(releaseTimer);
     if (restartTimer) clearTimeout(restartTimer);
-    await Promise.race([queue.close(), sleep(SHUTDOWN_WAIT_MS)]);
+    await Promise.race([queue.close(), sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false })]);
     firstPassDone();
     stats.running = false;
     stats.stoppedAt = new Date().toISOString();
