@@ -171,6 +171,22 @@ describe('rs-agent run on the real kernel', () => {
     expect((await ns.addresses('lo')).filter((a) => a.local === '192.0.2.11')).toHaveLength(1);
   });
 
+  it('restarts its ip monitor child when that dies, and repairs what changed meanwhile', async () => {
+    ns.writeConfig(config());
+    const d = await startDaemon();
+    const pids = (await execa('ip', ['netns', 'pids', ns.name])).stdout.split('\n').filter(Boolean);
+    const monitor = pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('ip\0monitor'));
+    expect(monitor).toBeDefined();
+    process.kill(Number(monitor), 'SIGKILL');
+    await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']); // while no one watches
+    const ended = await d.waitFor((l) => l.event === 'watch-ended');
+    expect(ended.message).toMatch(/ip monitor address route link ended: signal SIGKILL; restarting it in 1 s/);
+    const mark = d.lines.indexOf(ended);
+    const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 10_000, mark);
+    expect(repair.trigger).toMatch(/event/); // the pass asked for when the new child started
+    expect(await hasVip('192.0.2.10')()).toBe(true);
+  });
+
   it('tells systemd it is ready after the first convergence (READY=1 on $NOTIFY_SOCKET)', async () => {
     ns.writeConfig(config());
     const socket = join(ns.dir, 'notify.sock');
