@@ -172,7 +172,7 @@ describe('rs-agent run on the real kernel', () => {
   });
 
   it('restarts its ip monitor child when that dies, and repairs what changed meanwhile', async () => {
-    ns.writeConfig(config());
+    ns.writeConfig(config('  schedule: "0 0 1 1 *"\n')); // no scheduled pass to repair it first
     const d = await startDaemon();
     const pids = (await execa('ip', ['netns', 'pids', ns.name])).stdout.split('\n').filter(Boolean);
     const monitor = pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('ip\0monitor'));
