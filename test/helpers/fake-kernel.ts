@@ -107,12 +107,18 @@ export class FakeKernel implements Runner, SysctlFs {
 
   private batch(input: string): RunResult {
     const errors: string[] = [];
+    // Indexed for the length of the batch, so 10000-line batches take linear time;
+    // tests may edit the plain lists between commands.
+    this.index = new BatchIndex(this.links, this.routes);
     input.split('\n').filter(Boolean).forEach((line, i) => {
       const failure = this.failingLines.get(line) ?? this.batchLine(line);
       if (failure) errors.push(`${failure}\nCommand failed -:${i + 1}`);
     });
+    this.index.flush();
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
   }
+
+  private index = new BatchIndex(new Map(), []);
 
   // Applies one batch line; returns the kernel's error text, or null.
   private batchLine(line: string): string | null {
@@ -128,13 +134,17 @@ export class FakeKernel implements Runner, SysctlFs {
       const [, verb, local, prefix, dev, , label] = m as unknown as string[];
       const link = this.links.get(dev as string);
       if (!link) return `Cannot find device "${dev}"`;
-      const i = link.addresses.findIndex((a) => a.local === local && a.prefixlen === Number(prefix));
+      const key = `${local}/${prefix} dev ${dev}`;
+      const found = this.index.addresses.get(key);
       if (verb === 'add') {
-        if (i >= 0) return 'Error: ipv4: Address already assigned.';
-        link.addresses.push({ local: local as string, prefixlen: Number(prefix), family: local?.includes(':') ? 'inet6' : 'inet', label: label ?? link.name });
+        if (found) return 'Error: ipv4: Address already assigned.';
+        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: local?.includes(':') ? 'inet6' : 'inet', label: label ?? link.name };
+        link.addresses.push(address);
+        this.index.addresses.set(key, address);
       } else {
-        if (i < 0) return 'Error: ipv4: Address not found.\nRTNETLINK answers: Cannot assign requested address';
-        link.addresses.splice(i, 1);
+        if (!found) return 'Error: ipv4: Address not found.\nRTNETLINK answers: Cannot assign requested address';
+        this.index.addresses.delete(key);
+        this.index.gone.add(found);
       }
       return null;
     }
@@ -143,14 +153,17 @@ export class FakeKernel implements Runner, SysctlFs {
       const [, verb, dst, prefix, dev] = m as unknown as string[];
       const link = this.links.get(dev as string);
       if (!link) return `Cannot find device "${dev}"`;
-      const i = this.routes.findIndex((r) => r.dst === dst && r.prefixlen === Number(prefix) && r.dev === dev);
+      const found = this.index.routes.get(`${dst}/${prefix}`);
       if (verb === 'add') {
         if (!link.up) return 'Error: Nexthop device is not up.';
-        if (this.routes.some((r) => r.dst === dst && r.prefixlen === Number(prefix))) return 'RTNETLINK answers: File exists';
-        this.routes.push({ dst: dst as string, prefixlen: Number(prefix), dev: dev as string });
+        if (found) return 'RTNETLINK answers: File exists';
+        const route = { dst: dst as string, prefixlen: Number(prefix), dev: dev as string };
+        this.routes.push(route);
+        this.index.routes.set(`${dst}/${prefix}`, route);
       } else {
-        if (i < 0) return 'RTNETLINK answers: No such process';
-        this.routes.splice(i, 1);
+        if (!found || found.dev !== dev) return 'RTNETLINK answers: No such process';
+        this.index.routes.delete(`${dst}/${prefix}`);
+        this.index.gone.add(found);
       }
       return null;
     }
@@ -172,6 +185,37 @@ export class FakeKernel implements Runner, SysctlFs {
       .filter((r) => !r.dst.includes(':'))
       .map((r) => ({ dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, scope: 'link', flags: [] }));
   }
+}
+
+// Addresses by "local/prefix dev name", routes by "dst/prefix" (the main table holds
+// one route per prefix); what a batch deleted leaves the lists when it ends.
+class BatchIndex {
+  readonly addresses = new Map<string, FakeAddress>();
+  readonly routes = new Map<string, FakeRoute>();
+  readonly gone = new Set<FakeAddress | FakeRoute>();
+
+  constructor(
+    private readonly links: Map<string, FakeLink>,
+    private readonly routeList: FakeRoute[],
+  ) {
+    for (const link of links.values()) {
+      for (const a of link.addresses) this.addresses.set(`${a.local}/${a.prefixlen} dev ${link.name}`, a);
+    }
+    for (const r of routeList) this.routes.set(`${r.dst}/${r.prefixlen}`, r);
+  }
+
+  flush(): void {
+    if (this.gone.size === 0) return;
+    for (const link of this.links.values()) removeInPlace(link.addresses, this.gone);
+    removeInPlace(this.routeList, this.gone);
+  }
+}
+
+// Tests may hold on to the lists: they are edited, never replaced.
+function removeInPlace<T>(list: T[], gone: Set<unknown>): void {
+  let kept = 0;
+  for (const item of list) if (!gone.has(item)) list[kept++] = item;
+  list.length = kept;
 }
 
 function ok(stdout: string): RunResult {
