@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../errors.js';
-import { describe } from '../system/sysctl-fs.js';
+import { describe, isCode } from '../system/sysctl-fs.js';
 import { runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
@@ -12,7 +12,8 @@ export async function importCommand(args: GlobalArgs & { file?: string }): Promi
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new AgentError(`import: cannot read ${file}: ${describe(error)}`);
+      const reason = isCode(error, 'ENOENT') ? 'no such file' : isCode(error, 'EISDIR') ? 'is a directory' : describe(error);
+      throw new AgentError(`import: cannot read ${file}: ${reason}`);
     }
     const { yaml, result } = importScript(text, file);
     process.stdout.write(yaml);

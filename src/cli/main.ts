@@ -5,12 +5,13 @@ import { globalOptions, type GlobalArgs } from './common.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else.
-type Args = GlobalArgs & { json?: boolean; fix?: boolean };
+type Args = GlobalArgs & { json?: boolean; fix?: boolean; root?: string; file?: string };
 
 // Loads a command's module only when that command runs.
 const lazy = (load: () => Promise<(args: Args) => Promise<void>>) => async (args: unknown) => (await load())(args as Args);
 
 const json = { json: { type: 'boolean', default: false, describe: 'print JSON' } } as const;
+const root = { root: { type: 'string', default: '/', describe: 'install into this directory tree instead of /' } } as const;
 
 await globalOptions(yargs(hideBin(process.argv)))
   .scriptName('rs-agent')
@@ -26,7 +27,10 @@ await globalOptions(yargs(hideBin(process.argv)))
     lazy(async () => (await import('./check.js')).checkCommand),
   )
   .command('status', 'show what is configured, in place and recorded', json, lazy(async () => (await import('./status.js')).statusCommand))
-  .demandCommand(1, 'name a command: validate, plan, start, stop, check or status')
+  .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy(async () => (await import('./install.js')).installCommand))
+  .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy(async () => (await import('./install.js')).uninstallCommand))
+  .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy(async () => (await import('./import.js')).importCommand))
+  .demandCommand(1, 'name a command: validate, plan, start, stop, check, status, install, uninstall or import')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

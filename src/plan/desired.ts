@@ -23,7 +23,25 @@ export function resolveInterfaces(config: Config, links: readonly ActualLink[]):
 export function desiredState(config: Config, links: readonly ActualLink[]): DesiredState {
   const nics = resolveInterfaces(config, links);
   const tunnels = resolveTunnels(config, links);
-  const tunnel4 = tunnels.find((t) => t.family === 4)?.device;
+  const sysctls = desiredSysctls(config, nics, tunnels.find((t) => t.family === 4)?.device ?? null);
+  const hosts = config.vips.map((vip) => ({
+    address: vip.address,
+    prefixlen: vip.family === 4 ? 32 : 128,
+    family: vip.family,
+    dev: vip.mode === 'tun' ? (tunnels.find((t) => t.family === vip.family)?.device as string) : 'lo',
+  }));
+  return {
+    modules: tunnels.flatMap((t) => (t.module ? [t.module] : [])),
+    links: tunnels.map((t) => t.device),
+    sysctls,
+    addresses: hosts,
+    routes: hosts.map((h) => ({ dst: h.address, prefixlen: h.prefixlen, family: h.family, dev: h.dev })),
+  };
+}
+
+// The sysctls a config implies, given its NICs and its IPv4 tunnel device (null: no
+// IPv4 TUN VIP). `start` sets them; `install` writes the same ones for boot.
+export function desiredSysctls(config: Config, nics: readonly string[], tunnel4: string | null): DesiredSysctl[] {
   const sysctls: DesiredSysctl[] = [];
   // ARP is IPv4 only: IPv6 neighbour discovery answers only for addresses on the
   // receiving interface, so IPv6 VIPs need no sysctl and a v6-only config sets none.
@@ -40,19 +58,7 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
     sysctls.push({ path: confPath(4, 'all', 'rp_filter'), value: '0' });
     sysctls.push({ path: confPath(4, tunnel4, 'rp_filter'), value: '0' });
   }
-  const hosts = config.vips.map((vip) => ({
-    address: vip.address,
-    prefixlen: vip.family === 4 ? 32 : 128,
-    family: vip.family,
-    dev: vip.mode === 'tun' ? (tunnels.find((t) => t.family === vip.family)?.device as string) : 'lo',
-  }));
-  return {
-    modules: tunnels.flatMap((t) => (t.module ? [t.module] : [])),
-    links: tunnels.map((t) => t.device),
-    sysctls,
-    addresses: hosts,
-    routes: hosts.map((h) => ({ dst: h.address, prefixlen: h.prefixlen, family: h.family, dev: h.dev })),
-  };
+  return sysctls;
 }
 
 // Nothing desired: the state `stop` converges to.
