@@ -1,9 +1,8 @@
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/netns.js';
+import { runCli } from '../helpers/cli.js';
 
 // The built CLI writing into a staging tree (--root): no network state is touched.
 
@@ -15,10 +14,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  const r = await execa(process.execPath, [CLI, ...args], { reject: false });
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 describe('rs-agent install / uninstall --root', () => {
   it('installs the boot files for the config, says what it did, and uninstall removes them', async () => {

@@ -1,9 +1,8 @@
-import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/netns.js';
+import { runCli } from '../helpers/cli.js';
 
 // The built CLI's import command: reads a script, prints YAML; touches nothing.
 
@@ -15,10 +14,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  const r = await execa(process.execPath, [CLI, ...args], { reject: false });
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 describe('rs-agent import', () => {
   it('prints YAML that rs-agent validate accepts, and a summary on stderr', async () => {
