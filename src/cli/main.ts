@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { globalOptions } from './common.js';
-import { parseFastArgs, type CommandArgs as Args } from './fast-args.js';
+import { parseFastArgs, type CommandArgs } from './fast-args.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else. The plain forms skip yargs (see fast-args.ts).
+type Args = CommandArgs & { root?: string; file?: string };
 
 // Loads a command's module only when that command runs.
 const lazy = (load: () => Promise<(args: Args) => Promise<void>>) => async (args: unknown) => (await load())(args as Args);
@@ -15,9 +16,13 @@ const COMMANDS = {
   stop: async () => (await import('./start.js')).stopCommand,
   check: async () => (await import('./check.js')).checkCommand,
   status: async () => (await import('./status.js')).statusCommand,
+  install: async () => (await import('./install.js')).installCommand,
+  uninstall: async () => (await import('./install.js')).uninstallCommand,
+  import: async () => (await import('./import.js')).importCommand,
 };
 
 const json = { json: { type: 'boolean', default: false, describe: 'print JSON' } } as const;
+const root = { root: { type: 'string', default: '/', describe: 'install into this directory tree instead of /' } } as const;
 
 const argv = process.argv.slice(2);
 const fast = parseFastArgs(argv);
@@ -36,7 +41,10 @@ else await globalOptions((await import('yargs')).default(argv))
     lazy(COMMANDS.check),
   )
   .command('status', 'show what is configured, in place and recorded', json, lazy(COMMANDS.status))
-  .demandCommand(1, 'name a command: validate, plan, start, stop, check or status')
+  .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy(COMMANDS.install))
+  .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy(COMMANDS.uninstall))
+  .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy(COMMANDS.import))
+  .demandCommand(1, 'name a command: validate, plan, start, stop, check, status, install, uninstall or import')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

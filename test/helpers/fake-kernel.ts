@@ -70,7 +70,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   mutatingCommands(): string[] {
-    return this.commands.filter((c) => !c.startsWith('ip -json -batch -'));
+    return this.commands.filter((c) => !c.startsWith('ip -json '));
   }
 
   // --- SysctlFs
@@ -92,6 +92,7 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
+    if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (text === 'ip -force -batch -' && options.input !== undefined) return this.batch(options.input);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
@@ -102,6 +103,7 @@ export class FakeKernel implements Runner, SysctlFs {
       return { exitCode: 1, stdout: '', stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n` };
     }
     if (name === 'ipip' && !this.links.has('tunl0')) this.addLink('tunl0', 'ipip', false);
+    if (name === 'ip6_tunnel' && !this.links.has('ip6tnl0')) this.addLink('ip6tnl0', 'tunnel6', false);
     return ok('');
   }
 
@@ -129,20 +131,24 @@ export class FakeKernel implements Runner, SysctlFs {
       link.up = m[2] === 'up';
       return null;
     }
-    m = /^address (add|del) ([0-9a-f.:]+)\/(\d+) dev (\S+)( label (\S+))?( nodad preferred_lft 0)?$/.exec(line);
+    // IPv4: optional label. IPv6 adds carry exactly the flags a VIP needs, or the line is unexpected.
+    m = /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
+      /^address (add) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line) ??
+      /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line);
     if (m) {
       const [, verb, local, prefix, dev, , label] = m as unknown as string[];
       const link = this.links.get(dev as string);
       if (!link) return `Cannot find device "${dev}"`;
+      const v6 = local?.includes(':');
       const key = `${local}/${prefix} dev ${dev}`;
       const found = this.index.addresses.get(key);
       if (verb === 'add') {
-        if (found) return 'Error: ipv4: Address already assigned.';
-        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: local?.includes(':') ? 'inet6' : 'inet', label: label ?? link.name };
+        if (found) return v6 ? 'Error: ipv6: address already assigned.' : 'Error: ipv4: Address already assigned.';
+        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: v6 ? 'inet6' : 'inet', label: label ?? link.name };
         link.addresses.push(address);
         this.index.addresses.set(key, address);
       } else {
-        if (!found) return 'Error: ipv4: Address not found.\nRTNETLINK answers: Cannot assign requested address';
+        if (!found) return v6 ? 'Error: ipv6: address not found.' : 'Error: ipv4: Address not found.';
         this.index.addresses.delete(key);
         this.index.gone.add(found);
       }
@@ -184,6 +190,13 @@ export class FakeKernel implements Runner, SysctlFs {
     return this.routes
       .filter((r) => !r.dst.includes(':'))
       .map((r) => ({ dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, scope: 'link', flags: [] }));
+  }
+
+  // As `ip -json -6 route show` prints a host route: no /128, a metric, a preference.
+  private routeShow6(): unknown[] {
+    return this.routes
+      .filter((r) => r.dst.includes(':'))
+      .map((r) => ({ dst: r.prefixlen === 128 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, metric: 1024, flags: [], pref: 'medium' }));
   }
 }
 

@@ -52,9 +52,11 @@ export class TestNamespace {
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
-  // The CLI as an unprivileged user (no capabilities), for the permission error path.
-  async cliAs(uid: number, args: string[]): Promise<CliResult> {
-    const argv = ['netns', 'exec', this.name, 'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all',
+  // The CLI as root without CAP_NET_ADMIN (dropped from the bounding set), as in a
+  // container or a unit that did not grant it: the permission error path. (Running
+  // as another uid would depend on the checkout being readable by that uid.)
+  async cliWithoutNetAdmin(args: string[]): Promise<CliResult> {
+    const argv = ['netns', 'exec', this.name, 'setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin',
       process.execPath, CLI, ...args, '--config', this.configPath, '--state-dir', this.stateDir];
     const r = await execa('ip', argv, { reject: false });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
