@@ -40,10 +40,11 @@ export interface Snapshot {
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
   const owned = readState(opts.stateDir);
   let desired: DesiredState = NOTHING;
+  const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
     return sysctlPathsToRead(desired, owned);
-  });
+  }, { ipv6Routes });
   return { config, desired, actual, owned, changes: plan(desired, actual, owned) };
 }
 

@@ -4,7 +4,7 @@ import type { Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
 import { IP_BATCH_ARGV, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
-import { claim, release } from './ownership.js';
+import { claimAll, releaseAll } from './ownership.js';
 
 export interface Outcome {
   change: Change;
@@ -38,8 +38,14 @@ type Executor = 'module' | 'sysctl' | 'ip';
 // keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
   // Everything the plan will create or change is recorded before the first mutation.
-  let owned = changes.reduce(claim, structuredClone(ctx.owned));
-  ctx.saveOwned(owned);
+  // ctx.owned is what the state file holds: it is rewritten only when that changes
+  // (a stop of 10000 VIPs claims nothing new, and each write is megabytes).
+  let saved = ctx.owned;
+  const save = (next: Owned) => {
+    if (next !== saved) ctx.saveOwned((saved = next));
+  };
+  let owned = claimAll(ctx.owned, changes);
+  save(owned);
   const outcomes: Outcome[] = [];
   let stopReason: string | null = null;
 
@@ -55,7 +61,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       continue;
     }
     const late = claimUnseen(owned, segment.changes, ctx.sysctlFs);
-    if (late !== owned) ctx.saveOwned((owned = late));
+    save((owned = late));
 
     const results = await execute(segment, ctx);
     outcomes.push(...results);
@@ -64,20 +70,18 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
     }
   }
-  owned = outcomes.reduce((acc, o) => release(acc, o.change, o.status === 'applied', ctx.owned), owned);
-  ctx.saveOwned(owned);
+  owned = releaseAll(owned, outcomes.map((o) => ({ change: o.change, applied: o.status === 'applied' })), ctx.owned);
+  save(owned);
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
 }
 
 // A device created by this pass (tunl0 after modprobe) had no value to plan with:
 // its originals are read and recorded just before they are first written.
 function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned {
-  let next = owned;
-  for (const change of changes) {
-    if (change.kind !== 'sysctl' || change.from !== null || next.sysctls[change.path]) continue;
-    next = claim(next, { ...change, from: sysctlFs.read(change.path) });
-  }
-  return next;
+  const unseen = changes.flatMap((change) =>
+    change.kind === 'sysctl' && change.from === null && !owned.sysctls[change.path] ? [{ ...change, from: sysctlFs.read(change.path) }] : [],
+  );
+  return claimAll(owned, unseen);
 }
 
 async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {

@@ -14,8 +14,10 @@ export function ipBatchLine(change: IpChange): string {
       const prefix = `${change.address}/${change.prefixlen}`;
       if (change.action === 'delete') return `address del ${prefix} dev ${change.dev}`;
       const label = change.label ? ` label ${change.label}` : '';
-      // An IPv6 VIP must never be chosen as a source address, nor wait for DAD.
-      const v6 = change.family === 6 ? ' nodad preferred_lft 0' : '';
+      // An IPv6 VIP must never be chosen as a source address, nor wait for DAD. And
+      // without noprefixroute the kernel adds its own /128 route (metric 256) beside
+      // the one rs-agent adds and owns, and deleting "the" route removes the wrong one.
+      const v6 = change.family === 6 ? ' nodad preferred_lft 0 noprefixroute' : '';
       return `address add ${prefix} dev ${change.dev}${label}${v6}`;
     }
     case 'route': {
@@ -46,9 +48,11 @@ export function parseBatchErrors(stderr: string): Map<number, string> {
 
 // Errors that mean the kernel is already where the change was taking it (something
 // else got there between observe and apply): the change counts as done.
+// iproute2 6.x with extended acks prints "Error: ipv4: Address not found." or
+// "Error: ipv6: address not found." instead of the bare errno text.
 const ALREADY_DONE: Record<string, RegExp> = {
-  'address add': /File exists|Address already assigned/,
-  'address delete': /Cannot assign requested address/,
+  'address add': /File exists|Address already assigned/i,
+  'address delete': /Cannot assign requested address|Address not found/i,
   'route add': /File exists/,
   'route delete': /No such process/,
 };

@@ -15,19 +15,22 @@ export function globalOptions<T>(yargs: Argv<T>) {
     .option('config', {
       alias: 'c',
       type: 'string',
-      default: process.env.RS_AGENT_CONFIG || DEFAULT_CONFIG_PATH,
+      default: defaultConfigPath(),
       defaultDescription: `$RS_AGENT_CONFIG or ${DEFAULT_CONFIG_PATH}`,
       describe: 'config file (YAML)',
       global: true,
     })
     .option('state-dir', {
       type: 'string',
-      default: process.env.RS_AGENT_STATE_DIR || DEFAULT_STATE_DIR,
+      default: defaultStateDir(),
       defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`,
       describe: 'where rs-agent records what it changed (created 0700)',
       global: true,
     });
 }
+
+export const defaultConfigPath = () => process.env.RS_AGENT_CONFIG || DEFAULT_CONFIG_PATH;
+export const defaultStateDir = () => process.env.RS_AGENT_STATE_DIR || DEFAULT_STATE_DIR;
 
 // The options every library call takes, with the real seams.
 export async function agentOptions(args: GlobalArgs): Promise<AgentOptions> {

@@ -9,7 +9,8 @@ export function reportOutcomes(outcomes: Outcome[]): number {
   const failed = outcomes.filter((o) => o.status === 'failed');
   const skipped = outcomes.filter((o) => o.status === 'skipped');
   const applied = outcomes.filter((o) => o.status === 'applied');
-  for (const o of applied) print(formatChange(o.change));
+  // One write for all of them: a start of 10000 VIPs reports 20000 lines.
+  if (applied.length > 0) print(applied.map((o) => formatChange(o.change)).join('\n'));
   if (failed.length === 0 && skipped.length === 0) return 0;
   if (failed.length === 1 && applied.length === 0) {
     process.stderr.write(`rs-agent: ${failed[0]?.error}; nothing was changed\n`);

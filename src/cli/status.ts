@@ -40,9 +40,12 @@ function printFacts(r: StatusReport): void {
   print(`in sync: ${r.inSync ? 'yes' : `no, ${r.drift} drifted items (rs-agent check lists them)`}`);
   print('');
   print('VIPs:');
+  // Wide enough for the longest VIP (IPv6) and device (ip6tnl0) present.
+  const addressWidth = Math.max(16, ...r.vips.map((v) => v.address.length));
+  const devWidth = Math.max(6, ...r.vips.map((v) => v.dev.length));
   for (const v of r.vips) {
     const owner = v.owned ? 'added by rs-agent' : v.addressPresent ? 'present before rs-agent' : '';
-    print(`  ${v.address.padEnd(16)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(6)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
+    print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
   }
   for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
   print('');

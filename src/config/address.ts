@@ -25,6 +25,8 @@ export function parseVipAddress(text: string): ParsedAddress | string {
     if (reason) return `is ${reason}, not usable as a VIP`;
     return { address: (v4 as number[]).join('.'), family };
   }
+  const reason = reservedIPv6(expandIPv6(addr));
+  if (reason) return `is ${reason}, not usable as a VIP`;
   return { address: canonicalIPv6(addr), family };
 }
 
@@ -48,6 +50,21 @@ function reservedIPv4([a, b, c, d]: number[]): string | null {
   if (a !== undefined && a >= 224 && a <= 239) return 'a multicast address';
   if (a === 255 && b === 255 && c === 255 && d === 255) return 'the broadcast address';
   if (a !== undefined && a >= 240) return 'in the reserved range 240.0.0.0/4';
+  return null;
+}
+
+// The IPv6 counterparts of reservedIPv4: addresses the kernel treats specially or
+// that cannot be reached from another link, so no director can send to them.
+function reservedIPv6(groups: number[]): string | null {
+  const [g0 = 0, , , , , g5 = 0, g6 = 0, g7 = 0] = groups;
+  const zeroTo = (n: number) => groups.slice(0, n).every((g) => g === 0);
+  if (zeroTo(8)) return 'the unspecified address';
+  if (zeroTo(7) && g7 === 1) return 'the loopback address';
+  if (zeroTo(5) && g5 === 0xffff) return 'an IPv4-mapped address (::ffff:0:0/96; write the IPv4 VIP itself)';
+  if (zeroTo(6) && (g6 !== 0 || g7 !== 0)) return 'an IPv4-compatible address (::/96, deprecated by RFC 4291)';
+  if ((g0 & 0xffc0) === 0xfe80) return 'a link-local address (fe80::/10: valid on one link only)';
+  if ((g0 & 0xffc0) === 0xfec0) return 'a site-local address (fec0::/10, deprecated by RFC 3879)';
+  if ((g0 & 0xff00) === 0xff00) return 'a multicast address (ff00::/8)';
   return null;
 }
 

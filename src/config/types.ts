@@ -15,6 +15,7 @@ export interface Config {
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number };
+  tunnel: { ipv4: string; ipv6: string }; // devices that carry TUN VIPs, per family
   drift: DriftConfig;
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
 }
@@ -34,5 +35,9 @@ export interface FlapConfig {
   backoffMs: number;
   maxBackoffMs: number;
 }
+
+// The fallback devices of the ipip and ip6_tunnel modules: each receives every
+// tunnelled packet that no more specific tunnel claims.
+export const DEFAULT_TUNNELS = { ipv4: 'tunl0', ipv6: 'ip6tnl0' } as const;
 
 export const DEFAULT_CONFIG_PATH = '/etc/rs-agent/rs-agent.yaml';

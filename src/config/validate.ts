@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { parseVipAddress } from './address.js';
 import { validateDrift, validateMetrics } from './drift.js';
-import type { Config, Mode, VipConfig } from './types.js';
+import { DEFAULT_TUNNELS, type Config, type Mode, type VipConfig } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ export function validateConfig(raw: unknown, source: string): Config {
     throw new ConfigError(source, path, detail);
   };
   if (raw === null || raw === undefined) fail('', 'the file is empty; it needs at least "vips:"');
-  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'drift', 'metrics']);
+  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'tunnel', 'drift', 'metrics']);
 
   const mode = top.mode === undefined ? 'dr' : validateMode(top.mode, 'mode', fail);
   if (top.vips === undefined || top.vips === null) fail('vips', 'is required: list the VIPs this real server serves');
@@ -28,16 +28,15 @@ export function validateConfig(raw: unknown, source: string): Config {
     seen.set(vip.address, `vips[${vips.length}]`);
     vips.push(vip);
   });
-  for (const vip of vips) {
-    if (vip.family === 6) fail(`vips[${vips.indexOf(vip)}]`, `${vip.address}: IPv6 VIPs are not supported yet`);
-  }
 
+  const interfaces = validateInterfaces(top.interfaces, fail);
   return {
     source,
     mode,
     vips,
-    interfaces: validateInterfaces(top.interfaces, fail),
+    interfaces,
     arp: validateArp(top.arp, fail),
+    tunnel: validateTunnel(top.tunnel, interfaces ?? [], fail),
     drift: validateDrift(top.drift, fail),
     metrics: validateMetrics(top.metrics, fail),
   };
@@ -107,6 +106,29 @@ function validateArp(value: unknown, fail: Fail): Config['arp'] {
   if (ignore !== 1 && ignore !== 2) fail('arp.ignore', `${show(ignore)} must be 1 or 2 (0 answers ARP for the VIP on every NIC)`);
   if (announce !== 2) fail('arp.announce', `${show(announce)} must be 2 (lower values can announce the VIP as ARP source)`);
   return { ignore: ignore as number, announce: announce as number };
+}
+
+// The tunnel devices TUN VIPs go on, per family. The defaults are the fallback devices
+// the ipip and ip6_tunnel modules create; another name must be a tunnel device of the
+// right kind that already exists (checked against the host when planning).
+function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tunnel'] {
+  const tunnel = value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6']);
+  const names: Config['tunnel'] = { ...DEFAULT_TUNNELS };
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const name = tunnel[family];
+    if (name === undefined || name === null) continue;
+    const path = `tunnel.${family}`;
+    if (typeof name !== 'string') fail(path, `${show(name)} is not an interface name`);
+    const problem = interfaceNameProblem(name as string);
+    if (problem) fail(path, `${show(name)} ${problem}`);
+    const other = family === 'ipv4' ? DEFAULT_TUNNELS.ipv6 : DEFAULT_TUNNELS.ipv4;
+    if (['lo', 'all', 'default', other].includes(name as string) || nics.includes(name as string)) {
+      fail(path, `${show(name)} cannot carry ${family === 'ipv4' ? 'IPv4-in-IPv4' : 'IPv6-in-IPv6'} tunnel VIPs`);
+    }
+    names[family] = name as string;
+  }
+  if (names.ipv4 === names.ipv6) fail('tunnel.ipv6', `${show(names.ipv6)} is also tunnel.ipv4; one device cannot be both`);
+  return names;
 }
 
 export type Fail = (path: string, detail: string) => never;

@@ -162,11 +162,15 @@ describe('transitions between configs', () => {
     'vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ninterfaces: [eth0]\n',
     'mode: tun\nvips: [192.0.2.10, 192.0.2.12]\n',
     'vips: [192.0.2.12]\narp: {ignore: 2}\n',
+    'vips: ["2001:db8::10", 192.0.2.10]\ninterfaces: [eth0]\n',
+    'vips: ["2001:db8::10", {address: "2001:db8::11", mode: tun}]\n',
+    'mode: tun\nvips: ["2001:db8::10", 198.51.100.7]\n',
   ];
 
   it('cycles through configs in pseudo-random order', async () => {
     const kernel = new FakeKernel().addLink('eth0');
     kernel.availableModules.add('ipip');
+    kernel.availableModules.add('ip6_tunnel');
     kernel.sysctls.set('net/ipv4/conf/all/rp_filter', '1');
     kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
     const pristine = kernel.render();
@@ -182,9 +186,9 @@ describe('transitions between configs', () => {
     }
     expect((await stop(agent.opts)).ok).toBe(true);
     const after = kernel.render();
-    // tunl0 stays (the module is never unloaded), down, with the values it was created with.
+    // tunl0 and ip6tnl0 stay (modules are never unloaded), down, with the values they were created with.
     const { sysctls, ...rest } = after;
-    const tunl0Free = Object.fromEntries(Object.entries(sysctls).filter(([k]) => !k.includes('/tunl0/')));
+    const tunl0Free = Object.fromEntries(Object.entries(sysctls).filter(([k]) => !/\/(tunl0|ip6tnl0)\//.test(k)));
     expect({ ...rest, sysctls: tunl0Free }).toEqual(pristine);
   });
 });

@@ -11,9 +11,24 @@ describe('parseConfig: valid configs', () => {
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2 },
+      tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0' },
       drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 500, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
       metrics: { file: null },
     });
+  });
+
+  it('takes IPv6 VIPs beside IPv4 ones, canonical, with the same mode rules', () => {
+    const config = parseConfig('mode: dr\nvips:\n  - 192.0.2.10\n  - 2001:DB8:0::10/128\n  - {address: "2001:db8::11", mode: tun}\n', 'x.yaml');
+    expect(config.vips).toEqual([
+      { address: '192.0.2.10', family: 4, mode: 'dr' },
+      { address: '2001:db8::10', family: 6, mode: 'dr' },
+      { address: '2001:db8::11', family: 6, mode: 'tun' },
+    ]);
+  });
+
+  it('names non-default tunnel devices per family', () => {
+    const config = parseConfig('mode: tun\nvips: [2001:db8::10]\ntunnel: {ipv6: tun6}\n', 'x.yaml');
+    expect(config.tunnel).toEqual({ ipv4: 'tunl0', ipv6: 'tun6' });
   });
 
   it('reads the issue example: default mode, per-VIP mode, interfaces', () => {
@@ -53,6 +68,24 @@ const invalid: [string, string, RegExp][] = [
   ['multicast', 'vips: [224.0.0.1]\n', /is a multicast address/],
   ['unspecified', 'vips: [0.0.0.0]\n', /is the unspecified address/],
   ['broadcast', 'vips: [255.255.255.255]\n', /is the broadcast address/],
+  ['v6 link-local', 'vips: ["fe80::10"]\n', /vips\[0\]: "fe80::10" is a link-local address \(fe80::\/10/],
+  ['v6 link-local upper', 'vips: ["febf::1"]\n', /is a link-local address/],
+  ['v6 multicast', 'vips: ["ff02::1"]\n', /vips\[0\]: "ff02::1" is a multicast address \(ff00::\/8\)/],
+  ['v6 loopback', 'vips: ["::1"]\n', /vips\[0\]: "::1" is the loopback address, not usable as a VIP/],
+  ['v6 unspecified', 'vips: ["::"]\n', /vips\[0\]: "::" is the unspecified address/],
+  ['v6 IPv4-mapped', 'vips: ["::ffff:192.0.2.10"]\n', /is an IPv4-mapped address \(::ffff:0:0\/96; write the IPv4 VIP itself\)/],
+  ['v6 IPv4-compatible', 'vips: ["::192.0.2.10"]\n', /is an IPv4-compatible address/],
+  ['v6 site-local', 'vips: ["fec0::1"]\n', /is a site-local address/],
+  ['v6 /64', 'vips: ["2001:db8::/64"]\n', /vips\[0\]: "2001:db8::\/64" is not a single host: a VIP takes \/128/],
+  ['v6 zone', 'vips: ["2001:db8::1%eth0"]\n', /is not an IP address/],
+  ['v6 duplicate', 'vips: ["2001:db8::10", "2001:0db8:0:0::0010"]\n', /vips\[1\]: "2001:0db8:0:0::0010" is the same VIP as vips\[0\]/],
+  ['tunnel not a mapping', 'vips: [192.0.2.10]\ntunnel: tunl0\n', /tunnel: must be a mapping, not "tunl0"/],
+  ['tunnel unknown key', 'vips: [192.0.2.10]\ntunnel: {v6: x}\n', /tunnel\.v6: unknown key; expected one of ipv4, ipv6/],
+  ['tunnel bad name', 'vips: [192.0.2.10]\ntunnel: {ipv6: "ip6/tnl"}\n', /tunnel\.ipv6: "ip6\/tnl" has a character/],
+  ['tunnel lo', 'vips: [192.0.2.10]\ntunnel: {ipv4: lo}\n', /tunnel\.ipv4: "lo" cannot carry IPv4-in-IPv4 tunnel VIPs/],
+  ['tunnel other family', 'vips: [192.0.2.10]\ntunnel: {ipv6: tunl0}\n', /tunnel\.ipv6: "tunl0" cannot carry IPv6-in-IPv6/],
+  ['tunnel a NIC', 'vips: [192.0.2.10]\ninterfaces: [eth0]\ntunnel: {ipv4: eth0}\n', /tunnel\.ipv4: "eth0" cannot carry/],
+  ['tunnel same both', 'vips: [192.0.2.10]\ntunnel: {ipv4: tun, ipv6: tun}\n', /tunnel\.ipv6: "tun" is also tunnel\.ipv4/],
   ['duplicate', 'vips: [192.0.2.10, 192.0.2.11, 192.0.2.10/32]\n', /vips\[2\]: "192\.0\.2\.10\/32" is the same VIP as vips\[0\]/],
   ['nat mode', 'mode: nat\nvips: [192.0.2.10]\n', /mode: "nat" is not a mode for rs-agent: in LVS-NAT/],
   ['bad mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /vips\[0\]\.mode: "gre" is not a mode; use dr or tun/],

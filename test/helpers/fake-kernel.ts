@@ -70,7 +70,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   mutatingCommands(): string[] {
-    return this.commands.filter((c) => !c.startsWith('ip -json -batch -'));
+    return this.commands.filter((c) => !c.startsWith('ip -json '));
   }
 
   // --- SysctlFs
@@ -92,6 +92,7 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
+    if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (text === 'ip -force -batch -' && options.input !== undefined) return this.batch(options.input);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
@@ -102,17 +103,24 @@ export class FakeKernel implements Runner, SysctlFs {
       return { exitCode: 1, stdout: '', stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n` };
     }
     if (name === 'ipip' && !this.links.has('tunl0')) this.addLink('tunl0', 'ipip', false);
+    if (name === 'ip6_tunnel' && !this.links.has('ip6tnl0')) this.addLink('ip6tnl0', 'tunnel6', false);
     return ok('');
   }
 
   private batch(input: string): RunResult {
     const errors: string[] = [];
+    // Indexed for the length of the batch, so 10000-line batches take linear time;
+    // tests may edit the plain lists between commands.
+    this.index = new BatchIndex(this.links, this.routes);
     input.split('\n').filter(Boolean).forEach((line, i) => {
       const failure = this.failingLines.get(line) ?? this.batchLine(line);
       if (failure) errors.push(`${failure}\nCommand failed -:${i + 1}`);
     });
+    this.index.flush();
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
   }
+
+  private index = new BatchIndex(new Map(), []);
 
   // Applies one batch line; returns the kernel's error text, or null.
   private batchLine(line: string): string | null {
@@ -123,18 +131,26 @@ export class FakeKernel implements Runner, SysctlFs {
       link.up = m[2] === 'up';
       return null;
     }
-    m = /^address (add|del) ([0-9a-f.:]+)\/(\d+) dev (\S+)( label (\S+))?( nodad preferred_lft 0)?$/.exec(line);
+    // IPv4: optional label. IPv6 adds carry exactly the flags a VIP needs, or the line is unexpected.
+    m = /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
+      /^address (add) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line) ??
+      /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line);
     if (m) {
       const [, verb, local, prefix, dev, , label] = m as unknown as string[];
       const link = this.links.get(dev as string);
       if (!link) return `Cannot find device "${dev}"`;
-      const i = link.addresses.findIndex((a) => a.local === local && a.prefixlen === Number(prefix));
+      const v6 = local?.includes(':');
+      const key = `${local}/${prefix} dev ${dev}`;
+      const found = this.index.addresses.get(key);
       if (verb === 'add') {
-        if (i >= 0) return 'Error: ipv4: Address already assigned.';
-        link.addresses.push({ local: local as string, prefixlen: Number(prefix), family: local?.includes(':') ? 'inet6' : 'inet', label: label ?? link.name });
+        if (found) return v6 ? 'Error: ipv6: address already assigned.' : 'Error: ipv4: Address already assigned.';
+        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: v6 ? 'inet6' : 'inet', label: label ?? link.name };
+        link.addresses.push(address);
+        this.index.addresses.set(key, address);
       } else {
-        if (i < 0) return 'Error: ipv4: Address not found.\nRTNETLINK answers: Cannot assign requested address';
-        link.addresses.splice(i, 1);
+        if (!found) return v6 ? 'Error: ipv6: address not found.' : 'Error: ipv4: Address not found.';
+        this.index.addresses.delete(key);
+        this.index.gone.add(found);
       }
       return null;
     }
@@ -143,14 +159,17 @@ export class FakeKernel implements Runner, SysctlFs {
       const [, verb, dst, prefix, dev] = m as unknown as string[];
       const link = this.links.get(dev as string);
       if (!link) return `Cannot find device "${dev}"`;
-      const i = this.routes.findIndex((r) => r.dst === dst && r.prefixlen === Number(prefix) && r.dev === dev);
+      const found = this.index.routes.get(`${dst}/${prefix}`);
       if (verb === 'add') {
         if (!link.up) return 'Error: Nexthop device is not up.';
-        if (this.routes.some((r) => r.dst === dst && r.prefixlen === Number(prefix))) return 'RTNETLINK answers: File exists';
-        this.routes.push({ dst: dst as string, prefixlen: Number(prefix), dev: dev as string });
+        if (found) return 'RTNETLINK answers: File exists';
+        const route = { dst: dst as string, prefixlen: Number(prefix), dev: dev as string };
+        this.routes.push(route);
+        this.index.routes.set(`${dst}/${prefix}`, route);
       } else {
-        if (i < 0) return 'RTNETLINK answers: No such process';
-        this.routes.splice(i, 1);
+        if (!found || found.dev !== dev) return 'RTNETLINK answers: No such process';
+        this.index.routes.delete(`${dst}/${prefix}`);
+        this.index.gone.add(found);
       }
       return null;
     }
@@ -172,6 +191,44 @@ export class FakeKernel implements Runner, SysctlFs {
       .filter((r) => !r.dst.includes(':'))
       .map((r) => ({ dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, scope: 'link', flags: [] }));
   }
+
+  // As `ip -json -6 route show` prints a host route: no /128, a metric, a preference.
+  private routeShow6(): unknown[] {
+    return this.routes
+      .filter((r) => r.dst.includes(':'))
+      .map((r) => ({ dst: r.prefixlen === 128 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, metric: 1024, flags: [], pref: 'medium' }));
+  }
+}
+
+// Addresses by "local/prefix dev name", routes by "dst/prefix" (the main table holds
+// one route per prefix); what a batch deleted leaves the lists when it ends.
+class BatchIndex {
+  readonly addresses = new Map<string, FakeAddress>();
+  readonly routes = new Map<string, FakeRoute>();
+  readonly gone = new Set<FakeAddress | FakeRoute>();
+
+  constructor(
+    private readonly links: Map<string, FakeLink>,
+    private readonly routeList: FakeRoute[],
+  ) {
+    for (const link of links.values()) {
+      for (const a of link.addresses) this.addresses.set(`${a.local}/${a.prefixlen} dev ${link.name}`, a);
+    }
+    for (const r of routeList) this.routes.set(`${r.dst}/${r.prefixlen}`, r);
+  }
+
+  flush(): void {
+    if (this.gone.size === 0) return;
+    for (const link of this.links.values()) removeInPlace(link.addresses, this.gone);
+    removeInPlace(this.routeList, this.gone);
+  }
+}
+
+// Tests may hold on to the lists: they are edited, never replaced.
+function removeInPlace<T>(list: T[], gone: Set<unknown>): void {
+  let kept = 0;
+  for (const item of list) if (!gone.has(item)) list[kept++] = item;
+  list.length = kept;
 }
 
 function ok(stdout: string): RunResult {

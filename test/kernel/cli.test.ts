@@ -106,6 +106,17 @@ describe('DR on the real kernel', () => {
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
   });
 
+  it('the same commands spelled so that yargs parses them act the same (the fast path is only a shortcut)', async () => {
+    const viaYargs = async (args: string[]) => ns.cli([...args, '--fix=false']);
+    const plain = await ns.cli(['check', '--json']);
+    expect(plain.exitCode).toBe(1);
+    expect(await ns.cli(['check', '--json=true'])).toEqual(plain);
+    expect(await ns.cli(['start', '--no-json'])).toMatchObject({ exitCode: 2, stdout: '', stderr: expect.stringContaining('Unknown argument: json') });
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    expect(await viaYargs(['check'])).toEqual({ exitCode: 0, stdout: 'in sync', stderr: '' });
+    expect(await ns.cli(['--version'])).toEqual({ exitCode: 0, stdout: '0.1.0', stderr: '' });
+  });
+
   it('status shows VIPs, sysctls and recorded originals; --json parses', async () => {
     await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
     await ns.cli(['start']);
