@@ -7,7 +7,7 @@ import { defaultConfigPath, defaultStateDir, type GlobalArgs } from './common.js
 // --version, a typo, --no-json, a value that looks like a flag) returns null and goes
 // to yargs, which owns the full syntax and every usage error.
 
-export type CommandName = 'validate' | 'plan' | 'start' | 'stop' | 'check' | 'status';
+export type CommandName = 'validate' | 'plan' | 'start' | 'stop' | 'check' | 'status' | 'run';
 export type CommandArgs = GlobalArgs & { json?: boolean; fix?: boolean };
 
 // Each command's boolean flags, as declared to yargs in main.ts.
@@ -18,6 +18,7 @@ const FLAGS: Record<CommandName, readonly ('json' | 'fix')[]> = {
   stop: [],
   check: ['json', 'fix'],
   status: ['json'],
+  run: [], // --log-format goes through yargs
 };
 
 const VALUE_OPTIONS: Record<string, 'config' | 'state-dir'> = { '--config': 'config', '-c': 'config', '--state-dir': 'state-dir' };

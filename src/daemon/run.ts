@@ -187,7 +187,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return 1;
     }
     startTimers();
-    await notifyReady(logger, stats.last?.inSync ? 'in sync' : 'running; drift remains (see the log)');
+    await notifyReady(agent.runner, logger, stats.last?.inSync ? 'in sync' : 'running; drift remains (see the log)');
     logger.log('info', 'ready', `ready: ${stats.last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, { in_sync: stats.last?.inSync ?? false });
   }
   const status = await finished;

@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from 'execa';
+import { spawn } from 'node:child_process';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -20,26 +20,23 @@ export interface WatchHandlers {
 
 export function startWatch(handlers: WatchHandlers): Watch {
   const [file, ...args] = WATCH_ARGV;
-  const child: ResultPromise = execa(file, args, {
-    buffer: false,
-    stdin: 'ignore',
-    stderr: 'pipe',
-    env: { LC_ALL: 'C' },
-    reject: false,
-    cleanup: true,
-  });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   let stopping = false;
+  let ended = false;
   let stderr = '';
-  child.stdout?.on('data', () => handlers.onChange());
-  child.stderr?.on('data', (chunk: Buffer) => {
+  const end = (why: string) => {
+    if (stopping || ended) return;
+    ended = true;
+    handlers.onExit(`${WATCH_ARGV.join(' ')} ended: ${why}`);
+  };
+  child.stdout.on('data', () => handlers.onChange());
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-500);
   });
-  void child.then((result) => {
-    if (stopping) return;
-    const how = result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode ?? 'unknown'}`;
-    const why = (result as { code?: string }).code === 'ENOENT' ? 'ip: command not found (install iproute2)' : stderr.trim() || how;
-    handlers.onExit(`${WATCH_ARGV.join(' ')} ended: ${why}`);
+  child.on('error', (error: NodeJS.ErrnoException) => {
+    end(error.code === 'ENOENT' ? 'ip: command not found in PATH (install iproute2)' : error.message);
   });
+  child.on('close', (code, signal) => end(stderr.trim() || (signal ? `signal ${signal}` : `exit status ${code}`)));
   return {
     stop() {
       stopping = true;
