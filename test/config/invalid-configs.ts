@@ -1,0 +1,92 @@
+// Malformed configs, each with what its one-line error must say (key path and value).
+// Used by the parser's unit test and, through the real CLI, by the kernel test.
+export interface InvalidConfig {
+  name: string;
+  yaml: string;
+  message: RegExp;
+}
+
+const bomb = [
+  'a: &a ["192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.1"]',
+  ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${new Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+  'vips: [*h, *h, *h, *h, *h, *h, *h, *h, *h]',
+].join('\n');
+
+const row = (name: string, yaml: string, message: RegExp): InvalidConfig => ({ name, yaml, message });
+
+export const INVALID_CONFIGS: InvalidConfig[] = [
+  // The file as a whole
+  row('empty file', '', /: the file is empty/),
+  row('only comments', '# vips: [192.0.2.10]\n\n', /: the file is empty/),
+  row('not YAML', 'vips: [192.0.2.10\n', /: not valid YAML at line \d+, column \d+: /),
+  row('tab indentation', 'vips:\n\t- 192.0.2.10\n', /: not valid YAML at line 2/),
+  row('two documents', 'vips: [192.0.2.10]\n---\nvips: [192.0.2.11]\n', /: not valid YAML: expected a single document/),
+  row('a key twice', 'vips: [192.0.2.10]\nvips: [192.0.2.11]\n', /: not valid YAML at line 2, column 1: duplicated mapping key/),
+  row('a NUL byte', 'vips: [192.0.2.10]\0\n', /: not valid YAML at line 1.*null byte/),
+  row('an unknown tag', 'vips: !!binary aGVsbG8=\n', /: not valid YAML at line 1, column 7: unknown scalar tag/),
+  row('nested 30 deep', `vips: ${'['.repeat(30)}${']'.repeat(30)}\n`, /: not valid YAML at line 1, column \d+: nesting exceeded maxDepth/),
+  row('an alias bomb', bomb, /: its aliases expand to more than 1000000 values \(an alias bomb\?\)/),
+  row('over 1 MiB', `vips: [192.0.2.10]\n${`# ${'x'.repeat(1022)}\n`.repeat(1025)}`, /: is 1 MiB; a config is at most 1 MiB|: is 1\.\d MiB; a config is at most 1 MiB/),
+  row('top level a list', '- 192.0.2.10\n', /\.yaml: must be a mapping, not a list$/),
+  row('top level a string', 'hello\n', /\.yaml: must be a mapping, not "hello"$/),
+  row('top level a number', '42\n', /\.yaml: must be a mapping, not 42$/),
+  row('unknown key', 'vips: [192.0.2.10]\nvip: 1\n', /: vip: unknown key/),
+  row('__proto__ key', '__proto__: {vips: [192.0.2.1]}\nvips: [192.0.2.10]\n', /: __proto__: unknown key/),
+  row('merge key (YAML 1.1 only)', 'base: &b {mode: dr}\n<<: *b\nvips: [192.0.2.10]\n', /: base: unknown key/),
+  // vips
+  row('vips missing', 'mode: dr\n', /: vips: is required/),
+  row('vips null', 'vips:\n', /: vips: is required/),
+  row('vips not a list', 'vips: 192.0.2.10\n', /: vips: must be a list of addresses, not "192\.0\.2\.10"/),
+  row('vips a mapping', 'vips: {a: 192.0.2.10}\n', /: vips: must be a list of addresses, not a mapping/),
+  row('vips empty', 'vips: []\n', /: vips: is empty/),
+  row('octet > 255', 'vips: [192.0.2.256]\n', /: vips\[0\]: "192\.0\.2\.256" is not an IP address/),
+  row('leading zero', 'vips: [192.0.2.010]\n', /: vips\[0\]: "192\.0\.2\.010" is not an IP address/),
+  row('three octets', 'vips: ["192.0.2"]\n', /: vips\[0\]: "192\.0\.2" is not an IP address/),
+  row('hex octet', 'vips: ["0x7f.0.0.1"]\n', /: vips\[0\]: "0x7f\.0\.0\.1" is not an IP address/),
+  row('hostname', 'vips: [www.example.com]\n', /: vips\[0\]: "www\.example\.com" is not an IP address/),
+  row('number', 'vips: [10]\n', /: vips\[0\]: 10 is not an IP address/),
+  row('boolean', 'vips: [true]\n', /: vips\[0\]: true is not an IP address/),
+  row('null entry', 'vips: [~]\n', /: vips\[0\]: null is not an IP address/),
+  row('nested list', 'vips: [[192.0.2.10]]\n', /: vips\[0\]: a list is not an IP address/),
+  row('a /24', 'vips: [192.0.2.0/24]\n', /: vips\[0\]: "192\.0\.2\.0\/24" is not a single host/),
+  row('a /31', 'vips: [192.0.2.10/31]\n', /: vips\[0\]: "192\.0\.2\.10\/31" is not a single host/),
+  row('two prefixes', 'vips: [192.0.2.10/32/32]\n', /: vips\[0\]: "192\.0\.2\.10\/32\/32" is not an IP address/),
+  row('loopback', 'vips: [127.0.0.2]\n', /: vips\[0\]: "127\.0\.0\.2" is a loopback address/),
+  row('multicast', 'vips: [224.0.0.1]\n', /: vips\[0\]: "224\.0\.0\.1" is a multicast address/),
+  row('unspecified', 'vips: [0.0.0.0]\n', /: vips\[0\]: "0\.0\.0\.0" is the unspecified address/),
+  row('"this network"', 'vips: [0.1.2.3]\n', /: vips\[0\]: "0\.1\.2\.3" is in 0\.0\.0\.0\/8/),
+  row('broadcast', 'vips: [255.255.255.255]\n', /: vips\[0\]: "255\.255\.255\.255" is the broadcast address/),
+  row('reserved 240/4', 'vips: [240.0.0.1]\n', /: vips\[0\]: "240\.0\.0\.1" is in the reserved range/),
+  row('IPv6 with a zone', 'vips: ["fe80::1%eth0"]\n', /: vips\[0\]: "fe80::1%eth0" is not an IP address/),
+  row('IPv6 not yet supported', 'vips: ["2001:db8::10"]\n', /: vips\[0\]: 2001:db8::10: IPv6 VIPs are not supported yet/),
+  row('duplicate', 'vips: [192.0.2.10, 192.0.2.11, 192.0.2.10]\n', /: vips\[2\]: "192\.0\.2\.10" is the same VIP as vips\[0\]/),
+  row('duplicate, written with /32', 'vips: [192.0.2.10, 192.0.2.10/32]\n', /: vips\[1\]: "192\.0\.2\.10\/32" is the same VIP as vips\[0\]/),
+  row('duplicate, as a mapping in another mode', 'vips: [192.0.2.10, {address: " 192.0.2.10", mode: tun}]\n', /: vips\[1\]: " 192\.0\.2\.10" is the same VIP as vips\[0\]/),
+  row('vip mapping without address', 'vips: [{mode: dr}]\n', /: vips\[0\]\.address: is required/),
+  row('vip mapping unknown key', 'vips: [{address: 192.0.2.10, port: 80}]\n', /: vips\[0\]\.port: unknown key/),
+  row('vip address a number', 'vips: [{address: 3221225994}]\n', /: vips\[0\]\.address: 3221225994 is not an IP address/),
+  // modes
+  row('nat mode', 'mode: nat\nvips: [192.0.2.10]\n', /: mode: "nat" is not a mode for rs-agent: in LVS-NAT .* need no VIP/),
+  row('NAT per VIP, upper case', 'vips: [{address: 192.0.2.10, mode: NAT}]\n', /: vips\[0\]\.mode: "NAT" is not a mode for rs-agent: in LVS-NAT/),
+  row('bad mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /: vips\[0\]\.mode: "gre" is not a mode; use dr or tun/),
+  row('mode a number', 'mode: 1\nvips: [192.0.2.10]\n', /: mode: 1 is not a mode; use dr or tun/),
+  // interfaces
+  row('interfaces a string', 'vips: [192.0.2.10]\ninterfaces: eth0\n', /: interfaces: must be a list of interface names, not "eth0"/),
+  row('interface a number', 'vips: [192.0.2.10]\ninterfaces: [0]\n', /: interfaces\[0\]: 0 is not an interface name/),
+  row('interface name empty', 'vips: [192.0.2.10]\ninterfaces: [""]\n', /: interfaces\[0\]: "" is empty/),
+  row('interface name too long', 'vips: [192.0.2.10]\ninterfaces: [abcdefghijklmnop]\n', /: interfaces\[0\]: "abcdefghijklmnop" is longer than the 15/),
+  row('interface name with slash', 'vips: [192.0.2.10]\ninterfaces: ["eth/0"]\n', /: interfaces\[0\]: "eth\/0" has a character/),
+  row('interface name with colon', 'vips: [192.0.2.10]\ninterfaces: ["eth0:1"]\n', /: interfaces\[0\]: "eth0:1" has a character/),
+  row('interface name with space', 'vips: [192.0.2.10]\ninterfaces: ["eth 0"]\n', /: interfaces\[0\]: "eth 0" has a character/),
+  row('interface name with newline', 'vips: [192.0.2.10]\ninterfaces: ["eth0\\nflush lo"]\n', /: interfaces\[0\]: "eth0\\nflush lo" has a character/),
+  row('interface name ".."', 'vips: [192.0.2.10]\ninterfaces: [".."]\n', /: interfaces\[0\]: "\.\." is not a valid interface name/),
+  row('interface lo', 'vips: [192.0.2.10]\ninterfaces: [lo]\n', /: interfaces\[0\]: "lo" is always configured/),
+  row('interfaces twice', 'vips: [192.0.2.10]\ninterfaces: [eth0, eth0]\n', /: interfaces\[1\]: "eth0" is listed twice/),
+  // arp
+  row('arp a list', 'vips: [192.0.2.10]\narp: [1, 2]\n', /: arp: must be a mapping, not a list/),
+  row('arp unknown key', 'vips: [192.0.2.10]\narp: {filter: 1}\n', /: arp\.filter: unknown key/),
+  row('arp_ignore 0', 'vips: [192.0.2.10]\narp: {ignore: 0}\n', /: arp\.ignore: 0 must be 1 or 2/),
+  row('arp_ignore as text', 'vips: [192.0.2.10]\narp: {ignore: "1"}\n', /: arp\.ignore: "1" must be 1 or 2/),
+  row('arp_ignore 1.5', 'vips: [192.0.2.10]\narp: {ignore: 1.5}\n', /: arp\.ignore: 1\.5 must be 1 or 2/),
+  row('arp_announce 1', 'vips: [192.0.2.10]\narp: {announce: 1}\n', /: arp\.announce: 1 must be 2/),
+];
