@@ -1,9 +1,11 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
-import type { Runner } from '../system/runner.js';
-import type { SysctlFs } from '../system/sysctl-fs.js';
+import type { Runner, RunResult } from '../system/runner.js';
+import { describe, type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
-import { IP_BATCH_ARGV, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
 import { claim, release } from './ownership.js';
 
 export interface Outcome {
@@ -24,6 +26,10 @@ export interface ApplyContext {
   owned: Owned;
   // Persists what rs-agent owns; called before the first change that needs it.
   saveOwned(owned: Owned): void;
+  // Where the `ip -batch` file is written (the state dir: root's, 0700).
+  batchDir: string;
+  // Told the pid of each command started (the lock records it).
+  onSpawn?: (pid: number) => void;
 }
 
 type Executor = 'module' | 'sysctl' | 'ip';
@@ -83,18 +89,18 @@ function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned
 async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {
   switch (segment.executor) {
     case 'module':
-      return Promise.all(segment.changes.map((c) => loadModule(c as ModuleChange, ctx.runner)));
+      return Promise.all(segment.changes.map((c) => loadModule(c as ModuleChange, ctx)));
     case 'sysctl':
       return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
     case 'ip':
-      return runIpBatch(segment.changes as IpChange[], ctx.runner);
+      return runIpBatch(segment.changes as IpChange[], ctx);
   }
 }
 
-async function loadModule(change: ModuleChange, runner: Runner): Promise<Outcome> {
+async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outcome> {
   const argv = ['modprobe', change.module];
   try {
-    const result = await runner.run(argv);
+    const result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
     if (result.exitCode === 0) return { change, status: 'applied' };
     return failed(change, `kernel module ${change.module} is not available (${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`})`);
   } catch (error) {
@@ -113,12 +119,23 @@ function writeSysctl(change: SysctlChange, sysctlFs: SysctlFs): Outcome {
   }
 }
 
-async function runIpBatch(changes: IpChange[], runner: Runner): Promise<Outcome[]> {
-  const input = changes.map((c) => `${ipBatchLine(c)}\n`).join('');
-  const result = await runner.run(IP_BATCH_ARGV, { input });
+async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outcome[]> {
+  const file = join(ctx.batchDir, `ip-batch.${process.pid}.tmp`);
+  const argv = ipBatchArgv(file);
+  try {
+    writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
+  } catch (error) {
+    return changes.map((change) => failed(change, `cannot write ${file}: ${describe(error)}`));
+  }
+  let result: RunResult;
+  try {
+    result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
+  } finally {
+    rmSync(file, { force: true });
+  }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {
-    const reason = `${IP_BATCH_ARGV.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
+    const reason = `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
     return changes.map((change) => failed(change, reason));
   }
   return changes.map((change, i) => {
