@@ -1,4 +1,5 @@
 import { apply, type ApplyResult } from './apply/apply.js';
+import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
 import { AgentError } from './errors.js';
 import type { Config } from './config/types.js';
@@ -117,12 +118,17 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
 }
 
 async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
-  if (snap.changes.length === 0) return { changes: [], outcomes: [], ok: true, owned: snap.owned };
+  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned));
+  const owned = forgetAbsent(snap.owned, snap.actual);
+  if (snap.changes.length === 0) {
+    if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
+    return { changes: [], outcomes: [], ok: true, owned };
+  }
   const result = await apply(snap.changes, {
     runner: opts.runner,
     sysctlFs: opts.sysctlFs,
-    owned: snap.owned,
-    saveOwned: (owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned)),
+    owned,
+    saveOwned,
     batchDir: opts.stateDir,
     onSpawn: (pid) => lock.track(pid),
   });

@@ -44,7 +44,7 @@ type Executor = 'module' | 'sysctl' | 'ip';
 // keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
   // Everything the plan will create or change is recorded before the first mutation.
-  let owned = changes.reduce(claim, structuredClone(ctx.owned));
+  let owned = claim(ctx.owned, changes);
   ctx.saveOwned(owned);
   const outcomes: Outcome[] = [];
   let stopReason: string | null = null;
@@ -70,7 +70,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
     }
   }
-  owned = outcomes.reduce((acc, o) => release(acc, o.change, o.status === 'applied', ctx.owned), owned);
+  owned = release(owned, outcomes, ctx.owned);
   ctx.saveOwned(owned);
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
 }
@@ -81,7 +81,7 @@ function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned
   let next = owned;
   for (const change of changes) {
     if (change.kind !== 'sysctl' || change.from !== null || next.sysctls[change.path]) continue;
-    next = claim(next, { ...change, from: sysctlFs.read(change.path) });
+    next = claim(next, [{ ...change, from: sysctlFs.read(change.path) }]);
   }
   return next;
 }
