@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, TestNamespace, type CliResult } from '../helpers/netns.js';
@@ -70,6 +70,9 @@ describe('the environment', () => {
     const allowed = await ns.cli(['start', '--allow-insecure-config']);
     expect(allowed.exitCode).toBe(0);
     expect((await ns.addresses('lo')).map((a) => a.local)).toContain('192.0.2.10');
+    // What rs-agent keeps is root's alone.
+    expect(statSync(ns.stateDir).mode & 0o777).toBe(0o700);
+    expect(statSync(statePath()).mode & 0o777).toBe(0o600);
   });
 
   it('a config in a directory others can write to', async () => {
