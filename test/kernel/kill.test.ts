@@ -104,3 +104,25 @@ describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
     await expectConvergesAndStopRestores(next);
   });
 });
+
+describe('SIGKILL while ip is still adding: the next pass waits for the orphaned ip', () => {
+  // 12 000 addresses take the kernel seconds to add, so the orphaned `ip` is still at
+  // work when the next rs-agent starts. Were the lock not to wait for it, stop would
+  // remove what is there, restore the ARP sysctls, and ip would go on adding VIPs to
+  // an unprotected host.
+  it('a stop right after the kill leaves no VIP behind', async () => {
+    const many = 12_000;
+    ns.writeConfig(`vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`);
+    // Killed once ip has added the first VIP: ip is certainly running, with seconds to go.
+    const firstVipAdded = async () => {
+      while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
+    };
+    expect(await killDuring('start', firstVipAdded)).toBe(true);
+    const stop = await ns.cli(['stop']);
+    expect(stop.stderr).toBe('');
+    expect(stop.exitCode).toBe(0);
+    expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
+    expect(await sysctls()).toBe(pristine);
+    expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
+  }, 60_000);
+});
