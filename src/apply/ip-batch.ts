@@ -40,15 +40,16 @@ function token(value: string): string {
   throw new AgentError(`refusing to pass ${JSON.stringify(value)} to ip: not an interface name or address`);
 }
 
-// `ip -force -batch` runs every line and, for each that fails, prints the kernel's
-// message followed by "Command failed -:N". Returns the message for each failed line.
+// `ip -force -batch FILE` runs every line and, for each that fails, prints the kernel's
+// message followed by "Command failed FILE:N" ("-:N" when it reads stdin). Returns the
+// message for each failed line.
 export function parseBatchErrors(stderr: string): Map<number, string> {
   const failures = new Map<number, string>();
   let pending: string[] = [];
   for (const raw of stderr.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    const marker = /^Command failed -:(\d+)$/.exec(line);
+    const marker = /^Command failed .*:(\d+)$/.exec(line);
     if (marker) {
       failures.set(Number(marker[1]), pending.join('; ') || 'failed');
       pending = [];

@@ -50,7 +50,7 @@ export async function acquireLock(stateDir: string, waitMs = DEFAULT_LOCK_WAIT_M
         if (!isCode(error, 'EEXIST')) throw new AgentError(`lock ${path}: cannot create: ${describe(error)}`);
       }
       const seen = readLockFile(path);
-      if (seen !== null && seen.holders.length > 0 && !seen.holders.some(isAlive)) {
+      if (seen !== null && seen.holders.length > 0 && !seen.holders.some(isAlive) && !childAtWork(seen.holders[0] as Holder)) {
         breakStale(path, seen.text);
         continue;
       }
@@ -154,6 +154,30 @@ function removeLeftovers(stateDir: string): void {
     const stale = name.endsWith('.tmp') || (owner !== null && !isAlive({ pid: Number(owner[1]), start: null }));
     if (stale) rmSync(join(stateDir, name), { force: true });
   }
+}
+
+// A holder killed between starting a child and recording it leaves a child the lock
+// does not name. Every child that changes the host (ip) works from a temp file named
+// after the holder's pid, so a process with such a file on its command line is one.
+function childAtWork(holder: Holder): boolean {
+  const tag = new RegExp(`(^|/)[\\w.-]+\\.${holder.pid}\\.tmp$`);
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (cmdline.split('\0').some((arg) => tag.test(arg))) return true;
+  }
+  return false;
 }
 
 function self(): Holder {

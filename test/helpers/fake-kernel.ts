@@ -96,7 +96,7 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
-    if (batchFile !== undefined) return this.batch(batchFile);
+    if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
   }
@@ -109,11 +109,12 @@ export class FakeKernel implements Runner, SysctlFs {
     return ok('');
   }
 
-  private batch(input: string): RunResult {
+  // As ip does: each failed line's message, then "Command failed FILE:N".
+  private batch(input: string, file: string): RunResult {
     const errors: string[] = [];
     input.split('\n').filter(Boolean).forEach((line, i) => {
       const failure = this.failingLines.get(line) ?? this.batchLine(line);
-      if (failure) errors.push(`${failure}\nCommand failed -:${i + 1}`);
+      if (failure) errors.push(`${failure}\nCommand failed ${file}:${i + 1}`);
     });
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
   }

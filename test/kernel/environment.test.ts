@@ -149,3 +149,25 @@ describe('a VIP the host already holds on a NIC', () => {
     expect(await ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)])).toBe(before);
   });
 });
+
+describe('a change the kernel refuses halfway', () => {
+  it('lo down: addresses are added, routes refused; each failure reported, exit 2; the next pass picks up', async () => {
+    await ns.ip(['link', 'set', 'lo', 'down']);
+    const first = await ns.cli(['start']);
+    expect(first.exitCode).toBe(2);
+    expect(first.stdout).toContain('+ address 192.0.2.10/32 dev lo');
+    expect(first.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^rs-agent: failed: \+ route 192\.0\.2\.10\/32 dev lo: ip route add 192\.0\.2\.10\/32 dev lo: .*not up/),
+      expect.stringMatching(/^rs-agent: failed: \+ route 192\.0\.2\.11\/32 dev lo: ip route add 192\.0\.2\.11\/32 dev lo: .*not up/),
+    ]);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
+    const drift = await ns.cli(['check']);
+    expect(drift.exitCode).toBe(1);
+    expect(drift.stdout.split('\n')).toEqual(['drift: route 192.0.2.10/32 dev lo: missing', 'drift: route 192.0.2.11/32 dev lo: missing']);
+    await ns.ip(['link', 'set', 'lo', 'up']);
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    expect((await ns.cli(['plan'])).stdout).toBe('nothing to change: the host is in sync');
+    expect((await ns.cli(['stop'])).exitCode).toBe(0);
+    expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
+  });
+});

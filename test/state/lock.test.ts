@@ -113,3 +113,19 @@ describe('state-dir lock: a holder killed mid-pass', () => {
     expect(lines.every((line, i) => line === (i % 2 === 0 ? 'in' : 'out'))).toBe(true);
   });
 });
+
+describe('state-dir lock: a holder killed between starting a child and recording it', () => {
+  it('is not stale while a process works on one of its temp files', async () => {
+    const d = dir();
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('exit', r));
+    writeFileSync(join(d, 'lock'), `${dead.pid} -\n`);
+    // Stands for `ip -force -batch <state-dir>/ip-batch.<holder pid>.tmp`.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 400)', join(d, `ip-batch.${dead.pid}.tmp`)]);
+    const exited = new Promise((r) => child.on('exit', r));
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(acquireLock(d, 100)).rejects.toThrow(/another rs-agent/);
+    await exited;
+    (await acquireLock(d, 100)).release();
+  });
+});
