@@ -8,6 +8,7 @@ export class PassQueue {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private notBefore = 0;
+  private due = false; // a pending request is not to be held off
   private closed = false;
 
   constructor(
@@ -20,6 +21,17 @@ export class PassQueue {
     if (this.closed) return;
     this.pending.add(trigger);
     if (this.running === null && this.timer === null) this.arm();
+  }
+
+  // A request that holdOff does not delay: the end of a flap-guard backoff. The held
+  // item is due now; the gap only spares passes that could change nothing.
+  requestNow(trigger: Trigger): void {
+    if (this.closed) return;
+    this.due = true;
+    this.pending.add(trigger);
+    if (this.running !== null) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.arm();
   }
 
   // No pass starts before ms from now (used while the flap guard holds items back:
@@ -37,7 +49,7 @@ export class PassQueue {
   }
 
   private arm(): void {
-    const wait = Math.max(this.debounceMs, this.notBefore - Date.now());
+    const wait = this.due ? this.debounceMs : Math.max(this.debounceMs, this.notBefore - Date.now());
     this.timer = setTimeout(() => this.drain(), wait);
   }
 
@@ -45,6 +57,7 @@ export class PassQueue {
     this.timer = null;
     const triggers = this.pending;
     this.pending = new Set();
+    this.due = false;
     this.running = this.run(triggers).finally(() => {
       this.running = null;
       if (this.pending.size > 0 && !this.closed) this.arm();

@@ -100,7 +100,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     if (releaseTimer) clearTimeout(releaseTimer);
     releaseTimer = null;
     const at = guard.nextRelease();
-    if (at !== null && !stopping) releaseTimer = setTimeout(() => queue.request('backoff'), Math.max(0, at - Date.now()) + 1);
+    if (at !== null && !stopping) releaseTimer = setTimeout(() => queue.requestNow('backoff'), Math.max(0, at - Date.now()) + 1);
   };
 
   const startKernelWatch = () => {
