@@ -71,10 +71,11 @@ export class FlapGuard {
     return { item, repairs: state.repairs.length, backoffMs: backoff, until: state.heldUntil };
   }
 
-  // The earliest moment a held item may be repaired again, or null.
-  nextRelease(): number | null {
-    const now = this.now();
-    const times = [...this.items.values()].map((s) => s.heldUntil).filter((t) => t > now);
+  // The earliest end of a backoff after `since`, or null. A pass passes its own start:
+  // a backoff that ended while the pass ran held its item back all the same, and the
+  // item is due at once (the time returned is then already past).
+  nextRelease(since = this.now()): number | null {
+    const times = [...this.items.values()].map((s) => s.heldUntil).filter((t) => t > since);
     return times.length > 0 ? Math.min(...times) : null;
   }
 

@@ -77,6 +77,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   const pass = async (triggers: Set<Trigger>) => {
+    const startedAt = Date.now();
     let report;
     try {
       report = await runPass(agent, config, guard, stats, logger, triggers);
@@ -89,17 +90,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       sysctlWatch?.rebase(lastSysctlPaths);
       if (report.held > 0) queue.holdOff(HELD_GAP_MS);
     }
-    armRelease();
+    armRelease(startedAt);
     publish();
     firstPassDone();
   };
   const queue = new PassQueue(pass, DEBOUNCE_MS);
 
-  // A held item is repaired as soon as its backoff ends, not at the next event.
-  const armRelease = () => {
+  // A held item is repaired as soon as its backoff ends, not at the next event (there
+  // may be none: the item is missing and nothing else changes).
+  const armRelease = (passStartedAt: number) => {
     if (releaseTimer) clearTimeout(releaseTimer);
     releaseTimer = null;
-    const at = guard.nextRelease();
+    const at = guard.nextRelease(passStartedAt);
     if (at !== null && !stopping) releaseTimer = setTimeout(() => queue.requestNow('backoff'), Math.max(0, at - Date.now()) + 1);
   };
 

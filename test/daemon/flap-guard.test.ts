@@ -26,6 +26,17 @@ describe('flap guard', () => {
     expect(guard.totalTrips).toBe(1);
   });
 
+  it('nextRelease(since): a backoff that ended after since is still reported, though already past', () => {
+    const { clock, guard } = guardAt();
+    for (let i = 0; i < 4; i++) guard.record(VIP);
+    const until = clock.now + 1_000;
+    const passStart = clock.now + 900; // a pass that found the VIP held back ...
+    clock.now += 1_200; // ... and ended after its backoff
+    expect(guard.nextRelease()).toBeNull();
+    expect(guard.nextRelease(passStart)).toBe(until);
+    expect(guard.nextRelease(until)).toBeNull();
+  });
+
   it('repairs spread wider than the window never trip', () => {
     const { clock, guard } = guardAt();
     for (let i = 0; i < 20; i++) {
