@@ -1,0 +1,104 @@
+# Observations: each one prints a single JSON line {"mode","phase","obs",...facts} on stdout
+# (the results port). They report what was seen and never judge it: the vitest file on the
+# host decides what must hold, so every property is asserted in one readable place.
+#
+# Under TCG every process start costs 0.1-0.6 s of emulated CPU (jq alone about 0.5 s), so
+# each observation runs as few processes as it can: one namespace entry, at most one jq.
+
+emit() { # PHASE OBS JSON-OBJECT
+  local head="{\"mode\":\"$MODE\",\"phase\":\"$1\",\"obs\":\"$2\""
+  if [ "$3" = '{}' ]; then echo "$head}"; else echo "$head,${3#\{}"; fi
+}
+
+# N HTTP requests from the client to VIP:80, one connection each (so IPVS schedules each
+# anew); counts the answers per real server name. An answer that is not a real server's name
+# counts as "other".
+observe_requests() {
+  local phase=$1 n=$2 body answered=0 by= name
+  declare -A count=()
+  # HTTP/1.0 by hand over busybox nc: a request costs a fifth of what curl costs in the
+  # emulated VM. The body (the last line) is the real server's name; no answer within 2 s: "-".
+  while read -r body; do
+    case $body in
+      -) ;;
+      rs[0-9]) count[$body]=$((${count[$body]:-0} + 1)); answered=$((answered + 1)) ;;
+      *) count[other]=$((${count[other]:-0} + 1)); answered=$((answered + 1)) ;;
+    esac
+  done < <(on client sh -c 'for i in $(seq "$2"); do
+      body=$(printf "GET / HTTP/1.0\r\n\r\n" | busybox nc -w 2 "$1" 80 2>/dev/null | tail -n 1)
+      echo "${body:--}"; done' sh "$VIP" "$n")
+  for name in "${!count[@]}"; do by="$by${by:+,}\"$name\":${count[$name]}"; done
+  echo "[$MODE $phase] requests: $answered of $n answered" >&2
+  emit "$phase" requests "{\"sent\":$n,\"answered\":$answered,\"by\":{$by}}"
+}
+
+# Which MACs answer ARP for the VIP. -b keeps broadcasting (iputils arping otherwise switches
+# to unicast to the first responder and would never hear a second one).
+observe_arping() {
+  local phase=$1 macs
+  macs=$(on client arping -b -c 3 -w 4 -I eth0 "$VIP" 2>&1 \
+    | sed -n 's/.*reply from .*\[\([0-9A-Fa-f:]*\)\].*/"\1"/p' | tr 'A-F' 'a-f' | sort -u | paste -sd,)
+  echo "[$MODE $phase] arping: MACs [$macs]" >&2
+  emit "$phase" arping "{\"macs\":[$macs]}"
+}
+
+# The client's neighbour entry for the VIP: the MAC its kernel sends VIP traffic to.
+observe_neigh() {
+  local phase=$1
+  emit "$phase" neigh "$(ip -n client -json neigh show "$VIP" dev eth0 \
+    | jq -c '{lladdr:(.[0].lladdr // null), state:(.[0].state // null)}')"
+}
+
+# A real server's ARP and rp_filter sysctls on every conf that exists there (read inside its
+# namespace: /proc/sys/net is per network namespace), where the VIP is (addresses, routes in
+# any table), and whether ipip is loaded.
+observe_rs_state() {
+  local phase=$1 rs=$2 sysctls
+  sysctls=$(on "$rs" sh -c 'for c in all default lo eth0 tunl0; do
+      for k in arp_ignore arp_announce rp_filter; do
+        f=/proc/sys/net/ipv4/conf/$c/$k; [ -e "$f" ] && echo "\"$c.$k\":$(cat "$f")"
+      done; done' | paste -sd,)
+  emit "$phase" rs-state "$(jq -cn --arg vip "$VIP" --arg host "$rs" \
+    --argjson sysctls "{$sysctls}" \
+    --argjson ipip "$([ -d /sys/module/ipip ] && echo true || echo false)" \
+    --argjson addrs "$(ip -n "$rs" -json addr show)" \
+    --argjson routes "$(ip -n "$rs" -json route show table all)" '
+    {host:$host, ipip_loaded:$ipip, sysctls:$sysctls,
+     vip_addrs:[$addrs[] | .ifname as $dev | .addr_info[] | select(.local == $vip)
+                | {dev:$dev, prefixlen:.prefixlen, label:.label}],
+     vip_routes:[$routes[] | select(.dst == $vip or .dst == ($vip + "/32"))]}')"
+}
+
+# Runs a command while the client asks "who has the VIP?" without pause and the switch
+# records every ARP frame entering the bridge; reports who answered for the VIP. A real server
+# that holds the VIP before its ARP sysctls are set answers in that window.
+observe_arp_during() {
+  local phase=$1; shift
+  local cap=/run/arp-$MODE-$phase.txt tcpdump prober code i
+  # -Q in: each frame once, on the port it came in by. -l: line-buffered, so nothing is lost
+  # when it is stopped.
+  on sw tcpdump -i any -Q in -n -e -l arp > "$cap" 2> "$cap.err" &
+  tcpdump=$!
+  for i in $(seq 50); do grep -q 'listening on' "$cap.err" && break; sleep 0.1; done
+  # One probe at a time, each ending at the first answer, about ten a second (more would only
+  # starve the emulated CPUs that rs-agent runs on).
+  on client sh -c "while :; do arping -b -c 1 -w 1 -I eth0 $VIP >/dev/null 2>&1; sleep 0.05; done" &
+  prober=$!
+  sleep 1
+  "$@"; code=$?
+  sleep 1
+  kill "$prober"; wait "$prober" 2>/dev/null
+  sleep 0.5
+  # SIGTERM, not SIGINT: background jobs of a non-interactive shell start with SIGINT ignored.
+  kill "$tcpdump"; wait "$tcpdump" 2>/dev/null
+  # Lines end in "Request who-has VIP tell IP" or "Reply VIP is-at MAC"; the MAC in the ARP
+  # payload is the one the asker will store.
+  emit "$phase" arp-capture "$(awk -v vip="$VIP" '
+    index($0, "Request who-has " vip " ") { requests++ }
+    { for (i = 1; i < NF - 1; i++) if ($i == "Reply" && $(i+1) == vip && $(i+2) == "is-at") {
+        mac = $(i+3); sub(/,$/, "", mac); replies[mac]++ } }
+    END { printf "{\"requests\":%d,\"replies\":{", requests; sep = ""
+          for (m in replies) { printf "%s\"%s\":%d", sep, m, replies[m]; sep = "," }
+          print "}}" }' "$cap")"
+  return "$code"
+}
