@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // test/e2e boots a VM: it has its own config (vitest.e2e.config.ts, npm run test:e2e).
+    include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**'],
+    // Real-kernel tests each make their own network namespace; they can run side by side.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

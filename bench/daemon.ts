@@ -1,0 +1,196 @@
+// Benchmark of `rs-agent run` (not a test: figures, no pass/fail), in a throwaway
+// network namespace:
+//   - VIP repair latency: from an external `ip addr del` to the VIP being back, read
+//     from `ip -ts monitor` timestamps (both events stamped by the same monitor);
+//   - sysctl repair time: from a write of a wrong value to the right one being back;
+//   - the daemon's idle CPU over a minute (its own time, its reaped children's, and
+//     its `ip monitor` child's) and its RSS.
+// Run as root: npm run bench:daemon. BENCH_IDLE_S shortens the idle minute.
+import { execa, type ResultPromise } from 'execa';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const OUT = join(ROOT, 'bench/out');
+const VIP = '192.0.2.10';
+const SYSCTL = '/proc/sys/net/ipv4/conf/eth0/arp_ignore';
+const VIP_ROUNDS = 40;
+const SYSCTL_ROUNDS = 12;
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const CLK_TCK = 100; // USER_HZ on Linux
+
+if (process.argv[2] === '--inside') await inside(process.argv[3] as string);
+else await outside();
+
+// Sets up the namespace and runs this file again inside it.
+async function outside(): Promise<void> {
+  const ns = `rsa-bench-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), `${ns}-`));
+  try {
+    await execa('ip', ['netns', 'add', ns]);
+    await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await execa('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer']);
+    await execa('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+    await execa('ip', ['netns', 'exec', ns, process.execPath, import.meta.filename, '--inside', dir], { stdio: 'inherit' });
+  } finally {
+    const pids = (await execa('ip', ['netns', 'pids', ns], { reject: false })).stdout.split('\n').filter(Boolean);
+    for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+    await execa('ip', ['netns', 'del', ns], { reject: false });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function inside(dir: string): Promise<void> {
+  const config = join(dir, 'rs-agent.yaml');
+  // Default drift settings, except the flap guard: the benchmark itself deletes the
+  // VIP far more often than it allows.
+  writeFileSync(config, `vips: [${VIP}, 192.0.2.11]\ninterfaces: [eth0]\ndrift: {flap: {max_repairs: 1000}}\n`);
+  const log: { event: string; item?: string; duration_ms?: number }[] = [];
+  // As in production: the state dir on tmpfs (/run is one under systemd), and the
+  // NODE_OPTIONS the watch unit sets.
+  const stateDir = mkdtempSync('/dev/shm/rs-agent-bench-');
+  const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ?? '';
+  const daemon = execa(process.execPath, [CLI, 'run', '--config', config, '--state-dir', stateDir], {
+    buffer: false, reject: false, env: { NODE_OPTIONS: nodeOptions },
+  });
+  lines(daemon, (line) => log.push(JSON.parse(line)));
+  await until(() => log.some((l) => l.event === 'ready'), 20_000);
+  const pid = daemon.pid as number;
+  const loadBefore = loadavg();
+
+  const vip = await vipLatency(log);
+  const sysctl = await sysctlLatency();
+  await sleep(2_000);
+  const idle = await idleCost(pid);
+  daemon.kill('SIGTERM');
+  await daemon;
+  rmSync(stateDir, { recursive: true, force: true });
+
+  const result = {
+    when: new Date().toISOString(),
+    nodeOptions,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg1: [loadBefore[0], loadavg()[0]] },
+    vipRepairMs: summary(vip.fromMonitor),
+    vipPassMs: summary(vip.passDurations), // the daemon's own figure for the same repairs
+    sysctlRepairMs: summary(sysctl),
+    idle,
+  };
+  console.log(`VIP repair (ip addr del → back, ip -ts monitor), ${vip.fromMonitor.length} rounds: median ${result.vipRepairMs.median} ms, p90 ${result.vipRepairMs.p90} ms, min ${result.vipRepairMs.min} ms, max ${result.vipRepairMs.max} ms`);
+  console.log(`  the daemon's pass duration for those repairs: median ${result.vipPassMs.median} ms`);
+  console.log(`sysctl repair (${SYSCTL} reset → back), ${sysctl.length} rounds: median ${result.sysctlRepairMs.median} ms, max ${result.sysctlRepairMs.max} ms`);
+  console.log(`idle over ${IDLE_S} s: CPU ${idle.cpuPercent}% (daemon ${idle.daemonTicks} ticks, reaped children ${idle.childTicks}, ip monitor ${idle.monitorTicks})`);
+  console.log(`RSS ${idle.rssMiB} MiB (private ${idle.anonMiB} MiB + file-backed ${idle.fileMiB} MiB, mostly the node binary shared with every node process), peak ${idle.hwmMiB} MiB; ip monitor ${idle.monitorRssMiB} MiB`);
+  console.log(`load average (1 min) before/after: ${result.machine.loadavg1.map((l) => l?.toFixed(2)).join(' / ')} on ${result.machine.cpus} CPUs`);
+  mkdirSync(OUT, { recursive: true });
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(join(OUT, 'daemon.json'), text);
+  writeFileSync(join(OUT, `daemon-${result.when.replace(/[:.]/g, '-')}.json`), text);
+  console.log(`written to ${join(OUT, 'daemon.json')}`);
+}
+
+// Deletes the VIP from outside the daemon, VIP_ROUNDS times, and reads from one
+// `ip -ts monitor` when the kernel removed it and when it was back.
+async function vipLatency(log: { event: string; item?: string; duration_ms?: number }[]) {
+  const events: { at: number; deleted: boolean }[] = [];
+  const monitor = execa('ip', ['-ts', 'monitor', 'address'], { buffer: false, reject: false });
+  lines(monitor, (line) => {
+    const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})\] (Deleted )?\d+: lo\s+inet (\S+)\//.exec(line);
+    if (m && m[4] === VIP) events.push({ at: Date.parse(`${m[1]}Z`) + Number(m[2]) / 1000, deleted: m[3] !== undefined });
+  });
+  await sleep(300);
+  const fromMonitor: number[] = [];
+  for (let i = 0; i < VIP_ROUNDS; i++) {
+    const seen = events.length;
+    await execa('ip', ['addr', 'del', `${VIP}/32`, 'dev', 'lo']);
+    await until(() => events.slice(seen).some((e) => !e.deleted), 5_000);
+    const del = events.slice(seen).find((e) => e.deleted);
+    const add = events.slice(seen).find((e) => !e.deleted);
+    if (del && add) fromMonitor.push(add.at - del.at);
+    await sleep(200 + Math.random() * 200);
+  }
+  monitor.kill();
+  const passDurations = log.filter((l) => l.event === 'repair' && l.item === `address ${VIP}/32 dev lo`).slice(-VIP_ROUNDS).map((l) => l.duration_ms ?? 0);
+  return { fromMonitor, passDurations };
+}
+
+// Writes a wrong value and polls (1 ms) until the daemon has put the right one back.
+async function sysctlLatency(): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < SYSCTL_ROUNDS; i++) {
+    await sleep(300 + Math.random() * 500); // a different phase of the daemon's interval each round
+    const t0 = performance.now();
+    writeFileSync(SYSCTL, '0\n');
+    await until(() => readFileSync(SYSCTL, 'utf8').trim() === '1', 5_000, 1);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function idleCost(pid: number) {
+  const monitorPid = childrenOf(pid).find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('ip\0monitor'));
+  const before = { daemon: cpuTicks(pid), monitor: monitorPid ? cpuTicks(monitorPid) : null };
+  await sleep(IDLE_S * 1000);
+  const after = { daemon: cpuTicks(pid), monitor: monitorPid ? cpuTicks(monitorPid) : null };
+  const daemonTicks = after.daemon.own - before.daemon.own;
+  const childTicks = after.daemon.children - before.daemon.children;
+  const monitorTicks = after.monitor && before.monitor ? after.monitor.own - before.monitor.own : 0;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string, text = status) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    seconds: IDLE_S,
+    cpuPercent: round(((daemonTicks + childTicks + monitorTicks) / CLK_TCK / IDLE_S) * 100, 3),
+    daemonTicks,
+    childTicks,
+    monitorTicks,
+    rssMiB: round(kib('VmRSS') / 1024, 1),
+    anonMiB: round(kib('RssAnon') / 1024, 1),
+    fileMiB: round(kib('RssFile') / 1024, 1),
+    hwmMiB: round(kib('VmHWM') / 1024, 1),
+    monitorRssMiB: monitorPid ? round(kib('VmRSS', readFileSync(`/proc/${monitorPid}/status`, 'utf8')) / 1024, 1) : null,
+  };
+}
+
+// utime+stime of the process, and cutime+cstime of its reaped children (the `ip`
+// runs of scheduled reconciles), in clock ticks.
+function cpuTicks(pid: number): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  // fields[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
+  const f = (n: number) => fields[n - 3] ?? 0;
+  return { own: f(14) + f(15), children: f(16) + f(17) };
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+}
+
+function lines(child: ResultPromise, onLine: (line: string) => void): void {
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) if (line) onLine(line);
+  });
+}
+
+async function until(check: () => boolean, timeoutMs: number, stepMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await sleep(stepMs);
+  }
+}
+
+function summary(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN, 2);
+  return { n: sorted.length, median: at(0.5), p90: at(0.9), min: round(sorted[0] ?? NaN, 2), max: round(sorted.at(-1) ?? NaN, 2) };
+}
+
+function round(n: number, digits: number): number {
+  return Number(n.toFixed(digits));
+}

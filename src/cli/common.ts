@@ -1,0 +1,66 @@
+import type { Argv } from 'yargs';
+import type { AgentOptions } from '../agent.js';
+import { DEFAULT_CONFIG_PATH } from '../config/types.js';
+import { AgentError } from '../errors.js';
+
+export interface GlobalArgs {
+  config: string;
+  'state-dir': string;
+}
+
+import { DEFAULT_STATE_DIR } from '../state/state-file.js';
+
+export function globalOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      default: defaultConfigPath(),
+      defaultDescription: `$RS_AGENT_CONFIG or ${DEFAULT_CONFIG_PATH}`,
+      describe: 'config file (YAML)',
+      global: true,
+    })
+    .option('state-dir', {
+      type: 'string',
+      default: defaultStateDir(),
+      defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`,
+      describe: 'where rs-agent records what it changed (created 0700)',
+      global: true,
+    });
+}
+
+export const defaultConfigPath = () => process.env.RS_AGENT_CONFIG || DEFAULT_CONFIG_PATH;
+export const defaultStateDir = () => process.env.RS_AGENT_STATE_DIR || DEFAULT_STATE_DIR;
+
+// The options every library call takes, with the real seams.
+export async function agentOptions(args: GlobalArgs): Promise<AgentOptions> {
+  const [{ createRunner }, { createSysctlFs }] = await Promise.all([
+    import('../system/runner.js'),
+    import('../system/sysctl-fs.js'),
+  ]);
+  return { configPath: args.config, stateDir: args['state-dir'], runner: createRunner(), sysctlFs: createSysctlFs() };
+}
+
+// Runs a command body; expected failures become one line on stderr and their exit
+// status, anything else is a bug and keeps its stack.
+export async function runCommand(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    if (error instanceof AgentError) {
+      process.stderr.write(`rs-agent: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`rs-agent: internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 2;
+    }
+  }
+}
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { print, runCommand, type GlobalArgs } from './common.js';
+
+type InstallArgs = GlobalArgs & { root?: string };
+
+// Exit 0: installed (or already so). 2: a bad config, or a file in the way.
+export async function installCommand(args: InstallArgs): Promise<void> {
+  await runCommand(async () => {
+    const [{ loadConfig }, { install, PACKAGE_UNITS_DIR }, { MANIFEST }] = await Promise.all([
+      import('../config/load.js'), import('../install/install.js'), import('../install/manifest.js'),
+    ]);
+    const root = args.root ?? '/';
+    const config = loadConfig(args.config);
+    const actions = install({ root, config });
+    for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
+    if (!actions.some((a) => a.path.endsWith('.service'))) print(`note: no unit files found in ${PACKAGE_UNITS_DIR}`);
+    print(`recorded in ${join(root, MANIFEST)}`);
+    if (root === '/' && actions.some((a) => a.path.endsWith('/rs-agent.service'))) {
+      print('next: systemctl daemon-reload && systemctl enable --now rs-agent.service');
+    }
+    return 0;
+  });
+}
+
+// Exit 0: everything rs-agent installed is gone, or left because it was edited (said so).
+export async function uninstallCommand(args: InstallArgs): Promise<void> {
+  await runCommand(async () => {
+    const [{ uninstall, stillEnabled }, { MANIFEST, readManifest }] = await Promise.all([
+      import('../install/install.js'), import('../install/manifest.js'),
+    ]);
+    const root = args.root ?? '/';
+    const enabled = stillEnabled(root, Object.keys(readManifest(join(root, MANIFEST))?.files ?? {}));
+    const actions = uninstall({ root });
+    if (actions === null) {
+      print(`nothing to uninstall: no ${join(root, MANIFEST)}`);
+      return 0;
+    }
+    for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
+    print(`removed ${join(root, MANIFEST)}`);
+    for (const unit of enabled) print(`note: ${unit} is still enabled; run: systemctl disable ${unit}`);
+    return 0;
+  });
+}

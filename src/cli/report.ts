@@ -1,0 +1,24 @@
+import type { Outcome } from '../apply/apply.js';
+import { formatChange } from '../render/change.js';
+import { print } from './common.js';
+
+// Prints what a pass did, one line per change; failures on stderr, each with the
+// reason; changes not attempted after a failure summed up in one line.
+// Returns the exit status: 0 when everything applied, 2 otherwise.
+export function reportOutcomes(outcomes: Outcome[]): number {
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  const skipped = outcomes.filter((o) => o.status === 'skipped');
+  const applied = outcomes.filter((o) => o.status === 'applied');
+  // One write for all of them: a start of 10000 VIPs reports 20000 lines.
+  if (applied.length > 0) print(applied.map((o) => formatChange(o.change)).join('\n'));
+  if (failed.length === 0 && skipped.length === 0) return 0;
+  if (failed.length === 1 && applied.length === 0) {
+    process.stderr.write(`rs-agent: ${failed[0]?.error}; nothing was changed\n`);
+    return 2;
+  }
+  for (const o of failed) process.stderr.write(`rs-agent: failed: ${formatChange(o.change)}: ${o.error ?? ''}\n`);
+  if (skipped.length > 0) {
+    process.stderr.write(`rs-agent: not attempted: ${skipped.length} changes (${skipped[0]?.error ?? ''})\n`);
+  }
+  return 2;
+}

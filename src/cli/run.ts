@@ -1,0 +1,11 @@
+import type { LogFormat } from '../daemon/log.js';
+import { agentOptions, runCommand, type GlobalArgs } from './common.js';
+
+// Exit 0 after SIGTERM/SIGINT, 1 when the first convergence could not run, 2 for a
+// bad config or missing privileges.
+export async function runDaemonCommand(args: GlobalArgs & { 'log-format'?: LogFormat }): Promise<void> {
+  await runCommand(async () => {
+    const [{ runDaemon }, { createLogger }] = await Promise.all([import('../daemon/run.js'), import('../daemon/log.js')]);
+    return runDaemon({ agent: await agentOptions(args), logger: createLogger(args['log-format'] ?? 'json') });
+  });
+}

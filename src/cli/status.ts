@@ -1,0 +1,59 @@
+import type { DaemonStats } from '../daemon/stats.js';
+import type { StatusReport } from '../status.js';
+import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
+
+export async function statusCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
+  await runCommand(async () => {
+    const { status } = await import('../status.js');
+    const report = await status(await agentOptions(args));
+    if (args.json) printJson(report);
+    else printStatus(report);
+    return 0;
+  });
+}
+
+function printStatus(r: StatusReport): void {
+  printFacts(r);
+  if (r.daemon) printDaemon(r.daemon);
+}
+
+function printDaemon(d: DaemonStats): void {
+  print('');
+  print(`daemon:  ${d.running ? `running (pid ${d.pid}) since ${d.startedAt}` : `not running (last pid ${d.pid}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''})`}`);
+  if (d.last) {
+    const outcome = d.last.error ? `failed: ${d.last.error}` : d.last.inSync ? 'in sync' : 'drift remains';
+    print(`  last reconcile: ${d.last.at} (${d.last.trigger}, ${d.last.durationMs} ms): ${outcome}`);
+  }
+  const repairs = Object.entries(d.repairs).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
+  print(`  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`);
+  print(`  flap guard: ${d.flapTrips} trips`);
+  for (const h of d.held) {
+    const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
+    print(`    ${h.item}: ${state} (${h.repairsInWindow} repairs in window, ${h.trips} trips)`);
+  }
+}
+
+function printFacts(r: StatusReport): void {
+  const mark = (ok: boolean) => (ok ? 'ok' : 'MISSING');
+  print(`config:  ${r.config}`);
+  print(`state:   ${r.stateFile}`);
+  print(`in sync: ${r.inSync ? 'yes' : `no, ${r.drift} drifted items (rs-agent check lists them)`}`);
+  print('');
+  print('VIPs:');
+  // Wide enough for the longest VIP (IPv6) and device (ip6tnl0) present.
+  const addressWidth = Math.max(16, ...r.vips.map((v) => v.address.length));
+  const devWidth = Math.max(6, ...r.vips.map((v) => v.dev.length));
+  for (const v of r.vips) {
+    const owner = v.owned ? 'added by rs-agent' : v.addressPresent ? 'present before rs-agent' : '';
+    print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
+  }
+  for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
+  print('');
+  print('sysctls:                                  actual  desired  original');
+  for (const s of r.sysctls) {
+    print(`  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`);
+  }
+  print('');
+  print(`recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +
+    `${r.owned.links.length ? `, links up: ${r.owned.links.join(' ')}` : ''}${r.owned.modules.length ? `, modules loaded: ${r.owned.modules.join(' ')}` : ''}`);
+}

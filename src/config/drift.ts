@@ -1,0 +1,82 @@
+import type { Config, DriftConfig, FlapConfig } from './types.js';
+import { expectMapping, show, type Fail } from './validate.js';
+
+// The `drift:` and `metrics:` sections, read by `rs-agent run` only; every other
+// command just validates them, so a typo is caught by `rs-agent validate` too.
+
+export const DEFAULT_DRIFT: DriftConfig = {
+  schedule: '*/30 * * * * *',
+  sysctlIntervalMs: 500,
+  flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
+};
+
+export function validateDrift(value: unknown, fail: Fail): DriftConfig {
+  if (value === undefined || value === null) return structuredClone(DEFAULT_DRIFT);
+  const drift = expectMapping(value, 'drift', fail, ['schedule', 'sysctl_interval', 'flap']);
+  const schedule = drift.schedule === undefined ? DEFAULT_DRIFT.schedule : validateScheduleShape(drift.schedule, fail);
+  const sysctlIntervalMs = drift.sysctl_interval === undefined
+    ? DEFAULT_DRIFT.sysctlIntervalMs
+    : durationMs(drift.sysctl_interval, 'drift.sysctl_interval', fail, { min: 50, max: 60_000 });
+  return { schedule, sysctlIntervalMs, flap: validateFlap(drift.flap, fail) };
+}
+
+function validateFlap(value: unknown, fail: Fail): FlapConfig {
+  const d = DEFAULT_DRIFT.flap;
+  if (value === undefined || value === null) return { ...d };
+  const flap = expectMapping(value, 'drift.flap', fail, ['max_repairs', 'window', 'backoff', 'max_backoff']);
+  const maxRepairs = flap.max_repairs ?? d.maxRepairs;
+  if (typeof maxRepairs !== 'number' || !Number.isInteger(maxRepairs) || maxRepairs < 1 || maxRepairs > 1000) {
+    fail('drift.flap.max_repairs', `${show(maxRepairs)} must be a whole number from 1 to 1000`);
+  }
+  const ms = (key: string, fallback: number) =>
+    flap[key] === undefined ? fallback : durationMs(flap[key], `drift.flap.${key}`, fail, { min: 100, max: 86_400_000 });
+  const windowMs = ms('window', d.windowMs);
+  const backoffMs = ms('backoff', d.backoffMs);
+  const maxBackoffMs = ms('max_backoff', Math.max(d.maxBackoffMs, backoffMs));
+  if (maxBackoffMs < backoffMs) fail('drift.flap.max_backoff', `${show(flap.max_backoff)} is shorter than drift.flap.backoff (${show(flap.backoff)})`);
+  return { maxRepairs: maxRepairs as number, windowMs, backoffMs, maxBackoffMs };
+}
+
+export function validateMetrics(value: unknown, fail: Fail): Config['metrics'] {
+  if (value === undefined || value === null) return { file: null };
+  const metrics = expectMapping(value, 'metrics', fail, ['file']);
+  const file = metrics.file ?? null;
+  if (file === null) return { file: null };
+  if (typeof file !== 'string' || !file.startsWith('/') || file.endsWith('/')) {
+    fail('metrics.file', `${show(file)} must be an absolute file path (node_exporter reads *.prom files from its textfile directory)`);
+  }
+  if (!(file as string).endsWith('.prom')) fail('metrics.file', `${show(file)} must end in .prom, or node_exporter's textfile collector ignores it`);
+  return { file: file as string };
+}
+
+// The shape of a cron expression: 5 fields, or 6 with seconds first. Whether each
+// field is in range is checked by node-cron itself (daemon/schedule.ts), which this
+// module does not load so that every other command stays fast.
+function validateScheduleShape(value: unknown, fail: Fail): string {
+  const fields = typeof value === 'string' ? value.trim().split(/\s+/) : [];
+  if (typeof value !== 'string' || (fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f))) {
+    fail('drift.schedule', `${show(value)} is not a cron expression; e.g. "*/30 * * * * *" (every 30 s: seconds, minutes, hours, day, month, weekday)`);
+  }
+  return fields.join(' ');
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+// A duration: a number of seconds, or text with a unit ("500ms", "30s", "5m", "1h").
+export function durationMs(value: unknown, path: string, fail: Fail, range: { min: number; max: number }): number {
+  let ms: number | null = null;
+  if (typeof value === 'number' && Number.isFinite(value)) ms = value * 1000;
+  else if (typeof value === 'string') {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+    if (match) ms = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  }
+  if (ms === null) return fail(path, `${show(value)} is not a duration; write seconds (30) or a number with ms, s, m or h ("500ms", "5m")`);
+  if (ms < range.min || ms > range.max) fail(path, `${show(value)} is out of range: from ${formatMs(range.min)} to ${formatMs(range.max)}`);
+  return Math.round(ms);
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000 || ms % 60_000 !== 0) return `${ms / 1000}s`;
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
+}

@@ -1,0 +1,43 @@
+import type { Family } from './address.js';
+
+export type Mode = 'dr' | 'tun';
+
+export interface VipConfig {
+  address: string; // canonical text, no prefix
+  family: Family;
+  mode: Mode;
+}
+
+// A validated configuration: every field present, defaults filled in.
+export interface Config {
+  source: string; // where it was read from, for messages
+  mode: Mode;
+  vips: VipConfig[];
+  interfaces: string[] | null; // null: every ethernet NIC
+  arp: { ignore: number; announce: number };
+  tunnel: { ipv4: string; ipv6: string }; // devices that carry TUN VIPs, per family
+  drift: DriftConfig;
+  metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
+}
+
+// How `rs-agent run` keeps the host converged (see src/daemon/).
+export interface DriftConfig {
+  schedule: string; // cron expression (node-cron; 6 fields start with seconds) for the full reconcile
+  sysctlIntervalMs: number; // how often the sysctl files rs-agent sets are re-read
+  flap: FlapConfig;
+}
+
+// Someone else keeps undoing an item: more than maxRepairs repairs within windowMs,
+// then rs-agent stops repairing it for backoffMs, doubling up to maxBackoffMs.
+export interface FlapConfig {
+  maxRepairs: number;
+  windowMs: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+// The fallback devices of the ipip and ip6_tunnel modules: each receives every
+// tunnelled packet that no more specific tunnel claims.
+export const DEFAULT_TUNNELS = { ipv4: 'tunl0', ipv6: 'ip6tnl0' } as const;
+
+export const DEFAULT_CONFIG_PATH = '/etc/rs-agent/rs-agent.yaml';

@@ -1,0 +1,156 @@
+import { ConfigError } from '../errors.js';
+import { parseVipAddress } from './address.js';
+import { validateDrift, validateMetrics } from './drift.js';
+import { DEFAULT_TUNNELS, type Config, type Mode, type VipConfig } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+// Turns parsed YAML into a Config, or throws a ConfigError naming the key path and value.
+export function validateConfig(raw: unknown, source: string): Config {
+  const fail = (path: string, detail: string): never => {
+    throw new ConfigError(source, path, detail);
+  };
+  if (raw === null || raw === undefined) fail('', 'the file is empty; it needs at least "vips:"');
+  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'tunnel', 'drift', 'metrics']);
+
+  const mode = top.mode === undefined ? 'dr' : validateMode(top.mode, 'mode', fail);
+  if (top.vips === undefined || top.vips === null) fail('vips', 'is required: list the VIPs this real server serves');
+  if (!Array.isArray(top.vips)) fail('vips', `must be a list of addresses, not ${show(top.vips)}`);
+  const list = top.vips as unknown[];
+  if (list.length === 0) fail('vips', 'is empty: list at least one VIP');
+
+  const vips: VipConfig[] = [];
+  const seen = new Map<string, string>();
+  list.forEach((entry, i) => {
+    const vip = validateVip(entry, `vips[${i}]`, mode, fail);
+    const earlier = seen.get(vip.address);
+    if (earlier !== undefined) fail(`vips[${i}]`, `${show(entryAddress(entry))} is the same VIP as ${earlier}`);
+    seen.set(vip.address, `vips[${vips.length}]`);
+    vips.push(vip);
+  });
+
+  const interfaces = validateInterfaces(top.interfaces, fail);
+  return {
+    source,
+    mode,
+    vips,
+    interfaces,
+    arp: validateArp(top.arp, fail),
+    tunnel: validateTunnel(top.tunnel, interfaces ?? [], fail),
+    drift: validateDrift(top.drift, fail),
+    metrics: validateMetrics(top.metrics, fail),
+  };
+}
+
+function validateVip(entry: unknown, path: string, defaultMode: Mode, fail: Fail): VipConfig {
+  let text: unknown = entry;
+  let mode = defaultMode;
+  let addressPath = path;
+  if (isObject(entry)) {
+    const vip = expectMapping(entry, path, fail, ['address', 'mode']);
+    if (vip.address === undefined) fail(`${path}.address`, 'is required');
+    text = vip.address;
+    addressPath = `${path}.address`;
+    if (vip.mode !== undefined) mode = validateMode(vip.mode, `${path}.mode`, fail);
+  }
+  if (typeof text !== 'string') fail(addressPath, `${show(text)} is not an IP address (write it as text)`);
+  const parsed = parseVipAddress((text as string).trim());
+  if (typeof parsed === 'string') fail(addressPath, `${show(text)} ${parsed}`);
+  const ok = parsed as Exclude<typeof parsed, string>;
+  return { address: ok.address, family: ok.family, mode };
+}
+
+function entryAddress(entry: unknown): unknown {
+  return isObject(entry) ? entry.address : entry;
+}
+
+function validateMode(value: unknown, path: string, fail: Fail): Mode {
+  if (value === 'dr' || value === 'tun') return value;
+  if (typeof value === 'string' && value.toLowerCase() === 'nat') {
+    fail(path, '"nat" is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent');
+  }
+  return fail(path, `${show(value)} is not a mode; use dr or tun`);
+}
+
+// Linux interface names: 1-15 bytes, no '/', ':', whitespace, not "." or "..".
+export function interfaceNameProblem(name: string): string | null {
+  if (name.length === 0) return 'is empty';
+  if (Buffer.byteLength(name) > 15) return 'is longer than the 15 characters Linux allows';
+  if (name === '.' || name === '..') return 'is not a valid interface name';
+  if (/[/:\s]/.test(name) || /[^\x21-\x7e]/.test(name)) return 'has a character Linux does not allow in an interface name';
+  return null;
+}
+
+function validateInterfaces(value: unknown, fail: Fail): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) return fail('interfaces', `must be a list of interface names, not ${show(value)}`);
+  const names: string[] = [];
+  value.forEach((name: unknown, i) => {
+    const path = `interfaces[${i}]`;
+    if (typeof name !== 'string') fail(path, `${show(name)} is not an interface name`);
+    const text = name as string;
+    const problem = interfaceNameProblem(text);
+    if (problem) fail(path, `${show(text)} ${problem}`);
+    if (['lo', 'all', 'default'].includes(text)) fail(path, `${show(text)} is always configured; list only NICs`);
+    if (names.includes(text)) fail(path, `${show(text)} is listed twice`);
+    names.push(text);
+  });
+  return names;
+}
+
+function validateArp(value: unknown, fail: Fail): Config['arp'] {
+  const arp = value === undefined || value === null ? {} : expectMapping(value, 'arp', fail, ['ignore', 'announce']);
+  const ignore = arp.ignore ?? 1;
+  const announce = arp.announce ?? 2;
+  // 0 would let the host answer ARP for the VIP: the one thing rs-agent exists to prevent.
+  if (ignore !== 1 && ignore !== 2) fail('arp.ignore', `${show(ignore)} must be 1 or 2 (0 answers ARP for the VIP on every NIC)`);
+  if (announce !== 2) fail('arp.announce', `${show(announce)} must be 2 (lower values can announce the VIP as ARP source)`);
+  return { ignore: ignore as number, announce: announce as number };
+}
+
+// The tunnel devices TUN VIPs go on, per family. The defaults are the fallback devices
+// the ipip and ip6_tunnel modules create; another name must be a tunnel device of the
+// right kind that already exists (checked against the host when planning).
+function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tunnel'] {
+  const tunnel = value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6']);
+  const names: Config['tunnel'] = { ...DEFAULT_TUNNELS };
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const name = tunnel[family];
+    if (name === undefined || name === null) continue;
+    const path = `tunnel.${family}`;
+    if (typeof name !== 'string') fail(path, `${show(name)} is not an interface name`);
+    const problem = interfaceNameProblem(name as string);
+    if (problem) fail(path, `${show(name)} ${problem}`);
+    const other = family === 'ipv4' ? DEFAULT_TUNNELS.ipv6 : DEFAULT_TUNNELS.ipv4;
+    if (['lo', 'all', 'default', other].includes(name as string) || nics.includes(name as string)) {
+      fail(path, `${show(name)} cannot carry ${family === 'ipv4' ? 'IPv4-in-IPv4' : 'IPv6-in-IPv6'} tunnel VIPs`);
+    }
+    names[family] = name as string;
+  }
+  if (names.ipv4 === names.ipv6) fail('tunnel.ipv6', `${show(names.ipv6)} is also tunnel.ipv4; one device cannot be both`);
+  return names;
+}
+
+export type Fail = (path: string, detail: string) => never;
+
+export function expectMapping(value: unknown, path: string, fail: Fail, keys: string[]): Obj {
+  if (!isObject(value)) return fail(path, `must be a mapping, not ${show(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) fail(path ? `${path}.${key}` : key, `unknown key; expected one of ${keys.join(', ')}`);
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// A value as the operator would recognise it, kept short.
+export function show(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (Array.isArray(value)) text = 'a list';
+  else if (isObject(value)) text = 'a mapping';
+  else text = String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,96 @@
+import type { FlapConfig } from '../config/types.js';
+
+// Stops rs-agent from fighting another tool forever. When the same item has been
+// repaired more than maxRepairs times within windowMs, someone keeps undoing it: the
+// guard holds the item back for backoffMs, doubling with each further trip up to
+// maxBackoffMs. Repairs are remembered across a backoff, so the first repair after it
+// trips again at once; an item left alone for a whole window starts afresh.
+// Pure: the clock is injected.
+
+export interface Trip {
+  item: string;
+  repairs: number; // within the window, this one included
+  backoffMs: number;
+  until: number; // clock value when the item may be repaired again
+}
+
+export interface FlapItemStatus {
+  item: string;
+  repairsInWindow: number;
+  trips: number; // consecutive trips (the backoff doubles with each)
+  heldUntil: number | null; // clock value; null when not held
+}
+
+interface ItemState {
+  repairs: number[];
+  trips: number;
+  heldUntil: number;
+}
+
+export class FlapGuard {
+  private readonly items = new Map<string, ItemState>();
+  private tripCount = 0;
+
+  constructor(
+    private settings: FlapConfig,
+    private readonly now: () => number,
+  ) {}
+
+  configure(settings: FlapConfig): void {
+    this.settings = settings;
+  }
+
+  // Trips since the daemon started.
+  get totalTrips(): number {
+    return this.tripCount;
+  }
+
+  isHeld(item: string): boolean {
+    const state = this.items.get(item);
+    return state !== undefined && this.now() < state.heldUntil;
+  }
+
+  // Records one repair of item; returns the trip when this repair was one too many.
+  record(item: string): Trip | null {
+    const now = this.now();
+    const { maxRepairs, windowMs, backoffMs, maxBackoffMs } = this.settings;
+    const state = this.items.get(item) ?? { repairs: [], trips: 0, heldUntil: 0 };
+    const lastActivity = Math.max(state.repairs[state.repairs.length - 1] ?? 0, state.heldUntil);
+    if (now - lastActivity > windowMs) {
+      state.repairs = [];
+      state.trips = 0;
+    }
+    state.repairs = state.repairs.filter((t) => now - t < windowMs);
+    state.repairs.push(now);
+    this.items.set(item, state);
+    if (state.repairs.length <= maxRepairs) return null;
+    state.trips += 1;
+    this.tripCount += 1;
+    const backoff = Math.min(backoffMs * 2 ** (state.trips - 1), maxBackoffMs);
+    state.heldUntil = now + backoff;
+    return { item, repairs: state.repairs.length, backoffMs: backoff, until: state.heldUntil };
+  }
+
+  // The earliest moment a held item may be repaired again, or null.
+  nextRelease(): number | null {
+    const now = this.now();
+    const times = [...this.items.values()].map((s) => s.heldUntil).filter((t) => t > now);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  // Every item with a repair in the window or a backoff in force; forgets the rest.
+  status(): FlapItemStatus[] {
+    const now = this.now();
+    const out: FlapItemStatus[] = [];
+    for (const [item, state] of this.items) {
+      const recent = state.repairs.filter((t) => now - t < this.settings.windowMs).length;
+      const held = now < state.heldUntil;
+      if (recent === 0 && !held && now - state.heldUntil > this.settings.windowMs) {
+        this.items.delete(item);
+        continue;
+      }
+      out.push({ item, repairsInWindow: recent, trips: state.trips, heldUntil: held ? state.heldUntil : null });
+    }
+    return out.sort((a, b) => a.item.localeCompare(b.item));
+  }
+}

@@ -1,0 +1,38 @@
+import type { Change } from '../plan/types.js';
+
+// What the flap guard calls an item: one kernel object, whichever way it drifted.
+export function itemOf(change: Change): string {
+  return `${change.kind} ${change.target}`;
+}
+
+export interface Selection {
+  apply: Change[];
+  held: Change[];
+}
+
+// Splits a plan into what this pass applies and what the flap guard holds back.
+// A held-back ARP sysctl or module also holds back every address, route and link
+// brought up after it: a VIP added while its ARP protection is being undone would
+// answer ARP for the VIP, the one thing rs-agent exists to prevent.
+export function selectChanges(changes: Change[], isHeld: (item: string) => boolean): Selection {
+  const apply: Change[] = [];
+  const held: Change[] = [];
+  let exposureBlocked = false;
+  for (const change of changes) {
+    const hold = isHeld(itemOf(change)) || (exposureBlocked && exposes(change));
+    if (hold) {
+      held.push(change);
+      if (protects(change)) exposureBlocked = true;
+    } else apply.push(change);
+  }
+  return { apply, held };
+}
+
+function protects(change: Change): boolean {
+  if (change.kind === 'module') return true;
+  return change.kind === 'sysctl' && change.action === 'set' && /\/arp_(ignore|announce)$/.test(change.path);
+}
+
+function exposes(change: Change): boolean {
+  return (change.kind === 'address' || change.kind === 'route') ? change.action === 'add' : change.kind === 'link' && change.action === 'up';
+}

@@ -1,0 +1,54 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { AgentError } from '../errors.js';
+import { describe } from '../system/sysctl-fs.js';
+import { KINDS, TRIGGERS, type DaemonStats } from './stats.js';
+
+// The Prometheus text exposition format, for node_exporter's textfile collector:
+// no listening socket, the file is replaced atomically after every reconcile.
+export function renderMetrics(stats: DaemonStats): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [string, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
+  };
+  const last = stats.last;
+  metric('rs_agent_in_sync', 'gauge', '1 when the last reconcile left the host as configured, else 0.', [['', last?.inSync ? 1 : 0]]);
+  metric('rs_agent_repairs_total', 'counter', 'Drifted items repaired by rs-agent run, by kind.',
+    KINDS.map((k) => [`{kind="${k}"}`, stats.repairs[k]]));
+  metric('rs_agent_repair_failures_total', 'counter', 'Repairs that failed.', [['', stats.failedRepairs]]);
+  metric('rs_agent_flap_guard_trips_total', 'counter', 'Times an item was repaired too often and held back (another tool keeps undoing it).',
+    [['', stats.flapTrips]]);
+  metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.',
+    [['', stats.held.filter((h) => h.heldUntil !== null).length]]);
+  metric('rs_agent_reconciles_total', 'counter', 'Reconcile passes, by what triggered them (a pass asked for by two counts for both).',
+    TRIGGERS.map((t) => [`{trigger="${t}"}`, stats.reconciles[t]]));
+  metric('rs_agent_last_reconcile_timestamp_seconds', 'gauge', 'When the last reconcile ended (Unix time).',
+    [['', last ? seconds(Date.parse(last.at)) : 0]]);
+  metric('rs_agent_last_reconcile_duration_seconds', 'gauge', 'How long the last reconcile took.',
+    [['', last ? seconds(last.durationMs) : 0]]);
+  return `${out.join('\n')}\n`;
+}
+
+// Milliseconds as seconds, without binary-fraction noise (0.0138, not 0.013800000000000002).
+function seconds(ms: number): number {
+  return Number((ms / 1000).toFixed(4));
+}
+
+// Writes a file so that a reader sees the old content or the new, never half:
+// a temp file in the same directory, fsync, rename over the target.
+export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new AgentError(`cannot write ${path}: ${describe(error)}`);
+  }
+}

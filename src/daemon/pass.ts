@@ -1,0 +1,74 @@
+import { performance } from 'node:perf_hooks';
+import { reconcile, type AgentOptions } from '../agent.js';
+import type { Config } from '../config/types.js';
+import { AgentError } from '../errors.js';
+import type { Change } from '../plan/types.js';
+import type { FlapGuard } from './flap-guard.js';
+import { itemOf, selectChanges } from './hold-back.js';
+import type { Logger } from './log.js';
+import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
+
+export interface PassReport {
+  sysctlPaths: string[]; // the sysctl files this pass read: the next baseline
+  held: number; // changes the flap guard held back
+}
+
+// One reconcile: observe and plan under the lock, apply what the flap guard allows,
+// log one line per repair, count it in stats. A pass that cannot run (lock held too
+// long, ip failing) is logged and counted; the next trigger tries again.
+export async function runPass(
+  agent: AgentOptions,
+  config: Config,
+  guard: FlapGuard,
+  stats: DaemonStats,
+  logger: Logger,
+  triggers: Set<Trigger>,
+): Promise<PassReport | null> {
+  // Requests that arrived together share one pass: it names them all ("event+reload").
+  const merged = TRIGGERS.filter((t) => triggers.has(t));
+  const trigger = merged.join('+');
+  const t0 = performance.now();
+  let held: Change[] = [];
+  for (const t of merged) stats.reconciles[t] += 1;
+  try {
+    const result = await reconcile(agent, config, (changes) => {
+      const selection = selectChanges(changes, (item) => guard.isHeld(item));
+      held = selection.held;
+      return selection.apply;
+    });
+    const ms = round(performance.now() - t0);
+    for (const outcome of result.outcomes) {
+      const { change } = outcome;
+      const fields = { item: itemOf(change), kind: change.kind, action: change.action, from: change.from, to: change.to, duration_ms: ms, trigger };
+      if (outcome.status === 'applied') {
+        stats.repairs[change.kind] += 1;
+        logger.log('info', 'repair', `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`, fields);
+        const trip = guard.record(itemOf(change));
+        if (trip) {
+          stats.flapTrips += 1;
+          logger.log('error', 'flap-guard',
+            `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
+            `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
+            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000, backoff_s: trip.backoffMs / 1000 });
+        }
+      } else {
+        stats.failedRepairs += outcome.status === 'failed' ? 1 : 0;
+        logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, { ...fields, error: outcome.error });
+      }
+    }
+    const inSync = result.ok && held.length === 0;
+    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
+    stats.held = heldItems(guard.status());
+    return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: held.length };
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    const ms = round(performance.now() - t0);
+    logger.log('error', 'reconcile-failed', `reconcile (${trigger}) failed: ${error.message}`, { trigger, duration_ms: ms, error: error.message });
+    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: false, error: error.message };
+    return null;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,60 @@
+import type { ChangeKind } from '../plan/types.js';
+import type { FlapItemStatus } from './flap-guard.js';
+
+// What the daemon has done since it started: shown by `rs-agent status` (through the
+// status file in the state dir) and exported as metrics. Plain data.
+
+export const TRIGGERS = ['start', 'event', 'sysctl', 'schedule', 'reload', 'backoff'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route'];
+
+export interface HeldItem {
+  item: string;
+  repairsInWindow: number;
+  trips: number;
+  heldUntil: string | null; // ISO time
+}
+
+export interface LastReconcile {
+  at: string; // ISO time it ended
+  durationMs: number;
+  trigger: string; // what asked for it; several joined with '+'
+  inSync: boolean; // nothing left to change (nothing failed, nothing held back)
+  error?: string; // the pass could not run (e.g. the lock was held too long)
+}
+
+export interface DaemonStats {
+  pid: number;
+  running: boolean;
+  startedAt: string;
+  stoppedAt?: string;
+  config: string;
+  reconciles: Record<Trigger, number>;
+  repairs: Record<ChangeKind, number>;
+  failedRepairs: number;
+  flapTrips: number;
+  held: HeldItem[];
+  reloads: { applied: number; rejected: number };
+  last: LastReconcile | null;
+}
+
+export function initialStats(pid: number, startedAt: Date, config: string): DaemonStats {
+  return {
+    pid,
+    running: true,
+    startedAt: startedAt.toISOString(),
+    config,
+    reconciles: Object.fromEntries(TRIGGERS.map((t) => [t, 0])) as Record<Trigger, number>,
+    repairs: Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ChangeKind, number>,
+    failedRepairs: 0,
+    flapTrips: 0,
+    held: [],
+    reloads: { applied: 0, rejected: 0 },
+    last: null,
+  };
+}
+
+export function heldItems(items: FlapItemStatus[]): HeldItem[] {
+  return items.map((s) => ({ ...s, heldUntil: s.heldUntil === null ? null : new Date(s.heldUntil).toISOString() }));
+}

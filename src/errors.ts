@@ -1,0 +1,39 @@
+// Expected failures: each carries one line for the operator and the exit status to use.
+// Anything else that escapes is a bug and is reported with its stack.
+export class AgentError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'AgentError';
+    this.exitCode = exitCode;
+  }
+}
+
+// A config that does not validate: the message names the key path and the value.
+export class ConfigError extends AgentError {
+  constructor(
+    readonly source: string,
+    readonly keyPath: string,
+    readonly detail: string,
+  ) {
+    super(`config ${source}: ${keyPath ? `${keyPath}: ` : ''}${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// A command rs-agent ran that failed: names the command and its stderr.
+export class CommandError extends AgentError {
+  constructor(
+    readonly argv: readonly string[],
+    readonly stderr: string,
+    readonly exitStatus: number | undefined,
+  ) {
+    super(`command failed: ${argv.join(' ')}: ${firstLine(stderr) || `exit status ${exitStatus ?? 'unknown'}`}`);
+    this.name = 'CommandError';
+  }
+}
+
+export function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+}

@@ -1,0 +1,43 @@
+import type { Config } from '../config/types.js';
+import { desiredSysctls } from '../plan/desired.js';
+import { sysctlKey } from '../plan/sysctl.js';
+import { TUNNEL_V4, TUNNEL_V6 } from '../plan/tunnel.js';
+
+// Pure renderers of the files that carry a config's kernel settings across reboots.
+
+// systemd-sysctl applies /etc/sysctl.d files in name order, and systemd's own
+// 50-default.conf sets rp_filter=2 on every interface: a name after 50 wins at boot.
+// Before 99-sysctl.conf (/etc/sysctl.conf), so the operator's own file still has the last word.
+export const SYSCTL_DROP_IN = '/etc/sysctl.d/90-rs-agent.conf';
+export const MODULES_LOAD = '/etc/modules-load.d/rs-agent.conf';
+
+const HEADER = (config: Config) =>
+  `# Written by "rs-agent install" from ${config.source}; "rs-agent uninstall" removes it.\n` +
+  '# Edit the config and run "rs-agent install" again rather than editing this file.\n';
+
+// The sysctl.d drop-in: the same ARP and rp_filter values `rs-agent start` sets, so
+// they hold from early boot and survive a restart of systemd-sysctl. Null when the
+// config implies none (IPv6 VIPs only).
+export function renderSysctlDropIn(config: Config): string | null {
+  const tunnel4 = config.vips.some((v) => v.mode === 'tun' && v.family === 4) ? config.tunnel.ipv4 : null;
+  const sysctls = desiredSysctls(config, config.interfaces ?? [], tunnel4);
+  if (sysctls.length === 0) return null;
+  const lines = [HEADER(config).trimEnd()];
+  lines.push('# Sorts after 50-default.conf, so systemd\'s rp_filter default does not override these at boot.');
+  if (config.interfaces === null) {
+    lines.push('# No interfaces in the config: every NIC takes "default" when it appears and is bounded by');
+    lines.push('# "all" (the kernel uses the larger of all and the NIC); rs-agent start sets each NIC as well.');
+  }
+  if (tunnel4) lines.push(`# ${tunnel4} carries IPv4 TUN VIPs: decapsulated packets need rp_filter 0 on both all and ${tunnel4}.`);
+  for (const s of sysctls) lines.push(`${sysctlKey(s.path)} = ${s.value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+// The modules-load.d file: the tunnel modules the config's TUN VIPs need, loaded at
+// boot so their fallback devices exist before rs-agent starts. Null without TUN VIPs.
+export function renderModulesLoad(config: Config): string | null {
+  const families = new Set(config.vips.filter((v) => v.mode === 'tun').map((v) => v.family));
+  const modules = [...(families.has(4) ? [TUNNEL_V4.name] : []), ...(families.has(6) ? [TUNNEL_V6.name] : [])];
+  if (modules.length === 0) return null;
+  return `${HEADER(config)}${modules.join('\n')}\n`;
+}

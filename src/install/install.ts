@@ -1,0 +1,147 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/types.js';
+import { AgentError } from '../errors.js';
+import { describe, isCode } from '../system/sysctl-fs.js';
+import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
+import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
+
+// The systemd units shipped in the package's units/ directory (dist/install → ../../units).
+export const PACKAGE_UNITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../units');
+export const UNIT_DIR = '/etc/systemd/system';
+
+export type FileActionKind = 'wrote' | 'updated' | 'unchanged' | 'removed' | 'kept' | 'already gone';
+
+export interface FileAction {
+  path: string; // in the target tree, e.g. /etc/sysctl.d/90-rs-agent.conf
+  action: FileActionKind;
+  note?: string;
+}
+
+interface WantedFile {
+  path: string;
+  content: Buffer;
+}
+
+// Writes the units, the sysctl.d drop-in and the modules-load.d file the config
+// implies into the tree at root, and records them in the manifest. Run again after
+// the config changes: files still needed are brought up to date, files no longer
+// needed are removed. A file rs-agent did not write (or that was edited since) is
+// never overwritten: install refuses and writes nothing.
+export function install(opts: { root: string; config: Config; unitsDir?: string }): FileAction[] {
+  const { root } = opts;
+  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR);
+  const manifest = readManifest(join(root, MANIFEST));
+  const recorded = manifest?.files ?? {};
+  for (const file of wanted) {
+    const current = readIfPresent(join(root, file.path));
+    if (current === null || current.equals(file.content) || recorded[file.path] === sha256(current)) continue;
+    throw new AgentError(`install: ${join(root, file.path)} exists and is not the file rs-agent installed ` +
+      '(edited since, or someone else\'s); nothing was written: move it away, or put the change in the config');
+  }
+
+  const actions: FileAction[] = [];
+  const files: Record<string, string> = {};
+  for (const file of wanted) {
+    const target = join(root, file.path);
+    const current = readIfPresent(target);
+    files[file.path] = sha256(file.content);
+    if (current?.equals(file.content)) {
+      actions.push({ path: file.path, action: 'unchanged' });
+      continue;
+    }
+    writeAtomic(target, file.content);
+    actions.push({ path: file.path, action: current === null ? 'wrote' : 'updated' });
+  }
+  const stillWanted = new Set(wanted.map((f) => f.path));
+  for (const [path, hash] of Object.entries(recorded)) {
+    if (!stillWanted.has(path)) actions.push(removeIfOurs(root, path, hash, 'no longer needed by the config'));
+  }
+  writeAtomic(join(root, MANIFEST), Buffer.from(renderManifest(files)));
+  return actions;
+}
+
+// Removes exactly the files the manifest lists, each only if it still has the content
+// install wrote; an edited one is reported and left. Then the manifest itself.
+export function uninstall(opts: { root: string }): FileAction[] | null {
+  const manifestPath = join(opts.root, MANIFEST);
+  const manifest = readManifest(manifestPath);
+  if (manifest === null) return null;
+  const actions = Object.entries(manifest.files).map(([path, hash]) => removeIfOurs(opts.root, path, hash));
+  remove(manifestPath);
+  return actions;
+}
+
+// Units installed under root that some target still wants (systemctl enable left a link).
+export function stillEnabled(root: string, paths: string[]): string[] {
+  const dir = join(root, UNIT_DIR);
+  const units = new Set(paths.filter((p) => dirname(p) === UNIT_DIR).map((p) => p.slice(UNIT_DIR.length + 1)));
+  if (units.size === 0 || !existsSync(dir)) return [];
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir)) {
+    if (!/\.(wants|requires)$/.test(entry)) continue;
+    for (const name of readdirSync(join(dir, entry))) {
+      if (units.has(name) && lstatSync(join(dir, entry, name)).isSymbolicLink()) found.add(name);
+    }
+  }
+  return [...found].sort();
+}
+
+function wantedFiles(config: Config, unitsDir: string): WantedFile[] {
+  const files: WantedFile[] = readUnits(unitsDir).map((u) => ({ path: `${UNIT_DIR}/${u.name}`, content: u.content }));
+  const sysctl = renderSysctlDropIn(config);
+  if (sysctl !== null) files.push({ path: SYSCTL_DROP_IN, content: Buffer.from(sysctl) });
+  const modules = renderModulesLoad(config);
+  if (modules !== null) files.push({ path: MODULES_LOAD, content: Buffer.from(modules) });
+  return files;
+}
+
+// Every regular file in the units directory, by name; none when it does not exist.
+function readUnits(dir: string): { name: string; content: Buffer }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort()
+    .map((name) => ({ name, content: readFileSync(join(dir, name)) }));
+}
+
+function removeIfOurs(root: string, path: string, hash: string, why?: string): FileAction {
+  const target = join(root, path);
+  const current = readIfPresent(target);
+  if (current === null) return { path, action: 'already gone' };
+  if (sha256(current) !== hash) return { path, action: 'kept', note: 'changed since rs-agent installed it' };
+  remove(target);
+  return { path, action: 'removed', ...(why ? { note: why } : {}) };
+}
+
+function readIfPresent(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return null;
+    throw new AgentError(`cannot read ${file}: ${describe(error)}`);
+  }
+}
+
+// Written beside the target and renamed over it: a reader sees the old file or the new one.
+function writeAtomic(file: string, content: Buffer): void {
+  const tmp = `${file}.rs-agent-tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, content, { mode: 0o644 });
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new AgentError(`cannot write ${file}: ${describe(error)}`);
+  }
+}
+
+function remove(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch (error) {
+    throw new AgentError(`cannot remove ${file}: ${describe(error)}`);
+  }
+}

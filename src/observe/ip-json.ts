@@ -1,0 +1,67 @@
+import { canonicalIPv6 } from '../config/address.js';
+import type { ActualAddress, ActualLink, ActualRoute } from './types.js';
+
+// Pure parsers of iproute2's JSON output (`ip -json addr show`, `ip -json route show`).
+
+interface IpAddrInfo {
+  family?: string;
+  local?: string;
+  prefixlen?: number;
+  label?: string;
+}
+
+interface IpLink {
+  ifname?: string;
+  flags?: string[];
+  link_type?: string;
+  addr_info?: IpAddrInfo[];
+}
+
+interface IpRoute {
+  dst?: string;
+  dev?: string;
+  type?: string;
+}
+
+export function parseAddrShow(json: string): ActualLink[] {
+  const links = parseArray<IpLink>(json, 'ip -json addr show');
+  return links.flatMap((link) => {
+    if (typeof link.ifname !== 'string') return [];
+    const addresses: ActualAddress[] = (link.addr_info ?? []).flatMap((info) => {
+      if (typeof info.local !== 'string' || typeof info.prefixlen !== 'number') return [];
+      if (info.family !== 'inet' && info.family !== 'inet6') return [];
+      const family = info.family === 'inet' ? 4 : 6;
+      const address = family === 6 ? canonicalIPv6(info.local) : info.local;
+      return [{ address, prefixlen: info.prefixlen, family, ...(info.label ? { label: info.label } : {}) }];
+    });
+    return [{ name: link.ifname, up: (link.flags ?? []).includes('UP'), linkType: link.link_type ?? 'unknown', addresses }];
+  });
+}
+
+export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
+  const routes = parseArray<IpRoute>(json, 'ip -json route show');
+  return routes.flatMap((route) => {
+    if (typeof route.dst !== 'string' || typeof route.dev !== 'string') return [];
+    if (route.type !== undefined && route.type !== 'unicast') return [];
+    const hostLength = family === 4 ? 32 : 128;
+    const [dst = '', prefix] = route.dst === 'default' ? [family === 4 ? '0.0.0.0' : '::', '0'] : route.dst.split('/');
+    const address = family === 6 ? canonicalIPv6(dst) : dst;
+    return [{ dst: address, prefixlen: prefix === undefined ? hostLength : Number(prefix), family, dev: route.dev }];
+  });
+}
+
+// `ip -json -batch -` prints one JSON array per command, each on its own line.
+export function splitBatchOutput(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => line.trim() !== '');
+}
+
+function parseArray<T>(json: string, what: string): T[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json === '' ? '[]' : json);
+  } catch {
+    throw new Error(`${what} printed something that is not JSON: ${json.slice(0, 80)}`);
+  }
+  if (!Array.isArray(value)) throw new Error(`${what} printed JSON that is not a list`);
+  return value as T[];
+}

@@ -1,0 +1,36 @@
+import { CommandError } from '../errors.js';
+import type { Runner } from '../system/runner.js';
+import type { SysctlFs } from '../system/sysctl-fs.js';
+import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
+import type { ActualLink, ActualState } from './types.js';
+
+// The argv that reads links, addresses and main-table routes in one process.
+export const OBSERVE_ARGV = ['ip', '-json', '-batch', '-'] as const;
+export const OBSERVE_INPUT = 'addr show\nroute show table main\n';
+// `ip -batch` lines cannot carry -6 and `route show` lists IPv4 only, so IPv6
+// main-table routes take a process of their own, run only when IPv6 VIPs are in play.
+export const OBSERVE_V6_ROUTES_ARGV = ['ip', '-json', '-6', 'route', 'show', 'table', 'main'] as const;
+
+// Reads the actual state: one `ip` process for links, addresses and routes, then the
+// /proc/sys files that matter, which depend on the links found (every NIC's own).
+// With ipv6Routes, a second `ip` reads the IPv6 main table alongside the first.
+export async function observe(
+  runner: Runner,
+  sysctlFs: SysctlFs,
+  sysctlPathsFor: (links: ActualLink[]) => Iterable<string>,
+  options: { ipv6Routes?: boolean } = {},
+): Promise<ActualState> {
+  const [result, v6] = await Promise.all([
+    runner.run(OBSERVE_ARGV, { input: OBSERVE_INPUT }),
+    options.ipv6Routes ? runner.run(OBSERVE_V6_ROUTES_ARGV) : null,
+  ]);
+  if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
+  if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
+  const [addrJson = '[]', routeJson = '[]'] = splitBatchOutput(result.stdout);
+  const links = parseAddrShow(addrJson);
+  const sysctls: Record<string, string | null> = {};
+  for (const path of sysctlPathsFor(links)) sysctls[path] = sysctlFs.read(path);
+  const routes = parseRouteShow(routeJson, 4);
+  if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
+  return { links, routes, sysctls };
+}

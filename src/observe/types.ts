@@ -1,0 +1,29 @@
+import type { Family } from '../config/address.js';
+
+export interface ActualAddress {
+  address: string;
+  prefixlen: number;
+  family: Family;
+  label?: string;
+}
+
+export interface ActualLink {
+  name: string;
+  up: boolean; // administratively up (IFF_UP)
+  linkType: string; // ether, loopback, ipip, ...
+  addresses: ActualAddress[];
+}
+
+export interface ActualRoute {
+  dst: string;
+  prefixlen: number;
+  family: Family;
+  dev: string;
+}
+
+// What the kernel says, read fresh at the start of every pass.
+export interface ActualState {
+  links: ActualLink[];
+  routes: ActualRoute[]; // main table
+  sysctls: Record<string, string | null>; // by sysctl path; null: no such file
+}

@@ -1,0 +1,32 @@
+import type { Change } from './types.js';
+
+// The one order every pass follows. Protection first, exposure last:
+// ARP sysctls are in force before any VIP is added, and they are restored only
+// after every VIP rs-agent removes is gone. Routes leave before their address and
+// arrive after it; deletes come before adds so a VIP moving between devices never
+// collides with itself.
+const RANK: Record<string, number> = {
+  'module load': 0,
+  'sysctl set': 1,
+  'link up': 2,
+  'route delete': 3,
+  'address delete': 4,
+  'address add': 5,
+  'route add': 6,
+  'link down': 7,
+  'sysctl restore': 8,
+};
+
+export function rankOf(change: Change): number {
+  const rank = RANK[`${change.kind} ${change.action}`];
+  if (rank === undefined) throw new Error(`no rank for ${change.kind} ${change.action}`);
+  return rank;
+}
+
+// Stable: changes of the same rank keep the order they were planned in (config order).
+export function orderChanges(changes: Change[]): Change[] {
+  return changes
+    .map((change, i) => ({ change, i, rank: rankOf(change) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((x) => x.change);
+}

@@ -1,0 +1,78 @@
+import type { Family } from '../config/address.js';
+
+// The desired state, fully resolved: every kernel object rs-agent wants, nothing else.
+export interface DesiredState {
+  modules: DesiredModule[];
+  links: string[]; // devices that must be administratively up
+  sysctls: DesiredSysctl[];
+  addresses: HostAddress[];
+  routes: HostRoute[];
+}
+
+export interface DesiredModule {
+  name: string; // kernel module, e.g. ipip
+  device: string; // the fallback device it creates, e.g. tunl0
+}
+
+export interface DesiredSysctl {
+  path: string; // under /proc/sys, e.g. net/ipv4/conf/all/arp_ignore
+  value: string;
+}
+
+// An address on a device, always with its full prefix.
+export interface HostAddress {
+  address: string;
+  prefixlen: number;
+  family: Family;
+  dev: string;
+}
+
+// A host route in the main table.
+export interface HostRoute {
+  dst: string;
+  prefixlen: number;
+  family: Family;
+  dev: string;
+}
+
+interface ChangeBase {
+  target: string; // what it changes, as an operator names it
+  from: string | null; // null: unknown until applied (e.g. a device not created yet)
+  to: string | null;
+}
+
+export interface ModuleChange extends ChangeBase {
+  kind: 'module';
+  action: 'load';
+  module: string;
+  device: string;
+}
+
+export interface SysctlChange extends ChangeBase {
+  kind: 'sysctl';
+  action: 'set' | 'restore';
+  path: string;
+  to: string;
+}
+
+export interface LinkChange extends ChangeBase {
+  kind: 'link';
+  action: 'up' | 'down';
+  dev: string;
+}
+
+export interface AddressChange extends ChangeBase, HostAddress {
+  kind: 'address';
+  action: 'add' | 'delete';
+  label?: string;
+}
+
+export interface RouteChange extends ChangeBase, HostRoute {
+  kind: 'route';
+  action: 'add' | 'delete';
+}
+
+// One step of a plan: plain data, printable, serialisable, comparable.
+export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange;
+
+export type ChangeKind = Change['kind'];

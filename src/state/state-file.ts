@@ -1,0 +1,90 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentError } from '../errors.js';
+import { describe, isCode } from '../system/sysctl-fs.js';
+import { emptyOwned, STATE_VERSION, type Owned } from './types.js';
+
+export const DEFAULT_STATE_DIR = '/run/rs-agent';
+const FILE = 'state.json';
+
+export function statePath(dir: string): string {
+  return join(dir, FILE);
+}
+
+// Reads what rs-agent owns. A missing file means it owns nothing (first start, or the
+// host rebooted and /run was cleared with the runtime values it described).
+export function readState(dir: string): Owned {
+  const path = statePath(dir);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return emptyOwned();
+    throw new AgentError(`state file ${path}: cannot read: ${describe(error)}`);
+  }
+  let doc: { version?: unknown; owned?: Owned };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch {
+    throw new AgentError(
+      `state file ${path} is corrupt (not JSON); it holds the sysctl values to restore on stop. ` +
+        'Inspect it, then move it aside to start afresh (originals it held are then lost)',
+    );
+  }
+  if (doc.version !== STATE_VERSION || typeof doc.owned !== 'object' || doc.owned === null) {
+    throw new AgentError(
+      `state file ${path} has version ${JSON.stringify(doc.version)}, this rs-agent reads version ${STATE_VERSION}; ` +
+        'stop with the rs-agent that wrote it, or move the file aside to start afresh',
+    );
+  }
+  return { ...emptyOwned(), ...doc.owned };
+}
+
+// Writes atomically: a temp file, fsync, rename over the old one, fsync the directory.
+// A crash leaves either the old state or the new, never half of one.
+export function writeState(dir: string, owned: Owned): void {
+  ensureStateDir(dir);
+  const path = statePath(dir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const body = `${JSON.stringify({ version: STATE_VERSION, owned }, null, 2)}\n`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, body);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    syncDir(dir);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new AgentError(`state file ${path}: cannot write: ${describe(error)}`);
+  }
+}
+
+export function removeState(dir: string): void {
+  rmSync(statePath(dir), { force: true });
+  syncDir(dir);
+}
+
+export function ensureStateDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new AgentError(`state directory ${dir}: cannot create: ${describe(error)}`);
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The directory may be gone (nothing to sync) or not openable on this file system.
+  }
+}

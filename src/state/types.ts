@@ -1,0 +1,26 @@
+import type { HostAddress, HostRoute } from '../plan/types.js';
+
+export const STATE_VERSION = 1;
+
+// What rs-agent has changed on this host and must be able to undo: the value each
+// sysctl had before rs-agent first changed it, and the objects it added.
+export interface Owned {
+  sysctls: Record<string, { original: string }>;
+  addresses: HostAddress[];
+  routes: HostRoute[];
+  links: string[]; // devices rs-agent brought up
+  modules: string[]; // modules rs-agent loaded (kept loaded: reported only)
+}
+
+export function emptyOwned(): Owned {
+  return { sysctls: {}, addresses: [], routes: [], links: [], modules: [] };
+}
+
+export function isEmptyOwned(owned: Owned): boolean {
+  return (
+    Object.keys(owned.sysctls).length === 0 &&
+    owned.addresses.length === 0 &&
+    owned.routes.length === 0 &&
+    owned.links.length === 0
+  );
+}

@@ -1,0 +1,83 @@
+import { snapshot, type AgentOptions } from './agent.js';
+import { loadConfig } from './config/load.js';
+import { readDaemonStatus } from './daemon/status-file.js';
+import type { DaemonStats } from './daemon/stats.js';
+import { addressKey, presentAddresses } from './plan/address.js';
+import { routeKey } from './plan/route.js';
+import { sysctlKey } from './plan/sysctl.js';
+import { statePath } from './state/state-file.js';
+
+export interface VipStatus {
+  address: string;
+  mode: string;
+  dev: string;
+  addressPresent: boolean;
+  routePresent: boolean;
+  owned: boolean; // added by rs-agent (removed by stop)
+}
+
+export interface SysctlStatus {
+  key: string;
+  actual: string | null;
+  desired: string | null; // null: no longer wanted, still to restore
+  original: string | null; // recorded before rs-agent first changed it
+}
+
+export interface StatusReport {
+  config: string;
+  stateFile: string;
+  inSync: boolean;
+  drift: number;
+  vips: VipStatus[];
+  sysctls: SysctlStatus[];
+  links: { dev: string; up: boolean; ownedByAgent: boolean }[];
+  owned: { addresses: number; routes: number; sysctls: number; links: string[]; modules: string[] };
+  daemon: DaemonStats | null; // the last report of `rs-agent run`; null if it never ran here
+}
+
+// What is configured, what is in place, what rs-agent recorded. Reads only.
+export async function status(opts: AgentOptions): Promise<StatusReport> {
+  const config = loadConfig(opts.configPath);
+  const snap = await snapshot(opts, config);
+  const present = new Set(presentAddresses(snap.actual.links).map(addressKey));
+  const routes = new Set(snap.actual.routes.map(routeKey));
+  const ownedAddresses = new Set(snap.owned.addresses.map(addressKey));
+  const vips = snap.desired.addresses.map((a, i): VipStatus => ({
+    address: a.address,
+    mode: config.vips[i]?.mode ?? 'dr',
+    dev: a.dev,
+    addressPresent: present.has(addressKey(a)),
+    routePresent: routes.has(routeKey({ dst: a.address, prefixlen: a.prefixlen, family: a.family, dev: a.dev })),
+    owned: ownedAddresses.has(addressKey(a)),
+  }));
+  const desiredValues = new Map(snap.desired.sysctls.map((s) => [s.path, s.value]));
+  const paths = [...new Set([...desiredValues.keys(), ...Object.keys(snap.owned.sysctls)])];
+  const sysctls = paths.map((path): SysctlStatus => ({
+    key: sysctlKey(path),
+    actual: snap.actual.sysctls[path] ?? null,
+    desired: desiredValues.get(path) ?? null,
+    original: snap.owned.sysctls[path]?.original ?? null,
+  }));
+  const linkNames = [...new Set([...snap.desired.links, ...snap.owned.links])];
+  return {
+    config: config.source,
+    stateFile: statePath(opts.stateDir),
+    inSync: snap.changes.length === 0,
+    drift: snap.changes.length,
+    vips,
+    sysctls,
+    links: linkNames.map((dev) => ({
+      dev,
+      up: snap.actual.links.find((l) => l.name === dev)?.up ?? false,
+      ownedByAgent: snap.owned.links.includes(dev),
+    })),
+    owned: {
+      addresses: snap.owned.addresses.length,
+      routes: snap.owned.routes.length,
+      sysctls: Object.keys(snap.owned.sysctls).length,
+      links: snap.owned.links,
+      modules: snap.owned.modules,
+    },
+    daemon: readDaemonStatus(opts.stateDir),
+  };
+}

@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { check, planStart, start, stop } from '../../src/agent.js';
+import { statePath } from '../../src/state/state-file.js';
+import { FakeKernel } from '../helpers/fake-kernel.js';
+import { fakeAgent } from '../helpers/fake-agent.js';
+
+const DR = 'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\n';
+const TUN = 'mode: tun\nvips: [198.51.100.7]\ninterfaces: [eth0]\n';
+
+describe('start / stop / check against the fake kernel', () => {
+  it('start converges, the next plan is empty, and a second start runs no mutating command', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    const first = await start(opts);
+    expect(first.ok).toBe(true);
+    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '192.0.2.10/32 dev lo label lo:0', '192.0.2.11/32 dev lo label lo:1']);
+    expect(kernel.render().routes).toEqual(['192.0.2.10/32 dev lo', '192.0.2.11/32 dev lo']);
+    expect((await planStart(opts)).changes).toEqual([]);
+    const before = kernel.mutatingCommands().length;
+    expect((await start(opts)).changes).toEqual([]);
+    expect(kernel.mutatingCommands().length).toBe(before);
+  });
+
+  it('writes every sysctl before the one ip batch that adds addresses', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    await start(opts);
+    const mutating = kernel.mutatingCommands();
+    const batch = mutating.findIndex((c) => c.startsWith('ip -force -batch'));
+    expect(mutating.filter((c) => c.startsWith('ip -force -batch'))).toHaveLength(1);
+    expect(mutating.slice(0, batch).every((c) => c.startsWith('write '))).toBe(true);
+    expect(mutating.slice(batch + 1)).toEqual([]);
+  });
+
+  it('records the originals in the state file before the first mutation', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
+    let seenAtFirstWrite: string | null = null;
+    const write = kernel.write.bind(kernel);
+    kernel.write = (path, value) => {
+      seenAtFirstWrite ??= existsSync(statePath(opts.stateDir)) ? readFileSync(statePath(opts.stateDir), 'utf8') : 'missing';
+      write(path, value);
+    };
+    await start(opts);
+    expect(seenAtFirstWrite).toContain('"net/ipv4/conf/eth0/arp_announce": {\n        "original": "1"');
+    expect(seenAtFirstWrite).toContain('192.0.2.10');
+  });
+
+  it('stop restores the exact originals, removes only what it added, and a second stop is a no-op', async () => {
+    const kernel = new FakeKernel().addLink('eth0');
+    kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
+    kernel.sysctls.set('net/ipv4/conf/all/arp_ignore', '2');
+    kernel.links.get('lo')?.addresses.push({ local: '203.0.113.5', prefixlen: 32, family: 'inet', label: 'lo:0' });
+    const pristine = kernel.render();
+    const { opts } = fakeAgent(DR, kernel);
+    await start(opts);
+    expect(kernel.render()).not.toEqual(pristine);
+    const result = await stop(opts);
+    expect(result.ok).toBe(true);
+    expect(kernel.render()).toEqual(pristine);
+    expect(existsSync(statePath(opts.stateDir))).toBe(false);
+    const again = await stop(opts);
+    expect(again.changes).toEqual([]);
+  });
+
+  it('check reports drift and check --fix repairs it', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    await start(opts);
+    kernel.links.get('lo')!.addresses = kernel.links.get('lo')!.addresses.filter((a) => a.local !== '192.0.2.11');
+    kernel.sysctls.set('net/ipv4/conf/eth0/arp_ignore', '0');
+    const drift = await check(opts, false);
+    expect(drift.drift.map((c) => `${c.kind} ${c.target} ${c.from} ${c.to}`)).toEqual([
+      'sysctl net.ipv4.conf.eth0.arp_ignore 0 1',
+      'address 192.0.2.11/32 dev lo absent present',
+    ]);
+    const fixed = await check(opts, true);
+    expect(fixed.remaining).toEqual([]);
+    expect((await check(opts, false)).drift).toEqual([]);
+    // The original recorded at the first start survives the repair.
+    await stop(opts);
+    expect(kernel.sysctls.get('net/ipv4/conf/eth0/arp_ignore')).toBe('0');
+  });
+
+  it('TUN: loads ipip, records tunl0 values it could not see at plan time, and stop brings tunl0 down', async () => {
+    const kernel = new FakeKernel().addLink('eth0');
+    kernel.availableModules.add('ipip');
+    kernel.sysctls.set('net/ipv4/conf/default/rp_filter', '1');
+    kernel.sysctls.set('net/ipv4/conf/all/rp_filter', '1');
+    const { opts } = fakeAgent(TUN, kernel);
+    expect((await start(opts)).ok).toBe(true);
+    expect(kernel.commands.filter((c) => c.startsWith('modprobe'))).toEqual(['modprobe ipip']);
+    expect(kernel.render().up).toContain('tunl0');
+    expect(kernel.sysctls.get('net/ipv4/conf/tunl0/rp_filter')).toBe('0');
+    expect(kernel.sysctls.get('net/ipv4/conf/all/rp_filter')).toBe('0');
+    expect((await planStart(opts)).changes).toEqual([]);
+    await stop(opts);
+    expect(kernel.render().up).not.toContain('tunl0');
+    expect(kernel.sysctls.get('net/ipv4/conf/tunl0/rp_filter')).toBe('1'); // copied from default at creation
+    expect(kernel.sysctls.get('net/ipv4/conf/all/rp_filter')).toBe('1');
+  });
+});
+
+describe('failure paths the real kernel cannot produce on demand', () => {
+  it('a sysctl that cannot be written stops the pass before any address is added', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    kernel.readOnlySysctls = true;
+    const result = await start(opts);
+    expect(result.ok).toBe(false);
+    expect(result.outcomes.filter((o) => o.status === 'failed')).toHaveLength(8);
+    expect(result.outcomes.filter((o) => o.change.kind === 'address').every((o) => o.status === 'skipped')).toBe(true);
+    expect(kernel.commands.some((c) => c.startsWith('ip -force'))).toBe(false);
+  });
+
+  it('an address the kernel refuses: the rest continues, the failure is reported, the next pass retries', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    kernel.failingLines.set('address add 192.0.2.10/32 dev lo label lo:0', 'RTNETLINK answers: Permission denied');
+    const result = await start(opts);
+    expect(result.ok).toBe(false);
+    expect(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.error)).toEqual([
+      'ip address add 192.0.2.10/32 dev lo label lo:0: RTNETLINK answers: Permission denied',
+    ]);
+    expect(kernel.render().addresses).toContain('192.0.2.11/32 dev lo label lo:1');
+    kernel.failingLines.clear();
+    expect((await start(opts)).ok).toBe(true);
+    expect((await planStart(opts)).changes).toEqual([]);
+  });
+
+  it('stop keeps ARP protection when a VIP could not be removed', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    await start(opts);
+    kernel.failingLines.set('address del 192.0.2.10/32 dev lo', 'RTNETLINK answers: Operation not permitted');
+    const result = await stop(opts);
+    expect(result.ok).toBe(false);
+    expect(kernel.sysctls.get('net/ipv4/conf/all/arp_ignore')).toBe('1');
+    expect(result.outcomes.filter((o) => o.change.kind === 'sysctl').every((o) => o.status === 'skipped')).toBe(true);
+    kernel.failingLines.clear();
+    expect((await stop(opts)).ok).toBe(true);
+    expect(kernel.sysctls.get('net/ipv4/conf/all/arp_ignore')).toBe('0');
+  });
+
+  it('TUN without ipip: nothing is changed and no state is left behind', async () => {
+    const { kernel, opts } = fakeAgent(TUN);
+    const pristine = kernel.render();
+    const result = await start(opts);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['failed', ...new Array(result.outcomes.length - 1).fill('skipped')]);
+    expect(result.outcomes[0]?.error).toMatch(/kernel module ipip is not available/);
+    expect(kernel.render()).toEqual(pristine);
+    expect(existsSync(statePath(opts.stateDir))).toBe(false);
+  });
+
+  it('the fake kernel refuses a command it does not know', async () => {
+    await expect(new FakeKernel().run(['ip', 'addr', 'flush', 'dev', 'lo'])).rejects.toThrow(/unexpected command/);
+  });
+});
+
+// Any config to any other, in a pseudo-random order: each transition converges in one
+// pass, the next plan is empty, and stop at the end returns the host to where it began.
+describe('transitions between configs', () => {
+  const configs = [
+    DR,
+    'vips: [192.0.2.11]\ninterfaces: [eth0]\n',
+    TUN,
+    'vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ninterfaces: [eth0]\n',
+    'mode: tun\nvips: [192.0.2.10, 192.0.2.12]\n',
+    'vips: [192.0.2.12]\narp: {ignore: 2}\n',
+    'vips: ["2001:db8::10", 192.0.2.10]\ninterfaces: [eth0]\n',
+    'vips: ["2001:db8::10", {address: "2001:db8::11", mode: tun}]\n',
+    'mode: tun\nvips: ["2001:db8::10", 198.51.100.7]\n',
+  ];
+
+  it('cycles through configs in pseudo-random order', async () => {
+    const kernel = new FakeKernel().addLink('eth0');
+    kernel.availableModules.add('ipip');
+    kernel.availableModules.add('ip6_tunnel');
+    kernel.sysctls.set('net/ipv4/conf/all/rp_filter', '1');
+    kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
+    const pristine = kernel.render();
+    const agent = fakeAgent(configs[0] as string, kernel);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 40; i++) {
+      const yaml = configs[Math.floor(random() * configs.length)] as string;
+      agent.setConfig(yaml);
+      const result = await start(agent.opts);
+      expect(result.ok, `step ${i}: ${yaml}`).toBe(true);
+      expect((await planStart(agent.opts)).changes, `step ${i}: ${yaml}`).toEqual([]);
+    }
+    expect((await stop(agent.opts)).ok).toBe(true);
+    const after = kernel.render();
+    // tunl0 and ip6tnl0 stay (modules are never unloaded), down, with the values they were created with.
+    const { sysctls, ...rest } = after;
+    const tunl0Free = Object.fromEntries(Object.entries(sysctls).filter(([k]) => !/\/(tunl0|ip6tnl0)\//.test(k)));
+    expect({ ...rest, sysctls: tunl0Free }).toEqual(pristine);
+  });
+});

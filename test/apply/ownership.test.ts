@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { claimAll, releaseAll } from '../../src/apply/ownership.js';
+import type { AddressChange, Change, RouteChange, SysctlChange } from '../../src/plan/types.js';
+import { emptyOwned, type Owned } from '../../src/state/types.js';
+
+const ip = (n: number) => `198.18.${n >> 8}.${n & 255}`;
+const address = (n: number, action: 'add' | 'delete' = 'add'): AddressChange => ({
+  kind: 'address', action, target: `${ip(n)}/32 dev lo`, from: null, to: null, address: ip(n), prefixlen: 32, family: 4, dev: 'lo',
+});
+const route = (n: number, action: 'add' | 'delete' = 'add'): RouteChange => ({
+  kind: 'route', action, target: `${ip(n)}/32 dev lo`, from: null, to: null, dst: ip(n), prefixlen: 32, family: 4, dev: 'lo',
+});
+const sysctl = (path: string, from: string | null, action: 'set' | 'restore' = 'set'): SysctlChange => ({
+  kind: 'sysctl', action, target: path, path, from, to: '1',
+});
+const applied = (changes: Change[]) => changes.map((change) => ({ change, applied: true }));
+
+describe('claimAll / releaseAll', () => {
+  it('records each added object and each sysctl original once, in plan order', () => {
+    const owned = claimAll(emptyOwned(), [
+      sysctl('net/ipv4/conf/all/arp_ignore', '0'), sysctl('net/ipv4/conf/all/arp_ignore', '1'), address(1), address(2), address(1), route(1),
+      { kind: 'link', action: 'up', target: 'tunl0', dev: 'tunl0', from: 'down', to: 'up' },
+      { kind: 'module', action: 'load', target: 'ipip', module: 'ipip', device: 'tunl0', from: 'absent', to: 'loaded' },
+    ]);
+    expect(owned).toEqual({
+      sysctls: { 'net/ipv4/conf/all/arp_ignore': { original: '0' } },
+      addresses: [address(1), address(2)].map(({ address: a, prefixlen, family, dev }) => ({ address: a, prefixlen, family, dev })),
+      routes: [{ dst: '198.18.0.1', prefixlen: 32, family: 4, dev: 'lo' }],
+      links: ['tunl0'],
+      modules: ['ipip'],
+    });
+  });
+
+  it('never overwrites a recorded original, claims nothing for deletes, restores or unknown originals, and returns the same object then', () => {
+    const owned = claimAll(emptyOwned(), [sysctl('net/ipv4/conf/lo/arp_ignore', '2'), address(1)]);
+    const again = claimAll(owned, [sysctl('net/ipv4/conf/lo/arp_ignore', '1'), address(1), address(3, 'delete'), route(3, 'delete'),
+      sysctl('net/ipv4/conf/tunl0/arp_ignore', null), sysctl('net/ipv4/conf/eth0/arp_ignore', '0', 'restore')]);
+    expect(again).toBe(owned);
+    expect(owned.sysctls['net/ipv4/conf/lo/arp_ignore']).toEqual({ original: '2' });
+  });
+
+  it('drops what was undone, gives back claims of changes that did not happen, keeps what was there before', () => {
+    const before: Owned = claimAll(emptyOwned(), [address(1), route(1), sysctl('net/ipv4/conf/all/arp_ignore', '0')]);
+    const changes = [address(2), route(2), address(1, 'delete'), route(1, 'delete')];
+    const claimed = claimAll(before, changes);
+    const after = releaseAll(claimed, [
+      { change: address(2), applied: true },
+      { change: route(2), applied: false }, // failed: its claim is given back
+      { change: address(1, 'delete'), applied: true },
+      { change: route(1, 'delete'), applied: false }, // still there: still owned
+    ], before);
+    expect(after.addresses.map((a) => a.address)).toEqual(['198.18.0.2']);
+    expect(after.routes.map((r) => r.dst)).toEqual(['198.18.0.1']);
+    expect(after.sysctls).toEqual(before.sysctls);
+    const restored = releaseAll(after, applied([sysctl('net/ipv4/conf/all/arp_ignore', '1', 'restore')]), after);
+    expect(restored.sysctls).toEqual({});
+    expect(releaseAll(after, applied([address(7, 'add')]), after)).toBe(after);
+  });
+
+  it('records 10000 VIPs (20000 objects) and gives all of them back', () => {
+    const adds = Array.from({ length: 10000 }, (_, i) => [address(i), route(i)]).flat();
+    const owned = claimAll(emptyOwned(), adds);
+    expect(owned.addresses).toHaveLength(10000);
+    const deletes = adds.map((c) => ({ ...c, action: 'delete' as const }));
+    expect(releaseAll(owned, applied(deletes), owned)).toEqual(emptyOwned());
+  });
+});

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseFastArgs } from '../../src/cli/fast-args.js';
+
+// The forms parsed without yargs must mean exactly what yargs makes of them; every
+// other form must be left to yargs (null).
+describe('parseFastArgs', () => {
+  const saved = { config: process.env.RS_AGENT_CONFIG, state: process.env.RS_AGENT_STATE_DIR };
+  beforeEach(() => {
+    delete process.env.RS_AGENT_CONFIG;
+    delete process.env.RS_AGENT_STATE_DIR;
+  });
+  afterEach(() => {
+    for (const [name, value] of [['RS_AGENT_CONFIG', saved.config], ['RS_AGENT_STATE_DIR', saved.state]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  const defaults = { config: '/etc/rs-agent/rs-agent.yaml', 'state-dir': '/run/rs-agent' };
+
+  it.each([
+    [['check'], 'check', { ...defaults, json: false, fix: false }],
+    [['check', '--fix'], 'check', { ...defaults, json: false, fix: true }],
+    [['check', '--json', '--fix', '-c', '/a.yaml'], 'check', { ...defaults, config: '/a.yaml', json: true, fix: true }],
+    [['check', '--config=/a=b.yaml', '--state-dir', 's'], 'check', { config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false }],
+    [['start', '--config', 'c.yaml', '--state-dir=/tmp/s'], 'start', { config: 'c.yaml', 'state-dir': '/tmp/s' }],
+    [['stop'], 'stop', defaults],
+    [['plan', '--json'], 'plan', { ...defaults, json: true }],
+    [['status'], 'status', { ...defaults, json: false }],
+    [['validate', '-c', 'x'], 'validate', { ...defaults, config: 'x' }],
+  ])('%j → %s %j', (argv, command, args) => {
+    expect(parseFastArgs(argv)).toEqual({ command, args });
+  });
+
+  it('takes the defaults from RS_AGENT_CONFIG and RS_AGENT_STATE_DIR, as yargs does', () => {
+    process.env.RS_AGENT_CONFIG = '/env.yaml';
+    process.env.RS_AGENT_STATE_DIR = '/env-state';
+    expect(parseFastArgs(['stop'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state' });
+    expect(parseFastArgs(['stop', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state' });
+  });
+
+  it.each([
+    [[]],
+    [['--help']],
+    [['--version']],
+    [['check', '--help']],
+    [['daemon']],
+    [['chek']],
+    [['--json', 'check']],
+    [['check', 'extra']],
+    [['check', '--']],
+    [['start', '--json']], // not a start option: yargs reports it
+    [['stop', '--fix']],
+    [['check', '--no-fix']],
+    [['check', '--fix=true']],
+    [['check', '--fix', '--fix']],
+    [['check', '-c', 'a', '--config', 'b']],
+    [['check', '--config']],
+    [['check', '--config=']],
+    [['check', '--config', '--json']],
+    [['check', '-c=a.yaml']],
+    [['check', '-ca.yaml']],
+    [['check', '--stateDir', 's']],
+    [['check', '-j']],
+    [['constructor']],
+    [['toString']],
+  ])('%j goes to yargs', (argv) => {
+    expect(parseFastArgs(argv)).toBeNull();
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DRIFT } from '../../src/config/drift.js';
+import { parseConfig } from '../../src/config/load.js';
+import { validateSchedule } from '../../src/daemon/schedule.js';
+import { ConfigError } from '../../src/errors.js';
+
+const parse = (extra: string) => parseConfig(`vips: [192.0.2.10]\n${extra}`, 'x.yaml');
+
+describe('drift and metrics config', () => {
+  it('reads every key, with durations in seconds or with a unit', () => {
+    const config = parse('drift:\n  schedule: "*/10 * * * * *"\n  sysctl_interval: 250ms\n  flap: {max_repairs: 3, window: 2m, backoff: 2, max_backoff: 1h}\nmetrics: {file: /var/lib/prometheus/node-exporter/rs-agent.prom}\n');
+    expect(config.drift).toEqual({
+      schedule: '*/10 * * * * *',
+      sysctlIntervalMs: 250,
+      flap: { maxRepairs: 3, windowMs: 120_000, backoffMs: 2_000, maxBackoffMs: 3_600_000 },
+    });
+    expect(config.metrics).toEqual({ file: '/var/lib/prometheus/node-exporter/rs-agent.prom' });
+  });
+
+  it('fills what is left out with the defaults', () => {
+    const config = parse('drift: {flap: {max_repairs: 2}}\n');
+    expect(config.drift).toEqual({ ...DEFAULT_DRIFT, flap: { ...DEFAULT_DRIFT.flap, maxRepairs: 2 } });
+    expect(DEFAULT_DRIFT.flap.windowMs).toBe(60_000);
+  });
+
+  it.each([
+    ['unknown key', 'drift: {interval: 5}\n', /drift\.interval: unknown key; expected one of schedule, sysctl_interval, flap/],
+    ['schedule not cron', 'drift: {schedule: every minute}\n', /drift\.schedule: "every minute" is not a cron expression/],
+    ['schedule a number', 'drift: {schedule: 30}\n', /drift\.schedule: 30 is not a cron expression/],
+    ['interval unit', 'drift: {sysctl_interval: 5 parsecs}\n', /drift\.sysctl_interval: "5 parsecs" is not a duration/],
+    ['interval too short', 'drift: {sysctl_interval: 1ms}\n', /drift\.sysctl_interval: "1ms" is out of range: from 50ms to 1m/],
+    ['max_repairs zero', 'drift: {flap: {max_repairs: 0}}\n', /drift\.flap\.max_repairs: 0 must be a whole number from 1 to 1000/],
+    ['max_repairs fraction', 'drift: {flap: {max_repairs: 2.5}}\n', /drift\.flap\.max_repairs: 2\.5 must be a whole number/],
+    ['backoff over max', 'drift: {flap: {backoff: 10m, max_backoff: 1m}}\n', /drift\.flap\.max_backoff: "1m" is shorter than drift\.flap\.backoff \("10m"\)/],
+    ['flap not a mapping', 'drift: {flap: 5}\n', /drift\.flap: must be a mapping, not 5/],
+    ['metrics relative', 'metrics: {file: rs-agent.prom}\n', /metrics\.file: "rs-agent\.prom" must be an absolute file path/],
+    ['metrics suffix', 'metrics: {file: /tmp/rs-agent.txt}\n', /metrics\.file: "\/tmp\/rs-agent\.txt" must end in \.prom/],
+  ])('%s: a ConfigError naming the key and value', (_name, yaml, message) => {
+    expect(() => parse(yaml)).toThrow(ConfigError);
+    expect(() => parse(yaml)).toThrow(message);
+  });
+
+  it('node-cron checks each field of the schedule when the daemon loads it', () => {
+    expect(() => validateSchedule(parse('drift: {schedule: "*/30 * * * * *"}\n'))).not.toThrow();
+    expect(() => validateSchedule(parse('drift: {schedule: "61 * * * *"}\n'))).toThrow(
+      /config x\.yaml: drift\.schedule: "61 \* \* \* \*" is not a valid cron expression \(minute: 61 is a invalid expression for minute\)/,
+    );
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { itemOf, selectChanges } from '../../src/daemon/hold-back.js';
+import type { Change } from '../../src/plan/types.js';
+
+const sysctl = (dev: string, name: string): Change => ({
+  kind: 'sysctl', action: 'set', target: `net.ipv4.conf.${dev}.${name}`, path: `net/ipv4/conf/${dev}/${name}`, from: '0', to: '1',
+});
+const address: Change = {
+  kind: 'address', action: 'add', target: '192.0.2.10/32 dev lo', address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', from: 'absent', to: 'present', label: 'lo:0',
+};
+const route: Change = { kind: 'route', action: 'add', target: '192.0.2.10/32 dev lo', dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', from: 'absent', to: 'present' };
+const names = (changes: Change[]) => changes.map(itemOf);
+
+describe('selectChanges', () => {
+  it('applies everything when nothing is held', () => {
+    const plan = [sysctl('all', 'arp_ignore'), address, route];
+    expect(selectChanges(plan, () => false)).toEqual({ apply: plan, held: [] });
+  });
+
+  it('holds back only the held item when it protects nothing', () => {
+    const plan = [sysctl('tunl0', 'rp_filter'), address, route];
+    const { apply, held } = selectChanges(plan, (item) => item === 'sysctl net.ipv4.conf.tunl0.rp_filter');
+    expect(names(held)).toEqual(['sysctl net.ipv4.conf.tunl0.rp_filter']);
+    expect(names(apply)).toEqual(['address 192.0.2.10/32 dev lo', 'route 192.0.2.10/32 dev lo']);
+  });
+
+  it('a held ARP sysctl holds back the VIPs it protects, but not other sysctls', () => {
+    const plan = [sysctl('all', 'arp_ignore'), sysctl('eth0', 'arp_announce'), address, route];
+    const { apply, held } = selectChanges(plan, (item) => item === 'sysctl net.ipv4.conf.all.arp_ignore');
+    expect(names(apply)).toEqual(['sysctl net.ipv4.conf.eth0.arp_announce']);
+    expect(names(held)).toEqual(['sysctl net.ipv4.conf.all.arp_ignore', 'address 192.0.2.10/32 dev lo', 'route 192.0.2.10/32 dev lo']);
+  });
+
+  it('a held address keeps its own item only', () => {
+    const { apply, held } = selectChanges([address, route], (item) => item === 'address 192.0.2.10/32 dev lo');
+    expect(names(held)).toEqual(['address 192.0.2.10/32 dev lo']);
+    expect(names(apply)).toEqual(['route 192.0.2.10/32 dev lo']);
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderMetrics, writeFileAtomic } from '../../src/daemon/metrics.js';
+import { initialStats } from '../../src/daemon/stats.js';
+
+describe('metrics', () => {
+  it('renders the Prometheus text format: in-sync flag, repairs by kind, trips, last reconcile', () => {
+    const stats = initialStats(42, new Date('2030-01-01T00:00:00Z'), '/etc/rs-agent/rs-agent.yaml');
+    stats.repairs.address = 3;
+    stats.repairs.sysctl = 1;
+    stats.flapTrips = 2;
+    stats.reconciles.event = 5;
+    stats.held = [{ item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' }];
+    stats.last = { at: '2030-01-01T00:00:10.500Z', durationMs: 13.8, trigger: 'event', inSync: true };
+    const text = renderMetrics(stats);
+    const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(samples).toEqual([
+      'rs_agent_in_sync 1',
+      'rs_agent_repairs_total{kind="module"} 0',
+      'rs_agent_repairs_total{kind="sysctl"} 1',
+      'rs_agent_repairs_total{kind="link"} 0',
+      'rs_agent_repairs_total{kind="address"} 3',
+      'rs_agent_repairs_total{kind="route"} 0',
+      'rs_agent_repair_failures_total 0',
+      'rs_agent_flap_guard_trips_total 2',
+      'rs_agent_flap_guard_held_items 1',
+      'rs_agent_reconciles_total{trigger="start"} 0',
+      'rs_agent_reconciles_total{trigger="event"} 5',
+      'rs_agent_reconciles_total{trigger="sysctl"} 0',
+      'rs_agent_reconciles_total{trigger="schedule"} 0',
+      'rs_agent_reconciles_total{trigger="reload"} 0',
+      'rs_agent_reconciles_total{trigger="backoff"} 0',
+      'rs_agent_last_reconcile_timestamp_seconds 1893456010.5',
+      'rs_agent_last_reconcile_duration_seconds 0.0138',
+    ]);
+    // Every metric has its HELP and TYPE, and the file ends with a newline.
+    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(8);
+    expect(text.match(/^# HELP /gm)).toHaveLength(8);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('says not in sync before the first reconcile', () => {
+    expect(renderMetrics(initialStats(1, new Date(), 'x'))).toMatch(/^rs_agent_in_sync 0$/m);
+  });
+
+  it('writes atomically: the new content under the name, no temp file left behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsa-metrics-'));
+    const path = join(dir, 'rs-agent.prom');
+    writeFileAtomic(path, 'a 1\n');
+    writeFileAtomic(path, 'a 2\n');
+    expect(readFileSync(path, 'utf8')).toBe('a 2\n');
+    expect(readdirSync(dir)).toEqual(['rs-agent.prom']);
+    expect(() => writeFileAtomic(join(dir, 'missing', 'x.prom'), '')).toThrow(/cannot write .*missing\/x\.prom: ENOENT/);
+  });
+});

@@ -1,0 +1,236 @@
+import { AgentError } from '../../src/errors.js';
+import type { RunResult, Runner } from '../../src/system/runner.js';
+import type { SysctlFs } from '../../src/system/sysctl-fs.js';
+
+// A strict, in-memory model of the kernel objects rs-agent touches. It understands
+// exactly the commands rs-agent is meant to run and throws on anything else, so a
+// test fails the moment the code runs a command nobody expected. Real-kernel tests
+// in network namespaces keep it honest.
+
+interface FakeAddress {
+  local: string;
+  prefixlen: number;
+  family: 'inet' | 'inet6';
+  label?: string;
+}
+
+interface FakeLink {
+  name: string;
+  up: boolean;
+  linkType: string;
+  addresses: FakeAddress[];
+}
+
+interface FakeRoute {
+  dst: string;
+  prefixlen: number;
+  dev: string;
+}
+
+const CONF_KEYS = ['arp_ignore', 'arp_announce', 'rp_filter'];
+
+export class FakeKernel implements Runner, SysctlFs {
+  readonly links = new Map<string, FakeLink>();
+  routes: FakeRoute[] = [];
+  readonly sysctls = new Map<string, string>();
+  readonly commands: string[] = []; // every command run, as text
+  readonly availableModules = new Set<string>();
+  readOnlySysctls = false;
+  // Lines of `ip -batch` input that fail with the given message (fault injection).
+  readonly failingLines = new Map<string, string>();
+
+  constructor() {
+    for (const dev of ['all', 'default']) this.addConf(dev);
+    this.addLink('lo', 'loopback', true);
+    this.links.get('lo')?.addresses.push({ local: '127.0.0.1', prefixlen: 8, family: 'inet', label: 'lo' });
+  }
+
+  addLink(name: string, linkType = 'ether', up = true): this {
+    this.links.set(name, { name, up, linkType, addresses: [] });
+    this.addConf(name, 'default');
+    return this;
+  }
+
+  private addConf(dev: string, copyFrom?: string): void {
+    for (const key of CONF_KEYS) {
+      const value = copyFrom ? this.sysctls.get(`net/ipv4/conf/${copyFrom}/${key}`) : undefined;
+      this.sysctls.set(`net/ipv4/conf/${dev}/${key}`, value ?? '0');
+    }
+  }
+
+  // The rendered state, for comparing whole hosts in tests.
+  render(): { addresses: string[]; routes: string[]; up: string[]; sysctls: Record<string, string> } {
+    const addresses = [...this.links.values()].flatMap((l) => l.addresses.map((a) => `${a.local}/${a.prefixlen} dev ${l.name}${a.label && a.label !== l.name ? ` label ${a.label}` : ''}`));
+    return {
+      addresses: addresses.sort(),
+      routes: this.routes.map((r) => `${r.dst}/${r.prefixlen} dev ${r.dev}`).sort(),
+      up: [...this.links.values()].filter((l) => l.up).map((l) => l.name).sort(),
+      sysctls: Object.fromEntries([...this.sysctls.entries()].sort()),
+    };
+  }
+
+  mutatingCommands(): string[] {
+    return this.commands.filter((c) => !c.startsWith('ip -json '));
+  }
+
+  // --- SysctlFs
+  read(path: string): string | null {
+    return this.sysctls.get(path) ?? null;
+  }
+
+  write(path: string, value: string): void {
+    this.commands.push(`write ${path} ${value}`);
+    if (this.readOnlySysctls) throw new AgentError(`cannot write ${value} to /proc/sys/${path}: read-only file system`);
+    if (!this.sysctls.has(path)) throw new AgentError(`cannot write ${value} to /proc/sys/${path}: ENOENT`);
+    this.sysctls.set(path, value);
+  }
+
+  // --- Runner
+  async run(argv: readonly string[], options: { input?: string } = {}): Promise<RunResult> {
+    const text = argv.join(' ');
+    this.commands.push(options.input ? `${text} <<< ${options.input.trim().split('\n').join(' | ')}` : text);
+    if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
+      return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
+    }
+    if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
+    if (text === 'ip -force -batch -' && options.input !== undefined) return this.batch(options.input);
+    if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
+    throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
+  }
+
+  private modprobe(name: string): RunResult {
+    if (!this.availableModules.has(name)) {
+      return { exitCode: 1, stdout: '', stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n` };
+    }
+    if (name === 'ipip' && !this.links.has('tunl0')) this.addLink('tunl0', 'ipip', false);
+    if (name === 'ip6_tunnel' && !this.links.has('ip6tnl0')) this.addLink('ip6tnl0', 'tunnel6', false);
+    return ok('');
+  }
+
+  private batch(input: string): RunResult {
+    const errors: string[] = [];
+    // Indexed for the length of the batch, so 10000-line batches take linear time;
+    // tests may edit the plain lists between commands.
+    this.index = new BatchIndex(this.links, this.routes);
+    input.split('\n').filter(Boolean).forEach((line, i) => {
+      const failure = this.failingLines.get(line) ?? this.batchLine(line);
+      if (failure) errors.push(`${failure}\nCommand failed -:${i + 1}`);
+    });
+    this.index.flush();
+    return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
+  }
+
+  private index = new BatchIndex(new Map(), []);
+
+  // Applies one batch line; returns the kernel's error text, or null.
+  private batchLine(line: string): string | null {
+    let m = /^link set dev (\S+) (up|down)$/.exec(line);
+    if (m) {
+      const link = this.links.get(m[1] as string);
+      if (!link) return `Cannot find device "${m[1]}"`;
+      link.up = m[2] === 'up';
+      return null;
+    }
+    // IPv4: optional label. IPv6 adds carry exactly the flags a VIP needs, or the line is unexpected.
+    m = /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
+      /^address (add) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line) ??
+      /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line);
+    if (m) {
+      const [, verb, local, prefix, dev, , label] = m as unknown as string[];
+      const link = this.links.get(dev as string);
+      if (!link) return `Cannot find device "${dev}"`;
+      const v6 = local?.includes(':');
+      const key = `${local}/${prefix} dev ${dev}`;
+      const found = this.index.addresses.get(key);
+      if (verb === 'add') {
+        if (found) return v6 ? 'Error: ipv6: address already assigned.' : 'Error: ipv4: Address already assigned.';
+        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: v6 ? 'inet6' : 'inet', label: label ?? link.name };
+        link.addresses.push(address);
+        this.index.addresses.set(key, address);
+      } else {
+        if (!found) return v6 ? 'Error: ipv6: address not found.' : 'Error: ipv4: Address not found.';
+        this.index.addresses.delete(key);
+        this.index.gone.add(found);
+      }
+      return null;
+    }
+    m = /^route (add|del) ([0-9a-f.:]+)\/(\d+) dev (\S+)$/.exec(line);
+    if (m) {
+      const [, verb, dst, prefix, dev] = m as unknown as string[];
+      const link = this.links.get(dev as string);
+      if (!link) return `Cannot find device "${dev}"`;
+      const found = this.index.routes.get(`${dst}/${prefix}`);
+      if (verb === 'add') {
+        if (!link.up) return 'Error: Nexthop device is not up.';
+        if (found) return 'RTNETLINK answers: File exists';
+        const route = { dst: dst as string, prefixlen: Number(prefix), dev: dev as string };
+        this.routes.push(route);
+        this.index.routes.set(`${dst}/${prefix}`, route);
+      } else {
+        if (!found || found.dev !== dev) return 'RTNETLINK answers: No such process';
+        this.index.routes.delete(`${dst}/${prefix}`);
+        this.index.gone.add(found);
+      }
+      return null;
+    }
+    throw new Error(`fake kernel: unexpected ip batch line: ${line}`);
+  }
+
+  private addrShow(): unknown[] {
+    return [...this.links.values()].map((l, i) => ({
+      ifindex: i + 1,
+      ifname: l.name,
+      flags: l.up ? ['UP', 'LOWER_UP'] : [],
+      link_type: l.linkType,
+      addr_info: l.addresses.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen, ...(a.family === 'inet' ? { label: a.label } : {}) })),
+    }));
+  }
+
+  private routeShow(): unknown[] {
+    return this.routes
+      .filter((r) => !r.dst.includes(':'))
+      .map((r) => ({ dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, scope: 'link', flags: [] }));
+  }
+
+  // As `ip -json -6 route show` prints a host route: no /128, a metric, a preference.
+  private routeShow6(): unknown[] {
+    return this.routes
+      .filter((r) => r.dst.includes(':'))
+      .map((r) => ({ dst: r.prefixlen === 128 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, metric: 1024, flags: [], pref: 'medium' }));
+  }
+}
+
+// Addresses by "local/prefix dev name", routes by "dst/prefix" (the main table holds
+// one route per prefix); what a batch deleted leaves the lists when it ends.
+class BatchIndex {
+  readonly addresses = new Map<string, FakeAddress>();
+  readonly routes = new Map<string, FakeRoute>();
+  readonly gone = new Set<FakeAddress | FakeRoute>();
+
+  constructor(
+    private readonly links: Map<string, FakeLink>,
+    private readonly routeList: FakeRoute[],
+  ) {
+    for (const link of links.values()) {
+      for (const a of link.addresses) this.addresses.set(`${a.local}/${a.prefixlen} dev ${link.name}`, a);
+    }
+    for (const r of routeList) this.routes.set(`${r.dst}/${r.prefixlen}`, r);
+  }
+
+  flush(): void {
+    if (this.gone.size === 0) return;
+    for (const link of this.links.values()) removeInPlace(link.addresses, this.gone);
+    removeInPlace(this.routeList, this.gone);
+  }
+}
+
+// Tests may hold on to the lists: they are edited, never replaced.
+function removeInPlace<T>(list: T[], gone: Set<unknown>): void {
+  let kept = 0;
+  for (const item of list) if (!gone.has(item)) list[kept++] = item;
+  list.length = kept;
+}
+
+function ok(stdout: string): RunResult {
+  return { exitCode: 0, stdout, stderr: '' };
+}

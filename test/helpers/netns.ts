@@ -1,0 +1,97 @@
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// The built CLI, run exactly as an operator would (npm test builds it first).
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+let counter = 0;
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+// A throwaway network namespace with lo up and a veth pair (eth0 and its peer) in it,
+// plus a temp dir for the config and the state dir. Nothing here touches the
+// machine's own namespace: every command runs with `ip -n` or `ip netns exec`.
+export class TestNamespace {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly stateDir: string;
+
+  private constructor(readonly name: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `${name}-`));
+    this.configPath = join(this.dir, 'rs-agent.yaml');
+    this.stateDir = join(this.dir, 'state');
+  }
+
+  static async create(options: { nic?: boolean } = {}): Promise<TestNamespace> {
+    const ns = new TestNamespace(`rsa-${process.pid}-${counter++}`);
+    await execa('ip', ['netns', 'add', ns.name]);
+    await ns.ip(['link', 'set', 'lo', 'up']);
+    if (options.nic !== false) {
+      await ns.ip(['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer']);
+      await ns.ip(['link', 'set', 'eth0', 'up']);
+      await ns.ip(['link', 'set', 'eth0-peer', 'up']);
+    }
+    return ns;
+  }
+
+  writeConfig(yaml: string): void {
+    writeFileSync(this.configPath, yaml);
+  }
+
+  // The real CLI inside the namespace, with this namespace's config and state dir.
+  async cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const argv = ['netns', 'exec', this.name, 'env', ...vars, process.execPath, CLI, ...args, '--config', this.configPath, '--state-dir', this.stateDir];
+    const r = await execa('ip', argv, { reject: false });
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  // The CLI as root without CAP_NET_ADMIN (dropped from the bounding set), as in a
+  // container or a unit that did not grant it: the permission error path. (Running
+  // as another uid would depend on the checkout being readable by that uid.)
+  async cliWithoutNetAdmin(args: string[]): Promise<CliResult> {
+    const argv = ['netns', 'exec', this.name, 'setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin',
+      process.execPath, CLI, ...args, '--config', this.configPath, '--state-dir', this.stateDir];
+    const r = await execa('ip', argv, { reject: false });
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  async exec(argv: string[]): Promise<string> {
+    const r = await execa('ip', ['netns', 'exec', this.name, ...argv]);
+    return r.stdout;
+  }
+
+  async ip(args: string[]): Promise<string> {
+    const r = await execa('ip', ['-n', this.name, ...args]);
+    return r.stdout;
+  }
+
+  // /proc/sys as seen from inside the namespace (the test process sees its own).
+  async sysctl(path: string): Promise<string> {
+    return (await this.exec(['cat', `/proc/sys/${path}`])).trim();
+  }
+
+  async setSysctl(path: string, value: string): Promise<void> {
+    await this.exec(['sh', '-c', `echo ${value} > /proc/sys/${path}`]);
+  }
+
+  async addresses(dev: string): Promise<{ local: string; prefixlen: number; label?: string }[]> {
+    const links = JSON.parse(await this.ip(['-json', 'addr', 'show', 'dev', dev])) as { addr_info: { family: string; local: string; prefixlen: number; label?: string }[] }[];
+    return (links[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map(({ local, prefixlen, label }) => ({ local, prefixlen, ...(label ? { label } : {}) }));
+  }
+
+  async routes(): Promise<{ dst: string; dev: string }[]> {
+    return (JSON.parse(await this.ip(['-json', 'route', 'show', 'table', 'main'])) as { dst: string; dev: string }[]).map(({ dst, dev }) => ({ dst, dev }));
+  }
+
+  async destroy(): Promise<void> {
+    await execa('ip', ['netns', 'del', this.name], { reject: false });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseAddrShow, parseRouteShow, splitBatchOutput } from '../../src/observe/ip-json.js';
+
+// Captured from `printf 'addr show\nroute show table main\n' | ip -json -batch -`
+// (iproute2 6.1) in a namespace with a VIP on lo:0 and a veth pair.
+const CAPTURED = `[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet","local":"192.0.2.10","prefixlen":32,"scope":"global","label":"lo:0","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"::1","prefixlen":128,"scope":"host","valid_life_time":4294967295,"preferred_life_time":4294967295}]},{"ifindex":2,"link":"eth0","ifname":"p0","flags":["BROADCAST","MULTICAST","M-DOWN"],"mtu":1500,"qdisc":"noop","operstate":"DOWN","group":"default","txqlen":1000,"link_type":"ether","address":"fa:09:5e:b9:2e:79","broadcast":"ff:ff:ff:ff:ff:ff","addr_info":[]}]
+[{"dst":"192.0.2.10","dev":"lo","scope":"link","flags":[]},{"dst":"198.51.100.0/24","dev":"p0","protocol":"kernel","scope":"link","prefsrc":"198.51.100.2","flags":[]},{"dst":"default","gateway":"198.51.100.1","dev":"p0","flags":[]},{"type":"blackhole","dst":"203.0.113.0/24","flags":[]}]
+`;
+
+describe('ip -json parsers', () => {
+  const [addr = '', route = ''] = splitBatchOutput(CAPTURED);
+
+  it('reads links, their admin state and addresses with labels', () => {
+    expect(parseAddrShow(addr)).toEqual([
+      {
+        name: 'lo', up: true, linkType: 'loopback',
+        addresses: [
+          { address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' },
+          { address: '192.0.2.10', prefixlen: 32, family: 4, label: 'lo:0' },
+          { address: '::1', prefixlen: 128, family: 6 },
+        ],
+      },
+      { name: 'p0', up: false, linkType: 'ether', addresses: [] },
+    ]);
+  });
+
+  it('reads host routes without a prefix as /32 and skips routes with no device', () => {
+    expect(parseRouteShow(route, 4)).toEqual([
+      { dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' },
+      { dst: '198.51.100.0', prefixlen: 24, family: 4, dev: 'p0' },
+      { dst: '0.0.0.0', prefixlen: 0, family: 4, dev: 'p0' },
+    ]);
+  });
+
+  it('names the command when the output is not JSON', () => {
+    expect(() => parseAddrShow('Object "x" is unknown')).toThrow(/ip -json addr show printed something that is not JSON/);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { AgentError } from '../../src/errors.js';
+import { createRunner } from '../../src/system/runner.js';
+
+// The real runner with real processes: what `ip` and `modprobe` go through.
+describe('createRunner', () => {
+  const runner = createRunner();
+
+  it('passes input on stdin and returns stdout unchanged, final newline included', async () => {
+    expect(await runner.run(['cat'], { input: 'addr show\nroute show\n' })).toEqual({ exitCode: 0, stdout: 'addr show\nroute show\n', stderr: '' });
+  });
+
+  it('returns a non-zero exit with its stderr instead of throwing', async () => {
+    const result = await runner.run(['sh', '-c', 'echo "RTNETLINK answers: File exists" >&2; exit 3']);
+    expect(result).toEqual({ exitCode: 3, stdout: '', stderr: 'RTNETLINK answers: File exists\n' });
+  });
+
+  it('runs argv as given, never through a shell', async () => {
+    expect((await runner.run(['echo', '$HOME; true'])).stdout).toBe('$HOME; true\n');
+  });
+
+  it('runs in the C locale and keeps the rest of the environment', async () => {
+    const env = (await runner.run(['env'])).stdout.split('\n');
+    expect(env).toContain('LC_ALL=C');
+    expect(env).toContain(`PATH=${process.env.PATH}`);
+  });
+
+  it('gives no stdin when there is no input (a command reading it sees end of file at once)', async () => {
+    expect(await runner.run(['cat'])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+  });
+
+  it('survives a command that exits without reading its input', async () => {
+    const result = await runner.run(['true'], { input: 'x'.repeat(4 << 20) });
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('reads large output whole (an ip -json dump of thousands of addresses)', async () => {
+    const result = await runner.run(['head', '-c', String(8 << 20), '/dev/zero']);
+    expect(result.stdout.length).toBe(8 << 20);
+  });
+
+  it('names a missing command with an install hint', async () => {
+    const error = await runner.run(['rs-agent-no-such-command']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).message).toBe('rs-agent-no-such-command: command not found in PATH');
+    const ip = createRunner();
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(ip.run(['ip', '-V'])).rejects.toThrow('ip: command not found in PATH (install iproute2)');
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('reports a command killed by a signal as an error', async () => {
+    await expect(runner.run(['sh', '-c', 'kill -9 $$'])).rejects.toThrow('cannot run sh: it was killed by SIGKILL');
+  });
+});
