@@ -4,8 +4,8 @@
 # prints what it observes as JSON lines on stdout; progress goes to stderr (the console).
 # The host's vitest file (../lvs-cluster.test.ts) judges the observations.
 #
-# An operator can run it on any Linux box with ipip and ip_vs (as root, in a throwaway VM:
-# it loads modules and creates namespaces named client, director, rs1, rs2, sw).
+# It also runs by hand in the VM's shell (see README.md). Outside a throwaway VM, mind that it
+# loads modules and creates (and deletes) namespaces named client, director, rs1, rs2 and sw.
 here=$(dirname "$(readlink -f "$0")")
 REPO=$(cd "$here/../../.." && pwd)
 . "$here/lib/topology.sh"
@@ -32,6 +32,7 @@ vip_dev() {
 run_mode() {
   MODE=$1
   echo "=== mode $MODE" >&2
+  topology_down  # leftovers of an interrupted run
   topology_up
   # IPVS must be there before ipvsadm talks to it; ipip deliberately is not (rs-agent loads it).
   modprobe ip_vs && modprobe ip_vs_rr
@@ -74,7 +75,8 @@ run_mode() {
   observe_requests naive "$REQUESTS"
   observe_rs_state naive rs1
 
-  topology_down
+  # E2E_KEEP=1 leaves the cluster up after the last check, to look around (one mode only).
+  [ "${E2E_KEEP:-0}" = 1 ] || topology_down
   emit end done '{}'
 }
 

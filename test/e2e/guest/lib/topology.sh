@@ -46,7 +46,7 @@ real_server_up() {
   echo "$rs" > "/run/www/$rs/index.html"
   # busybox httpd listens on 0.0.0.0:80, so it also accepts connections to the VIP.
   on "$rs" busybox httpd -f -p 80 -h "/run/www/$rs" &
-  disown  # topology_down ends it; no "Terminated" notice on the console
+  SERVER_PIDS="${SERVER_PIDS:-} $!"
 }
 
 # The director: the VIP on its NIC (it must answer ARP for it), one virtual service,
@@ -62,15 +62,20 @@ director_up() {
   done
 }
 
-# Everything goes: the processes inside the namespaces, then the namespaces themselves.
-# Loaded modules stay (ipip cannot be unloaded while the tunl0 of any namespace is in use
-# anyway), which is why DR runs before TUN.
+# Everything goes: the processes inside the cluster's namespaces, then the namespaces
+# themselves (only these: nothing else on the machine is touched). Loaded modules stay (ipip
+# cannot be unloaded while the tunl0 of any namespace is in use anyway), which is why DR
+# runs before TUN.
 topology_down() {
-  local ns i
-  for ns in $(ip netns list | awk '{print $1}'); do
+  local ns i pid
+  # Waited for one by one with stderr closed: no "Terminated" notices on the console.
+  for pid in ${SERVER_PIDS:-}; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  SERVER_PIDS=
+  for ns in $HOSTS sw; do
+    [ -e "/run/netns/$ns" ] || continue
     ip netns pids "$ns" | xargs -r kill 2>/dev/null
     for i in $(seq 20); do [ -z "$(ip netns pids "$ns")" ] && break; sleep 0.1; done
+    ip netns del "$ns"
   done
-  for ns in $(ip netns list | awk '{print $1}'); do ip netns del "$ns"; done
   rm -rf /run/www /run/rs-e2e /run/rs-agent-*
 }
