@@ -9,6 +9,7 @@
 #   ipvsadm            the director
 #   iputils-arping     the client's ARP probes (arping -b)
 #   tcpdump            watches ARP on the bridge while rs-agent starts
+#   python3            the ARP prober (a request every 5 ms; arping cannot go below 1 s)
 #   iproute2, curl     namespaces, bridge, veth; the client's HTTP requests
 #   jq                 the in-VM scenarios print their observations as JSON lines
 # --no-install-recommends keeps qemu from pulling in a desktop's worth of packages.
@@ -17,4 +18,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-  ipvsadm iputils-arping tcpdump iproute2 curl jq
+  ipvsadm iputils-arping tcpdump python3 iproute2 curl jq

@@ -6,12 +6,12 @@
 #
 # It also runs by hand in the VM's shell (see README.md). Outside a throwaway VM, mind that it
 # loads modules and creates (and deletes) namespaces named client, director, rs1, rs2 and sw.
-here=$(dirname "$(readlink -f "$0")")
-REPO=$(cd "$here/../../.." && pwd)
-. "$here/lib/topology.sh"
-. "$here/lib/observe.sh"
-. "$here/lib/rs-agent.sh"
-. "$here/lib/naive.sh"
+GUEST_DIR=$(dirname "$(readlink -f "$0")")
+REPO=$(cd "$GUEST_DIR/../../.." && pwd)
+. "$GUEST_DIR/lib/topology.sh"
+. "$GUEST_DIR/lib/observe.sh"
+. "$GUEST_DIR/lib/rs-agent.sh"
+. "$GUEST_DIR/lib/naive.sh"
 
 REQUESTS=12
 # E2E_TRACE=1: every command, timestamped, on the console.

@@ -69,32 +69,34 @@ observe_rs_state() {
      vip_routes:[$routes[] | select(.dst == $vip or .dst == ($vip + "/32"))]}')"
 }
 
-# Runs a command while the client asks "who has the VIP?" without pause and the switch
-# records every ARP frame entering the bridge; reports who answered for the VIP. A real server
-# that holds the VIP before its ARP sysctls are set answers in that window.
+# Runs a command while the client asks "who has the VIP?" every 5 ms and the switch records
+# every ARP reply entering the bridge; reports how many requests were sent and who answered
+# for the VIP. A real server that holds the VIP before its ARP sysctls are set answers in
+# that window, however short.
 observe_arp_during() {
   local phase=$1; shift
-  local cap=/run/arp-$MODE-$phase.txt tcpdump prober code i
-  # -Q in: each frame once, on the port it came in by. -l: line-buffered, so nothing is lost
-  # when it is stopped.
-  on sw tcpdump -i any -Q in -n -e -l arp > "$cap" 2> "$cap.err" &
+  local cap=/run/arp-$MODE-$phase.txt probes=/run/arp-$MODE-$phase.probes tcpdump prober code i
+  # Replies only (ARP opcode 2, filtered in the kernel: the requests would be most of the
+  # traffic). -Q in: each frame once, on the port it came in by. -l: line-buffered, so
+  # nothing is lost when it is stopped.
+  # (ip netns exec, not the "on" function: a backgrounded function is a subshell, and $! would
+  # be that shell, not the process to stop.)
+  ip netns exec sw tcpdump -i any -Q in -n -e -l 'arp and arp[6:2] = 2' > "$cap" 2> "$cap.err" &
   tcpdump=$!
   for i in $(seq 50); do grep -q 'listening on' "$cap.err" && break; sleep 0.1; done
-  # One probe at a time, each ending at the first answer, about ten a second (more would only
-  # starve the emulated CPUs that rs-agent runs on).
-  on client sh -c "while :; do arping -b -c 1 -w 1 -I eth0 $VIP >/dev/null 2>&1; sleep 0.05; done" &
+  ip netns exec client python3 "$GUEST_DIR/lib/arp-prober.py" eth0 "$(host_ip client)" "$VIP" 5 > "$probes" &
   prober=$!
-  sleep 1
-  "$@"; code=$?
-  sleep 1
-  kill "$prober"; wait "$prober" 2>/dev/null
+  for i in $(seq 100); do grep -q ready "$probes" && break; sleep 0.1; done
   sleep 0.5
+  "$@"; code=$?
+  sleep 0.5
+  kill "$prober"; wait "$prober" 2>/dev/null
+  sleep 0.3
   # SIGTERM, not SIGINT: background jobs of a non-interactive shell start with SIGINT ignored.
   kill "$tcpdump"; wait "$tcpdump" 2>/dev/null
-  # Lines end in "Request who-has VIP tell IP" or "Reply VIP is-at MAC"; the MAC in the ARP
-  # payload is the one the asker will store.
-  emit "$phase" arp-capture "$(awk -v vip="$VIP" '
-    index($0, "Request who-has " vip " ") { requests++ }
+  # Reply lines end in "Reply VIP is-at MAC"; the MAC in the ARP payload is the one the
+  # asker will store.
+  emit "$phase" arp-capture "$(awk -v vip="$VIP" -v requests="$(tail -n 1 "$probes")" '
     { for (i = 1; i < NF - 1; i++) if ($i == "Reply" && $(i+1) == vip && $(i+2) == "is-at") {
         mac = $(i+3); sub(/,$/, "", mac); replies[mac]++ } }
     END { printf "{\"requests\":%d,\"replies\":{", requests; sep = ""

@@ -45,7 +45,8 @@ real_server_up() {
   mkdir -p "/run/www/$rs"
   echo "$rs" > "/run/www/$rs/index.html"
   # busybox httpd listens on 0.0.0.0:80, so it also accepts connections to the VIP.
-  on "$rs" busybox httpd -f -p 80 -h "/run/www/$rs" &
+  # ip netns exec itself, not "on": $! must be the server, not a subshell around it.
+  ip netns exec "$rs" busybox httpd -f -p 80 -h "/run/www/$rs" &
   SERVER_PIDS="${SERVER_PIDS:-} $!"
 }
 
