@@ -1,15 +1,18 @@
 import { apply, type ApplyResult } from './apply/apply.js';
+import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
+import { AgentError } from './errors.js';
 import type { Config } from './config/types.js';
 import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
+import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
 import type { Change, DesiredState } from './plan/types.js';
-import { withLock } from './state/lock.js';
+import { withLock, type Lock } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
-import { requireNetAdmin } from './system/privileges.js';
+import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
 
@@ -25,6 +28,8 @@ export interface AgentOptions {
   skipPrivilegeCheck?: boolean;
   // How long a mutating pass waits for another one to finish.
   lockWaitMs?: number;
+  // Accept a config file someone other than root could have written.
+  allowInsecureConfig?: boolean;
 }
 
 export interface Snapshot {
@@ -33,6 +38,7 @@ export interface Snapshot {
   actual: ActualState;
   owned: Owned;
   changes: Change[];
+  conflicts: Conflict[]; // VIPs the host holds on a NIC: start refuses, check reports
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
@@ -45,15 +51,16 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     if (config) desired = desiredState(config, links);
     return sysctlPathsToRead(desired, owned);
   }, { ipv6Routes });
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned) };
+  const conflicts = findConflicts(desired, actual.links, owned);
+  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts };
 }
 
-export function validate(opts: Pick<AgentOptions, 'configPath'>): Config {
-  return loadConfig(opts.configPath);
+export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
+  return loadConfig(opts.configPath, { allowInsecure: opts.allowInsecureConfig });
 }
 
 export async function planStart(opts: AgentOptions): Promise<Snapshot> {
-  return snapshot(opts, loadConfig(opts.configPath));
+  return snapshot(opts, validate(opts));
 }
 
 export interface RunResult extends ApplyResult {
@@ -63,38 +70,51 @@ export interface RunResult extends ApplyResult {
 // Converges the host to the config.
 export async function start(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'start');
-  const config = loadConfig(opts.configPath);
-  return withLock(opts.stateDir, async () => converge(opts, await snapshot(opts, config)), opts.lockWaitMs);
+  const config = validate(opts);
+  return withLock(opts.stateDir, async (lock) => {
+    const snap = await snapshot(opts, config);
+    refuseConflicts(snap);
+    return converge(opts, snap, lock);
+  }, opts.lockWaitMs);
+}
+
+// Adding a VIP the host also holds on a NIC would finish a DR cluster's breakage, not
+// repair it: start refuses, changing nothing, until the operator has fixed it.
+export function refuseConflicts(snap: Snapshot): void {
+  if (snap.conflicts.length === 0) return;
+  const source = snap.config ? `config ${snap.config.source}: ` : '';
+  throw new AgentError(`${source}${snap.conflicts.map(describeConflict).join('; ')}; nothing was changed`);
 }
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
 // works from the state file alone, even when the config has since been broken.
 export async function stop(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'stop');
-  return withLock(opts.stateDir, async () => converge(opts, await snapshot(opts, null)), opts.lockWaitMs);
+  return withLock(opts.stateDir, async (lock) => converge(opts, await snapshot(opts, null), lock), opts.lockWaitMs);
 }
 
 export interface CheckResult {
   drift: Change[]; // what differed before any repair
   repair?: RunResult; // with fix
   remaining: Change[]; // what differs now
+  conflicts: Conflict[]; // VIPs on a NIC: reported, never repaired (the address is not rs-agent's)
 }
 
 // Compares actual with desired; with fix, repairs and looks again.
 export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResult> {
   if (fix) guard(opts, 'check --fix');
-  const config = loadConfig(opts.configPath);
+  const config = validate(opts);
   if (!fix) {
-    const { changes } = await snapshot(opts, config);
-    return { drift: changes, remaining: changes };
+    const { changes, conflicts } = await snapshot(opts, config);
+    return { drift: changes, remaining: changes, conflicts };
   }
   // Observed under the lock, so a repair never acts on what another pass just changed.
-  return withLock(opts.stateDir, async () => {
+  return withLock(opts.stateDir, async (lock) => {
     const before = await snapshot(opts, config);
-    if (before.changes.length === 0) return { drift: [], remaining: [] };
-    const repair = await converge(opts, before);
+    if (before.changes.length === 0) return { drift: [], remaining: [], conflicts: before.conflicts };
+    const repair = await converge(opts, before, lock);
     const after = await snapshot(opts, config);
-    return { drift: before.changes, repair, remaining: after.changes };
+    return { drift: before.changes, repair, remaining: after.changes, conflicts: after.conflicts };
   }, opts.lockWaitMs);
 }
 
@@ -110,23 +130,32 @@ export async function reconcile(
   select: (changes: Change[]) => Change[] = (changes) => changes,
 ): Promise<ReconcileResult> {
   guard(opts, 'run');
-  return withLock(opts.stateDir, async () => {
+  return withLock(opts.stateDir, async (lock) => {
     const snap = await snapshot(opts, config);
-    return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) })) };
+    return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) }, lock)) };
   }, opts.lockWaitMs);
 }
 
-async function converge(opts: AgentOptions, snap: Snapshot): Promise<RunResult> {
-  if (snap.changes.length === 0) return { changes: [], outcomes: [], ok: true, owned: snap.owned };
+async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
+  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned));
+  const owned = forgetAbsent(snap.owned, snap.actual);
+  if (snap.changes.length === 0) {
+    if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
+    return { changes: [], outcomes: [], ok: true, owned };
+  }
   const result = await apply(snap.changes, {
     runner: opts.runner,
     sysctlFs: opts.sysctlFs,
-    owned: snap.owned,
-    saveOwned: (owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned)),
+    owned,
+    saveOwned,
+    batchDir: opts.stateDir,
+    onSpawn: (pid) => lock.track(pid),
   });
   return { changes: snap.changes, ...result };
 }
 
 function guard(opts: AgentOptions, command: string): void {
-  if (!opts.skipPrivilegeCheck) requireNetAdmin(command);
+  if (opts.skipPrivilegeCheck) return;
+  requireNetAdmin(command);
+  requireWritableProcSys(command);
 }

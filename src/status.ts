@@ -1,5 +1,4 @@
-import { snapshot, type AgentOptions } from './agent.js';
-import { loadConfig } from './config/load.js';
+import { snapshot, validate, type AgentOptions } from './agent.js';
 import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
@@ -37,7 +36,7 @@ export interface StatusReport {
 
 // What is configured, what is in place, what rs-agent recorded. Reads only.
 export async function status(opts: AgentOptions): Promise<StatusReport> {
-  const config = loadConfig(opts.configPath);
+  const config = validate(opts);
   const snap = await snapshot(opts, config);
   const present = new Set(presentAddresses(snap.actual.links).map(addressKey));
   const routes = new Set(snap.actual.routes.map(routeKey));
@@ -62,8 +61,8 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   return {
     config: config.source,
     stateFile: statePath(opts.stateDir),
-    inSync: snap.changes.length === 0,
-    drift: snap.changes.length,
+    inSync: snap.changes.length + snap.conflicts.length === 0,
+    drift: snap.changes.length + snap.conflicts.length,
     vips,
     sysctls,
     links: linkNames.map((dev) => ({

@@ -1,10 +1,12 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
-import type { Runner } from '../system/runner.js';
-import type { SysctlFs } from '../system/sysctl-fs.js';
+import type { Runner, RunResult } from '../system/runner.js';
+import { describe, type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
-import { IP_BATCH_ARGV, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
-import { claimAll, releaseAll } from './ownership.js';
+import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { claim, release } from './ownership.js';
 
 export interface Outcome {
   change: Change;
@@ -24,6 +26,10 @@ export interface ApplyContext {
   owned: Owned;
   // Persists what rs-agent owns; called before the first change that needs it.
   saveOwned(owned: Owned): void;
+  // Where the `ip -batch` file is written (the state dir: root's, 0700).
+  batchDir: string;
+  // Told the pid of each command started (the lock records it).
+  onSpawn?: (pid: number) => void;
 }
 
 type Executor = 'module' | 'sysctl' | 'ip';
@@ -44,7 +50,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   const save = (next: Owned) => {
     if (next !== saved) ctx.saveOwned((saved = next));
   };
-  let owned = claimAll(ctx.owned, changes);
+  let owned = claim(ctx.owned, changes);
   save(owned);
   const outcomes: Outcome[] = [];
   let stopReason: string | null = null;
@@ -60,8 +66,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
       continue;
     }
-    const late = claimUnseen(owned, segment.changes, ctx.sysctlFs);
-    save((owned = late));
+    save((owned = claimUnseen(owned, segment.changes, ctx.sysctlFs)));
 
     const results = await execute(segment, ctx);
     outcomes.push(...results);
@@ -70,7 +75,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
     }
   }
-  owned = releaseAll(owned, outcomes.map((o) => ({ change: o.change, applied: o.status === 'applied' })), ctx.owned);
+  owned = release(owned, outcomes, ctx.owned);
   save(owned);
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
 }
@@ -78,27 +83,29 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
 // A device created by this pass (tunl0 after modprobe) had no value to plan with:
 // its originals are read and recorded just before they are first written.
 function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned {
-  const unseen = changes.flatMap((change) =>
-    change.kind === 'sysctl' && change.from === null && !owned.sysctls[change.path] ? [{ ...change, from: sysctlFs.read(change.path) }] : [],
-  );
-  return claimAll(owned, unseen);
+  let next = owned;
+  for (const change of changes) {
+    if (change.kind !== 'sysctl' || change.from !== null || next.sysctls[change.path]) continue;
+    next = claim(next, [{ ...change, from: sysctlFs.read(change.path) }]);
+  }
+  return next;
 }
 
 async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {
   switch (segment.executor) {
     case 'module':
-      return Promise.all(segment.changes.map((c) => loadModule(c as ModuleChange, ctx.runner)));
+      return Promise.all(segment.changes.map((c) => loadModule(c as ModuleChange, ctx)));
     case 'sysctl':
       return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
     case 'ip':
-      return runIpBatch(segment.changes as IpChange[], ctx.runner);
+      return runIpBatch(segment.changes as IpChange[], ctx);
   }
 }
 
-async function loadModule(change: ModuleChange, runner: Runner): Promise<Outcome> {
+async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outcome> {
   const argv = ['modprobe', change.module];
   try {
-    const result = await runner.run(argv);
+    const result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
     if (result.exitCode === 0) return { change, status: 'applied' };
     return failed(change, `kernel module ${change.module} is not available (${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`})`);
   } catch (error) {
@@ -117,12 +124,23 @@ function writeSysctl(change: SysctlChange, sysctlFs: SysctlFs): Outcome {
   }
 }
 
-async function runIpBatch(changes: IpChange[], runner: Runner): Promise<Outcome[]> {
-  const input = changes.map((c) => `${ipBatchLine(c)}\n`).join('');
-  const result = await runner.run(IP_BATCH_ARGV, { input });
+async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outcome[]> {
+  const file = join(ctx.batchDir, `ip-batch.${process.pid}.tmp`);
+  const argv = ipBatchArgv(file);
+  try {
+    writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
+  } catch (error) {
+    return changes.map((change) => failed(change, `cannot write ${file}: ${describe(error)}`));
+  }
+  let result: RunResult;
+  try {
+    result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
+  } finally {
+    rmSync(file, { force: true });
+  }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {
-    const reason = `${IP_BATCH_ARGV.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
+    const reason = `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
     return changes.map((change) => failed(change, reason));
   }
   return changes.map((change, i) => {

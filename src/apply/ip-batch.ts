@@ -1,41 +1,57 @@
+import { AgentError } from '../errors.js';
 import type { AddressChange, LinkChange, RouteChange } from '../plan/types.js';
 
 export type IpChange = LinkChange | AddressChange | RouteChange;
 
-export const IP_BATCH_ARGV = ['ip', '-force', '-batch', '-'] as const;
+// `ip` reads the batch from a file rather than a pipe: if rs-agent is killed while
+// feeding a pipe, ip still runs the last line it got, cut anywhere, and a cut
+// `route del 192.0.2.10/32 dev lo` is `route del 192.0.2.1`, someone else's route.
+// A file is complete before ip starts.
+export function ipBatchArgv(file: string): string[] {
+  return ['ip', '-force', '-batch', file];
+}
 
 // One `ip -batch` line per change. Every name and address in it was validated (or
-// read from the kernel) before it got here; there is no shell in between.
+// read from the kernel) before it got here; there is no shell in between, and a
+// value that ip's batch reader would split, quote or take as a comment or an option
+// is refused here as a last line of defence.
 export function ipBatchLine(change: IpChange): string {
+  const dev = token(change.dev);
   switch (change.kind) {
     case 'link':
-      return `link set dev ${change.dev} ${change.action}`;
+      return `link set dev ${dev} ${change.action}`;
     case 'address': {
-      const prefix = `${change.address}/${change.prefixlen}`;
-      if (change.action === 'delete') return `address del ${prefix} dev ${change.dev}`;
-      const label = change.label ? ` label ${change.label}` : '';
+      const prefix = `${token(change.address)}/${change.prefixlen}`;
+      if (change.action === 'delete') return `address del ${prefix} dev ${dev}`;
+      const label = change.label ? ` label ${token(change.label)}` : '';
       // An IPv6 VIP must never be chosen as a source address, nor wait for DAD. And
       // without noprefixroute the kernel adds its own /128 route (metric 256) beside
       // the one rs-agent adds and owns, and deleting "the" route removes the wrong one.
       const v6 = change.family === 6 ? ' nodad preferred_lft 0 noprefixroute' : '';
-      return `address add ${prefix} dev ${change.dev}${label}${v6}`;
+      return `address add ${prefix} dev ${dev}${label}${v6}`;
     }
     case 'route': {
       const verb = change.action === 'delete' ? 'del' : 'add';
-      return `route ${verb} ${change.dst}/${change.prefixlen} dev ${change.dev}`;
+      return `route ${verb} ${token(change.dst)}/${change.prefixlen} dev ${dev}`;
     }
   }
 }
 
-// `ip -force -batch` runs every line and, for each that fails, prints the kernel's
-// message followed by "Command failed -:N". Returns the message for each failed line.
+function token(value: string): string {
+  if (/^[^\s"'#\\-][^\s"'#\\]*$/.test(value)) return value;
+  throw new AgentError(`refusing to pass ${JSON.stringify(value)} to ip: not an interface name or address`);
+}
+
+// `ip -force -batch FILE` runs every line and, for each that fails, prints the kernel's
+// message followed by "Command failed FILE:N" ("-:N" when it reads stdin). Returns the
+// message for each failed line.
 export function parseBatchErrors(stderr: string): Map<number, string> {
   const failures = new Map<number, string>();
   let pending: string[] = [];
   for (const raw of stderr.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    const marker = /^Command failed -:(\d+)$/.exec(line);
+    const marker = /^Command failed .*:(\d+)$/.exec(line);
     if (marker) {
       failures.set(Number(marker[1]), pending.join('; ') || 'failed');
       pending = [];

@@ -1,69 +1,23 @@
-import { addressKey } from '../plan/address.js';
+import type { ActualState } from '../observe/types.js';
+import { addressKey, presentAddresses } from '../plan/address.js';
 import { routeKey } from '../plan/route.js';
 import type { Change } from '../plan/types.js';
 import type { Owned } from '../state/types.js';
 
-// What rs-agent owns is looked up by key in sets, and each pass records or gives back
-// all its changes at once: a host with 10000 VIPs has 20000 owned objects, and a
-// scan of the list per change made start and stop quadratic (seconds of CPU).
-
-type Kind = Change['kind'];
-
-// The key under which the state file records what `change` touches.
-function ownedKey(change: Change): string {
-  switch (change.kind) {
-    case 'module':
-      return change.module;
-    case 'sysctl':
-      return change.path;
-    case 'link':
-      return change.dev;
-    case 'address':
-      return addressKey(change);
-    case 'route':
-      return routeKey(change);
-  }
-}
-
-// The keys of everything an Owned records, by kind.
-function ownedKeys(owned: Owned): Record<Kind, Set<string>> {
-  return {
-    module: new Set(owned.modules),
-    sysctl: new Set(Object.keys(owned.sysctls)),
-    link: new Set(owned.links),
-    address: new Set(owned.addresses.map(addressKey)),
-    route: new Set(owned.routes.map(routeKey)),
-  };
-}
-
-// Whether applying `change` makes rs-agent own something it does not own yet.
-// A sysctl's original is recorded only the first time, and only once it is known: a
-// later pass must not mistake rs-agent's own value for the operator's.
-function claims(change: Change, keys: Record<Kind, Set<string>>): boolean {
-  if (keys[change.kind].has(ownedKey(change))) return false;
-  switch (change.kind) {
-    case 'module':
-      return true;
-    case 'sysctl':
-      return change.action === 'set' && change.from !== null;
-    case 'link':
-      return change.action === 'up';
-    case 'address':
-    case 'route':
-      return change.action === 'add';
-  }
-}
-
 // What rs-agent will own once `changes` are applied; recorded before applying them.
-// Returns `owned` itself when nothing is new.
-export function claimAll(owned: Owned, changes: readonly Change[]): Owned {
-  const keys = ownedKeys(owned);
-  const next: Owned = { ...owned, sysctls: { ...owned.sysctls }, addresses: [...owned.addresses], routes: [...owned.routes], links: [...owned.links], modules: [...owned.modules] };
-  let changed = false;
-  for (const change of changes) {
-    if (!claims(change, keys)) continue;
-    keys[change.kind].add(ownedKey(change));
-    changed = true;
+// A sysctl's original is recorded only the first time: a later pass must not
+// mistake rs-agent's own value for the operator's. Linear in the number of changes
+// (membership by key), so a start with thousands of VIPs does not crawl.
+// Returns `owned` itself when nothing is new, so callers can skip rewriting the state file.
+export function claim(owned: Owned, changes: readonly Change[]): Owned {
+  const held = keysOf(owned);
+  const fresh = changes.filter((change) => isClaim(change) && !held.has(keyOf(change)));
+  if (fresh.length === 0) return owned;
+  const next = structuredClone(owned);
+  for (const change of fresh) {
+    const key = keyOf(change);
+    if (held.has(key)) continue;
+    held.add(key);
     switch (change.kind) {
       case 'module':
         next.modules.push(change.module);
@@ -75,36 +29,97 @@ export function claimAll(owned: Owned, changes: readonly Change[]): Owned {
         next.links.push(change.dev);
         break;
       case 'address':
-        next.addresses.push({ address: change.address, prefixlen: change.prefixlen, family: change.family, dev: change.dev });
+        next.addresses.push(pickHost(change));
         break;
       case 'route':
         next.routes.push({ dst: change.dst, prefixlen: change.prefixlen, family: change.family, dev: change.dev });
         break;
     }
   }
-  return changed ? next : owned;
+  return next;
 }
 
-// What rs-agent owns after the pass: an undone object is no longer its own, and a
+// What rs-agent owns after a pass: an undone object is no longer its own, and a
 // claim this pass made for a change that did not happen (failed, not attempted) is
 // given back. `before` is what it owned when the pass began.
-export function releaseAll(owned: Owned, results: readonly { change: Change; applied: boolean }[], before: Owned): Owned {
-  const beforeKeys = ownedKeys(before);
-  const drop: Record<Kind, Set<string>> = { module: new Set(), sysctl: new Set(), link: new Set(), address: new Set(), route: new Set() };
-  for (const { change, applied } of results) {
-    if (applied ? isUndo(change) : claims(change, beforeKeys)) drop[change.kind].add(ownedKey(change));
+export function release(owned: Owned, outcomes: readonly { change: Change; status: string }[], before: Owned): Owned {
+  const heldBefore = keysOf(before);
+  const drop = new Set<string>();
+  for (const { change, status } of outcomes) {
+    const gone = status === 'applied' ? isUndo(change) : isClaim(change) && !heldBefore.has(keyOf(change));
+    if (gone) drop.add(keyOf(change));
   }
-  if (Object.values(drop).every((keys) => keys.size === 0)) return owned;
+  if (drop.size === 0) return owned;
+  const sysctls = Object.fromEntries(Object.entries(owned.sysctls).filter(([path]) => !drop.has(`sysctl ${path}`)));
   return {
-    ...owned,
-    modules: owned.modules.filter((m) => !drop.module.has(m)),
-    sysctls: Object.fromEntries(Object.entries(owned.sysctls).filter(([path]) => !drop.sysctl.has(path))),
-    links: owned.links.filter((d) => !drop.link.has(d)),
-    addresses: owned.addresses.filter((a) => !drop.address.has(addressKey(a))),
-    routes: owned.routes.filter((r) => !drop.route.has(routeKey(r))),
+    sysctls,
+    addresses: owned.addresses.filter((a) => !drop.has(`address ${addressKey(a)}`)),
+    routes: owned.routes.filter((r) => !drop.has(`route ${routeKey(r)}`)),
+    links: owned.links.filter((dev) => !drop.has(`link ${dev}`)),
+    modules: owned.modules.filter((m) => !drop.has(`module ${m}`)),
   };
+}
+
+// A change that makes rs-agent the owner of something (a sysctl only with a known
+// value to restore).
+function isClaim(change: Change): boolean {
+  if (change.kind === 'sysctl') return change.action === 'set' && change.from !== null;
+  return change.action === 'load' || change.action === 'up' || change.action === 'add';
 }
 
 function isUndo(change: Change): boolean {
   return change.action === 'delete' || change.action === 'down' || change.action === 'restore';
+}
+
+function keyOf(change: Change): string {
+  switch (change.kind) {
+    case 'module':
+      return `module ${change.module}`;
+    case 'sysctl':
+      return `sysctl ${change.path}`;
+    case 'link':
+      return `link ${change.dev}`;
+    case 'address':
+      return `address ${addressKey(change)}`;
+    case 'route':
+      return `route ${routeKey(change)}`;
+  }
+}
+
+function keysOf(owned: Owned): Set<string> {
+  return new Set([
+    ...owned.modules.map((m) => `module ${m}`),
+    ...Object.keys(owned.sysctls).map((p) => `sysctl ${p}`),
+    ...owned.links.map((d) => `link ${d}`),
+    ...owned.addresses.map((a) => `address ${addressKey(a)}`),
+    ...owned.routes.map((r) => `route ${routeKey(r)}`),
+  ]);
+}
+
+function pickHost(change: { address: string; prefixlen: number; family: 4 | 6; dev: string }) {
+  return { address: change.address, prefixlen: change.prefixlen, family: change.family, dev: change.dev };
+}
+
+// Forgets what rs-agent recorded but the host no longer has: claims made by a pass
+// killed before it acted, objects someone else removed, originals already back in
+// place. Kept, such a claim would make a later stop delete an address someone else
+// added with the same name, and keep the state file alive with nothing to undo.
+export function forgetAbsent(owned: Owned, actual: ActualState): Owned {
+  const addresses = new Set(presentAddresses(actual.links).map(addressKey));
+  const routes = new Set(actual.routes.map(routeKey));
+  const up = new Set(actual.links.filter((l) => l.up).map((l) => l.name));
+  const sysctls = Object.fromEntries(
+    Object.entries(owned.sysctls).filter(([path, { original }]) => {
+      const now = actual.sysctls[path];
+      // Not read this pass (undefined): keep; gone with its device or back at the original: forget.
+      return now === undefined || (now !== null && now !== original);
+    }),
+  );
+  return {
+    sysctls,
+    addresses: owned.addresses.filter((a) => addresses.has(addressKey(a))),
+    routes: owned.routes.filter((r) => routes.has(routeKey(r))),
+    links: owned.links.filter((dev) => up.has(dev)),
+    modules: owned.modules,
+  };
 }

@@ -6,6 +6,7 @@ import { AgentError } from '../errors.js';
 export interface GlobalArgs {
   config: string;
   'state-dir': string;
+  'allow-insecure-config': boolean;
 }
 
 import { DEFAULT_STATE_DIR } from '../state/state-file.js';
@@ -26,6 +27,12 @@ export function globalOptions<T>(yargs: Argv<T>) {
       defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`,
       describe: 'where rs-agent records what it changed (created 0700)',
       global: true,
+    })
+    .option('allow-insecure-config', {
+      type: 'boolean',
+      default: false,
+      describe: 'accept a config file (or a directory above it) that a user other than root could have written',
+      global: true,
     });
 }
 
@@ -38,7 +45,13 @@ export async function agentOptions(args: GlobalArgs): Promise<AgentOptions> {
     import('../system/runner.js'),
     import('../system/sysctl-fs.js'),
   ]);
-  return { configPath: args.config, stateDir: args['state-dir'], runner: createRunner(), sysctlFs: createSysctlFs() };
+  return {
+    configPath: args.config,
+    stateDir: args['state-dir'],
+    runner: createRunner(),
+    sysctlFs: createSysctlFs(),
+    allowInsecureConfig: args['allow-insecure-config'],
+  };
 }
 
 // Runs a command body; expected failures become one line on stderr and their exit

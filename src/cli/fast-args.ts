@@ -41,6 +41,10 @@ export function parseFastArgs(argv: readonly string[]): { command: CommandName; 
       booleans[flag] = true;
       continue;
     }
+    if (word === '--allow-insecure-config' && !seen.has(word)) {
+      seen.add(word);
+      continue;
+    }
     const key = VALUE_OPTIONS[name];
     if (key === undefined || seen.has(key)) return null;
     seen.add(key);
@@ -48,7 +52,11 @@ export function parseFastArgs(argv: readonly string[]): { command: CommandName; 
     if (value === undefined || value === '' || value.startsWith('-')) return null;
     values[key] = value;
   }
-  const args: CommandArgs = { config: values.config ?? defaultConfigPath(), 'state-dir': values['state-dir'] ?? defaultStateDir() };
+  const args: CommandArgs = {
+    config: values.config ?? defaultConfigPath(),
+    'state-dir': values['state-dir'] ?? defaultStateDir(),
+    'allow-insecure-config': seen.has('--allow-insecure-config'),
+  };
   for (const flag of flags) args[flag] = booleans[flag] ?? false;
   return { command: command as CommandName, args };
 }

@@ -10,7 +10,7 @@ export async function installCommand(args: InstallArgs): Promise<void> {
       import('../config/load.js'), import('../install/install.js'), import('../install/manifest.js'),
     ]);
     const root = args.root ?? '/';
-    const config = loadConfig(args.config);
+    const config = loadConfig(args.config, { allowInsecure: args['allow-insecure-config'] });
     const actions = install({ root, config });
     for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
     if (!actions.some((a) => a.path.endsWith('.service'))) print(`note: no unit files found in ${PACKAGE_UNITS_DIR}`);

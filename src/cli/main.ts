@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
+// V8 flags for a process that allocates in one burst and exits: 1 MiB semi-spaces
+// (the default grows them to 16 MiB) and V8's size-over-speed heuristics. Measured at
+// 10000 VIPs, they take a stop's peak RSS from 112 to 85 MiB with no measurable cost
+// in time (a 1-VIP check, or start, check and stop at 10000 VIPs).
 import { globalOptions } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
 

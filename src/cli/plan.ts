@@ -2,8 +2,11 @@ import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './c
 
 export async function planCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
   await runCommand(async () => {
-    const [{ planStart }, { formatChange }] = await Promise.all([import('../agent.js'), import('../render/change.js')]);
-    const { changes } = await planStart(await agentOptions(args));
+    const { formatChange } = await import('../render/change.js');
+    const { planStart, refuseConflicts } = await import('../agent.js');
+    const snap = await planStart(await agentOptions(args));
+    refuseConflicts(snap); // start would refuse: so does its plan
+    const { changes } = snap;
     if (args.json) printJson({ changes });
     else if (changes.length === 0) print('nothing to change: the host is in sync');
     else changes.forEach((c) => print(formatChange(c)));

@@ -67,7 +67,7 @@ function entryAddress(entry: unknown): unknown {
 function validateMode(value: unknown, path: string, fail: Fail): Mode {
   if (value === 'dr' || value === 'tun') return value;
   if (typeof value === 'string' && value.toLowerCase() === 'nat') {
-    fail(path, '"nat" is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent');
+    fail(path, `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`);
   }
   return fail(path, `${show(value)} is not a mode; use dr or tun`);
 }
@@ -136,7 +136,9 @@ export type Fail = (path: string, detail: string) => never;
 export function expectMapping(value: unknown, path: string, fail: Fail, keys: string[]): Obj {
   if (!isObject(value)) return fail(path, `must be a mapping, not ${show(value)}`);
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) fail(path ? `${path}.${key}` : key, `unknown key; expected one of ${keys.join(', ')}`);
+    // Quoted unless plain, so a key of spaces or a newline still gives one readable line.
+    const name = /^[\w-]+$/.test(key) ? key : show(key);
+    if (!keys.includes(key)) fail(path ? `${path}.${name}` : name, `unknown key; expected one of ${keys.join(', ')}`);
   }
   return value;
 }

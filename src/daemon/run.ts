@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentOptions } from '../agent.js';
-import { loadConfig } from '../config/load.js';
+import { validate, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { requireNetAdmin } from '../system/privileges.js';
@@ -32,8 +31,8 @@ export interface DaemonOptions {
 }
 
 // Reads and fully checks the config (including the cron fields).
-export function loadDaemonConfig(path: string): Config {
-  const config = loadConfig(path);
+export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
+  const config = validate(agent);
   validateSchedule(config);
   return config;
 }
@@ -43,7 +42,7 @@ export function loadDaemonConfig(path: string): Config {
 // with the exit status: 0 after SIGTERM/SIGINT, 1 when the first convergence could
 // not run. VIPs stay in place when it exits: their lifecycle is start/stop's.
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  let config = loadDaemonConfig(opts.agent.configPath);
+  let config = loadDaemonConfig(opts.agent);
   if (!opts.agent.skipPrivilegeCheck) requireNetAdmin('run');
   const { agent, logger } = opts;
   const guard = new FlapGuard(config.drift.flap, Date.now);
@@ -134,7 +133,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     if (stopping) return;
     let next: Config;
     try {
-      next = loadDaemonConfig(agent.configPath);
+      next = loadDaemonConfig(agent);
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
       stats.reloads.rejected += 1;

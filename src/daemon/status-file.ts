@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from '../state/lock.js';
+import { isProcessAlive } from '../state/lock.js';
 import { ensureStateDir } from '../state/state-file.js';
 import { writeFileAtomic } from './metrics.js';
 import type { DaemonStats } from './stats.js';
@@ -24,6 +24,6 @@ export function readDaemonStatus(stateDir: string): DaemonStats | null {
   } catch {
     return null;
   }
-  if (stats.running && !isAlive(stats.pid)) stats.running = false;
+  if (stats.running && !isProcessAlive(stats.pid)) stats.running = false;
   return stats;
 }

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import { describe, isCode } from '../system/sysctl-fs.js';
+import { ownedProblem } from './check-owned.js';
 import { emptyOwned, STATE_VERSION, type Owned } from './types.js';
 
 export const DEFAULT_STATE_DIR = '/run/rs-agent';
@@ -22,7 +23,7 @@ export function readState(dir: string): Owned {
     if (isCode(error, 'ENOENT')) return emptyOwned();
     throw new AgentError(`state file ${path}: cannot read: ${describe(error)}`);
   }
-  let doc: { version?: unknown; owned?: Owned };
+  let doc: { version?: unknown; owned?: Owned } | null;
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch {
@@ -31,10 +32,17 @@ export function readState(dir: string): Owned {
         'Inspect it, then move it aside to start afresh (originals it held are then lost)',
     );
   }
-  if (doc.version !== STATE_VERSION || typeof doc.owned !== 'object' || doc.owned === null) {
+  if (typeof doc !== 'object' || doc === null || doc.version !== STATE_VERSION) {
     throw new AgentError(
-      `state file ${path} has version ${JSON.stringify(doc.version)}, this rs-agent reads version ${STATE_VERSION}; ` +
+      `state file ${path} has version ${JSON.stringify(doc?.version ?? null)}, this rs-agent reads version ${STATE_VERSION}; ` +
         'stop with the rs-agent that wrote it, or move the file aside to start afresh',
+    );
+  }
+  const problem = ownedProblem(doc.owned);
+  if (problem) {
+    throw new AgentError(
+      `state file ${path} is damaged (${problem}); it holds the sysctl values to restore on stop. ` +
+        'Inspect it, then move it aside to start afresh (originals it held are then lost)',
     );
   }
   return { ...emptyOwned(), ...doc.owned };
@@ -46,7 +54,7 @@ export function writeState(dir: string, owned: Owned): void {
   ensureStateDir(dir);
   const path = statePath(dir);
   const tmp = `${path}.${process.pid}.tmp`;
-  const body = `${JSON.stringify({ version: STATE_VERSION, owned }, null, 2)}\n`;
+  const body = `${JSON.stringify({ version: STATE_VERSION, owned })}\n`;
   try {
     const fd = openSync(tmp, 'w', 0o600);
     try {

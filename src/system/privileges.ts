@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { AgentError } from '../errors.js';
+import { describe } from './sysctl-fs.js';
 
 const CAP_NET_ADMIN = 12;
 
@@ -21,4 +22,14 @@ export function hasCapability(bit: number, statusPath: string): boolean {
   const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(text);
   if (!match?.[1]) return process.getuid?.() === 0;
   return ((BigInt(`0x${match[1]}`) >> BigInt(bit)) & 1n) === 1n;
+}
+
+// A container may mount /proc/sys read-only. Found before anything is touched, so the
+// failure is one line instead of every sysctl failing in turn.
+export function requireWritableProcSys(command: string, probe = '/proc/sys/net/ipv4/conf/all/arp_ignore'): void {
+  try {
+    accessSync(probe, constants.W_OK);
+  } catch (error) {
+    throw new AgentError(`rs-agent ${command} cannot write ${probe}: ${describe(error)}; /proc/sys/net must be writable (in a container, give it its own writable /proc/sys)`);
+  }
 }

@@ -10,7 +10,13 @@ export interface RunResult {
 // The seam every external command goes through: an argv array, never a shell.
 // Non-zero exits are returned, not thrown; the caller knows which ones it expects.
 export interface Runner {
-  run(argv: readonly string[], options?: { input?: string }): Promise<RunResult>;
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+export interface RunOptions {
+  input?: string;
+  // Told the child's pid as soon as it exists (the state-dir lock records it).
+  onSpawn?: (pid: number) => void;
 }
 
 // Runs commands with node's own spawn (no shell), in the C locale so error text is
@@ -22,17 +28,18 @@ export function createRunner(): Runner {
     run(argv, options = {}) {
       const [file, ...args] = argv;
       if (file === undefined) throw new Error('empty argv');
-      return runProcess(file, args, options.input);
+      return runProcess(file, args, options);
     },
   };
 }
 
-function runProcess(file: string, args: string[], input: string | undefined): Promise<RunResult> {
+function runProcess(file: string, args: string[], { input, onSpawn }: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env: { ...process.env, LC_ALL: 'C' },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -13,7 +13,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
     const { kernel, opts } = fakeAgent(DUAL);
     expect((await start(opts)).ok).toBe(true);
     const batch = kernel.commands.find((c) => c.startsWith('ip -force -batch'));
-    expect(batch).toBe('ip -force -batch - <<< address add 192.0.2.10/32 dev lo label lo:0 | ' +
+    expect(batch?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE')).toBe('ip -force -batch FILE <<< address add 192.0.2.10/32 dev lo label lo:0 | ' +
       'address add 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute | ' +
       'route add 192.0.2.10/32 dev lo | route add 2001:db8::10/128 dev lo');
     expect(kernel.render().routes).toEqual(['192.0.2.10/32 dev lo', '2001:db8::10/128 dev lo']);

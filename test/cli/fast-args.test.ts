@@ -16,14 +16,15 @@ describe('parseFastArgs', () => {
     }
   });
 
-  const defaults = { config: '/etc/rs-agent/rs-agent.yaml', 'state-dir': '/run/rs-agent' };
+  const defaults = { config: '/etc/rs-agent/rs-agent.yaml', 'state-dir': '/run/rs-agent', 'allow-insecure-config': false };
 
   it.each([
     [['check'], 'check', { ...defaults, json: false, fix: false }],
     [['check', '--fix'], 'check', { ...defaults, json: false, fix: true }],
     [['check', '--json', '--fix', '-c', '/a.yaml'], 'check', { ...defaults, config: '/a.yaml', json: true, fix: true }],
-    [['check', '--config=/a=b.yaml', '--state-dir', 's'], 'check', { config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false }],
-    [['start', '--config', 'c.yaml', '--state-dir=/tmp/s'], 'start', { config: 'c.yaml', 'state-dir': '/tmp/s' }],
+    [['check', '--config=/a=b.yaml', '--state-dir', 's'], 'check', { ...defaults, config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false }],
+    [['start', '--config', 'c.yaml', '--state-dir=/tmp/s'], 'start', { ...defaults, config: 'c.yaml', 'state-dir': '/tmp/s' }],
+    [['start', '--allow-insecure-config'], 'start', { ...defaults, 'allow-insecure-config': true }],
     [['stop'], 'stop', defaults],
     [['plan', '--json'], 'plan', { ...defaults, json: true }],
     [['status'], 'status', { ...defaults, json: false }],
@@ -35,8 +36,8 @@ describe('parseFastArgs', () => {
   it('takes the defaults from RS_AGENT_CONFIG and RS_AGENT_STATE_DIR, as yargs does', () => {
     process.env.RS_AGENT_CONFIG = '/env.yaml';
     process.env.RS_AGENT_STATE_DIR = '/env-state';
-    expect(parseFastArgs(['stop'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state' });
-    expect(parseFastArgs(['stop', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state' });
+    expect(parseFastArgs(['stop'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
+    expect(parseFastArgs(['stop', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
   });
 
   it.each([
@@ -54,6 +55,7 @@ describe('parseFastArgs', () => {
     [['check', '--no-fix']],
     [['check', '--fix=true']],
     [['check', '--fix', '--fix']],
+    [['check', '--allow-insecure-config', '--allow-insecure-config']],
     [['check', '-c', 'a', '--config', 'b']],
     [['check', '--config']],
     [['check', '--config=']],

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { AgentError } from '../../src/errors.js';
-import type { RunResult, Runner } from '../../src/system/runner.js';
+import type { RunOptions, RunResult, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
 
 // A strict, in-memory model of the kernel objects rs-agent touches. It understands
@@ -86,14 +87,17 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   // --- Runner
-  async run(argv: readonly string[], options: { input?: string } = {}): Promise<RunResult> {
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const text = argv.join(' ');
-    this.commands.push(options.input ? `${text} <<< ${options.input.trim().split('\n').join(' | ')}` : text);
+    // The batch file is read when the command runs, as ip does.
+    const batchFile = argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
+    const input = options.input ?? batchFile;
+    this.commands.push(input ? `${text} <<< ${input.trim().split('\n').join(' | ')}` : text);
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
     if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
-    if (text === 'ip -force -batch -' && options.input !== undefined) return this.batch(options.input);
+    if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
   }
@@ -107,14 +111,15 @@ export class FakeKernel implements Runner, SysctlFs {
     return ok('');
   }
 
-  private batch(input: string): RunResult {
+  // As ip does: each failed line's message, then "Command failed FILE:N".
+  private batch(input: string, file: string): RunResult {
     const errors: string[] = [];
     // Indexed for the length of the batch, so 10000-line batches take linear time;
     // tests may edit the plain lists between commands.
     this.index = new BatchIndex(this.links, this.routes);
     input.split('\n').filter(Boolean).forEach((line, i) => {
       const failure = this.failingLines.get(line) ?? this.batchLine(line);
-      if (failure) errors.push(`${failure}\nCommand failed -:${i + 1}`);
+      if (failure) errors.push(`${failure}\nCommand failed ${file}:${i + 1}`);
     });
     this.index.flush();
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };

@@ -45,9 +45,9 @@ export class TestNamespace {
   }
 
   // The real CLI inside the namespace, with this namespace's config and state dir.
-  async cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  async cli(args: string[], env: Record<string, string> = {}, configPath = this.configPath): Promise<CliResult> {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const argv = ['netns', 'exec', this.name, 'env', ...vars, process.execPath, CLI, ...args, '--config', this.configPath, '--state-dir', this.stateDir];
+    const argv = ['netns', 'exec', this.name, 'env', ...vars, process.execPath, CLI, ...args, '--config', configPath, '--state-dir', this.stateDir];
     const r = await execa('ip', argv, { reject: false });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   }

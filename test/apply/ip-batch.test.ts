@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ipBatchLine } from '../../src/apply/ip-batch.js';
+import type { AddressChange } from '../../src/plan/types.js';
+
+const add: AddressChange = {
+  kind: 'address', action: 'add', target: 't', from: 'absent', to: 'present',
+  address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', label: 'lo:0',
+};
+
+describe('ipBatchLine: the last line of defence before ip', () => {
+  it('writes a plain line', () => {
+    expect(ipBatchLine(add)).toBe('address add 192.0.2.10/32 dev lo label lo:0');
+  });
+
+  it.each([
+    ['a newline in a device', { dev: 'lo\naddress flush dev eth0' }],
+    ['a space in an address', { address: '192.0.2.10/32 dev eth0' }],
+    ['a comment', { label: 'lo:0#x' }],
+    ['a quote', { dev: 'lo"' }],
+    ['an option', { dev: '-all' }],
+  ])('refuses %s', (_name, field) => {
+    expect(() => ipBatchLine({ ...add, ...field })).toThrow(/^refusing to pass ".*" to ip: not an interface name or address$/);
+  });
+});

@@ -1,0 +1,128 @@
+import { execa } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, TestNamespace } from '../helpers/netns.js';
+
+// SIGKILL at any point of a start (or stop) with thousands of VIPs: the next pass
+// converges, and stop still restores exactly the values the host had before
+// rs-agent first touched it. Only the node process is killed, not its `ip` child:
+// the harshest case, where the child may go on changing the host on its own.
+
+const VIPS = 3000;
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const config = `vips:\n${Array.from({ length: VIPS }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`;
+
+let ns: TestNamespace;
+let pristine: string;
+
+async function sysctls(): Promise<string> {
+  return ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)]);
+}
+
+beforeEach(async () => {
+  ns = await TestNamespace.create();
+  ns.writeConfig(config);
+  // Values an operator set: stop must give these back, not the kernel defaults.
+  await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
+  await ns.setSysctl('net/ipv4/conf/all/arp_ignore', '2');
+  pristine = await sysctls();
+});
+afterEach(async () => {
+  await ns.destroy();
+});
+
+// Starts the CLI and kills it (node itself: `ip netns exec` and env exec it in place)
+// when `when` resolves. Returns whether it was still running when killed.
+async function killDuring(command: string, when: () => Promise<void>): Promise<boolean> {
+  const argv = ['netns', 'exec', ns.name, process.execPath, CLI, command, '--config', ns.configPath, '--state-dir', ns.stateDir];
+  const child = execa('ip', argv, { reject: false });
+  let finished = false;
+  void child.then(() => (finished = true));
+  await Promise.race([when(), child]);
+  const killed = !finished && child.kill('SIGKILL');
+  await child;
+  return killed;
+}
+
+function after(ms: number) {
+  return () => sleep(ms);
+}
+
+// Polls for a file in the state dir: a precise point in the pass.
+function whenFile(pattern: RegExp) {
+  return async () => {
+    for (;;) {
+      if (existsSync(ns.stateDir) && readdirSync(ns.stateDir).some((f) => pattern.test(f))) return;
+      await sleep(1);
+    }
+  };
+}
+
+async function expectConvergesAndStopRestores(next: 'start' | 'stop'): Promise<void> {
+  if (next === 'start') {
+    const start = await ns.cli(['start']);
+    expect(start.stderr).toBe('');
+    expect(start.exitCode).toBe(0);
+    expect(await ns.cli(['plan'])).toEqual({ exitCode: 0, stdout: 'nothing to change: the host is in sync', stderr: '' });
+    expect((await ns.addresses('lo')).length).toBe(VIPS + 1);
+  }
+  const stop = await ns.cli(['stop']);
+  expect(stop.stderr).toBe('');
+  expect(stop.exitCode).toBe(0);
+  expect(await sysctls()).toBe(pristine);
+  expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
+  expect(await ns.routes()).toEqual([]);
+  expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
+  expect(await ns.cli(['plan'])).toMatchObject({ exitCode: 0 });
+}
+
+describe(`SIGKILL during start with ${VIPS} VIPs`, () => {
+  it.each([
+    ['as soon as the state file exists (originals recorded, sysctls being set)', 'stop', whenFile(/^state\.json$/)],
+    ['as soon as the ip batch file exists (addresses being added)', 'stop', whenFile(/^ip-batch\./)],
+    ['as soon as the ip batch file exists, then start again', 'start', whenFile(/^ip-batch\./)],
+    ['after 300 ms', 'start', after(300)],
+    ['after 450 ms', 'stop', after(450)],
+    ['after 600 ms', 'start', after(600)],
+    ['after 800 ms', 'stop', after(800)],
+  ] as const)('%s; next: %s', async (_point, next, when) => {
+    await killDuring('start', when);
+    await expectConvergesAndStopRestores(next);
+  });
+});
+
+describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
+  it.each([
+    ['as soon as the ip batch file exists (addresses being removed)', 'stop', whenFile(/^ip-batch\./)],
+    ['as soon as the ip batch file exists, then start again', 'start', whenFile(/^ip-batch\./)],
+    ['after 350 ms', 'stop', after(350)],
+  ] as const)('%s; next: %s', async (_point, next, when) => {
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    await killDuring('stop', when);
+    await expectConvergesAndStopRestores(next);
+  });
+});
+
+describe('SIGKILL while ip is still adding: the next pass waits for the orphaned ip', () => {
+  // 12 000 addresses take the kernel seconds to add, so the orphaned `ip` is still at
+  // work when the next rs-agent starts. Were the lock not to wait for it, stop would
+  // remove what is there, restore the ARP sysctls, and ip would go on adding VIPs to
+  // an unprotected host.
+  it('a stop right after the kill leaves no VIP behind', async () => {
+    const many = 12_000;
+    ns.writeConfig(`vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`);
+    // Killed once ip has added the first VIP: ip is certainly running, with seconds to go.
+    const firstVipAdded = async () => {
+      while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
+    };
+    expect(await killDuring('start', firstVipAdded)).toBe(true);
+    const stop = await ns.cli(['stop']);
+    expect(stop.stderr).toBe('');
+    expect(stop.exitCode).toBe(0);
+    expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
+    expect(await sysctls()).toBe(pristine);
+    expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { ActualLink } from '../../src/observe/types.js';
+import { describeConflict, findConflicts } from '../../src/plan/conflicts.js';
+import { desiredState } from '../../src/plan/desired.js';
+import { emptyOwned } from '../../src/state/types.js';
+
+const link = (name: string, linkType: string, addresses: [string, number][]): ActualLink => ({
+  name, up: true, linkType, addresses: addresses.map(([address, prefixlen]) => ({ address, prefixlen, family: 4 })),
+});
+const lo = link('lo', 'loopback', [['127.0.0.1', 8]]);
+const desired = (links: ActualLink[]) =>
+  desiredState(parseConfig('vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ninterfaces: [eth0]\n', 't'), links);
+
+describe('findConflicts: a VIP the host holds on a NIC', () => {
+  it('none on a clean host, nor for the VIP on its own home (lo, tunl0)', () => {
+    const links = [link('lo', 'loopback', [['127.0.0.1', 8], ['192.0.2.10', 32]]), link('eth0', 'ether', [['198.51.100.2', 24]]), link('tunl0', 'ipip', [['198.51.100.7', 32]])];
+    expect(findConflicts(desired(links), links, emptyOwned())).toEqual([]);
+  });
+
+  it('a stray /32 on a NIC and a NIC\'s own address, each named with the NIC and config index', () => {
+    const links = [lo, link('eth0', 'ether', [['192.0.2.10', 32]]), link('bond0', 'ether', [['198.51.100.7', 24]])];
+    const conflicts = findConflicts(desired(links), links, emptyOwned());
+    expect(conflicts).toEqual([
+      { vip: '192.0.2.10', index: 0, dev: 'eth0', prefixlen: 32 },
+      { vip: '198.51.100.7', index: 1, dev: 'bond0', prefixlen: 24 },
+    ]);
+    expect(conflicts.map(describeConflict)).toEqual([
+      'VIP 192.0.2.10 is also on eth0 (192.0.2.10/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0',
+      "VIP 198.51.100.7 is bond0's own address (198.51.100.7/24): a real server's own address cannot be a VIP; fix vips[1] in the config",
+    ]);
+  });
+
+  it('not an address rs-agent put on that device itself (the plan moves it)', () => {
+    const links = [lo, link('eth0', 'ether', []), link('eth1', 'ether', [['192.0.2.10', 32]])];
+    const owned = { ...emptyOwned(), addresses: [{ address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'eth1' }] };
+    expect(findConflicts(desired(links), links, owned)).toEqual([]);
+  });
+});
