@@ -8,7 +8,21 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const cacheDir = join(here, '.cache');
 
-export type Mode = 'dr' | 'tun';
+// dr and tun serve an IPv4 VIP; dr6 and tun6 the same with an IPv6 VIP.
+export const ALL_MODES = ['dr', 'tun', 'dr6', 'tun6'] as const;
+export type Mode = (typeof ALL_MODES)[number];
+
+// The modes to run: E2E_MODES (comma-separated, e.g. "tun6") or all of them, always in
+// ALL_MODES's order: a module stays loaded for the rest of the VM's life, and each TUN mode
+// must find its tunnel module (ipip, ip6_tunnel) not loaded yet.
+export function modesToRun(env = process.env.E2E_MODES): Mode[] {
+  if (!env) return [...ALL_MODES];
+  const asked = env.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of asked) {
+    if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`E2E_MODES: unknown mode "${m}"; use ${ALL_MODES.join(',')}`);
+  }
+  return ALL_MODES.filter((m) => asked.includes(m));
+}
 
 export interface Observation {
   mode: Mode;

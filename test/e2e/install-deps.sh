@@ -8,6 +8,7 @@
 #   cpio               packs the initramfs
 #   ipvsadm            the director
 #   iputils-arping     the client's ARP probes (arping -b)
+#   ndisc6             the client's IPv6 neighbour solicitations (ndisc6 -m lists every answer)
 #   tcpdump            watches ARP on the bridge while rs-agent starts
 #   python3            the ARP prober (a request every 5 ms; arping cannot go below 1 s)
 #   iproute2, curl     namespaces, bridge, veth; the client's HTTP requests
@@ -18,4 +19,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-  ipvsadm iputils-arping tcpdump python3 iproute2 curl jq
+  ipvsadm iputils-arping ndisc6 tcpdump python3 iproute2 curl jq

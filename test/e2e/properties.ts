@@ -3,7 +3,8 @@
 // and the negative control can assert that the same function does find violations.
 
 export interface Requests { sent: number; answered: number; by: Record<string, number> }
-export interface Arping { macs: string[] }
+// The MACs that answered "who has the VIP?": ARP (arping) or IPv6 neighbour discovery (ndisc6).
+export interface Responders { macs: string[] }
 export interface ArpCapture { requests: number; replies: Record<string, number> }
 export interface Neigh { lladdr: string | null; state: string[] | null }
 
@@ -17,10 +18,10 @@ export function requestsServedByAll(r: Requests, realServers: string[]): string[
   return problems;
 }
 
-// arping -b heard exactly one MAC for the VIP, the director's.
-export function arpAnsweredOnlyBy(a: Arping, directorMac: string): string[] {
+// arping -b / ndisc6 -m heard exactly one MAC for the VIP, the director's.
+export function answeredOnlyBy(a: Responders, directorMac: string, protocol: 'ARP' | 'ND'): string[] {
   if (a.macs.length === 1 && a.macs[0] === directorMac) return [];
-  return [`ARP for the VIP answered by [${a.macs.join(', ')}], expected only the director ${directorMac}`];
+  return [`${protocol} for the VIP answered by [${a.macs.join(', ')}], expected only the director ${directorMac}`];
 }
 
 // The client will send VIP traffic to the director.
@@ -39,5 +40,49 @@ export function noRealServerArpReply(c: ArpCapture, directorMac: string, rsMacs:
     const n = c.replies[mac] ?? 0;
     if (n > 0) problems.push(`${rs} (${mac}) answered ARP for the VIP ${n} times`);
   }
+  return problems;
+}
+
+export interface VipAddress {
+  dev: string;
+  prefixlen: number;
+  nodad: boolean;
+  deprecated: boolean;
+  noprefixroute: boolean;
+  preferred_life_time: number;
+}
+export interface Route { dst: string; dev: string; table?: string; type?: string }
+
+// An IPv6 VIP as rs-agent gives it: one /128 on DEV that never does duplicate address
+// detection, is never picked as a source (deprecated: preferred lifetime 0) and brings no
+// kernel prefix route, plus exactly one route for it in the main table (rs-agent's, via DEV).
+// (The local table's route is the kernel's, for any local address.)
+export function vip6AsDesigned(addrs: VipAddress[], routes: Route[], vip: string, dev: string): string[] {
+  const problems: string[] = [];
+  if (addrs.length !== 1) problems.push(`${addrs.length} VIP addresses (${addrs.map((a) => a.dev).join(', ')}), expected one on ${dev}`);
+  for (const a of addrs) {
+    if (a.dev !== dev) problems.push(`VIP on ${a.dev}, expected ${dev}`);
+    if (a.prefixlen !== 128) problems.push(`VIP prefix /${a.prefixlen}, expected /128`);
+    if (!a.nodad) problems.push('VIP without nodad');
+    if (!a.deprecated || a.preferred_life_time !== 0) problems.push(`VIP preferred lifetime ${a.preferred_life_time}, expected 0 (deprecated)`);
+    if (!a.noprefixroute) problems.push('VIP without noprefixroute');
+  }
+  const main = routes.filter((r) => r.table === undefined);
+  if (main.length !== 1 || main[0]!.dev !== dev || (main[0]!.dst !== vip && main[0]!.dst !== `${vip}/128`)) {
+    problems.push(`main-table routes for the VIP: ${JSON.stringify(main)}, expected one, ${vip} dev ${dev}`);
+  }
+  return problems;
+}
+
+// Tunnelled packets seen on the switch, counted per outer "source>destination".
+export interface Tunnelled { outer: Record<string, number> }
+
+// Every tunnelled packet came from SOURCE, and each real server received some.
+export function tunnelledFrom(t: Tunnelled, source: string, realServerIps: string[]): string[] {
+  const problems: string[] = [];
+  const pairs = Object.keys(t.outer).map((k) => k.split('>') as [string, string]);
+  if (pairs.length === 0) problems.push('no tunnelled packet seen');
+  for (const [src, dst] of pairs) if (src !== source) problems.push(`tunnelled packets ${src} > ${dst}: outer source is not ${source}`);
+  for (const ip of realServerIps) if (!pairs.some(([, dst]) => dst === ip)) problems.push(`no tunnelled packet to ${ip}`);
   return problems;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Boots the e2e VM and runs the LVS cluster scenarios inside it.
-#   usage: run-vm.sh [RESULTS_FILE]        env: E2E_MODES (default "dr,tun"),
+#   usage: run-vm.sh [RESULTS_FILE]        env: E2E_MODES (default "dr,tun,dr6,tun6"),
 #                                               E2E_ACCEL (default tcg), E2E_SHELL=1 (a shell
 #                                               in the VM instead of the scenarios),
 #                                               E2E_RS_AGENT (the CLI entry, default
@@ -35,7 +35,7 @@ exec qemu-system-x86_64 \
   -accel "${E2E_ACCEL:-tcg}" -cpu "${E2E_CPU:-max}" -smp 2 -m 1024 \
   -nic none \
   -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-  -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init E2E_INIT=$here/../guest/init.sh E2E_MODES=${E2E_MODES:-dr,tun} E2E_SHELL=${E2E_SHELL:-0} E2E_TRACE=${E2E_TRACE:-0}${E2E_SCRIPT:+ E2E_SCRIPT=$E2E_SCRIPT}${E2E_RS_AGENT:+ E2E_RS_AGENT=$E2E_RS_AGENT}" \
+  -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init E2E_INIT=$here/../guest/init.sh E2E_MODES=${E2E_MODES:-dr,tun,dr6,tun6} E2E_SHELL=${E2E_SHELL:-0} E2E_TRACE=${E2E_TRACE:-0}${E2E_SCRIPT:+ E2E_SCRIPT=$E2E_SCRIPT}${E2E_RS_AGENT:+ E2E_RS_AGENT=$E2E_RS_AGENT}" \
   -fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap \
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
   -serial stdio -serial "file:$results"

@@ -13,13 +13,14 @@ rs_agent() {
   esac
 }
 
-# The config a real server gets: the mode, the VIP, the NIC facing the director.
+# The config a real server gets: the mode (dr6 and tun6 are dr and tun with an IPv6 VIP),
+# the VIP, the NIC facing the director.
 rs_agent_config() {
   local rs=$1 mode=$2
   mkdir -p /run/rs-e2e
   cat > "/run/rs-e2e/$rs.yaml" <<YAML
-mode: $mode
-vips: [$VIP]
+mode: ${mode%6}
+vips: ["$VIP"]
 interfaces: [eth0]
 YAML
 }
