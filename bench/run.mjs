@@ -62,7 +62,7 @@ function benchAgent(n, f) {
   const ns = createNamespace();
   try {
     const stateDir = join(f.dir, `state-${ns}`);
-    const agent = (op) => [process.execPath, CLI, op, '--config', f.config, '--state-dir', stateDir];
+    const agent = (op) => [CLI, op, '--config', f.config, '--state-dir', stateDir];
     record('rs-agent start', n, measure(ns, agent('start')));
     expectVips(ns, n, 'rs-agent start');
     record('rs-agent check', n, measure(ns, agent('check')));

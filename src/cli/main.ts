@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 import { globalOptions } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
+import { rerunWithLeanHeap } from './lean-heap.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else. The plain forms skip yargs (see fast-args.ts).
 type Args = CommandArgs & { root?: string; file?: string; 'log-format'?: 'json' | 'text' };
-
-// Loads a command's module only when that command runs.
-const lazy = (load: () => Promise<(args: Args) => Promise<void>>) => async (args: unknown) => (await load())(args as Args);
 
 const COMMANDS = {
   validate: async () => (await import('./validate.js')).validateCommand,
@@ -22,34 +20,45 @@ const COMMANDS = {
   import: async () => (await import('./import.js')).importCommand,
 };
 
+type Name = keyof typeof COMMANDS;
+
+// Loads a command's module only when that command runs (a big pass runs in a
+// lean-heap node instead: see lean-heap.ts).
+const lazy = (name: Name) => async (raw: unknown) => {
+  const args = raw as Args;
+  const status = rerunWithLeanHeap(name, args);
+  if (status === null) await (await COMMANDS[name]())(args);
+  else process.exitCode = status;
+};
+
 const json = { json: { type: 'boolean', default: false, describe: 'print JSON' } } as const;
 const root = { root: { type: 'string', default: '/', describe: 'install into this directory tree instead of /' } } as const;
 
 const argv = process.argv.slice(2);
 const fast = parseFastArgs(argv);
-if (fast) await lazy(COMMANDS[fast.command])(fast.args);
+if (fast) await lazy(fast.command)(fast.args);
 else await globalOptions((await import('yargs')).default(argv))
   .scriptName('rs-agent')
   .usage('$0 <command> [options]\n\nProvisions and guards an LVS real server: VIPs on lo (DR) or tunl0 (TUN), ARP suppression, rp_filter.')
-  .command('validate', 'check the config file; exit 0 valid, 2 invalid', {}, lazy(COMMANDS.validate))
-  .command('plan', 'print what start would change, in order; changes nothing', json, lazy(COMMANDS.plan))
-  .command('start', 'converge the host to the config (sysctls first, then addresses)', {}, lazy(COMMANDS.start))
-  .command('stop', 'remove what rs-agent added and restore the original sysctls', {}, lazy(COMMANDS.stop))
+  .command('validate', 'check the config file; exit 0 valid, 2 invalid', {}, lazy('validate'))
+  .command('plan', 'print what start would change, in order; changes nothing', json, lazy('plan'))
+  .command('start', 'converge the host to the config (sysctls first, then addresses)', {}, lazy('start'))
+  .command('stop', 'remove what rs-agent added and restore the original sysctls', {}, lazy('stop'))
   .command(
     'check',
     'compare the host with the config; exit 0 in sync, 1 drift, 2 error',
     { ...json, fix: { type: 'boolean', default: false, describe: 'repair the drift; exit 0 when in sync afterwards' } },
-    lazy(COMMANDS.check),
+    lazy('check'),
   )
-  .command('status', 'show what is configured, in place and recorded', json, lazy(COMMANDS.status))
-  .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy(COMMANDS.install))
-  .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy(COMMANDS.uninstall))
-  .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy(COMMANDS.import))
+  .command('status', 'show what is configured, in place and recorded', json, lazy('status'))
+  .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy('install'))
+  .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy('uninstall'))
+  .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy('import'))
   .command(
     'run',
     'stay in the foreground and repair drift as it happens (the rs-agent-watch service)',
     { 'log-format': { choices: ['json', 'text'] as const, default: 'json' as const, describe: 'one log line per event, as JSON or text' } },
-    lazy(COMMANDS.run),
+    lazy('run'),
   )
   .demandCommand(1, 'name a command: validate, plan, start, stop, check, status, run, install, uninstall or import')
   .strict()

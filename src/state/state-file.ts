@@ -54,7 +54,7 @@ export function writeState(dir: string, owned: Owned): void {
   ensureStateDir(dir);
   const path = statePath(dir);
   const tmp = `${path}.${process.pid}.tmp`;
-  const body = `${JSON.stringify({ version: STATE_VERSION, owned }, null, 2)}\n`;
+  const body = `${JSON.stringify({ version: STATE_VERSION, owned })}\n`;
   try {
     const fd = openSync(tmp, 'w', 0o600);
     try {

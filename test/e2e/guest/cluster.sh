@@ -1,0 +1,125 @@
+#!/bin/bash
+# Runs inside the VM (see init.sh): for each mode in E2E_MODES (dr,tun,dr6,tun6), builds an LVS cluster
+# out of network namespaces, configures its real servers with rs-agent and nothing else, and
+# prints what it observes as JSON lines on stdout; progress goes to stderr (the console).
+# The host's vitest file (../lvs-cluster.test.ts) judges the observations.
+#
+# It also runs by hand in the VM's shell (see README.md). Outside a throwaway VM, mind that it
+# loads modules and creates (and deletes) namespaces named client, director, rs1, rs2 and sw.
+GUEST_DIR=$(dirname "$(readlink -f "$0")")
+REPO=$(cd "$GUEST_DIR/../../.." && pwd)
+. "$GUEST_DIR/lib/topology.sh"
+. "$GUEST_DIR/lib/observe.sh"
+. "$GUEST_DIR/lib/rs-agent.sh"
+. "$GUEST_DIR/lib/naive.sh"
+
+REQUESTS=12
+# E2E_TRACE=1: every command, timestamped, on the console.
+if [ "${E2E_TRACE:-0}" = 1 ]; then PS4='+ ${EPOCHREALTIME} '; set -x; fi
+
+start_real_servers() {
+  local rs code=0
+  for rs in $REAL_SERVERS; do rs_agent_observed start "$rs" start || code=1; done
+  return $code
+}
+
+# Where the VIP is on a real server right now (lo for DR, tunl0/ip6tnl0 for TUN, if rs-agent
+# did its job).
+vip_dev() {
+  on "$1" ip -json addr show | jq -r --arg vip "$VIP" \
+    '[.[] | select(any(.addr_info[]; .local == $vip)) | .ifname][0] // empty'
+}
+
+run_mode() {
+  MODE=$1
+  case $MODE in *6) use_family 6 ;; *) use_family 4 ;; esac
+  echo "=== mode $MODE" >&2
+  topology_down  # leftovers of an interrupted run
+  topology_up
+  # IPVS must be there before ipvsadm talks to it; ipip and ip6_tunnel deliberately are not
+  # (rs-agent loads them).
+  modprobe ip_vs && modprobe ip_vs_rr
+  director_up "$MODE"
+  for rs in $REAL_SERVERS; do real_server_up "$rs"; rs_agent_config "$rs" "$MODE"; done
+  local h rs dev macs=
+  for h in $HOSTS; do macs="$macs${macs:+,}\"$h\":\"$(host_mac "$h")\""; done
+  emit setup topology "{\"vip\":\"$VIP\",\"dip\":\"$(host_ip director)\",\"macs\":{$macs}}"
+  for rs in $REAL_SERVERS; do observe_rs_state before "$rs"; done
+
+  case $FAMILY in
+    4)
+      echo "--- start (properties 1-4)" >&2
+      observe_arp_during start start_real_servers
+      on client ip neigh flush dev eth0
+      observe_requests started "$REQUESTS" ;;
+    6)
+      # No ARP, and no window to watch: IPv6 neighbour discovery answers only for addresses
+      # on the NIC, and rs-agent never puts the VIP there.
+      echo "--- start (IPv6 properties 1, 2, 5, 6)" >&2
+      start_real_servers
+      on client ip neigh flush dev eth0
+      if [ "$MODE" = tun6 ]; then
+        observe_tunnelled_during started observe_requests started "$REQUESTS"
+      else
+        observe_requests started "$REQUESTS"
+      fi ;;
+  esac
+  observe_neigh started
+  case $FAMILY in 4) observe_arping started ;; 6) observe_ndisc started ;; esac
+  for rs in $REAL_SERVERS; do observe_rs_state started "$rs"; done
+
+  echo "--- drift on rs1" >&2
+  dev=$(vip_dev rs1)
+  [ -n "$dev" ] && ip -n rs1 addr del "$VIP/$VIP_PREFIX" dev "$dev"
+  emit drift vip-deleted "{\"host\":\"rs1\",\"dev\":\"$dev\"}"
+  observe_requests drift $((REQUESTS / 2))
+  rs_agent_observed drift rs1 check
+  rs_agent_observed fix rs1 check --fix
+  rs_agent_observed fixed rs1 check
+  observe_requests fixed "$REQUESTS"
+
+  [ "$MODE" = tun6 ] && director_vip_preferred
+
+  echo "--- stop on rs1" >&2
+  rs_agent_observed stop rs1 stop
+  observe_rs_state stopped rs1
+
+  echo "--- naive rs1 (the negative control)" >&2
+  case $FAMILY in
+    4)
+      observe_arp_during naive naive_start rs1 "$MODE"
+      observe_arping naive ;;
+    6)
+      naive_start rs1 "$MODE"
+      observe_ndisc naive ;;
+  esac
+  # Point the client at the director, as a router in front of a real cluster would be, so
+  # the requests measure only the real servers' side (a naive DR/TUN server that wins the
+  # ARP/ND race would otherwise be reached directly, bypassing IPVS).
+  ip -n client neigh replace "$VIP" lladdr "$(host_mac director)" dev eth0 nud permanent
+  observe_requests naive "$REQUESTS"
+  observe_rs_state naive rs1
+
+  # E2E_KEEP=1 leaves the cluster up after the last check, to look around (one mode only).
+  [ "${E2E_KEEP:-0}" = 1 ] || topology_down
+  emit end done '{}'
+}
+
+# TUN6's optional negative control (DESIGN.md §2): the director's VIP made a preferred address
+# again, so the director picks it as the outer source of tunnelled packets, and every real
+# server, holding the VIP itself, drops them. Few requests: each unanswered one waits 2 s.
+director_vip_preferred() {
+  echo "--- director VIP preferred (TUN6 negative control)" >&2
+  ip -n director -6 addr change "$VIP/128" dev eth0 nodad preferred_lft forever
+  ipvs_real_servers -e "$MODE"
+  observe_tunnelled_during vip-preferred observe_requests vip-preferred 4
+  ip -n director -6 addr change "$VIP/128" dev eth0 nodad preferred_lft 0
+  ipvs_real_servers -e "$MODE"
+}
+
+for mode in $(echo "${E2E_MODES:-dr,tun,dr6,tun6}" | tr ',' ' '); do
+  case $mode in
+    dr|tun|dr6|tun6) run_mode "$mode" ;;
+    *) echo "cluster.sh: unknown mode $mode" >&2 ;;
+  esac
+done

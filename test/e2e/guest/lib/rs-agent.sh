@@ -1,0 +1,38 @@
+# How the harness runs rs-agent: the one place that knows where the CLI lives.
+# The default is the built CLI of the repository this harness is part of (npm run build).
+# E2E_RS_AGENT (a boot parameter) replaces it, e.g. with a bundled file or a stand-in script.
+RS_AGENT_ENTRY=${E2E_RS_AGENT:-$REPO/dist/cli/main.js}
+
+# rs_agent HOST COMMAND [ARGS...]: rs-agent inside HOST's namespace, with that host's config
+# and its own state directory (namespaces share one filesystem, so each needs its own).
+rs_agent() {
+  local rs=$1; shift
+  case $RS_AGENT_ENTRY in
+    *.js) on "$rs" node "$RS_AGENT_ENTRY" "$@" --config "/run/rs-e2e/$rs.yaml" --state-dir "/run/rs-agent-$rs" ;;
+    *)    on "$rs" "$RS_AGENT_ENTRY" "$@" --config "/run/rs-e2e/$rs.yaml" --state-dir "/run/rs-agent-$rs" ;;
+  esac
+}
+
+# The config a real server gets: the mode (dr6 and tun6 are dr and tun with an IPv6 VIP),
+# the VIP, the NIC facing the director.
+rs_agent_config() {
+  local rs=$1 mode=$2
+  mkdir -p /run/rs-e2e
+  cat > "/run/rs-e2e/$rs.yaml" <<YAML
+mode: ${mode%6}
+vips: ["$VIP"]
+interfaces: [eth0]
+YAML
+}
+
+# Runs rs-agent and reports its exit code and output as one observation.
+rs_agent_observed() {
+  local phase=$1 rs=$2; shift 2
+  local out code
+  out=$(rs_agent "$rs" "$@" 2>&1); code=$?
+  echo "[$MODE] $rs: rs-agent $*: exit $code" >&2
+  [ -n "$out" ] && printf '%s\n' "$out" | sed "s/^/[$rs rs-agent $*] /" >&2
+  emit "$phase" rs-agent "$(jq -cn --arg host "$rs" --arg args "$*" --argjson exit "$code" --arg output "$out" \
+    '{host:$host,args:$args,exit:$exit,output:$output}')"
+  return "$code"
+}

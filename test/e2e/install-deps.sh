@@ -1,0 +1,22 @@
+#!/bin/sh
+# Debian 12 packages the e2e VM cluster needs; the one place that lists them (.ci/run calls this).
+#   qemu-system-x86    qemu-system-x86_64, run with TCG: no /dev/kvm needed
+#   linux-image-amd64  the VM's kernel; unlike many CI kernels it has ipip and ip_vs as modules,
+#                      installed under /lib/modules/<version>, which the VM sees through the host root
+#   busybox-static     the initramfs userland (a static binary: no libraries to copy)
+#   kmod               modprobe: builds the initramfs module list, and rs-agent runs it in the VM
+#   cpio               packs the initramfs
+#   ipvsadm            the director
+#   iputils-arping     the client's ARP probes (arping -b)
+#   ndisc6             the client's IPv6 neighbour solicitations (ndisc6 -m lists every answer)
+#   tcpdump            watches ARP on the bridge while rs-agent starts
+#   python3            the ARP prober (a request every 5 ms; arping cannot go below 1 s)
+#   iproute2, curl     namespaces, bridge, veth; the client's HTTP requests
+#   jq                 the in-VM scenarios print their observations as JSON lines
+# --no-install-recommends keeps qemu from pulling in a desktop's worth of packages.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+  qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
+  ipvsadm iputils-arping ndisc6 tcpdump python3 iproute2 curl jq

@@ -1,0 +1,252 @@
+// End to end: a real LVS cluster (client, IPVS director, two real servers on one bridge) in a
+// VM whose kernel has ipip, ip6_tunnel and ip_vs; the real servers are configured by rs-agent
+// alone. One VM boot runs every mode (DR before TUN in each family: a TUN mode's start must
+// find its tunnel module not yet loaded). E2E_MODES=tun6 runs only that one.
+// See README.md in this directory for what runs where and how to reproduce it by hand.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ClusterRun, type Mode, modesToRun, observation, runCluster } from './cluster-run.js';
+import {
+  type ArpCapture, type Neigh, type Requests, type Responders, type Route, type Tunnelled, type VipAddress,
+  answeredOnlyBy, neighIsDirector, noRealServerArpReply, requestsServedByAll, tunnelledFrom, vip6AsDesigned,
+} from './properties.js';
+
+const modes = modesToRun();
+const ipv4Modes = modes.filter((m) => m === 'dr' || m === 'tun');
+const ipv6Modes = modes.filter((m) => m === 'dr6' || m === 'tun6');
+const realServers = ['rs1', 'rs2'];
+
+interface Topology { vip: string; dip: string; macs: Record<string, string> }
+interface RsAgentRun { host: string; args: string; exit: number; output: string }
+interface RsState {
+  host: string;
+  ipip_loaded: boolean;
+  ip6_tunnel_loaded: boolean;
+  sysctls: Record<string, number>;
+  tunnels_up: Record<string, boolean>;
+  vip_addrs: VipAddress[];
+  vip_routes: Route[];
+}
+
+let run: ClusterRun;
+
+beforeAll(async () => {
+  run = await runCluster(modes);
+  console.log(`e2e VM run (${modes.join(' + ')}): ${run.seconds.toFixed(0)} s; console: ${run.consoleLog}`);
+}, 30 * 60_000);
+
+// One mode's observations.
+function view(mode: Mode) {
+  const get = <T>(phase: string, obs: string, host?: string) => observation<T>(run, mode, phase, obs, host);
+  const topology = () => get<Topology>('setup', 'topology');
+  return {
+    get,
+    topology,
+    director: () => topology().macs.director!,
+    rsMacs: () => Object.fromEntries(realServers.map((rs) => [rs, topology().macs[rs]!])),
+    rsAgent: (phase: string, host: string) => get<RsAgentRun>(phase, 'rs-agent', host),
+    rsState: (phase: string, host: string) => get<RsState>(phase, 'rs-state', host),
+  };
+}
+type View = ReturnType<typeof view>;
+
+function expectServedByAll(v: View, phase: string): void {
+  expect(requestsServedByAll(v.get<Requests>(phase, 'requests'), realServers), `requests (${phase})`).toEqual([]);
+}
+
+function expectStarted(v: View): void {
+  for (const rs of realServers) {
+    const start = v.rsAgent('start', rs);
+    expect(start.exit, `${rs}: rs-agent start: ${start.output}`).toBe(0);
+  }
+}
+
+function expectDriftRepaired(v: View): void {
+  // The drift must be real: the VIP was there to delete, and requests sent to rs1 failed.
+  expect(v.get<{ dev: string }>('drift', 'vip-deleted').dev, 'rs1 had no VIP to delete').not.toBe('');
+  const during = v.get<Requests>('drift', 'requests');
+  expect(during.answered, 'requests during drift: all answered, so the drift broke nothing').toBeLessThan(during.sent);
+
+  const check = v.rsAgent('drift', 'rs1');
+  expect(check.exit, `rs-agent check on drift: ${check.output}`).toBe(1);
+  const fix = v.rsAgent('fix', 'rs1');
+  expect(fix.exit, `rs-agent check --fix: ${fix.output}`).toBe(0);
+  const recheck = v.rsAgent('fixed', 'rs1');
+  expect(recheck.exit, `rs-agent check after --fix: ${recheck.output}`).toBe(0);
+  expectServedByAll(v, 'fixed');
+}
+
+function expectStopRemovesVip(v: View): void {
+  const stop = v.rsAgent('stop', 'rs1');
+  expect(stop.exit, `rs-agent stop: ${stop.output}`).toBe(0);
+  const after = v.rsState('stopped', 'rs1');
+  expect(after.vip_addrs, 'VIP addresses left after stop').toEqual([]);
+  expect(after.vip_routes, 'routes to the VIP left after stop').toEqual([]);
+}
+
+// Sysctls that differ between two observations of one host.
+function changedSysctls(before: RsState, after: RsState): Record<string, [number, number | undefined]> {
+  return Object.fromEntries(Object.entries(before.sysctls)
+    .filter(([k, value]) => after.sysctls[k] !== value)
+    .map(([k, value]) => [k, [value, after.sysctls[k]]]));
+}
+
+describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
+  const v = view(mode);
+
+  it('0. the real servers start as distributions leave them, and rs-agent start succeeds', () => {
+    for (const rs of realServers) {
+      const before = v.rsState('before', rs);
+      expect(before.sysctls, rs).toMatchObject({ 'all.rp_filter': 1, 'default.rp_filter': 1, 'eth0.rp_filter': 1 });
+      expect(before.vip_addrs, rs).toEqual([]);
+      // rs-agent has to load ipip itself: nothing did before it.
+      expect(before.ipip_loaded, `${rs}: ipip loaded before start`).toBe(false);
+    }
+    expectStarted(v);
+  });
+
+  it('1. every request to VIP:80 is answered, and both real servers answer some', () => {
+    expectServedByAll(v, 'started');
+  });
+
+  it('2. only the director answers ARP for the VIP (arping sees one MAC)', () => {
+    expect(answeredOnlyBy(v.get<Responders>('started', 'arping'), v.director(), 'ARP')).toEqual([]);
+  });
+
+  it("3. the client's neighbour entry for the VIP is the director's MAC", () => {
+    expect(neighIsDirector(v.get<Neigh>('started', 'neigh'), v.director())).toEqual([]);
+  });
+
+  it('4. while rs-agent start runs, no real server answers ARP for the VIP', () => {
+    expect(noRealServerArpReply(v.get<ArpCapture>('start', 'arp-capture'), v.director(), v.rsMacs())).toEqual([]);
+  });
+
+  it('5. drift: a deleted VIP makes check exit 1, check --fix repairs it, all requests answered again', () => {
+    expectDriftRepaired(v);
+  });
+
+  it('6. stop removes the VIP and puts every sysctl back to its value before start', () => {
+    expectStopRemovesVip(v);
+    expect(changedSysctls(v.rsState('before', 'rs1'), v.rsState('stopped', 'rs1'))).toEqual({});
+  });
+
+  if (mode === 'tun') {
+    it('6. stop leaves tunl0 (created by start) with the values the kernel gives a new interface', () => {
+      // tunl0 did not exist before start; modprobe ipip created it with a copy of `default`
+      // (DESIGN.md §2). Writing `default` later also rewrites every interface whose key was
+      // never written, so an original recorded after that write is not the original.
+      const before = v.rsState('before', 'rs1');
+      const after = v.rsState('stopped', 'rs1');
+      const keys = ['arp_ignore', 'arp_announce', 'rp_filter'];
+      expect(Object.fromEntries(keys.map((k) => [k, after.sysctls[`tunl0.${k}`]]))).toEqual(
+        Object.fromEntries(keys.map((k) => [k, before.sysctls[`default.${k}`]])),
+      );
+    });
+  }
+
+  it('7. negative control: a naively configured real server makes the same checks fail', () => {
+    // rs1 after stop, given the VIP the way hand-written scripts do, without the ARP sysctls
+    // (and for TUN with rp_filter left strict). If these checks passed here, they could not
+    // tell a correct real server from a broken one.
+    expect(answeredOnlyBy(v.get<Responders>('naive', 'arping'), v.director(), 'ARP'), 'arping').not.toEqual([]);
+    expect(noRealServerArpReply(v.get<ArpCapture>('naive', 'arp-capture'), v.director(), v.rsMacs()),
+      'ARP capture while configuring').not.toEqual([]);
+    if (mode === 'tun') {
+      // The client is pinned to the director here, so every request goes through the tunnel.
+      const naive = v.get<Requests>('naive', 'requests');
+      expect(requestsServedByAll(naive, realServers), 'requests').not.toEqual([]);
+      expect(naive.by.rs1 ?? 0, 'tunnelled requests answered by the naive rs1').toBe(0);
+    }
+  });
+});
+
+describe.each(ipv6Modes)('LVS %s cluster (IPv6 VIP) configured by rs-agent', (mode) => {
+  const v = view(mode);
+  const dev = mode === 'tun6' ? 'ip6tnl0' : 'lo';
+
+  it('0. the real servers start without the VIP and without ip6_tunnel, and rs-agent start succeeds', () => {
+    for (const rs of realServers) {
+      const before = v.rsState('before', rs);
+      expect(before.vip_addrs, rs).toEqual([]);
+      // For TUN6, rs-agent has to load ip6_tunnel itself: nothing did before it.
+      expect(before.ip6_tunnel_loaded, `${rs}: ip6_tunnel loaded before start`).toBe(false);
+    }
+    expectStarted(v);
+  });
+
+  it('1. every request to [VIP]:80 is answered, and both real servers answer some', () => {
+    expectServedByAll(v, 'started');
+  });
+
+  it("2. the client's neighbour entry for the VIP is the director's MAC, and only the director answers neighbour solicitation", () => {
+    expect(neighIsDirector(v.get<Neigh>('started', 'neigh'), v.director())).toEqual([]);
+    expect(answeredOnlyBy(v.get<Responders>('started', 'ndisc'), v.director(), 'ND')).toEqual([]);
+  });
+
+  it('3. drift: a deleted VIP makes check exit 1, check --fix repairs it, all requests answered again', () => {
+    expectDriftRepaired(v);
+  });
+
+  it('4. stop removes the VIP and its /128 route', () => {
+    expectStopRemovesVip(v);
+  });
+
+  it(`5. each real server holds the VIP on ${dev}: /128, nodad, deprecated (preferred_lft 0), noprefixroute, one main-table route; no sysctl changed`, () => {
+    const vip = v.topology().vip;
+    for (const rs of realServers) {
+      const started = v.rsState('started', rs);
+      expect(vip6AsDesigned(started.vip_addrs, started.vip_routes, vip, dev), rs).toEqual([]);
+      // An IPv6-only config needs no ARP or rp_filter sysctl: rs-agent writes none.
+      expect(changedSysctls(v.rsState('before', rs), started), rs).toEqual({});
+    }
+  });
+
+  if (mode === 'dr6') {
+    it('6. DR6 loads no tunnel module and brings no tunnel device up', () => {
+      for (const rs of realServers) {
+        const started = v.rsState('started', rs);
+        expect(started.ip6_tunnel_loaded, rs).toBe(false);
+        expect(started.tunnels_up.ip6tnl0 ?? false, rs).toBe(false);
+      }
+    });
+  }
+
+  if (mode === 'tun6') {
+    it('6. TUN6: rs-agent loads ip6_tunnel and brings ip6tnl0 up; requests arrive tunnelled from the director; stop brings ip6tnl0 down', () => {
+      for (const rs of realServers) {
+        const started = v.rsState('started', rs);
+        expect(started.ip6_tunnel_loaded, rs).toBe(true);
+        expect(started.tunnels_up.ip6tnl0, `${rs}: ip6tnl0 up`).toBe(true);
+      }
+      const { dip } = v.topology();
+      expect(tunnelledFrom(v.get<Tunnelled>('started', 'tunnelled'), dip, ['2001:db8:1::11', '2001:db8:1::12'])).toEqual([]);
+      expect(v.rsState('stopped', 'rs1').tunnels_up.ip6tnl0, 'rs1: ip6tnl0 up after stop').toBe(false);
+    });
+  }
+
+  it('7. negative control: a real server with the VIP on eth0 makes the same checks fail', () => {
+    // rs1 after stop, the VIP added to eth0 like any service address (and for TUN6 ip6tnl0
+    // left down). If these checks passed here, they could not tell it from a correct one.
+    const vip = v.topology().vip;
+    expect(answeredOnlyBy(v.get<Responders>('naive', 'ndisc'), v.director(), 'ND'), 'ndisc6').not.toEqual([]);
+    const naive = v.rsState('naive', 'rs1');
+    expect(vip6AsDesigned(naive.vip_addrs, naive.vip_routes, vip, dev), 'VIP flags and route').not.toEqual([]);
+    if (mode === 'tun6') {
+      // The client is pinned to the director here, so every request goes through the tunnel.
+      const requests = v.get<Requests>('naive', 'requests');
+      expect(requestsServedByAll(requests, realServers), 'requests').not.toEqual([]);
+      expect(requests.by.rs1 ?? 0, 'tunnelled requests answered by the naive rs1').toBe(0);
+    }
+  });
+
+  if (mode === 'tun6') {
+    it("7. negative control: with the director's VIP preferred, it becomes the outer source and no request is answered", () => {
+      // DESIGN.md §2: ip6_tunnel drops packets whose outer source is a local address, and the
+      // VIP is local on every real server. This is why the director's VIP has preferred_lft 0.
+      const { vip } = v.topology();
+      expect(tunnelledFrom(v.get<Tunnelled>('vip-preferred', 'tunnelled'), vip, ['2001:db8:1::11', '2001:db8:1::12'])).toEqual([]);
+      const requests = v.get<Requests>('vip-preferred', 'requests');
+      expect(requests.sent).toBeGreaterThan(0);
+      expect(requests.answered, 'requests answered with the VIP as outer source').toBe(0);
+    });
+  }
+});
