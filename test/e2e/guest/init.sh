@@ -5,6 +5,8 @@
 # (/dev/ttyS1), which the host writes to a file; this console (ttyS0) is the human log.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LC_ALL=C
+# Resolved first: the checkout may live anywhere on the host, /tmp included.
+here=$(dirname "$(readlink -f "$0")")
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -13,10 +15,10 @@ mount -t devtmpfs devtmpfs /dev
 ln -s /proc/self/fd /dev/fd
 ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs -o mode=0755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp is not replaced by an empty tmpfs: the checkout (and this script) may be under it.
+# It is writable all the same, through the overlay's tmpfs upper layer.
 ip link set lo up
 
-here=$(dirname "$(readlink -f "$0")")
 echo "guest: kernel $(uname -r), modes: ${E2E_MODES:-?}"
 if [ "${E2E_SHELL:-0}" = 1 ]; then
   setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
