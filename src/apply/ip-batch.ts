@@ -11,6 +11,11 @@ export function ipBatchArgv(file: string): string[] {
   return ['ip', '-force', '-batch', file];
 }
 
+// An IPv6 VIP must never be chosen as a source address, nor wait for DAD. And
+// without noprefixroute the kernel adds its own /128 route (metric 256) beside
+// the one rs-agent adds and owns, and deleting "the" route removes the wrong one.
+const V6_VIP_FLAGS = 'nodad preferred_lft 0 noprefixroute';
+
 // One `ip -batch` line per change. Every name and address in it was validated (or
 // read from the kernel) before it got here; there is no shell in between, and a
 // value that ip's batch reader would split, quote or take as a comment or an option
@@ -23,11 +28,13 @@ export function ipBatchLine(change: IpChange): string {
     case 'address': {
       const prefix = `${token(change.address)}/${change.prefixlen}`;
       if (change.action === 'delete') return `address del ${prefix} dev ${dev}`;
+      // Sets the flags on the address in place (the kernel accepts nodad, preferred_lft
+      // and noprefixroute on an existing IPv6 address, and drops its prefix route when
+      // noprefixroute is set). For IPv6 the kernel creates the address if it is gone
+      // by now, `change` or not: the VIP is then back, correct, and not rs-agent's.
+      if (change.action === 'update') return `address change ${prefix} dev ${dev} ${V6_VIP_FLAGS}`;
       const label = change.label ? ` label ${token(change.label)}` : '';
-      // An IPv6 VIP must never be chosen as a source address, nor wait for DAD. And
-      // without noprefixroute the kernel adds its own /128 route (metric 256) beside
-      // the one rs-agent adds and owns, and deleting "the" route removes the wrong one.
-      const v6 = change.family === 6 ? ' nodad preferred_lft 0 noprefixroute' : '';
+      const v6 = change.family === 6 ? ` ${V6_VIP_FLAGS}` : '';
       return `address add ${prefix} dev ${dev}${label}${v6}`;
     }
     case 'route': {

@@ -61,7 +61,8 @@ export function release(owned: Owned, outcomes: readonly { change: Change; statu
 }
 
 // A change that makes rs-agent the owner of something (a sysctl only with a known
-// value to restore).
+// value to restore). An address update is none: setting flags on an address someone
+// else added does not make it rs-agent's, and stop must leave it.
 function isClaim(change: Change): boolean {
   if (change.kind === 'sysctl') return change.action === 'set' && change.from !== null;
   return change.action === 'load' || change.action === 'up' || change.action === 'add';

@@ -8,6 +8,9 @@ interface IpAddrInfo {
   local?: string;
   prefixlen?: number;
   label?: string;
+  deprecated?: boolean;
+  noprefixroute?: boolean;
+  preferred_life_time?: number;
 }
 
 interface IpLink {
@@ -21,18 +24,22 @@ interface IpRoute {
   dst?: string;
   dev?: string;
   type?: string;
+  protocol?: string;
 }
 
 export function parseAddrShow(json: string): ActualLink[] {
   const links = parseArray<IpLink>(json, 'ip -json addr show');
   return links.flatMap((link) => {
     if (typeof link.ifname !== 'string') return [];
-    const addresses: ActualAddress[] = (link.addr_info ?? []).flatMap((info) => {
+    const addresses: ActualAddress[] = (link.addr_info ?? []).flatMap((info): ActualAddress[] => {
       if (typeof info.local !== 'string' || typeof info.prefixlen !== 'number') return [];
       if (info.family !== 'inet' && info.family !== 'inet6') return [];
       const family = info.family === 'inet' ? 4 : 6;
-      const address = family === 6 ? canonicalIPv6(info.local) : info.local;
-      return [{ address, prefixlen: info.prefixlen, family, ...(info.label ? { label: info.label } : {}) }];
+      if (family === 4) return [{ address: info.local, prefixlen: info.prefixlen, family, ...(info.label ? { label: info.label } : {}) }];
+      // An address added with preferred_lft 0 prints both `"deprecated": true` and
+      // `"preferred_life_time": 0`; either one means source selection skips it.
+      const deprecated = info.deprecated === true || info.preferred_life_time === 0;
+      return [{ address: canonicalIPv6(info.local), prefixlen: info.prefixlen, family, deprecated, noprefixroute: info.noprefixroute === true }];
     });
     return [{ name: link.ifname, up: (link.flags ?? []).includes('UP'), linkType: link.link_type ?? 'unknown', addresses }];
   });
@@ -43,6 +50,10 @@ export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
   return routes.flatMap((route) => {
     if (typeof route.dst !== 'string' || typeof route.dev !== 'string') return [];
     if (route.type !== undefined && route.type !== 'unicast') return [];
+    // An IPv6 `proto kernel` route is the prefix route of an address added without
+    // noprefixroute: it belongs to that address and leaves with it (or when rs-agent
+    // sets noprefixroute on a VIP), so it never counts as a host route anyone added.
+    if (family === 6 && route.protocol === 'kernel') return [];
     const hostLength = family === 4 ? 32 : 128;
     const [dst = '', prefix] = route.dst === 'default' ? [family === 4 ? '0.0.0.0' : '::', '0'] : route.dst.split('/');
     const address = family === 6 ? canonicalIPv6(dst) : dst;

@@ -5,6 +5,10 @@ export interface ActualAddress {
   prefixlen: number;
   family: Family;
   label?: string;
+  // IPv6 only. deprecated: preferred lifetime 0, so source-address selection skips it.
+  // noprefixroute: the kernel added no route of its own for it.
+  deprecated?: boolean;
+  noprefixroute?: boolean;
 }
 
 export interface ActualLink {

@@ -1,4 +1,4 @@
-import type { ActualLink } from '../observe/types.js';
+import type { ActualAddress, ActualLink } from '../observe/types.js';
 import { diffOwned } from './set-diff.js';
 import type { AddressChange, HostAddress } from './types.js';
 
@@ -13,9 +13,11 @@ export function presentAddresses(links: readonly ActualLink[]): HostAddress[] {
 }
 
 // Adds missing VIPs (IPv4 ones on lo with the next free lo:N label, as ifconfig did);
-// deletes owned addresses no longer desired.
+// deletes owned addresses no longer desired; makes a present IPv6 VIP that lost its
+// flags (re-added by someone else) deprecated and noprefixroute again, in place.
 export function addressPlan(desired: HostAddress[], links: readonly ActualLink[], owned: HostAddress[]): AddressChange[] {
   const { add, remove } = diffOwned(desired, presentAddresses(links), owned, addressKey);
+  const updates = flagUpdates(desired, links);
   const labels = new LabelAllocator(links);
   const deletes = remove.map((a): AddressChange => ({
     kind: 'address', action: 'delete', target: addressKey(a), from: 'present', to: 'absent', ...a,
@@ -24,7 +26,39 @@ export function addressPlan(desired: HostAddress[], links: readonly ActualLink[]
     const label = a.dev === 'lo' && a.family === 4 ? labels.next() : undefined;
     return { kind: 'address', action: 'add', target: addressKey(a), from: 'absent', to: 'present', ...a, ...(label ? { label } : {}) };
   });
-  return [...deletes, ...adds];
+  return [...deletes, ...updates, ...adds];
+}
+
+// A present IPv6 VIP must be deprecated (else the host may pick it as the source
+// address of connections it opens) and have no kernel prefix route beside rs-agent's.
+// Both can be set on the existing address, so the VIP never goes away. The update
+// claims nothing: whoever added the address still owns it.
+function flagUpdates(desired: readonly HostAddress[], links: readonly ActualLink[]): AddressChange[] {
+  const v6 = desired.filter((a) => a.family === 6);
+  if (v6.length === 0) return [];
+  // Keyed from a fresh literal: spreading each ActualAddress made 10000-VIP plans 2x slower.
+  const present = new Map<string, ActualAddress>();
+  for (const link of links) {
+    for (const a of link.addresses) {
+      if (a.family === 6) present.set(addressKey({ address: a.address, prefixlen: a.prefixlen, family: 6, dev: link.name }), a);
+    }
+  }
+  return v6.flatMap((a): AddressChange[] => {
+    const actual = present.get(addressKey(a));
+    if (!actual) return [];
+    const from: string[] = [];
+    const to: string[] = [];
+    if (actual.deprecated !== true) {
+      from.push('preferred');
+      to.push('deprecated');
+    }
+    if (actual.noprefixroute !== true) {
+      from.push('prefixroute');
+      to.push('noprefixroute');
+    }
+    if (from.length === 0) return [];
+    return [{ kind: 'address', action: 'update', target: addressKey(a), from: from.join(' '), to: to.join(' '), ...a }];
+  });
 }
 
 // Hands out lo:0, lo:1, ... skipping labels already on lo.

@@ -4,13 +4,16 @@ import type { Change } from './types.js';
 // ARP sysctls are in force before any VIP is added, and they are restored only
 // after every VIP rs-agent removes is gone. Routes leave before their address and
 // arrive after it; deletes come before adds so a VIP moving between devices never
-// collides with itself.
+// collides with itself. An address update (an IPv6 VIP made deprecated in place)
+// shares the adds' rank: it exposes nothing (it takes the VIP out of source-address
+// selection), needs no sysctl (IPv6 has no ARP) and its device already holds it.
 const RANK: Record<string, number> = {
   'module load': 0,
   'sysctl set': 1,
   'link up': 2,
   'route delete': 3,
   'address delete': 4,
+  'address update': 5,
   'address add': 5,
   'route add': 6,
   'link down': 7,

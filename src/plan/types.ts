@@ -61,9 +61,10 @@ export interface LinkChange extends ChangeBase {
   dev: string;
 }
 
+// update: an IPv6 VIP already on its device made deprecated and noprefixroute in place.
 export interface AddressChange extends ChangeBase, HostAddress {
   kind: 'address';
-  action: 'add' | 'delete';
+  action: 'add' | 'delete' | 'update';
   label?: string;
 }
 

@@ -1,7 +1,7 @@
 import type { Change } from '../plan/types.js';
 
 const SYMBOL: Record<string, string> = {
-  load: '+', add: '+', up: '~', set: '~', restore: '~', down: '~', delete: '-',
+  load: '+', add: '+', up: '~', set: '~', restore: '~', down: '~', update: '~', delete: '-',
 };
 
 // One line per change, the same in plan, start, stop, check and the daemon's log.
@@ -17,6 +17,7 @@ export function formatChange(change: Change): string {
     case 'link':
       return `${symbol} link ${change.dev}: ${change.from} → ${change.to}`;
     case 'address':
+      if (change.action === 'update') return `${symbol} address ${change.target}: ${change.from} → ${change.to}`;
       return `${symbol} address ${change.target}${change.label ? ` label ${change.label}` : ''}`;
     case 'route':
       return `${symbol} route ${change.target}`;
@@ -28,6 +29,7 @@ export function formatDrift(change: Change): string {
   switch (change.kind) {
     case 'address':
     case 'route':
+      if (change.action === 'update') return formatChange(change).slice(2);
       return change.action === 'add'
         ? `${change.kind} ${change.target}: missing`
         : `${change.kind} ${change.target}: present but no longer configured`;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check, planStart, start, stop } from '../../src/agent.js';
-import { statePath } from '../../src/state/state-file.js';
+import { readState, statePath } from '../../src/state/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
 
@@ -78,5 +78,35 @@ describe('IPv6 VIPs against the fake kernel', () => {
     await start(opts);
     kernel.failingLines.set('address del 2001:db8::10/128 dev lo', 'Error: ipv6: address not found.');
     expect((await stop(opts)).ok).toBe(true);
+  });
+
+  it('a v6 VIP re-added without preferred_lft 0 is drift, made deprecated in place with one `address change`', async () => {
+    const { kernel, opts } = fakeAgent(DUAL);
+    await start(opts);
+    const lo = kernel.links.get('lo');
+    const vip = lo?.addresses.find((a) => a.local === '2001:db8::10');
+    if (!vip) throw new Error('start did not add the VIP');
+    vip.deprecated = false; // as after `ip -6 addr del` + `ip -6 addr add ... nodad noprefixroute`
+    const result = await check(opts, true);
+    expect(result.drift.map((c) => `${c.kind} ${c.action} ${c.target}: ${c.from} → ${c.to}`))
+      .toEqual(['address update 2001:db8::10/128 dev lo: preferred → deprecated']);
+    expect(result.remaining).toEqual([]);
+    expect(kernel.mutatingCommands().at(-1)?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE'))
+      .toBe('ip -force -batch FILE <<< address change 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute');
+    expect(lo?.addresses.filter((a) => a.local === '2001:db8::10')).toEqual([vip]); // the same address, never removed
+    expect(vip.deprecated).toBe(true);
+  });
+
+  it('a preferred v6 VIP someone else added before start is made deprecated, and stop leaves it', async () => {
+    const { kernel, opts } = fakeAgent('vips: ["2001:db8::10"]\n');
+    kernel.links.get('lo')?.addresses.push({ local: '2001:db8::10', prefixlen: 128, family: 'inet6', nodad: true });
+    const started = await start(opts);
+    expect(started.changes.map((c) => `${c.kind} ${c.action} ${c.target}`))
+      .toEqual(['address update 2001:db8::10/128 dev lo', 'route add 2001:db8::10/128 dev lo']);
+    expect(readState(opts.stateDir).addresses).toEqual([]);
+    expect((await planStart(opts)).changes).toEqual([]);
+    await stop(opts);
+    expect(kernel.render().addresses).toContain('2001:db8::10/128 dev lo');
+    expect(kernel.render().routes).toEqual([]);
   });
 });

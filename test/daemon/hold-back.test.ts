@@ -36,4 +36,14 @@ describe('selectChanges', () => {
     expect(names(held)).toEqual(['address 192.0.2.10/32 dev lo']);
     expect(names(apply)).toEqual(['route 192.0.2.10/32 dev lo']);
   });
+
+  it('an IPv6 flag update is the VIP\'s own item (one flap count per address) and exposes nothing a held ARP sysctl protects', () => {
+    const update: Change = {
+      kind: 'address', action: 'update', target: '2001:db8::10/128 dev lo', address: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo', from: 'preferred', to: 'deprecated',
+    };
+    expect(itemOf(update)).toBe(itemOf({ ...update, action: 'add', from: 'absent', to: 'present' }));
+    const { apply, held } = selectChanges([sysctl('all', 'arp_ignore'), update, address], (item) => item === 'sysctl net.ipv4.conf.all.arp_ignore');
+    expect(names(apply)).toEqual(['address 2001:db8::10/128 dev lo']);
+    expect(names(held)).toEqual(['sysctl net.ipv4.conf.all.arp_ignore', 'address 192.0.2.10/32 dev lo']);
+  });
 });

@@ -13,7 +13,14 @@ interface FakeAddress {
   prefixlen: number;
   family: 'inet' | 'inet6';
   label?: string;
+  // IPv6 flags as ip prints them; absent: not set (a VIP someone added by hand).
+  nodad?: boolean;
+  deprecated?: boolean; // preferred_lft 0
+  noprefixroute?: boolean;
 }
+
+const FOREVER = 4294967295;
+const VIP6_FLAGS = { nodad: true, deprecated: true, noprefixroute: true } as const;
 
 interface FakeLink {
   name: string;
@@ -139,7 +146,8 @@ export class FakeKernel implements Runner, SysctlFs {
     // IPv4: optional label. IPv6 adds carry exactly the flags a VIP needs, or the line is unexpected.
     m = /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
       /^address (add) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line) ??
-      /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line);
+      /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line) ??
+      /^address (change) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line);
     if (m) {
       const [, verb, local, prefix, dev, , label] = m as unknown as string[];
       const link = this.links.get(dev as string);
@@ -147,9 +155,16 @@ export class FakeKernel implements Runner, SysctlFs {
       const v6 = local?.includes(':');
       const key = `${local}/${prefix} dev ${dev}`;
       const found = this.index.addresses.get(key);
-      if (verb === 'add') {
+      if (verb === 'change' && found) {
+        Object.assign(found, VIP6_FLAGS);
+        return null;
+      }
+      // The kernel creates a missing IPv6 address on `change` as on `add`.
+      if (verb === 'add' || verb === 'change') {
         if (found) return v6 ? 'Error: ipv6: address already assigned.' : 'Error: ipv4: Address already assigned.';
-        const address: FakeAddress = { local: local as string, prefixlen: Number(prefix), family: v6 ? 'inet6' : 'inet', label: label ?? link.name };
+        const address: FakeAddress = v6
+          ? { local: local as string, prefixlen: Number(prefix), family: 'inet6', ...VIP6_FLAGS }
+          : { local: local as string, prefixlen: Number(prefix), family: 'inet', label: label ?? link.name };
         link.addresses.push(address);
         this.index.addresses.set(key, address);
       } else {
@@ -187,7 +202,7 @@ export class FakeKernel implements Runner, SysctlFs {
       ifname: l.name,
       flags: l.up ? ['UP', 'LOWER_UP'] : [],
       link_type: l.linkType,
-      addr_info: l.addresses.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen, ...(a.family === 'inet' ? { label: a.label } : {}) })),
+      addr_info: l.addresses.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen, ...(a.family === 'inet' ? { label: a.label } : v6Flags(a)) })),
     }));
   }
 
@@ -234,6 +249,17 @@ function removeInPlace<T>(list: T[], gone: Set<unknown>): void {
   let kept = 0;
   for (const item of list) if (!gone.has(item)) list[kept++] = item;
   list.length = kept;
+}
+
+// As ip prints an IPv6 address: each flag only when set, then the lifetimes.
+function v6Flags(a: FakeAddress): Record<string, unknown> {
+  return {
+    ...(a.nodad ? { nodad: true } : {}),
+    ...(a.deprecated ? { deprecated: true } : {}),
+    ...(a.noprefixroute ? { noprefixroute: true } : {}),
+    valid_life_time: FOREVER,
+    preferred_life_time: a.deprecated ? 0 : FOREVER,
+  };
 }
 
 function ok(stdout: string): RunResult {

@@ -80,6 +80,48 @@ describe('IPv6 DR on the real kernel', () => {
   });
 });
 
+describe('IPv6 VIP address flags on the real kernel', () => {
+  const deprecatedVip = expect.objectContaining({ local: '2001:db8::10', deprecated: true, noprefixroute: true, preferred_life_time: 0 });
+
+  it('a VIP re-added without preferred_lft 0 is drift; --fix makes it deprecated in place', async () => {
+    ns.writeConfig('vips: ["2001:db8::10"]\n');
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    await ns.ip(['-6', 'addr', 'del', '2001:db8::10/128', 'dev', 'lo']);
+    await ns.ip(['-6', 'addr', 'add', '2001:db8::10/128', 'dev', 'lo', 'nodad']);
+    // The kernel's own prefix route (metric 256) is back beside rs-agent's, which survived the del.
+    expect(await v6Routes()).toEqual(['2001:db8::10 dev lo metric 256', '2001:db8::10 dev lo metric 1024']);
+    expect(await ns.cli(['check'])).toEqual({
+      exitCode: 1, stdout: 'drift: address 2001:db8::10/128 dev lo: preferred prefixroute → deprecated noprefixroute', stderr: '',
+    });
+    const fix = await ns.cli(['check', '--fix']);
+    expect(fix.stderr).toBe('');
+    expect(fix.exitCode).toBe(0);
+    expect(await v6Addresses('lo')).toEqual([deprecatedVip]);
+    expect(await v6Routes()).toEqual(['2001:db8::10 dev lo metric 1024']);
+    expect(await ns.cli(['check'])).toEqual({ exitCode: 0, stdout: 'in sync', stderr: '' });
+  });
+
+  it('a preferred VIP the operator put on lo before start is made deprecated; stop leaves it (not rs-agent\'s)', async () => {
+    ns.writeConfig('vips: ["2001:db8::10"]\n');
+    await ns.ip(['-6', 'addr', 'add', '2001:db8::10/128', 'dev', 'lo']);
+    const start = await ns.cli(['start']);
+    expect(start.stderr).toBe('');
+    expect(start.exitCode).toBe(0);
+    expect(start.stdout.split('\n').slice(0, 2)).toEqual([
+      '~ address 2001:db8::10/128 dev lo: preferred prefixroute → deprecated noprefixroute',
+      '+ route 2001:db8::10/128 dev lo',
+    ]);
+    expect(await v6Addresses('lo')).toEqual([deprecatedVip]);
+    expect(await v6Routes()).toEqual(['2001:db8::10 dev lo metric 1024']);
+    expect((await ns.cli(['check'])).exitCode).toBe(0);
+    const stop = await ns.cli(['stop']);
+    expect(stop.exitCode).toBe(0);
+    expect(stop.stdout.split('\n')[0]).toBe('- route 2001:db8::10/128 dev lo');
+    expect(await v6Addresses('lo')).toEqual([deprecatedVip]);
+    expect(await v6Routes()).toEqual([]);
+  });
+});
+
 describe('IPv6 TUN on the real kernel: clean failures (this kernel has no ip6_tunnel)', () => {
   // Which links exist and which are administratively up: what start could change.
   // (Not `ip link` as text: a fresh veth's operstate and carrier settle on their own.)

@@ -7,6 +7,12 @@ const CAPTURED = `[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP
 [{"dst":"192.0.2.10","dev":"lo","scope":"link","flags":[]},{"dst":"198.51.100.0/24","dev":"p0","protocol":"kernel","scope":"link","prefsrc":"198.51.100.2","flags":[]},{"dst":"default","gateway":"198.51.100.1","dev":"p0","flags":[]},{"type":"blackhole","dst":"203.0.113.0/24","flags":[]}]
 `;
 
+// Captured (iproute2 6.1, kernel 6.18) after `ip -6 addr add 2001:db8::10/128 dev lo
+// nodad preferred_lft 0 noprefixroute`, `ip -6 route add 2001:db8::10/128 dev lo` and
+// `ip -6 addr add 2001:db8::11/128 dev lo nodad`: `addr show dev lo`, `-6 route show table main`.
+const CAPTURED_V6_ADDR = `[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"2001:db8::11","prefixlen":128,"scope":"global","nodad":true,"valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"2001:db8::10","prefixlen":128,"scope":"global","nodad":true,"deprecated":true,"noprefixroute":true,"valid_life_time":4294967295,"preferred_life_time":0},{"family":"inet6","local":"::1","prefixlen":128,"scope":"host","valid_life_time":4294967295,"preferred_life_time":4294967295}]}]`;
+const CAPTURED_V6_ROUTE = `[{"dst":"2001:db8::10","dev":"lo","metric":1024,"flags":[],"pref":"medium"},{"dst":"2001:db8::11","dev":"lo","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]`;
+
 describe('ip -json parsers', () => {
   const [addr = '', route = ''] = splitBatchOutput(CAPTURED);
 
@@ -17,7 +23,7 @@ describe('ip -json parsers', () => {
         addresses: [
           { address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' },
           { address: '192.0.2.10', prefixlen: 32, family: 4, label: 'lo:0' },
-          { address: '::1', prefixlen: 128, family: 6 },
+          { address: '::1', prefixlen: 128, family: 6, deprecated: false, noprefixroute: false },
         ],
       },
       { name: 'p0', up: false, linkType: 'ether', addresses: [] },
@@ -30,6 +36,16 @@ describe('ip -json parsers', () => {
       { dst: '198.51.100.0', prefixlen: 24, family: 4, dev: 'p0' },
       { dst: '0.0.0.0', prefixlen: 0, family: 4, dev: 'p0' },
     ]);
+  });
+
+  it('reads whether an IPv6 address is deprecated and has noprefixroute; a kernel prefix route is not a host route', () => {
+    const [lo] = parseAddrShow(CAPTURED_V6_ADDR);
+    expect(lo?.addresses.filter((a) => a.family === 6)).toEqual([
+      { address: '2001:db8::11', prefixlen: 128, family: 6, deprecated: false, noprefixroute: false },
+      { address: '2001:db8::10', prefixlen: 128, family: 6, deprecated: true, noprefixroute: true },
+      { address: '::1', prefixlen: 128, family: 6, deprecated: false, noprefixroute: false },
+    ]);
+    expect(parseRouteShow(CAPTURED_V6_ROUTE, 6)).toEqual([{ dst: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo' }]);
   });
 
   it('names the command when the output is not JSON', () => {
