@@ -73,10 +73,12 @@ export function parseBatchErrors(stderr: string): Map<number, string> {
 // else got there between observe and apply): the change counts as done.
 // iproute2 6.x with extended acks prints "Error: ipv4: Address not found." or
 // "Error: ipv6: address not found." instead of the bare errno text.
+// Not `route add` with "File exists": the kernel says that for a route to the same
+// destination on any device, so it may be someone else's route elsewhere, which the next
+// check would report as drift for ever. It is reported as the failure it is.
 const ALREADY_DONE: Record<string, RegExp> = {
   'address add': /File exists|Address already assigned/i,
   'address delete': /Cannot assign requested address|Address not found/i,
-  'route add': /File exists/,
   'route delete': /No such process/,
 };
 

@@ -124,6 +124,17 @@ describe('failure paths the real kernel cannot produce on demand', () => {
     expect((await planStart(opts)).changes).toEqual([]);
   });
 
+  it("a host route to the VIP via another device is a failure named in the kernel's words, not done", async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    kernel.routes.push({ dst: '192.0.2.10', prefixlen: 32, dev: 'eth0' });
+    const result = await start(opts);
+    expect(result.ok).toBe(false);
+    expect(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.error)).toEqual([
+      'ip route add 192.0.2.10/32 dev lo: RTNETLINK answers: File exists',
+    ]);
+    expect(kernel.render().routes).toEqual(['192.0.2.10/32 dev eth0', '192.0.2.11/32 dev lo']);
+  });
+
   it('stop keeps ARP protection when a VIP could not be removed', async () => {
     const { kernel, opts } = fakeAgent(DR);
     await start(opts);
