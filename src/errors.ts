@@ -37,3 +37,20 @@ export class CommandError extends AgentError {
 export function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
 }
+
+// Whether a Node error carries this errno code.
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === code;
+}
+
+// A file-system error in the operator's terms.
+export function describeError(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { code?: string; message?: string };
+    if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied (run as root)';
+    if (e.code === 'EROFS') return 'read-only file system';
+    if (e.code) return `${e.code}: ${e.message ?? ''}`.trim();
+    if (e.message) return e.message;
+  }
+  return String(error);
+}

@@ -1,9 +1,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentError } from '../errors.js';
+import { AgentError, describeError } from '../errors.js';
 import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
 import type { Runner, RunResult } from '../system/runner.js';
-import { describe, type SysctlFs } from '../system/sysctl-fs.js';
+import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
 import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
 import { claim, release } from './ownership.js';
@@ -130,7 +130,7 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   try {
     writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
   } catch (error) {
-    return changes.map((change) => failed(change, `cannot write ${file}: ${describe(error)}`));
+    return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
   }
   let result: RunResult;
   try {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AgentError } from '../errors.js';
-import { describe, isCode } from '../system/sysctl-fs.js';
+import { AgentError, describeError, isCode } from '../errors.js';
 import { runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
@@ -12,7 +11,7 @@ export async function importCommand(args: GlobalArgs & { file?: string }): Promi
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      const reason = isCode(error, 'ENOENT') ? 'no such file' : isCode(error, 'EISDIR') ? 'is a directory' : describe(error);
+      const reason = isCode(error, 'ENOENT') ? 'no such file' : isCode(error, 'EISDIR') ? 'is a directory' : describeError(error);
       throw new AgentError(`import: cannot read ${file}: ${reason}`);
     }
     const { yaml, result } = importScript(text, file);

@@ -1,7 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
-import { describe } from '../system/sysctl-fs.js';
+import { ConfigError, describeError } from '../errors.js';
 
 // A config is a few lines per VIP; anything larger is a mistake (or an attack on the parser).
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -86,7 +85,7 @@ function cannotRead(path: string, error: unknown): ConfigError {
   if (code === 'ENOENT') return new ConfigError(path, '', 'no such file (set --config or RS_AGENT_CONFIG)');
   if (code === 'EISDIR') return new ConfigError(path, '', 'is a directory, not a file');
   if (code === 'EAGAIN') return new ConfigError(path, '', 'is not a regular file');
-  return new ConfigError(path, '', `cannot read: ${describe(error)}`);
+  return new ConfigError(path, '', `cannot read: ${describeError(error)}`);
 }
 
 function formatSize(bytes: number): string {

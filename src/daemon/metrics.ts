@@ -1,6 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { AgentError } from '../errors.js';
-import { describe } from '../system/sysctl-fs.js';
+import { AgentError, describeError } from '../errors.js';
 import { KINDS, TRIGGERS, type DaemonStats } from './stats.js';
 
 // The Prometheus text exposition format, for node_exporter's textfile collector:
@@ -49,6 +48,6 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw new AgentError(`cannot write ${path}: ${describe(error)}`);
+    throw new AgentError(`cannot write ${path}: ${describeError(error)}`);
   }
 }

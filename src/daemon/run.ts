@@ -11,7 +11,7 @@ import { PassQueue } from './pass-queue.js';
 import { runPass } from './pass.js';
 import { startSchedule, validateSchedule, type Schedule } from './schedule.js';
 import { writeDaemonStatus } from './status-file.js';
-import { initialStats, type DaemonStats, type Trigger } from './stats.js';
+import { initialStats, type Trigger } from './stats.js';
 import { startSysctlWatch, type SysctlWatch } from './sysctl-watch.js';
 import { startWatch, type Watch } from './watch.js';
 

@@ -2,8 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
-import { AgentError } from '../errors.js';
-import { describe, isCode } from '../system/sysctl-fs.js';
+import { AgentError, describeError, isCode } from '../errors.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
@@ -121,7 +120,7 @@ function readIfPresent(file: string): Buffer | null {
     return readFileSync(file);
   } catch (error) {
     if (isCode(error, 'ENOENT')) return null;
-    throw new AgentError(`cannot read ${file}: ${describe(error)}`);
+    throw new AgentError(`cannot read ${file}: ${describeError(error)}`);
   }
 }
 
@@ -134,7 +133,7 @@ function writeAtomic(file: string, content: Buffer): void {
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw new AgentError(`cannot write ${file}: ${describe(error)}`);
+    throw new AgentError(`cannot write ${file}: ${describeError(error)}`);
   }
 }
 
@@ -142,6 +141,6 @@ function remove(file: string): void {
   try {
     rmSync(file, { force: true });
   } catch (error) {
-    throw new AgentError(`cannot remove ${file}: ${describe(error)}`);
+    throw new AgentError(`cannot remove ${file}: ${describeError(error)}`);
   }
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AgentError } from '../errors.js';
-import { describe, isCode } from '../system/sysctl-fs.js';
+import { AgentError, describeError, isCode } from '../errors.js';
 
 // What `install` wrote: each file's path in the target tree and the SHA-256 of the
 // content it wrote, so `uninstall` removes exactly that and nothing an operator edited.
@@ -22,7 +21,7 @@ export function readManifest(file: string): Manifest | null {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (isCode(error, 'ENOENT')) return null;
-    throw new AgentError(`cannot read ${file}: ${describe(error)}`);
+    throw new AgentError(`cannot read ${file}: ${describeError(error)}`);
   }
   const value = safeParse(text) as Partial<Manifest> | null;
   const files = value?.files;

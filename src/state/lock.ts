@@ -1,8 +1,7 @@
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AgentError } from '../errors.js';
-import { describe, isCode } from '../system/sysctl-fs.js';
+import { AgentError, describeError, isCode } from '../errors.js';
 import { ensureStateDir } from './state-file.js';
 
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -47,7 +46,7 @@ export async function acquireLock(stateDir: string, waitMs = DEFAULT_LOCK_WAIT_M
           },
         };
       } catch (error) {
-        if (!isCode(error, 'EEXIST')) throw new AgentError(`lock ${path}: cannot create: ${describe(error)}`);
+        if (!isCode(error, 'EEXIST')) throw new AgentError(`lock ${path}: cannot create: ${describeError(error)}`);
       }
       const seen = readLockFile(path);
       if (seen !== null && seen.holders.length > 0 && !seen.holders.some(isAlive) && !childAtWork(seen.holders[0] as Holder)) {
@@ -116,7 +115,7 @@ function writeFileOrFail(path: string, holders: Holder[]): void {
       closeSync(fd);
     }
   } catch (error) {
-    throw new AgentError(`lock ${path}: cannot create: ${describe(error)}`);
+    throw new AgentError(`lock ${path}: cannot create: ${describeError(error)}`);
   }
 }
 

@@ -1,7 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentError } from '../errors.js';
-import { describe, isCode } from '../system/sysctl-fs.js';
+import { AgentError, describeError, isCode } from '../errors.js';
 import { ownedProblem } from './check-owned.js';
 import { emptyOwned, STATE_VERSION, type Owned } from './types.js';
 
@@ -21,7 +20,7 @@ export function readState(dir: string): Owned {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (isCode(error, 'ENOENT')) return emptyOwned();
-    throw new AgentError(`state file ${path}: cannot read: ${describe(error)}`);
+    throw new AgentError(`state file ${path}: cannot read: ${describeError(error)}`);
   }
   let doc: { version?: unknown; owned?: Owned } | null;
   try {
@@ -67,7 +66,7 @@ export function writeState(dir: string, owned: Owned): void {
     syncDir(dir);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw new AgentError(`state file ${path}: cannot write: ${describe(error)}`);
+    throw new AgentError(`state file ${path}: cannot write: ${describeError(error)}`);
   }
 }
 
@@ -80,7 +79,7 @@ export function ensureStateDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new AgentError(`state directory ${dir}: cannot create: ${describe(error)}`);
+    throw new AgentError(`state directory ${dir}: cannot create: ${describeError(error)}`);
   }
 }
 

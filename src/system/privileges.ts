@@ -1,6 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { AgentError } from '../errors.js';
-import { describe } from './sysctl-fs.js';
+import { AgentError, describeError } from '../errors.js';
 
 const CAP_NET_ADMIN = 12;
 
@@ -30,6 +29,6 @@ export function requireWritableProcSys(command: string, probe = '/proc/sys/net/i
   try {
     accessSync(probe, constants.W_OK);
   } catch (error) {
-    throw new AgentError(`rs-agent ${command} cannot write ${probe}: ${describe(error)}; /proc/sys/net must be writable (in a container, give it its own writable /proc/sys)`);
+    throw new AgentError(`rs-agent ${command} cannot write ${probe}: ${describeError(error)}; /proc/sys/net must be writable (in a container, give it its own writable /proc/sys)`);
   }
 }
