@@ -1,25 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 // The built CLI writing into a staging tree (--root): no network state is touched.
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rsa-install-cli-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const cli = runCli;
+const tempDir = useTempDir('rsa-install-cli-');
 
 describe('rs-agent install / uninstall --root', () => {
   it('installs the boot files for the config, says what it did, and uninstall removes them', async () => {
-    const config = join(dir, 'rs-agent.yaml');
-    const root = join(dir, 'root');
+    const config = join(tempDir(), 'rs-agent.yaml');
+    const root = join(tempDir(), 'root');
     writeFileSync(config, 'mode: tun\nvips: [198.51.100.7, "2001:db8::10"]\n');
     const first = await cli(['install', '--root', root, '--config', config]);
     expect(first.stderr).toBe('');
@@ -38,11 +30,11 @@ describe('rs-agent install / uninstall --root', () => {
   });
 
   it('a bad config: exit 2, one line, nothing written', async () => {
-    const config = join(dir, 'rs-agent.yaml');
+    const config = join(tempDir(), 'rs-agent.yaml');
     writeFileSync(config, 'vips: ["fe80::1"]\n');
-    const result = await cli(['install', '--root', join(dir, 'root'), '--config', config]);
+    const result = await cli(['install', '--root', join(tempDir(), 'root'), '--config', config]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^rs-agent: config .*: vips\[0\]: "fe80::1" is a link-local address/);
-    expect(existsSync(join(dir, 'root'))).toBe(false);
+    expect(existsSync(join(tempDir(), 'root'))).toBe(false);
   });
 });
