@@ -8,7 +8,7 @@ import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
-import type { Change, DesiredState } from './plan/types.js';
+import type { Change, DesiredState, Problem } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
@@ -30,6 +30,9 @@ export interface AgentOptions {
   lockWaitMs?: number;
   // Accept a config file someone other than root could have written.
   allowInsecureConfig?: boolean;
+  // Aborted when the caller gives up (the daemon shutting down): a pass still waiting
+  // for the lock stops waiting.
+  signal?: AbortSignal;
 }
 
 export interface Snapshot {
@@ -39,6 +42,7 @@ export interface Snapshot {
   owned: Owned;
   changes: Change[];
   conflicts: Conflict[]; // VIPs the host holds on a NIC: start refuses, check reports
+  problems: Problem[]; // what the config asks for but the host cannot have now: reported
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
@@ -52,7 +56,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     return sysctlPathsToRead(desired, owned);
   }, { ipv6Routes });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts };
+  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts, problems: desired.problems };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
@@ -65,6 +69,7 @@ export async function planStart(opts: AgentOptions): Promise<Snapshot> {
 
 export interface RunResult extends ApplyResult {
   changes: Change[];
+  problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
 }
 
 // Converges the host to the config.
@@ -98,6 +103,7 @@ export interface CheckResult {
   repair?: RunResult; // with fix
   remaining: Change[]; // what differs now
   conflicts: Conflict[]; // VIPs on a NIC: reported, never repaired (the address is not rs-agent's)
+  problems: Problem[]; // what cannot be put in place now (a configured NIC missing): drift
 }
 
 // Compares actual with desired; with fix, repairs and looks again.
@@ -105,16 +111,16 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
   if (fix) guard(opts, 'check --fix');
   const config = validate(opts);
   if (!fix) {
-    const { changes, conflicts } = await snapshot(opts, config);
-    return { drift: changes, remaining: changes, conflicts };
+    const { changes, conflicts, problems } = await snapshot(opts, config);
+    return { drift: changes, remaining: changes, conflicts, problems };
   }
   // Observed under the lock, so a repair never acts on what another pass just changed.
   return withLock(opts.stateDir, async (lock) => {
     const before = await snapshot(opts, config);
-    if (before.changes.length === 0) return { drift: [], remaining: [], conflicts: before.conflicts };
+    if (before.changes.length === 0) return { drift: [], remaining: [], conflicts: before.conflicts, problems: before.problems };
     const repair = await converge(opts, before, lock);
     const after = await snapshot(opts, config);
-    return { drift: before.changes, repair, remaining: after.changes, conflicts: after.conflicts };
+    return { drift: before.changes, repair, remaining: after.changes, conflicts: after.conflicts, problems: after.problems };
   }, opts.lockWaitMs);
 }
 
@@ -141,7 +147,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
   const owned = forgetAbsent(snap.owned, snap.actual);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned };
+    return { changes: [], outcomes: [], ok: true, owned, problems: snap.problems };
   }
   const result = await apply(snap.changes, {
     runner: opts.runner,
@@ -151,7 +157,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     onSpawn: (pid) => lock.track(pid),
   });
-  return { changes: snap.changes, ...result };
+  return { changes: snap.changes, ...result, problems: snap.problems };
 }
 
 function guard(opts: AgentOptions, command: string): void {

@@ -27,6 +27,7 @@ export interface StatusReport {
   stateFile: string;
   inSync: boolean;
   drift: number;
+  problems: string[]; // what cannot be put in place now (a configured NIC missing)
   vips: VipStatus[];
   sysctls: SysctlStatus[];
   links: { dev: string; up: boolean; ownedByAgent: boolean }[];
@@ -41,9 +42,10 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const present = new Set(presentAddresses(snap.actual.links).map(addressKey));
   const routes = new Set(snap.actual.routes.map(routeKey));
   const ownedAddresses = new Set(snap.owned.addresses.map(addressKey));
-  const vips = snap.desired.addresses.map((a, i): VipStatus => ({
+  const modes = new Map(config.vips.map((v) => [v.address, v.mode]));
+  const vips = snap.desired.addresses.map((a): VipStatus => ({
     address: a.address,
-    mode: config.vips[i]?.mode ?? 'dr',
+    mode: modes.get(a.address) ?? 'dr',
     dev: a.dev,
     addressPresent: present.has(addressKey(a)),
     routePresent: routes.has(routeKey({ dst: a.address, prefixlen: a.prefixlen, family: a.family, dev: a.dev })),
@@ -61,8 +63,9 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   return {
     config: config.source,
     stateFile: statePath(opts.stateDir),
-    inSync: snap.changes.length + snap.conflicts.length === 0,
-    drift: snap.changes.length + snap.conflicts.length,
+    inSync: snap.changes.length + snap.conflicts.length + snap.problems.length === 0,
+    drift: snap.changes.length + snap.conflicts.length + snap.problems.length,
+    problems: snap.problems.map((p) => p.message),
     vips,
     sysctls,
     links: linkNames.map((dev) => ({

@@ -38,10 +38,11 @@ type Executor = 'module' | 'sysctl' | 'ip';
 // it changes anything (state file first, kernel second), so a crash at any point
 // leaves a state file from which `stop` can still undo everything.
 //
-// Safety rules: if loading a module or setting a protective sysctl fails, nothing
-// after it runs (no VIP is added without ARP protection). If anything failed before
-// the sysctl restores at the end, they are skipped: a VIP that could not be removed
-// keeps its protection.
+// Safety rules: if setting a protective sysctl fails, no VIP, route or link is brought
+// up after it (no VIP is added without ARP protection); removals still run. If a module
+// fails to load, only what lives on its device is skipped (that family's TUN VIPs):
+// everything else is still converged. If anything failed before the sysctl restores at
+// the end, they are skipped: a VIP that could not be removed keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
   // Everything the plan will create or change is recorded before the first mutation.
   // ctx.owned is what the state file holds: it is rewritten only when that changes
@@ -53,31 +54,61 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   let owned = claim(ctx.owned, changes);
   save(owned);
   const outcomes: Outcome[] = [];
-  let stopReason: string | null = null;
+  const missingModule = new Map<string, string>(); // device → why it is not there
+  let exposureBlocked: string | null = null;
 
   for (const segment of segments(changes)) {
-    if (stopReason !== null) {
-      outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
-      continue;
-    }
     const restoring = segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore');
     if (restoring && outcomes.some((o) => o.status === 'failed')) {
       const reason = 'kept protective: an earlier change failed';
       outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
       continue;
     }
-    save((owned = claimUnseen(owned, segment.changes, ctx.sysctlFs)));
+    const runnable: Change[] = [];
+    for (const change of segment.changes) {
+      const dev = deviceOf(change);
+      const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null);
+      if (why) outcomes.push(skipped(change, why));
+      else runnable.push(change);
+    }
+    if (runnable.length === 0) continue;
+    const segmentToRun = { executor: segment.executor, changes: runnable };
+    save((owned = claimUnseen(owned, runnable, ctx.sysctlFs)));
 
-    const results = await execute(segment, ctx);
+    const results = await execute(segmentToRun, ctx);
     outcomes.push(...results);
-    const failed = results.find((o) => o.status === 'failed');
-    if (failed && (segment.executor === 'module' || (segment.executor === 'sysctl' && !restoring))) {
-      stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
+    for (const o of results) {
+      if (o.status !== 'failed') continue;
+      if (o.change.kind === 'module') {
+        missingModule.set(o.change.device, `not attempted: kernel module ${o.change.module} failed first`);
+      } else if (o.change.kind === 'sysctl' && !restoring && exposureBlocked === null) {
+        exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
+      }
     }
   }
   owned = release(owned, outcomes, ctx.owned);
   save(owned);
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
+}
+
+// The device a change acts on, if any (a sysctl's is in its path).
+function deviceOf(change: Change): string | null {
+  switch (change.kind) {
+    case 'module':
+      return null;
+    case 'sysctl':
+      return /^net\/ipv[46]\/conf\/([^/]+)\//.exec(change.path)?.[1] ?? null;
+    case 'link':
+    case 'address':
+    case 'route':
+      return change.dev;
+  }
+}
+
+// A change that can make a VIP reachable: never run once protection failed.
+function exposes(change: Change): boolean {
+  if (change.kind === 'address' || change.kind === 'route') return change.action === 'add';
+  return change.kind === 'link' && change.action === 'up';
 }
 
 // A device created by this pass (tunl0 after modprobe) had no value to plan with:

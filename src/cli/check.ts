@@ -11,19 +11,22 @@ export async function checkCommand(args: GlobalArgs & { json?: boolean; fix?: bo
     ]);
     const result = await check(await agentOptions(args), Boolean(args.fix));
     const failed = result.repair ? result.repair.outcomes.some((o) => o.status !== 'applied') : false;
-    const inSync = result.remaining.length === 0 && result.conflicts.length === 0;
+    const inSync = result.remaining.length === 0 && result.conflicts.length === 0 && result.problems.length === 0;
     const status = failed ? 2 : inSync ? 0 : 1;
     if (args.json) {
       printJson({
         inSync,
         drift: result.drift,
         conflicts: result.conflicts,
+        problems: result.problems,
         ...(result.repair ? { repair: result.repair.outcomes, remaining: result.remaining } : {}),
       });
       return status;
     }
     // Never repaired: the address on the NIC is not rs-agent's to remove.
     for (const conflict of result.conflicts) print(`drift: ${describeConflict(conflict)}`);
+    // Nothing to repair here either: the device is missing; the daemon acts when it appears.
+    for (const problem of result.problems) print(`drift: ${problem.message}`);
     if (result.drift.length === 0) {
       if (inSync) print('in sync');
       return status;

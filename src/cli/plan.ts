@@ -6,10 +6,13 @@ export async function planCommand(args: GlobalArgs & { json?: boolean }): Promis
     const { planStart, refuseConflicts } = await import('../agent.js');
     const snap = await planStart(await agentOptions(args));
     refuseConflicts(snap); // start would refuse: so does its plan
-    const { changes } = snap;
-    if (args.json) printJson({ changes });
-    else if (changes.length === 0) print('nothing to change: the host is in sync');
-    else changes.forEach((c) => print(formatChange(c)));
+    const { changes, problems } = snap;
+    if (args.json) printJson({ changes, problems });
+    else if (changes.length === 0 && problems.length === 0) print('nothing to change: the host is in sync');
+    else {
+      changes.forEach((c) => print(formatChange(c)));
+      problems.forEach((p) => print(`! ${p.message}`));
+    }
     return 0;
   });
 }

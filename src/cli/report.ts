@@ -1,4 +1,5 @@
 import type { Outcome } from '../apply/apply.js';
+import type { Problem } from '../plan/types.js';
 import { formatChange } from '../render/change.js';
 import { print } from './common.js';
 
@@ -21,4 +22,11 @@ export function reportOutcomes(outcomes: Outcome[]): number {
     process.stderr.write(`rs-agent: not attempted: ${skipped.length} changes (${skipped[0]?.error ?? ''})\n`);
   }
   return 2;
+}
+
+// What the config asks for but the host cannot have now, one line each on stderr.
+// Returns whether there was any.
+export function reportProblems(problems: readonly Problem[]): boolean {
+  for (const p of problems) process.stderr.write(`rs-agent: not in place: ${p.message}\n`);
+  return problems.length > 0;
 }

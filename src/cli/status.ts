@@ -38,6 +38,7 @@ function printFacts(r: StatusReport): void {
   print(`config:  ${r.config}`);
   print(`state:   ${r.stateFile}`);
   print(`in sync: ${r.inSync ? 'yes' : `no, ${r.drift} drifted items (rs-agent check lists them)`}`);
+  for (const problem of r.problems) print(`  not in place: ${problem}`);
   print('');
   print('VIPs:');
   // Wide enough for the longest VIP (IPv6) and device (ip6tnl0) present.

@@ -17,6 +17,7 @@ interface IpLink {
   ifname?: string;
   flags?: string[];
   link_type?: string;
+  altnames?: string[];
   addr_info?: IpAddrInfo[];
 }
 
@@ -41,7 +42,14 @@ export function parseAddrShow(json: string): ActualLink[] {
       const deprecated = info.deprecated === true || info.preferred_life_time === 0;
       return [{ address: canonicalIPv6(info.local), prefixlen: info.prefixlen, family, deprecated, noprefixroute: info.noprefixroute === true }];
     });
-    return [{ name: link.ifname, up: (link.flags ?? []).includes('UP'), linkType: link.link_type ?? 'unknown', addresses }];
+    const altnames = Array.isArray(link.altnames) ? link.altnames.filter((n) => typeof n === 'string') : [];
+    return [{
+      name: link.ifname,
+      up: (link.flags ?? []).includes('UP'),
+      linkType: link.link_type ?? 'unknown',
+      ...(altnames.length > 0 ? { altnames } : {}),
+      addresses,
+    }];
   });
 }
 

@@ -15,6 +15,7 @@ export interface ActualLink {
   name: string;
   up: boolean; // administratively up (IFF_UP)
   linkType: string; // ether, loopback, ipip, ...
+  altnames?: string[]; // other names the kernel resolves to this device (ip link property)
   addresses: ActualAddress[];
 }
 

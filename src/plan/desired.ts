@@ -1,41 +1,57 @@
 import type { Config } from '../config/types.js';
-import { AgentError } from '../errors.js';
 import type { ActualLink } from '../observe/types.js';
+import { findLink } from './find-link.js';
 import { confPath } from './sysctl.js';
 import { resolveTunnels } from './tunnel.js';
-import type { DesiredState, DesiredSysctl } from './types.js';
+import type { DesiredState, DesiredSysctl, Problem } from './types.js';
 
-// The NICs that get ARP suppression: the configured ones, or every ethernet device.
-export function resolveInterfaces(config: Config, links: readonly ActualLink[]): string[] {
+// The NICs that get ARP suppression: the configured ones present now, or every
+// ethernet device. A configured NIC that is not there (a VLAN or bond being rebuilt, a
+// hot-unplugged card) is a problem to report, not a reason to stop guarding the others:
+// its sysctls are set by the pass the kernel's link event triggers when it appears
+// (and `default`, which rs-agent also sets, is copied into it at creation).
+export function resolveInterfaces(config: Config, links: readonly ActualLink[]): { nics: string[]; problems: Problem[] } {
   if (config.interfaces === null) {
-    return links.filter((l) => l.linkType === 'ether').map((l) => l.name);
+    return { nics: links.filter((l) => l.linkType === 'ether').map((l) => l.name), problems: [] };
   }
-  const names = new Set(links.map((l) => l.name));
+  const nics: string[] = [];
+  const problems: Problem[] = [];
   config.interfaces.forEach((name, i) => {
-    if (!names.has(name)) {
-      throw new AgentError(`config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host`);
+    const link = findLink(links, name);
+    if (link) {
+      if (!nics.includes(link.name)) nics.push(link.name);
+      return;
     }
+    problems.push({
+      item: `interface ${name}`,
+      message: `config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
+        'everything else is in place, and its ARP sysctls are set as soon as it appears',
+    });
   });
-  return config.interfaces;
+  return { nics, problems };
 }
 
 // Config × the host's links → every kernel object rs-agent wants. Pure.
 export function desiredState(config: Config, links: readonly ActualLink[]): DesiredState {
-  const nics = resolveInterfaces(config, links);
+  const { nics, problems } = resolveInterfaces(config, links);
   const tunnels = resolveTunnels(config, links);
-  const sysctls = desiredSysctls(config, nics, tunnels.find((t) => t.family === 4)?.device ?? null);
-  const hosts = config.vips.map((vip) => ({
-    address: vip.address,
-    prefixlen: vip.family === 4 ? 32 : 128,
-    family: vip.family,
-    dev: vip.mode === 'tun' ? (tunnels.find((t) => t.family === vip.family)?.device as string) : 'lo',
-  }));
+  problems.push(...tunnels.problems);
+  const tunnelOf = (family: 4 | 6) => tunnels.usable.find((t) => t.family === family)?.device ?? null;
+  const sysctls = desiredSysctls(config, nics, tunnelOf(4));
+  // A TUN VIP whose tunnel device is unusable has nowhere to go: it is left out (the
+  // problem names it); every other VIP is still put in place.
+  const hosts = config.vips.flatMap((vip) => {
+    const dev = vip.mode === 'tun' ? tunnelOf(vip.family) : 'lo';
+    if (dev === null) return [];
+    return [{ address: vip.address, prefixlen: vip.family === 4 ? 32 : 128, family: vip.family, dev }];
+  });
   return {
-    modules: tunnels.flatMap((t) => (t.module ? [t.module] : [])),
-    links: tunnels.map((t) => t.device),
+    modules: tunnels.usable.flatMap((t) => (t.module ? [t.module] : [])),
+    links: tunnels.usable.map((t) => t.device),
     sysctls,
     addresses: hosts,
     routes: hosts.map((h) => ({ dst: h.address, prefixlen: h.prefixlen, family: h.family, dev: h.dev })),
+    problems,
   };
 }
 
@@ -62,4 +78,4 @@ export function desiredSysctls(config: Config, nics: readonly string[], tunnel4:
 }
 
 // Nothing desired: the state `stop` converges to.
-export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [] };
+export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], problems: [] };

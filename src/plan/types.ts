@@ -7,6 +7,15 @@ export interface DesiredState {
   sysctls: DesiredSysctl[];
   addresses: HostAddress[];
   routes: HostRoute[];
+  // What the config asks for but this host cannot have now (a configured NIC or a named
+  // tunnel device that is not there): reported, never a reason to skip everything else.
+  problems: Problem[];
+}
+
+// One thing rs-agent cannot put in place, in the operator's terms.
+export interface Problem {
+  item: string; // e.g. "interface eth1"
+  message: string;
 }
 
 export interface DesiredModule {

@@ -148,12 +148,21 @@ describe('failure paths the real kernel cannot produce on demand', () => {
     expect(kernel.sysctls.get('net/ipv4/conf/all/arp_ignore')).toBe('0');
   });
 
-  it('TUN without ipip: nothing is changed and no state is left behind', async () => {
-    const { kernel, opts } = fakeAgent(TUN);
+  it('TUN without ipip: only what lives on tunl0 is skipped; the rest converges, and stop undoes it', async () => {
+    const { kernel, opts } = fakeAgent('vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ninterfaces: [eth0]\n');
     const pristine = kernel.render();
     const result = await start(opts);
-    expect(result.outcomes.map((o) => o.status)).toEqual(['failed', ...new Array(result.outcomes.length - 1).fill('skipped')]);
+    const by = (status: string) => result.outcomes.filter((o) => o.status === status).map((o) => `${o.change.kind} ${o.change.action} ${o.change.target}`);
+    expect(by('failed')).toEqual(['module load ipip']);
     expect(result.outcomes[0]?.error).toMatch(/kernel module ipip is not available/);
+    // Skipped: exactly the changes on tunl0, which the module would have created.
+    expect(by('skipped').every((c) => /tunl0/.test(c))).toBe(true);
+    expect(by('skipped')).toContain('address add 198.51.100.7/32 dev tunl0');
+    // Applied: the DR VIP, with its ARP protection first.
+    expect(by('applied')).toContain('address add 192.0.2.10/32 dev lo');
+    expect(by('applied').indexOf('sysctl set net.ipv4.conf.all.arp_ignore')).toBeLessThan(by('applied').indexOf('address add 192.0.2.10/32 dev lo'));
+    expect(result.ok).toBe(false);
+    await stop(opts);
     expect(kernel.render()).toEqual(pristine);
     expect(existsSync(statePath(opts.stateDir))).toBe(false);
   });

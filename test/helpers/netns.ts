@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -40,6 +40,16 @@ export class TestNamespace {
       await ns.ip(['link', 'set', 'eth0-peer', 'up']);
     }
     return ns;
+  }
+
+  // An environment whose PATH finds a stand-in for `name` first: a shell script the
+  // test writes (e.g. a modprobe that fails as it does where the module is missing,
+  // whatever this machine's kernel has, and without loading anything for the host).
+  stubCommand(name: string, script: string): Record<string, string> {
+    const bin = join(this.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
   }
 
   writeConfig(yaml: string): void {

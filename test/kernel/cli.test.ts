@@ -142,9 +142,19 @@ describe('errors on the real kernel: exit 2, one line, nothing changed', () => {
     expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
   }
 
-  it('TUN without the ipip module (this kernel has none)', async () => {
+  it('TUN without the ipip module (modprobe stubbed to fail as it does where the module is missing)', async () => {
     ns.writeConfig('mode: tun\nvips: [198.51.100.7]\n');
-    await expectUntouched(() => ns.cli(['start']), /^rs-agent: kernel module ipip is not available \(.*\); nothing was changed$/);
+    const env = ns.stubCommand('modprobe', 'echo "modprobe: FATAL: Module $1 not found in directory /lib/modules/$(uname -r)" >&2; exit 1');
+    const result = await ns.cli(['start'], env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^rs-agent: failed: \+ module ipip \(load; creates tunl0\): kernel module ipip is not available \(modprobe ipip: modprobe: FATAL: Module ipip not found/m);
+    // Nothing was put on tunl0 (it does not exist); the host's ARP protection is in place
+    // for when it does, and stop takes it back.
+    expect(result.stderr).toMatch(/not attempted: .*ipip failed first/);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1']);
+    expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('1');
+    expect((await ns.cli(['stop'], env)).exitCode).toBe(0);
+    expect(await sysctls(ARP)).toEqual(Object.fromEntries(ARP.map((p) => [p, '0'])));
   });
 
   it('a bad config', async () => {
@@ -153,10 +163,6 @@ describe('errors on the real kernel: exit 2, one line, nothing changed', () => {
     expect((await ns.cli(['validate'])).exitCode).toBe(2);
   });
 
-  it('a configured NIC that does not exist', async () => {
-    ns.writeConfig('vips: [192.0.2.10]\ninterfaces: [eth9]\n');
-    await expectUntouched(() => ns.cli(['start']), /interfaces\[0\]: "eth9": no such network interface/);
-  });
 
   it('the config file missing', async () => {
     await expectUntouched(() => ns.cli(['start']), /rs-agent\.yaml: no such file/);
@@ -173,5 +179,38 @@ describe('errors on the real kernel: exit 2, one line, nothing changed', () => {
       () => ns.cliWithoutNetAdmin(['start']),
       /^rs-agent: rs-agent start must run as root \(it needs CAP_NET_ADMIN/,
     );
+  });
+});
+
+describe('a configured NIC that is missing or named by an altname', () => {
+  it('missing: start converges everything else, names the NIC, exits 2; check exits 1 naming it; plan shows it', async () => {
+    ns.writeConfig('vips: [192.0.2.10]\ninterfaces: [eth0, eth9]\n');
+    const plan = await ns.cli(['plan']);
+    expect(plan.exitCode).toBe(0);
+    expect(plan.stdout).toMatch(/^! config .*: interfaces\[1\]: "eth9": no such network interface on this host/m);
+    const start = await ns.cli(['start']);
+    expect(start.exitCode).toBe(2);
+    expect(start.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^rs-agent: not in place: config .*interfaces\[1\]: "eth9": no such network interface/)]);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toContain('192.0.2.10');
+    expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
+    const check = await ns.cli(['check']);
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(/^drift: .*"eth9": no such network interface/m);
+    // The NIC appears: the next pass sets its sysctls, and nothing is missing any more.
+    await ns.ip(['link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth9-peer']);
+    await ns.setSysctl('net/ipv4/conf/eth9/arp_ignore', '0');
+    expect((await ns.cli(['check', '--fix'])).exitCode).toBe(0);
+    expect(await ns.sysctl('net/ipv4/conf/eth9/arp_ignore')).toBe('1');
+    expect((await ns.cli(['check'])).exitCode).toBe(0);
+  });
+
+  it('an altname stands for its device', async () => {
+    await ns.ip(['link', 'property', 'add', 'dev', 'eth0', 'altname', 'uplink0']);
+    ns.writeConfig('vips: [192.0.2.10]\ninterfaces: [uplink0]\n');
+    const start = await ns.cli(['start']);
+    expect(start.stderr).toBe('');
+    expect(start.exitCode).toBe(0);
+    expect(start.stdout).toMatch(/sysctl net\.ipv4\.conf\.eth0\.arp_ignore/);
+    expect((await ns.cli(['check'])).exitCode).toBe(0);
   });
 });

@@ -122,7 +122,9 @@ describe('IPv6 VIP address flags on the real kernel', () => {
   });
 });
 
-describe('IPv6 TUN on the real kernel: clean failures (this kernel has no ip6_tunnel)', () => {
+describe('IPv6 TUN on the real kernel without ip6_tunnel (modprobe stubbed: nothing is loaded for the host)', () => {
+  const noModules = () => ns.stubCommand('modprobe', 'echo "modprobe: FATAL: Module $1 not found" >&2; exit 1');
+
   // Which links exist and which are administratively up: what start could change.
   // (Not `ip link` as text: a fresh veth's operstate and carrier settle on their own.)
   async function links(): Promise<string[]> {
@@ -133,7 +135,7 @@ describe('IPv6 TUN on the real kernel: clean failures (this kernel has no ip6_tu
   async function expectUntouched(yaml: string, message: RegExp) {
     ns.writeConfig(yaml);
     const before = { lo: await v6Addresses('lo'), links: await links(), arp: await ns.sysctl('net/ipv4/conf/all/arp_ignore') };
-    const result = await ns.cli(['start']);
+    const result = await ns.cli(['start'], noModules());
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -145,15 +147,23 @@ describe('IPv6 TUN on the real kernel: clean failures (this kernel has no ip6_tu
     await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\n', /^rs-agent: kernel module ip6_tunnel is not available \(.*\); nothing was changed$/);
   });
 
-  it('dual stack with a v6 TUN VIP: ARP protection is not even set when the module is missing', async () => {
-    await expectUntouched('vips: [192.0.2.10, {address: "2001:db8::10", mode: tun}]\n', /^rs-agent: kernel module ip6_tunnel is not available/);
-  });
-
   it('a named tunnel that does not exist', async () => {
-    await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n', /tunnel\.ipv6: "tun6": no such device; .*ip link add tun6 type ip6tnl external/);
+    await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n', /^rs-agent: not in place: .*tunnel\.ipv6: "tun6": no such device; .*ip link add tun6 type ip6tnl external/);
   });
 
   it('a named tunnel that is not a tunnel', async () => {
     await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: eth0-peer}\n', /tunnel\.ipv6: "eth0-peer": is a device of type ether, not an ip6tnl tunnel/);
+  });
+
+  it('dual stack with a v6 TUN VIP and no ip6_tunnel: the IPv4 VIP is put in place with its ARP protection; the v6 one is named', async () => {
+    ns.writeConfig('vips: [192.0.2.10, {address: "2001:db8::10", mode: tun}]\n');
+    const result = await ns.cli(['start'], noModules());
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/kernel module ip6_tunnel is not available/);
+    expect(result.stderr).toMatch(/not attempted: .*ip6_tunnel failed first/);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toContain('192.0.2.10');
+    expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('1');
+    expect((await ns.cli(['stop'], noModules())).exitCode).toBe(0);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1']);
   });
 });

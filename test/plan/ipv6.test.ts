@@ -84,17 +84,20 @@ describe('named tunnel devices', () => {
     expect(all.some((n) => n.includes('tunl0') || n.startsWith('module'))).toBe(false);
   });
 
-  it('refuses a named device that does not exist, saying how to create one', () => {
-    expect(() => names('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n')).toThrow(
-      /^config t: tunnel\.ipv6: "tun6": no such device; rs-agent creates only the fallback ip6tnl0 \(module ip6_tunnel\): create it first, e\.g\. "ip link add tun6 type ip6tnl external"$/,
-    );
+  it('a named device that does not exist is a problem saying how to create one; its VIPs are left out', () => {
+    const d = desiredState(parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n', 't'), host().links);
+    expect(d.addresses).toEqual([]);
+    expect(d.problems.map((p) => p.message)).toEqual([
+      'config t: tunnel.ipv6: "tun6": no such device; rs-agent creates only the fallback ip6tnl0 (module ip6_tunnel): ' +
+        'create it first, e.g. "ip link add tun6 type ip6tnl external"; not placed: 2001:db8::10 (everything else is in place)',
+    ]);
   });
 
   it('refuses a device of the wrong kind', () => {
     const sit1: ActualLink = { name: 'sit1', up: true, linkType: 'sit', addresses: [] };
-    expect(() => names('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: sit1}\n', host(sit1))).toThrow(
-      /tunnel\.ipv6: "sit1": is a device of type sit, not an ip6tnl tunnel/,
-    );
+    const d = desiredState(parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: sit1}\n', 't'), host(sit1).links);
+    expect(d.addresses).toEqual([]);
+    expect(d.problems.map((p) => p.message)).toEqual([expect.stringMatching(/tunnel\.ipv6: "sit1": is a device of type sit, not an ip6tnl tunnel/)]);
   });
 
   it('does not look at tunnel devices of a family without TUN VIPs', () => {

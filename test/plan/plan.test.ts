@@ -108,12 +108,31 @@ describe('plan', () => {
     ]);
   });
 
-  it('takes every ethernet NIC when interfaces is omitted, and refuses a configured NIC that does not exist', () => {
+  it('takes every ethernet NIC when interfaces is omitted; a configured NIC that is missing is a problem, not a halt', () => {
     const eth1: ActualLink = { name: 'eth1', up: true, linkType: 'ether', addresses: [] };
     const all = desiredState(parseConfig('vips: [192.0.2.10]\n', 't'), [lo(), eth0, eth1]);
     expect(all.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth1/arp_ignore');
-    expect(() => desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [bond0]\n', 't'), [lo(), eth0])).toThrow(
-      /interfaces\[0\]: "bond0": no such network interface/,
-    );
+    expect(all.problems).toEqual([]);
+    const some = desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [bond0, eth0]\n', 't'), [lo(), eth0]);
+    expect(some.problems).toEqual([{ item: 'interface bond0', message: expect.stringMatching(/interfaces\[0\]: "bond0": no such network interface/) }]);
+    // Everything else is still wanted: the VIP, and eth0's, lo's, all's and default's sysctls.
+    expect(some.addresses.map((a) => a.address)).toEqual(['192.0.2.10']);
+    expect(some.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
+    expect(some.sysctls.map((s) => s.path).filter((p) => p.includes('bond0'))).toEqual([]);
+  });
+
+  it('resolves a configured altname to its device (sysctls use the device name)', () => {
+    const uplink: ActualLink = { name: 'eth7', up: true, linkType: 'ether', altnames: ['uplink0'], addresses: [] };
+    const d = desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [uplink0]\n', 't'), [lo(), uplink]);
+    expect(d.problems).toEqual([]);
+    expect(d.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth7/arp_ignore');
+  });
+
+  it('a named tunnel device that is missing leaves out its TUN VIPs alone, and says which', () => {
+    const config = parseConfig('vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ntunnel: {ipv4: tun9}\n', 't');
+    const d = desiredState(config, [lo(), eth0]);
+    expect(d.addresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['192.0.2.10 lo']);
+    expect(d.links).toEqual([]);
+    expect(d.problems).toEqual([{ item: 'link tun9', message: expect.stringMatching(/tunnel\.ipv4: "tun9": no such device.*not placed: 198\.51\.100\.7/) }]);
   });
 });
