@@ -19,6 +19,8 @@ export function renderMetrics(stats: DaemonStats): string {
     [['', stats.flapTrips]]);
   metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.',
     [['', stats.held.filter((h) => h.heldUntil !== null).length]]);
+  metric('rs_agent_unavailable_items', 'gauge', 'Things the config asks for that the host cannot have now (a configured NIC missing).',
+    [['', stats.problems.length]]);
   metric('rs_agent_reconciles_total', 'counter', 'Reconcile passes, by what triggered them (a pass asked for by two counts for both).',
     TRIGGERS.map((t) => [`{trigger="${t}"}`, stats.reconciles[t]]));
   metric('rs_agent_last_reconcile_timestamp_seconds', 'gauge', 'When the last reconcile ended (Unix time).',

@@ -1,13 +1,14 @@
+import type { Scheduler } from './scheduler.js';
 import type { Trigger } from './stats.js';
 
 // Runs one reconcile at a time. Requests that arrive while a pass runs are merged
 // into one follow-up pass, so a burst of kernel events (a flushed lo reports every
-// address and route it loses) costs one or two passes, not one per event.
+// address and route it loses) costs one or two passes, not one per event. Every
+// event source only calls request(); this queue decides when the pass runs.
 export class PassQueue {
   private pending = new Set<Trigger>();
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private notBefore = 0;
+  private notBefore = -Infinity;
   private due = false; // a pending request is not to be held off
   private closed = false;
 
@@ -15,46 +16,44 @@ export class PassQueue {
     private readonly run: (triggers: Set<Trigger>) => Promise<void>,
     // A short wait before a pass lets the rest of a burst arrive first.
     private readonly debounceMs: number,
+    private readonly scheduler: Scheduler,
   ) {}
 
   request(trigger: Trigger): void {
     if (this.closed) return;
     this.pending.add(trigger);
-    if (this.running === null && this.timer === null) this.arm();
+    if (this.running === null && !this.scheduler.has(TIMER)) this.arm();
   }
 
-  // A request that holdOff does not delay: the end of a flap-guard backoff. The held
-  // item is due now; the gap only spares passes that could change nothing.
+  // A request that holdOff does not delay: the end of a flap-guard backoff, or a
+  // protective item to repair. It is due now; the gap only spares passes that could
+  // change nothing.
   requestNow(trigger: Trigger): void {
     if (this.closed) return;
     this.due = true;
     this.pending.add(trigger);
-    if (this.running !== null) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.arm();
+    if (this.running === null) this.arm();
   }
 
-  // No pass starts before ms from now (used while the flap guard holds items back:
-  // every pass would find them drifted again and change nothing).
+  // No ordinary pass starts before ms from now (used while the flap guard holds items
+  // back: every pass would find them drifted again and change nothing).
   holdOff(ms: number): void {
-    this.notBefore = Date.now() + ms;
+    this.notBefore = this.scheduler.now() + ms;
   }
 
   // Stops accepting requests; resolves when the pass under way (if any) has ended.
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.scheduler.cancel(TIMER);
     await this.running;
   }
 
   private arm(): void {
-    const wait = this.due ? this.debounceMs : Math.max(this.debounceMs, this.notBefore - Date.now());
-    this.timer = setTimeout(() => this.drain(), wait);
+    const wait = this.due ? this.debounceMs : Math.max(this.debounceMs, this.notBefore - this.scheduler.now());
+    this.scheduler.after(TIMER, wait, () => this.drain());
   }
 
   private drain(): void {
-    this.timer = null;
     const triggers = this.pending;
     this.pending = new Set();
     this.due = false;
@@ -64,3 +63,5 @@ export class PassQueue {
     });
   }
 }
+
+const TIMER = 'pass';

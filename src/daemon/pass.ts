@@ -23,6 +23,7 @@ export async function runPass(
   stats: DaemonStats,
   logger: Logger,
   triggers: Set<Trigger>,
+  now: () => number,
 ): Promise<PassReport | null> {
   // Requests that arrived together share one pass: it names them all ("event+reload").
   const merged = TRIGGERS.filter((t) => triggers.has(t));
@@ -56,9 +57,10 @@ export async function runPass(
         logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, { ...fields, error: outcome.error });
       }
     }
-    const inSync = result.ok && held.length === 0;
+    reportProblems(result.problems.map((p) => p.message), stats, logger);
+    const inSync = result.ok && held.length === 0 && result.problems.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
-    stats.held = heldItems(guard.status());
+    stats.held = heldItems(guard.status(), now());
     return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: held.length };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
@@ -67,6 +69,20 @@ export async function runPass(
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: false, error: error.message };
     return null;
   }
+}
+
+// What cannot be put in place (a configured NIC gone) is logged when it starts and
+// when it ends, not on every pass; status shows it meanwhile.
+function reportProblems(problems: string[], stats: DaemonStats, logger: Logger): void {
+  const before = new Set(stats.problems);
+  for (const message of problems) {
+    if (!before.has(message)) logger.log('error', 'unavailable', `cannot be put in place: ${message}`, { error: message });
+  }
+  const now = new Set(problems);
+  for (const message of before) {
+    if (!now.has(message)) logger.log('info', 'available', `in place again: ${message}`);
+  }
+  stats.problems = problems;
 }
 
 function round(ms: number): number {

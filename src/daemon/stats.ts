@@ -35,6 +35,7 @@ export interface DaemonStats {
   failedRepairs: number;
   flapTrips: number;
   held: HeldItem[];
+  problems: string[]; // what the config asks for but the host cannot have now
   reloads: { applied: number; rejected: number };
   last: LastReconcile | null;
 }
@@ -50,11 +51,14 @@ export function initialStats(pid: number, startedAt: Date, config: string): Daem
     failedRepairs: 0,
     flapTrips: 0,
     held: [],
+    problems: [],
     reloads: { applied: 0, rejected: 0 },
     last: null,
   };
 }
 
-export function heldItems(items: FlapItemStatus[]): HeldItem[] {
-  return items.map((s) => ({ ...s, heldUntil: s.heldUntil === null ? null : new Date(s.heldUntil).toISOString() }));
+// The guard counts on the monotonic clock (`now` is its reading); status shows wall-clock times.
+export function heldItems(items: FlapItemStatus[], now: number): HeldItem[] {
+  const toWall = (t: number) => new Date(Date.now() + (t - now)).toISOString();
+  return items.map((s) => ({ ...s, heldUntil: s.heldUntil === null ? null : toWall(s.heldUntil) }));
 }

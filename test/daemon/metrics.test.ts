@@ -14,6 +14,7 @@ describe('metrics', () => {
     stats.reconciles.event = 5;
     stats.held = [{ item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' }];
     stats.last = { at: '2030-01-01T00:00:10.500Z', durationMs: 13.8, trigger: 'event', inSync: true };
+    stats.problems = ['config x: interfaces[1]: "eth1": no such network interface on this host'];
     const text = renderMetrics(stats);
     const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(samples).toEqual([
@@ -26,6 +27,7 @@ describe('metrics', () => {
       'rs_agent_repair_failures_total 0',
       'rs_agent_flap_guard_trips_total 2',
       'rs_agent_flap_guard_held_items 1',
+      'rs_agent_unavailable_items 1',
       'rs_agent_reconciles_total{trigger="start"} 0',
       'rs_agent_reconciles_total{trigger="event"} 5',
       'rs_agent_reconciles_total{trigger="sysctl"} 0',
@@ -36,8 +38,8 @@ describe('metrics', () => {
       'rs_agent_last_reconcile_duration_seconds 0.0138',
     ]);
     // Every metric has its HELP and TYPE, and the file ends with a newline.
-    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(8);
-    expect(text.match(/^# HELP /gm)).toHaveLength(8);
+    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(9);
+    expect(text.match(/^# HELP /gm)).toHaveLength(9);
     expect(text.endsWith('\n')).toBe(true);
   });
 

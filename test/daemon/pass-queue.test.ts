@@ -1,70 +1,99 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PassQueue } from '../../src/daemon/pass-queue.js';
+import { Scheduler } from '../../src/daemon/scheduler.js';
 import type { Trigger } from '../../src/daemon/stats.js';
+
+// Fake timers throughout: the queue's waits are asserted exactly, whatever the load.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// A queue whose passes take passMs and record when they started (monotonic ms).
+function recorder(passMs: number, debounceMs: number, onPass?: (queue: PassQueue) => void) {
+  const scheduler = new Scheduler();
+  const t0 = scheduler.now();
+  const passes: { at: number; triggers: Trigger[] }[] = [];
+  const queue: PassQueue = new PassQueue(async (triggers) => {
+    passes.push({ at: scheduler.now() - t0, triggers: [...triggers] });
+    onPass?.(queue);
+    await sleep(passMs);
+  }, debounceMs, scheduler);
+  return { queue, passes, scheduler };
+}
 
 describe('pass queue', () => {
   it('runs one pass for a burst, and one follow-up for everything requested while a pass runs', async () => {
-    const passes: Trigger[][] = [];
-    const queue = new PassQueue(async (triggers) => {
-      passes.push([...triggers]);
-      await sleep(30);
-    }, 2);
+    const { queue, passes } = recorder(30, 2);
     queue.request('event');
     queue.request('event');
     queue.request('sysctl');
-    await sleep(10);
+    await vi.advanceTimersByTimeAsync(10);
     queue.request('event');
     queue.request('schedule');
-    await sleep(100);
-    expect(passes).toEqual([['event', 'sysctl'], ['event', 'schedule']]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(passes).toEqual([
+      { at: 2, triggers: ['event', 'sysctl'] },
+      { at: 34, triggers: ['event', 'schedule'] }, // 2 + 30 for the pass, then the debounce
+    ]);
   });
 
   it('holdOff delays the next pass; close waits for the pass under way and refuses new ones', async () => {
-    const started: number[] = [];
-    const queue = new PassQueue(async () => {
-      started.push(Date.now());
-      await sleep(20);
-    }, 1);
-    const t0 = Date.now();
+    const { queue, passes } = recorder(20, 1);
     queue.holdOff(80);
     queue.request('event');
-    await sleep(90);
-    expect(started[0]! - t0).toBeGreaterThanOrEqual(75);
-    await queue.close();
+    await vi.advanceTimersByTimeAsync(79);
+    expect(passes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(passes).toEqual([{ at: 80, triggers: ['event'] }]);
+    const closed = queue.close();
     queue.request('event');
-    await sleep(20);
-    expect(started).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50);
+    await closed;
+    expect(passes).toHaveLength(1);
   });
 
   it('requestNow (a backoff ending) is not held off, whether it comes while a timer waits or while a pass runs', async () => {
-    const passes: { at: number; triggers: Trigger[] }[] = [];
-    const t0 = Date.now();
-    const queue: PassQueue = new PassQueue(async (triggers) => {
-      passes.push({ at: Date.now() - t0, triggers: [...triggers] });
-      queue.holdOff(300); // as the daemon does while an item is held back
-      await sleep(20);
-    }, 1);
+    const { queue, passes } = recorder(20, 1, (q) => q.holdOff(300)); // as the daemon does while an item is held back
     queue.holdOff(300);
     queue.request('event'); // waits for the hold-off
-    await sleep(10);
+    await vi.advanceTimersByTimeAsync(10);
     queue.requestNow('backoff');
-    await sleep(40);
-    expect(passes).toEqual([{ at: expect.any(Number), triggers: ['event', 'backoff'] }]);
-    expect(passes[0]!.at).toBeLessThan(100);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(passes).toEqual([{ at: 11, triggers: ['event', 'backoff'] }]);
 
     // Arriving during a pass that holds off again: the follow-up runs right after it.
-    const t1 = Date.now() - t0;
+    await vi.advanceTimersByTimeAsync(20);
     queue.requestNow('backoff');
-    await sleep(5);
+    await vi.advanceTimersByTimeAsync(5);
     queue.requestNow('backoff');
-    await sleep(100);
-    expect(passes.slice(1).map((p) => p.triggers)).toEqual([['backoff'], ['backoff']]);
-    expect(passes[2]!.at - t1).toBeLessThan(80);
-    // A plain request after that is held off again.
+    await vi.advanceTimersByTimeAsync(40);
+    expect(passes.map((p) => p.at)).toEqual([11, 32, 53]);
+    // A plain request after that is held off again, for the whole 300 ms.
     queue.request('event');
-    await sleep(100);
+    await vi.advanceTimersByTimeAsync(250);
     expect(passes).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(passes).toHaveLength(4);
     await queue.close();
+  });
+
+  it('a hold-off lasts its length on the monotonic clock when the wall clock is stepped', async () => {
+    const { queue, passes } = recorder(1, 1);
+    queue.holdOff(1000);
+    queue.request('event');
+    vi.setSystemTime(Date.now() + 3_600_000); // NTP steps the clock an hour forward
+    await vi.advanceTimersByTimeAsync(999);
+    expect(passes).toEqual([]);
+    vi.setSystemTime(Date.now() - 7_200_000); // and two hours back
+    await vi.advanceTimersByTimeAsync(1);
+    expect(passes).toEqual([{ at: 1000, triggers: ['event'] }]);
+    const closed = queue.close();
+    await vi.advanceTimersByTimeAsync(1);
+    await closed;
   });
 });

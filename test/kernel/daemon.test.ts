@@ -216,4 +216,34 @@ describe('rs-agent run on the real kernel', () => {
     expect(await vipsOnLo()).toEqual(['127.0.0.1']);
     await sleep(0);
   });
+
+  it('a configured NIC that vanishes: logged once, everything else still repaired; when it returns it is set up at once', async () => {
+    await ns.ip(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1-peer']);
+    ns.writeConfig(`vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0, eth1]\ndrift:\n  sysctl_interval: 100ms\n  schedule: "0 0 1 1 *"\n`);
+    const d = await startDaemon();
+    expect(await ns.sysctl('net/ipv4/conf/eth1/arp_ignore')).toBe('1');
+    let mark = d.lines.length;
+    await ns.ip(['link', 'del', 'eth1']); // a VLAN or bond rebuilt, a card unplugged
+    const gone = await d.waitFor((l) => l.event === 'unavailable', 5_000, mark);
+    expect(gone).toMatchObject({ level: 'error' });
+    expect(gone.message).toMatch(/interfaces\[1\]: "eth1": no such network interface/);
+
+    // Still guarding: a deleted VIP and a reset sysctl on eth0 are repaired.
+    mark = d.lines.length;
+    await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
+    await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 5_000, mark);
+    await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
+    await d.waitFor((l) => l.event === 'repair' && l.item === 'sysctl net.ipv4.conf.eth0.arp_ignore', 5_000, mark);
+    expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
+    expect(d.lines.slice(mark).filter((l) => l.event === 'unavailable')).toEqual([]); // not once per pass
+    expect((await ns.cli(['check'])).exitCode).toBe(1);
+
+    // Back: the kernel's link event brings a pass that sets its sysctls.
+    mark = d.lines.length;
+    await ns.ip(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1-peer']);
+    await ns.setSysctl('net/ipv4/conf/eth1/arp_ignore', '0');
+    await d.waitFor((l) => l.event === 'available', 5_000, mark);
+    await eventually(async () => (await ns.sysctl('net/ipv4/conf/eth1/arp_ignore')) === '1');
+    expect((await ns.cli(['check'])).exitCode).toBe(0);
+  });
 });

@@ -1,16 +1,18 @@
-import type { SysctlFs } from '../system/sysctl-fs.js';
+import type { SysctlFs } from '../../system/sysctl-fs.js';
+import type { PassQueue } from '../pass-queue.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Source } from './source.js';
 
 // Sysctls have no change events: the files the last pass read (the ones rs-agent sets
 // or must restore) are re-read on an interval, a handful of small /proc reads with no
 // process spawned, and any difference from what that pass left behind asks for a pass.
-
-export interface SysctlWatch {
+// The interval bounds how long a reset by someone else goes unnoticed.
+export interface SysctlReread extends Source {
   // The values the host has now, after a pass: the baseline for the next comparison.
   rebase(paths: Iterable<string>): void;
-  stop(): void;
 }
 
-export function startSysctlWatch(sysctlFs: SysctlFs, intervalMs: number, onChange: () => void): SysctlWatch {
+export function sysctlReread(queue: PassQueue, scheduler: Scheduler, sysctlFs: SysctlFs, intervalMs: () => number): SysctlReread {
   let baseline = new Map<string, string | null>();
   const read = (path: string): string | null => {
     try {
@@ -19,18 +21,23 @@ export function startSysctlWatch(sysctlFs: SysctlFs, intervalMs: number, onChang
       return null; // unreadable counts as changed; the pass reports why
     }
   };
-  const timer = setInterval(() => {
+  const tick = () => {
     for (const [path, value] of baseline) {
       if (read(path) !== value) {
-        onChange();
+        queue.request('sysctl');
         return;
       }
     }
-  }, intervalMs);
+  };
   return {
+    start() {
+      scheduler.every('sysctl-reread', intervalMs(), tick);
+    },
+    stop() {
+      scheduler.cancel('sysctl-reread');
+    },
     rebase(paths) {
       baseline = new Map([...paths].map((path) => [path, read(path)]));
     },
-    stop: () => clearInterval(timer),
   };
 }

@@ -1,0 +1,18 @@
+import type { PassQueue } from '../pass-queue.js';
+import { startSchedule, type Schedule } from '../schedule.js';
+import type { Source } from './source.js';
+
+// The full reconcile on the configured cron schedule: the safety net under the event
+// watch. Cron times are wall-clock times by nature; node-cron keeps them.
+export function cronSchedule(queue: PassQueue, expression: () => string): Source {
+  let schedule: Schedule | null = null;
+  return {
+    start() {
+      schedule = startSchedule(expression(), () => queue.request('schedule'));
+    },
+    stop() {
+      schedule?.stop();
+      schedule = null;
+    },
+  };
+}
