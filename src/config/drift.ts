@@ -1,3 +1,4 @@
+import { cronProblem } from './cron.js';
 import type { Config, DriftConfig, FlapConfig } from './types.js';
 import { expectMapping, show, type Fail } from './validate.js';
 
@@ -13,7 +14,7 @@ export const DEFAULT_DRIFT: DriftConfig = {
 export function validateDrift(value: unknown, fail: Fail): DriftConfig {
   if (value === undefined || value === null) return structuredClone(DEFAULT_DRIFT);
   const drift = expectMapping(value, 'drift', fail, ['schedule', 'sysctl_interval', 'flap']);
-  const schedule = drift.schedule === undefined ? DEFAULT_DRIFT.schedule : validateScheduleShape(drift.schedule, fail);
+  const schedule = drift.schedule === undefined ? DEFAULT_DRIFT.schedule : validateScheduleText(drift.schedule, fail);
   const sysctlIntervalMs = drift.sysctl_interval === undefined
     ? DEFAULT_DRIFT.sysctlIntervalMs
     : durationMs(drift.sysctl_interval, 'drift.sysctl_interval', fail, { min: 50, max: 60_000 });
@@ -49,15 +50,14 @@ export function validateMetrics(value: unknown, fail: Fail): Config['metrics'] {
   return { file: file as string };
 }
 
-// The shape of a cron expression: 5 fields, or 6 with seconds first. Whether each
-// field is in range is checked by node-cron itself (daemon/schedule.ts), which this
-// module does not load so that every other command stays fast.
-function validateScheduleShape(value: unknown, fail: Fail): string {
-  const fields = typeof value === 'string' ? value.trim().split(/\s+/) : [];
-  if (typeof value !== 'string' || (fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f))) {
-    fail('drift.schedule', `${show(value)} is not a cron expression; e.g. "*/30 * * * * *" (every 30 s: seconds, minutes, hours, day, month, weekday)`);
-  }
-  return fields.join(' ');
+// Checked field by field here (config/cron.ts), so every command refuses a schedule the
+// daemon could not run.
+function validateScheduleText(value: unknown, fail: Fail): string {
+  const example = 'e.g. "*/30 * * * * *" (every 30 s: seconds, minutes, hours, day, month, weekday)';
+  if (typeof value !== 'string') return fail('drift.schedule', `${show(value)} is not a cron expression; ${example}`);
+  const problem = cronProblem(value);
+  if (problem) fail('drift.schedule', `${show(value)} is not a valid cron expression: ${problem}; ${example}`);
+  return value.trim().split(/\s+/).join(' ');
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

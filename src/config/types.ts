@@ -5,13 +5,12 @@ export type Mode = 'dr' | 'tun';
 export interface VipConfig {
   address: string; // canonical text, no prefix
   family: Family;
-  mode: Mode;
+  mode: Mode; // the top-level mode unless the VIP names its own
 }
 
 // A validated configuration: every field present, defaults filled in.
 export interface Config {
   source: string; // where it was read from, for messages
-  mode: Mode;
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number };

@@ -32,7 +32,6 @@ export function validateConfig(raw: unknown, source: string): Config {
   const interfaces = validateInterfaces(top.interfaces, fail);
   return {
     source,
-    mode,
     vips,
     interfaces,
     arp: validateArp(top.arp, fail),

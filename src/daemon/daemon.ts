@@ -6,7 +6,6 @@ import type { Logger } from './log.js';
 import { renderMetrics, writeFileAtomic } from './metrics.js';
 import { PassQueue } from './pass-queue.js';
 import { runPass } from './pass.js';
-import { validateSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
@@ -22,11 +21,8 @@ const DEBOUNCE_MS = 2;
 // held items drifted again and change nothing.
 const HELD_GAP_MS = 500;
 
-// Reads and fully checks the config (including the cron fields).
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
-  const config = validate(agent);
-  validateSchedule(config);
-  return config;
+  return validate(agent);
 }
 
 // The guardian's moving parts: one scheduler (every timer), one queue (every pass),

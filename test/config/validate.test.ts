@@ -8,7 +8,6 @@ describe('parseConfig: valid configs', () => {
     const config = parseConfig('vips: [192.0.2.10]\n', 'x.yaml');
     expect(config).toEqual({
       source: 'x.yaml',
-      mode: 'dr',
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2 },
@@ -52,10 +51,6 @@ describe('parseConfig: valid configs', () => {
 });
 
 describe('parseConfig: invalid configs', () => {
-  it('has at least 40 of them', () => {
-    expect(INVALID_CONFIGS.length).toBeGreaterThanOrEqual(40);
-  });
-
   it.each(INVALID_CONFIGS)('$name', ({ yaml, message }) => {
     let error: unknown;
     try {

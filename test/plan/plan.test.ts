@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
 import { desiredState, NOTHING } from '../../src/plan/desired.js';
-import { rankOf } from '../../src/plan/order.js';
 import { plan } from '../../src/plan/plan.js';
 import { emptyOwned } from '../../src/state/types.js';
 
@@ -37,8 +36,9 @@ describe('plan', () => {
       'route add 192.0.2.10/32 dev lo',
       'route add 192.0.2.11/32 dev lo',
     ]);
-    const ranks = changes.map(rankOf);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    // Each kind of step in one block, in the documented order (protection, then exposure).
+    const blocks = changes.map((c) => `${c.kind} ${c.action}`).filter((k, i, all) => all[i - 1] !== k);
+    expect(blocks).toEqual(['sysctl set', 'address add', 'route add']);
   });
 
   it('loads ipip, then sysctls (rp_filter 0 on all and tunl0), then brings tunl0 up, then the VIP (TUN)', () => {
