@@ -64,7 +64,8 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
       process.stderr.write(`rs-agent: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`rs-agent: internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
+      const { readableStack } = await import('../system/stack.js');
+      process.stderr.write(`rs-agent: internal error (please report): ${readableStack(error)}\n`);
       process.exitCode = 2;
     }
   }

@@ -1,6 +1,7 @@
 import { validate, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
+import { readableStack } from '../system/stack.js';
 import { FlapGuard } from './flap-guard.js';
 import type { Logger } from './log.js';
 import { renderMetrics, writeFileAtomic } from './metrics.js';
@@ -128,7 +129,7 @@ export class Daemon {
     try {
       report = await runPass({ ...this.agent, signal: this.abort.signal }, this.config, this.guard, this.stats, this.logger, triggers, this.scheduler.now);
     } catch (error) {
-      this.logger.log('error', 'internal-error', `internal error (please report): ${(error as Error)?.stack ?? String(error)}`);
+      this.logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
       process.exit(70);
     }
     if (report) {

@@ -6,8 +6,16 @@ import { AgentError, describeError, isCode } from '../errors.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
-// The systemd units shipped in the package's units/ directory (dist/install → ../../units).
-export const PACKAGE_UNITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../units');
+// The systemd units shipped with the program: the units/ directory nearest above the
+// running bundle (a checkout's dist/cli/main.js, or a package's own directory).
+export const PACKAGE_UNITS_DIR = findUnitsDir(dirname(fileURLToPath(import.meta.url)));
+
+function findUnitsDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'units', 'rs-agent.service'))) return join(dir, 'units');
+    if (dirname(dir) === dir) return resolve(from, 'units'); // none: install says so
+  }
+}
 export const UNIT_DIR = '/etc/systemd/system';
 
 export type FileActionKind = 'wrote' | 'updated' | 'unchanged' | 'removed' | 'kept' | 'already gone';

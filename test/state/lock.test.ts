@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bundleModule } from '../helpers/bundle.js';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, withLock } from '../../src/state/lock.js';
 
-// The built module, for the multi-process test (npm test builds first).
-const LOCK_MODULE = resolve(import.meta.dirname, '../../dist/state/lock.js');
+// The lock module bundled on its own, for the multi-process test.
+const LOCK_MODULE = await bundleModule(resolve(import.meta.dirname, '../../src/state/lock.ts'));
 
 const dir = () => mkdtempSync(join(tmpdir(), 'rsa-lock-'));
 
