@@ -1,6 +1,4 @@
-import type { Argv } from 'yargs';
 import type { AgentOptions } from '../agent.js';
-import { DEFAULT_CONFIG_PATH } from '../config/types.js';
 import { AgentError } from '../errors.js';
 
 export interface GlobalArgs {
@@ -8,36 +6,6 @@ export interface GlobalArgs {
   'state-dir': string;
   'allow-insecure-config': boolean;
 }
-
-import { DEFAULT_STATE_DIR } from '../state/state-file.js';
-
-export function globalOptions<T>(yargs: Argv<T>) {
-  return yargs
-    .option('config', {
-      alias: 'c',
-      type: 'string',
-      default: defaultConfigPath(),
-      defaultDescription: `$RS_AGENT_CONFIG or ${DEFAULT_CONFIG_PATH}`,
-      describe: 'config file (YAML)',
-      global: true,
-    })
-    .option('state-dir', {
-      type: 'string',
-      default: defaultStateDir(),
-      defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`,
-      describe: 'where rs-agent records what it changed (created 0700)',
-      global: true,
-    })
-    .option('allow-insecure-config', {
-      type: 'boolean',
-      default: false,
-      describe: 'accept a config file (or a directory above it) that a user other than root could have written',
-      global: true,
-    });
-}
-
-export const defaultConfigPath = () => process.env.RS_AGENT_CONFIG || DEFAULT_CONFIG_PATH;
-export const defaultStateDir = () => process.env.RS_AGENT_STATE_DIR || DEFAULT_STATE_DIR;
 
 // The options every library call takes, with the real seams.
 export async function agentOptions(args: GlobalArgs): Promise<AgentOptions> {

@@ -1,62 +1,60 @@
-import { defaultConfigPath, defaultStateDir, type GlobalArgs } from './common.js';
+import { parseArgs } from 'node:util';
+import type { GlobalArgs } from './common.js';
+import { COMMANDS, defaultOf, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
 
 // The argument forms cron lines and units use, parsed without yargs: loading yargs
-// costs more than a converged `check` costs to run. Only a strict subset is taken
-// here: the command first, then its own flags and --config/-c/--state-dir, each at
-// most once, each value given as the next word or after '='. Anything else (help,
-// --version, a typo, --no-json, a value that looks like a flag) returns null and goes
-// to yargs, which owns the full syntax and every usage error.
+// costs more than a converged `check` costs to run. The options come from the one spec
+// (spec.ts); only a strict subset of their forms is taken here: the command first, then
+// its own options and the global ones, each at most once, a value as the next word or
+// after '=' on a long option. Anything else (help, --version, a typo, --no-json, a value
+// that looks like an option, a positional) returns null and goes to yargs, which owns the
+// full syntax and every usage error.
 
-export type CommandName = 'validate' | 'plan' | 'start' | 'stop' | 'check' | 'status' | 'run';
-export type CommandArgs = GlobalArgs & { json?: boolean; fix?: boolean };
-
-// Each command's boolean flags, as declared to yargs in main.ts.
-const FLAGS: Record<CommandName, readonly ('json' | 'fix')[]> = {
-  validate: [],
-  plan: ['json'],
-  start: [],
-  stop: [],
-  check: ['json', 'fix'],
-  status: ['json'],
-  run: [], // --log-format goes through yargs
-};
-
-const VALUE_OPTIONS: Record<string, 'config' | 'state-dir'> = { '--config': 'config', '-c': 'config', '--state-dir': 'state-dir' };
+export type CommandName = string;
+export type CommandArgs = GlobalArgs & Record<string, string | boolean | undefined>;
 
 export function parseFastArgs(argv: readonly string[]): { command: CommandName; args: CommandArgs } | null {
-  const [command, ...rest] = argv;
-  if (command === undefined || !Object.hasOwn(FLAGS, command)) return null;
-  const flags = FLAGS[command as CommandName];
+  const [name, ...rest] = argv;
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec === undefined || spec.positional !== undefined) return null;
+  const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  const tokens = tokenize(rest, options);
+  if (tokens === null) return null;
   const seen = new Set<string>();
-  const values: Partial<Record<'config' | 'state-dir', string>> = {};
-  const booleans: Partial<Record<'json' | 'fix', boolean>> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const word = rest[i] as string;
-    const eq = word.indexOf('=');
-    const name = eq > 0 && word.startsWith('--') ? word.slice(0, eq) : word;
-    const flag = name.startsWith('--') ? (name.slice(2) as 'json' | 'fix') : null;
-    if (flag !== null && flags.includes(flag) && name === word) {
-      if (seen.has(flag)) return null;
-      seen.add(flag);
-      booleans[flag] = true;
+  const given: Record<string, string | boolean> = {};
+  for (const token of tokens) {
+    if (token.kind !== 'option') return null; // a positional, or "--"
+    const option = options[token.name] as OptionSpec;
+    if (seen.has(token.name)) return null;
+    seen.add(token.name);
+    if (option.type === 'boolean') {
+      given[token.name] = true;
       continue;
     }
-    if (word === '--allow-insecure-config' && !seen.has(word)) {
-      seen.add(word);
-      continue;
-    }
-    const key = VALUE_OPTIONS[name];
-    if (key === undefined || seen.has(key)) return null;
-    seen.add(key);
-    const value = name === word ? rest[++i] : word.slice(eq + 1);
+    // -cFILE and -c=FILE are yargs' to judge; so are empty values and ones like options.
+    if (token.inlineValue && !token.rawName.startsWith('--')) return null;
+    const value = token.value;
     if (value === undefined || value === '' || value.startsWith('-')) return null;
-    values[key] = value;
+    if (option.choices && !option.choices.includes(value)) return null;
+    given[token.name] = value;
   }
-  const args: CommandArgs = {
-    config: values.config ?? defaultConfigPath(),
-    'state-dir': values['state-dir'] ?? defaultStateDir(),
-    'allow-insecure-config': seen.has('--allow-insecure-config'),
-  };
-  for (const flag of flags) args[flag] = booleans[flag] ?? false;
-  return { command: command as CommandName, args };
+  return { command: spec.name, args: withDefaults(spec, given) };
+}
+
+type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
+
+function tokenize(args: string[], options: Record<string, OptionSpec>): Token[] | null {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [key, option] of Object.entries(options)) config[key] = { type: option.type, ...(option.alias ? { short: option.alias } : {}) };
+  try {
+    return parseArgs({ args, options: config, strict: true, allowPositionals: true, tokens: true }).tokens;
+  } catch {
+    return null;
+  }
+}
+
+function withDefaults(spec: CommandSpec, given: Record<string, string | boolean>): CommandArgs {
+  const args: Record<string, string | boolean | undefined> = {};
+  for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options })) args[key] = given[key] ?? defaultOf(option);
+  return args as CommandArgs;
 }

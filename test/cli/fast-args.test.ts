@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFastArgs } from '../../src/cli/fast-args.js';
+import { COMMANDS, GLOBAL_OPTIONS } from '../../src/cli/spec.js';
 
 // The forms parsed without yargs must mean exactly what yargs makes of them; every
 // other form must be left to yargs (null).
@@ -68,5 +69,17 @@ describe('parseFastArgs', () => {
     [['toString']],
   ])('%j goes to yargs', (argv) => {
     expect(parseFastArgs(argv)).toBeNull();
+  });
+
+  // One table drives both parsers: every option a command declares is taken on the fast
+  // path with the value given, and every other command's option is left to yargs.
+  it.each(COMMANDS.filter((c) => !c.positional).map((c) => [c.name, c] as const))('%s: every declared option, and only those', (_name, spec) => {
+    for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options })) {
+      const value = option.type === 'boolean' ? true : (option.choices?.[1] ?? '/some/value');
+      const argv = option.type === 'boolean' ? [spec.name, `--${key}`] : [spec.name, `--${key}`, value as string];
+      expect(parseFastArgs(argv)?.args[key]).toBe(value);
+    }
+    const foreign = COMMANDS.flatMap((c) => Object.keys(c.options)).filter((k) => !(k in spec.options));
+    for (const key of foreign) expect(parseFastArgs([spec.name, `--${key}`, 'x'])).toBeNull();
   });
 });
