@@ -1,6 +1,6 @@
 import { cronProblem } from './cron.js';
 import type { Config, DriftConfig, FlapConfig } from './types.js';
-import { expectMapping, show, type Fail } from './validate.js';
+import { expectMapping, show, type Fail } from './schema.js';
 
 // The `drift:` and `metrics:` sections, read by `rs-agent run` only; every other
 // command just validates them, so a typo is caught by `rs-agent validate` too.

@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors.js';
 import { parseVipAddress } from './address.js';
 import { validateDrift, validateMetrics } from './drift.js';
+import { interfaceNameProblem } from './interface-name.js';
+import { expectMapping, isObject, show, type Fail } from './schema.js';
 import { DEFAULT_TUNNELS, type Config, type Mode, type VipConfig } from './types.js';
-
-type Obj = Record<string, unknown>;
 
 // Turns parsed YAML into a Config, or throws a ConfigError naming the key path and value.
 export function validateConfig(raw: unknown, source: string): Config {
@@ -71,15 +71,6 @@ function validateMode(value: unknown, path: string, fail: Fail): Mode {
   return fail(path, `${show(value)} is not a mode; use dr or tun`);
 }
 
-// Linux interface names: 1-15 bytes, no '/', ':', whitespace, not "." or "..".
-export function interfaceNameProblem(name: string): string | null {
-  if (name.length === 0) return 'is empty';
-  if (Buffer.byteLength(name) > 15) return 'is longer than the 15 characters Linux allows';
-  if (name === '.' || name === '..') return 'is not a valid interface name';
-  if (/[/:\s]/.test(name) || /[^\x21-\x7e]/.test(name)) return 'has a character Linux does not allow in an interface name';
-  return null;
-}
-
 function validateInterfaces(value: unknown, fail: Fail): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value)) return fail('interfaces', `must be a list of interface names, not ${show(value)}`);
@@ -128,30 +119,4 @@ function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tun
   }
   if (names.ipv4 === names.ipv6) fail('tunnel.ipv6', `${show(names.ipv6)} is also tunnel.ipv4; one device cannot be both`);
   return names;
-}
-
-export type Fail = (path: string, detail: string) => never;
-
-export function expectMapping(value: unknown, path: string, fail: Fail, keys: string[]): Obj {
-  if (!isObject(value)) return fail(path, `must be a mapping, not ${show(value)}`);
-  for (const key of Object.keys(value)) {
-    // Quoted unless plain, so a key of spaces or a newline still gives one readable line.
-    const name = /^[\w-]+$/.test(key) ? key : show(key);
-    if (!keys.includes(key)) fail(path ? `${path}.${name}` : name, `unknown key; expected one of ${keys.join(', ')}`);
-  }
-  return value;
-}
-
-function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// A value as the operator would recognise it, kept short.
-export function show(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') text = JSON.stringify(value);
-  else if (Array.isArray(value)) text = 'a list';
-  else if (isObject(value)) text = 'a mapping';
-  else text = String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,6 +1,6 @@
 import { parseVipAddress } from '../config/address.js';
 import { DEFAULT_TUNNELS } from '../config/types.js';
-import { interfaceNameProblem } from '../config/validate.js';
+import { interfaceNameProblem } from '../config/interface-name.js';
 import type { Findings, ImportResult, ImportedSetting, Origin } from './types.js';
 
 const NOT_NICS = new Set(['all', 'default', 'lo', DEFAULT_TUNNELS.ipv4, DEFAULT_TUNNELS.ipv6]);

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { parseIPv4 } from '../config/address.js';
-import { interfaceNameProblem } from '../config/validate.js';
+import { interfaceNameProblem } from '../config/interface-name.js';
 
 // The state file's contents reach /proc/sys paths and `ip` command lines (what stop
 // undoes), so they are checked as strictly as the config: a damaged or hand-edited
