@@ -142,3 +142,48 @@ describe('the installed package', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('dpkg with the package, in a throwaway copy of this machine', () => {
+  // dpkg itself, with its real maintainer-script helpers, in a private mount namespace
+  // where /usr, /etc and /var are overlays whose changes land in a temp dir and /run is
+  // a fresh tmpfs without systemd running: the machine's own root never changes.
+  async function dpkgSession(steps: string) {
+    const dir = join(out, `dpkg-${Math.random().toString(36).slice(2)}`);
+    const script = [
+      'set -eu',
+      `for d in usr etc var; do mkdir -p ${dir}/$d-up ${dir}/$d-work; mount -t overlay overlay -o lowerdir=/$d,upperdir=${dir}/$d-up,workdir=${dir}/$d-work /$d; done`,
+      'mount -t tmpfs tmpfs /run',
+      'cd /',
+      steps,
+    ].join('\n');
+    return execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { reject: false });
+  }
+  const WANTS = '/etc/systemd/system/multi-user.target.wants/rs-agent.service';
+
+  it('install enables nothing; a modified conffile survives remove; purge takes it and the enable links', async () => {
+    const r = await dpkgSession(`
+      dpkg -i ${deb} >/dev/null
+      echo "version: $(rs-agent --version)"
+      test -e ${WANTS} && echo "enabled on install" || echo "not enabled on install"
+      systemctl enable rs-agent.service 2>/dev/null
+      dpkg -i ${deb} >/dev/null
+      test -e ${WANTS} && echo "still enabled after upgrade"
+      echo 'vips: [192.0.2.99]' > /etc/rs-agent/rs-agent.yaml
+      dpkg -r rs-agent >/dev/null
+      echo "after remove: $(cat /etc/rs-agent/rs-agent.yaml), $(dpkg-query -W -f='\${Status}' rs-agent)"
+      test -e /usr/bin/rs-agent || echo "program gone"
+      dpkg -P rs-agent >/dev/null
+      test -e /etc/rs-agent || echo "config gone"
+      test -e ${WANTS} || echo "enable link gone"`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      `version: ${VERSION.replace(/-1$/, '')}`,
+      'not enabled on install',
+      'still enabled after upgrade',
+      'after remove: vips: [192.0.2.99], deinstall ok config-files',
+      'program gone',
+      'config gone',
+      'enable link gone',
+    ]);
+  });
+});
