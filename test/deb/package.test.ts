@@ -128,6 +128,16 @@ describe('the installed package', () => {
     expect(r.stderr).toMatch(/Cannot find package 'yargs'/);
   });
 
+  it('rs-agent install writes only the boot files: the package has its units in /lib/systemd/system already', async () => {
+    const root = join(out, 'install-root');
+    const r = await installed(`rs-agent install --root ${root}`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('wrote '))).toEqual([
+      `wrote ${root}/etc/sysctl.d/90-rs-agent.conf`, `wrote ${root}/etc/modules-load.d/rs-agent.conf`,
+    ]);
+    expect(r.stdout).toContain('the Debian package ships its units in /lib/systemd/system');
+  });
+
   it('its units pass systemd-analyze verify, /usr/bin/rs-agent in place', async () => {
     const units = ['rs-agent.service', 'rs-agent-watch.service', 'rs-agent-check.service', 'rs-agent-check.timer']
       .map((u) => join(tree, 'lib/systemd/system', u)).join(' ');
