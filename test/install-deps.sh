@@ -4,8 +4,11 @@
 # path); util-linux: setpriv for the not-root test; procps: ps for daemon tests;
 # systemd: systemd-analyze verify for the units, systemd-notify for readiness;
 # python3: a stand-in for systemd's notify socket in the readiness test;
-# net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench.
+# net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench;
+# lintian and shellcheck: the Debian package and its maintainer scripts (npm run
+# package:deb itself needs only dpkg-deb and gzip); prometheus: promtool for the alert rules.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends iproute2 kmod util-linux procps systemd python3 net-tools time >/dev/null
+apt-get install -y -qq --no-install-recommends iproute2 kmod util-linux procps systemd python3 net-tools time \
+  lintian shellcheck prometheus >/dev/null

@@ -11,9 +11,13 @@ export async function installCommand(args: InstallArgs): Promise<void> {
     ]);
     const root = args.root ?? '/';
     const config = loadConfig(args.config, { allowInsecure: args['allow-insecure-config'] });
-    const actions = install({ root, config });
+    // The units name the rs-agent that runs this install: argv[1] is the path it was
+    // started by (the /usr/local/bin/rs-agent link of npm install -g, or a checkout's bundle).
+    const actions = install({ root, config, binary: process.argv[1] as string });
     for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
-    if (!actions.some((a) => a.path.endsWith('.service'))) print(`note: no unit files found in ${PACKAGE_UNITS_DIR}`);
+    if (!actions.some((a) => a.path.endsWith('.service'))) {
+      print(`note: no unit files beside this rs-agent (looked in ${PACKAGE_UNITS_DIR}); the Debian package ships its units in /lib/systemd/system`);
+    }
     print(`recorded in ${join(root, MANIFEST)}`);
     if (root === '/' && actions.some((a) => a.path.endsWith('/rs-agent.service'))) {
       print('next: systemctl daemon-reload && systemctl enable --now rs-agent.service');

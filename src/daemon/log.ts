@@ -1,3 +1,5 @@
+import { stdoutIsJournal } from './journal-stream.js';
+
 // One line per event on stdout (the journal under systemd): JSON by default, so a log
 // pipeline can filter on fields, or text for a person at a terminal.
 
@@ -9,14 +11,24 @@ export interface Logger {
   log(level: Level, event: string, message: string, fields?: Fields): void;
 }
 
-export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+// sd-daemon(3)'s syslog priorities. journald takes a leading <N> off a line as its
+// priority (so journalctl -p err shows exactly the errors) and stores the rest: a JSON
+// line reaches the journal's MESSAGE, and a shipper reading it, still plain JSON.
+const PRIORITY: Record<Level, number> = { error: 3, warning: 4, info: 6 };
+
+export function createLogger(
+  format: LogFormat,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+  journal: boolean = stdoutIsJournal(),
+): Logger {
   return {
     log(level, event, message, fields = {}) {
       const time = new Date().toISOString();
+      const prefix = journal ? `<${PRIORITY[level]}>` : '';
       if (format === 'json') {
-        write(`${JSON.stringify({ time, level, event, message, ...fields })}\n`);
+        write(`${prefix}${JSON.stringify({ time, level, event, message, ...fields })}\n`);
       } else {
-        write(`${time} ${level.padEnd(7)} ${message}\n`);
+        write(`${prefix}${time} ${level.padEnd(7)} ${message}\n`);
       }
     },
   };

@@ -18,6 +18,10 @@ function findUnitsDir(from: string): string {
 }
 export const UNIT_DIR = '/etc/systemd/system';
 
+// The path the shipped units name; install writes the path of the rs-agent that runs
+// instead (npm install -g puts it in /usr/local/bin, a checkout runs dist/cli/main.js).
+export const UNITS_BINARY = '/usr/local/bin/rs-agent';
+
 export type FileActionKind = 'wrote' | 'updated' | 'unchanged' | 'removed' | 'kept' | 'already gone';
 
 export interface FileAction {
@@ -36,9 +40,9 @@ interface WantedFile {
 // the config changes: files still needed are brought up to date, files no longer
 // needed are removed. A file rs-agent did not write (or that was edited since) is
 // never overwritten: install refuses and writes nothing.
-export function install(opts: { root: string; config: Config; unitsDir?: string }): FileAction[] {
+export function install(opts: { root: string; config: Config; unitsDir?: string; binary?: string }): FileAction[] {
   const { root } = opts;
-  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR);
+  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, opts.binary ?? UNITS_BINARY);
   const manifest = readManifest(join(root, MANIFEST));
   const recorded = manifest?.files ?? {};
   for (const file of wanted) {
@@ -95,13 +99,20 @@ export function stillEnabled(root: string, paths: string[]): string[] {
   return [...found].sort();
 }
 
-function wantedFiles(config: Config, unitsDir: string): WantedFile[] {
-  const files: WantedFile[] = readUnits(unitsDir).map((u) => ({ path: `${UNIT_DIR}/${u.name}`, content: u.content }));
+function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFile[] {
+  const files: WantedFile[] = readUnits(unitsDir).map((u) => ({ path: `${UNIT_DIR}/${u.name}`, content: pointUnitAt(u.content, binary) }));
   const sysctl = renderSysctlDropIn(config);
   if (sysctl !== null) files.push({ path: SYSCTL_DROP_IN, content: Buffer.from(sysctl) });
   const modules = renderModulesLoad(config);
   if (modules !== null) files.push({ path: MODULES_LOAD, content: Buffer.from(modules) });
   return files;
+}
+
+// The unit with its Exec lines naming binary. systemd runs an Exec path as given and
+// wants it absolute; a path with a space would need quoting systemd does not do here.
+export function pointUnitAt(unit: Buffer, binary: string): Buffer {
+  if (!binary.startsWith('/') || /\s/.test(binary)) throw new AgentError(`install: ${JSON.stringify(binary)} cannot be named in a unit (an absolute path without spaces is needed)`);
+  return Buffer.from(unit.toString('utf8').replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${binary}`));
 }
 
 // Every regular file in the units directory, by name; none when it does not exist.

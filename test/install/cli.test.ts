@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../helpers/cli.js';
+import { CLI } from '../helpers/netns.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 // The built CLI writing into a staging tree (--root): no network state is touched.
@@ -27,6 +29,22 @@ describe('rs-agent install / uninstall --root', () => {
     expect(removed.stdout).toContain(`removed ${root}/etc/sysctl.d/90-rs-agent.conf`);
     expect(existsSync(join(root, 'etc/modules-load.d/rs-agent.conf'))).toBe(false);
     expect(await cli(['uninstall', '--root', root])).toEqual({ exitCode: 0, stdout: `nothing to uninstall: no ${root}/etc/rs-agent/installed.json`, stderr: '' });
+  });
+
+  it('the units it writes run the rs-agent that ran install, by the path it was started as', async () => {
+    const config = join(tempDir(), 'rs-agent.yaml');
+    const root = join(tempDir(), 'root');
+    const bin = join(tempDir(), 'bin');
+    writeFileSync(config, 'vips: [192.0.2.10]\n');
+    mkdirSync(bin);
+    symlinkSync(CLI, join(bin, 'rs-agent')); // as npm install -g links /usr/local/bin/rs-agent
+    const r = await execa(join(bin, 'rs-agent'), ['install', '--root', root, '--config', config], { reject: false });
+    expect(r.exitCode).toBe(0);
+    const unit = readFileSync(join(root, 'etc/systemd/system/rs-agent.service'), 'utf8');
+    expect(unit).toContain(`\nExecStart=${bin}/rs-agent start\n`);
+    expect(unit).toContain(`\nExecStop=${bin}/rs-agent stop\n`);
+    expect(readFileSync(join(root, 'etc/systemd/system/rs-agent-watch.service'), 'utf8')).toContain(`\nExecStart=${bin}/rs-agent run\n`);
+    expect(unit).not.toContain('/usr/local/bin');
   });
 
   it('a bad config: exit 2, one line, nothing written', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { install, stillEnabled, uninstall } from '../../src/install/install.js';
+import { install, pointUnitAt, stillEnabled, uninstall } from '../../src/install/install.js';
 import { MANIFEST } from '../../src/install/manifest.js';
 
 const DR = parseConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\n', '/etc/rs-agent/rs-agent.yaml');
@@ -25,6 +25,19 @@ const at = (path: string) => join(root, path);
 const summary = (actions: { path: string; action: string }[] | null) => actions?.map((a) => `${a.action} ${a.path}`);
 
 describe('install', () => {
+  it('points the units\' Exec lines at the binary it is given, and only those', () => {
+    writeFileSync(join(unitsDir, 'rs-agent.service'),
+      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/local/bin/rs-agent start\nExecStop=-/usr/local/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n');
+    install({ root, config: DR, unitsDir, binary: '/usr/bin/rs-agent' });
+    expect(readFileSync(at('/etc/systemd/system/rs-agent.service'), 'utf8')).toBe(
+      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/bin/rs-agent start\nExecStop=-/usr/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n');
+  });
+
+  it('refuses a binary path systemd cannot run as given', () => {
+    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), 'bin/rs-agent')).toThrow(/"bin\/rs-agent" cannot be named in a unit/);
+    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my tools/rs-agent')).toThrow(/cannot be named in a unit/);
+  });
+
   it('writes every unit, the drop-in and (for TUN) modules-load.d, and records each file\'s hash', () => {
     expect(summary(install({ root, config: TUN, unitsDir }))).toEqual([
       'wrote /etc/systemd/system/rs-agent-check.timer',

@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, type LogFormat } from '../../src/daemon/log.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(new Date('2026-01-02T03:04:05.000Z'));
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function lines(format: LogFormat, journal: boolean): string[] {
+  const out: string[] = [];
+  const logger = createLogger(format, (l) => out.push(l), journal);
+  logger.log('error', 'repair-failed', 'could not add 192.0.2.10/32', { vip: '192.0.2.10' });
+  logger.log('warning', 'flap-guard', 'held back');
+  logger.log('info', 'reconciled', 'in sync');
+  return out;
+}
+
+describe('createLogger', () => {
+  it('under the journal, each line starts with its sd-daemon priority: <3> error, <4> warning, <6> info', () => {
+    expect(lines('text', true)).toEqual([
+      '<3>2026-01-02T03:04:05.000Z error   could not add 192.0.2.10/32\n',
+      '<4>2026-01-02T03:04:05.000Z warning held back\n',
+      '<6>2026-01-02T03:04:05.000Z info    in sync\n',
+    ]);
+  });
+
+  it('JSON under the journal: the prefix, then a line that is JSON once journald takes the prefix off', () => {
+    const out = lines('json', true);
+    expect(out.map((l) => l.slice(0, 3))).toEqual(['<3>', '<4>', '<6>']);
+    expect(JSON.parse(out[0]!.slice(3))).toEqual({
+      time: '2026-01-02T03:04:05.000Z', level: 'error', event: 'repair-failed', message: 'could not add 192.0.2.10/32', vip: '192.0.2.10',
+    });
+  });
+
+  it('elsewhere (a terminal, a file, a pipe), lines carry no prefix', () => {
+    expect(lines('json', false).every((l) => l.startsWith('{"time":'))).toBe(true);
+    expect(lines('text', false)[1]).toBe('2026-01-02T03:04:05.000Z warning held back\n');
+  });
+});

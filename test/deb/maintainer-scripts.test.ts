@@ -1,0 +1,130 @@
+import { execa } from 'execa';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+// The maintainer scripts as dpkg runs them, with systemctl, deb-systemd-helper and
+// deb-systemd-invoke replaced by stubs that record their calls. Each run is in a private
+// mount namespace with a fresh tmpfs on /run, so "systemd is running"
+// (/run/systemd/system) and the state dir are the test's own, never the machine's.
+
+const DEB = resolve(import.meta.dirname, '../../deb');
+const UNITS = ['rs-agent.service', 'rs-agent-watch.service', 'rs-agent-check.timer'];
+const tempDir = useTempDir('rsa-maint-');
+
+interface Host {
+  systemd?: boolean; // /run/systemd/system exists
+  installed?: boolean; // deb-systemd-helper debian-installed answers yes
+  enabled?: boolean; // deb-systemd-helper was-enabled answers yes
+}
+
+// Runs deb/<script> with args; returns the recorded calls and what is left in /run.
+async function run(script: string, args: string[], host: Host = {}): Promise<{ calls: string[]; run: string[]; exitCode: number }> {
+  const dir = tempDir();
+  const bin = join(dir, 'bin');
+  const log = join(dir, 'calls');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(log, '');
+  const stub = (answer: string) => `#!/bin/sh\necho "\${0##*/} $*" >> ${log}\n${answer}\nexit 0\n`;
+  writeFileSync(join(bin, 'systemctl'), stub(''));
+  writeFileSync(join(bin, 'deb-systemd-invoke'), stub(''));
+  writeFileSync(join(bin, 'deb-systemd-helper'), stub([
+    `case "$1" in debian-installed) exit ${host.installed ? 0 : 1};; esac`,
+    `case "$2" in was-enabled) exit ${host.enabled ? 0 : 1};; esac`,
+  ].join('\n')));
+  for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper']) chmodSync(join(bin, name), 0o755);
+  const setup = [
+    'mount -t tmpfs tmpfs /run',
+    host.systemd === false ? '' : 'mkdir -p /run/systemd/system',
+    'mkdir -m 0700 /run/rs-agent && echo "{}" > /run/rs-agent/state.json',
+    `PATH=${bin}:$PATH sh ${join(DEB, script)} ${args.join(' ')}`,
+    'status=$?',
+    'ls -A /run >&2',
+    'exit $status',
+  ].filter(Boolean).join('\n');
+  const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup], { reject: false });
+  return { calls: readFileSync(log, 'utf8').split('\n').filter(Boolean), run: r.stderr.split('\n').filter(Boolean), exitCode: r.exitCode ?? -1 };
+}
+
+const each = (call: (unit: string) => string[]) => UNITS.flatMap(call);
+
+describe('maintainer scripts', () => {
+  it('are clean under shellcheck as POSIX sh', async () => {
+    const r = await execa('shellcheck', ['-s', 'sh', ...['postinst', 'prerm', 'postrm'].map((s) => join(DEB, s))], { reject: false });
+    expect(r.stdout).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('shellcheck does flag a script with a fault (so the check above means something)', async () => {
+    const bad = join(tempDir(), 'postinst');
+    writeFileSync(bad, readFileSync(join(DEB, 'postinst'), 'utf8').replace('deb-systemd-helper update-state "$unit"', 'deb-systemd-helper update-state $units'));
+    expect((await execa('shellcheck', ['-s', 'sh', bad], { reject: false })).exitCode).not.toBe(0);
+  });
+
+  it('fresh install (configure, no old version): records the units, reloads systemd, enables and starts nothing', async () => {
+    const r = await run('postinst', ['configure']);
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual([
+      ...each((u) => [`deb-systemd-helper debian-installed ${u}`, `deb-systemd-helper update-state ${u}`]),
+      'systemctl --system daemon-reload',
+    ]);
+  });
+
+  it('upgrade of units the operator enabled: their links are renewed, only the watcher is restarted (try-restart)', async () => {
+    const r = await run('postinst', ['configure', '0.0.9-1'], { installed: true, enabled: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual([
+      ...each((u) => [
+        `deb-systemd-helper debian-installed ${u}`,
+        `deb-systemd-helper unmask ${u}`,
+        `deb-systemd-helper --quiet was-enabled ${u}`,
+        `deb-systemd-helper enable ${u}`,
+        `deb-systemd-helper update-state ${u}`,
+      ]),
+      'systemctl --system daemon-reload',
+      'deb-systemd-invoke try-restart rs-agent-watch.service',
+    ]);
+    // rs-agent.service's ExecStop removes the VIPs: an upgrade never stops or restarts it.
+    expect(r.calls.filter((c) => c.startsWith('deb-systemd-invoke') && c.includes('rs-agent.service'))).toEqual([]);
+  });
+
+  it('upgrade of units the operator left disabled: none is enabled, the watcher only try-restarted', async () => {
+    const r = await run('postinst', ['configure', '0.0.9-1'], { installed: true, enabled: false });
+    expect(r.calls.filter((c) => / enable /.test(c))).toEqual([]);
+    expect(r.calls.at(-1)).toBe('deb-systemd-invoke try-restart rs-agent-watch.service');
+  });
+
+  it('prerm upgrade stops nothing: the VIPs stay up through an upgrade', async () => {
+    const r = await run('prerm', ['upgrade', '0.2.0-1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual([]);
+  });
+
+  it('prerm remove stops the timer and the watcher, then rs-agent.service (whose stop takes the VIPs down)', async () => {
+    const r = await run('prerm', ['remove']);
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual(['deb-systemd-invoke stop rs-agent-check.timer rs-agent-check.service rs-agent-watch.service rs-agent.service']);
+  });
+
+  it('postrm remove reloads systemd and masks the units; the state dir is kept until purge', async () => {
+    const r = await run('postrm', ['remove']);
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual(['systemctl --system daemon-reload', ...each((u) => [`deb-systemd-helper mask ${u}`])]);
+    expect(r.run).toContain('rs-agent');
+  });
+
+  it('postrm purge forgets the units and removes /run/rs-agent', async () => {
+    const r = await run('postrm', ['purge']);
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual(each((u) => [`deb-systemd-helper purge ${u}`, `deb-systemd-helper unmask ${u}`]));
+    expect(r.run).toEqual(['systemd']);
+  });
+
+  it('without systemd running (a chroot, an image build), nothing is reloaded, started or stopped', async () => {
+    const configure = await run('postinst', ['configure', '0.0.9-1'], { systemd: false, installed: true, enabled: true });
+    expect(configure.calls.filter((c) => !c.startsWith('deb-systemd-helper '))).toEqual([]);
+    expect((await run('prerm', ['remove'], { systemd: false })).calls).toEqual([]);
+    expect((await run('postrm', ['remove'], { systemd: false })).calls.filter((c) => c.startsWith('systemctl'))).toEqual([]);
+  });
+});
