@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS, GLOBAL_OPTIONS } from '../../src/cli/spec.js';
 
 // The completion script in bash, with bash-completion's two helpers it calls stood in for:
 // _init_completion (fills cur, prev, words, cword) and _filedir (completes file names).
@@ -32,5 +33,14 @@ describe('bash completion', () => {
     expect(await complete('rs-agent run --log-format ')).toEqual(['json', 'text']);
     expect(await complete('rs-agent --config ')).toEqual(['<files:@(yaml|yml)>']);
     expect(await complete('rs-agent install --root ')).toEqual(['<files:-d>']);
+  });
+
+  // The completion is written by hand: it must offer exactly what the CLI's one spec declares.
+  it('offers every command and exactly each command\'s declared options', async () => {
+    expect(await complete('rs-agent ')).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const spec of COMMANDS) {
+      const options = Object.keys({ ...GLOBAL_OPTIONS, ...spec.options }).map((k) => `--${k}`);
+      expect(await complete(`rs-agent ${spec.name} --`)).toEqual([...options, '--help'].sort());
+    }
   });
 });
