@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { globalOptions } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
-import { rerunWithLeanHeap } from './lean-heap.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else. The plain forms skip yargs (see fast-args.ts).
@@ -22,13 +21,9 @@ const COMMANDS = {
 
 type Name = keyof typeof COMMANDS;
 
-// Loads a command's module only when that command runs (a big pass runs in a
-// lean-heap node instead: see lean-heap.ts).
+// Loads a command's module only when that command runs.
 const lazy = (name: Name) => async (raw: unknown) => {
-  const args = raw as Args;
-  const status = rerunWithLeanHeap(name, args);
-  if (status === null) await (await COMMANDS[name]())(args);
-  else process.exitCode = status;
+  await (await COMMANDS[name]())(raw as Args);
 };
 
 const json = { json: { type: 'boolean', default: false, describe: 'print JSON' } } as const;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { validate, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
+import { becomeGuardian } from '../state/guardian.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { FlapGuard } from './flap-guard.js';
 import type { Logger } from './log.js';
@@ -44,6 +45,7 @@ export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allow
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let config = loadDaemonConfig(opts.agent);
   if (!opts.agent.skipPrivilegeCheck) requireNetAdmin('run');
+  await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
   const guard = new FlapGuard(config.drift.flap, Date.now);
   const stats = initialStats(process.pid, new Date(), config.source);
