@@ -19,9 +19,12 @@ export interface WatchHandlers {
 }
 
 // The child is killed when the daemon exits or is killed with TERM/INT/HUP (execa's
-// cleanup), so no `ip monitor` outlives it.
+// cleanup), and by the kernel when the daemon is killed with SIGKILL: util-linux
+// setpriv sets its parent-death signal, then execs ip in place.
+const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'] as const;
+
 export function startWatch(handlers: WatchHandlers): Watch {
-  const [file, ...args] = WATCH_ARGV;
+  const [file, ...args] = [...DIE_WITH_PARENT, ...WATCH_ARGV];
   const child = execa(file, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { LC_ALL: 'C' },
@@ -44,7 +47,8 @@ export function startWatch(handlers: WatchHandlers): Watch {
   });
   void child.then((result) => {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
-    if (code === 'ENOENT') end('ip: command not found in PATH (install iproute2)');
+    if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');
+    else if (result.exitCode === 127) end('ip: command not found in PATH (install iproute2)');
     else if (result.failed && result.exitCode === undefined && !result.signal) end(result.originalMessage || result.shortMessage || 'failed');
     else end(stderr.trim() || (result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`));
   });

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon, eventually } from '../helpers/daemon.js';
 import { CLI, TestNamespace } from '../helpers/netns.js';
 
 // SIGKILL at any point of a start (or stop) with thousands of VIPs: the next pass
@@ -157,4 +158,21 @@ describe('TERM or KILL during a big start, then stop at once', () => {
     expect(await ns.routes()).toEqual([]);
     expect((await execa('ip', ['netns', 'pids', ns.name])).stdout).toBe('');
   }, 60_000);
+});
+
+describe('SIGKILL of rs-agent run', () => {
+  it('takes its ip monitor child with it: no process is left in the namespace', async () => {
+    ns.writeConfig('vips: [192.0.2.10]\n');
+    const daemon = new Daemon(ns);
+    try {
+      await daemon.waitFor((l) => l.event === 'ready');
+      const pids = async () => (await execa('ip', ['netns', 'pids', ns.name])).stdout.split('\n').filter(Boolean);
+      expect((await pids()).length).toBe(2); // the daemon and its ip monitor
+      daemon.signal('SIGKILL');
+      await daemon.exit();
+      expect(await eventually(async () => (await pids()).length === 0)).toBe(true);
+    } finally {
+      await daemon.kill(ns);
+    }
+  });
 });
