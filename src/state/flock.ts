@@ -1,7 +1,6 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { execa } from 'execa';
 import { AgentError, describeError, isCode } from '../errors.js';
-import { withFd3 } from '../system/runner.js';
+import { loadExeca, withFd3 } from '../system/runner.js';
 
 // flock(2) locks belong to an open file description, not to a process: every process
 // that inherits the descriptor shares the lock, and the kernel drops it only when the
@@ -27,6 +26,7 @@ const CONFLICT = 75;
 // Opens (creating) the lock file and takes an exclusive flock on it, or reports who holds it.
 export async function takeFlock(path: string, options: FlockOptions): Promise<FlockResult> {
   if (options.signal?.aborted) throw cancelled(options.what, path);
+  const { execa } = await loadExeca();
   const fd = openLockFile(path, options.what);
   const wait = options.waitMs > 0 ? ['--wait', String(options.waitMs / 1000)] : ['--nonblock'];
   let result;

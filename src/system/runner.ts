@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
 
 export interface RunResult {
@@ -64,6 +64,7 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 
 async function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number): Promise<RunResult> {
   const stdin = input === undefined ? 'ignore' : 'pipe';
+  const { execa } = await loadExeca();
   const result = await execa(file, args, {
     env: { LC_ALL: 'C' },
     input,
@@ -87,6 +88,9 @@ async function runProcess(file: string, args: string[], { input, lockFd }: RunOp
   }
   return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
+
+// execa takes a while to load: commands that run nothing (validate, install) skip it.
+export const loadExeca = () => import('execa');
 
 // execa's types accept a descriptor number only for fds 0-2; at run time it hands the
 // array to node's spawn, which gives any number to the child as that fd.
