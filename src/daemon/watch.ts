@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { utilLinux } from '../system/util-linux.js';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -21,11 +22,10 @@ export interface WatchHandlers {
 // The child is killed when the daemon exits or is killed with TERM/INT/HUP (execa's
 // cleanup), and by the kernel when the daemon is killed with SIGKILL: util-linux
 // setpriv sets its parent-death signal, then execs ip in place.
-const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'] as const;
+const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
 
 export function startWatch(handlers: WatchHandlers): Watch {
-  const [file, ...args] = [...DIE_WITH_PARENT, ...WATCH_ARGV];
-  const child = execa(file, args, {
+  const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...WATCH_ARGV], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { LC_ALL: 'C' },
     buffer: false,

@@ -1,6 +1,7 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { loadExeca, withFd3 } from '../system/runner.js';
+import { utilLinux } from '../system/util-linux.js';
 
 // flock(2) locks belong to an open file description, not to a process: every process
 // that inherits the descriptor shares the lock, and the kernel drops it only when the
@@ -16,7 +17,8 @@ export interface FlockOptions {
   signal?: AbortSignal;
   // What the lock is, for messages ("lock", "daemon lock").
   what: string;
-  // Only asks whether the lock is free: the holder pid in the file is left as it is.
+  // Only asks whether an exclusive holder exists: takes a shared lock, and leaves the
+  // holder pid in the file as it is.
   probe?: boolean;
 }
 
@@ -29,9 +31,12 @@ export async function takeFlock(path: string, options: FlockOptions): Promise<Fl
   const { execa } = await loadExeca();
   const fd = openLockFile(path, options.what);
   const wait = options.waitMs > 0 ? ['--wait', String(options.waitMs / 1000)] : ['--nonblock'];
+  // Probes share the lock among themselves, so two `stop`s asking at once do not take
+  // each other for a daemon.
+  const mode = options.probe ? '--shared' : '--exclusive';
   let result;
   try {
-    result = await execa('flock', ['--exclusive', ...wait, '--conflict-exit-code', String(CONFLICT), '3'], {
+    result = await execa(utilLinux('flock'), [mode, ...wait, '--conflict-exit-code', String(CONFLICT), '3'], {
       stdio: withFd3(['ignore', 'ignore', 'pipe'], fd),
       env: { LC_ALL: 'C' },
       reject: false,

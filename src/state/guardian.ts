@@ -1,13 +1,15 @@
 import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
-import { takeFlock } from './flock.js';
+import { isProcessAlive, takeFlock } from './flock.js';
 import { ensureStateDir } from './state-file.js';
 
 // One guardian per state directory: `rs-agent run` holds <state-dir>/run.lock (a
 // flock, see flock.ts) for its whole life. Two daemons on one state directory would
 // each put back what the other's operator removed; a `stop` under a running daemon
 // would be undone by its next pass.
+
+const PROBE_WAIT_MS = 2000;
 
 export function guardianPath(stateDir: string): string {
   return join(stateDir, 'run.lock');
@@ -18,7 +20,12 @@ export function guardianPath(stateDir: string): string {
 export async function becomeGuardian(stateDir: string): Promise<void> {
   ensureStateDir(stateDir);
   const path = guardianPath(stateDir);
-  const taken = await takeFlock(path, { waitMs: 0, what: 'daemon lock' });
+  let taken = await takeFlock(path, { waitMs: 0, what: 'daemon lock' });
+  // A `stop` asking whether a daemon runs holds the lock shared for an instant, and
+  // writes no pid: wait for it rather than refuse.
+  if ('heldBy' in taken && (taken.heldBy === null || !isProcessAlive(taken.heldBy))) {
+    taken = await takeFlock(path, { waitMs: PROBE_WAIT_MS, what: 'daemon lock' });
+  }
   if ('heldBy' in taken) {
     throw new AgentError(`another rs-agent run (pid ${taken.heldBy ?? 'unknown'}) already guards ${stateDir} (it holds ${path}); one daemon per state directory`);
   }

@@ -119,3 +119,14 @@ describe('state-dir lock: a holder killed mid-pass', () => {
     expect(lines.every((line, i) => line === (i % 2 === 0 ? 'in' : 'out'))).toBe(true);
   });
 });
+
+describe('one daemon per state directory (the guardian lock)', () => {
+  it('two stops asking at once both see no daemon; a daemon is refused only by a live one', async () => {
+    const { becomeGuardian, currentGuardian } = await import('../../src/state/guardian.js');
+    const d = dir();
+    expect(await Promise.all([currentGuardian(d), currentGuardian(d), currentGuardian(d)])).toEqual([null, null, null]);
+    await becomeGuardian(d);
+    expect(await currentGuardian(d)).toBe(process.pid);
+    await expect(becomeGuardian(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already guards ${d}`);
+  });
+});
