@@ -25,7 +25,8 @@ export interface FlockOptions {
 // flock's exit status when the lock is held by someone else (distinct from its errors).
 const CONFLICT = 75;
 
-// Opens (creating) the lock file and takes an exclusive flock on it, or reports who holds it.
+// Opens (creating) the lock file and takes a flock on it (exclusive; shared for a probe),
+// or reports who holds it.
 export async function takeFlock(path: string, options: FlockOptions): Promise<FlockResult> {
   if (options.signal?.aborted) throw cancelled(options.what, path);
   const { execa } = await loadExeca();
