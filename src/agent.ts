@@ -9,7 +9,8 @@ import { desiredState, NOTHING } from './plan/desired.js';
 import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
 import type { Change, DesiredState, Problem } from './plan/types.js';
-import { withLock, type Lock } from './state/lock.js';
+import { refuseIfGuarded } from './state/guardian.js';
+import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
@@ -28,11 +29,10 @@ export interface AgentOptions {
   skipPrivilegeCheck?: boolean;
   // How long a mutating pass waits for another one to finish.
   lockWaitMs?: number;
+  // Aborting it gives up a wait for the lock at once (the daemon's SIGTERM).
+  lockSignal?: AbortSignal;
   // Accept a config file someone other than root could have written.
   allowInsecureConfig?: boolean;
-  // Aborted when the caller gives up (the daemon shutting down): a pass still waiting
-  // for the lock stops waiting.
-  signal?: AbortSignal;
 }
 
 export interface Snapshot {
@@ -80,7 +80,7 @@ export async function start(opts: AgentOptions): Promise<RunResult> {
     const snap = await snapshot(opts, config);
     refuseConflicts(snap);
     return converge(opts, snap, lock);
-  }, opts.lockWaitMs);
+  }, lockOptions(opts));
 }
 
 // Adding a VIP the host also holds on a NIC would finish a DR cluster's breakage, not
@@ -95,7 +95,8 @@ export function refuseConflicts(snap: Snapshot): void {
 // works from the state file alone, even when the config has since been broken.
 export async function stop(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'stop');
-  return withLock(opts.stateDir, async (lock) => converge(opts, await snapshot(opts, null), lock), opts.lockWaitMs);
+  await refuseIfGuarded(opts.stateDir, 'stop');
+  return withLock(opts.stateDir, async (lock) => converge(opts, await snapshot(opts, null), lock), lockOptions(opts));
 }
 
 export interface CheckResult {
@@ -121,7 +122,7 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
     const repair = await converge(opts, before, lock);
     const after = await snapshot(opts, config);
     return { drift: before.changes, repair, remaining: after.changes, conflicts: after.conflicts, problems: after.problems };
-  }, opts.lockWaitMs);
+  }, lockOptions(opts));
 }
 
 export interface ReconcileResult extends RunResult {
@@ -139,7 +140,7 @@ export async function reconcile(
   return withLock(opts.stateDir, async (lock) => {
     const snap = await snapshot(opts, config);
     return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) }, lock)) };
-  }, opts.lockWaitMs);
+  }, lockOptions(opts));
 }
 
 async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
@@ -155,9 +156,13 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     owned,
     saveOwned,
     batchDir: opts.stateDir,
-    onSpawn: (pid) => lock.track(pid),
+    lockFd: lock.fd,
   });
   return { changes: snap.changes, ...result, problems: snap.problems };
+}
+
+function lockOptions(opts: AgentOptions): LockOptions {
+  return { waitMs: opts.lockWaitMs, signal: opts.lockSignal };
 }
 
 function guard(opts: AgentOptions, command: string): void {

@@ -28,8 +28,9 @@ export interface ApplyContext {
   saveOwned(owned: Owned): void;
   // Where the `ip -batch` file is written (the state dir: root's, 0700).
   batchDir: string;
-  // Told the pid of each command started (the lock records it).
-  onSpawn?: (pid: number) => void;
+  // The state-dir lock's descriptor, inherited by every command that changes the host,
+  // so the lock outlives a killed rs-agent until those commands have exited.
+  lockFd?: number;
 }
 
 type Executor = 'module' | 'sysctl' | 'ip';
@@ -136,7 +137,7 @@ async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> 
 async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outcome> {
   const argv = ['modprobe', change.module];
   try {
-    const result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
+    const result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
     if (result.exitCode === 0) return { change, status: 'applied' };
     return failed(change, `kernel module ${change.module} is not available (${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`})`);
   } catch (error) {
@@ -165,7 +166,7 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   }
   let result: RunResult;
   try {
-    result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
+    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
   } finally {
     rmSync(file, { force: true });
   }

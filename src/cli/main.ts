@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
-import { rerunWithLeanHeap } from './lean-heap.js';
 import { COMMANDS as SPECS, defaultOf, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
@@ -19,13 +18,9 @@ const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void
   import: async () => (await import('./import.js')).importCommand,
 };
 
-// Loads a command's module only when that command runs (a big pass runs in a
-// lean-heap node instead: see lean-heap.ts).
+// Loads a command's module only when that command runs.
 const lazy = (name: string) => async (raw: unknown) => {
-  const args = raw as CommandArgs;
-  const status = rerunWithLeanHeap(name, args);
-  if (status === null) await (await (COMMANDS[name] as () => Promise<(args: CommandArgs) => Promise<void>>)())(args);
-  else process.exitCode = status;
+  await (await (COMMANDS[name] as () => Promise<(args: CommandArgs) => Promise<void>>)())(raw as CommandArgs);
 };
 
 // An option as yargs declares it.

@@ -127,7 +127,7 @@ export class Daemon {
     const startedAt = this.scheduler.now();
     let report;
     try {
-      report = await runPass({ ...this.agent, signal: this.abort.signal }, this.config, this.guard, this.stats, this.logger, triggers, this.scheduler.now);
+      report = await runPass({ ...this.agent, lockSignal: this.abort.signal }, this.config, this.guard, this.stats, this.logger, triggers, this.scheduler.now);
     } catch (error) {
       this.logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
       process.exit(70);

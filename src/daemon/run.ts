@@ -1,4 +1,5 @@
 import type { AgentOptions } from '../agent.js';
+import { becomeGuardian } from '../state/guardian.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
 import type { Logger } from './log.js';
@@ -22,6 +23,7 @@ export interface DaemonOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const config = loadDaemonConfig(opts.agent);
   if (!opts.agent.skipPrivilegeCheck) requireNetAdmin('run');
+  await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
   const daemon = new Daemon(agent, logger, config);
 

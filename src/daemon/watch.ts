@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
+import { utilLinux } from '../system/util-linux.js';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -18,9 +19,20 @@ export interface WatchHandlers {
   onExit(reason: string): void;
 }
 
+// The child is killed when the daemon exits or is killed with TERM/INT/HUP (execa's
+// cleanup), and by the kernel when the daemon is killed with SIGKILL: util-linux
+// setpriv sets its parent-death signal, then execs ip in place.
+const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
+
 export function startWatch(handlers: WatchHandlers): Watch {
-  const [file, ...args] = WATCH_ARGV;
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...WATCH_ARGV], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { LC_ALL: 'C' },
+    buffer: false,
+    cleanup: true,
+    reject: false,
+    forceKillAfterDelay: 1000,
+  });
   let stopping = false;
   let ended = false;
   let stderr = '';
@@ -29,14 +41,17 @@ export function startWatch(handlers: WatchHandlers): Watch {
     ended = true;
     handlers.onExit(`${WATCH_ARGV.join(' ')} ended: ${why}`);
   };
-  child.stdout.on('data', () => handlers.onChange());
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', () => handlers.onChange());
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-500);
   });
-  child.on('error', (error: NodeJS.ErrnoException) => {
-    end(error.code === 'ENOENT' ? 'ip: command not found in PATH (install iproute2)' : error.message);
+  void child.then((result) => {
+    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
+    if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');
+    else if (result.exitCode === 127) end('ip: command not found in PATH (install iproute2)');
+    else if (result.failed && result.exitCode === undefined && !result.signal) end(result.originalMessage || result.shortMessage || 'failed');
+    else end(stderr.trim() || (result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`));
   });
-  child.on('close', (code, signal) => end(stderr.trim() || (signal ? `signal ${signal}` : `exit status ${code}`)));
   return {
     stop() {
       stopping = true;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
 
 export interface RunResult {
@@ -15,56 +15,96 @@ export interface Runner {
 
 export interface RunOptions {
   input?: string;
-  // Told the child's pid as soon as it exists (the state-dir lock records it).
-  onSpawn?: (pid: number) => void;
+  // Given to the child as its fd 3: the state-dir lock's open file description, so the
+  // kernel keeps the lock held until this child has exited too (see state/lock.ts).
+  lockFd?: number;
+  // Overrides the runner's timeout for this command.
+  timeoutMs?: number;
 }
 
-// Runs commands with node's own spawn (no shell), in the C locale so error text is
-// stable. rs-agent runs at most a few commands a pass, each with all its output read
-// at once, so it needs none of execa's features; execa took a fifth of a converged
-// `check` to load and to run one command (see the Performance section of the README).
-export function createRunner(): Runner {
+export interface RunnerOptions {
+  // How long a command may run before it is killed; modprobe gets MODPROBE_FACTOR times it.
+  timeoutMs?: number;
+}
+
+// An `ip -batch` of 10000 lines takes under a second; a command still running after
+// 10 s is hung (a wedged netlink socket, a stuck NFS mount in PATH), not slow.
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const TIMEOUT_ENV = 'RS_AGENT_COMMAND_TIMEOUT';
+// Loading a module reads it from disk and may run its init for a while.
+const MODPROBE_FACTOR = 3;
+// TERM first, so a command may finish writing; KILL if it ignores TERM.
+const KILL_AFTER_MS = 1000;
+
+// Runs commands with execa (no shell), in the C locale so error text is stable. Every
+// command has a timeout: on expiry it is killed and the pass fails with one error
+// naming it. Children are killed when rs-agent exits or is killed with TERM/INT/HUP.
+export function createRunner(options: RunnerOptions = {}): Runner {
+  const timeoutMs = options.timeoutMs ?? timeoutFromEnv();
   return {
-    run(argv, options = {}) {
+    run(argv, runOptions = {}) {
       const [file, ...args] = argv;
       if (file === undefined) throw new Error('empty argv');
-      return runProcess(file, args, options);
+      const limit = runOptions.timeoutMs ?? (file === 'modprobe' ? timeoutMs * MODPROBE_FACTOR : timeoutMs);
+      return runProcess(file, args, runOptions, limit);
     },
   };
 }
 
-function runProcess(file: string, args: string[], { input, onSpawn }: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      env: { ...process.env, LC_ALL: 'C' },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    if (child.pid !== undefined) onSpawn?.(child.pid);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') reject(new AgentError(`${file}: command not found in PATH${hintFor(file)}`));
-      else reject(new AgentError(`cannot run ${file}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      if (code === null) {
-        reject(new AgentError(`cannot run ${file}: it was killed by ${signal ?? 'a signal'}`));
-        return;
-      }
-      resolve({ exitCode: code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
-    });
-    if (child.stdin) {
-      // A command that exits without reading all its input (EPIPE) is judged by its exit status.
-      child.stdin.on('error', () => {});
-      child.stdin.end(input);
-    }
+// RS_AGENT_COMMAND_TIMEOUT: seconds, a positive number.
+export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[TIMEOUT_ENV];
+  if (text === undefined || text === '') return DEFAULT_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new AgentError(`${TIMEOUT_ENV}=${JSON.stringify(text)}: must be a positive number of seconds`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+async function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number): Promise<RunResult> {
+  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const { execa } = await loadExeca();
+  const result = await execa(file, args, {
+    env: { LC_ALL: 'C' },
+    input,
+    stdio: lockFd === undefined ? [stdin, 'pipe', 'pipe'] : withFd3([stdin, 'pipe', 'pipe'], lockFd),
+    timeout: timeoutMs,
+    forceKillAfterDelay: KILL_AFTER_MS,
+    cleanup: true,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
   });
+  if (result.timedOut) {
+    throw new AgentError(`${[file, ...args].join(' ')}: no answer after ${formatSeconds(timeoutMs)}; killed it (${TIMEOUT_ENV} sets the limit)`);
+  }
+  if (result.failed && result.exitCode === undefined) {
+    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
+    if (code === 'ENOENT') throw new AgentError(`${file}: command not found in PATH${hintFor(file)}`);
+    if (result.signal) throw new AgentError(`cannot run ${file}: it was killed by ${result.signal}`);
+    throw new AgentError(`cannot run ${file}: ${result.originalMessage ?? result.shortMessage}`);
+  }
+  return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+// execa takes a while to load: commands that run nothing (validate, install) skip it.
+export const loadExeca = () => import('execa');
+
+// execa's types accept a descriptor number only for fds 0-2; at run time it hands the
+// array to node's spawn, which gives any number to the child as that fd.
+export function withFd3(stdio: readonly ('ignore' | 'pipe')[], fd: number): Options['stdio'] {
+  return [...stdio, fd] as unknown as Options['stdio'];
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 function hintFor(file: string): string {
   if (file === 'ip') return ' (install iproute2)';
   if (file === 'modprobe') return ' (install kmod)';
+  if (file === 'nft') return ' (install nftables)';
   return '';
 }

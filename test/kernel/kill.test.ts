@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon, eventually } from '../helpers/daemon.js';
 import { CLI, TestNamespace } from '../helpers/netns.js';
 
 // SIGKILL at any point of a start (or stop) with thousands of VIPs: the next pass
@@ -35,19 +36,27 @@ afterEach(async () => {
 
 // Starts the CLI and kills it (node itself: `ip netns exec` and env exec it in place)
 // when `when` resolves. Returns whether it was still running when killed.
-async function killDuring(command: string, when: () => Promise<void>): Promise<boolean> {
+async function killDuring(command: string, when: () => Promise<void>, signal: NodeJS.Signals = 'SIGKILL'): Promise<boolean> {
   const argv = ['netns', 'exec', ns.name, process.execPath, CLI, command, '--config', ns.configPath, '--state-dir', ns.stateDir];
   const child = execa('ip', argv, { reject: false });
   let finished = false;
   void child.then(() => (finished = true));
   await Promise.race([when(), child]);
-  const killed = !finished && child.kill('SIGKILL');
+  const killed = !finished && child.kill(signal);
   await child;
   return killed;
 }
 
 function after(ms: number) {
   return () => sleep(ms);
+}
+
+// Polls for the i-th VIP of the config on lo (ip adds them in the config's order).
+function whenVip(i: number) {
+  const vip = `10.${1 + Math.floor(i / 250)}.${i % 250}.1/32`;
+  return async () => {
+    while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', vip])) === '') await sleep(2);
+  };
 }
 
 // Polls for a file in the state dir: a precise point in the pass.
@@ -85,10 +94,10 @@ describe(`SIGKILL during start with ${VIPS} VIPs`, () => {
     ['as soon as the ip batch file exists, then start again', 'start', whenFile(/^ip-batch\./)],
     ['after 300 ms', 'start', after(300)],
     ['after 450 ms', 'stop', after(450)],
-    ['after 600 ms', 'start', after(600)],
-    ['after 800 ms', 'stop', after(800)],
+    ['when VIP 1000 is on lo', 'start', whenVip(1000)],
+    ['when VIP 2500 is on lo', 'stop', whenVip(2500)],
   ] as const)('%s; next: %s', async (_point, next, when) => {
-    await killDuring('start', when);
+    expect(await killDuring('start', when)).toBe(true);
     await expectConvergesAndStopRestores(next);
   });
 });
@@ -100,7 +109,7 @@ describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
     ['after 350 ms', 'stop', after(350)],
   ] as const)('%s; next: %s', async (_point, next, when) => {
     expect((await ns.cli(['start'])).exitCode).toBe(0);
-    await killDuring('stop', when);
+    expect(await killDuring('stop', when)).toBe(true);
     await expectConvergesAndStopRestores(next);
   });
 });
@@ -125,4 +134,45 @@ describe('SIGKILL while ip is still adding: the next pass waits for the orphaned
     expect(await sysctls()).toBe(pristine);
     expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
   }, 60_000);
+});
+
+describe('TERM or KILL during a big start, then stop at once', () => {
+  // A start killed mid-way must not act after a stop has run: with TERM it takes its
+  // ip down with it; with KILL its ip keeps the lock until it has finished, and stop
+  // waits for it. Either way, once stop has exited no VIP is left, none comes back,
+  // and no process of rs-agent's is left in the namespace.
+  it.each(['SIGTERM', 'SIGKILL'] as const)('%s', async (signal) => {
+    const many = 8000;
+    ns.writeConfig(`vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`);
+    const firstVipAdded = async () => {
+      while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
+    };
+    expect(await killDuring('start', firstVipAdded, signal)).toBe(true);
+    const stop = await ns.cli(['stop']);
+    expect(stop).toMatchObject({ exitCode: 0, stderr: '' });
+    const onlyLoopback = [{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }];
+    expect(await ns.addresses('lo')).toEqual(onlyLoopback);
+    expect(await sysctls()).toBe(pristine);
+    await sleep(1000);
+    expect(await ns.addresses('lo')).toEqual(onlyLoopback);
+    expect(await ns.routes()).toEqual([]);
+    expect((await execa('ip', ['netns', 'pids', ns.name])).stdout).toBe('');
+  }, 60_000);
+});
+
+describe('SIGKILL of rs-agent run', () => {
+  it('takes its ip monitor child with it: no process is left in the namespace', async () => {
+    ns.writeConfig('vips: [192.0.2.10]\n');
+    const daemon = new Daemon(ns);
+    try {
+      await daemon.waitFor((l) => l.event === 'ready');
+      const pids = async () => (await execa('ip', ['netns', 'pids', ns.name])).stdout.split('\n').filter(Boolean);
+      expect((await pids()).length).toBe(2); // the daemon and its ip monitor
+      daemon.signal('SIGKILL');
+      await daemon.exit();
+      expect(await eventually(async () => (await pids()).length === 0)).toBe(true);
+    } finally {
+      await daemon.kill(ns);
+    }
+  });
 });

@@ -1,15 +1,23 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleModule } from '../helpers/bundle.js';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, withLock } from '../../src/state/lock.js';
 
-// The lock module bundled on its own, for the multi-process test.
+// The lock and the runner bundled on their own, for the multi-process tests.
 const LOCK_MODULE = await bundleModule(resolve(import.meta.dirname, '../../src/state/lock.ts'));
+const RUNNER_MODULE = await bundleModule(resolve(import.meta.dirname, '../../src/system/runner.ts'));
 
 const dir = () => mkdtempSync(join(tmpdir(), 'rsa-lock-'));
+
+const exitOf = (child: ReturnType<typeof spawn>) => new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+
+async function waitForFile(path: string): Promise<string> {
+  while (!existsSync(path) || readFileSync(path, 'utf8') === '') await new Promise((r) => setTimeout(r, 10));
+  return readFileSync(path, 'utf8').trim();
+}
 
 describe('state-dir lock', () => {
   it('serialises holders: the second waits until the first releases', async () => {
@@ -31,83 +39,81 @@ describe('state-dir lock', () => {
   it('gives up after the wait with a message naming the holder', async () => {
     const d = dir();
     const lock = await acquireLock(d);
+    expect(readFileSync(join(d, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
     await expect(acquireLock(d, 50)).rejects.toThrow(new RegExp(`another rs-agent \\(pid ${process.pid}\\) holds .*/lock; waited 0s`));
     lock.release();
+    (await acquireLock(d, 50)).release();
   });
 
-  it('takes over a lock whose holder no longer exists', async () => {
+  it('a lock path that is a directory is one clear error at once, not a wait', async () => {
     const d = dir();
-    const child = spawn(process.execPath, ['-e', '0']);
-    const pid = child.pid as number;
-    await new Promise((r) => child.on('exit', r));
-    writeFileSync(join(d, 'lock'), `${pid}\n`);
-    const lock = await acquireLock(d, 50);
-    expect(readFileSync(join(d, 'lock'), 'utf8').split(' ')[0]).toBe(String(process.pid));
+    mkdirSync(join(d, 'lock'));
+    // A wait would outlast the test's own timeout.
+    await expect(acquireLock(d, 600_000)).rejects.toThrow(`lock ${join(d, 'lock')} is a directory`);
+  });
+
+  it('a wait is cancelled when its signal is aborted, and the lock is not taken', async () => {
+    const d = dir();
+    const lock = await acquireLock(d);
+    const controller = new AbortController();
+    const waiting = acquireLock(d, { waitMs: 600_000, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    await expect(waiting).rejects.toThrow(`lock ${join(d, 'lock')}: cancelled while waiting for it`);
+    lock.release();
+    (await acquireLock(d, 50)).release();
+    await expect(acquireLock(d, { signal: AbortSignal.abort() })).rejects.toThrow(/cancelled/);
+  });
+
+  it('removes what a killed holder left (its ip batch, a half-written state file), not the daemon temp files', async () => {
+    const d = dir();
+    const names = ['state.json.123.tmp', 'ip-batch.123.tmp', 'daemon.json.77.tmp', 'metrics.prom.77.tmp', 'state.json'];
+    for (const name of names) writeFileSync(join(d, name), 'x');
+    const lock = await acquireLock(d);
+    expect(readdirSync(d).sort()).toEqual(['daemon.json.77.tmp', 'lock', 'metrics.prom.77.tmp', 'state.json']);
     lock.release();
   });
 });
 
 describe('state-dir lock: a holder killed mid-pass', () => {
-  const deadPid = async () => {
-    const child = spawn(process.execPath, ['-e', '0']);
-    await new Promise((r) => child.on('exit', r));
-    return child.pid as number;
-  };
-
-  it('is not stale while a child it recorded (an ip batch) still runs', async () => {
+  it('stays held by a command the holder started until that command exits', async () => {
     const d = dir();
-    const child = spawn('sleep', ['0.4']);
-    const exited = new Promise((r) => child.on('exit', r));
-    writeFileSync(join(d, 'lock'), `${await deadPid()} 1\n${child.pid} -\n`);
-    await expect(acquireLock(d, 100)).rejects.toThrow(/another rs-agent/);
-    await exited;
-    const lock = await acquireLock(d, 100);
-    lock.release();
+    const pidFile = join(d, 'command.pid');
+    // A holder that starts a command with the lock's descriptor (as apply does for
+    // `ip -batch`) and is then killed with SIGKILL while the command runs.
+    const script = `
+      import { acquireLock } from ${JSON.stringify(LOCK_MODULE)};
+      import { createRunner } from ${JSON.stringify(RUNNER_MODULE)};
+      const lock = await acquireLock(${JSON.stringify(d)});
+      await createRunner({ timeoutMs: 600000 }).run(['sh', '-c', 'echo $$ > ${pidFile}; exec sleep 600'], { lockFd: lock.fd });`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+    const commandPid = Number(await waitForFile(pidFile));
+    const holderExit = exitOf(holder);
+    holder.kill('SIGKILL');
+    await holderExit;
+    await expect(acquireLock(d, 100)).rejects.toThrow(
+      new RegExp(`a command started by rs-agent pid ${holder.pid}, which has exited, holds .*/lock`),
+    );
+    process.kill(commandPid, 'SIGKILL');
+    (await acquireLock(d, 60_000)).release();
   });
 
-  it('track() adds the child to the lock file, so a contender sees it', async () => {
+  it('many processes contending: exactly one holds it at any time', async () => {
     const d = dir();
-    const lock = await acquireLock(d);
-    lock.track(4242);
-    expect(readFileSync(join(d, 'lock'), 'utf8').split('\n').map((l) => l.split(' ')[0])).toEqual([String(process.pid), '4242', '']);
-    lock.release();
-    expect(existsSync(join(d, 'lock'))).toBe(false);
-  });
-
-  it('a pid reused by another process (start time differs) does not hold the lock', async () => {
-    const d = dir();
-    writeFileSync(join(d, 'lock'), `${process.pid} 1\n`);
-    const lock = await acquireLock(d, 100);
-    lock.release();
-  });
-
-  it('removes what killed holders left: temp files and owner files of dead contenders', async () => {
-    const d = dir();
-    const dead = await deadPid();
-    for (const name of ['state.json.123.tmp', 'ip-batch.123.tmp', 'lock.stale.9.tmp', `lock.${dead}`]) writeFileSync(join(d, name), 'x');
-    writeFileSync(join(d, 'state.json'), '{}');
-    const lock = await acquireLock(d);
-    expect(readdirSync(d).sort()).toEqual(['lock', 'state.json']);
-    lock.release();
-  });
-
-  it('many processes contending for a stale lock: exactly one holds it at any time', async () => {
-    const d = dir();
-    writeFileSync(join(d, 'lock'), `${await deadPid()} -\n`);
     const log = join(d, 'log');
     // Each process takes the lock three times and logs entering and leaving.
     const script = `
       import { acquireLock } from ${JSON.stringify(LOCK_MODULE)};
       import { appendFileSync } from 'node:fs';
       for (let i = 0; i < 3; i++) {
-        const lock = await acquireLock(${JSON.stringify(d)}, 20000);
+        const lock = await acquireLock(${JSON.stringify(d)}, 60000);
         appendFileSync(${JSON.stringify(log)}, 'in\\n');
         await new Promise((r) => setTimeout(r, 5));
         appendFileSync(${JSON.stringify(log)}, 'out\\n');
         lock.release();
       }`;
     const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }));
-    const codes = await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))));
+    const codes = await Promise.all(children.map(exitOf));
     expect(codes).toEqual(new Array(8).fill(0));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(48);
@@ -115,18 +121,13 @@ describe('state-dir lock: a holder killed mid-pass', () => {
   });
 });
 
-describe('state-dir lock: a holder killed between starting a child and recording it', () => {
-  it('is not stale while a process works on one of its temp files', async () => {
+describe('one daemon per state directory (the guardian lock)', () => {
+  it('two stops asking at once both see no daemon; a daemon is refused only by a live one', async () => {
+    const { becomeGuardian, currentGuardian } = await import('../../src/state/guardian.js');
     const d = dir();
-    const dead = spawn(process.execPath, ['-e', '0']);
-    await new Promise((r) => dead.on('exit', r));
-    writeFileSync(join(d, 'lock'), `${dead.pid} -\n`);
-    // Stands for `ip -force -batch <state-dir>/ip-batch.<holder pid>.tmp`.
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 400)', join(d, `ip-batch.${dead.pid}.tmp`)]);
-    const exited = new Promise((r) => child.on('exit', r));
-    await new Promise((r) => setTimeout(r, 50));
-    await expect(acquireLock(d, 100)).rejects.toThrow(/another rs-agent/);
-    await exited;
-    (await acquireLock(d, 100)).release();
+    expect(await Promise.all([currentGuardian(d), currentGuardian(d), currentGuardian(d)])).toEqual([null, null, null]);
+    await becomeGuardian(d);
+    expect(await currentGuardian(d)).toBe(process.pid);
+    await expect(becomeGuardian(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already guards ${d}`);
   });
 });

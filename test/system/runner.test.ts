@@ -1,6 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
-import { createRunner } from '../../src/system/runner.js';
+import { isProcessAlive } from '../../src/state/flock.js';
+import { acquireLock } from '../../src/state/lock.js';
+import { createRunner, DEFAULT_TIMEOUT_MS, timeoutFromEnv } from '../../src/system/runner.js';
 
 // The real runner with real processes: what `ip` and `modprobe` go through.
 describe('createRunner', () => {
@@ -55,5 +60,46 @@ describe('createRunner', () => {
 
   it('reports a command killed by a signal as an error', async () => {
     await expect(runner.run(['sh', '-c', 'kill -9 $$'])).rejects.toThrow('cannot run sh: it was killed by SIGKILL');
+  });
+
+  it('kills a command that does not finish within its timeout, with one error naming it and the limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
+    const pidFile = join(dir, 'pid');
+    const slow = createRunner({ timeoutMs: 200 });
+    await expect(slow.run(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(
+      new AgentError(`sh -c echo $$ > ${pidFile}; exec sleep 600: no answer after 0.2 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)`),
+    );
+    expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('kills with SIGKILL a command that ignores SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
+    const pidFile = join(dir, 'pid');
+    const slow = createRunner({ timeoutMs: 100 });
+    await expect(slow.run(['sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(/no answer after 0.1 s; killed it/);
+    expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('takes its timeout from RS_AGENT_COMMAND_TIMEOUT (seconds) and rejects a bad one naming it', () => {
+    expect(timeoutFromEnv({})).toBe(DEFAULT_TIMEOUT_MS);
+    expect(timeoutFromEnv({ RS_AGENT_COMMAND_TIMEOUT: '2.5' })).toBe(2500);
+    for (const bad of ['0', '-1', 'ten']) {
+      expect(() => timeoutFromEnv({ RS_AGENT_COMMAND_TIMEOUT: bad })).toThrow(
+        new AgentError(`RS_AGENT_COMMAND_TIMEOUT="${bad}": must be a positive number of seconds`),
+      );
+    }
+  });
+
+  it('gives the lock descriptor to the command as its fd 3, and to no command otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
+    const lock = await acquireLock(dir);
+    try {
+      const withLock = await runner.run(['sh', '-c', 'readlink /proc/self/fd/3'], { lockFd: lock.fd });
+      expect(withLock.stdout.trim()).toBe(join(dir, 'lock'));
+      const without = await runner.run(['sh', '-c', 'readlink /proc/self/fd/3 || echo none'], {});
+      expect(without.stdout.trim()).toBe('none');
+    } finally {
+      lock.release();
+    }
   });
 });

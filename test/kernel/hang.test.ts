@@ -1,0 +1,71 @@
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon, eventually } from '../helpers/daemon.js';
+import { TestNamespace } from '../helpers/netns.js';
+
+// An `ip` that never answers (a wedged netlink socket): rs-agent kills it when its
+// timeout expires, fails with one error naming it, and leaves the lock free.
+
+let ns: TestNamespace;
+let daemon: Daemon | null = null;
+let realIp: string;
+beforeEach(async () => {
+  ns = await TestNamespace.create();
+  ns.writeConfig('vips: [192.0.2.10, 192.0.2.11]\n');
+  realIp = (await execa('sh', ['-c', 'command -v ip'])).stdout.trim();
+});
+afterEach(async () => {
+  await daemon?.kill(ns);
+  daemon = null;
+  await ns.destroy();
+});
+
+// A stub `ip` first on PATH: it records its pid and sleeps for ever while `hangWhen`
+// (a shell condition) holds, and runs the real ip otherwise.
+function stubIp(hangWhen: string): { path: string; pids: () => number[] } {
+  const bin = join(ns.dir, 'bin');
+  const pidFile = join(ns.dir, 'stub-pids');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'ip'), `#!/bin/sh\nif ${hangWhen}; then echo $$ >> ${pidFile}; exec sleep 3600; fi\nexec ${realIp} "$@"\n`);
+  chmodSync(join(bin, 'ip'), 0o755);
+  const pids = () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+  return { path: `${bin}:${process.env.PATH}`, pids };
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+
+describe('an ip that hangs', () => {
+  it('start fails with one error naming ip and the timeout, kills it, and frees the lock', async () => {
+    const stub = stubIp('true');
+    const hung = await ns.cli(['start'], { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
+    expect(hung.exitCode).toBe(2);
+    expect(hung.stderr).toMatch(/^rs-agent: ip -json .*: no answer after 0\.5 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)\n?$/);
+    expect(stub.pids()).toHaveLength(1);
+    expect(stub.pids().filter(alive)).toEqual([]);
+    // The lock is free: a start with the real ip runs at once and converges.
+    const start = await ns.cli(['start'], {}, ns.configPath);
+    expect(start).toMatchObject({ exitCode: 0, stderr: '' });
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
+  });
+
+  it('the hung batch of a daemon pass is a failed pass; the daemon goes on and repairs once ip answers', async () => {
+    const marker = join(ns.dir, 'hang');
+    const stub = stubIp(`[ -e ${marker} ] && [ "$1" = -force ]`);
+    daemon = new Daemon(ns, { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
+    await daemon.waitFor((l) => l.event === 'ready');
+    writeFileSync(marker, '');
+    const mark = daemon.lines.length;
+    await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
+    const failed = await daemon.waitFor((l) => l.event === 'reconcile-failed', 10_000, mark);
+    expect(failed.message).toMatch(/ip -force -batch .*: no answer after 0\.5 s; killed it/);
+    expect(stub.pids().filter(alive)).toEqual([]);
+    // Any pass now (an event) runs the real ip again and puts the VIP back.
+    rmSync(marker);
+    await ns.ip(['addr', 'add', '192.0.2.99/32', 'dev', 'lo']);
+    expect(await eventually(async () => (await ns.addresses('lo')).some((a) => a.local === '192.0.2.10'), 10_000)).toBe(true);
+    daemon.signal('SIGTERM');
+    expect(await daemon.exit()).toMatchObject({ exitCode: 0 });
+  }, 30_000);
+});
