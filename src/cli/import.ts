@@ -1,25 +1,45 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
-export async function importCommand(args: GlobalArgs & { file?: string }): Promise<void> {
+export async function importCommand(args: GlobalArgs & { file?: string; arg?: string[] }): Promise<void> {
   await runCommand(async () => {
-    const { importScript } = await import('../migrate/import.js');
+    const { importScript, parseImportArgs } = await import('../migrate/import.js');
     const file = args.file ?? '';
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      const reason = isCode(error, 'ENOENT') ? 'no such file' : isCode(error, 'EISDIR') ? 'is a directory' : describeError(error);
-      throw new AgentError(`import: cannot read ${file}: ${reason}`);
-    }
-    const { yaml, result } = importScript(text, file);
+    const values = parseImportArgs(args.arg ?? []);
+    const text = file === '-' ? readFileSync(0, 'utf8') : readScript(file);
+    const source = file === '-' ? 'stdin' : file;
+    const { yaml, result } = importScript(text, source, values);
     process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
-    process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
+    process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${source}` +
       `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`);
     return 0;
   });
+}
+
+// Only a regular file: opening a FIFO or a device to read it could wait forever. The
+// open does not block (O_NONBLOCK), and the type is checked on what was opened.
+function readScript(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new AgentError(`import: cannot read ${file}: ${isCode(error, 'ENOENT') ? 'no such file' : describeError(error)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+      throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give a script file, or - for stdin)`);
+    }
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof AgentError) throw error;
+    throw new AgentError(`import: cannot read ${file}: ${describeError(error)}`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -53,7 +53,12 @@ else await globalOptions((await import('yargs')).default(argv))
   .command('status', 'show what is configured, in place and recorded', json, lazy('status'))
   .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy('install'))
   .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy('uninstall'))
-  .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy('import'))
+  .command(
+    'import <file>',
+    'translate a real-server init script (lvsdrrip style) into config YAML on stdout; - reads stdin',
+    { arg: { type: 'string', array: true, requiresArg: true, describe: "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}" } },
+    lazy('import'),
+  )
   .command(
     'run',
     'stay in the foreground and repair drift as it happens (the rs-agent-watch service)',
