@@ -3,18 +3,18 @@ import { AgentError, describeError, isCode } from '../errors.js';
 import { runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
-export async function importCommand(args: GlobalArgs & { file?: string; arg?: string[] }): Promise<void> {
+export async function importCommand(args: GlobalArgs & { file?: string | boolean; arg?: string[] }): Promise<void> {
   await runCommand(async () => {
     const { importScript, parseImportArgs } = await import('../migrate/import.js');
-    const file = args.file ?? '';
+    // yargs hands a lone "-" over as true: stdin is not read, the script must be a file.
+    if (typeof args.file !== 'string' || args.file === '') throw new AgentError('import: name the script file (stdin is not read)');
+    const file = args.file;
     const values = parseImportArgs(args.arg ?? []);
-    const text = file === '-' ? readFileSync(0, 'utf8') : readScript(file);
-    const source = file === '-' ? 'stdin' : file;
-    const { yaml, result } = importScript(text, source, values);
+    const { yaml, result } = importScript(readScript(file), file, values);
     process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
-    process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${source}` +
+    process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
       `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`);
     return 0;
   });
@@ -33,7 +33,7 @@ function readScript(file: string): string {
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
       const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
-      throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give a script file, or - for stdin)`);
+      throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give the script file itself)`);
     }
     return readFileSync(fd, 'utf8');
   } catch (error) {

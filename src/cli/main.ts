@@ -55,7 +55,7 @@ else await globalOptions((await import('yargs')).default(argv))
   .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy('uninstall'))
   .command(
     'import <file>',
-    'translate a real-server init script (lvsdrrip style) into config YAML on stdout; - reads stdin',
+    'translate a real-server init script (lvsdrrip style) into config YAML on stdout',
     { arg: { type: 'string', array: true, requiresArg: true, describe: "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}" } },
     lazy('import'),
   )
