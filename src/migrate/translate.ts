@@ -15,6 +15,14 @@ import type { Findings, Origin } from './types.js';
 
 type Section = 'run' | 'skip';
 
+// An open `case WORD in`: the section to return to at esac, the word when the script
+// knows it (else the branch `start` takes runs), and whether a branch matched already.
+interface Case {
+  outer: Section;
+  subject: string | null;
+  matched: boolean;
+}
+
 // Commands that change nothing rs-agent manages: passed over without a note.
 const SILENT = new Set([
   '[', '[[', 'test', 'true', 'false', ':', 'exit', 'return', 'sleep', 'logger', 'set', 'shift', 'unset', 'wait',
@@ -53,7 +61,7 @@ class Walker {
   private readonly unknown = new Map<string, Unknown>();
   private readonly active: string[] = []; // the functions being walked, innermost last
   private section: Section = 'run';
-  private outer: Section[] = []; // sections to return to at esac
+  private outer: Case[] = []; // the open case statements, innermost last
   private expectPattern = false;
 
   constructor(
@@ -84,22 +92,28 @@ class Walker {
         i = end;
         continue;
       }
-      if (/^case\s.*\sin$/.test(text)) {
-        this.outer.push(this.section);
+      const caseOf = /^case\s+(.*)\s+in$/.exec(text);
+      if (caseOf) {
+        const w = expandWords(caseOf[1] as string, this.vars);
+        const subject = w.unresolved.length === 0 && w.words.length === 1 ? (w.words[0] as string) : null;
+        this.outer.push({ outer: this.section, subject, matched: false });
         this.expectPattern = true;
         continue;
       }
       if (text === ';;' || text === 'esac') {
-        this.section = this.outer[this.outer.length - 1] ?? 'run';
+        this.section = this.outer[this.outer.length - 1]?.outer ?? 'run';
         if (text === 'esac') this.outer.pop();
         this.expectPattern = text === ';;';
         continue;
       }
       if (this.expectPattern) {
         const pattern = /^\(?\s*([^()]*?)\s*\)\s*(.*)$/.exec(text);
-        if (pattern) {
+        const open = this.outer[this.outer.length - 1];
+        if (pattern && open) {
           this.expectPattern = false;
-          this.section = this.section === 'skip' || !isStartPattern(pattern[1] as string) ? 'skip' : 'run';
+          const match = !open.matched && matchesPattern(pattern[1] as string, open.subject ?? 'start');
+          open.matched ||= match;
+          this.section = this.section === 'skip' || !match ? 'skip' : 'run';
           text = pattern[2] as string;
           if (!text) continue;
         }
@@ -297,9 +311,14 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-// A case pattern that `start` matches ("start", start|restart, 'start').
-function isStartPattern(pattern: string): boolean {
-  return pattern.split('|').some((alt) => alt.trim().replace(/^["']|["']$/g, '') === 'start');
+// Whether a case pattern (start|restart, 'start', 192.0.2.*, *) matches the word: the
+// script's own value, or "start" when the word is its action argument.
+function matchesPattern(pattern: string, word: string): boolean {
+  return pattern.split('|').some((alt) => {
+    const glob = alt.trim().replace(/^["']|["']$/g, '');
+    const regex = glob.replace(/[.+^${}()\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${regex}$`).test(word);
+  });
 }
 
 function matchingDone(statements: Statement[], from: number): number {

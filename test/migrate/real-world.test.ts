@@ -89,6 +89,18 @@ const cases: Case[] = [
     notes: [],
   },
   {
+    name: 'functions: "$@" dispatch (nothing calls start) runs start; a case on a known value takes the branch it matches',
+    script: 'VIP=192.0.2.70\nfunction start {\n  case "$VIP" in\n    10.*) ip addr add 10.0.0.1/32 dev lo ;;\n    192.*) ip addr add $VIP/32 dev lo ;;\n    *) ip addr add 10.0.0.2/32 dev lo ;;\n  esac\n}\nstop() { echo 0 > /proc/sys/net/ipv4/conf/all/arp_ignore; }\n"$@"\n',
+    vips: ['  - 192.0.2.70  # line 5: 192.*) ip addr add $VIP/32 dev lo'],
+    notes: [],
+  },
+  {
+    name: 'functions: `if ! do_start; then` in a start|restart branch runs do_start',
+    script: 'do_start()\n{\n  ifconfig lo:0 192.0.2.71 netmask 255.255.255.255 up\n}\ncase "$1" in\n  start|restart)\n    if ! do_start; then exit 1; fi\n    ;;\n  *) echo usage ;;\nesac\n',
+    vips: ['  - 192.0.2.71  # line 3: ifconfig lo:0 192.0.2.71 netmask 255.255.255.255 up'],
+    notes: [],
+  },
+  {
     name: 'heredocs (<<EOF, <<-\'END\') are data, not commands',
     script: 'heredoc.sh',
     vips: ['  - 192.0.2.40  # line 11: ifconfig lo:0 $VIP netmask 255.255.255.255 up'],
