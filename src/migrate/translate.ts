@@ -151,7 +151,9 @@ class Walker {
   private unroll(loop: RegExpExecArray | null, cLoop: RegExpExecArray | null, body: Statement[], at: Origin): void {
     if (loop) {
       const w = expandWords(loop[2] as string, this.vars);
-      if (w.unresolved.length > 0) this.commandNote(at, w.unresolved, 'ADDRESS', false);
+      // A list that feeds ifconfig or ip in the body is, as far as import can tell, the VIPs.
+      const feedsVips = body.some((b) => /(^|[\s/])(ifconfig|ip)\s/.test(b.text));
+      if (w.unresolved.length > 0) this.commandNote(at, w.unresolved, 'ADDRESS', feedsVips);
       for (const value of w.words) {
         this.vars.set(loop[1] as string, value);
         this.walk(body);

@@ -37,6 +37,21 @@ const cases: Case[] = [
     notes: [],
   },
   {
+    name: 'a VIP list from $1 in a for loop: the error names the argument',
+    script: 'VIPS="$1"\nfor v in $VIPS; do ifconfig lo:0 $v netmask 255.255.255.255 up; done\n',
+    error: [
+      'import x.sh: found no VIP: the VIP is $VIPS, the script\'s argument $1 (line 1: VIPS="$1"): pass it with --arg 1=ADDRESS',
+      '  line 2: for v in $VIPS: uses $VIPS, the script\'s argument $1 (line 1: VIPS="$1"): pass it with --arg 1=ADDRESS',
+    ],
+  },
+  {
+    name: 'a VIP list from $1 given with --arg: one VIP per word',
+    script: 'VIPS="$1"\nfor v in $VIPS; do ip addr add $v/32 dev lo; done\n',
+    args: ['1=192.0.2.1 192.0.2.2'],
+    vips: ['  - 192.0.2.1  # line 2: do ip addr add $v/32 dev lo', '  - 192.0.2.2  # line 2: do ip addr add $v/32 dev lo'],
+    notes: [],
+  },
+  {
     name: '${1:-default} without --arg: the default, said in the notes',
     script: 'vip-arg-default.sh',
     vips: ['  - 192.0.2.10  # line 5: /sbin/ifconfig lo:0 $VIP broadcast $VIP netmask 255.255.255.255 up'],
