@@ -154,6 +154,13 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a ${{vip}} placeholder (no spaces) filled with --arg vip=',
+    script: 'ip addr add ${{vip}}/32 dev lo\n',
+    args: ['vip=192.0.2.61'],
+    vips: ['  - 192.0.2.61  # line 1: ip addr add 192.0.2.61/32 dev lo'],
+    notes: [],
+  },
+  {
     name: 'an empty VIP variable does not shift "broadcast" into the address',
     script: 'VIP=""\nifconfig lo:0 $VIP broadcast $VIP netmask 255.255.255.255 up\nifconfig lo:1 192.0.2.5 broadcast 192.0.2.5 netmask 255.255.255.255 up\n',
     vips: ['  - 192.0.2.5  # line 3: ifconfig lo:1 192.0.2.5 broadcast 192.0.2.5 netmask 255.255.255.255 up'],
