@@ -1,20 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
-export async function importCommand(args: GlobalArgs & { file?: string }): Promise<void> {
+export async function importCommand(args: GlobalArgs & { file?: string | boolean; arg?: string[] }): Promise<void> {
   await runCommand(async () => {
-    const { importScript } = await import('../migrate/import.js');
-    const file = args.file ?? '';
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      const reason = isCode(error, 'ENOENT') ? 'no such file' : isCode(error, 'EISDIR') ? 'is a directory' : describeError(error);
-      throw new AgentError(`import: cannot read ${file}: ${reason}`);
-    }
-    const { yaml, result } = importScript(text, file);
+    const { importScript, parseImportArgs } = await import('../migrate/import.js');
+    // yargs hands a lone "-" over as true: stdin is not read, the script must be a file.
+    if (typeof args.file !== 'string' || args.file === '') throw new AgentError('import: name the script file (stdin is not read)');
+    const file = args.file;
+    const values = parseImportArgs(args.arg ?? []);
+    const { yaml, result } = importScript(readScript(file), file, values);
     process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
@@ -22,4 +18,28 @@ export async function importCommand(args: GlobalArgs & { file?: string }): Promi
       `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`);
     return 0;
   });
+}
+
+// Only a regular file: opening a FIFO or a device to read it could wait forever. The
+// open does not block (O_NONBLOCK), and the type is checked on what was opened.
+function readScript(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new AgentError(`import: cannot read ${file}: ${isCode(error, 'ENOENT') ? 'no such file' : describeError(error)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+      throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give the script file itself)`);
+    }
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof AgentError) throw error;
+    throw new AgentError(`import: cannot read ${file}: ${describeError(error)}`);
+  } finally {
+    closeSync(fd);
+  }
 }

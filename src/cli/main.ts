@@ -31,6 +31,7 @@ const yargsOption = (o: OptionSpec) => ({
   ...(o.default !== undefined ? { default: defaultOf(o) } : {}),
   ...(o.defaultDescription ? { defaultDescription: o.defaultDescription } : {}),
   ...(o.choices ? { choices: o.choices } : {}),
+  ...(o.array ? { array: true, requiresArg: true } : {}),
 });
 
 const argv = process.argv.slice(2);

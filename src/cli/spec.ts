@@ -13,6 +13,7 @@ export interface OptionSpec {
   choices?: readonly string[];
   // Read when the option is given (RS_AGENT_CONFIG): the default then.
   env?: string;
+  array?: boolean; // may be given several times (yargs only: its command has a positional)
 }
 
 export interface CommandSpec {
@@ -54,8 +55,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'install', describe: 'install the systemd units, sysctl.d and modules-load.d files the config needs', options: root },
   { name: 'uninstall', describe: 'remove exactly what install wrote (files edited since are kept)', options: root },
   {
-    name: 'import', positional: '<file>', options: {},
+    name: 'import', positional: '<file>',
     describe: 'translate a real-server init script (lvsdrrip style) into config YAML on stdout',
+    options: {
+      arg: {
+        type: 'string', array: true,
+        describe: "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}",
+      },
+    },
   },
   {
     name: 'run',

@@ -1,5 +1,6 @@
 import { parseVipAddress } from '../config/address.js';
 import { DEFAULT_TUNNELS } from '../config/types.js';
+import { ifconfigPrefix, ipv4Network, type KernelPrefix } from './prefix.js';
 import type { Findings, Origin } from './types.js';
 import type { Words } from './shell-words.js';
 
@@ -8,7 +9,8 @@ import type { Words } from './shell-words.js';
 
 const TUNNEL_FAMILY: Record<string, 4 | 6> = { [DEFAULT_TUNNELS.ipv4]: 4, [DEFAULT_TUNNELS.ipv6]: 6 };
 
-export function addVip(f: Findings, text: string, dev: string, at: Origin): void {
+// `kernel` is the prefix the kernel gives when the command names none (ifconfig's classful one).
+export function addVip(f: Findings, text: string, dev: string, at: Origin, kernel?: KernelPrefix): void {
   const base = dev.split(':')[0] as string;
   const mode = base === 'lo' ? 'dr' : base in TUNNEL_FAMILY ? 'tun' : null;
   if (mode === null) {
@@ -25,8 +27,13 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin): void
     note(f, at, `an IPv${parsed.family} address on ${base}, which carries IPv${TUNNEL_FAMILY[base]} tunnels only`);
     return;
   }
-  if (prefix !== undefined && Number(prefix) !== (parsed.family === 4 ? 32 : 128)) {
-    note(f, at, `added as /${prefix}; rs-agent adds every VIP as a single host (/32, /128)`);
+  const host = parsed.family === 4 ? 32 : 128;
+  const length = prefix !== undefined ? Number(prefix) : kernel?.length;
+  if (length !== undefined && length !== host) {
+    const cause = prefix !== undefined ? `added as /${prefix}` : `${kernel?.cause}: the kernel gives ${parsed.address} the prefix /${length}`;
+    const network = parsed.family === 4 ? ipv4Network(parsed.address, length) : `its /${length}`;
+    const owns = mode === 'dr' ? `this host takes every address in ${network} as its own` : `the kernel routes all of ${network} into ${base}`;
+    note(f, at, `${cause}, so ${owns}; rs-agent adds the VIP as a single host (/${host})`);
   }
   const earlier = f.vips.find((v) => v.address === parsed.address);
   if (earlier && earlier.mode !== mode) {
@@ -35,21 +42,29 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin): void
   if (!earlier) f.vips.push({ address: parsed.address, family: parsed.family, mode, ...at });
 }
 
+const IFCONFIG_KEYWORDS = new Set(['netmask', 'broadcast', 'pointopoint', 'dstaddr', 'mtu', 'metric', 'txqueuelen', 'hw', 'add', 'del', 'tunnel']);
+const IFCONFIG_FLAGS = /^-?(up|arp|trailers|allmulti|multicast|promisc|dynamic|inet|-broadcast|-pointopoint)$/;
+
 // ifconfig lo:0 VIP [netmask M] [broadcast B] [up] | ifconfig DEV inet6 add VIP/128 | ifconfig tunl0 up
 export function ifconfig(f: Findings, args: string[], at: Origin): void {
   const [dev, ...rest] = args;
   if (dev === undefined || rest.length === 0 || rest.includes('down')) return; // a query, or stop's work
-  if (rest[0] === 'up') return; // bringing a device up: implied by its VIPs
   if (rest[0] === 'inet6') {
     if (rest[1] === 'add' && rest[2]) addVip(f, rest[2], dev, at);
     return;
   }
-  const netmask = rest[rest.indexOf('netmask') + 1];
-  const address = rest[0] as string;
-  if (rest.includes('netmask') && netmask !== '255.255.255.255') {
-    note(f, at, `netmask ${netmask}: rs-agent adds every VIP as a single host (/32)`);
+  // The address is the word that is neither a flag nor a keyword's value (broadcast $VIP is one).
+  let address: string | undefined;
+  for (let i = 0; i < rest.length && address === undefined; i++) {
+    const word = rest[i] as string;
+    if (IFCONFIG_KEYWORDS.has(word)) i++;
+    else if (!IFCONFIG_FLAGS.test(word)) address = word;
   }
-  addVip(f, address, dev, at);
+  if (address === undefined) return; // bringing a device up: implied by its VIPs
+  const netmask = rest.includes('netmask') ? rest[rest.indexOf('netmask') + 1] : undefined;
+  const kernel = address.includes('/') ? undefined : ifconfigPrefix(address, netmask);
+  if (typeof kernel === 'string') note(f, at, `${kernel}; rs-agent adds the VIP as a single host (/32)`);
+  addVip(f, address, dev, at, typeof kernel === 'string' ? undefined : kernel);
 }
 
 const IP_OPTIONS_WITH_VALUE = new Set(['-f', '-family', '-n', '-netns', '-b', '-batch', '-rc', '-rcvbuf']);
@@ -135,8 +150,9 @@ export function setSysctl(f: Findings, path: string, value: string, at: Origin):
   }
 }
 
+// Once per line and reason: an unrolled loop would repeat it.
 export function note(f: Findings, at: Origin, reason: string): void {
-  f.notes.push({ ...at, reason });
+  if (!f.notes.some((n) => n.line === at.line && n.reason === reason)) f.notes.push({ ...at, reason });
 }
 
 function valueAfter(args: string[], keyword: string): string | undefined {

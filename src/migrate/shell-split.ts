@@ -1,7 +1,9 @@
 // Splits a shell script into simple statements, each with the line it starts on:
 // comments dropped, backslash continuations joined, and `;`, `;;`, `&&`, `||`, `&` as
 // separators (`;;` kept as a statement of its own: it ends a case branch). A single `|`
-// is not split on: it also separates case patterns (start|restart).
+// is not split on: it also separates case patterns (start|restart). Heredoc bodies are
+// data, not commands: they are dropped. A bash array assignment spread over several
+// lines (`VIPS=(` ... `)`) is joined into one statement.
 // Enough of sh for init scripts; not a shell.
 
 export interface Statement {
@@ -16,6 +18,16 @@ export function splitStatements(script: string): Statement[] {
     const start = i + 1;
     let text = lines[i] ?? '';
     while (/(^|[^\\])(\\\\)*\\$/.test(text) && i + 1 < lines.length) text = `${text.slice(0, -1)} ${lines[++i] ?? ''}`;
+    if (/^\s*(?:(?:declare|local|readonly|typeset|export)(?:\s+-\w+)*\s+)?[A-Za-z_]\w*\+?=\([^)]*$/.test(text)) {
+      while (!text.includes(')') && i + 1 < lines.length) text = `${text} ${(lines[++i] ?? '').replace(/(^|\s)#.*$/, '')}`;
+    }
+    for (const heredoc of heredocs(text)) {
+      // The body ends at a line that is exactly the delimiter (<<- also strips leading tabs).
+      while (i + 1 < lines.length) {
+        const body = lines[++i] ?? '';
+        if ((heredoc.tabs ? body.replace(/^\t+/, '') : body) === heredoc.word) break;
+      }
+    }
     for (const piece of splitLine(text)) {
       const trimmed = piece.trim();
       if (trimmed) out.push({ line: start, text: trimmed });
@@ -48,7 +60,7 @@ function splitLine(text: string): string[] {
       current += c;
       continue;
     }
-    if (c === '$' && next === '(') parens++;
+    if ((c === '$' && next === '(') || (c === '(' && next === '(')) parens++; // $( ) and (( )) hold ; of their own
     if (c === ')' && parens > 0) parens--;
     if (parens > 0) {
       current += c;
@@ -73,4 +85,34 @@ function splitLine(text: string): string[] {
   }
   pieces.push(current);
   return pieces;
+}
+
+// The heredocs a line opens, in order: <<WORD, <<-WORD, <<'WORD', <<"WORD" (not <<< strings).
+function heredocs(text: string): { word: string; tabs: boolean }[] {
+  const out: { word: string; tabs: boolean }[] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') {
+      quote = c;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) break;
+    if (c !== '<' || text[i + 1] !== '<' || text[i + 2] === '<') continue;
+    const m = /^<<(-?)\s*(?:'([^']*)'|"([^"]*)"|\\?([A-Za-z_0-9.-]+))/.exec(text.slice(i));
+    if (m) {
+      out.push({ word: (m[2] ?? m[3] ?? m[4]) as string, tabs: m[1] === '-' });
+      i += m[0].length - 1;
+    }
+  }
+  return out;
 }

@@ -27,6 +27,9 @@ export interface Findings {
   routes: (Origin & { address: string; dev: string })[];
   modules: (Origin & { name: string })[];
   notes: (Origin & { reason: string })[];
+  // Why a VIP command could not be read, in the operator's terms ("the VIP is $1 ..."),
+  // for the error when no VIP is found at all.
+  missing: string[];
 }
 
 // The config the findings amount to, ready to render.

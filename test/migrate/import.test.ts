@@ -60,7 +60,7 @@ arp:
     expect(config.interfaces).toEqual(['eth1']);
     expect(config.arp.ignore).toBe(2);
     expect(notes).toEqual([
-      '9: netmask 255.255.255.0: rs-agent adds every VIP as a single host (/32)',
+      '9: netmask 255.255.255.0: the kernel gives 192.0.2.12 the prefix /24, so this host takes every address in 192.0.2.0/24 as its own; rs-agent adds the VIP as a single host (/32)',
       expect.stringMatching(/^12: the "hidden" flag/),
       expect.stringMatching(/^13: the "hidden" flag/),
       '14: arp_ignore differs between interfaces; rs-agent sets one value everywhere: took 2, the one the kernel applies (the larger)',
@@ -91,7 +91,7 @@ describe('rs-agent import: what it refuses or flags', () => {
   });
 
   it('an address on a NIC (a director script) and an unknown command are noted, not translated', () => {
-    const { result } = importScript('ifconfig eth0:0 192.0.2.1 up\nifconfig lo:0 192.0.2.10 up\nfrobnicate --all\n', 'x.sh');
+    const { result } = importScript('ifconfig eth0:0 192.0.2.1 up\nifconfig lo:0 192.0.2.10 netmask 255.255.255.255 up\nfrobnicate --all\n', 'x.sh');
     expect(result.vips.map((v) => v.address)).toEqual(['192.0.2.10']);
     expect(result.notes.map((n) => `${n.line}: ${n.reason}`)).toEqual([
       '1: an address on eth0:0: rs-agent puts VIPs only on lo (DR) and the tunnel devices (TUN); is this a director\'s script?',

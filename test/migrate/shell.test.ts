@@ -25,6 +25,24 @@ describe('splitStatements', () => {
   });
 });
 
+describe('splitStatements: heredocs and multi-line arrays', () => {
+  it('drops heredoc bodies (<<EOF, <<-EOF with tabs, quoted delimiters) and keeps the command that opens them', () => {
+    const script = 'cat > f <<EOF\nifconfig lo:0 192.0.2.1 up\nEOF\n\tcat <<-\'END\' | x\n\tip addr add 192.0.2.2/32 dev lo\n\tEND\necho "<<NOT" here\nA=1';
+    expect(splitStatements(script)).toEqual([
+      { line: 1, text: 'cat > f <<EOF' },
+      { line: 4, text: "cat <<-'END' | x" },
+      { line: 7, text: 'echo "<<NOT" here' },
+      { line: 8, text: 'A=1' },
+    ]);
+  });
+
+  it('joins an array assignment spread over lines, comments dropped; keeps (( )) whole', () => {
+    expect(splitStatements('V=(\n  a # first\n  b\n)\nfor ((i=0; i<2; i++)); do x; done').map((s) => s.text)).toEqual([
+      'V=(   a   b )', 'for ((i=0; i<2; i++))', 'do x', 'done',
+    ]);
+  });
+});
+
 describe('expandWords', () => {
   const vars = new Map([['VIP', '192.0.2.10'], ['LIST', 'a b  c'], ['EMPTY', '']]);
 
@@ -39,11 +57,26 @@ describe('expandWords', () => {
       words: ['echo', '1'],
       redirects: [{ op: '>', target: '/proc/sys/net/ipv4/conf/lo/arp_ignore' }, { op: '2>&', target: '1' }],
       unresolved: [],
+      defaulted: [],
     });
   });
 
   it('lists what cannot be known without running the script', () => {
     expect(expandWords('x $UNSET $(hostname -I) `date` $1', vars).unresolved).toEqual(['$UNSET', '$(hostname -I)', '`date`', '$1']);
+  });
+
+  it('expands arrays: ${A[@]}, "${A[@]}" one word each, ${A[*]}, ${A[i]}, ${#A[@]}, ${!A[@]}, $A as ${A[0]}', () => {
+    const arrays = new Map([['A[0]', 'x y'], ['A[2]', 'z'], ['i', '2']]);
+    expect(expandWords('c ${A[@]} "${A[@]}" "${A[*]}" ${A[$i]} ${A[i]} ${#A[@]} ${!A[@]} $A', arrays).words).toEqual([
+      'c', 'x', 'y', 'z', 'x y', 'z', 'x y z', 'z', 'z', '2', '0', '2', 'x', 'y',
+    ]);
+    expect(expandWords('c ${B[@]} ${A[k]}', arrays).unresolved).toEqual(['${B[@]}', '${A[k]}']);
+  });
+
+  it('positional parameters: known when given, a default taken is reported, $@ only when $# is known', () => {
+    const args = new Map([['1', '192.0.2.10'], ['#', '1']]);
+    expect(expandWords('x $1 ${1} "$@" ${2:-start}', args)).toMatchObject({ words: ['x', '192.0.2.10', '192.0.2.10', '192.0.2.10', 'start'], defaulted: [{ param: '2', value: 'start' }] });
+    expect(expandWords('x ${1:-d} $@', new Map()).unresolved).toEqual(['$@']);
   });
 
   it('keeps single-quoted text literal', () => {
