@@ -15,7 +15,7 @@ export async function importCommand(args: GlobalArgs & { file?: string }): Promi
       throw new AgentError(`import: cannot read ${file}: ${reason}`);
     }
     const { yaml, result } = importScript(text, file);
-    process.stdout.write(yaml);
+    if (process.stdout.writable) process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
     process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +

@@ -9,7 +9,7 @@ export interface Logger {
   log(level: Level, event: string, message: string, fields?: Fields): void;
 }
 
-export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function createLogger(format: LogFormat, write: (line: string) => void = writeStdout): Logger {
   return {
     log(level, event, message, fields = {}) {
       const time = new Date().toISOString();
@@ -20,4 +20,11 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
       }
     },
   };
+}
+
+// Once a reader closed stdout (`rs-agent run | head`), log lines have nowhere to go:
+// the daemon stops writing them and goes on repairing (its status file and metrics
+// still say what it does). The EPIPE itself is taken by the CLI's stdout handler.
+function writeStdout(line: string): void {
+  if (process.stdout.writable) process.stdout.write(line);
 }
