@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon, eventually } from '../helpers/daemon.js';
 import { CLI, TestNamespace } from '../helpers/netns.js';
 
 // What rs-agent says must be true on hosts that are not the common case.
@@ -28,7 +29,9 @@ describe('a reader that closes the pipe', () => {
     expect((await ns.cli(['start'])).exitCode).toBe(0);
   });
 
-  it('status | head -1 ends quietly with status 0', async () => {
+  // `true` is gone before node has started: every write meets a closed pipe.
+  it('status | true and status | head -1 end quietly with status 0', async () => {
+    expect(await piped(['status'], 'true')).toEqual({ status: 0, stderr: '' });
     expect(await piped(['status'], 'head -1 >/dev/null')).toEqual({ status: 0, stderr: '' });
   });
 
@@ -52,5 +55,30 @@ describe('a NIC whose name is not plain ASCII', () => {
     expect(stop.stderr).toBe('');
     expect(stop.exitCode).toBe(0);
     expect(await ns.sysctl('net/ipv4/conf/vé0/arp_ignore')).toBe('0');
+  });
+});
+
+describe('the daemon with its stdout closed', () => {
+  it('goes on repairing, and its status file still says so', async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10]\ninterfaces: [eth0]\n');
+    const daemon = new Daemon(ns);
+    try {
+      await daemon.waitFor((l) => l.event === 'ready');
+      daemon.closeStdout();
+      const vip = async () => (await ns.addresses('lo')).some((a) => a.local === '192.0.2.10');
+      for (let i = 0; i < 3; i++) {
+        await ns.ip(['address', 'del', '192.0.2.10/32', 'dev', 'lo']);
+        expect(await eventually(vip)).toBe(true);
+      }
+      const status = await ns.cli(['status', '--json']);
+      const report = JSON.parse(status.stdout) as { daemon: { running: boolean; repairs: { address: number } } };
+      expect(report.daemon.running).toBe(true);
+      expect(report.daemon.repairs.address).toBeGreaterThanOrEqual(3);
+      daemon.signal('SIGTERM');
+      expect((await daemon.exit()).exitCode).toBe(0);
+      expect(daemon.stderr).toBe('');
+    } finally {
+      await daemon.kill(ns);
+    }
   });
 });
