@@ -1,12 +1,11 @@
 import { apply, type ApplyResult } from './apply/apply.js';
 import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
-import { AgentError } from './errors.js';
 import type { Config } from './config/types.js';
 import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
-import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
+import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
 import type { Change, DesiredState } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
@@ -38,7 +37,7 @@ export interface Snapshot {
   actual: ActualState;
   owned: Owned;
   changes: Change[];
-  conflicts: Conflict[]; // VIPs the host holds on a NIC: start refuses, check reports
+  conflicts: Conflict[]; // VIPs not added (on a NIC, or at another prefix): changes leave them out
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
@@ -52,7 +51,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     return sysctlPathsToRead(desired, owned);
   }, { ipv6Routes });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts };
+  return { config, desired, actual, owned, changes: withoutConflicts(plan(desired, actual, owned), conflicts), conflicts };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
@@ -65,6 +64,7 @@ export async function planStart(opts: AgentOptions): Promise<Snapshot> {
 
 export interface RunResult extends ApplyResult {
   changes: Change[];
+  conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
 }
 
 // Converges the host to the config.
@@ -72,18 +72,8 @@ export async function start(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'start');
   const config = validate(opts);
   return withLock(opts.stateDir, async (lock) => {
-    const snap = await snapshot(opts, config);
-    refuseConflicts(snap);
-    return converge(opts, snap, lock);
+    return converge(opts, await snapshot(opts, config), lock);
   }, opts.lockWaitMs);
-}
-
-// Adding a VIP the host also holds on a NIC would finish a DR cluster's breakage, not
-// repair it: start refuses, changing nothing, until the operator has fixed it.
-export function refuseConflicts(snap: Snapshot): void {
-  if (snap.conflicts.length === 0) return;
-  const source = snap.config ? `config ${snap.config.source}: ` : '';
-  throw new AgentError(`${source}${snap.conflicts.map(describeConflict).join('; ')}; nothing was changed`);
 }
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
@@ -141,7 +131,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
   const owned = forgetAbsent(snap.owned, snap.actual);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned };
+    return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts };
   }
   const result = await apply(snap.changes, {
     runner: opts.runner,
@@ -151,7 +141,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     onSpawn: (pid) => lock.track(pid),
   });
-  return { changes: snap.changes, ...result };
+  return { changes: snap.changes, ...result, conflicts: snap.conflicts };
 }
 
 function guard(opts: AgentOptions, command: string): void {

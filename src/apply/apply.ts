@@ -18,6 +18,9 @@ export interface ApplyResult {
   outcomes: Outcome[];
   ok: boolean;
   owned: Owned;
+  // A failure that belongs to no one change (the state file could not be written):
+  // the outcomes still say what was applied before it.
+  error?: string;
 }
 
 export interface ApplyContext {
@@ -46,14 +49,25 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   // Everything the plan will create or change is recorded before the first mutation.
   // ctx.owned is what the state file holds: it is rewritten only when that changes
   // (a stop of 10000 VIPs claims nothing new, and each write is megabytes).
+  // A state file that cannot be written stops the pass before the next mutation: a
+  // change not recorded first could not be undone by stop.
   let saved = ctx.owned;
+  let error: string | undefined;
+  let stopReason: string | null = null;
   const save = (next: Owned) => {
-    if (next !== saved) ctx.saveOwned((saved = next));
+    if (next === saved || error !== undefined) return;
+    try {
+      ctx.saveOwned(next);
+      saved = next;
+    } catch (e) {
+      if (!(e instanceof AgentError)) throw e;
+      error = e.message;
+      stopReason = 'not attempted: the state file could not be written first';
+    }
   };
   let owned = claim(ctx.owned, changes);
   save(owned);
   const outcomes: Outcome[] = [];
-  let stopReason: string | null = null;
 
   for (const segment of segments(changes)) {
     if (stopReason !== null) {
@@ -67,6 +81,10 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       continue;
     }
     save((owned = claimUnseen(owned, segment.changes, ctx.sysctlFs)));
+    if (stopReason !== null) {
+      outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
+      continue;
+    }
 
     const results = await execute(segment, ctx);
     outcomes.push(...results);
@@ -77,7 +95,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   }
   owned = release(owned, outcomes, ctx.owned);
   save(owned);
-  return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
+  const ok = error === undefined && outcomes.every((o) => o.status === 'applied');
+  return { outcomes, ok, owned: error === undefined ? owned : saved, ...(error === undefined ? {} : { error }) };
 }
 
 // A device created by this pass (tunl0 after modprobe) had no value to plan with:
@@ -130,6 +149,8 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   try {
     writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
   } catch (error) {
+    // A full file system leaves the file created and empty (or cut): not left behind.
+    rmSync(file, { force: true });
     return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
   }
   let result: RunResult;

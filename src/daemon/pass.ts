@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
+import { describeConflict } from '../plan/conflicts.js';
 import type { Change } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
 import { itemOf, selectChanges } from './hold-back.js';
@@ -56,7 +57,15 @@ export async function runPass(
         logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, { ...fields, error: outcome.error });
       }
     }
-    const inSync = result.ok && held.length === 0;
+    if (result.error !== undefined) {
+      stats.failedRepairs += 1;
+      logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, { trigger, error: result.error });
+    }
+    // Left out by every pass until the operator acts (plan/conflicts.ts): said each pass.
+    for (const c of result.snapshot.conflicts) {
+      logger.log('error', 'conflict', `not adding VIP ${c.vip}: ${describeConflict(c)}`, { item: `address ${c.vip}`, vip: c.vip, dev: c.dev, prefixlen: c.prefixlen });
+    }
+    const inSync = result.ok && held.length === 0 && result.snapshot.conflicts.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
     stats.held = heldItems(guard.status());
     return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: held.length };

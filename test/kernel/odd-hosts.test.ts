@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
@@ -80,5 +80,68 @@ describe('the daemon with its stdout closed', () => {
     } finally {
       await daemon.kill(ns);
     }
+  });
+});
+
+describe('a VIP already on lo at another prefix', () => {
+  it('IPv6 /64: start changes everything else, names lo, the address and prefix, exits 2; check and the daemon agree and never "repair" it', async () => {
+    ns.writeConfig('mode: dr\nvips: [2001:db8::10]\ninterfaces: [eth0]\n');
+    await ns.ip(['address', 'add', '2001:db8::10/64', 'dev', 'lo']);
+    const start = await ns.cli(['start']);
+    expect(start.exitCode).toBe(2);
+    expect(start.stdout).not.toContain('2001:db8::10');
+    expect(start.stderr).toBe("rs-agent: not added: VIP 2001:db8::10 is already on lo as 2001:db8::10/64, not rs-agent's /128: " +
+      'the kernel keeps one 2001:db8::10 per device, and this one can be picked as a source address; remove it (ip address del 2001:db8::10/64 dev lo) and rs-agent adds the VIP');
+    const check = await ns.cli(['check', '--fix']);
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(/^drift: VIP 2001:db8::10 is already on lo as 2001:db8::10\/64/);
+    const daemon = new Daemon(ns);
+    try {
+      expect(await daemon.waitFor((l) => l.event === 'ready')).toMatchObject({ in_sync: false });
+      expect(daemon.lines.filter((l) => l.event === 'conflict')).toHaveLength(1);
+      expect(daemon.lines.filter((l) => l.event === 'repair')).toEqual([]);
+    } finally {
+      await daemon.kill(ns);
+    }
+    // Once the operator removes it, rs-agent adds its VIP.
+    await ns.ip(['address', 'del', '2001:db8::10/64', 'dev', 'lo']);
+    const again = await ns.cli(['start']);
+    expect(again).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(again.stdout).toContain('+ address 2001:db8::10/128 dev lo');
+  });
+
+  it('IPv4 /24: the kernel keeps both, so the /32 is added beside it, and stop removes only the /32', async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10]\ninterfaces: [eth0]\n');
+    await ns.ip(['address', 'add', '192.0.2.10/24', 'dev', 'lo']);
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['127.0.0.1/8', '192.0.2.10/24', '192.0.2.10/32']);
+    expect((await ns.cli(['check'])).exitCode).toBe(0);
+    expect((await ns.cli(['stop'])).exitCode).toBe(0);
+    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['127.0.0.1/8', '192.0.2.10/24']);
+  });
+});
+
+describe('a full state directory (ENOSPC)', () => {
+  it('start lists what it applied, then the failure naming the file and errno; exit 2; no temp file left', async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10]\n');
+    mkdirSync(ns.stateDir);
+    // A tmpfs of two pages in a mount namespace of the command's own: the state file
+    // takes one, so the ip batch file and the next state file write find none.
+    const script = `mount -t tmpfs -o size=8k,mode=0700 tmpfs '${ns.stateDir}' && "$@"; status=$?; ls -A '${ns.stateDir}'; exit $status`;
+    const r = await execa('ip', ['netns', 'exec', ns.name, 'unshare', '-m', 'sh', '-c', script, 'sh',
+      process.execPath, CLI, 'start', '--config', ns.configPath, '--state-dir', ns.stateDir], { reject: false });
+    expect(r.exitCode).toBe(2);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 6)).toEqual(['all', 'default', 'lo'].flatMap((dev) => [
+      `~ sysctl net.ipv4.conf.${dev}.arp_ignore: 0 → 1`, `~ sysctl net.ipv4.conf.${dev}.arp_announce: 0 → 2`]));
+    expect(lines.slice(6, -1).every((l) => l.startsWith('~ sysctl '))).toBe(true);
+    expect(lines.at(-1), r.stdout + r.stderr).toBe('state.json'); // ls: no ip-batch or state temp file left
+    const batch = `cannot write ${ns.stateDir}/ip-batch.${'\\d+'}.tmp: ENOSPC: no space left on device, write`;
+    expect(r.stderr.split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^rs-agent: failed: \\+ address 192\\.0\\.2\\.10/32 dev lo label lo:0: ${batch}$`)),
+      expect.stringMatching(new RegExp(`^rs-agent: failed: \\+ route 192\\.0\\.2\\.10/32 dev lo: ${batch}$`)),
+      `rs-agent: state file ${ns.stateDir}/state.json: cannot write: ENOSPC: no space left on device, write`,
+    ]);
+    expect(await ns.sysctl('net/ipv4/conf/lo/arp_ignore')).toBe('1');
   });
 });
