@@ -7,7 +7,8 @@ import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
-import type { Change, DesiredState } from './plan/types.js';
+import { unrecordedVips } from './plan/address.js';
+import type { Change, DesiredState, HostAddress } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
@@ -78,9 +79,15 @@ export async function start(opts: AgentOptions): Promise<RunResult> {
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
 // works from the state file alone, even when the config has since been broken.
-export async function stop(opts: AgentOptions): Promise<RunResult> {
+// With no record at all (state file deleted), it changes nothing and names in
+// `unrecorded` the VIP-like addresses still on lo and the tunnel devices.
+export async function stop(opts: AgentOptions): Promise<RunResult & { unrecorded: HostAddress[] }> {
   guard(opts, 'stop');
-  return withLock(opts.stateDir, async (lock) => converge(opts, await snapshot(opts, null), lock), opts.lockWaitMs);
+  return withLock(opts.stateDir, async (lock) => {
+    const snap = await snapshot(opts, null);
+    const unrecorded = isEmptyOwned(snap.owned) ? unrecordedVips(snap.actual.links, []) : [];
+    return { ...(await converge(opts, snap, lock)), unrecorded };
+  }, opts.lockWaitMs);
 }
 
 export interface CheckResult {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
@@ -143,5 +143,30 @@ describe('a full state directory (ENOSPC)', () => {
       `rs-agent: state file ${ns.stateDir}/state.json: cannot write: ENOSPC: no space left on device, write`,
     ]);
     expect(await ns.sysctl('net/ipv4/conf/lo/arp_ignore')).toBe('1');
+  });
+});
+
+describe('stop with the state file deleted', () => {
+  it('changes nothing, says it has no record, and names the VIPs still on lo; exit 0', async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10, 2001:db8::10]\ninterfaces: [eth0]\n');
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    rmSync(join(ns.stateDir, 'state.json'));
+    const before = await ns.ip(['-json', 'address', 'show']);
+    const stop = await ns.cli(['stop']);
+    expect(stop).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        `nothing to undo: rs-agent has no record of adding anything (no state file in ${ns.stateDir})`,
+        'left in place: 192.0.2.10/32 on lo: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del 192.0.2.10/32 dev lo"',
+        'left in place: 2001:db8::10/128 on lo: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del 2001:db8::10/128 dev lo"',
+      ].join('\n'),
+    });
+    expect(await ns.ip(['-json', 'address', 'show'])).toBe(before);
+  });
+
+  it('on a clean host: nothing to undo, nothing named', async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10]\n');
+    expect(await ns.cli(['stop'])).toEqual({ exitCode: 0, stderr: '', stdout: 'nothing to undo' });
   });
 });
