@@ -10,6 +10,7 @@ import { plan, sysctlPathsToRead } from './plan/plan.js';
 import { unrecordedVips } from './plan/address.js';
 import type { Change, DesiredState, HostAddress } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
+import { followRenames, recordIfindexes } from './state/renames.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
@@ -44,11 +45,12 @@ export interface Snapshot {
 // Reads everything a pass needs and plans. With config null the desired state is
 // "nothing": what stop converges to.
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
-  const owned = readState(opts.stateDir);
+  let owned = readState(opts.stateDir);
   let desired: DesiredState = NOTHING;
   const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
+    owned = followRenames(owned, links);
     return sysctlPathsToRead(desired, owned);
   }, { ipv6Routes });
   const conflicts = findConflicts(desired, actual.links, owned);
@@ -134,8 +136,9 @@ export async function reconcile(
 }
 
 async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
-  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned));
-  const owned = forgetAbsent(snap.owned, snap.actual);
+  const { links } = snap.actual;
+  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, recordIfindexes(owned, links)));
+  const owned = recordIfindexes(forgetAbsent(snap.owned, snap.actual), links);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
     return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts };

@@ -14,6 +14,7 @@ interface IpAddrInfo {
 }
 
 interface IpLink {
+  ifindex?: number;
   ifname?: string;
   flags?: string[];
   link_type?: string;
@@ -41,7 +42,8 @@ export function parseAddrShow(json: string): ActualLink[] {
       const deprecated = info.deprecated === true || info.preferred_life_time === 0;
       return [{ address: canonicalIPv6(info.local), prefixlen: info.prefixlen, family, deprecated, noprefixroute: info.noprefixroute === true }];
     });
-    return [{ name: link.ifname, up: (link.flags ?? []).includes('UP'), linkType: link.link_type ?? 'unknown', addresses }];
+    const ifindex = typeof link.ifindex === 'number' ? { ifindex: link.ifindex } : {};
+    return [{ name: link.ifname, ...ifindex, up: (link.flags ?? []).includes('UP'), linkType: link.link_type ?? 'unknown', addresses }];
   });
 }
 

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
@@ -168,5 +168,51 @@ describe('stop with the state file deleted', () => {
   it('on a clean host: nothing to undo, nothing named', async () => {
     ns.writeConfig('mode: dr\nvips: [192.0.2.10]\n');
     expect(await ns.cli(['stop'])).toEqual({ exitCode: 0, stderr: '', stdout: 'nothing to undo' });
+  });
+});
+
+describe('a NIC renamed after start', () => {
+  const state = () => JSON.parse(readFileSync(join(ns.stateDir, 'state.json'), 'utf8')) as { version: number; owned: { sysctls: Record<string, { original: string; ifindex?: number }> } };
+  const rename = async (from: string, to: string) => {
+    await ns.ip(['link', 'set', from, 'down']);
+    await ns.ip(['link', 'set', from, 'name', to]);
+    await ns.ip(['link', 'set', to, 'up']);
+  };
+
+  beforeEach(async () => {
+    ns.writeConfig('mode: dr\nvips: [192.0.2.10]\n');
+    await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+  });
+
+  it('keeps its originals under the new name: stop restores them there', async () => {
+    const ifindex = (JSON.parse(await ns.ip(['-json', 'link', 'show', 'eth0'])) as { ifindex: number }[])[0]?.ifindex;
+    expect(state().owned.sysctls['net/ipv4/conf/eth0/arp_announce']).toEqual({ original: '1', ifindex });
+    await rename('eth0', 'lan0');
+    expect(await ns.cli(['check'])).toMatchObject({ exitCode: 0, stdout: 'in sync' });
+    const stop = await ns.cli(['stop']);
+    expect(stop.stdout).toContain('~ sysctl net.ipv4.conf.lan0.arp_announce: 2 → 1 (restore original)');
+    expect(await ns.sysctl('net/ipv4/conf/lan0/arp_announce')).toBe('1');
+    expect(await ns.sysctl('net/ipv4/conf/lan0/arp_ignore')).toBe('0');
+  });
+
+  it('renamed and back, with passes in between: stop restores the originals', async () => {
+    await rename('eth0', 'lan0');
+    expect((await ns.cli(['start'])).stdout).toBe('in sync: nothing to change');
+    await rename('lan0', 'eth0');
+    expect((await ns.cli(['start'])).stdout).toBe('in sync: nothing to change');
+    expect((await ns.cli(['stop'])).exitCode).toBe(0);
+    expect(await ns.sysctl('net/ipv4/conf/eth0/arp_announce')).toBe('1');
+  });
+
+  it('a state file of the released format (version 1, no ifindex) is read, and gains the ifindex on the next pass', async () => {
+    const old = state();
+    for (const entry of Object.values(old.owned.sysctls)) delete entry.ifindex;
+    writeFileSync(join(ns.stateDir, 'state.json'), `${JSON.stringify(old)}\n`);
+    expect(await ns.cli(['check'])).toMatchObject({ exitCode: 0, stdout: 'in sync' });
+    expect((await ns.cli(['start'])).exitCode).toBe(0);
+    expect(state().version).toBe(1);
+    expect(state().owned.sysctls['net/ipv4/conf/eth0/arp_announce']?.ifindex).toEqual(expect.any(Number));
+    expect(state().owned.sysctls['net/ipv4/conf/all/arp_announce']).toEqual({ original: '0' });
   });
 });
