@@ -96,7 +96,11 @@ describe('DR on the real kernel', () => {
     expect(await sysctls(ARP)).toEqual(before);
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '203.0.113.5']);
     expect(await ns.routes()).toEqual([{ dst: '203.0.113.5', dev: 'lo' }]);
-    expect(await ns.cli(['stop'])).toEqual({ exitCode: 0, stdout: 'nothing to undo', stderr: '' });
+    // A second stop has no record left: it names the foreign VIP-like address and leaves it.
+    const again = await ns.cli(['stop']);
+    expect(again).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(again.stdout.split('\n')[1]).toMatch(/^left in place: 203\.0\.113\.5\/32 on lo: rs-agent has no record of adding it/);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '203.0.113.5']);
   });
 
   it('a VIP already on lo before start is not rs-agent\'s: stop leaves it', async () => {

@@ -151,7 +151,7 @@ describe('stop with the state file deleted', () => {
     ns.writeConfig('mode: dr\nvips: [192.0.2.10, 2001:db8::10]\ninterfaces: [eth0]\n');
     expect((await ns.cli(['start'])).exitCode).toBe(0);
     rmSync(join(ns.stateDir, 'state.json'));
-    const before = await ns.ip(['-json', 'address', 'show']);
+    const before = await ns.ip(['-json', 'address', 'show', 'dev', 'lo']);
     const stop = await ns.cli(['stop']);
     expect(stop).toEqual({
       exitCode: 0,
@@ -162,7 +162,7 @@ describe('stop with the state file deleted', () => {
         'left in place: 2001:db8::10/128 on lo: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del 2001:db8::10/128 dev lo"',
       ].join('\n'),
     });
-    expect(await ns.ip(['-json', 'address', 'show'])).toBe(before);
+    expect(await ns.ip(['-json', 'address', 'show', 'dev', 'lo'])).toBe(before);
   });
 
   it('on a clean host: nothing to undo, nothing named', async () => {
