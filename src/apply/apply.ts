@@ -156,6 +156,11 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   let result: RunResult;
   try {
     result = await ctx.runner.run(argv, { onSpawn: ctx.onSpawn });
+  } catch (error) {
+    // ip could not be run at all (gone, or not executable): a failure of these changes,
+    // reported with what the pass had already applied, not an abort that hides it.
+    if (!(error instanceof AgentError)) throw error;
+    return changes.map((change) => failed(change, error.message));
   } finally {
     rmSync(file, { force: true });
   }

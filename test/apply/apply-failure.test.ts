@@ -47,3 +47,20 @@ describe('apply when the state file cannot be written', () => {
     expect(kernel.render().addresses).not.toContain('198.51.100.7/32 dev tunl0');
   });
 });
+
+describe('apply when ip cannot be run at all', () => {
+  it('the sysctls already written are reported as applied, the ip changes as failed with the reason', async () => {
+    const { kernel, opts } = fakeAgent('vips: [192.0.2.10]\ninterfaces: [eth0]\n');
+    const { changes } = await planStart(opts);
+    mkdirSync(opts.stateDir);
+    const run = kernel.run.bind(kernel);
+    kernel.run = async (argv, options) => {
+      if (argv[0] === 'ip') throw new AgentError('ip: command not found in PATH');
+      return run(argv, options);
+    };
+    const result = await apply(changes, { runner: kernel, sysctlFs: kernel, owned: emptyOwned(), batchDir: opts.stateDir, saveOwned: () => {} });
+    expect(result.ok).toBe(false);
+    expect(result.outcomes.map((o) => `${o.change.kind} ${o.status}`)).toEqual(changes.map((c) => `${c.kind} ${c.kind === 'sysctl' ? 'applied' : 'failed'}`));
+    expect(result.outcomes.at(-1)?.error).toBe('ip: command not found in PATH');
+  });
+});
