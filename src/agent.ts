@@ -1,16 +1,17 @@
 import { apply, type ApplyResult } from './apply/apply.js';
 import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
-import { AgentError } from './errors.js';
 import type { Config } from './config/types.js';
 import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
-import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
+import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
-import type { Change, DesiredState, Problem } from './plan/types.js';
+import { unrecordedVips } from './plan/address.js';
+import type { Change, DesiredState, HostAddress, Problem } from './plan/types.js';
 import { refuseIfGuarded } from './state/guardian.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
+import { followRenames, recordIfindexes } from './state/renames.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
@@ -41,22 +42,26 @@ export interface Snapshot {
   actual: ActualState;
   owned: Owned;
   changes: Change[];
-  conflicts: Conflict[]; // VIPs the host holds on a NIC: start refuses, check reports
+  conflicts: Conflict[]; // VIPs not added (on a NIC, or at another prefix): changes leave them out
   problems: Problem[]; // what the config asks for but the host cannot have now: reported
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
 // "nothing": what stop converges to.
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
-  const owned = readState(opts.stateDir);
+  let owned = readState(opts.stateDir);
   let desired: DesiredState = NOTHING;
   const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
+    owned = followRenames(owned, links);
     return sysctlPathsToRead(desired, owned);
   }, { ipv6Routes });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts, problems: desired.problems };
+  return {
+    config, desired, actual, owned, conflicts, problems: desired.problems,
+    changes: withoutConflicts(plan(desired, actual, owned), conflicts),
+  };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
@@ -69,6 +74,7 @@ export async function planStart(opts: AgentOptions): Promise<Snapshot> {
 
 export interface RunResult extends ApplyResult {
   changes: Change[];
+  conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
   problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
 }
 
@@ -77,26 +83,22 @@ export async function start(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'start');
   const config = validate(opts);
   return withLock(opts.stateDir, async (lock) => {
-    const snap = await snapshot(opts, config);
-    refuseConflicts(snap);
-    return converge(opts, snap, lock);
+    return converge(opts, await snapshot(opts, config), lock);
   }, lockOptions(opts));
-}
-
-// Adding a VIP the host also holds on a NIC would finish a DR cluster's breakage, not
-// repair it: start refuses, changing nothing, until the operator has fixed it.
-export function refuseConflicts(snap: Snapshot): void {
-  if (snap.conflicts.length === 0) return;
-  const source = snap.config ? `config ${snap.config.source}: ` : '';
-  throw new AgentError(`${source}${snap.conflicts.map(describeConflict).join('; ')}; nothing was changed`);
 }
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
 // works from the state file alone, even when the config has since been broken.
-export async function stop(opts: AgentOptions): Promise<RunResult> {
+// With no record at all (state file deleted), it changes nothing and names in
+// `unrecorded` the VIP-like addresses still on lo and the tunnel devices.
+export async function stop(opts: AgentOptions): Promise<RunResult & { unrecorded: HostAddress[] }> {
   guard(opts, 'stop');
   await refuseIfGuarded(opts.stateDir, 'stop');
-  return withLock(opts.stateDir, async (lock) => converge(opts, await snapshot(opts, null), lock), lockOptions(opts));
+  return withLock(opts.stateDir, async (lock) => {
+    const snap = await snapshot(opts, null);
+    const unrecorded = isEmptyOwned(snap.owned) ? unrecordedVips(snap.actual.links, []) : [];
+    return { ...(await converge(opts, snap, lock)), unrecorded };
+  }, lockOptions(opts));
 }
 
 export interface CheckResult {
@@ -144,11 +146,12 @@ export async function reconcile(
 }
 
 async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
-  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned));
-  const owned = forgetAbsent(snap.owned, snap.actual);
+  const { links } = snap.actual;
+  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, recordIfindexes(owned, links)));
+  const owned = recordIfindexes(forgetAbsent(snap.owned, snap.actual), links);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned, problems: snap.problems };
+    return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts, problems: snap.problems };
   }
   const result = await apply(snap.changes, {
     runner: opts.runner,
@@ -158,7 +161,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     lockFd: lock.fd,
   });
-  return { changes: snap.changes, ...result, problems: snap.problems };
+  return { changes: snap.changes, ...result, conflicts: snap.conflicts, problems: snap.problems };
 }
 
 function lockOptions(opts: AgentOptions): LockOptions {

@@ -49,7 +49,8 @@ export function describeError(error: unknown): string {
     const e = error as { code?: string; message?: string };
     if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied (run as root)';
     if (e.code === 'EROFS') return 'read-only file system';
-    if (e.code) return `${e.code}: ${e.message ?? ''}`.trim();
+    // Node's message already starts with the code ("ENOSPC: no space left on device, write").
+    if (e.code) return e.message?.startsWith(`${e.code}: `) ? e.message : `${e.code}: ${e.message ?? ''}`.trim();
     if (e.message) return e.message;
   }
   return String(error);

@@ -18,6 +18,9 @@ export interface ApplyResult {
   outcomes: Outcome[];
   ok: boolean;
   owned: Owned;
+  // A failure that belongs to no one change (the state file could not be written):
+  // the outcomes still say what was applied before it.
+  error?: string;
 }
 
 export interface ApplyContext {
@@ -48,9 +51,21 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   // Everything the plan will create or change is recorded before the first mutation.
   // ctx.owned is what the state file holds: it is rewritten only when that changes
   // (a stop of 10000 VIPs claims nothing new, and each write is megabytes).
+  // A state file that cannot be written stops the pass before the next mutation: a
+  // change not recorded first could not be undone by stop.
   let saved = ctx.owned;
+  let error: string | undefined;
+  let stopReason: string | null = null;
   const save = (next: Owned) => {
-    if (next !== saved) ctx.saveOwned((saved = next));
+    if (next === saved || error !== undefined) return;
+    try {
+      ctx.saveOwned(next);
+      saved = next;
+    } catch (e) {
+      if (!(e instanceof AgentError)) throw e;
+      error = e.message;
+      stopReason = 'not attempted: the state file could not be written first';
+    }
   };
   let owned = claim(ctx.owned, changes);
   save(owned);
@@ -59,6 +74,10 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   let exposureBlocked: string | null = null;
 
   for (const segment of segments(changes)) {
+    if (stopReason !== null) {
+      outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
+      continue;
+    }
     const restoring = segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore');
     if (restoring && outcomes.some((o) => o.status === 'failed')) {
       const reason = 'kept protective: an earlier change failed';
@@ -73,10 +92,13 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       else runnable.push(change);
     }
     if (runnable.length === 0) continue;
-    const segmentToRun = { executor: segment.executor, changes: runnable };
     save((owned = claimUnseen(owned, runnable, ctx.sysctlFs)));
+    if (stopReason !== null) {
+      outcomes.push(...runnable.map((change) => skipped(change, stopReason as string)));
+      continue;
+    }
 
-    const results = await execute(segmentToRun, ctx);
+    const results = await execute({ executor: segment.executor, changes: runnable }, ctx);
     outcomes.push(...results);
     for (const o of results) {
       if (o.status !== 'failed') continue;
@@ -89,7 +111,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   }
   owned = release(owned, outcomes, ctx.owned);
   save(owned);
-  return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
+  const ok = error === undefined && outcomes.every((o) => o.status === 'applied');
+  return { outcomes, ok, owned: error === undefined ? owned : saved, ...(error === undefined ? {} : { error }) };
 }
 
 // The device a change acts on, if any (a sysctl's is in its path).
@@ -162,11 +185,18 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   try {
     writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
   } catch (error) {
+    // A full file system leaves the file created and empty (or cut): not left behind.
+    rmSync(file, { force: true });
     return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
   }
   let result: RunResult;
   try {
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
+  } catch (error) {
+    // ip could not be run at all (gone, or not executable): a failure of these changes,
+    // reported with what the pass had already applied, not an abort that hides it.
+    if (!(error instanceof AgentError)) throw error;
+    return changes.map((change) => failed(change, error.message));
   } finally {
     rmSync(file, { force: true });
   }

@@ -82,6 +82,11 @@ const ALREADY_DONE: Record<string, RegExp> = {
   'route delete': /No such process/,
 };
 
+// Not an IPv6 `address add` either: IPv6 says "File exists" for the same address at
+// any prefix or flags (one per device), so what is there may not be what was asked
+// for; it is reported, and the next pass plans against what is there. IPv4 says it only
+// for the same address and prefix, which is what was asked for.
 export function isAlreadyDone(change: IpChange, message: string): boolean {
+  if (change.kind === 'address' && change.action === 'add' && change.family === 6) return false;
   return ALREADY_DONE[`${change.kind} ${change.action}`]?.test(message) ?? false;
 }

@@ -10,7 +10,7 @@ export async function checkCommand(args: GlobalArgs & { json?: boolean; fix?: bo
       import('../plan/conflicts.js'),
     ]);
     const result = await check(await agentOptions(args), Boolean(args.fix));
-    const failed = result.repair ? result.repair.outcomes.some((o) => o.status !== 'applied') : false;
+    const failed = result.repair ? !result.repair.ok : false;
     const inSync = result.remaining.length === 0 && result.conflicts.length === 0 && result.problems.length === 0;
     const status = failed ? 2 : inSync ? 0 : 1;
     if (args.json) {
@@ -33,7 +33,7 @@ export async function checkCommand(args: GlobalArgs & { json?: boolean; fix?: bo
     }
     for (const change of result.drift) print(`drift: ${formatDrift(change)}`);
     if (result.repair) {
-      reportOutcomes(result.repair.outcomes);
+      reportOutcomes(result.repair.outcomes, result.repair.error);
       if (result.remaining.length === 0) print(`repaired: ${result.drift.length} drifted items${inSync ? ', now in sync' : ''}`);
       else for (const change of result.remaining) print(`still drifted: ${formatDrift(change)}`);
     }

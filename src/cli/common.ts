@@ -25,6 +25,7 @@ export async function agentOptions(args: GlobalArgs): Promise<AgentOptions> {
 // Runs a command body; expected failures become one line on stderr and their exit
 // status, anything else is a bug and keeps its stack.
 export async function runCommand(body: () => Promise<number>): Promise<void> {
+  toleratePipeClose();
   try {
     process.exitCode = await body();
   } catch (error) {
@@ -40,9 +41,23 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
 }
 
 export function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  if (process.stdout.writable) process.stdout.write(`${line}\n`);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  if (process.stdout.writable) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+// A reader that goes away (`rs-agent status | head -1`, `check | true`) closes the
+// pipe: the write fails with EPIPE and Node destroys stdout. That is no failure of
+// the command: it finishes, exit status unchanged, with nothing more written to
+// stdout (a destroyed stream is no longer writable). Any other stdout error is one.
+export function toleratePipeClose(): void {
+  if (process.stdout.listeners('error').includes(onStdoutError)) return;
+  process.stdout.on('error', onStdoutError);
+}
+
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  throw error;
 }

@@ -11,7 +11,7 @@ export async function importCommand(args: GlobalArgs & { file?: string | boolean
     const file = args.file;
     const values = parseImportArgs(args.arg ?? []);
     const { yaml, result } = importScript(readScript(file), file, values);
-    process.stdout.write(yaml);
+    if (process.stdout.writable) process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
     process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +

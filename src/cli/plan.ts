@@ -3,16 +3,12 @@ import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './c
 export async function planCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
   await runCommand(async () => {
     const { formatChange } = await import('../render/change.js');
-    const { planStart, refuseConflicts } = await import('../agent.js');
-    const snap = await planStart(await agentOptions(args));
-    refuseConflicts(snap); // start would refuse: so does its plan
-    const { changes, problems } = snap;
-    if (args.json) printJson({ changes, problems });
-    else if (changes.length === 0 && problems.length === 0) print('nothing to change: the host is in sync');
-    else {
-      changes.forEach((c) => print(formatChange(c)));
-      problems.forEach((p) => print(`! ${p.message}`));
-    }
-    return 0;
+    const [{ planStart }, { reportConflicts, reportProblems }] = await Promise.all([import('../agent.js'), import('./report.js')]);
+    const { changes, conflicts, problems } = await planStart(await agentOptions(args));
+    if (args.json) printJson({ changes, conflicts, problems });
+    else if (changes.length === 0 && conflicts.length === 0 && problems.length === 0) print('nothing to change: the host is in sync');
+    else changes.forEach((c) => print(formatChange(c)));
+    // What start would leave out, and so its exit status.
+    return Math.max(reportConflicts(conflicts), reportProblems(problems));
   });
 }

@@ -1,21 +1,27 @@
 import { agentOptions, print, runCommand, type GlobalArgs } from './common.js';
-import { reportOutcomes, reportProblems } from './report.js';
+import { reportConflicts, reportOutcomes, reportProblems } from './report.js';
 
 export async function startCommand(args: GlobalArgs): Promise<void> {
   await runCommand(async () => {
     const { start } = await import('../agent.js');
     const result = await start(await agentOptions(args));
-    if (result.changes.length === 0 && result.problems.length === 0) print('in sync: nothing to change');
-    const status = reportOutcomes(result.outcomes);
-    return reportProblems(result.problems) ? 2 : status;
+    if (result.changes.length === 0 && result.conflicts.length === 0 && result.problems.length === 0) print('in sync: nothing to change');
+    const status = reportOutcomes(result.outcomes, result.error);
+    return Math.max(reportConflicts(result.conflicts), reportProblems(result.problems), status);
   });
 }
 
 export async function stopCommand(args: GlobalArgs): Promise<void> {
   await runCommand(async () => {
     const { stop } = await import('../agent.js');
-    const result = await stop(await agentOptions(args));
-    if (result.changes.length === 0) print('nothing to undo');
-    return reportOutcomes(result.outcomes);
+    const opts = await agentOptions(args);
+    const result = await stop(opts);
+    if (result.changes.length === 0) print(result.unrecorded.length === 0 ? 'nothing to undo' : `nothing to undo: rs-agent has no record of adding anything (no state file in ${opts.stateDir})`);
+    // Still exit 0: stop undid all it knows of. Not deleted: nothing proves these are rs-agent's.
+    for (const a of result.unrecorded) {
+      const key = `${a.address}/${a.prefixlen}`;
+      print(`left in place: ${key} on ${a.dev}: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del ${key} dev ${a.dev}"`);
+    }
+    return reportOutcomes(result.outcomes, result.error);
   });
 }

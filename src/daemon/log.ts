@@ -18,7 +18,7 @@ const PRIORITY: Record<Level, number> = { error: 3, warning: 4, info: 6 };
 
 export function createLogger(
   format: LogFormat,
-  write: (line: string) => void = (l) => process.stdout.write(l),
+  write: (line: string) => void = writeStdout,
   journal: boolean = stdoutIsJournal(),
 ): Logger {
   return {
@@ -32,4 +32,11 @@ export function createLogger(
       }
     },
   };
+}
+
+// Once a reader closed stdout (`rs-agent run | head`), log lines have nowhere to go:
+// the daemon stops writing them and goes on repairing (its status file and metrics
+// still say what it does). The EPIPE itself is taken by the CLI's stdout handler.
+function writeStdout(line: string): void {
+  if (process.stdout.writable) process.stdout.write(line);
 }

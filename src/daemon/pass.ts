@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
+import { describeConflict } from '../plan/conflicts.js';
 import type { Change } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
 import { itemOf, selectChanges } from './hold-back.js';
@@ -57,8 +58,17 @@ export async function runPass(
         logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, { ...fields, error: outcome.error });
       }
     }
-    reportProblems(result.problems.map((p) => p.message), stats, logger);
-    const inSync = result.ok && held.length === 0 && result.problems.length === 0;
+    if (result.error !== undefined) {
+      stats.failedRepairs += 1;
+      logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, { trigger, error: result.error });
+    }
+    // Left out until the operator acts or the device appears: said when it starts and
+    // when it ends, not on every pass; status shows it meanwhile.
+    stats.conflicts = logOnChange(stats.conflicts, result.snapshot.conflicts.map((c) => `not adding VIP ${c.vip}: ${describeConflict(c)}`),
+      (m) => logger.log('error', 'conflict', m, { error: m }), (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`));
+    stats.problems = logOnChange(stats.problems, result.problems.map((p) => p.message),
+      (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }), (m) => logger.log('info', 'available', `in place again: ${m}`));
+    const inSync = result.ok && held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
     stats.held = heldItems(guard.status(), now());
     return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: held.length };
@@ -71,18 +81,13 @@ export async function runPass(
   }
 }
 
-// What cannot be put in place (a configured NIC gone) is logged when it starts and
-// when it ends, not on every pass; status shows it meanwhile.
-function reportProblems(problems: string[], stats: DaemonStats, logger: Logger): void {
-  const before = new Set(stats.problems);
-  for (const message of problems) {
-    if (!before.has(message)) logger.log('error', 'unavailable', `cannot be put in place: ${message}`, { error: message });
-  }
-  const now = new Set(problems);
-  for (const message of before) {
-    if (!now.has(message)) logger.log('info', 'available', `in place again: ${message}`);
-  }
-  stats.problems = problems;
+// Logs each message that is new since the last pass, and each that is gone; returns the current set.
+function logOnChange(before: readonly string[], now: string[], onNew: (m: string) => void, onGone: (m: string) => void): string[] {
+  const was = new Set(before);
+  const is = new Set(now);
+  for (const m of now) if (!was.has(m)) onNew(m);
+  for (const m of before) if (!is.has(m)) onGone(m);
+  return now;
 }
 
 function round(ms: number): number {

@@ -36,6 +36,7 @@ export interface DaemonStats {
   flapTrips: number;
   held: HeldItem[];
   problems: string[]; // what the config asks for but the host cannot have now
+  conflicts: string[]; // VIPs not added (on a NIC, or at another prefix)
   reloads: { applied: number; rejected: number };
   last: LastReconcile | null;
 }
@@ -52,6 +53,7 @@ export function initialStats(pid: number, startedAt: Date, config: string): Daem
     flapTrips: 0,
     held: [],
     problems: [],
+    conflicts: [],
     reloads: { applied: 0, rejected: 0 },
     last: null,
   };

@@ -14,6 +14,7 @@ interface IpAddrInfo {
 }
 
 interface IpLink {
+  ifindex?: number;
   ifname?: string;
   flags?: string[];
   link_type?: string;
@@ -45,6 +46,7 @@ export function parseAddrShow(json: string): ActualLink[] {
     const altnames = Array.isArray(link.altnames) ? link.altnames.filter((n) => typeof n === 'string') : [];
     return [{
       name: link.ifname,
+      ...(typeof link.ifindex === 'number' ? { ifindex: link.ifindex } : {}),
       up: (link.flags ?? []).includes('UP'),
       linkType: link.link_type ?? 'unknown',
       ...(altnames.length > 0 ? { altnames } : {}),

@@ -13,6 +13,8 @@ export interface ActualAddress {
 
 export interface ActualLink {
   name: string;
+  ifindex?: number; // stays with the device through renames
+
   up: boolean; // administratively up (IFF_UP)
   linkType: string; // ether, loopback, ipip, ...
   altnames?: string[]; // other names the kernel resolves to this device (ip link property)

@@ -12,6 +12,22 @@ export function presentAddresses(links: readonly ActualLink[]): HostAddress[] {
   );
 }
 
+// Addresses that look like VIPs rs-agent could have added (on lo: IPv4 outside 127/8,
+// IPv6 other than ::1; on a tunnel device: any but IPv6 link-local) and that it has no
+// record of. Stop names them when its record is gone, and never deletes them: without
+// the record nothing proves they are rs-agent's and not another tool's.
+export function unrecordedVips(links: readonly ActualLink[], owned: readonly HostAddress[]): HostAddress[] {
+  const recorded = new Set(owned.map(addressKey));
+  return links.flatMap((link) => {
+    const tunnel = ['ipip', 'tunnel6'].includes(link.linkType);
+    if (link.name !== 'lo' && !tunnel) return [];
+    return link.addresses
+      .filter((a) => (a.family === 4 ? tunnel || !a.address.startsWith('127.') : a.address !== '::1' && !/^fe[89ab][0-9a-f]:/i.test(a.address)))
+      .map((a) => ({ address: a.address, prefixlen: a.prefixlen, family: a.family, dev: link.name }))
+      .filter((a) => !recorded.has(addressKey(a)));
+  });
+}
+
 // Adds missing VIPs (IPv4 ones on lo with the next free lo:N label, as ifconfig did);
 // deletes owned addresses no longer desired; makes a present IPv6 VIP that lost its
 // flags (re-added by someone else) deprecated and noprefixroute again, in place.

@@ -15,6 +15,9 @@ export function ownedProblem(owned: unknown): string | null {
     if (!isObject(entry) || typeof entry.original !== 'string' || !/^-?\d{1,10}$/.test(entry.original)) {
       return `owned.sysctls[${JSON.stringify(path)}].original is not an integer value`;
     }
+    if (entry.ifindex !== undefined && !(Number.isInteger(entry.ifindex) && (entry.ifindex as number) > 0)) {
+      return `owned.sysctls[${JSON.stringify(path)}].ifindex is not a positive integer`;
+    }
   }
   for (const key of ['addresses', 'routes'] as const) {
     const list = owned[key] ?? [];

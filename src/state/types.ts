@@ -5,7 +5,10 @@ export const STATE_VERSION = 1;
 // What rs-agent has changed on this host and must be able to undo: the value each
 // sysctl had before rs-agent first changed it, and the objects it added.
 export interface Owned {
-  sysctls: Record<string, { original: string }>;
+  // ifindex: the device's when the original was recorded, so the original follows
+  // the device through a rename (the path names the device). Absent in files written
+  // before it existed, and for all/default.
+  sysctls: Record<string, { original: string; ifindex?: number }>;
   addresses: HostAddress[];
   routes: HostRoute[];
   links: string[]; // devices rs-agent brought up

@@ -41,7 +41,7 @@ describe('start / stop / check against the fake kernel', () => {
       write(path, value);
     };
     await start(opts);
-    expect(seenAtFirstWrite).toContain('"net/ipv4/conf/eth0/arp_announce":{"original":"1"}');
+    expect(seenAtFirstWrite).toContain('"net/ipv4/conf/eth0/arp_announce":{"original":"1","ifindex":');
     expect(seenAtFirstWrite).toContain('192.0.2.10');
   });
 

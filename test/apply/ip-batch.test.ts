@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipBatchLine } from '../../src/apply/ip-batch.js';
+import { ipBatchLine, isAlreadyDone } from '../../src/apply/ip-batch.js';
 import type { AddressChange } from '../../src/plan/types.js';
 
 const add: AddressChange = {
@@ -20,5 +20,16 @@ describe('ipBatchLine: the last line of defence before ip', () => {
     ['an option', { dev: '-all' }],
   ])('refuses %s', (_name, field) => {
     expect(() => ipBatchLine({ ...add, ...field })).toThrow(/^refusing to pass ".*" to ip: not an interface name or address$/);
+  });
+});
+
+describe('isAlreadyDone: "File exists" counts as done only when what exists is what was asked for', () => {
+  const add = (address: string, family: 4 | 6) =>
+    ({ kind: 'address', action: 'add', target: '', from: 'absent', to: 'present', address, prefixlen: family === 4 ? 32 : 128, family, dev: 'lo' }) satisfies AddressChange;
+  it('IPv4: the kernel says it only for the same address and prefix', () => {
+    expect(isAlreadyDone(add('192.0.2.10', 4), 'RTNETLINK answers: File exists')).toBe(true);
+  });
+  it('IPv6: the kernel says it for the same address at any prefix, so it is a failure', () => {
+    expect(isAlreadyDone(add('2001:db8::10', 6), 'RTNETLINK answers: File exists')).toBe(false);
   });
 });

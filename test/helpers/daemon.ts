@@ -56,6 +56,11 @@ export class Daemon {
     return this.lines.filter((l) => l.event === 'repair' && l.item === item);
   }
 
+  // Closes the read end of its stdout, as `rs-agent run | head` does once head is done.
+  closeStdout(): void {
+    this.child.stdout?.destroy();
+  }
+
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }

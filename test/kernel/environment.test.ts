@@ -2,11 +2,13 @@ import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon } from '../helpers/daemon.js';
 import { CLI, TestNamespace, type CliResult } from '../helpers/netns.js';
 
 // A hostile environment, on the real kernel: a read-only /proc/sys, a config file
 // that is unreadable or that others could have written, a damaged state file, and
-// VIPs the host already holds on a NIC. Each: a clear line, exit status, nothing changed.
+// VIPs the host already holds on a NIC. Each: a clear line and exit status; nothing
+// changed, or (a VIP on a NIC) everything but that VIP.
 
 const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
 const DR = 'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\n';
@@ -113,22 +115,47 @@ describe('a damaged state file', () => {
 });
 
 describe('a VIP the host already holds on a NIC', () => {
-  it('on eth0 as a /32 (the host answers ARP for it): start and plan refuse, check reports it naming eth0', async () => {
+  it('on eth0 as a /32 (the host answers ARP for it): start adds everything else and fails naming eth0, check and the daemon agree', async () => {
     await ns.ip(['addr', 'add', '192.0.2.11/32', 'dev', 'eth0']);
-    const message = /^rs-agent: config .*: VIP 192\.0\.2\.11 is also on eth0 \(192\.0\.2\.11\/32\): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0; nothing was changed$/;
-    await expectRefused(() => ns.cli(['start']), message);
-    await expectRefused(() => ns.cli(['plan']), message);
+    const line = 'VIP 192.0.2.11 is also on eth0 (192.0.2.11/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0';
+    const plan = await ns.cli(['plan']);
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stdout).not.toContain('192.0.2.11');
+    expect(plan.stderr).toBe(`rs-agent: not added: ${line}`);
+    const start = await ns.cli(['start']);
+    expect(start.exitCode).toBe(2);
+    expect(start.stdout).toContain('+ address 192.0.2.10/32 dev lo');
+    expect(start.stdout).not.toContain('192.0.2.11');
+    expect(start.stderr).toBe(`rs-agent: not added: ${line}`);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
+    expect(await ns.routes()).not.toContainEqual({ dst: '192.0.2.11', dev: 'lo' });
     const check = await ns.cli(['check']);
     expect(check.exitCode).toBe(1);
-    expect(check.stdout.split('\n')[0]).toBe('drift: VIP 192.0.2.11 is also on eth0 (192.0.2.11/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0');
+    expect(check.stdout).toBe(`drift: ${line}`);
+    const fix = await ns.cli(['check', '--fix']);
+    expect(fix.exitCode).toBe(1);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
     const json = JSON.parse((await ns.cli(['check', '--json'])).stdout) as { inSync: boolean; conflicts: { vip: string; dev: string }[] };
     expect(json.inSync).toBe(false);
-    expect(json.conflicts).toEqual([{ vip: '192.0.2.11', index: 1, dev: 'eth0', prefixlen: 32 }]);
+    expect(json.conflicts).toEqual([{ kind: 'nic', vip: '192.0.2.11', index: 1, dev: 'eth0', prefixlen: 32 }]);
+    const daemon = new Daemon(ns);
+    try {
+      const conflict = await daemon.waitFor((l) => l.event === 'conflict');
+      expect(conflict).toMatchObject({ level: 'error', vip: '192.0.2.11', dev: 'eth0' });
+      expect(await daemon.waitFor((l) => l.event === 'ready')).toMatchObject({ in_sync: false });
+      expect(daemon.lines.filter((l) => l.event === 'repair')).toEqual([]);
+    } finally {
+      await daemon.kill(ns);
+    }
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
   });
 
-  it("equal to the NIC's own address: start refuses and names the config key", async () => {
+  it("equal to the NIC's own address: start fails naming the config key and adds the other VIP", async () => {
     await ns.ip(['addr', 'add', '192.0.2.10/24', 'dev', 'eth0']);
-    await expectRefused(() => ns.cli(['start']), /: VIP 192\.0\.2\.10 is eth0's own address \(192\.0\.2\.10\/24\): a real server's own address cannot be a VIP; fix vips\[0\] in the config; nothing was changed$/);
+    const start = await ns.cli(['start']);
+    expect(start.exitCode).toBe(2);
+    expect(start.stderr).toMatch(/^rs-agent: not added: VIP 192\.0\.2\.10 is eth0's own address \(192\.0\.2\.10\/24\): a real server's own address cannot be a VIP; fix vips\[0\] in the config$/);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.11']);
   });
 
   it('appearing after start: check reports it, --fix repairs the rest but never removes it, stop still undoes everything', async () => {

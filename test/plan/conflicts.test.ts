@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink } from '../../src/observe/types.js';
-import { describeConflict, findConflicts } from '../../src/plan/conflicts.js';
+import { describeConflict, findConflicts, withoutConflicts } from '../../src/plan/conflicts.js';
+import { plan } from '../../src/plan/plan.js';
 import { desiredState } from '../../src/plan/desired.js';
 import { emptyOwned } from '../../src/state/types.js';
 
@@ -22,8 +23,8 @@ describe('findConflicts: a VIP the host holds on a NIC', () => {
     const links = [lo, link('eth0', 'ether', [['192.0.2.10', 32]]), link('bond0', 'ether', [['198.51.100.7', 24]])];
     const conflicts = findConflicts(desired(links), links, emptyOwned());
     expect(conflicts).toEqual([
-      { vip: '192.0.2.10', index: 0, dev: 'eth0', prefixlen: 32 },
-      { vip: '198.51.100.7', index: 1, dev: 'bond0', prefixlen: 24 },
+      { kind: 'nic', vip: '192.0.2.10', index: 0, dev: 'eth0', prefixlen: 32 },
+      { kind: 'nic', vip: '198.51.100.7', index: 1, dev: 'bond0', prefixlen: 24 },
     ]);
     expect(conflicts.map(describeConflict)).toEqual([
       'VIP 192.0.2.10 is also on eth0 (192.0.2.10/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0',
@@ -35,5 +36,29 @@ describe('findConflicts: a VIP the host holds on a NIC', () => {
     const links = [lo, link('eth0', 'ether', []), link('eth1', 'ether', [['192.0.2.10', 32]])];
     const owned = { ...emptyOwned(), addresses: [{ address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'eth1' }] };
     expect(findConflicts(desired(links), links, owned)).toEqual([]);
+  });
+
+  it('an IPv6 VIP on lo at another prefix, not rs-agent\'s: a conflict naming lo, the address and prefix; IPv4 at another prefix is none', () => {
+    const v6 = (links: ActualLink[]) => desiredState(parseConfig('vips: [2001:db8::10, 192.0.2.10]\n', 't'), links);
+    const links: ActualLink[] = [{
+      name: 'lo', up: true, linkType: 'loopback',
+      addresses: [{ address: '2001:db8::10', prefixlen: 64, family: 6 }, { address: '192.0.2.10', prefixlen: 24, family: 4 }],
+    }];
+    const conflicts = findConflicts(v6(links), links, emptyOwned());
+    expect(conflicts).toEqual([{ kind: 'prefix', vip: '2001:db8::10', index: 0, dev: 'lo', prefixlen: 64 }]);
+    expect(describeConflict(conflicts[0]!)).toBe(
+      "VIP 2001:db8::10 is already on lo as 2001:db8::10/64, not rs-agent's /128: the kernel keeps one 2001:db8::10 per device, " +
+        'and this one can be picked as a source address; remove it (ip address del 2001:db8::10/64 dev lo) and rs-agent adds the VIP',
+    );
+    const owned = { ...emptyOwned(), addresses: [{ address: '2001:db8::10', prefixlen: 64, family: 6 as const, dev: 'lo' }] };
+    expect(findConflicts(v6(links), links, owned)).toEqual([]);
+  });
+
+  it('withoutConflicts leaves out the conflicted VIP\'s address and route adds, nothing else', () => {
+    const links = [lo, link('eth0', 'ether', [['192.0.2.10', 32]])];
+    const d = desired(links);
+    const changes = plan(d, { links, routes: [], sysctls: {} }, emptyOwned());
+    const kept = withoutConflicts(changes, findConflicts(d, links, emptyOwned()));
+    expect(changes.filter((c) => !kept.includes(c)).map((c) => `${c.kind} ${c.target}`)).toEqual(['address 192.0.2.10/32 dev lo', 'route 192.0.2.10/32 dev lo']);
   });
 });

@@ -6,7 +6,7 @@ const address = { address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' };
 describe('ownedProblem: state file contents before they reach /proc/sys or ip', () => {
   it('accepts what rs-agent writes', () => {
     expect(ownedProblem({
-      sysctls: { 'net/ipv4/conf/eth0.100/arp_ignore': { original: '0' }, 'net/ipv4/conf/all/rp_filter': { original: '2' } },
+      sysctls: { 'net/ipv4/conf/eth0.100/arp_ignore': { original: '0', ifindex: 5 }, 'net/ipv4/conf/all/rp_filter': { original: '2' } },
       addresses: [address, { address: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo' }],
       routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
       links: ['tunl0'],
@@ -26,6 +26,7 @@ describe('ownedProblem: state file contents before they reach /proc/sys or ip', 
     [{ addresses: [{ ...address, prefixlen: 33 }] }, 'owned.addresses[0].prefixlen is out of range'],
     [{ routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 5, dev: 'lo' }] }, 'owned.routes[0].family is not 4 or 6'],
     [{ links: ['a b'] }, 'owned.links[0] is not an interface name'],
+    [{ sysctls: { 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: '2; x' } } }, '.ifindex is not a positive integer'],
     [{ modules: ['ipip; rm -rf /'] }, 'owned.modules[0] is not a module name'],
   ])('%j', (owned, problem) => {
     expect(ownedProblem(owned)).toContain(problem);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { ActualLink } from '../../src/observe/types.js';
+import { followRenames, recordIfindexes } from '../../src/state/renames.js';
+import { emptyOwned, type Owned } from '../../src/state/types.js';
+
+const link = (name: string, ifindex: number): ActualLink => ({ name, ifindex, up: true, linkType: 'ether', addresses: [] });
+const owned = (sysctls: Owned['sysctls']): Owned => ({ ...emptyOwned(), sysctls });
+
+describe('sysctl originals through a device rename', () => {
+  it('recordIfindexes tags the originals of present devices only, and returns the same object when nothing is new', () => {
+    const before = owned({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0' }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
+    const after = recordIfindexes(before, [link('lo', 1), link('eth0', 2)]);
+    expect(after.sysctls).toEqual({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: 2 }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
+    expect(recordIfindexes(after, [link('eth0', 2)])).toBe(after);
+  });
+
+  it('followRenames moves an original to the name its ifindex has now; the moved one wins over one under the new name', () => {
+    const before = owned({
+      'net/ipv4/conf/eth0/arp_announce': { original: '1', ifindex: 2 },
+      'net/ipv6/conf/eth0/disable_ipv6': { original: '0', ifindex: 2 },
+      'net/ipv4/conf/lan0/arp_announce': { original: '2', ifindex: 7 },
+      'net/ipv4/conf/gone0/arp_announce': { original: '0', ifindex: 9 },
+    });
+    expect(followRenames(before, [link('lan0', 2)]).sysctls).toEqual({
+      'net/ipv4/conf/lan0/arp_announce': { original: '1', ifindex: 2 },
+      'net/ipv6/conf/lan0/disable_ipv6': { original: '0', ifindex: 2 },
+      'net/ipv4/conf/gone0/arp_announce': { original: '0', ifindex: 9 },
+    });
+    expect(followRenames(before, [link('eth0', 2), link('lan0', 7)])).toBe(before);
+  });
+});
