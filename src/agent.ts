@@ -7,8 +7,8 @@ import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
-import { plan, sysctlPathsToRead } from './plan/plan.js';
-import type { Change, DesiredState } from './plan/types.js';
+import { planFull, sysctlPathsToRead } from './plan/plan.js';
+import type { Change, DesiredState, KeptProtection } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
@@ -39,6 +39,7 @@ export interface Snapshot {
   owned: Owned;
   changes: Change[];
   conflicts: Conflict[]; // VIPs the host holds on a NIC: start refuses, check reports
+  kept: KeptProtection[]; // protection left in force for addresses that still need it
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
@@ -50,9 +51,10 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
     return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes });
+  }, { ipv6Routes, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts };
+  const { changes, kept } = planFull(desired, actual, owned);
+  return { config, desired, actual, owned, changes, conflicts, kept };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
@@ -65,6 +67,7 @@ export async function planStart(opts: AgentOptions): Promise<Snapshot> {
 
 export interface RunResult extends ApplyResult {
   changes: Change[];
+  kept?: KeptProtection[]; // protection left in force: an address still needs it
 }
 
 // Converges the host to the config.
@@ -141,7 +144,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
   const owned = forgetAbsent(snap.owned, snap.actual);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned };
+    return { changes: [], outcomes: [], ok: true, owned, kept: snap.kept };
   }
   const result = await apply(snap.changes, {
     runner: opts.runner,
@@ -151,7 +154,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     onSpawn: (pid) => lock.track(pid),
   });
-  return { changes: snap.changes, ...result };
+  return { changes: snap.changes, kept: snap.kept, ...result };
 }
 
 function guard(opts: AgentOptions, command: string): void {

@@ -1,11 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
-import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
+import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/types.js';
 import type { Runner, RunResult } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
 import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { runNft } from './nft.js';
 import { claim, release } from './ownership.js';
 
 export interface Outcome {
@@ -32,16 +33,16 @@ export interface ApplyContext {
   onSpawn?: (pid: number) => void;
 }
 
-type Executor = 'module' | 'sysctl' | 'ip';
+type Executor = 'module' | 'sysctl' | 'ip' | 'nft';
 
 // Executes exactly the plan, in its order. It records what it is about to own before
 // it changes anything (state file first, kernel second), so a crash at any point
 // leaves a state file from which `stop` can still undo everything.
 //
-// Safety rules: if loading a module or setting a protective sysctl fails, nothing
-// after it runs (no VIP is added without ARP protection). If anything failed before
-// the sysctl restores at the end, they are skipped: a VIP that could not be removed
-// keeps its protection.
+// Safety rules: if loading a module, setting a protective sysctl or loading the ARP
+// guard fails, nothing after it runs (no VIP is added without ARP protection). If
+// anything failed before the sysctl restores and guard removal at the end, they are
+// skipped: a VIP that could not be removed keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
   // Everything the plan will create or change is recorded before the first mutation.
   // ctx.owned is what the state file holds: it is rewritten only when that changes
@@ -60,7 +61,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
       continue;
     }
-    const restoring = segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore');
+    const restoring = (segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore')) ||
+      (segment.executor === 'nft' && segment.changes.every((c) => c.action === 'delete'));
     if (restoring && outcomes.some((o) => o.status === 'failed')) {
       const reason = 'kept protective: an earlier change failed';
       outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
@@ -71,7 +73,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     const results = await execute(segment, ctx);
     outcomes.push(...results);
     const failed = results.find((o) => o.status === 'failed');
-    if (failed && (segment.executor === 'module' || (segment.executor === 'sysctl' && !restoring))) {
+    if (failed && (segment.executor === 'module' || ((segment.executor === 'sysctl' || segment.executor === 'nft') && !restoring))) {
       stopReason = `not attempted: ${failed.change.kind} ${failed.change.target} failed first`;
     }
   }
@@ -99,6 +101,14 @@ async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> 
       return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
     case 'ip':
       return runIpBatch(segment.changes as IpChange[], ctx);
+    case 'nft': {
+      const out: Outcome[] = [];
+      for (const change of segment.changes as NftChange[]) {
+        const error = await runNft(change, ctx);
+        out.push(error === null ? { change, status: 'applied' } : failed(change, error));
+      }
+      return out;
+    }
   }
 }
 
@@ -160,7 +170,7 @@ interface Segment {
 function segments(changes: Change[]): Segment[] {
   const out: Segment[] = [];
   for (const change of changes) {
-    const executor: Executor = change.kind === 'module' ? 'module' : change.kind === 'sysctl' ? 'sysctl' : 'ip';
+    const executor: Executor = change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' ? change.kind : 'ip';
     const last = out[out.length - 1];
     const sameSysctlAction = executor !== 'sysctl' || last?.changes[0]?.action === change.action;
     if (last && last.executor === executor && sameSysctlAction) last.changes.push(change);

@@ -15,7 +15,7 @@ const FLAGS: Record<CommandName, readonly ('json' | 'fix')[]> = {
   validate: [],
   plan: ['json'],
   start: [],
-  stop: [],
+  stop: ['json'],
   check: ['json', 'fix'],
   status: ['json'],
   run: [], // --log-format goes through yargs

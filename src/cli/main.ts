@@ -43,7 +43,7 @@ else await globalOptions((await import('yargs')).default(argv))
   .command('validate', 'check the config file; exit 0 valid, 2 invalid', {}, lazy('validate'))
   .command('plan', 'print what start would change, in order; changes nothing', json, lazy('plan'))
   .command('start', 'converge the host to the config (sysctls first, then addresses)', {}, lazy('start'))
-  .command('stop', 'remove what rs-agent added and restore the original sysctls', {}, lazy('stop'))
+  .command('stop', 'remove what rs-agent added and restore the original sysctls', json, lazy('stop'))
   .command(
     'check',
     'compare the host with the config; exit 0 in sync, 1 drift, 2 error',

@@ -1,4 +1,4 @@
-import { agentOptions, print, runCommand, type GlobalArgs } from './common.js';
+import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
 import { reportOutcomes } from './report.js';
 
 export async function startCommand(args: GlobalArgs): Promise<void> {
@@ -10,11 +10,18 @@ export async function startCommand(args: GlobalArgs): Promise<void> {
   });
 }
 
-export async function stopCommand(args: GlobalArgs): Promise<void> {
+export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
   await runCommand(async () => {
     const { stop } = await import('../agent.js');
     const result = await stop(await agentOptions(args));
-    if (result.changes.length === 0) print('nothing to undo');
-    return reportOutcomes(result.outcomes);
+    if (args.json) {
+      printJson({ outcomes: result.outcomes, kept: result.kept ?? [] });
+      return result.ok ? 0 : 2;
+    }
+    if (result.changes.length === 0 && (result.kept ?? []).length === 0) print('nothing to undo');
+    const status = reportOutcomes(result.outcomes);
+    const { formatKept } = await import('../render/change.js');
+    for (const k of result.kept ?? []) print(formatKept(k));
+    return status;
   });
 }

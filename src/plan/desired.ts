@@ -36,6 +36,7 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
     sysctls,
     addresses: hosts,
     routes: hosts.map((h) => ({ dst: h.address, prefixlen: h.prefixlen, family: h.family, dev: h.dev })),
+    arpGuard: config.arp.guard,
   };
 }
 
@@ -62,4 +63,4 @@ export function desiredSysctls(config: Config, nics: readonly string[], tunnel4:
 }
 
 // Nothing desired: the state `stop` converges to.
-export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [] };
+export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], arpGuard: 'none' };
