@@ -70,7 +70,8 @@ export interface NftPlan {
 export function nftPlan(setting: ArpGuardSetting, actual: ActualNft | undefined, owned: boolean, vips: readonly VipLike[]): NftPlan {
   const elements = guardElements(vips);
   const table = actual?.table ?? null;
-  if (guardApplies(setting, actual)) return { changes: load(elements, table), kept: [] };
+  // No IPv4 VIP-like address (a v6-only host): nothing to guard.
+  if (guardApplies(setting, actual) && elements.length > 0) return { changes: load(elements, table), kept: [] };
   if (!owned || actual === undefined || table === null) return { changes: [], kept: [] };
   if (setting === 'off' || vips.length === 0) {
     return {
