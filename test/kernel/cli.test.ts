@@ -128,8 +128,10 @@ describe('DR on the real kernel', () => {
     expect(text).toMatch(/in sync: yes/);
     expect(text).toMatch(/192\.0\.2\.10\s+dr\s+on lo\s+address ok\s+route ok\s+added by rs-agent/);
     expect(text).toMatch(/net\.ipv4\.conf\.eth0\.arp_announce\s+2\s+2\s+1/);
-    const json = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { inSync: boolean; owned: { addresses: number } };
+    expect(text).toContain('ARP guard (nftables table arp rs_agent): arp.guard auto: on; table present, vips4 { 192.0.2.10, 192.0.2.11 } (loaded by rs-agent)');
+    const json = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { inSync: boolean; owned: { addresses: number }; arpGuard: { applies: boolean } };
     expect(json.inSync).toBe(true);
+    expect(json.arpGuard.applies).toBe(true);
     expect(json.owned.addresses).toBe(2);
   });
 });
