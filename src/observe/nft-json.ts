@@ -34,7 +34,8 @@ export async function observeNft(runner: Runner): Promise<ActualNft> {
   return { available: false, reason: `${NFT_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// nft JSON is loosely typed; every field read is checked.
+type Json = Record<string, any>;
 
 // Pure: `nft -j list table arp rs_agent` output → the set's elements and whether the
 // chains and rules are rs-agent's, unaltered.

@@ -10,8 +10,8 @@ describe('parseNftTable', () => {
   });
 
   it('a flushed table (chains without rules), a changed rule or an extra rule is not intact', () => {
-    const doc = JSON.parse(LOADED) as { nftables: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const without = (pred: (i: Record<string, any>) => boolean) => JSON.stringify({ nftables: doc.nftables.filter((i) => !pred(i)) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const doc = JSON.parse(LOADED) as { nftables: Record<string, any>[] };
+    const without = (pred: (i: Record<string, any>) => boolean) => JSON.stringify({ nftables: doc.nftables.filter((i) => !pred(i)) });
     expect(parseNftTable(without((i) => 'rule' in i)).intact).toBe(false);
     const accept = structuredClone(doc);
     const rule = accept.nftables.find((i) => i.rule?.chain === 'input');
