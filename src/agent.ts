@@ -6,9 +6,9 @@ import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
-import { plan, sysctlPathsToRead } from './plan/plan.js';
+import { planFull, sysctlPathsToRead } from './plan/plan.js';
 import { unrecordedVips } from './plan/address.js';
-import type { Change, DesiredState, HostAddress, Problem } from './plan/types.js';
+import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
 import { refuseIfGuarded } from './state/guardian.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { followRenames, recordIfindexes } from './state/renames.js';
@@ -44,6 +44,7 @@ export interface Snapshot {
   changes: Change[];
   conflicts: Conflict[]; // VIPs not added (on a NIC, or at another prefix): changes leave them out
   problems: Problem[]; // what the config asks for but the host cannot have now: reported
+  kept: KeptProtection[]; // protection left in force for addresses that still need it
 }
 
 // Reads everything a pass needs and plans. With config null the desired state is
@@ -56,12 +57,10 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     if (config) desired = desiredState(config, links);
     owned = followRenames(owned, links);
     return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes });
+  }, { ipv6Routes, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return {
-    config, desired, actual, owned, conflicts, problems: desired.problems,
-    changes: withoutConflicts(plan(desired, actual, owned), conflicts),
-  };
+  const { changes, kept } = planFull(desired, actual, owned);
+  return { config, desired, actual, owned, conflicts, problems: desired.problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
@@ -76,6 +75,7 @@ export interface RunResult extends ApplyResult {
   changes: Change[];
   conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
   problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
+  kept?: KeptProtection[]; // protection left in force: an address still needs it
 }
 
 // Converges the host to the config.
@@ -151,7 +151,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
   const owned = recordIfindexes(forgetAbsent(snap.owned, snap.actual), links);
   if (snap.changes.length === 0) {
     if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts, problems: snap.problems };
+    return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts, problems: snap.problems, kept: snap.kept };
   }
   const result = await apply(snap.changes, {
     runner: opts.runner,
@@ -161,7 +161,7 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     lockFd: lock.fd,
   });
-  return { changes: snap.changes, ...result, conflicts: snap.conflicts, problems: snap.problems };
+  return { changes: snap.changes, ...result, conflicts: snap.conflicts, problems: snap.problems, kept: snap.kept };
 }
 
 function lockOptions(opts: AgentOptions): LockOptions {

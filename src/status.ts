@@ -3,7 +3,9 @@ import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
 import { routeKey } from './plan/route.js';
+import { guardApplies } from './plan/nft.js';
 import { sysctlKey } from './plan/sysctl.js';
+import type { KeptProtection } from './plan/types.js';
 import { statePath } from './state/state-file.js';
 
 export interface VipStatus {
@@ -32,7 +34,19 @@ export interface StatusReport {
   sysctls: SysctlStatus[];
   links: { dev: string; up: boolean; ownedByAgent: boolean }[];
   owned: { addresses: number; routes: number; sysctls: number; links: string[]; modules: string[] };
+  arpGuard: ArpGuardStatus;
+  kept: KeptProtection[]; // protection left in force for addresses that still need it
   daemon: DaemonStats | null; // the last report of `rs-agent run`; null if it never ran here
+}
+
+// Which ARP guard applies: the setting, whether nft works here, the table's state.
+export interface ArpGuardStatus {
+  setting: string; // auto | nftables | off
+  applies: boolean;
+  reason?: string; // why not, when nft or nf_tables is missing
+  table: 'present' | 'altered' | 'absent' | 'unknown';
+  elements: string[];
+  owned: boolean;
 }
 
 // What is configured, what is in place, what rs-agent recorded. Reads only.
@@ -80,6 +94,15 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       links: snap.owned.links,
       modules: snap.owned.modules,
     },
+    arpGuard: {
+      setting: config.arp.guard,
+      applies: guardApplies(config.arp.guard, snap.actual.nft),
+      ...(snap.actual.nft?.reason ? { reason: snap.actual.nft.reason } : {}),
+      table: snap.actual.nft === undefined ? 'unknown' : snap.actual.nft.table === null ? 'absent' : snap.actual.nft.table.intact ? 'present' : 'altered',
+      elements: snap.actual.nft?.table?.elements ?? [],
+      owned: snap.owned.nft === true,
+    },
+    kept: snap.kept,
     daemon: readDaemonStatus(opts.stateDir),
   };
 }

@@ -1,11 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
-import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
+import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/types.js';
 import type { Runner, RunResult } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
 import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { runNft } from './nft.js';
 import { claim, release } from './ownership.js';
 
 export interface Outcome {
@@ -36,17 +37,18 @@ export interface ApplyContext {
   lockFd?: number;
 }
 
-type Executor = 'module' | 'sysctl' | 'ip';
+type Executor = 'module' | 'sysctl' | 'ip' | 'nft';
 
 // Executes exactly the plan, in its order. It records what it is about to own before
 // it changes anything (state file first, kernel second), so a crash at any point
 // leaves a state file from which `stop` can still undo everything.
 //
-// Safety rules: if setting a protective sysctl fails, no VIP, route or link is brought
-// up after it (no VIP is added without ARP protection); removals still run. If a module
-// fails to load, only what lives on its device is skipped (that family's TUN VIPs):
-// everything else is still converged. If anything failed before the sysctl restores at
-// the end, they are skipped: a VIP that could not be removed keeps its protection.
+// Safety rules: if setting a protective sysctl or loading the ARP guard fails, no VIP,
+// route or link is brought up after it (no VIP is added without ARP protection);
+// removals still run. If a module fails to load, only what lives on its device is
+// skipped (that family's TUN VIPs): everything else is still converged. If anything
+// failed before the sysctl restores and guard removal at the end, they are skipped: a
+// VIP that could not be removed keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
   // Everything the plan will create or change is recorded before the first mutation.
   // ctx.owned is what the state file holds: it is rewritten only when that changes
@@ -78,7 +80,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
       continue;
     }
-    const restoring = segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore');
+    const restoring = (segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore')) ||
+      (segment.executor === 'nft' && segment.changes.every((c) => c.action === 'delete'));
     if (restoring && outcomes.some((o) => o.status === 'failed')) {
       const reason = 'kept protective: an earlier change failed';
       outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
@@ -104,7 +107,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       if (o.status !== 'failed') continue;
       if (o.change.kind === 'module') {
         missingModule.set(o.change.device, `not attempted: kernel module ${o.change.module} failed first`);
-      } else if (o.change.kind === 'sysctl' && !restoring && exposureBlocked === null) {
+      } else if ((o.change.kind === 'sysctl' || o.change.kind === 'nft') && !restoring && exposureBlocked === null) {
         exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
       }
     }
@@ -119,6 +122,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
 function deviceOf(change: Change): string | null {
   switch (change.kind) {
     case 'module':
+    case 'nft':
       return null;
     case 'sysctl':
       return /^net\/ipv[46]\/conf\/([^/]+)\//.exec(change.path)?.[1] ?? null;
@@ -154,6 +158,14 @@ async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> 
       return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
     case 'ip':
       return runIpBatch(segment.changes as IpChange[], ctx);
+    case 'nft': {
+      const out: Outcome[] = [];
+      for (const change of segment.changes as NftChange[]) {
+        const error = await runNft(change, ctx);
+        out.push(error === null ? { change, status: 'applied' } : failed(change, error));
+      }
+      return out;
+    }
   }
 }
 
@@ -222,7 +234,7 @@ interface Segment {
 function segments(changes: Change[]): Segment[] {
   const out: Segment[] = [];
   for (const change of changes) {
-    const executor: Executor = change.kind === 'module' ? 'module' : change.kind === 'sysctl' ? 'sysctl' : 'ip';
+    const executor: Executor = change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' ? change.kind : 'ip';
     const last = out[out.length - 1];
     const sameSysctlAction = executor !== 'sysctl' || last?.changes[0]?.action === change.action;
     if (last && last.executor === executor && sameSysctlAction) last.changes.push(change);

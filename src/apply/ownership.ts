@@ -34,6 +34,9 @@ export function claim(owned: Owned, changes: readonly Change[]): Owned {
       case 'route':
         next.routes.push({ dst: change.dst, prefixlen: change.prefixlen, family: change.family, dev: change.dev });
         break;
+      case 'nft':
+        next.nft = true;
+        break;
     }
   }
   return next;
@@ -57,6 +60,7 @@ export function release(owned: Owned, outcomes: readonly { change: Change; statu
     routes: owned.routes.filter((r) => !drop.has(`route ${routeKey(r)}`)),
     links: owned.links.filter((dev) => !drop.has(`link ${dev}`)),
     modules: owned.modules.filter((m) => !drop.has(`module ${m}`)),
+    ...(owned.nft === true && !drop.has(NFT_KEY) ? { nft: true } : {}),
   };
 }
 
@@ -84,8 +88,12 @@ function keyOf(change: Change): string {
       return `address ${addressKey(change)}`;
     case 'route':
       return `route ${routeKey(change)}`;
+    case 'nft':
+      return NFT_KEY;
   }
 }
+
+const NFT_KEY = 'nft table';
 
 function keysOf(owned: Owned): Set<string> {
   return new Set([
@@ -94,6 +102,7 @@ function keysOf(owned: Owned): Set<string> {
     ...owned.links.map((d) => `link ${d}`),
     ...owned.addresses.map((a) => `address ${addressKey(a)}`),
     ...owned.routes.map((r) => `route ${routeKey(r)}`),
+    ...(owned.nft === true ? [NFT_KEY] : []),
   ]);
 }
 
@@ -122,5 +131,7 @@ export function forgetAbsent(owned: Owned, actual: ActualState): Owned {
     routes: owned.routes.filter((r) => routes.has(routeKey(r))),
     links: owned.links.filter((dev) => up.has(dev)),
     modules: owned.modules,
+    // Looked at and gone (deleted by someone else): a later load claims it afresh.
+    ...(owned.nft === true && (actual.nft === undefined || actual.nft.table !== null) ? { nft: true } : {}),
   };
 }

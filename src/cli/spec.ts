@@ -45,7 +45,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'validate', describe: 'check the config file; exit 0 valid, 2 invalid', options: {} },
   { name: 'plan', describe: 'print what start would change, in order; changes nothing', options: json },
   { name: 'start', describe: 'converge the host to the config (sysctls first, then addresses)', options: {} },
-  { name: 'stop', describe: 'remove what rs-agent added and restore the original sysctls', options: {} },
+  { name: 'stop', describe: 'remove what rs-agent added and restore the original sysctls', options: json },
   {
     name: 'check',
     describe: 'compare the host with the config; exit 0 in sync, 1 drift, 2 error',

@@ -1,4 +1,4 @@
-import { agentOptions, print, runCommand, type GlobalArgs } from './common.js';
+import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
 import { reportConflicts, reportOutcomes, reportProblems } from './report.js';
 
 export async function startCommand(args: GlobalArgs): Promise<void> {
@@ -11,17 +11,27 @@ export async function startCommand(args: GlobalArgs): Promise<void> {
   });
 }
 
-export async function stopCommand(args: GlobalArgs): Promise<void> {
+export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
   await runCommand(async () => {
     const { stop } = await import('../agent.js');
     const opts = await agentOptions(args);
     const result = await stop(opts);
-    if (result.changes.length === 0) print(result.unrecorded.length === 0 ? 'nothing to undo' : `nothing to undo: rs-agent has no record of adding anything (no state file in ${opts.stateDir})`);
+    const kept = result.kept ?? [];
+    if (args.json) {
+      printJson({ outcomes: result.outcomes, kept, unrecorded: result.unrecorded });
+      return result.ok ? 0 : 2;
+    }
+    if (result.changes.length === 0 && kept.length === 0) {
+      print(result.unrecorded.length === 0 ? 'nothing to undo' : `nothing to undo: rs-agent has no record of adding anything (no state file in ${opts.stateDir})`);
+    }
     // Still exit 0: stop undid all it knows of. Not deleted: nothing proves these are rs-agent's.
     for (const a of result.unrecorded) {
       const key = `${a.address}/${a.prefixlen}`;
       print(`left in place: ${key} on ${a.dev}: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del ${key} dev ${a.dev}"`);
     }
-    return reportOutcomes(result.outcomes, result.error);
+    const status = reportOutcomes(result.outcomes, result.error);
+    const { formatKept } = await import('../render/change.js');
+    for (const k of kept) print(formatKept(k));
+    return status;
   });
 }

@@ -26,7 +26,7 @@ function printDaemon(d: DaemonStats): void {
   }
   const repairs = Object.entries(d.repairs).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
   print(`  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`);
-  print(`  flap guard: ${d.flapTrips} trips`);
+  print(`  flap guard: ${d.flapTrips} trips; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`);
   for (const h of d.held) {
     const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
     print(`    ${h.item}: ${state} (${h.repairsInWindow} repairs in window, ${h.trips} trips)`);
@@ -54,6 +54,12 @@ function printFacts(r: StatusReport): void {
   for (const s of r.sysctls) {
     print(`  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`);
   }
+  print('');
+  const g = r.arpGuard;
+  const applies = g.applies ? 'on' : g.setting === 'off' ? 'off' : `not in use${g.reason ? ` (${g.reason})` : ''}`;
+  print(`ARP guard (nftables table arp rs_agent): arp.guard ${g.setting}: ${applies}; table ${g.table}` +
+    `${g.elements.length ? `, vips4 { ${g.elements.join(', ')} }` : ''}${g.owned ? ' (loaded by rs-agent)' : ''}`);
+  for (const k of r.kept) print(`kept: ${k.item} at ${k.now}, still needed by ${k.neededBy.join(', ')}`);
   print('');
   print(`recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +
     `${r.owned.links.length ? `, links up: ${r.owned.links.join(' ')}` : ''}${r.owned.modules.length ? `, modules loaded: ${r.owned.modules.join(' ')}` : ''}`);

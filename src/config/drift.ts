@@ -7,7 +7,7 @@ import { expectMapping, show, type Fail } from './schema.js';
 
 export const DEFAULT_DRIFT: DriftConfig = {
   schedule: '*/30 * * * * *',
-  sysctlIntervalMs: 500,
+  sysctlIntervalMs: 100,
   flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
 };
 

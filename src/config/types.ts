@@ -13,11 +13,14 @@ export interface Config {
   source: string; // where it was read from, for messages
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
-  arp: { ignore: number; announce: number };
+  arp: { ignore: number; announce: number; guard: ArpGuard };
   tunnel: { ipv4: string; ipv6: string }; // devices that carry TUN VIPs, per family
   drift: DriftConfig;
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
 }
+
+// The nftables ARP guard: auto (where nft and nf_tables work), nftables (required), off.
+export type ArpGuard = 'auto' | 'nftables' | 'off';
 
 // How `rs-agent run` keeps the host converged (see src/daemon/).
 export interface DriftConfig {

@@ -3,7 +3,7 @@ import { parseVipAddress } from './address.js';
 import { validateDrift, validateMetrics } from './drift.js';
 import { interfaceNameProblem } from './interface-name.js';
 import { expectMapping, isObject, show, type Fail } from './schema.js';
-import { DEFAULT_TUNNELS, type Config, type Mode, type VipConfig } from './types.js';
+import { DEFAULT_TUNNELS, type ArpGuard, type Config, type Mode, type VipConfig } from './types.js';
 
 // Turns parsed YAML into a Config, or throws a ConfigError naming the key path and value.
 export function validateConfig(raw: unknown, source: string): Config {
@@ -89,13 +89,17 @@ function validateInterfaces(value: unknown, fail: Fail): string[] | null {
 }
 
 function validateArp(value: unknown, fail: Fail): Config['arp'] {
-  const arp = value === undefined || value === null ? {} : expectMapping(value, 'arp', fail, ['ignore', 'announce']);
+  const arp = value === undefined || value === null ? {} : expectMapping(value, 'arp', fail, ['ignore', 'announce', 'guard']);
   const ignore = arp.ignore ?? 1;
   const announce = arp.announce ?? 2;
   // 0 would let the host answer ARP for the VIP: the one thing rs-agent exists to prevent.
   if (ignore !== 1 && ignore !== 2) fail('arp.ignore', `${show(ignore)} must be 1 or 2 (0 answers ARP for the VIP on every NIC)`);
   if (announce !== 2) fail('arp.announce', `${show(announce)} must be 2 (lower values can announce the VIP as ARP source)`);
-  return { ignore: ignore as number, announce: announce as number };
+  const guard = arp.guard ?? 'auto';
+  if (guard !== 'auto' && guard !== 'nftables' && guard !== 'off') {
+    fail('arp.guard', `${show(guard)} must be auto, nftables or off`);
+  }
+  return { ignore: ignore as number, announce: announce as number, guard: guard as ArpGuard };
 }
 
 // The tunnel devices TUN VIPs go on, per family. The defaults are the fallback devices

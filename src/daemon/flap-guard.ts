@@ -5,13 +5,16 @@ import type { FlapConfig } from '../config/types.js';
 // guard holds the item back for backoffMs, doubling with each further trip up to
 // maxBackoffMs. Repairs are remembered across a backoff, so the first repair after it
 // trips again at once; an item left alone for a whole window starts afresh.
-// Pure: the clock is injected.
+// A protective item (an ARP sysctl, the ARP guard) is never held: protection wins
+// every fight. Its trip is reported once, and again only after it was left alone
+// for a whole window. Pure: the clock is injected.
 
 export interface Trip {
   item: string;
   repairs: number; // within the window, this one included
   backoffMs: number;
-  until: number; // clock value when the item may be repaired again
+  until: number; // clock value when the item may be repaired again (now: not held)
+  protective: boolean; // repaired every time all the same
 }
 
 export interface FlapItemStatus {
@@ -25,6 +28,7 @@ interface ItemState {
   repairs: number[];
   trips: number;
   heldUntil: number;
+  fighting: boolean; // a protective item's trip was reported
 }
 
 export class FlapGuard {
@@ -51,24 +55,33 @@ export class FlapGuard {
   }
 
   // Records one repair of item; returns the trip when this repair was one too many.
-  record(item: string): Trip | null {
+  // A protective item is never held back: its trip only reports the fight.
+  record(item: string, options: { protective?: boolean } = {}): Trip | null {
     const now = this.now();
     const { maxRepairs, windowMs, backoffMs, maxBackoffMs } = this.settings;
-    const state = this.items.get(item) ?? { repairs: [], trips: 0, heldUntil: 0 };
+    const state = this.items.get(item) ?? { repairs: [], trips: 0, heldUntil: 0, fighting: false };
     const lastActivity = Math.max(state.repairs[state.repairs.length - 1] ?? 0, state.heldUntil);
     if (now - lastActivity > windowMs) {
       state.repairs = [];
       state.trips = 0;
+      state.fighting = false;
     }
     state.repairs = state.repairs.filter((t) => now - t < windowMs);
     state.repairs.push(now);
     this.items.set(item, state);
     if (state.repairs.length <= maxRepairs) return null;
+    if (options.protective) {
+      if (state.fighting) return null;
+      state.fighting = true;
+      state.trips += 1;
+      this.tripCount += 1;
+      return { item, repairs: state.repairs.length, backoffMs: 0, until: now, protective: true };
+    }
     state.trips += 1;
     this.tripCount += 1;
     const backoff = Math.min(backoffMs * 2 ** (state.trips - 1), maxBackoffMs);
     state.heldUntil = now + backoff;
-    return { item, repairs: state.repairs.length, backoffMs: backoff, until: state.heldUntil };
+    return { item, repairs: state.repairs.length, backoffMs: backoff, until: state.heldUntil, protective: false };
   }
 
   // The earliest end of a backoff after `since`, or null. A pass passes its own start:

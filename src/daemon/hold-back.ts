@@ -11,7 +11,8 @@ export interface Selection {
 }
 
 // Splits a plan into what this pass applies and what the flap guard holds back.
-// A held-back ARP sysctl or module also holds back every address, route and link
+// Protection (ARP sysctls, the nftables ARP guard) is never held back: a fight over
+// it is repaired every time. A held-back module also holds back every address, route and link
 // brought up after it: a VIP added while its ARP protection is being undone would
 // answer ARP for the VIP, the one thing rs-agent exists to prevent.
 export function selectChanges(changes: Change[], isHeld: (item: string) => boolean): Selection {
@@ -19,7 +20,7 @@ export function selectChanges(changes: Change[], isHeld: (item: string) => boole
   const held: Change[] = [];
   let exposureBlocked = false;
   for (const change of changes) {
-    const hold = isHeld(itemOf(change)) || (exposureBlocked && exposes(change));
+    const hold = !isProtective(change) && (isHeld(itemOf(change)) || (exposureBlocked && exposes(change)));
     if (hold) {
       held.push(change);
       if (protects(change)) exposureBlocked = true;
@@ -29,7 +30,12 @@ export function selectChanges(changes: Change[], isHeld: (item: string) => boole
 }
 
 function protects(change: Change): boolean {
-  if (change.kind === 'module') return true;
+  return change.kind === 'module' || isProtective(change);
+}
+
+// A change that keeps the host from answering ARP for a VIP.
+export function isProtective(change: Change): boolean {
+  if (change.kind === 'nft') return change.action === 'load';
   return change.kind === 'sysctl' && change.action === 'set' && /\/arp_(ignore|announce)$/.test(change.path);
 }
 

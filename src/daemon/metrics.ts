@@ -17,6 +17,8 @@ export function renderMetrics(stats: DaemonStats): string {
   metric('rs_agent_repair_failures_total', 'counter', 'Repairs that failed.', [['', stats.failedRepairs]]);
   metric('rs_agent_flap_guard_trips_total', 'counter', 'Times an item was repaired too often and held back (another tool keeps undoing it).',
     [['', stats.flapTrips]]);
+  metric('rs_agent_protection_fights_total', 'counter', 'Times something else kept undoing ARP protection (a sysctl, the ARP guard); never held back, repaired every time.',
+    [['', stats.protectionFights ?? 0]]);
   metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.',
     [['', stats.held.filter((h) => h.heldUntil !== null).length]]);
   metric('rs_agent_unavailable_items', 'gauge', 'Things the config asks for that the host cannot have now (a configured NIC missing).',

@@ -5,7 +5,7 @@ import { AgentError } from '../errors.js';
 import { describeConflict } from '../plan/conflicts.js';
 import type { Change } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
-import { itemOf, selectChanges } from './hold-back.js';
+import { isProtective, itemOf, selectChanges } from './hold-back.js';
 import type { Logger } from './log.js';
 import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
 
@@ -45,8 +45,14 @@ export async function runPass(
       if (outcome.status === 'applied') {
         stats.repairs[change.kind] += 1;
         logger.log('info', 'repair', `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`, fields);
-        const trip = guard.record(itemOf(change));
-        if (trip) {
+        const trip = guard.record(itemOf(change), { protective: isProtective(change) });
+        if (trip?.protective) {
+          stats.protectionFights = (stats.protectionFights ?? 0) + 1;
+          logger.log('error', 'protection-fight',
+            `${trip.item} keeps being undone: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
+            `something else keeps lowering ARP protection; rs-agent repairs it every time`,
+            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000 });
+        } else if (trip) {
           stats.flapTrips += 1;
           logger.log('error', 'flap-guard',
             `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +

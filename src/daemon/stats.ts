@@ -7,7 +7,7 @@ import type { FlapItemStatus } from './flap-guard.js';
 export const TRIGGERS = ['start', 'event', 'sysctl', 'schedule', 'reload', 'backoff'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route'];
+export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route', 'nft'];
 
 export interface HeldItem {
   item: string;
@@ -34,6 +34,7 @@ export interface DaemonStats {
   repairs: Record<ChangeKind, number>;
   failedRepairs: number;
   flapTrips: number;
+  protectionFights?: number; // trips over protective items, which are never held back
   held: HeldItem[];
   problems: string[]; // what the config asks for but the host cannot have now
   conflicts: string[]; // VIPs not added (on a NIC, or at another prefix)
@@ -51,6 +52,7 @@ export function initialStats(pid: number, startedAt: Date, config: string): Daem
     repairs: Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ChangeKind, number>,
     failedRepairs: 0,
     flapTrips: 0,
+    protectionFights: 0,
     held: [],
     problems: [],
     conflicts: [],

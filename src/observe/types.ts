@@ -33,4 +33,16 @@ export interface ActualState {
   links: ActualLink[];
   routes: ActualRoute[]; // main table
   sysctls: Record<string, string | null>; // by sysctl path; null: no such file
+  nft?: ActualNft; // rs-agent's nftables table; absent when not looked at
+}
+
+export interface ActualNft {
+  available: boolean; // nft runs and the kernel has nf_tables with the arp family
+  reason?: string; // why not, when unavailable
+  table: NftTable | null; // null: no such table
+}
+
+export interface NftTable {
+  elements: string[]; // the VIP set, normalised ("192.0.2.10", "10.0.0.0/24"), sorted
+  intact: boolean; // chains and rules exactly as rs-agent loads them
 }

@@ -52,6 +52,7 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
     addresses: hosts,
     routes: hosts.map((h) => ({ dst: h.address, prefixlen: h.prefixlen, family: h.family, dev: h.dev })),
     problems,
+    arpGuard: config.arp.guard,
   };
 }
 
@@ -78,4 +79,4 @@ export function desiredSysctls(config: Config, nics: readonly string[], tunnel4:
 }
 
 // Nothing desired: the state `stop` converges to.
-export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], problems: [] };
+export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], problems: [], arpGuard: 'none' };

@@ -1,7 +1,7 @@
 import type { Change } from './types.js';
 
 // The one order every pass follows. Protection first, exposure last:
-// ARP sysctls are in force before any VIP is added, and they are restored only
+// ARP sysctls and the nftables ARP guard are in force before any VIP is added, and they are restored only
 // after every VIP rs-agent removes is gone. Routes leave before their address and
 // arrive after it; deletes come before adds so a VIP moving between devices never
 // collides with itself. An address update (an IPv6 VIP made deprecated in place)
@@ -9,6 +9,7 @@ import type { Change } from './types.js';
 // selection), needs no sysctl (IPv6 has no ARP) and its device already holds it.
 const RANK: Record<string, number> = {
   'module load': 0,
+  'nft load': 1,
   'sysctl set': 1,
   'link up': 2,
   'route delete': 3,
@@ -18,6 +19,7 @@ const RANK: Record<string, number> = {
   'route add': 6,
   'link down': 7,
   'sysctl restore': 8,
+  'nft delete': 8,
 };
 
 export function rankOf(change: Change): number {

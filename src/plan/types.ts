@@ -10,6 +10,7 @@ export interface DesiredState {
   // What the config asks for but this host cannot have now (a configured NIC or a named
   // tunnel device that is not there): reported, never a reason to skip everything else.
   problems: Problem[];
+  arpGuard: ArpGuardSetting; // the nftables ARP guard: see plan/nft.ts
 }
 
 // One thing rs-agent cannot put in place, in the operator's terms.
@@ -17,6 +18,10 @@ export interface Problem {
   item: string; // e.g. "interface eth1"
   message: string;
 }
+
+// auto: where nft and nf_tables work; nftables: required; off: never;
+// none: nothing is desired (stop), the guard stays only while something needs it.
+export type ArpGuardSetting = 'auto' | 'nftables' | 'off' | 'none';
 
 export interface DesiredModule {
   name: string; // kernel module, e.g. ipip
@@ -82,7 +87,26 @@ export interface RouteChange extends ChangeBase, HostRoute {
   action: 'add' | 'delete';
 }
 
+// rs-agent's own nftables table (family arp): load replaces the whole table in one
+// transaction; delete removes it. from/to describe the set's elements (or absent).
+export interface NftChange extends ChangeBase {
+  kind: 'nft';
+  action: 'load' | 'delete';
+  table: string; // family and name, e.g. "arp rs_agent"
+  elements: string[]; // the VIP set after the change ([] for delete)
+  ruleset: string; // the file `nft -f` reads
+}
+
 // One step of a plan: plain data, printable, serialisable, comparable.
-export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange;
+export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange;
+
+// Protection a plan keeps although nothing desired asks for it any more: an address
+// that still needs it remains (someone else's VIP, one added by hand).
+export interface KeptProtection {
+  item: string; // e.g. "sysctl net.ipv4.conf.all.arp_ignore", "nft table arp rs_agent"
+  now: string;
+  original: string | null; // what stop would restore later (null: remove)
+  neededBy: string[]; // the addresses, e.g. "192.0.2.20/32 on lo"
+}
 
 export type ChangeKind = Change['kind'];

@@ -1,4 +1,4 @@
-import type { Change } from '../plan/types.js';
+import type { Change, KeptProtection } from '../plan/types.js';
 
 const SYMBOL: Record<string, string> = {
   load: '+', add: '+', up: '~', set: '~', restore: '~', down: '~', update: '~', delete: '-',
@@ -21,6 +21,10 @@ export function formatChange(change: Change): string {
       return `${symbol} address ${change.target}${change.label ? ` label ${change.label}` : ''}`;
     case 'route':
       return `${symbol} route ${change.target}`;
+    case 'nft':
+      return change.action === 'delete'
+        ? `${symbol} nft ${change.target}: ${change.from} → absent`
+        : `${symbol} nft ${change.target}: ${change.from} → vips4 ${change.to}`;
   }
 }
 
@@ -36,4 +40,10 @@ export function formatDrift(change: Change): string {
     default:
       return formatChange(change).slice(2);
   }
+}
+
+// Why a protective item stays although nothing desired asks for it.
+export function formatKept(kept: KeptProtection): string {
+  const restore = kept.original === null ? 'removed' : `restored to ${kept.original}`;
+  return `= ${kept.item}: kept at ${kept.now}, still needed by ${kept.neededBy.join(', ')} (will be ${restore} by a stop once no such address remains)`;
 }

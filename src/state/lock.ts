@@ -78,7 +78,7 @@ function removeLeftovers(stateDir: string): void {
     return;
   }
   for (const name of names) {
-    const leftover = /^(ip-batch|state\.json)\.(\d+)\.tmp$/.exec(name);
+    const leftover = /^(ip-batch|nft|state\.json)\.(\d+)\.tmp$/.exec(name);
     if (leftover && Number(leftover[2]) !== process.pid) rmSync(join(stateDir, name), { force: true });
   }
 }

@@ -13,6 +13,7 @@ export interface Owned {
   routes: HostRoute[];
   links: string[]; // devices rs-agent brought up
   modules: string[]; // modules rs-agent loaded (kept loaded: reported only)
+  nft?: boolean; // rs-agent loaded its nftables ARP guard (table arp rs_agent)
 }
 
 export function emptyOwned(): Owned {
@@ -24,6 +25,7 @@ export function isEmptyOwned(owned: Owned): boolean {
     Object.keys(owned.sysctls).length === 0 &&
     owned.addresses.length === 0 &&
     owned.routes.length === 0 &&
-    owned.links.length === 0
+    owned.links.length === 0 &&
+    owned.nft !== true
   );
 }

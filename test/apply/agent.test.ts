@@ -45,18 +45,29 @@ describe('start / stop / check against the fake kernel', () => {
     expect(seenAtFirstWrite).toContain('192.0.2.10');
   });
 
-  it('stop restores the exact originals, removes only what it added, and a second stop is a no-op', async () => {
+  it('stop keeps ARP protection while someone else\'s VIP is on lo, and restores the exact originals once it is gone', async () => {
     const kernel = new FakeKernel().addLink('eth0');
     kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
     kernel.sysctls.set('net/ipv4/conf/all/arp_ignore', '2');
     kernel.links.get('lo')?.addresses.push({ local: '203.0.113.5', prefixlen: 32, family: 'inet', label: 'lo:0' });
-    const pristine = kernel.render();
     const { opts } = fakeAgent(DR, kernel);
     await start(opts);
-    expect(kernel.render()).not.toEqual(pristine);
     const result = await stop(opts);
     expect(result.ok).toBe(true);
-    expect(kernel.render()).toEqual(pristine);
+    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '203.0.113.5/32 dev lo label lo:0']);
+    expect(kernel.render().routes).toEqual([]);
+    expect(kernel.sysctls.get('net/ipv4/conf/eth0/arp_announce')).toBe('2');
+    expect(kernel.sysctls.get('net/ipv4/conf/lo/arp_ignore')).toBe('1');
+    expect(result.kept?.map((k) => k.item)).toContain('sysctl net.ipv4.conf.eth0.arp_announce');
+    expect(result.kept?.every((k) => k.neededBy.join() === '203.0.113.5/32 on lo')).toBe(true);
+    // The originals stay recorded: once the address is gone, a later stop finishes the job.
+    expect(readFileSync(statePath(opts.stateDir), 'utf8')).toContain('"net/ipv4/conf/eth0/arp_announce":{"original":"1","ifindex":');
+    kernel.links.get('lo')!.addresses = kernel.links.get('lo')!.addresses.filter((a) => a.local !== '203.0.113.5');
+    const pristine = new FakeKernel().addLink('eth0');
+    pristine.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
+    pristine.sysctls.set('net/ipv4/conf/all/arp_ignore', '2');
+    expect((await stop(opts)).ok).toBe(true);
+    expect(kernel.render()).toEqual(pristine.render());
     expect(existsSync(statePath(opts.stateDir))).toBe(false);
     const again = await stop(opts);
     expect(again.changes).toEqual([]);

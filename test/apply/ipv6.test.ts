@@ -21,7 +21,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
   });
 
   it('reads the IPv6 route table only when IPv6 VIPs are configured or owned: a v4-only check is one process', async () => {
-    const v4 = fakeAgent('vips: [192.0.2.10]\n');
+    const v4 = fakeAgent('vips: [192.0.2.10]\narp: {guard: off}\n');
     await check(v4.opts, false);
     expect(processes(v4.kernel)).toEqual(['ip -json -batch - <<< addr show | route show table main']);
 
@@ -30,6 +30,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
     expect(processes(dual.kernel)).toEqual([
       'ip -json -batch - <<< addr show | route show table main',
       'ip -json -6 route show table main',
+      'nft -j list table arp rs_agent', // arp.guard auto: looks for nft (not installed here)
     ]);
   });
 

@@ -45,8 +45,15 @@ describe(`${N} VIPs against the fake kernel`, () => {
     expect(repaired.drift.map((c) => c.target)).toEqual([`${vip(5000)}/32 dev lo`]);
     expect(repaired.remaining).toEqual([]);
 
+    // While someone else's address stays on lo, stop keeps ARP protection for it.
     const down = await stop(opts);
     expect(down.ok).toBe(true);
-    expect(kernel.render()).toEqual(pristine);
+    expect(kernel.render().addresses).toEqual(pristine.addresses);
+    expect(kernel.render().sysctls['net/ipv4/conf/all/arp_ignore']).toBe('1');
+    expect(down.kept?.map((k) => k.neededBy)).toContainEqual(['203.0.113.5/32 on lo']);
+    const loLink = kernel.links.get('lo');
+    if (loLink) loLink.addresses = loLink.addresses.filter((a) => a.local !== '203.0.113.5');
+    expect((await stop(opts)).ok).toBe(true);
+    expect(kernel.render()).toEqual({ ...pristine, addresses: ['127.0.0.1/8 dev lo'] });
   });
 });

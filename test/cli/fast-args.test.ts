@@ -26,7 +26,8 @@ describe('parseFastArgs', () => {
     [['check', '--config=/a=b.yaml', '--state-dir', 's'], 'check', { ...defaults, config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false }],
     [['start', '--config', 'c.yaml', '--state-dir=/tmp/s'], 'start', { ...defaults, config: 'c.yaml', 'state-dir': '/tmp/s' }],
     [['start', '--allow-insecure-config'], 'start', { ...defaults, 'allow-insecure-config': true }],
-    [['stop'], 'stop', defaults],
+    [['stop'], 'stop', { ...defaults, json: false }],
+    [['stop', '--json'], 'stop', { ...defaults, json: true }],
     [['plan', '--json'], 'plan', { ...defaults, json: true }],
     [['status'], 'status', { ...defaults, json: false }],
     [['validate', '-c', 'x'], 'validate', { ...defaults, config: 'x' }],
@@ -37,8 +38,8 @@ describe('parseFastArgs', () => {
   it('takes the defaults from RS_AGENT_CONFIG and RS_AGENT_STATE_DIR, as yargs does', () => {
     process.env.RS_AGENT_CONFIG = '/env.yaml';
     process.env.RS_AGENT_STATE_DIR = '/env-state';
-    expect(parseFastArgs(['stop'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
-    expect(parseFastArgs(['stop', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
+    expect(parseFastArgs(['start'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
+    expect(parseFastArgs(['start', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
   });
 
   it.each([

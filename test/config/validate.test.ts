@@ -10,9 +10,9 @@ describe('parseConfig: valid configs', () => {
       source: 'x.yaml',
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
-      arp: { ignore: 1, announce: 2 },
+      arp: { ignore: 1, announce: 2, guard: 'auto' },
       tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0' },
-      drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 500, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
+      drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 100, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
       metrics: { file: null },
     });
   });
@@ -46,7 +46,7 @@ describe('parseConfig: valid configs', () => {
   it('accepts an explicit /32 and arp.ignore 2', () => {
     const config = parseConfig('mode: tun\nvips: [192.0.2.10/32]\narp: {ignore: 2}\n', 'x.yaml');
     expect(config.vips[0]).toEqual({ address: '192.0.2.10', family: 4, mode: 'tun' });
-    expect(config.arp).toEqual({ ignore: 2, announce: 2 });
+    expect(config.arp).toEqual({ ignore: 2, announce: 2, guard: 'auto' });
   });
 });
 

@@ -17,7 +17,7 @@ describe('flap guard', () => {
       clock.now += 100;
     }
     expect(guard.isHeld(VIP)).toBe(false);
-    expect(guard.record(VIP)).toEqual({ item: VIP, repairs: 4, backoffMs: 1_000, until: clock.now + 1_000 });
+    expect(guard.record(VIP)).toEqual({ item: VIP, repairs: 4, backoffMs: 1_000, until: clock.now + 1_000, protective: false });
     expect(guard.isHeld(VIP)).toBe(true);
     expect(guard.isHeld('sysctl net.ipv4.conf.all.arp_ignore')).toBe(false);
     expect(guard.nextRelease()).toBe(clock.now + 1_000);
@@ -86,5 +86,23 @@ describe('flap guard', () => {
     guard.configure({ ...SETTINGS, maxRepairs: 1 });
     expect(guard.record(VIP)).toBeNull();
     expect(guard.record(VIP)).not.toBeNull();
+  });
+
+  it('never holds a protective item: its trip is reported once per fight, and again after a quiet window', () => {
+    const { clock, guard } = guardAt();
+    const ARP = 'sysctl net.ipv4.conf.all.arp_ignore';
+    const trips = [];
+    for (let i = 0; i < 10; i++) {
+      trips.push(guard.record(ARP, { protective: true }));
+      expect(guard.isHeld(ARP)).toBe(false);
+      clock.now += 1_000;
+    }
+    expect(trips.filter((t) => t !== null)).toEqual([{ item: ARP, repairs: 4, backoffMs: 0, until: 1_003_000, protective: true }]);
+    expect(guard.nextRelease()).toBeNull();
+    expect(guard.totalTrips).toBe(1);
+    clock.now += 61_000;
+    for (let i = 0; i < 3; i++) expect(guard.record(ARP, { protective: true })).toBeNull();
+    expect(guard.record(ARP, { protective: true })?.protective).toBe(true);
+    expect(guard.totalTrips).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ describe('metrics', () => {
     stats.repairs.address = 3;
     stats.repairs.sysctl = 1;
     stats.flapTrips = 2;
+    stats.protectionFights = 4;
     stats.reconciles.event = 5;
     stats.held = [{ item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' }];
     stats.last = { at: '2030-01-01T00:00:10.500Z', durationMs: 13.8, trigger: 'event', inSync: true };
@@ -24,8 +25,10 @@ describe('metrics', () => {
       'rs_agent_repairs_total{kind="link"} 0',
       'rs_agent_repairs_total{kind="address"} 3',
       'rs_agent_repairs_total{kind="route"} 0',
+      'rs_agent_repairs_total{kind="nft"} 0',
       'rs_agent_repair_failures_total 0',
       'rs_agent_flap_guard_trips_total 2',
+      'rs_agent_protection_fights_total 4',
       'rs_agent_flap_guard_held_items 1',
       'rs_agent_unavailable_items 1',
       'rs_agent_reconciles_total{trigger="start"} 0',
@@ -38,8 +41,8 @@ describe('metrics', () => {
       'rs_agent_last_reconcile_duration_seconds 0.0138',
     ]);
     // Every metric has its HELP and TYPE, and the file ends with a newline.
-    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(9);
-    expect(text.match(/^# HELP /gm)).toHaveLength(9);
+    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(10);
+    expect(text.match(/^# HELP /gm)).toHaveLength(10);
     expect(text.endsWith('\n')).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AgentError } from '../../src/errors.js';
 import type { RunOptions, RunResult, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
+import { renderGuard, renderGuardDelete } from '../../src/plan/nft.js';
 
 // A strict, in-memory model of the kernel objects rs-agent touches. It understands
 // exactly the commands rs-agent is meant to run and throws on anything else, so a
@@ -46,6 +47,10 @@ export class FakeKernel implements Runner, SysctlFs {
   readOnlySysctls = false;
   // Lines of `ip -batch` input that fail with the given message (fault injection).
   readonly failingLines = new Map<string, string>();
+  // nftables: not installed unless a test says so (then nf_tables works, as in a netns).
+  nftInstalled = false;
+  // rs-agent's table arp rs_agent: null when absent; flushed: chains emptied by someone.
+  nft: { elements: string[]; flushed?: boolean } | null = null;
 
   constructor() {
     for (const dev of ['all', 'default']) this.addConf(dev);
@@ -78,7 +83,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   mutatingCommands(): string[] {
-    return this.commands.filter((c) => !c.startsWith('ip -json '));
+    return this.commands.filter((c) => !c.startsWith('ip -json ') && !c.startsWith('nft -j '));
   }
 
   // --- SysctlFs
@@ -106,7 +111,33 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
+    if (argv[0] === 'nft') return this.runNft(argv);
     throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
+  }
+
+  // Exactly the two nft commands rs-agent runs: list its table as JSON, and load a
+  // file that replaces (or deletes) the table in one transaction.
+  private runNft(argv: readonly string[]): RunResult {
+    const text = argv.join(' ');
+    if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
+    if (text === 'nft -j list table arp rs_agent') {
+      if (this.nft === null) return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table arp rs_agent\n' };
+      return ok(`${JSON.stringify(nftJson(this.nft))}\n`);
+    }
+    if (argv.length === 3 && argv[1] === '-f') {
+      const file = readFileSync(argv[2] as string, 'utf8');
+      this.commands[this.commands.length - 1] = `nft -f <<< ${file.trim().split('\n').map((l) => l.trim()).join(' | ')}`;
+      if (file === renderGuardDelete()) {
+        this.nft = null;
+        return ok('');
+      }
+      const match = /elements = \{ ([^}]*) \}/.exec(file);
+      const elements = match ? (match[1] as string).split(', ') : [];
+      if (file !== renderGuard(elements)) throw new Error(`fake kernel: unexpected nft file: ${file}`);
+      this.nft = { elements: [...elements].sort() };
+      return ok('');
+    }
+    throw new Error(`fake kernel: unexpected command: ${text}`);
   }
 
   private modprobe(name: string): RunResult {
@@ -264,4 +295,30 @@ function v6Flags(a: FakeAddress): Record<string, unknown> {
 
 function ok(stdout: string): RunResult {
   return { exitCode: 0, stdout, stderr: '' };
+}
+
+// What `nft -j list table arp rs_agent` prints for the fake's table (nft 1.0.6's shape).
+function nftJson(table: { elements: string[]; flushed?: boolean }): unknown {
+  const base = { family: 'arp', table: 'rs_agent' };
+  const elem = table.elements.map((e) => {
+    const [addr, len] = e.split('/');
+    return len === undefined ? addr : { prefix: { addr, len: Number(len) } };
+  });
+  const chain = (name: string, handle: number) => ({ chain: { ...base, name, handle, type: 'filter', hook: name, prio: 0, policy: 'accept' } });
+  const payload = (field: string) => ({ payload: { protocol: 'arp', field } });
+  const rules = table.flushed ? [] : [
+    { rule: { ...base, chain: 'input', handle: 4, expr: [
+      { match: { op: '==', left: payload('operation'), right: 'request' } },
+      { match: { op: '==', left: payload('daddr ip'), right: '@vips4' } },
+      { counter: { packets: 3, bytes: 84 } }, { drop: null }] } },
+    { rule: { ...base, chain: 'output', handle: 5, expr: [
+      { match: { op: '==', left: payload('saddr ip'), right: '@vips4' } },
+      { counter: { packets: 0, bytes: 0 } }, { drop: null }] } },
+  ];
+  return { nftables: [
+    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+    { table: { family: 'arp', name: 'rs_agent', handle: 2 } },
+    { set: { family: 'arp', name: 'vips4', table: 'rs_agent', type: 'ipv4_addr', handle: 3, flags: ['interval'], ...(elem.length ? { elem } : {}) } },
+    chain('input', 1), chain('output', 2), ...rules,
+  ] };
 }

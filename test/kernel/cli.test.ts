@@ -52,7 +52,7 @@ describe('DR on the real kernel', () => {
     expect(lastSysctl).toBeGreaterThanOrEqual(0);
     expect(firstAddress).toBeGreaterThan(lastSysctl);
     const json = JSON.parse((await ns.cli(['plan', '--json'])).stdout) as { changes: { kind: string; from: unknown; to: unknown }[] };
-    expect(new Set(json.changes.map((c) => c.kind))).toEqual(new Set(['sysctl', 'address', 'route']));
+    expect(new Set(json.changes.map((c) => c.kind))).toEqual(new Set(['sysctl', 'nft', 'address', 'route']));
     expect(json.changes.every((c) => 'from' in c && 'to' in c)).toBe(true);
     expect(await ns.addresses('lo')).toHaveLength(1);
     expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('0');
@@ -80,7 +80,7 @@ describe('DR on the real kernel', () => {
     expect((await ns.cli(['check'])).exitCode).toBe(0);
   });
 
-  it('stop restores non-default originals exactly and leaves foreign addresses on lo alone', async () => {
+  it('stop leaves foreign addresses on lo alone, keeps ARP protection while they stay, and then restores non-default originals exactly', async () => {
     await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
     await ns.setSysctl('net/ipv4/conf/all/arp_ignore', '2');
     await ns.ip(['addr', 'add', '203.0.113.5/32', 'dev', 'lo', 'label', 'lo:0']);
@@ -92,15 +92,15 @@ describe('DR on the real kernel', () => {
     ]);
     const stop = await ns.cli(['stop']);
     expect(stop.exitCode).toBe(0);
-    expect(stop.stdout.split('\n')[0]).toBe('- route 192.0.2.10/32 dev lo');
-    expect(await sysctls(ARP)).toEqual(before);
+    expect(stop.stdout.split('\n')).toContain('- route 192.0.2.10/32 dev lo');
+    expect(stop.stdout).toContain('sysctl net.ipv4.conf.lo.arp_ignore: kept at 1, still needed by 203.0.113.5/32 on lo');
+    expect(await ns.sysctl('net/ipv4/conf/lo/arp_ignore')).toBe('1');
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '203.0.113.5']);
     expect(await ns.routes()).toEqual([{ dst: '203.0.113.5', dev: 'lo' }]);
-    // A second stop has no record left: it names the foreign VIP-like address and leaves it.
-    const again = await ns.cli(['stop']);
-    expect(again).toMatchObject({ exitCode: 0, stderr: '' });
-    expect(again.stdout.split('\n')[1]).toMatch(/^left in place: 203\.0\.113\.5\/32 on lo: rs-agent has no record of adding it/);
-    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '203.0.113.5']);
+    await ns.ip(['addr', 'del', '203.0.113.5/32', 'dev', 'lo']);
+    expect((await ns.cli(['stop'])).exitCode).toBe(0);
+    expect(await sysctls(ARP)).toEqual(before);
+    expect(await ns.cli(['stop'])).toEqual({ exitCode: 0, stdout: 'nothing to undo', stderr: '' });
   });
 
   it('a VIP already on lo before start is not rs-agent\'s: stop leaves it', async () => {
@@ -128,8 +128,10 @@ describe('DR on the real kernel', () => {
     expect(text).toMatch(/in sync: yes/);
     expect(text).toMatch(/192\.0\.2\.10\s+dr\s+on lo\s+address ok\s+route ok\s+added by rs-agent/);
     expect(text).toMatch(/net\.ipv4\.conf\.eth0\.arp_announce\s+2\s+2\s+1/);
-    const json = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { inSync: boolean; owned: { addresses: number } };
+    expect(text).toContain('ARP guard (nftables table arp rs_agent): arp.guard auto: on; table present, vips4 { 192.0.2.10, 192.0.2.11 } (loaded by rs-agent)');
+    const json = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { inSync: boolean; owned: { addresses: number }; arpGuard: { applies: boolean } };
     expect(json.inSync).toBe(true);
+    expect(json.arpGuard.applies).toBe(true);
     expect(json.owned.addresses).toBe(2);
   });
 });

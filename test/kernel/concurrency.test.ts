@@ -17,7 +17,7 @@ beforeEach(async () => {
   ns = await TestNamespace.create();
   ns.writeConfig(config);
   await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
-  await ns.setSysctl('net/ipv4/conf/all/arp_ignore', '2');
+  await ns.setSysctl('net/ipv4/conf/all/arp_ignore', '3');
 });
 afterEach(async () => {
   await ns.destroy();

@@ -36,7 +36,7 @@ arp:
   it('the LVS-HOWTO realserver script: sourced functions pass, sysctl -p is flagged', () => {
     const { config, notes } = load('realserver.sh');
     expect(config.vips.map((v) => v.address)).toEqual(['198.51.100.20']);
-    expect(config.arp).toEqual({ ignore: 1, announce: 2 });
+    expect(config.arp).toEqual({ ignore: 1, announce: 2, guard: 'auto' });
     expect(notes).toEqual([expect.stringMatching(/^13: loads sysctl files as they are on this host/)]);
   });
 

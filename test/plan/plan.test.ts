@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
 import { desiredState, NOTHING } from '../../src/plan/desired.js';
-import { plan } from '../../src/plan/plan.js';
+import { plan, planFull } from '../../src/plan/plan.js';
 import { emptyOwned } from '../../src/state/types.js';
 
 const lo = (extra: ActualLink['addresses'] = []): ActualLink => ({
@@ -79,7 +79,16 @@ describe('plan', () => {
       routes: [{ dst: vip.address, prefixlen: 32, family: 4 as const, dev: 'lo' }],
       sysctls: { 'net/ipv4/conf/all/arp_ignore': { original: '0' }, 'net/ipv4/conf/eth0/arp_ignore': { original: '1' } },
     };
-    expect(plan(NOTHING, actual, owned).map(describeChange)).toEqual([
+    // The foreign /32 on lo still needs ARP protection: nothing weaker is restored.
+    const full = planFull(NOTHING, actual, owned);
+    expect(full.changes.map(describeChange)).toEqual([
+      'route delete 192.0.2.10/32 dev lo',
+      'address delete 192.0.2.10/32 dev lo',
+    ]);
+    expect(full.kept).toEqual([{ item: 'sysctl net.ipv4.conf.all.arp_ignore', now: '1', original: '0', neededBy: ['203.0.113.5/32 on lo'] }]);
+    // With the foreign address on a NIC instead, nothing on lo needs protection.
+    const moved: ActualState = { ...actual, links: [lo([{ ...vip, label: 'lo:0' }]), { ...eth0, addresses: [foreign] }] };
+    expect(plan(NOTHING, moved, owned).map(describeChange)).toEqual([
       'route delete 192.0.2.10/32 dev lo',
       'address delete 192.0.2.10/32 dev lo',
       'sysctl restore net.ipv4.conf.all.arp_ignore',
