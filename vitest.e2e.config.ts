@@ -1,5 +1,5 @@
-// The e2e suite: boots a VM (minutes under TCG); run with `npm run test:e2e`, never as part
-// of the unit tests.
+// The e2e suites: each boots a VM (minutes under TCG); run with `npm run test:e2e` (the LVS
+// cluster, then the units under systemd, one VM at a time), never as part of the unit tests.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

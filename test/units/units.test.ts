@@ -74,6 +74,20 @@ describe('systemd units', () => {
     expect(u.get('ReadWritePaths')?.join(' ')).toMatch(/\/run\/rs-agent/);
   });
 
+  // modprobe (ipip, ip6_tunnel) calls finit_module(2): without @module the filter turns it into
+  // EPERM, and without CAP_SYS_MODULE (or with ProtectKernelModules) the kernel refuses it.
+  // test/e2e/systemd-units.test.ts proves it under systemd as PID 1 (`rmmod ipip` repaired).
+  for (const name of ['rs-agent-watch.service', 'rs-agent-check.service']) {
+    it(`${name}: its syscall filter and capabilities let modprobe load a tunnel module`, () => {
+      const u = directives(name);
+      expect(u.get('SystemCallFilter')).toEqual(['@system-service @module']);
+      expect(u.get('SystemCallErrorNumber')).toEqual(['EPERM']);
+      expect(u.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_SYS_MODULE']);
+      expect(u.get('ProtectKernelModules')).toBeUndefined();
+      expect(u.get('RestrictAddressFamilies')?.join(' ')).toMatch(/\bAF_NETLINK\b/);
+    });
+  }
+
   it('rs-agent-check.timer starts rs-agent-check.service, which runs check --fix', () => {
     expect(directives('rs-agent-check.service').get('ExecStart')).toEqual([`${INSTALLED} check --fix`]);
     expect(directives('rs-agent-check.timer').get('OnUnitActiveSec')).toBeTruthy();

@@ -1,0 +1,74 @@
+// Boots the e2e VM with systemd as PID 1 (vm/run-vm.sh, E2E_BOOT=systemd) running one guest
+// scenario as a oneshot unit, and reads back what it observed: one JSON object per line,
+// {step, t (the VM's uptime), ...facts}.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir } from './cluster-run.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface Step {
+  step: string;
+  t: number;
+  [fact: string]: unknown;
+}
+
+export interface SystemdRun {
+  steps: Step[];
+  consoleLog: string;
+  seconds: number;
+}
+
+// Runs guest/SCRIPT to completion under systemd. A VM that has not powered itself off after
+// timeoutSeconds is killed and the run fails with the console's tail.
+export async function runUnderSystemd(script: string, timeoutSeconds: number): Promise<SystemdRun> {
+  mkdirSync(cacheDir, { recursive: true });
+  const name = script.replace(/\.sh$/, '');
+  const resultsFile = join(cacheDir, `results-${name}.jsonl`);
+  const consoleLog = join(cacheDir, `console-${name}.log`);
+  const log = createWriteStream(consoleLog);
+  const started = Date.now();
+  const child = spawn(join(here, 'vm', 'run-vm.sh'), [resultsFile], {
+    env: { ...process.env, E2E_BOOT: 'systemd', E2E_SCRIPT: join(here, 'guest', script) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (process.env.E2E_VERBOSE === '1') process.stderr.write(chunk);
+    });
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  clearTimeout(timer);
+  await new Promise((resolve) => log.end(resolve));
+  if (code !== 0) {
+    throw new Error(`run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`);
+  }
+  // The serial port ends lines with \r\n.
+  const steps = readFileSync(resultsFile, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Step);
+  if (!steps.some((s) => s.step === 'done')) {
+    throw new Error(`the scenario did not finish; console log: ${consoleLog}\n${tail(consoleLog)}`);
+  }
+  return { steps, consoleLog, seconds: (Date.now() - started) / 1000 };
+}
+
+function tail(file: string): string {
+  return readFileSync(file, 'utf8').replaceAll('\r', '').split('\n').slice(-40).join('\n');
+}
+
+// The one step of that name; missing means the scenario broke before reaching it.
+export function step<T extends Step = Step>(run: SystemdRun, name: string): T {
+  const found = run.steps.filter((s) => s.step === name);
+  if (found.length !== 1) throw new Error(`expected one step "${name}", found ${found.length}; console log: ${run.consoleLog}`);
+  return found[0] as T;
+}

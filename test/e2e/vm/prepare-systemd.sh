@@ -1,0 +1,49 @@
+# Sourced by the initramfs's /init (busybox sh) for E2E_BOOT=systemd, before it hands over to
+# systemd as PID 1. prepare_systemd ROOT writes into ROOT (the overlay, so the host is never
+# touched) what turns the host's own systemd setup into a test boot:
+# - e2e-scenario.service, a oneshot ordered after multi-user.target and wanted by it, that runs
+#   $E2E_INIT with every E2E_* boot parameter in its environment, its stdout (the JSON lines) to
+#   the second serial port and its stderr to the console, and powers the VM off when it ends,
+#   whatever its outcome: the VM's exit is how the host learns the run is over;
+# - masks (links to /dev/null) for what only slows the boot or waits on hardware the VM lacks:
+#   gettys on the console (one would also fight the scenario for ttyS0), the databases and
+#   servers this host happens to have enabled, apt/man-db/fstrim timers, time sync;
+# - a tmpfiles.d override that keeps /tmp's contents: the stock tmp.conf says `D /tmp`, and
+#   systemd-tmpfiles --remove at boot would empty the host's /tmp through the overlay (one
+#   whiteout per entry, walked over 9p: over 30 s under TCG), hiding a checkout that lives there.
+prepare_systemd() {
+  root=$1
+  units=$root/etc/systemd/system
+  mkdir -p "$units/multi-user.target.wants" "$root/var/lib/rs-agent-e2e" "$root/etc/tmpfiles.d"
+  # The host may be a container (docker leaves /.dockerenv): systemd in the VM would believe
+  # it runs in one too and skip what units condition on real hardware (ConditionVirtualization).
+  rm -f "$root/.dockerenv" "$root/run/.containerenv"
+  echo "d /tmp 1777 root root -" > "$root/etc/tmpfiles.d/tmp.conf"
+  {
+    echo "[Unit]"
+    echo "Description=e2e scenario $E2E_INIT"
+    echo "After=multi-user.target"
+    echo "[Service]"
+    echo "Type=oneshot"
+    # systemd gives services a fresh /tmp only with PrivateTmp=; the host's /tmp (a checkout
+    # may live there) stays visible to this unit, unlike to the hardened rs-agent units.
+    env | grep '^E2E_' | while IFS= read -r kv; do echo "Environment=\"$kv\""; done
+    echo "Environment=LC_ALL=C HOME=/root"
+    echo "ExecStart=$E2E_INIT"
+    echo "StandardOutput=file:/dev/ttyS1"
+    echo "StandardError=tty"
+    echo "TTYPath=/dev/ttyS0"
+    echo "TimeoutStartSec=15min"
+    echo "ExecStopPost=/bin/systemctl poweroff --no-block"
+  } > "$units/e2e-scenario.service"
+  ln -sf ../e2e-scenario.service "$units/multi-user.target.wants/e2e-scenario.service"
+
+  for unit in getty.target getty@tty1.service serial-getty@ttyS0.service console-getty.service \
+      etcd.service etcd2.service postgresql.service prometheus.service prometheus-node-exporter.service \
+      e2scrub_reap.service systemd-timesyncd.service systemd-pstore.service ipvsadm.service \
+      apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer \
+      man-db.timer logrotate.timer; do
+    rm -f "$units/$unit"
+    ln -s /dev/null "$units/$unit"
+  done
+}
