@@ -174,7 +174,11 @@ async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outc
   try {
     const result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
     if (result.exitCode === 0) return { change, status: 'applied' };
-    return failed(change, `kernel module ${change.module} is not available (${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`})`);
+    const stderr = result.stderr.trim();
+    // EPERM: the module exists but this process may not load it (a unit's syscall filter
+    // or capabilities), which "not available" would misstate.
+    const what = /Operation not permitted/i.test(stderr) ? 'could not be loaded: not permitted' : 'is not available';
+    return failed(change, `kernel module ${change.module} ${what} (${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`})`);
   } catch (error) {
     if (error instanceof AgentError) return failed(change, `kernel module ${change.module} is not available (${error.message})`);
     throw error;

@@ -148,6 +148,15 @@ describe('errors on the real kernel: exit 2, one line, nothing changed', () => {
     expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
   }
 
+  it('TUN where loading ipip is not permitted (a syscall filter): says so, not that the module is missing', async () => {
+    ns.writeConfig('mode: tun\nvips: [198.51.100.7]\n');
+    const env = ns.stubCommand('modprobe', 'echo "modprobe: ERROR: could not insert \'$1\': Operation not permitted" >&2; exit 1');
+    const result = await ns.cli(['start'], env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/kernel module ipip could not be loaded: not permitted \(modprobe ipip: modprobe: ERROR: could not insert 'ipip': Operation not permitted\)/);
+    expect((await ns.cli(['stop'], env)).exitCode).toBe(0);
+  });
+
   it('TUN without the ipip module (modprobe stubbed to fail as it does where the module is missing)', async () => {
     ns.writeConfig('mode: tun\nvips: [198.51.100.7]\n');
     const env = ns.stubCommand('modprobe', 'echo "modprobe: FATAL: Module $1 not found in directory /lib/modules/$(uname -r)" >&2; exit 1');
