@@ -70,8 +70,11 @@ export async function runPass(
     }
     // Left out until the operator acts or the device appears: said when it starts and
     // when it ends, not on every pass; status shows it meanwhile.
-    stats.conflicts = logOnChange(stats.conflicts, result.snapshot.conflicts.map((c) => `not adding VIP ${c.vip}: ${describeConflict(c)}`),
-      (m) => logger.log('error', 'conflict', m, { error: m }), (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`));
+    const conflicts = new Map(result.snapshot.conflicts.map((c) => [`not adding VIP ${c.vip}: ${describeConflict(c)}`, c]));
+    stats.conflicts = logOnChange(stats.conflicts, [...conflicts.keys()], (m) => {
+      const c = conflicts.get(m);
+      logger.log('error', 'conflict', m, { item: `address ${c?.vip}`, vip: c?.vip, dev: c?.dev, prefixlen: c?.prefixlen });
+    }, (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`));
     stats.problems = logOnChange(stats.problems, result.problems.map((p) => p.message),
       (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }), (m) => logger.log('info', 'available', `in place again: ${m}`));
     const inSync = result.ok && held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;

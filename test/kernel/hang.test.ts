@@ -50,7 +50,7 @@ describe('an ip that hangs', () => {
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
   });
 
-  it('the hung batch of a daemon pass is a failed pass; the daemon goes on and repairs once ip answers', async () => {
+  it('the hung batch of a daemon pass fails its changes; the daemon goes on and repairs once ip answers', async () => {
     const marker = join(ns.dir, 'hang');
     const stub = stubIp(`[ -e ${marker} ] && [ "$1" = -force ]`);
     daemon = new Daemon(ns, { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
@@ -58,7 +58,8 @@ describe('an ip that hangs', () => {
     writeFileSync(marker, '');
     const mark = daemon.lines.length;
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
-    const failed = await daemon.waitFor((l) => l.event === 'reconcile-failed', 10_000, mark);
+    // The batch's changes fail (naming the command), as any failure of a pass's commands.
+    const failed = await daemon.waitFor((l) => l.event === 'repair-failed', 10_000, mark);
     expect(failed.message).toMatch(/ip -force -batch .*: no answer after 0\.5 s; killed it/);
     expect(stub.pids().filter(alive)).toEqual([]);
     // Any pass now (an event) runs the real ip again and puts the VIP back.
