@@ -4,8 +4,20 @@
 # path); util-linux: setpriv for the not-root test; procps: ps for daemon tests;
 # systemd: systemd-analyze verify for the units, systemd-notify for readiness;
 # python3: a stand-in for systemd's notify socket in the readiness test;
-# net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench.
+# net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench;
+# etcd-server and etcd-client (etcd 3.4): the fleet tests start their own members in
+# namespaces of their own, so the packaged etcd service must not run: policy-rc.d
+# forbids starting it during the install, and it is stopped and disabled afterwards in
+# case a service manager started it anyway.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends iproute2 kmod util-linux procps systemd python3 net-tools time >/dev/null
+policy=/usr/sbin/policy-rc.d
+had_policy=0
+[ -e "$policy" ] && had_policy=1 && cp "$policy" "$policy.rs-agent-saved"
+printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
+if [ "$had_policy" = 1 ]; then mv "$policy.rs-agent-saved" "$policy"; else rm -f "$policy"; fi
+if [ -d /run/systemd/system ]; then systemctl disable --now etcd.service >/dev/null 2>&1 || true; fi
+if pgrep -x etcd >/dev/null; then echo "install-deps: a system etcd is running; the fleet tests need it stopped" >&2; exit 1; fi

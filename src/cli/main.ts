@@ -18,6 +18,7 @@ const COMMANDS = {
   install: async () => (await import('./install.js')).installCommand,
   uninstall: async () => (await import('./install.js')).uninstallCommand,
   import: async () => (await import('./import.js')).importCommand,
+  fleet: async () => (await import('./fleet.js')).fleetCommand,
 };
 
 type Name = keyof typeof COMMANDS;
@@ -54,13 +55,15 @@ else await globalOptions((await import('yargs')).default(argv))
   .command('install', 'install the systemd units, sysctl.d and modules-load.d files the config needs', root, lazy('install'))
   .command('uninstall', 'remove exactly what install wrote (files edited since are kept)', root, lazy('uninstall'))
   .command('import <file>', 'translate a real-server init script (lvsdrrip style) into config YAML on stdout', {}, lazy('import'))
+  .command('fleet <action>', 'the fleet as its store shows it (source.etcd): fleet status [--json]',
+    (y) => y.positional('action', { choices: ['status'] as const, describe: 'what to show' }).options(json), lazy('fleet'))
   .command(
     'run',
     'stay in the foreground and repair drift as it happens (the rs-agent-watch service)',
     { 'log-format': { choices: ['json', 'text'] as const, default: 'json' as const, describe: 'one log line per event, as JSON or text' } },
     lazy('run'),
   )
-  .demandCommand(1, 'name a command: validate, plan, start, stop, check, status, run, install, uninstall or import')
+  .demandCommand(1, 'name a command: validate, plan, start, stop, check, status, run, fleet, install, uninstall or import')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;
