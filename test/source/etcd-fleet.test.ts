@@ -165,4 +165,16 @@ describe('a fleet from etcd', () => {
     await db.daemon.waitFor((l) => l.event === 'store-cache' && String(l.message).includes('VIPs of store revision'), 10_000);
     expect(await converged({ 'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30', '192.0.2.40'] })).toBe(true);
   });
+
+  it('start at boot with the store down converges from the cache, and check agrees', async () => {
+    const db = agents[2]!;
+    await db.daemon.kill(db.ns);
+    await db.ns.ip(['addr', 'flush', 'dev', 'lo', 'scope', 'global']);
+    rmSync(join(db.ns.stateDir, 'state.json'), { force: true });
+    const start = await db.ns.cli(['start']);
+    expect(start.stderr).toContain('unreachable');
+    expect(start.exitCode).toBe(0);
+    expect(await vipsOn(db.ns)).toEqual(['192.0.2.30', '192.0.2.40']);
+    expect((await db.ns.cli(['check'])).exitCode).toBe(0);
+  });
 });
