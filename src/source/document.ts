@@ -23,6 +23,7 @@ export function parseDocument(key: string, parsed: ParsedKey, text: string): Sto
     throw new ConfigError(source, path, detail);
   };
   if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) fail('', `is larger than ${MAX_DOCUMENT_BYTES / 1024} KiB`);
+  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) fail('', 'is empty; it needs "vips:" (delete the key to remove its VIPs)');
   let raw: unknown;
   try {
     raw = parseYaml(text, { schema: CORE_SCHEMA, filename: key, maxDepth: MAX_DEPTH });
