@@ -14,10 +14,13 @@ export interface FleetRow {
   updatedAt: string | null;
   errors: string[];
   labels: Record<string, string>;
+  lastOutage: HostStatus['lastOutage']; // the last time the store was unreachable from the host
 }
 
-// A status older than this many heartbeats is stale: the agent stopped writing
-// (the store was away from it, or it hangs) but its lease has not yet expired.
+// A status older than this many heartbeats is stale: the agent stopped writing (the
+// store was away from it, or it hangs) but its lease has not expired yet (etcd renews
+// every lease when a new leader takes over, so a store that was down shows its hosts'
+// old statuses until they write again).
 const STALE_HEARTBEATS = 2.5;
 
 // The fleet as the store shows it: every host that wrote a status, and every host a
@@ -42,16 +45,16 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     const desired = new DocumentBook(prefix, host, labels).resolve(view);
     const wanted = desired.docRevision;
     if (!status) {
-      rows.push({ host, state: 'missing', inSync: false, revision: null, wanted, vips: null, updatedAt: null, errors: [], labels });
+      rows.push({ host, state: 'missing', inSync: false, revision: null, wanted, vips: null, updatedAt: null, errors: [], labels, lastOutage: null });
       continue;
     }
     const age = now - Date.parse(status.updatedAt);
     let state: HostState = 'in-sync';
     if (status.wipeHeld) state = 'wipe-held';
-    else if (age > STALE_HEARTBEATS * status.heartbeatS * 1000 || status.storeLostAt !== null) state = 'stale';
+    else if (age > STALE_HEARTBEATS * status.heartbeatS * 1000) state = 'stale';
     else if (status.revision < wanted) state = 'behind';
     else if (!status.inSync) state = 'drift';
-    rows.push({ host, state, inSync: status.inSync, revision: status.revision, wanted, vips: status.vips, updatedAt: status.updatedAt, errors: status.errors, labels });
+    rows.push({ host, state, inSync: status.inSync, revision: status.revision, wanted, vips: status.vips, updatedAt: status.updatedAt, errors: status.errors, labels, lastOutage: status.lastOutage ?? null });
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));
 }

@@ -17,7 +17,7 @@ export interface HostStatus {
   wipeHeld: boolean; // the store would leave this host with no VIP: refused (see wipe.ts)
   errors: string[]; // refused store documents, unavailable items
   lastError: string | null;
-  storeLostAt: string | null; // the store was unreachable from then until this write
+  lastOutage: { from: string; to: string } | null; // the last time the store was unreachable from this host
   updatedAt: string;
   heartbeatS: number; // rewritten at least this often
 }

@@ -9,7 +9,7 @@ const NOW = Date.parse('2030-01-01T00:00:10Z');
 function status(host: string, fields: Partial<HostStatus> = {}): string {
   const base: HostStatus = {
     host, labels: { pool: 'web' }, version: '0.1.0', inSync: true, revision: 5, vips: 1, repairs: 0, drift: 0, held: [],
-    wipeHeld: false, errors: [], lastError: null, storeLostAt: null, updatedAt: '2030-01-01T00:00:09Z', heartbeatS: 2,
+    wipeHeld: false, errors: [], lastError: null, lastOutage: null, updatedAt: '2030-01-01T00:00:09Z', heartbeatS: 2,
   };
   return JSON.stringify({ ...base, ...fields });
 }

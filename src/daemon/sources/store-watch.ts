@@ -35,6 +35,7 @@ export class StoreWatch implements Source {
   private errors: string[] = [];
   private wipeHeld = false;
   private storeLostAt: string | null = null;
+  private lastOutage: HostStatus['lastOutage'] = null;
   private lastStatusJson = '';
   private lastStats: DaemonStats | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -137,9 +138,10 @@ export class StoreWatch implements Source {
     if (up) {
       const since = this.storeLostAt;
       this.logger.log('info', 'store-up', `store reachable${since ? ` again (lost at ${since})` : ''}: ${message}`, { since });
+      if (since) this.lastOutage = { from: since, to: new Date().toISOString() };
+      this.storeLostAt = null;
       this.status?.retry();
       this.writeStatus(true);
-      this.storeLostAt = null;
     } else {
       this.storeLostAt ??= new Date().toISOString();
       this.logger.log('warning', 'store-down', `store unreachable; keeping the last validated state (${this.applied?.length ?? 0} store VIPs): ${message}`, { error: message });
@@ -163,7 +165,7 @@ export class StoreWatch implements Source {
       wipeHeld: this.wipeHeld,
       errors: [...this.errors, ...stats.problems],
       lastError: last?.error ?? null,
-      storeLostAt: this.storeLostAt,
+      lastOutage: this.lastOutage,
       heartbeatS: this.config.store!.heartbeatS,
     };
     const json = JSON.stringify(record);
