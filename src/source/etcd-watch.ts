@@ -1,5 +1,6 @@
 import type { Etcd3, Watcher } from 'etcd3';
 import type { StoreEntry, StoreView } from './host-desired.js';
+import { desiredRange } from './layout.js';
 
 export interface WatchEvents {
   // A new view of the prefix: after a full read ('read') or a watch event ('watch').
@@ -53,7 +54,7 @@ export class PrefixWatch {
   private async sync(): Promise<boolean> {
     if (this.stopped) return false;
     try {
-      const res = await this.client.getAll().prefix(this.prefix).exec();
+      const res = await this.client.getAll().inRange(desiredRange(this.prefix)).exec();
       const entries = new Map<string, StoreEntry>();
       for (const kv of res.kvs) entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
       this.view = { revision: Number(res.header.revision), entries };
@@ -82,7 +83,7 @@ export class PrefixWatch {
     const old = this.watcher;
     this.watcher = null;
     await old?.cancel().catch(() => undefined);
-    const watcher = await this.client.watch().prefix(this.prefix).startRevision(String(revision)).create();
+    const watcher = await this.client.watch().inRange(desiredRange(this.prefix)).startRevision(String(revision)).create();
     if (this.stopped) {
       await watcher.cancel().catch(() => undefined);
       return;

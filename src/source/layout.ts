@@ -40,3 +40,10 @@ export function statusKey(prefix: string, host: string): string {
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+// What an agent reads and watches: every key under the prefix that sorts before
+// status/ (allow-empty/, groups/, hosts/). Status writes, which every agent makes,
+// then never fan out to every agent's watch.
+export function desiredRange(prefix: string): { start: string; end: string } {
+  return { start: prefix, end: `${prefix}status/` };
+}

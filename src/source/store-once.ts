@@ -4,6 +4,7 @@ import { readCache, writeCache } from './cache.js';
 import { createEtcdClient } from './etcd-client.js';
 import { heldVips } from './held-vips.js';
 import { DocumentBook, type StoreEntry } from './host-desired.js';
+import { desiredRange } from './layout.js';
 import { guardWipe } from './wipe.js';
 
 // One read of the store for this host, as `run` does at its start: validated, wipe-
@@ -15,7 +16,7 @@ export async function readStoreVips(config: Config, stateDir: string, note: (mes
   const previous = cached?.vips ?? heldVips(stateDir, config);
   const client = await createEtcdClient(store);
   try {
-    const res = await client.getAll().prefix(store.prefix).exec();
+    const res = await client.getAll().inRange(desiredRange(store.prefix)).exec();
     const entries = new Map<string, StoreEntry>();
     for (const kv of res.kvs) entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
     const desired = new DocumentBook(store.prefix, config.host, config.labels).resolve({ revision: Number(res.header.revision), entries });
