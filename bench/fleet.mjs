@@ -112,6 +112,7 @@ async function bench(n) {
   const anon = agents.map((a) => rssMiB(a.child.pid, 'RssAnon')).sort((a, b) => a - b);
   // Rollouts: one put, a new VIP for every agent.
   const latencies = [];
+  const notices = [];
   let etcdCpuS = 0;
   let rolloutS = 0;
   for (let round = 0; round < Number(options.rounds); round++) {
@@ -124,13 +125,20 @@ async function bench(n) {
     const t1 = Date.now();
     etcdCpuS += (cpuTicks(etcd.pid) - etcdBefore) / TICK;
     rolloutS += (t1 - t0) / 1000;
-    for (const a of agents) latencies.push(Date.parse(a.lines.find((l) => l.event === 'repair' && l.item === item).time) - t0);
+    for (const a of agents) {
+      latencies.push(Date.parse(a.lines.find((l) => l.event === 'repair' && l.item === item).time) - t0);
+      const seen = a.lines.findLast((l) => l.event === 'store-change');
+      if (seen) notices.push(Date.parse(seen.time) - t0);
+    }
     await sleep(2000);
   }
   latencies.sort((a, b) => a - b);
+  notices.sort((a, b) => a - b);
   const result = {
     agents: n,
     rollout_ms: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1), samples: latencies.length },
+    // put → the agent's store-change line: the watch's share of the rollout (the rest is the pass).
+    noticed_ms: { p50: pct(notices, 0.5), p99: pct(notices, 0.99) },
     agent_rss_mib: { median: +pct(rss, 0.5).toFixed(1), max: +rss.at(-1).toFixed(1), anon_median: +pct(anon, 0.5).toFixed(1) },
     agent_idle_cpu_pct: { median: +pct(idleCpu, 0.5).toFixed(3), max: +idleCpu.at(-1).toFixed(3), window_s: idleS },
     etcd_cpu_s_per_rollout: +(etcdCpuS / Number(options.rounds)).toFixed(3),

@@ -6,7 +6,7 @@ import type { StoreConfig } from './types.js';
 export const DEFAULT_PREFIX = '/rs-agent/';
 // On disk, not in /run: a host that reboots while the store is away must still find it.
 export const DEFAULT_CACHE = '/var/lib/rs-agent/desired-cache.json';
-const DEFAULT_TTL_S = 15;
+const DEFAULT_TTL_S = 30;
 const DEFAULT_HEARTBEAT_S = 60;
 
 // Label keys and values as Kubernetes spells them: short, no '/' in a value, so a

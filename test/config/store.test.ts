@@ -9,7 +9,7 @@ describe('config: a store', () => {
     expect(config.vips).toEqual([]);
     expect(config.store).toEqual({
       endpoints: ['https://192.0.2.1:2379'], prefix: '/rs-agent/', tls: null,
-      cache: '/var/lib/rs-agent/desired-cache.json', statusTtlS: 15, heartbeatS: 60,
+      cache: '/var/lib/rs-agent/desired-cache.json', statusTtlS: 30, heartbeatS: 60,
     });
     expect(config).toMatchObject({ host: 'rs-web-01', labels: { pool: 'web', dc: 'ams1' } });
   });
