@@ -17,6 +17,7 @@ import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
+import { withStoreVips } from './source/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
 // kernel), assembles a plan with the pure planner, and applies it where asked.
@@ -67,8 +68,13 @@ export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureC
   return loadConfig(opts.configPath, { allowInsecure: opts.allowInsecureConfig });
 }
 
+// The file's config, plus this host's VIPs from a store if it names one.
+export async function desiredConfig(opts: AgentOptions): Promise<Config> {
+  return withStoreVips(validate(opts), opts.stateDir);
+}
+
 export async function planStart(opts: AgentOptions): Promise<Snapshot> {
-  return snapshot(opts, validate(opts));
+  return snapshot(opts, await desiredConfig(opts));
 }
 
 export interface RunResult extends ApplyResult {
@@ -81,7 +87,7 @@ export interface RunResult extends ApplyResult {
 // Converges the host to the config.
 export async function start(opts: AgentOptions): Promise<RunResult> {
   guard(opts, 'start');
-  const config = validate(opts);
+  const config = await desiredConfig(opts);
   return withLock(opts.stateDir, async (lock) => {
     return converge(opts, await snapshot(opts, config), lock);
   }, lockOptions(opts));
@@ -112,7 +118,7 @@ export interface CheckResult {
 // Compares actual with desired; with fix, repairs and looks again.
 export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResult> {
   if (fix) guard(opts, 'check --fix');
-  const config = validate(opts);
+  const config = await desiredConfig(opts);
   if (!fix) {
     const { changes, conflicts, problems } = await snapshot(opts, config);
     return { drift: changes, remaining: changes, conflicts, problems };

@@ -1,4 +1,4 @@
-import { snapshot, validate, type AgentOptions } from './agent.js';
+import { desiredConfig, snapshot, type AgentOptions } from './agent.js';
 import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
@@ -51,7 +51,7 @@ export interface ArpGuardStatus {
 
 // What is configured, what is in place, what rs-agent recorded. Reads only.
 export async function status(opts: AgentOptions): Promise<StatusReport> {
-  const config = validate(opts);
+  const config = await desiredConfig(opts);
   const snap = await snapshot(opts, config);
   const present = new Set(presentAddresses(snap.actual.links).map(addressKey));
   const routes = new Set(snap.actual.routes.map(routeKey));

@@ -7,9 +7,20 @@
 # net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench;
 # lintian and shellcheck: the Debian package and its maintainer scripts (npm run
 # package:deb itself needs only dpkg-deb and gzip); prometheus: promtool for the alert rules;
-# nftables: the ARP guard (nft -f, nft -j); arping: ARP by hand next to the python prober.
+# nftables: the ARP guard (nft -f, nft -j); arping: ARP by hand next to the python prober;
+# etcd-server and etcd-client (etcd 3.4): the fleet tests start their own members in
+# namespaces of their own. Neither the packaged etcd nor prometheus service may run:
+# policy-rc.d forbids starting services during the install, and they are stopped and
+# disabled afterwards in case a service manager started them anyway.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends iproute2 kmod util-linux procps systemd python3 net-tools time \
-  nftables arping lintian shellcheck prometheus >/dev/null
+apt-get install -y -qq --no-install-recommends iproute2 kmod util-linux procps systemd python3 net-tools time >/dev/null
+policy=/usr/sbin/policy-rc.d
+had_policy=0
+[ -e "$policy" ] && had_policy=1 && cp "$policy" "$policy.rs-agent-saved"
+printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+apt-get install -y -qq --no-install-recommends nftables arping lintian shellcheck prometheus etcd-server etcd-client >/dev/null
+if [ "$had_policy" = 1 ]; then mv "$policy.rs-agent-saved" "$policy"; else rm -f "$policy"; fi
+if [ -d /run/systemd/system ]; then systemctl disable --now etcd.service prometheus.service >/dev/null 2>&1 || true; fi
+if pgrep -x etcd >/dev/null; then echo "install-deps: a system etcd is running; the fleet tests need it stopped" >&2; exit 1; fi

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void
   install: async () => (await import('./install.js')).installCommand,
   uninstall: async () => (await import('./install.js')).uninstallCommand,
   import: async () => (await import('./import.js')).importCommand,
+  fleet: async () => (await import('./fleet.js')).fleetCommand,
 };
 
 // Loads a command's module only when that command runs.
@@ -44,7 +45,9 @@ else {
   for (const [key, option] of Object.entries(GLOBAL_OPTIONS)) y = y.option(key, { ...yargsOption(option), global: true });
   for (const spec of SPECS) {
     const options = Object.fromEntries(Object.entries(spec.options).map(([key, o]) => [key, yargsOption(o)]));
-    y = y.command(spec.positional ? `${spec.name} ${spec.positional}` : spec.name, spec.describe, options, lazy(spec.name));
+    const choices = spec.positionalChoices;
+    const builder = (yy: typeof y) => (choices ? yy.positional(spec.positional!.slice(1, -1), { choices }) : yy).options(options);
+    y = y.command(spec.positional ? `${spec.name} ${spec.positional}` : spec.name, spec.describe, builder as never, lazy(spec.name));
   }
   await y
     .demandCommand(1, `name a command: ${SPECS.map((s) => s.name).join(', ')}`)

@@ -19,6 +19,7 @@ export interface OptionSpec {
 export interface CommandSpec {
   name: string;
   positional?: string; // e.g. "<file>": only yargs parses such commands
+  positionalChoices?: readonly string[];
   describe: string;
   options: Record<string, OptionSpec>;
 }
@@ -63,6 +64,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         describe: "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}",
       },
     },
+  },
+  {
+    name: 'fleet', positional: '<action>', positionalChoices: ['status'], options: json,
+    describe: 'the fleet as its store shows it (source.etcd): fleet status [--json]',
   },
   {
     name: 'run',

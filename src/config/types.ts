@@ -17,6 +17,19 @@ export interface Config {
   tunnel: { ipv4: string; ipv6: string }; // devices that carry TUN VIPs, per family
   drift: DriftConfig;
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
+  store: StoreConfig | null; // a fleet's store of desired state (src/source/); null: the file alone
+  host: string; // this host's name in the store (default: the host name)
+  labels: Record<string, string>; // matched by the store's selectors
+}
+
+// An etcd cluster holding the fleet's desired state under a prefix (see src/source/).
+export interface StoreConfig {
+  endpoints: string[];
+  prefix: string; // ends with '/'
+  tls: { ca: string; cert: string | null; key: string | null } | null; // PEM file paths
+  cache: string; // the last validated desired state, kept on disk for when the store is away
+  statusTtlS: number; // the lease under which this host's status lives
+  heartbeatS: number; // status is rewritten at least this often; older is shown as stale
 }
 
 // The nftables ARP guard: auto (where nft and nf_tables work), nftables (required), off.

@@ -3,6 +3,7 @@ import { parseVipAddress } from './address.js';
 import { validateDrift, validateMetrics } from './drift.js';
 import { interfaceNameProblem } from './interface-name.js';
 import { expectMapping, isObject, show, type Fail } from './schema.js';
+import { validateHost, validateLabels, validateStore } from './store.js';
 import { DEFAULT_TUNNELS, type ArpGuard, type Config, type Mode, type VipConfig } from './types.js';
 
 // Turns parsed YAML into a Config, or throws a ConfigError naming the key path and value.
@@ -11,13 +12,16 @@ export function validateConfig(raw: unknown, source: string): Config {
     throw new ConfigError(source, path, detail);
   };
   if (raw === null || raw === undefined) fail('', 'the file is empty; it needs at least "vips:"');
-  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'tunnel', 'drift', 'metrics']);
+  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'tunnel', 'drift', 'metrics', 'source', 'host', 'labels']);
 
   const mode = top.mode === undefined ? 'dr' : validateMode(top.mode, 'mode', fail);
-  if (top.vips === undefined || top.vips === null) fail('vips', 'is required: list the VIPs this real server serves');
-  if (!Array.isArray(top.vips)) fail('vips', `must be a list of addresses, not ${show(top.vips)}`);
-  const list = top.vips as unknown[];
-  if (list.length === 0) fail('vips', 'is empty: list at least one VIP');
+  // With a store the VIPs may all come from it; a file alone must name some.
+  const store = validateStore(top.source, fail);
+  const missing = top.vips === undefined || top.vips === null;
+  if (missing && !store) fail('vips', 'is required: list the VIPs this real server serves (or name a store under source:)');
+  if (!missing && !Array.isArray(top.vips)) fail('vips', `must be a list of addresses, not ${show(top.vips)}`);
+  const list = missing ? [] : (top.vips as unknown[]);
+  if (list.length === 0 && !missing) fail('vips', 'is empty: list at least one VIP');
 
   const vips: VipConfig[] = [];
   const seen = new Map<string, string>();
@@ -38,6 +42,9 @@ export function validateConfig(raw: unknown, source: string): Config {
     tunnel: validateTunnel(top.tunnel, interfaces ?? [], fail),
     drift: validateDrift(top.drift, fail),
     metrics: validateMetrics(top.metrics, fail),
+    store,
+    host: validateHost(top.host, fail),
+    labels: validateLabels(top.labels, fail),
   };
 }
 
@@ -63,7 +70,7 @@ function entryAddress(entry: unknown): unknown {
   return isObject(entry) ? entry.address : entry;
 }
 
-function validateMode(value: unknown, path: string, fail: Fail): Mode {
+export function validateMode(value: unknown, path: string, fail: Fail): Mode {
   if (value === 'dr' || value === 'tun') return value;
   if (typeof value === 'string' && value.toLowerCase() === 'nat') {
     fail(path, `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`);

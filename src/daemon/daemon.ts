@@ -1,5 +1,5 @@
 import { validate, type AgentOptions } from '../agent.js';
-import type { Config } from '../config/types.js';
+import type { Config, VipConfig } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { readableStack } from '../system/stack.js';
 import { FlapGuard } from './flap-guard.js';
@@ -12,6 +12,7 @@ import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
 import { kernelEvents } from './sources/kernel-events.js';
 import type { Source } from './sources/source.js';
+import type { StoreWatch } from './sources/store-watch.js';
 import { sysctlReread } from './sources/sysctl-reread.js';
 import { writeDaemonStatus } from './status-file.js';
 import { initialStats, type DaemonStats, type Trigger } from './stats.js';
@@ -42,6 +43,10 @@ export class Daemon {
   private readonly abort = new AbortController();
   private readonly publishErrors = new Set<string>();
   private timersRunning = false;
+  private started = false;
+  // A fleet's store (sources/store-watch.ts): its VIPs for this host join the file's.
+  private store: StoreWatch | null = null;
+  private storeVips: VipConfig[] = [];
   private stopping = false;
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
@@ -68,6 +73,7 @@ export class Daemon {
 
   // The kernel watch first, so nothing that changes during the first pass goes unseen.
   start(): void {
+    this.started = true;
     this.kernel.start();
     this.release.start();
     this.queue.request('start');
@@ -78,6 +84,24 @@ export class Daemon {
     this.timersRunning = true;
     this.sysctls.start();
     this.cron.start();
+    this.store?.start();
+  }
+
+  attachStore(store: StoreWatch): void {
+    this.store = store;
+  }
+
+  // The store's VIPs for this host (already validated and wipe-guarded).
+  setStoreVips(vips: VipConfig[]): void {
+    this.storeVips = vips;
+    if (this.started && !this.stopping) this.queue.request('store');
+  }
+
+  // The file's config with the store's VIPs added (the file's own entry wins).
+  private desiredConfig(): Config {
+    if (this.storeVips.length === 0) return this.config;
+    const local = new Set(this.config.vips.map((v) => v.address));
+    return { ...this.config, vips: [...this.config.vips, ...this.storeVips.filter((v) => !local.has(v.address))] };
   }
 
   // SIGHUP: a config that does not validate is rejected and the one in force stays.
@@ -115,6 +139,7 @@ export class Daemon {
     this.stopping = true;
     this.abort.abort();
     for (const source of [this.kernel, this.sysctls, this.cron, this.release]) source.stop();
+    this.store?.stop();
     await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
     this.scheduler.close();
     this.firstPassDone();
@@ -127,7 +152,7 @@ export class Daemon {
     const startedAt = this.scheduler.now();
     let report;
     try {
-      report = await runPass({ ...this.agent, lockSignal: this.abort.signal }, this.config, this.guard, this.stats, this.logger, triggers, this.scheduler.now);
+      report = await runPass({ ...this.agent, lockSignal: this.abort.signal }, this.desiredConfig(), this.guard, this.stats, this.logger, triggers, this.scheduler.now);
     } catch (error) {
       this.logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
       process.exit(70);
@@ -138,6 +163,7 @@ export class Daemon {
     }
     this.release.arm(startedAt);
     this.publish();
+    this.store?.afterPass(this.stats);
     this.firstPassDone();
   }
 

@@ -26,6 +26,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
   const daemon = new Daemon(agent, logger, config);
+  if (config.store) {
+    // Loaded only here: a host without a store never pays for the etcd client.
+    const [{ StoreWatch }, { heldVips }] = await Promise.all([import('./sources/store-watch.js'), import('../source/held-vips.js')]);
+    const store = new StoreWatch(config, daemon, logger);
+    await store.open(heldVips(agent.stateDir, config));
+    daemon.attachStore(store);
+  }
 
   let done!: (status: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));

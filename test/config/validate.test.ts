@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
@@ -14,6 +15,9 @@ describe('parseConfig: valid configs', () => {
       tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0' },
       drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 100, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
       metrics: { file: null },
+      store: null,
+      host: hostname(),
+      labels: {},
     });
   });
 

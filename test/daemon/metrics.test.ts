@@ -37,6 +37,7 @@ describe('metrics', () => {
       'rs_agent_reconciles_total{trigger="schedule"} 0',
       'rs_agent_reconciles_total{trigger="reload"} 0',
       'rs_agent_reconciles_total{trigger="backoff"} 0',
+      'rs_agent_reconciles_total{trigger="store"} 0',
       'rs_agent_last_reconcile_timestamp_seconds 1893456010.5',
       'rs_agent_last_reconcile_duration_seconds 0.0138',
     ]);

@@ -23,7 +23,7 @@ async function complete(line: string): Promise<string[]> {
 
 describe('bash completion', () => {
   it('completes commands, then each command\'s own options', async () => {
-    expect(await complete('rs-agent ')).toEqual(['check', 'import', 'install', 'plan', 'run', 'start', 'status', 'stop', 'uninstall', 'validate']);
+    expect(await complete('rs-agent ')).toEqual(['check', 'fleet', 'import', 'install', 'plan', 'run', 'start', 'status', 'stop', 'uninstall', 'validate']);
     expect(await complete('rs-agent st')).toEqual(['start', 'status', 'stop']);
     expect(await complete('rs-agent check --')).toEqual(['--allow-insecure-config', '--config', '--fix', '--help', '--json', '--state-dir']);
     expect(await complete('rs-agent -c /etc/x.yaml run --log')).toEqual(['--log-format']);
@@ -33,6 +33,7 @@ describe('bash completion', () => {
     expect(await complete('rs-agent run --log-format ')).toEqual(['json', 'text']);
     expect(await complete('rs-agent --config ')).toEqual(['<files:@(yaml|yml)>']);
     expect(await complete('rs-agent install --root ')).toEqual(['<files:-d>']);
+    expect(await complete('rs-agent fleet ')).toEqual(['status']);
   });
 
   // The completion is written by hand: it must offer exactly what the CLI's one spec declares.

@@ -1,0 +1,33 @@
+import type { FleetRow } from '../source/fleet-status.js';
+import { print, printJson, runCommand, type GlobalArgs } from './common.js';
+
+// `rs-agent fleet status`: the whole fleet as the store shows it. Exit 0 when every
+// host is in sync, 1 otherwise, 2 when there is no store or it cannot be read.
+export async function fleetCommand(args: GlobalArgs & { action?: string; json?: boolean }): Promise<void> {
+  await runCommand(async () => {
+    const { readFleet } = await import('../source/fleet-read.js');
+    const { rows, revision } = await readFleet(args.config, args['allow-insecure-config']);
+    if (args.json) printJson({ revision, hosts: rows });
+    else printTable(rows, revision);
+    return rows.every((r) => r.state === 'in-sync') ? 0 : 1;
+  });
+}
+
+function printTable(rows: FleetRow[], revision: number): void {
+  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'ERRORS']];
+  for (const r of rows) {
+    table.push([r.host, r.state, r.revision === null ? '-' : String(r.revision), String(r.wanted), r.vips === null ? '-' : String(r.vips),
+      r.updatedAt ?? '-', outage(r.lastOutage), r.errors.join('; ') || '-']);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) print(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  print(`${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`);
+}
+
+function outage(o: FleetRow['lastOutage']): string {
+  if (!o) return '-';
+  const seconds = (Date.parse(o.to) - Date.parse(o.from)) / 1000;
+  return `${seconds.toFixed(1)} s, until ${o.to}`;
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// What one host writes under <prefix>status/<host>, as JSON, under a lease: a host
+// that dies stops renewing it and its status expires. Plain data, read by `fleet status`.
+export interface HostStatus {
+  host: string;
+  labels: Record<string, string>;
+  version: string;
+  inSync: boolean;
+  revision: number; // the store revision whose desired state is applied
+  vips: number; // VIPs from the store in force
+  repairs: number; // drift repaired since the agent started
+  drift: number; // changes the last pass found
+  held: string[]; // items the flap guard holds back
+  wipeHeld: boolean; // the store would leave this host with no VIP: refused (see wipe.ts)
+  errors: string[]; // refused store documents, unavailable items
+  lastError: string | null;
+  lastOutage: { from: string; to: string } | null; // the last time the store was unreachable from this host
+  updatedAt: string;
+  heartbeatS: number; // rewritten at least this often
+}
+
+let version: string | null = null;
+
+// The version in the package.json above the bundle (or the source tree).
+export function agentVersion(): string {
+  if (version !== null) return version;
+  version = 'unknown';
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, 'package.json');
+    if (!existsSync(path)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'rs-agent' && pkg.version) version = pkg.version;
+    } catch {
+      // an unreadable package.json: version unknown
+    }
+    break;
+  }
+  return version;
+}
