@@ -7,6 +7,7 @@ import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { describeConflict, findConflicts, type Conflict } from './plan/conflicts.js';
+import { fouProblems } from './plan/fou.js';
 import { plan, sysctlPathsToRead } from './plan/plan.js';
 import type { Change, DesiredState, Problem } from './plan/types.js';
 import { withLock, type Lock } from './state/lock.js';
@@ -51,12 +52,14 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const owned = readState(opts.stateDir);
   let desired: DesiredState = NOTHING;
   const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
+  const fou = Boolean(config?.vips.some((v) => v.encap === 'gue')) || owned.fou.length > 0;
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
     return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes });
+  }, { ipv6Routes, fou });
   const conflicts = findConflicts(desired, actual.links, owned);
-  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts, problems: desired.problems };
+  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou)];
+  return { config, desired, actual, owned, changes: plan(desired, actual, owned), conflicts, problems };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {

@@ -5,7 +5,7 @@ import type { Change, ModuleChange, SysctlChange } from '../plan/types.js';
 import type { Runner, RunResult } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
-import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
 import { claim, release } from './ownership.js';
 
 export interface Outcome {
@@ -54,7 +54,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   let owned = claim(ctx.owned, changes);
   save(owned);
   const outcomes: Outcome[] = [];
-  const missingModule = new Map<string, string>(); // device → why it is not there
+  const missingModule = new Map<string, string>(); // device (or fou) → why it is not there
   let exposureBlocked: string | null = null;
 
   for (const segment of segments(changes)) {
@@ -66,7 +66,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     }
     const runnable: Change[] = [];
     for (const change of segment.changes) {
-      const dev = deviceOf(change);
+      const dev = dependencyOf(change);
       const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null);
       if (why) outcomes.push(skipped(change, why));
       else runnable.push(change);
@@ -80,7 +80,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     for (const o of results) {
       if (o.status !== 'failed') continue;
       if (o.change.kind === 'module') {
-        missingModule.set(o.change.device, `not attempted: kernel module ${o.change.module} failed first`);
+        missingModule.set(o.change.device ?? o.change.module, `not attempted: kernel module ${o.change.module} failed first`);
       } else if (o.change.kind === 'sysctl' && !restoring && exposureBlocked === null) {
         exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
       }
@@ -91,11 +91,14 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   return { outcomes, ok: outcomes.every((o) => o.status === 'applied'), owned };
 }
 
-// The device a change acts on, if any (a sysctl's is in its path).
-function deviceOf(change: Change): string | null {
+// The device a change acts on, if any (a sysctl's is in its path); for a GUE
+// listener, the module it needs (fou has no device).
+function dependencyOf(change: Change): string | null {
   switch (change.kind) {
     case 'module':
       return null;
+    case 'fou':
+      return 'fou';
     case 'sysctl':
       return /^net\/ipv[46]\/conf\/([^/]+)\//.exec(change.path)?.[1] ?? null;
     case 'link':
@@ -177,7 +180,7 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   return changes.map((change, i) => {
     const error = errors.get(i + 1);
     if (error === undefined || isAlreadyDone(change, error)) return { change, status: 'applied' };
-    return failed(change, `ip ${ipBatchLine(change)}: ${error}`);
+    return failed(change, `ip ${ipBatchLine(change)}: ${error}${batchErrorHint(change, error)}`);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ActualState } from '../observe/types.js';
 import { addressKey, presentAddresses } from '../plan/address.js';
+import { fouKey } from '../plan/fou.js';
 import { routeKey } from '../plan/route.js';
 import type { Change } from '../plan/types.js';
 import type { Owned } from '../state/types.js';
@@ -34,6 +35,9 @@ export function claim(owned: Owned, changes: readonly Change[]): Owned {
       case 'route':
         next.routes.push({ dst: change.dst, prefixlen: change.prefixlen, family: change.family, dev: change.dev });
         break;
+      case 'fou':
+        next.fou.push({ port: change.port, family: change.family });
+        break;
     }
   }
   return next;
@@ -57,6 +61,7 @@ export function release(owned: Owned, outcomes: readonly { change: Change; statu
     routes: owned.routes.filter((r) => !drop.has(`route ${routeKey(r)}`)),
     links: owned.links.filter((dev) => !drop.has(`link ${dev}`)),
     modules: owned.modules.filter((m) => !drop.has(`module ${m}`)),
+    fou: owned.fou.filter((f) => !drop.has(`fou ${fouKey(f)}`)),
   };
 }
 
@@ -84,6 +89,8 @@ function keyOf(change: Change): string {
       return `address ${addressKey(change)}`;
     case 'route':
       return `route ${routeKey(change)}`;
+    case 'fou':
+      return `fou ${fouKey(change)}`;
   }
 }
 
@@ -94,6 +101,7 @@ function keysOf(owned: Owned): Set<string> {
     ...owned.links.map((d) => `link ${d}`),
     ...owned.addresses.map((a) => `address ${addressKey(a)}`),
     ...owned.routes.map((r) => `route ${routeKey(r)}`),
+    ...owned.fou.map((f) => `fou ${fouKey(f)}`),
   ]);
 }
 
@@ -122,5 +130,7 @@ export function forgetAbsent(owned: Owned, actual: ActualState): Owned {
     routes: owned.routes.filter((r) => routes.has(routeKey(r))),
     links: owned.links.filter((dev) => up.has(dev)),
     modules: owned.modules,
+    // Not read this pass (no GUE configured, none owned): kept as it is.
+    fou: actual.fou === undefined ? owned.fou : owned.fou.filter((f) => (actual.fou ?? []).some((a) => a.kind === 'gue' && fouKey(a) === fouKey(f))),
   };
 }

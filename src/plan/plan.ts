@@ -1,6 +1,7 @@
 import type { ActualState } from '../observe/types.js';
 import type { Owned } from '../state/types.js';
 import { addressPlan } from './address.js';
+import { fouPlan } from './fou.js';
 import { linkPlan } from './link.js';
 import { modulePlan } from './module.js';
 import { orderChanges } from './order.js';
@@ -12,7 +13,8 @@ import type { Change, DesiredState } from './types.js';
 // Pure: no I/O, no clock. An empty plan means the host is in sync.
 export function plan(desired: DesiredState, actual: ActualState, owned: Owned): Change[] {
   return orderChanges([
-    ...modulePlan(desired.modules, actual.links),
+    ...modulePlan(desired.modules, actual),
+    ...fouPlan(desired.fou, actual.fou, owned.fou),
     ...sysctlPlan(desired.sysctls, actual.sysctls, owned.sysctls),
     ...linkPlan(desired.links, actual.links, owned.links),
     ...addressPlan(desired.addresses, actual.links, owned.addresses),

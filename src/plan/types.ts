@@ -7,6 +7,7 @@ export interface DesiredState {
   sysctls: DesiredSysctl[];
   addresses: HostAddress[];
   routes: HostRoute[];
+  fou: DesiredFou[]; // GUE listeners (ip fou add port N gue)
   // What the config asks for but this host cannot have now (a configured NIC or a named
   // tunnel device that is not there): reported, never a reason to skip everything else.
   problems: Problem[];
@@ -20,7 +21,20 @@ export interface Problem {
 
 export interface DesiredModule {
   name: string; // kernel module, e.g. ipip
-  device: string; // the fallback device it creates, e.g. tunl0
+  // The fallback device it creates, e.g. tunl0; null for fou, which creates none and
+  // is loaded when its generic netlink family answers (ip fou show).
+  device: string | null;
+}
+
+// A UDP port on which the kernel's fou module takes GUE packets apart and hands the
+// inner packet to the IP tunnel's receive path, as if it had come as plain IP-in-IP.
+export interface FouListener {
+  port: number;
+  family: Family; // of the UDP socket: an IPv6 listener does not receive IPv4 packets
+}
+
+export interface DesiredFou extends FouListener {
+  vips: string[]; // the GUE VIPs it serves, for messages
 }
 
 export interface DesiredSysctl {
@@ -54,7 +68,7 @@ export interface ModuleChange extends ChangeBase {
   kind: 'module';
   action: 'load';
   module: string;
-  device: string;
+  device: string | null;
 }
 
 export interface SysctlChange extends ChangeBase {
@@ -82,7 +96,12 @@ export interface RouteChange extends ChangeBase, HostRoute {
   action: 'add' | 'delete';
 }
 
+export interface FouChange extends ChangeBase, FouListener {
+  kind: 'fou';
+  action: 'add' | 'delete';
+}
+
 // One step of a plan: plain data, printable, serialisable, comparable.
-export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange;
+export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | FouChange;
 
 export type ChangeKind = Change['kind'];

@@ -9,7 +9,7 @@ export function formatChange(change: Change): string {
   const symbol = SYMBOL[change.action] ?? '?';
   switch (change.kind) {
     case 'module':
-      return `${symbol} module ${change.module} (load; creates ${change.device})`;
+      return `${symbol} module ${change.module} (load; ${change.device ? `creates ${change.device}` : 'GUE listeners'})`;
     case 'sysctl': {
       const note = change.action === 'restore' ? ' (restore original)' : '';
       return `${symbol} sysctl ${change.target}: ${change.from ?? '(not yet present)'} → ${change.to}${note}`;
@@ -21,6 +21,8 @@ export function formatChange(change: Change): string {
       return `${symbol} address ${change.target}${change.label ? ` label ${change.label}` : ''}`;
     case 'route':
       return `${symbol} route ${change.target}`;
+    case 'fou':
+      return `${symbol} fou ${change.target}`;
   }
 }
 
@@ -29,7 +31,8 @@ export function formatDrift(change: Change): string {
   switch (change.kind) {
     case 'address':
     case 'route':
-      if (change.action === 'update') return formatChange(change).slice(2);
+    case 'fou':
+      if (change.kind !== 'fou' && change.action === 'update') return formatChange(change).slice(2);
       return change.action === 'add'
         ? `${change.kind} ${change.target}: missing`
         : `${change.kind} ${change.target}: present but no longer configured`;

@@ -1,4 +1,4 @@
-import type { HostAddress, HostRoute } from '../plan/types.js';
+import type { FouListener, HostAddress, HostRoute } from '../plan/types.js';
 
 export const STATE_VERSION = 1;
 
@@ -10,10 +10,11 @@ export interface Owned {
   routes: HostRoute[];
   links: string[]; // devices rs-agent brought up
   modules: string[]; // modules rs-agent loaded (kept loaded: reported only)
+  fou: FouListener[]; // GUE listeners rs-agent added (deleted on stop)
 }
 
 export function emptyOwned(): Owned {
-  return { sysctls: {}, addresses: [], routes: [], links: [], modules: [] };
+  return { sysctls: {}, addresses: [], routes: [], links: [], modules: [], fou: [] };
 }
 
 export function isEmptyOwned(owned: Owned): boolean {
@@ -21,6 +22,7 @@ export function isEmptyOwned(owned: Owned): boolean {
     Object.keys(owned.sysctls).length === 0 &&
     owned.addresses.length === 0 &&
     owned.routes.length === 0 &&
-    owned.links.length === 0
+    owned.links.length === 0 &&
+    (owned.fou ?? []).length === 0
   );
 }
