@@ -74,7 +74,7 @@ export function resolveTunnels(config: Config, links: readonly ActualLink[]): { 
         `not placed: ${vips.join(', ')} (everything else is in place)`,
     });
     if (link && link.linkType !== kind.linkType) {
-      problem(`is a device of type ${link.linkType}, not an ${kind.ipType} tunnel`);
+      problem(`is a device of type ${link.linkType}, not ${/^[aeiou]/.test(kind.ipType) ? 'an' : 'a'} ${kind.ipType} tunnel`);
     } else if (name === kind.fallback.device) {
       usable.push({ family, carrier, device: name, module: { ...kind.fallback } });
     } else if (!link) {
