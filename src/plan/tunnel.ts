@@ -1,5 +1,5 @@
 import type { Family } from '../config/address.js';
-import { DEFAULT_TUNNELS, type Config, type VipConfig } from '../config/types.js';
+import { DEFAULT_TUNNELS, type Config, type Encap, type VipConfig } from '../config/types.js';
 import type { ActualLink } from '../observe/types.js';
 import { findLink } from './find-link.js';
 import type { DesiredModule, Problem } from './types.js';
@@ -85,4 +85,20 @@ export function resolveTunnels(config: Config, links: readonly ActualLink[]): { 
     }
   }
   return { usable, problems };
+}
+
+// Bytes the director's encapsulation adds to every packet it forwards to this server,
+// by encap and the family of the outer header (the VIP's: IPVS tunnels IPv4 services
+// over IPv4 and IPv6 ones over IPv6): outer IP header (20 / 40), plus GRE's 4-byte base
+// header, or UDP's 8 and GUE's 4. IPVS's default tunnel flags add no checksum or key
+// fields. What a SYN-ACK's MSS must leave room for on a path whose MTU is the NIC's.
+export const ENCAP_OVERHEAD: Record<Encap, Record<Family, number>> = {
+  ipip: { 4: 20, 6: 40 },
+  gre: { 4: 24, 6: 44 },
+  gue: { 4: 32, 6: 52 },
+};
+
+// A VIP's overhead: 0 for DR (the director only rewrites the MAC).
+export function encapOverhead(vip: Pick<VipConfig, 'mode' | 'family' | 'encap'>): number {
+  return vip.mode === 'tun' ? ENCAP_OVERHEAD[vip.encap ?? 'ipip'][vip.family] : 0;
 }

@@ -4,6 +4,7 @@ import type { ActualFou, ActualLink, ActualState } from '../../src/observe/types
 import { desiredState, NOTHING } from '../../src/plan/desired.js';
 import { fouPlan, fouProblems } from '../../src/plan/fou.js';
 import { plan } from '../../src/plan/plan.js';
+import { encapOverhead } from '../../src/plan/tunnel.js';
 import { emptyOwned, type Owned } from '../../src/state/types.js';
 
 const lo: ActualLink = { name: 'lo', up: true, linkType: 'loopback', addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }] };
@@ -136,5 +137,16 @@ describe('plan with GUE: order', () => {
     expect(plan(NOTHING, actual, owned).map(describeChange)).toEqual([
       'address delete 198.51.100.7/32 dev tunl0', 'link down tunl0', 'fou delete port 6080 gue', 'sysctl restore net.ipv4.conf.all.rp_filter',
     ]);
+  });
+});
+
+describe('encapOverhead: what each VIP\'s tunnel costs per packet (for MSS clamping)', () => {
+  it('per encap and family; nothing for DR', () => {
+    const vips = parseConfig([
+      'mode: tun', 'vips:', '  - 198.51.100.6', '  - "2001:db8::6"',
+      '  - {address: 198.51.100.7, encap: gue, port: 6080}', '  - {address: "2001:db8::7", encap: gue, port: 6080}',
+      '  - {address: 198.51.100.8, encap: gre}', '  - {address: "2001:db8::8", encap: gre}', '  - {address: 192.0.2.10, mode: dr}',
+    ].join('\n'), 'x.yaml').vips;
+    expect(vips.map(encapOverhead)).toEqual([20, 40, 32, 52, 24, 44, 0]);
   });
 });
