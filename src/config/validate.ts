@@ -93,7 +93,9 @@ function validateMode(value: unknown, path: string, fail: Fail): Mode {
   if (typeof value === 'string' && value.toLowerCase() === 'nat') {
     fail(path, `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`);
   }
-  return fail(path, `${show(value)} is not a mode; use dr or tun`);
+  const encap = typeof value === 'string' && ['ipip', 'gue', 'gre'].includes(value.toLowerCase()) ? value.toLowerCase() : null;
+  const hint = encap ? ` (${encap} is how a TUN VIP is tunnelled: mode: tun, encap: ${encap})` : '';
+  return fail(path, `${show(value)} is not a mode; use dr or tun${hint}`);
 }
 
 function validateInterfaces(value: unknown, fail: Fail): string[] | null {

@@ -85,7 +85,8 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
   // modes
   row('nat mode', 'mode: nat\nvips: [192.0.2.10]\n', /: mode: "nat" is not a mode for rs-agent: in LVS-NAT .* need no VIP/),
   row('NAT per VIP, upper case', 'vips: [{address: 192.0.2.10, mode: NAT}]\n', /: vips\[0\]\.mode: "NAT" is not a mode for rs-agent: in LVS-NAT/),
-  row('bad mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /: vips\[0\]\.mode: "gre" is not a mode; use dr or tun/),
+  row('an encap as mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /: vips\[0\]\.mode: "gre" is not a mode; use dr or tun \(gre is how a TUN VIP is tunnelled: mode: tun, encap: gre\)$/),
+  row('unknown mode', 'vips: [{address: 192.0.2.10, mode: dsr}]\n', /: vips\[0\]\.mode: "dsr" is not a mode; use dr or tun$/),
   row('mode a number', 'mode: 1\nvips: [192.0.2.10]\n', /: mode: 1 is not a mode; use dr or tun/),
   // interfaces
   row('interfaces a string', 'vips: [192.0.2.10]\ninterfaces: eth0\n', /: interfaces: must be a list of interface names, not "eth0"/),
