@@ -6,6 +6,7 @@ import { observe } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
+import { fouProblems } from './plan/fou.js';
 import { planFull, sysctlPathsToRead } from './plan/plan.js';
 import { unrecordedVips } from './plan/address.js';
 import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
@@ -54,14 +55,16 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   let owned = readState(opts.stateDir);
   let desired: DesiredState = NOTHING;
   const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
+  const fou = Boolean(config?.vips.some((v) => v.encap === 'gue')) || owned.fou.length > 0;
   const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
     if (config) desired = desiredState(config, links);
     owned = followRenames(owned, links);
     return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
+  }, { ipv6Routes, fou, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
   const conflicts = findConflicts(desired, actual.links, owned);
+  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou)];
   const { changes, kept } = planFull(desired, actual, owned);
-  return { config, desired, actual, owned, conflicts, problems: desired.problems, kept, changes: withoutConflicts(changes, conflicts) };
+  return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
 
 export function validate(opts: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {

@@ -2,6 +2,7 @@ import { desiredConfig, snapshot, type AgentOptions } from './agent.js';
 import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
+import { fouKey } from './plan/fou.js';
 import { routeKey } from './plan/route.js';
 import { guardApplies } from './plan/nft.js';
 import { sysctlKey } from './plan/sysctl.js';
@@ -33,6 +34,7 @@ export interface StatusReport {
   vips: VipStatus[];
   sysctls: SysctlStatus[];
   links: { dev: string; up: boolean; ownedByAgent: boolean }[];
+  fou: { listener: string; present: boolean; ownedByAgent: boolean }[]; // GUE listeners, as ip fou show names them
   owned: { addresses: number; routes: number; sysctls: number; links: string[]; modules: string[] };
   arpGuard: ArpGuardStatus;
   kept: KeptProtection[]; // protection left in force for addresses that still need it
@@ -86,6 +88,11 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       dev,
       up: snap.actual.links.find((l) => l.name === dev)?.up ?? false,
       ownedByAgent: snap.owned.links.includes(dev),
+    })),
+    fou: [...new Map([...snap.desired.fou, ...snap.owned.fou].map((f) => [fouKey(f), f])).values()].map((f) => ({
+      listener: fouKey(f),
+      present: (snap.actual.fou ?? []).some((a) => a.kind === 'gue' && fouKey(a) === fouKey(f)),
+      ownedByAgent: snap.owned.fou.some((o) => fouKey(o) === fouKey(f)),
     })),
     owned: {
       addresses: snap.owned.addresses.length,

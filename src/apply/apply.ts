@@ -5,7 +5,7 @@ import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/type
 import type { Runner, RunResult } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
-import { ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
 import { runNft } from './nft.js';
 import { claim, release } from './ownership.js';
 
@@ -72,7 +72,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   let owned = claim(ctx.owned, changes);
   save(owned);
   const outcomes: Outcome[] = [];
-  const missingModule = new Map<string, string>(); // device → why it is not there
+  const missingModule = new Map<string, string>(); // device (or fou) → why it is not there
   let exposureBlocked: string | null = null;
 
   for (const segment of segments(changes)) {
@@ -89,7 +89,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     }
     const runnable: Change[] = [];
     for (const change of segment.changes) {
-      const dev = deviceOf(change);
+      const dev = dependencyOf(change);
       const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null);
       if (why) outcomes.push(skipped(change, why));
       else runnable.push(change);
@@ -106,7 +106,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     for (const o of results) {
       if (o.status !== 'failed') continue;
       if (o.change.kind === 'module') {
-        missingModule.set(o.change.device, `not attempted: kernel module ${o.change.module} failed first`);
+        missingModule.set(o.change.device ?? o.change.module, `not attempted: kernel module ${o.change.module} failed first`);
       } else if ((o.change.kind === 'sysctl' || o.change.kind === 'nft') && !restoring && exposureBlocked === null) {
         exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
       }
@@ -118,12 +118,15 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   return { outcomes, ok, owned: error === undefined ? owned : saved, ...(error === undefined ? {} : { error }) };
 }
 
-// The device a change acts on, if any (a sysctl's is in its path).
-function deviceOf(change: Change): string | null {
+// The device a change acts on, if any (a sysctl's is in its path); for a GUE
+// listener, the module it needs (fou has no device).
+function dependencyOf(change: Change): string | null {
   switch (change.kind) {
     case 'module':
     case 'nft':
       return null;
+    case 'fou':
+      return 'fou';
     case 'sysctl':
       return /^net\/ipv[46]\/conf\/([^/]+)\//.exec(change.path)?.[1] ?? null;
     case 'link':
@@ -224,7 +227,7 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
   return changes.map((change, i) => {
     const error = errors.get(i + 1);
     if (error === undefined || isAlreadyDone(change, error)) return { change, status: 'applied' };
-    return failed(change, `ip ${ipBatchLine(change)}: ${error}`);
+    return failed(change, `ip ${ipBatchLine(change)}: ${error}${batchErrorHint(change, error)}`);
   });
 }
 

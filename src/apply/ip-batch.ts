@@ -1,7 +1,7 @@
 import { AgentError } from '../errors.js';
-import type { AddressChange, LinkChange, RouteChange } from '../plan/types.js';
+import type { AddressChange, FouChange, LinkChange, RouteChange } from '../plan/types.js';
 
-export type IpChange = LinkChange | AddressChange | RouteChange;
+export type IpChange = LinkChange | AddressChange | RouteChange | FouChange;
 
 // `ip` reads the batch from a file rather than a pipe: if rs-agent is killed while
 // feeding a pipe, ip still runs the last line it got, cut anywhere, and a cut
@@ -21,6 +21,7 @@ const V6_VIP_FLAGS = 'nodad preferred_lft 0 noprefixroute';
 // value that ip's batch reader would split, quote or take as a comment or an option
 // is refused here as a last line of defence.
 export function ipBatchLine(change: IpChange): string {
+  if (change.kind === 'fou') return fouLine(change);
   const dev = token(change.dev);
   switch (change.kind) {
     case 'link':
@@ -42,6 +43,16 @@ export function ipBatchLine(change: IpChange): string {
       return `route ${verb} ${token(change.dst)}/${change.prefixlen} dev ${dev}`;
     }
   }
+}
+
+// `ip fou` takes the family as a trailing -6 of its own; a listener is named by port
+// and family alone when deleted.
+function fouLine(change: FouChange): string {
+  if (!Number.isInteger(change.port) || change.port < 1 || change.port > 65535) {
+    throw new AgentError(`refusing to pass port ${JSON.stringify(change.port)} to ip fou: not a UDP port`);
+  }
+  const v6 = change.family === 6 ? ' -6' : '';
+  return change.action === 'add' ? `fou add port ${change.port} gue${v6}` : `fou del port ${change.port}${v6}`;
 }
 
 function token(value: string): string {
@@ -80,7 +91,20 @@ const ALREADY_DONE: Record<string, RegExp> = {
   'address add': /File exists|Address already assigned/i,
   'address delete': /Cannot assign requested address|Address not found/i,
   'route delete': /No such process/,
+  // The kernel's answer to deleting a listener that is not there.
+  'fou delete': /Invalid argument/,
 };
+
+// What a kernel error means in the operator's terms, where errno alone does not say.
+// The planner adds a GUE listener only where no fou listener is, so a port in use is
+// held by an ordinary UDP socket (a dual-stack IPv6 one holds the IPv4 port too).
+export function batchErrorHint(change: IpChange, message: string): string {
+  if (change.kind === 'fou' && change.action === 'add' && /Address already in use/.test(message)) {
+    return ` (UDP port ${change.port} is taken by another socket on this host, not a fou listener: ` +
+      `see "ss -uln sport = :${change.port}"; free it or choose another GUE port)`;
+  }
+  return '';
+}
 
 // Not an IPv6 `address add` either: IPv6 says "File exists" for the same address at
 // any prefix or flags (one per device), so what is there may not be what was asked

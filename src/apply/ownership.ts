@@ -1,5 +1,6 @@
 import type { ActualState } from '../observe/types.js';
 import { addressKey, presentAddresses } from '../plan/address.js';
+import { fouKey } from '../plan/fou.js';
 import { routeKey } from '../plan/route.js';
 import type { Change } from '../plan/types.js';
 import type { Owned } from '../state/types.js';
@@ -37,6 +38,9 @@ export function claim(owned: Owned, changes: readonly Change[]): Owned {
       case 'nft':
         next.nft = true;
         break;
+      case 'fou':
+        next.fou.push({ port: change.port, family: change.family });
+        break;
     }
   }
   return next;
@@ -61,6 +65,7 @@ export function release(owned: Owned, outcomes: readonly { change: Change; statu
     links: owned.links.filter((dev) => !drop.has(`link ${dev}`)),
     modules: owned.modules.filter((m) => !drop.has(`module ${m}`)),
     ...(owned.nft === true && !drop.has(NFT_KEY) ? { nft: true } : {}),
+    fou: owned.fou.filter((f) => !drop.has(`fou ${fouKey(f)}`)),
   };
 }
 
@@ -90,6 +95,8 @@ function keyOf(change: Change): string {
       return `route ${routeKey(change)}`;
     case 'nft':
       return NFT_KEY;
+    case 'fou':
+      return `fou ${fouKey(change)}`;
   }
 }
 
@@ -103,6 +110,7 @@ function keysOf(owned: Owned): Set<string> {
     ...owned.addresses.map((a) => `address ${addressKey(a)}`),
     ...owned.routes.map((r) => `route ${routeKey(r)}`),
     ...(owned.nft === true ? [NFT_KEY] : []),
+    ...owned.fou.map((f) => `fou ${fouKey(f)}`),
   ]);
 }
 
@@ -133,5 +141,7 @@ export function forgetAbsent(owned: Owned, actual: ActualState): Owned {
     modules: owned.modules,
     // Looked at and gone (deleted by someone else): a later load claims it afresh.
     ...(owned.nft === true && (actual.nft === undefined || actual.nft.table !== null) ? { nft: true } : {}),
+    // Not read this pass (no GUE configured, none owned): kept as it is.
+    fou: actual.fou === undefined ? owned.fou : owned.fou.filter((f) => (actual.fou ?? []).some((a) => a.kind === 'gue' && fouKey(a) === fouKey(f))),
   };
 }

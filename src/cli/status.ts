@@ -49,6 +49,7 @@ function printFacts(r: StatusReport): void {
     print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
   }
   for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
+  for (const f of r.fou) print(`fou ${f.listener}: ${f.present ? 'present' : 'MISSING'}${f.ownedByAgent ? ' (added by rs-agent)' : ''}`);
   print('');
   print('sysctls:                                  actual  desired  original');
   for (const s of r.sysctls) {

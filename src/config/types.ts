@@ -2,10 +2,16 @@ import type { Family } from './address.js';
 
 export type Mode = 'dr' | 'tun';
 
+// How the director wraps a TUN VIP's packets (ipvsadm --tun-type): plain IP-in-IP,
+// IP-in-IP inside UDP with a GUE header (--tun-port), or GRE.
+export type Encap = 'ipip' | 'gue' | 'gre';
+
 export interface VipConfig {
   address: string; // canonical text, no prefix
   family: Family;
   mode: Mode; // the top-level mode unless the VIP names its own
+  encap?: Encap; // TUN only; absent: ipip
+  port?: number; // GUE only: the UDP port the director sends to
 }
 
 // A validated configuration: every field present, defaults filled in.

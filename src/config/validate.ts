@@ -53,7 +53,7 @@ function validateVip(entry: unknown, path: string, defaultMode: Mode, fail: Fail
   let mode = defaultMode;
   let addressPath = path;
   if (isObject(entry)) {
-    const vip = expectMapping(entry, path, fail, ['address', 'mode']);
+    const vip = expectMapping(entry, path, fail, ['address', 'mode', 'encap', 'port']);
     if (vip.address === undefined) fail(`${path}.address`, 'is required');
     text = vip.address;
     addressPath = `${path}.address`;
@@ -63,7 +63,32 @@ function validateVip(entry: unknown, path: string, defaultMode: Mode, fail: Fail
   const parsed = parseVipAddress((text as string).trim());
   if (typeof parsed === 'string') fail(addressPath, `${show(text)} ${parsed}`);
   const ok = parsed as Exclude<typeof parsed, string>;
-  return { address: ok.address, family: ok.family, mode };
+  const encap = isObject(entry) ? validateEncap(entry, path, mode, fail) : {};
+  return { address: ok.address, family: ok.family, mode, ...encap };
+}
+
+// A TUN VIP's encapsulation (default ipip) and, for GUE, its UDP port. Both describe
+// how the director tunnels, so on a DR VIP they are a mistake, not something to ignore.
+function validateEncap(vip: Record<string, unknown>, path: string, mode: Mode, fail: Fail): Pick<VipConfig, 'encap' | 'port'> {
+  if (vip.encap === undefined && vip.port === undefined) return {};
+  if (mode !== 'tun') {
+    const key = vip.encap !== undefined ? 'encap' : 'port';
+    return fail(`${path}.${key}`, `${show(vip[key])} applies to TUN VIPs only; this VIP is ${mode}`);
+  }
+  const encap = vip.encap ?? 'ipip';
+  if (encap !== 'ipip' && encap !== 'gue' && encap !== 'gre') {
+    return fail(`${path}.encap`, `${show(encap)} is not an encapsulation; use ipip, gue or gre (as ipvsadm --tun-type)`);
+  }
+  if (encap !== 'gue') {
+    if (vip.port !== undefined) fail(`${path}.port`, `${show(vip.port)}: a port applies to encap gue only; this VIP is ${encap}`);
+    return { encap };
+  }
+  const port = vip.port;
+  if (port === undefined) return fail(`${path}.port`, 'is required with encap gue: the UDP port the director sends to (ipvsadm --tun-port)');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return fail(`${path}.port`, `${show(port)} is not a UDP port (1-65535)`);
+  }
+  return { encap, port };
 }
 
 function entryAddress(entry: unknown): unknown {
@@ -75,7 +100,9 @@ export function validateMode(value: unknown, path: string, fail: Fail): Mode {
   if (typeof value === 'string' && value.toLowerCase() === 'nat') {
     fail(path, `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`);
   }
-  return fail(path, `${show(value)} is not a mode; use dr or tun`);
+  const encap = typeof value === 'string' && ['ipip', 'gue', 'gre'].includes(value.toLowerCase()) ? value.toLowerCase() : null;
+  const hint = encap ? ` (${encap} is how a TUN VIP is tunnelled: mode: tun, encap: ${encap})` : '';
+  return fail(path, `${show(value)} is not a mode; use dr or tun${hint}`);
 }
 
 function validateInterfaces(value: unknown, fail: Fail): string[] | null {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
-import { desiredSysctls } from '../plan/desired.js';
+import { desiredFou, desiredSysctls, FOU_MODULE } from '../plan/desired.js';
 import { sysctlKey } from '../plan/sysctl.js';
-import { TUNNEL_V4, TUNNEL_V6 } from '../plan/tunnel.js';
+import { tunnelNeeds } from '../plan/tunnel.js';
 
 // Pure renderers of the files that carry a config's kernel settings across reboots.
 
@@ -19,8 +19,8 @@ const HEADER = (config: Config) =>
 // they hold from early boot and survive a restart of systemd-sysctl. Null when the
 // config implies none (IPv6 VIPs only).
 export function renderSysctlDropIn(config: Config): string | null {
-  const tunnel4 = config.vips.some((v) => v.mode === 'tun' && v.family === 4) ? config.tunnel.ipv4 : null;
-  const sysctls = desiredSysctls(config, config.interfaces ?? [], tunnel4);
+  const tunnels4 = tunnelNeeds(config).filter((t) => t.family === 4).map((t) => t.name);
+  const sysctls = desiredSysctls(config, config.interfaces ?? [], tunnels4);
   if (sysctls.length === 0) return null;
   const lines = [HEADER(config).trimEnd()];
   lines.push('# Sorts after 50-default.conf, so systemd\'s rp_filter default does not override these at boot.');
@@ -28,16 +28,18 @@ export function renderSysctlDropIn(config: Config): string | null {
     lines.push('# No interfaces in the config: every NIC takes "default" when it appears and is bounded by');
     lines.push('# "all" (the kernel uses the larger of all and the NIC); rs-agent start sets each NIC as well.');
   }
-  if (tunnel4) lines.push(`# ${tunnel4} carries IPv4 TUN VIPs: decapsulated packets need rp_filter 0 on both all and ${tunnel4}.`);
+  for (const dev of tunnels4) lines.push(`# ${dev} carries IPv4 TUN VIPs: decapsulated packets need rp_filter 0 on both all and ${dev}.`);
   for (const s of sysctls) lines.push(`${sysctlKey(s.path)} = ${s.value}`);
   return `${lines.join('\n')}\n`;
 }
 
-// The modules-load.d file: the tunnel modules the config's TUN VIPs need, loaded at
-// boot so their fallback devices exist before rs-agent starts. Null without TUN VIPs.
+// The modules-load.d file: the tunnel modules the config's TUN VIPs need (ipip,
+// ip6_tunnel, ip_gre, ip6_gre), loaded at boot so their fallback devices exist before
+// rs-agent starts, and fou for GUE. (The GUE listeners themselves are runtime state:
+// `rs-agent start` adds them.) Null without TUN VIPs.
 export function renderModulesLoad(config: Config): string | null {
-  const families = new Set(config.vips.filter((v) => v.mode === 'tun').map((v) => v.family));
-  const modules = [...(families.has(4) ? [TUNNEL_V4.name] : []), ...(families.has(6) ? [TUNNEL_V6.name] : [])];
+  const modules = tunnelNeeds(config).map((t) => t.fallback.name);
+  if (desiredFou(config).length > 0) modules.push(FOU_MODULE.name);
   if (modules.length === 0) return null;
   return `${HEADER(config)}${modules.join('\n')}\n`;
 }

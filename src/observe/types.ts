@@ -28,11 +28,21 @@ export interface ActualRoute {
   dev: string;
 }
 
+// A fou listener as `ip -json fou show` lists it: GUE, or a bare protocol (ipproto N).
+export interface ActualFou {
+  port: number;
+  family: Family;
+  kind: string; // "gue" or "ipproto 4"
+}
+
 // What the kernel says, read fresh at the start of every pass.
 export interface ActualState {
   links: ActualLink[];
   routes: ActualRoute[]; // main table
   sysctls: Record<string, string | null>; // by sysctl path; null: no such file
+  // Read only when GUE is configured or owned. null: the fou module is not loaded (so
+  // there is no listener); undefined: not read this pass.
+  fou?: ActualFou[] | null;
   nft?: ActualNft; // rs-agent's nftables table; absent when not looked at
 }
 

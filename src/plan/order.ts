@@ -7,8 +7,13 @@ import type { Change } from './types.js';
 // collides with itself. An address update (an IPv6 VIP made deprecated in place)
 // shares the adds' rank: it exposes nothing (it takes the VIP out of source-address
 // selection), needs no sysctl (IPv6 has no ARP) and its device already holds it.
+//
+// A GUE listener comes right after the modules (fou must be loaded) and goes after the
+// devices it feeds are down: it exposes nothing by itself (its packets still need the
+// tunnel device up and a VIP to be accepted).
 const RANK: Record<string, number> = {
   'module load': 0,
+  'fou add': 0.5,
   'nft load': 1,
   'sysctl set': 1,
   'link up': 2,
@@ -18,6 +23,7 @@ const RANK: Record<string, number> = {
   'address add': 5,
   'route add': 6,
   'link down': 7,
+  'fou delete': 7.5,
   'sysctl restore': 8,
   'nft delete': 8,
 };

@@ -1,6 +1,7 @@
 import type { ActualState } from '../observe/types.js';
 import type { Owned } from '../state/types.js';
 import { addressPlan } from './address.js';
+import { fouPlan } from './fou.js';
 import { linkPlan } from './link.js';
 import { modulePlan } from './module.js';
 import { nftPlan } from './nft.js';
@@ -30,7 +31,8 @@ export function planFull(desired: DesiredState, actual: ActualState, owned: Owne
   const nft = nftPlan(desired.arpGuard, actual.nft, owned.nft === true, exposed);
   return {
     changes: orderChanges([
-      ...modulePlan(desired.modules, actual.links),
+      ...modulePlan(desired.modules, actual),
+      ...fouPlan(desired.fou, actual.fou, owned.fou),
       ...sysctls.changes,
       ...nft.changes,
       ...linkPlan(desired.links, actual.links, owned.links),

@@ -7,6 +7,7 @@ export interface DesiredState {
   sysctls: DesiredSysctl[];
   addresses: HostAddress[];
   routes: HostRoute[];
+  fou: DesiredFou[]; // GUE listeners (ip fou add port N gue)
   // What the config asks for but this host cannot have now (a configured NIC or a named
   // tunnel device that is not there): reported, never a reason to skip everything else.
   problems: Problem[];
@@ -25,7 +26,20 @@ export type ArpGuardSetting = 'auto' | 'nftables' | 'off' | 'none';
 
 export interface DesiredModule {
   name: string; // kernel module, e.g. ipip
-  device: string; // the fallback device it creates, e.g. tunl0
+  // The fallback device it creates, e.g. tunl0; null for fou, which creates none and
+  // is loaded when its generic netlink family answers (ip fou show).
+  device: string | null;
+}
+
+// A UDP port on which the kernel's fou module takes GUE packets apart and hands the
+// inner packet to the IP tunnel's receive path, as if it had come as plain IP-in-IP.
+export interface FouListener {
+  port: number;
+  family: Family; // of the UDP socket: an IPv6 listener does not receive IPv4 packets
+}
+
+export interface DesiredFou extends FouListener {
+  vips: string[]; // the GUE VIPs it serves, for messages
 }
 
 export interface DesiredSysctl {
@@ -59,7 +73,7 @@ export interface ModuleChange extends ChangeBase {
   kind: 'module';
   action: 'load';
   module: string;
-  device: string;
+  device: string | null;
 }
 
 export interface SysctlChange extends ChangeBase {
@@ -98,7 +112,7 @@ export interface NftChange extends ChangeBase {
 }
 
 // One step of a plan: plain data, printable, serialisable, comparable.
-export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange;
+export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange | FouChange;
 
 // Protection a plan keeps although nothing desired asks for it any more: an address
 // that still needs it remains (someone else's VIP, one added by hand).
@@ -108,5 +122,11 @@ export interface KeptProtection {
   original: string | null; // what stop would restore later (null: remove)
   neededBy: string[]; // the addresses, e.g. "192.0.2.20/32 on lo"
 }
+
+export interface FouChange extends ChangeBase, FouListener {
+  kind: 'fou';
+  action: 'add' | 'delete';
+}
+
 
 export type ChangeKind = Change['kind'];

@@ -9,7 +9,7 @@ export function formatChange(change: Change): string {
   const symbol = SYMBOL[change.action] ?? '?';
   switch (change.kind) {
     case 'module':
-      return `${symbol} module ${change.module} (load; creates ${change.device})`;
+      return `${symbol} module ${change.module} (load; ${change.device ? `creates ${change.device}` : 'GUE listeners'})`;
     case 'sysctl': {
       const note = change.action === 'restore' ? ' (restore original)' : '';
       return `${symbol} sysctl ${change.target}: ${change.from ?? '(not yet present)'} → ${change.to}${note}`;
@@ -25,6 +25,8 @@ export function formatChange(change: Change): string {
       return change.action === 'delete'
         ? `${symbol} nft ${change.target}: ${change.from} → absent`
         : `${symbol} nft ${change.target}: ${change.from} → vips4 ${change.to}`;
+    case 'fou':
+      return `${symbol} fou ${change.target}`;
   }
 }
 
@@ -33,7 +35,8 @@ export function formatDrift(change: Change): string {
   switch (change.kind) {
     case 'address':
     case 'route':
-      if (change.action === 'update') return formatChange(change).slice(2);
+    case 'fou':
+      if (change.kind !== 'fou' && change.action === 'update') return formatChange(change).slice(2);
       return change.action === 'add'
         ? `${change.kind} ${change.target}: missing`
         : `${change.kind} ${change.target}: present but no longer configured`;

@@ -30,6 +30,12 @@ export function ownedProblem(owned: unknown): string | null {
   const links = owned.links ?? [];
   if (!Array.isArray(links)) return 'owned.links is not a list';
   for (const [i, dev] of links.entries()) if (!isDevice(dev)) return `owned.links[${i}] is not an interface name`;
+  const fou = owned.fou ?? [];
+  if (!Array.isArray(fou)) return 'owned.fou is not a list';
+  for (const [i, item] of fou.entries()) {
+    if (!isObject(item) || (item.family !== 4 && item.family !== 6)) return `owned.fou[${i}].family is not 4 or 6`;
+    if (!Number.isInteger(item.port) || (item.port as number) < 1 || (item.port as number) > 65535) return `owned.fou[${i}].port is not a UDP port`;
+  }
   const modules = owned.modules ?? [];
   if (!Array.isArray(modules)) return 'owned.modules is not a list';
   for (const [i, name] of modules.entries()) {

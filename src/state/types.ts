@@ -1,4 +1,4 @@
-import type { HostAddress, HostRoute } from '../plan/types.js';
+import type { FouListener, HostAddress, HostRoute } from '../plan/types.js';
 
 export const STATE_VERSION = 1;
 
@@ -14,10 +14,11 @@ export interface Owned {
   links: string[]; // devices rs-agent brought up
   modules: string[]; // modules rs-agent loaded (kept loaded: reported only)
   nft?: boolean; // rs-agent loaded its nftables ARP guard (table arp rs_agent)
+  fou: FouListener[]; // GUE listeners rs-agent added (deleted on stop)
 }
 
 export function emptyOwned(): Owned {
-  return { sysctls: {}, addresses: [], routes: [], links: [], modules: [] };
+  return { sysctls: {}, addresses: [], routes: [], links: [], modules: [], fou: [] };
 }
 
 export function isEmptyOwned(owned: Owned): boolean {
@@ -26,6 +27,7 @@ export function isEmptyOwned(owned: Owned): boolean {
     owned.addresses.length === 0 &&
     owned.routes.length === 0 &&
     owned.links.length === 0 &&
-    owned.nft !== true
+    owned.nft !== true &&
+    (owned.fou ?? []).length === 0
   );
 }

@@ -33,3 +33,20 @@ describe('isAlreadyDone: "File exists" counts as done only when what exists is w
     expect(isAlreadyDone(add('2001:db8::10', 6), 'RTNETLINK answers: File exists')).toBe(false);
   });
 });
+
+describe('ipBatchLine: GUE listeners', () => {
+  const fou = (action: 'add' | 'delete', family: 4 | 6, port = 6080) =>
+    ipBatchLine({ kind: 'fou', action, target: 't', from: null, to: null, port, family });
+
+  it('adds and deletes per family, as ip fou takes them (-6 trailing)', () => {
+    expect(fou('add', 4)).toBe('fou add port 6080 gue');
+    expect(fou('add', 6)).toBe('fou add port 6080 gue -6');
+    expect(fou('delete', 4)).toBe('fou del port 6080');
+    expect(fou('delete', 6)).toBe('fou del port 6080 -6');
+  });
+
+  it('refuses a port that is not one', () => {
+    expect(() => fou('add', 4, 0)).toThrow(/not a UDP port/);
+    expect(() => fou('add', 4, 1.5)).toThrow(/not a UDP port/);
+  });
+});

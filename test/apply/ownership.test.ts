@@ -33,6 +33,7 @@ describe('ownership', () => {
       routes: [],
       links: [],
       modules: ['ipip'],
+      fou: [],
     });
   });
 
@@ -73,6 +74,7 @@ describe('claim / release', () => {
       routes: [{ dst: '198.18.0.1', prefixlen: 32, family: 4, dev: 'lo' }],
       links: ['tunl0'],
       modules: ['ipip'],
+      fou: [],
     });
   });
 
@@ -108,5 +110,21 @@ describe('claim / release', () => {
     expect(owned.addresses).toHaveLength(10000);
     const deletes = adds.map((c) => ({ ...c, action: 'delete' as const }));
     expect(release(owned, applied(deletes), owned)).toEqual(emptyOwned());
+  });
+});
+
+describe('ownership of GUE listeners', () => {
+  const fou = (action: 'add' | 'delete', port: number) => ({ kind: 'fou' as const, action, target: `port ${port} gue`, from: null, to: null, port, family: 4 as const });
+
+  it('an added listener is claimed, a deleted one released; forgetAbsent keeps them unless fou was read and they are gone', () => {
+    const owned = claim(emptyOwned(), [fou('add', 6080), fou('add', 6081)]);
+    expect(owned.fou).toEqual([{ port: 6080, family: 4 }, { port: 6081, family: 4 }]);
+    expect(release(owned, [{ change: fou('delete', 6080), status: 'applied' }], owned).fou).toEqual([{ port: 6081, family: 4 }]);
+    const host = { links: [], routes: [], sysctls: {} };
+    expect(forgetAbsent(owned, host).fou).toEqual(owned.fou);
+    expect(forgetAbsent(owned, { ...host, fou: null }).fou).toEqual([]);
+    // One of another kind on the port is not the one rs-agent added.
+    expect(forgetAbsent(owned, { ...host, fou: [{ port: 6080, family: 4, kind: 'gue' }, { port: 6081, family: 4, kind: 'ipproto 4' }] }).fou)
+      .toEqual([{ port: 6080, family: 4 }]);
   });
 });

@@ -80,12 +80,13 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
   row('duplicate, written with /32', 'vips: [192.0.2.10, 192.0.2.10/32]\n', /: vips\[1\]: "192\.0\.2\.10\/32" is the same VIP as vips\[0\]/),
   row('duplicate, as a mapping in another mode', 'vips: [192.0.2.10, {address: " 192.0.2.10", mode: tun}]\n', /: vips\[1\]: " 192\.0\.2\.10" is the same VIP as vips\[0\]/),
   row('vip mapping without address', 'vips: [{mode: dr}]\n', /: vips\[0\]\.address: is required/),
-  row('vip mapping unknown key', 'vips: [{address: 192.0.2.10, port: 80}]\n', /: vips\[0\]\.port: unknown key/),
+  row('vip mapping unknown key', 'vips: [{address: 192.0.2.10, weight: 1}]\n', /: vips\[0\]\.weight: unknown key; expected one of address, mode, encap, port/),
   row('vip address a number', 'vips: [{address: 3221225994}]\n', /: vips\[0\]\.address: 3221225994 is not an IP address/),
   // modes
   row('nat mode', 'mode: nat\nvips: [192.0.2.10]\n', /: mode: "nat" is not a mode for rs-agent: in LVS-NAT .* need no VIP/),
   row('NAT per VIP, upper case', 'vips: [{address: 192.0.2.10, mode: NAT}]\n', /: vips\[0\]\.mode: "NAT" is not a mode for rs-agent: in LVS-NAT/),
-  row('bad mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /: vips\[0\]\.mode: "gre" is not a mode; use dr or tun/),
+  row('an encap as mode', 'vips: [{address: 192.0.2.10, mode: gre}]\n', /: vips\[0\]\.mode: "gre" is not a mode; use dr or tun \(gre is how a TUN VIP is tunnelled: mode: tun, encap: gre\)$/),
+  row('unknown mode', 'vips: [{address: 192.0.2.10, mode: dsr}]\n', /: vips\[0\]\.mode: "dsr" is not a mode; use dr or tun$/),
   row('mode a number', 'mode: 1\nvips: [192.0.2.10]\n', /: mode: 1 is not a mode; use dr or tun/),
   // interfaces
   row('interfaces a string', 'vips: [192.0.2.10]\ninterfaces: eth0\n', /: interfaces: must be a list of interface names, not "eth0"/),

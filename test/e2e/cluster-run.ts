@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const cacheDir = join(here, '.cache');
 
-// dr and tun serve an IPv4 VIP; dr6 and tun6 the same with an IPv6 VIP.
-export const ALL_MODES = ['dr', 'tun', 'dr6', 'tun6'] as const;
+// dr and tun serve an IPv4 VIP; dr6 and tun6 the same with an IPv6 VIP. tun-gue, tun-gre,
+// tun6-gue and tun6-gre tunnel with GUE (UDP port 6080) or GRE instead of IP-in-IP.
+export const ALL_MODES = ['dr', 'tun', 'dr6', 'tun6', 'tun-gue', 'tun-gre', 'tun6-gue', 'tun6-gre'] as const;
 export type Mode = (typeof ALL_MODES)[number];
 
 // The modes to run: E2E_MODES (comma-separated, e.g. "tun6") or all of them, always in

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterRun, type Mode, modesToRun, observation, runCluster } from './cluster-run.js';
 import {
   type ArpCapture, type Neigh, type Requests, type Responders, type Route, type Tunnelled, type VipAddress,
-  answeredOnlyBy, neighIsDirector, noRealServerArpReply, requestsServedByAll, tunnelledFrom, vip6AsDesigned,
+  answeredOnlyBy, neighIsDirector, noRealServerArpReply, requestsServedByAll, tunnelledFrom, vip6AsDesigned, vipOnDevice,
 } from './properties.js';
 
 const modes = modesToRun();
@@ -249,4 +249,88 @@ describe.each(ipv6Modes)('LVS %s cluster (IPv6 VIP) configured by rs-agent', (mo
       expect(requests.answered, 'requests answered with the VIP as outer source').toBe(0);
     });
   }
+});
+
+// The encapsulations: the director tunnels with GUE (ipvsadm --tun-type gue --tun-port 6080)
+// or GRE (--tun-type gre); the real servers' configs say `encap: gue, port: 6080` or
+// `encap: gre` and rs-agent does the rest: modules, the GUE listener, the device up with the
+// VIP, rp_filter 0 where the decapsulated packets arrive.
+const encapModes = modes.filter((m) => m.includes('-'));
+
+interface EncapRsState extends RsState {
+  fou_loaded: boolean;
+  ip_gre_loaded: boolean;
+  ip6_gre_loaded: boolean;
+  fou: string[]; // as ip fou show prints them
+}
+
+describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) configured by rs-agent', (mode) => {
+  const v = view(mode);
+  const family = mode.startsWith('tun6') ? 6 : 4;
+  const encap = mode.endsWith('gue') ? 'gue' : 'gre';
+  const dev = encap === 'gre' ? (family === 4 ? 'gre0' : 'ip6gre0') : (family === 4 ? 'tunl0' : 'ip6tnl0');
+  const listener = `port 6080 gue${family === 6 ? ' -6' : ''}`;
+  const rsIps = family === 4 ? ['192.0.2.11', '192.0.2.12'] : ['2001:db8:1::11', '2001:db8:1::12'];
+  const state = (phase: string, rs: string) => v.rsState(phase, rs) as EncapRsState;
+
+  it('0. rs-agent start succeeds on both real servers, which start without the VIP', () => {
+    for (const rs of realServers) expect(v.rsState('before', rs).vip_addrs, rs).toEqual([]);
+    expectStarted(v);
+  });
+
+  it(`1. every request is answered, by both real servers, and arrives ${encap === 'gue' ? 'in UDP to port 6080' : 'as GRE'} from the director`, () => {
+    expectServedByAll(v, 'started');
+    expect(tunnelledFrom(v.get<Tunnelled>('started', 'tunnelled'), v.topology().dip, rsIps)).toEqual([]);
+  });
+
+  it(`2. rs-agent put the VIP on ${dev}, up${encap === 'gue' ? `, with a GUE listener (${listener})` : ''}, and loaded ${encap === 'gue' ? 'fou' : family === 4 ? 'ip_gre' : 'ip6_gre'}`, () => {
+    for (const rs of realServers) {
+      const started = state('started', rs);
+      expect(vipOnDevice(started.vip_addrs, started.tunnels_up, dev), rs).toEqual([]);
+      if (encap === 'gue') {
+        expect(started.fou, rs).toEqual([listener]);
+        expect(started.fou_loaded, rs).toBe(true);
+      } else {
+        expect(family === 4 ? started.ip_gre_loaded : started.ip6_gre_loaded, rs).toBe(true);
+      }
+      if (family === 4) expect(started.sysctls, rs).toMatchObject({ 'all.rp_filter': 0, [`${dev}.rp_filter`]: 0, [`${dev}.arp_ignore`]: 1 });
+    }
+  });
+
+  it(family === 4 ? '3. no real server answers ARP for the VIP, during start or after' : "3. only the director answers neighbour solicitation for the VIP", () => {
+    if (family === 4) {
+      expect(answeredOnlyBy(v.get<Responders>('started', 'arping'), v.director(), 'ARP')).toEqual([]);
+      expect(noRealServerArpReply(v.get<ArpCapture>('start', 'arp-capture'), v.director(), v.rsMacs())).toEqual([]);
+    } else {
+      expect(answeredOnlyBy(v.get<Responders>('started', 'ndisc'), v.director(), 'ND')).toEqual([]);
+    }
+    expect(neighIsDirector(v.get<Neigh>('started', 'neigh'), v.director())).toEqual([]);
+  });
+
+  it(`4. drift (${encap === 'gue' ? 'the GUE listener deleted' : `${dev} down`}) breaks rs1, check exits 1, check --fix repairs it`, () => {
+    expect(v.get<{ what: string }>('drift', 'encap').what).toBe(encap === 'gue' ? 'fou port 6080 deleted' : `${dev} down`);
+    const during = v.get<Requests>('drift', 'requests');
+    expect(during.answered, 'requests during drift: all answered, so the drift broke nothing').toBeLessThan(during.sent);
+    expect(v.rsAgent('drift', 'rs1').exit, v.rsAgent('drift', 'rs1').output).toBe(1);
+    expect(v.rsAgent('fix', 'rs1').exit, v.rsAgent('fix', 'rs1').output).toBe(0);
+    expect(v.rsAgent('fixed', 'rs1').exit, v.rsAgent('fixed', 'rs1').output).toBe(0);
+    expectServedByAll(v, 'fixed');
+  });
+
+  it(`5. stop removes the VIP${encap === 'gue' ? ' and the GUE listener it added' : ''}, brings ${dev} down, and restores every sysctl`, () => {
+    expectStopRemovesVip(v);
+    const after = state('stopped', 'rs1');
+    expect(after.fou).toEqual([]);
+    expect(after.tunnels_up[dev] ?? false, `${dev} up after stop`).toBe(false);
+    expect(changedSysctls(v.rsState('before', 'rs1'), after)).toEqual({});
+  });
+
+  it(`6. negative control: rs1 set up by hand without ${encap === 'gue' ? (family === 4 ? 'the GUE listener' : 'the IPv6 GUE listener (an IPv4 one only)') : family === 4 ? 'rp_filter 0 on gre0' : 'ip6gre0 up'} answers none`, () => {
+    const naive = v.get<Requests>('naive', 'requests');
+    expect(requestsServedByAll(naive, realServers), 'requests').not.toEqual([]);
+    expect(naive.by.rs1 ?? 0, 'tunnelled requests answered by the naive rs1').toBe(0);
+    expect(naive.by.rs2 ?? 0, 'rs2 (rs-agent) still answers its share').toBeGreaterThan(0);
+    const rs1 = state('naive', 'rs1');
+    expect(rs1.vip_addrs.map((a) => a.dev), 'the naive rs1 holds the VIP where rs-agent would').toEqual([dev]);
+  });
 });

@@ -74,6 +74,14 @@ export function vip6AsDesigned(addrs: VipAddress[], routes: Route[], vip: string
   return problems;
 }
 
+// The VIP where an encapsulation mode puts it: one address on DEV, DEV up.
+export function vipOnDevice(addrs: VipAddress[], tunnelsUp: Record<string, boolean>, dev: string): string[] {
+  const problems: string[] = [];
+  if (addrs.length !== 1 || addrs[0]!.dev !== dev) problems.push(`VIP on [${addrs.map((a) => a.dev).join(', ')}], expected only on ${dev}`);
+  if (tunnelsUp[dev] !== true) problems.push(`${dev} is not up`);
+  return problems;
+}
+
 // Tunnelled packets seen on the switch, counted per outer "source>destination".
 export interface Tunnelled { outer: Record<string, number> }
 

@@ -51,6 +51,10 @@ export class FakeKernel implements Runner, SysctlFs {
   nftInstalled = false;
   // rs-agent's table arp rs_agent: null when absent; flushed: chains emptied by someone.
   nft: { elements: string[]; flushed?: boolean } | null = null;
+  // fou listeners ("port 6080 gue", "port 7000 ipproto 4", "... -6"), as ip fou show
+  // prints them; null: the fou module is not loaded. UDP ports bound by other sockets.
+  fou: string[] | null = null;
+  readonly udpPorts = new Set<number>();
 
   constructor() {
     for (const dev of ['all', 'default']) this.addConf(dev);
@@ -109,6 +113,7 @@ export class FakeKernel implements Runner, SysctlFs {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
     if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
+    if (text === 'ip -json fou show' && options.input === undefined) return this.fouShow();
     if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     if (argv[0] === 'nft') return this.runNft(argv);
@@ -146,6 +151,11 @@ export class FakeKernel implements Runner, SysctlFs {
     }
     if (name === 'ipip' && !this.links.has('tunl0')) this.addLink('tunl0', 'ipip', false);
     if (name === 'ip6_tunnel' && !this.links.has('ip6tnl0')) this.addLink('ip6tnl0', 'tunnel6', false);
+    if (name === 'ip_gre' && !this.links.has('gre0')) {
+      this.addLink('gre0', 'gre', false).addLink('gretap0', 'ether', false).addLink('erspan0', 'ether', false);
+    }
+    if (name === 'ip6_gre' && !this.links.has('ip6gre0')) this.addLink('ip6gre0', 'gre6', false);
+    if (name === 'fou') this.fou ??= [];
     return ok('');
   }
 
@@ -224,7 +234,30 @@ export class FakeKernel implements Runner, SysctlFs {
       }
       return null;
     }
+    m = /^fou (add|del) port (\d+)( gue)?( -6)?$/.exec(line);
+    if (m && (m[1] === 'add') === (m[3] !== undefined)) {
+      if (this.fou === null) return 'RTNETLINK answers: No such file or directory';
+      const [, verb, port, , v6] = m as unknown as string[];
+      const listener = this.fou.find((f) => f.split(' ')[1] === port && f.endsWith(' -6') === Boolean(v6));
+      if (verb === 'add') {
+        if (listener || this.udpPorts.has(Number(port))) return 'RTNETLINK answers: Address already in use';
+        this.fou.push(`port ${port} gue${v6 ?? ''}`);
+      } else {
+        if (!listener) return 'RTNETLINK answers: Invalid argument';
+        this.fou.splice(this.fou.indexOf(listener), 1);
+      }
+      return null;
+    }
     throw new Error(`fake kernel: unexpected ip batch line: ${line}`);
+  }
+
+  // As `ip -json fou show` prints the listeners of both families.
+  private fouShow(): RunResult {
+    if (this.fou === null) return { exitCode: 1, stdout: '', stderr: 'RTNETLINK answers: No such file or directory\nError talking to the kernel\n' };
+    return ok(`${JSON.stringify(this.fou.map((f) => {
+      const [, port, kind, proto, v6] = /^port (\d+) (gue|ipproto (\d+))( -6)?$/.exec(f) ?? [];
+      return { port: Number(port), ...(kind === 'gue' ? { gue: null } : { ipproto: Number(proto) }), family: v6 ? 'inet6' : 'inet' };
+    }))}\n`);
   }
 
   private addrShow(): unknown[] {

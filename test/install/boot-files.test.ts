@@ -41,6 +41,15 @@ describe('the sysctl.d drop-in', () => {
     expect(text).not.toContain('tunl0');
   });
 
+  it('GRE VIPs: ARP suppression and rp_filter 0 on gre0, the device they arrive on', () => {
+    const text = renderSysctlDropIn(parseConfig('mode: tun\nvips: [{address: 198.51.100.7, encap: gre}]\ninterfaces: [eth0]\n', 'c.yaml'));
+    expect(settings(text)).toEqual(expect.arrayContaining([
+      'net.ipv4.conf.gre0.arp_ignore = 1', 'net.ipv4.conf.gre0.arp_announce = 2',
+      'net.ipv4.conf.all.rp_filter = 0', 'net.ipv4.conf.gre0.rp_filter = 0',
+    ]));
+    expect(text).not.toContain('tunl0');
+  });
+
   it('is not written for an IPv6-only config: it implies no sysctl', () => {
     expect(renderSysctlDropIn(parseConfig('mode: tun\nvips: ["2001:db8::10"]\n', 'c.yaml'))).toBeNull();
   });
@@ -52,6 +61,10 @@ describe('the modules-load.d file', () => {
     ['mode: tun\nvips: [198.51.100.7]\n', ['ipip']],
     ['mode: tun\nvips: ["2001:db8::10"]\n', ['ip6_tunnel']],
     ['mode: tun\nvips: [198.51.100.7, "2001:db8::10"]\ntunnel: {ipv6: tun6}\n', ['ipip', 'ip6_tunnel']],
+    ['mode: tun\nvips: [{address: 198.51.100.7, encap: gue, port: 6080}]\n', ['ipip', 'fou']],
+    ['mode: tun\nvips: [{address: "2001:db8::10", encap: gue, port: 6080}]\n', ['ip6_tunnel', 'fou']],
+    ['mode: tun\nvips: [{address: 198.51.100.7, encap: gre}, {address: "2001:db8::10", encap: gre}]\n', ['ip_gre', 'ip6_gre']],
+    ['mode: tun\nvips: [198.51.100.6, {address: 198.51.100.7, encap: gre}, {address: 198.51.100.8, encap: gue, port: 6080}]\n', ['ipip', 'ip_gre', 'fou']],
   ])('%s', (yaml, modules) => {
     const text = renderModulesLoad(parseConfig(yaml, 'c.yaml'));
     expect(text === null ? null : settings(text)).toEqual(modules);

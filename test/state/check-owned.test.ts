@@ -11,6 +11,7 @@ describe('ownedProblem: state file contents before they reach /proc/sys or ip', 
       routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
       links: ['tunl0'],
       modules: ['ipip', 'ip6_tunnel'],
+      fou: [{ port: 6080, family: 4 }, { port: 6080, family: 6 }],
     })).toBeNull();
   });
 
@@ -28,6 +29,9 @@ describe('ownedProblem: state file contents before they reach /proc/sys or ip', 
     [{ links: ['a b'] }, 'owned.links[0] is not an interface name'],
     [{ sysctls: { 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: '2; x' } } }, '.ifindex is not a positive integer'],
     [{ modules: ['ipip; rm -rf /'] }, 'owned.modules[0] is not a module name'],
+    [{ fou: {} }, 'owned.fou is not a list'],
+    [{ fou: [{ port: '6080; ip link del eth0', family: 4 }] }, 'owned.fou[0].port is not a UDP port'],
+    [{ fou: [{ port: 6080, family: 5 }] }, 'owned.fou[0].family is not 4 or 6'],
   ])('%j', (owned, problem) => {
     expect(ownedProblem(owned)).toContain(problem);
   });

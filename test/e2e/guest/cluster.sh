@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs inside the VM (see init.sh): for each mode in E2E_MODES (dr,tun,dr6,tun6), builds an LVS cluster
+# Runs inside the VM (see init.sh): for each mode in E2E_MODES (dr,tun,dr6,tun6, and the
+# encapsulations tun-gue,tun-gre,tun6-gue,tun6-gre), builds an LVS cluster
 # out of network namespaces, configures its real servers with rs-agent and nothing else, and
 # prints what it observes as JSON lines on stdout; progress goes to stderr (the console).
 # The host's vitest file (../lvs-cluster.test.ts) judges the observations.
@@ -12,6 +13,7 @@ REPO=$(cd "$GUEST_DIR/../../.." && pwd)
 . "$GUEST_DIR/lib/observe.sh"
 . "$GUEST_DIR/lib/rs-agent.sh"
 . "$GUEST_DIR/lib/naive.sh"
+. "$GUEST_DIR/lib/encap.sh"
 
 REQUESTS=12
 # E2E_TRACE=1: every command, timestamped, on the console.
@@ -32,7 +34,9 @@ vip_dev() {
 
 run_mode() {
   MODE=$1
-  case $MODE in *6) use_family 6 ;; *) use_family 4 ;; esac
+  case $MODE in *6|*6-*) use_family 6 ;; *) use_family 4 ;; esac
+  local encap
+  encap=$(encap_of "$MODE")
   echo "=== mode $MODE" >&2
   topology_down  # leftovers of an interrupted run
   topology_up
@@ -51,14 +55,19 @@ run_mode() {
       echo "--- start (properties 1-4)" >&2
       observe_arp_during start start_real_servers
       on client ip neigh flush dev eth0
-      observe_requests started "$REQUESTS" ;;
+      # The encapsulation modes also record how the requests reached the real servers.
+      if [ "$encap" != ipip ]; then
+        observe_tunnelled_during started observe_requests started "$REQUESTS"
+      else
+        observe_requests started "$REQUESTS"
+      fi ;;
     6)
       # No ARP, and no window to watch: IPv6 neighbour discovery answers only for addresses
       # on the NIC, and rs-agent never puts the VIP there.
       echo "--- start (IPv6 properties 1, 2, 5, 6)" >&2
       start_real_servers
       on client ip neigh flush dev eth0
-      if [ "$MODE" = tun6 ]; then
+      if [ "$MODE" = tun6 ] || [ "$encap" != ipip ]; then
         observe_tunnelled_during started observe_requests started "$REQUESTS"
       else
         observe_requests started "$REQUESTS"
@@ -69,9 +78,13 @@ run_mode() {
   for rs in $REAL_SERVERS; do observe_rs_state started "$rs"; done
 
   echo "--- drift on rs1" >&2
-  dev=$(vip_dev rs1)
-  [ -n "$dev" ] && ip -n rs1 addr del "$VIP/$VIP_PREFIX" dev "$dev"
-  emit drift vip-deleted "{\"host\":\"rs1\",\"dev\":\"$dev\"}"
+  if [ "$encap" != ipip ]; then
+    encap_drift rs1 "$MODE"
+  else
+    dev=$(vip_dev rs1)
+    [ -n "$dev" ] && ip -n rs1 addr del "$VIP/$VIP_PREFIX" dev "$dev"
+    emit drift vip-deleted "{\"host\":\"rs1\",\"dev\":\"$dev\"}"
+  fi
   observe_requests drift $((REQUESTS / 2))
   rs_agent_observed drift rs1 check
   rs_agent_observed fix rs1 check --fix
@@ -85,11 +98,12 @@ run_mode() {
   observe_rs_state stopped rs1
 
   echo "--- naive rs1 (the negative control)" >&2
-  case $FAMILY in
-    4)
+  case $encap/$FAMILY in
+    gue/*|gre/*) encap_naive_start rs1 "$MODE" ;;
+    */4)
       observe_arp_during naive naive_start rs1 "$MODE"
       observe_arping naive ;;
-    6)
+    */6)
       naive_start rs1 "$MODE"
       observe_ndisc naive ;;
   esac
@@ -119,7 +133,7 @@ director_vip_preferred() {
 
 for mode in $(echo "${E2E_MODES:-dr,tun,dr6,tun6}" | tr ',' ' '); do
   case $mode in
-    dr|tun|dr6|tun6) run_mode "$mode" ;;
+    dr|tun|dr6|tun6|tun-gue|tun-gre|tun6-gue|tun6-gre) run_mode "$mode" ;;
     *) echo "cluster.sh: unknown mode $mode" >&2 ;;
   esac
 done

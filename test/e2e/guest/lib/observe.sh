@@ -55,7 +55,7 @@ observe_neigh() {
 # loaded, and whether the tunnel devices are up.
 observe_rs_state() {
   local phase=$1 rs=$2 sysctls
-  sysctls=$(on "$rs" sh -c 'for c in all default lo eth0 tunl0; do
+  sysctls=$(on "$rs" sh -c 'for c in all default lo eth0 tunl0 gre0; do
       for k in arp_ignore arp_announce rp_filter; do
         f=/proc/sys/net/ipv4/conf/$c/$k; [ -e "$f" ] && echo "\"$c.$k\":$(cat "$f")"
       done; done' | paste -sd,)
@@ -63,10 +63,16 @@ observe_rs_state() {
     --argjson sysctls "{$sysctls}" \
     --argjson ipip "$([ -d /sys/module/ipip ] && echo true || echo false)" \
     --argjson ip6_tunnel "$([ -d /sys/module/ip6_tunnel ] && echo true || echo false)" \
+    --argjson fou_loaded "$([ -d /sys/module/fou ] && echo true || echo false)" \
+    --argjson gre_loaded "$([ -d /sys/module/ip_gre ] && echo true || echo false)" \
+    --argjson gre6_loaded "$([ -d /sys/module/ip6_gre ] && echo true || echo false)" \
+    --argjson fou "$(ip -n "$rs" -json fou show 2>/dev/null || echo '[]')" \
     --argjson addrs "$(ip -n "$rs" -json addr show)" \
     --argjson routes "$(ip -n "$rs" -"$FAMILY" -json route show table all)" '
     {host:$host, ipip_loaded:$ipip, ip6_tunnel_loaded:$ip6_tunnel, sysctls:$sysctls,
-     tunnels_up:[$addrs[] | select(.ifname == "tunl0" or .ifname == "ip6tnl0")
+     fou_loaded:$fou_loaded, ip_gre_loaded:$gre_loaded, ip6_gre_loaded:$gre6_loaded,
+     fou:[$fou[] | "port \(.port) \(if has("gue") then "gue" else "ipproto \(.ipproto)" end)\(if .family == "inet6" then " -6" else "" end)"],
+     tunnels_up:[$addrs[] | select(.ifname == "tunl0" or .ifname == "ip6tnl0" or .ifname == "gre0" or .ifname == "ip6gre0")
                  | {key:.ifname, value:(.flags | index("UP") != null)}] | from_entries,
      vip_addrs:[$addrs[] | .ifname as $dev | .addr_info[] | select(.local == $vip)
                 | {dev:$dev, prefixlen:.prefixlen, label:.label, nodad:(.nodad // false),
@@ -133,17 +139,21 @@ observe_ndisc() {
 }
 
 # Runs a command while the switch records every tunnelled packet (IPv4-in-IPv4 or
-# IPv6-in-IPv6) entering the bridge; reports how many it saw per outer "source>destination".
+# IPv6-in-IPv6; for the encapsulation modes GUE or GRE) entering the bridge; reports how many
+# it saw per outer "source>destination" (addresses only: a GUE packet's ports are cut off).
 observe_tunnelled_during() {
   local phase=$1; shift
-  local cap=/run/tunnel-$MODE-$phase.txt code
-  capture_start "$cap" '(ip and ip[9] = 4) or (ip6 and ip6[6] = 41)'
+  local cap=/run/tunnel-$MODE-$phase.txt code ports=0
+  [ "$(encap_of "$MODE")" = gue ] && ports=1
+  capture_start "$cap" "$(tunnel_capture_filter "$MODE")"
   "$@"; code=$?
   sleep 0.3
   capture_stop
   # "... p-director In  IP6 SRC > DST: IP6 ...": the first "SRC > DST" is the outer header.
-  emit "$phase" tunnelled "$(awk '
-    { for (i = 2; i < NF; i++) if ($i == ">") { dst = $(i+1); sub(/:$/, "", dst); n[$(i-1) ">" dst]++; break } }
+  emit "$phase" tunnelled "$(awk -v ports="$ports" '
+    { for (i = 2; i < NF; i++) if ($i == ">") { src = $(i-1); dst = $(i+1); sub(/:$/, "", dst)
+        if (ports) { sub(/\.[0-9]+$/, "", src); sub(/\.[0-9]+$/, "", dst) }
+        n[src ">" dst]++; break } }
     END { printf "{\"outer\":{"; sep = ""
           for (k in n) { printf "%s\"%s\":%d", sep, k, n[k]; sep = "," }
           print "}}" }' "$cap")"

@@ -13,14 +13,14 @@ rs_agent() {
   esac
 }
 
-# The config a real server gets: the mode (dr6 and tun6 are dr and tun with an IPv6 VIP),
-# the VIP, the NIC facing the director.
+# The config a real server gets: the mode (dr6 and tun6 are dr and tun with an IPv6 VIP;
+# tun-gue, tun6-gre, ... are tun with the VIP's encap), the VIP, the NIC facing the director.
 rs_agent_config() {
   local rs=$1 mode=$2
   mkdir -p /run/rs-e2e
   cat > "/run/rs-e2e/$rs.yaml" <<YAML
-mode: ${mode%6}
-vips: ["$VIP"]
+mode: $(case $mode in dr*) echo dr ;; *) echo tun ;; esac)
+vips: [$(vip_entry "$mode")]
 interfaces: [eth0]
 YAML
 }

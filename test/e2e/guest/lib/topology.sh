@@ -88,9 +88,11 @@ director_up() {
 # resets IPVS's cached route to it, and with it the cached source address.
 ipvs_real_servers() {
   local op=$1 mode=$2 fwd rs
-  case $mode in dr|dr6) fwd=-g;; tun|tun6) fwd=-i;; esac
+  # tun-gue, tun6-gre, ...: -i with the mode's --tun-type (encap.sh).
+  case $mode in dr|dr6) fwd=-g;; tun*) fwd=-i;; esac
   for rs in $REAL_SERVERS; do
-    on director ipvsadm "$op" -t "$(ip_port "$VIP" 80)" -r "$(ip_port "$(host_ip "$rs")" 80)" "$fwd" -w 1
+    # shellcheck disable=SC2046 # the --tun-type options split into words
+    on director ipvsadm "$op" -t "$(ip_port "$VIP" 80)" -r "$(ip_port "$(host_ip "$rs")" 80)" "$fwd" -w 1 $(tun_type_args "$mode")
   done
 }
 
