@@ -80,7 +80,7 @@ export async function planStart(opts: AgentOptions): Promise<Snapshot> {
   return snapshot(opts, await desiredConfig(opts));
 }
 
-export interface RunResult extends ApplyResult {
+export interface ConvergeResult extends ApplyResult {
   changes: Change[];
   conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
   problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
@@ -88,8 +88,8 @@ export interface RunResult extends ApplyResult {
 }
 
 // Converges the host to the config.
-export async function start(opts: AgentOptions): Promise<RunResult> {
-  guard(opts, 'start');
+export async function start(opts: AgentOptions): Promise<ConvergeResult> {
+  requirePrivileges(opts, 'start');
   const config = await desiredConfig(opts);
   return withLock(opts.stateDir, async (lock) => {
     return converge(opts, await snapshot(opts, config), lock);
@@ -100,8 +100,8 @@ export async function start(opts: AgentOptions): Promise<RunResult> {
 // works from the state file alone, even when the config has since been broken.
 // With no record at all (state file deleted), it changes nothing and names in
 // `unrecorded` the VIP-like addresses still on lo and the tunnel devices.
-export async function stop(opts: AgentOptions): Promise<RunResult & { unrecorded: HostAddress[] }> {
-  guard(opts, 'stop');
+export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrecorded: HostAddress[] }> {
+  requirePrivileges(opts, 'stop');
   await refuseIfGuarded(opts.stateDir, 'stop');
   return withLock(opts.stateDir, async (lock) => {
     const snap = await snapshot(opts, null);
@@ -112,7 +112,7 @@ export async function stop(opts: AgentOptions): Promise<RunResult & { unrecorded
 
 export interface CheckResult {
   drift: Change[]; // what differed before any repair
-  repair?: RunResult; // with fix
+  repair?: ConvergeResult; // with fix
   remaining: Change[]; // what differs now
   conflicts: Conflict[]; // VIPs on a NIC: reported, never repaired (the address is not rs-agent's)
   problems: Problem[]; // what cannot be put in place now (a configured NIC missing): drift
@@ -120,7 +120,7 @@ export interface CheckResult {
 
 // Compares actual with desired; with fix, repairs and looks again.
 export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResult> {
-  if (fix) guard(opts, 'check --fix');
+  if (fix) requirePrivileges(opts, 'check --fix');
   const config = await desiredConfig(opts);
   if (!fix) {
     const { changes, conflicts, problems } = await snapshot(opts, config);
@@ -136,7 +136,7 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
   }, lockOptions(opts));
 }
 
-export interface ReconcileResult extends RunResult {
+export interface ReconcileResult extends ConvergeResult {
   snapshot: Snapshot; // what the pass observed and planned, before select
 }
 
@@ -147,14 +147,14 @@ export async function reconcile(
   config: Config,
   select: (changes: Change[]) => Change[] = (changes) => changes,
 ): Promise<ReconcileResult> {
-  guard(opts, 'run');
+  requirePrivileges(opts, 'run');
   return withLock(opts.stateDir, async (lock) => {
     const snap = await snapshot(opts, config);
     return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) }, lock)) };
   }, lockOptions(opts));
 }
 
-async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<RunResult> {
+async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<ConvergeResult> {
   const { links } = snap.actual;
   const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, recordIfindexes(owned, links)));
   const owned = recordIfindexes(forgetAbsent(snap.owned, snap.actual), links);
@@ -177,7 +177,7 @@ function lockOptions(opts: AgentOptions): LockOptions {
   return { waitMs: opts.lockWaitMs, signal: opts.lockSignal };
 }
 
-function guard(opts: AgentOptions, command: string): void {
+function requirePrivileges(opts: AgentOptions, command: string): void {
   if (opts.skipPrivilegeCheck) return;
   requireNetAdmin(command);
   requireWritableProcSys(command);

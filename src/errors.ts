@@ -29,12 +29,14 @@ export class CommandError extends AgentError {
     readonly stderr: string,
     readonly exitStatus: number | undefined,
   ) {
-    super(`command failed: ${argv.join(' ')}: ${firstLine(stderr) || `exit status ${exitStatus ?? 'unknown'}`}`);
+    super(`command failed: ${argv.join(' ')}: ${joinLines(stderr) || `exit status ${exitStatus ?? 'unknown'}`}`);
     this.name = 'CommandError';
   }
 }
 
-export function firstLine(text: string): string {
+// A command's output as one line for the operator: every non-blank line, trimmed,
+// joined with "; " (ip and nft may explain an error over several lines).
+export function joinLines(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
 }
 

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
 import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/types.js';
-import type { Runner, RunResult } from '../system/runner.js';
+import type { CommandResult, Runner } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import type { Owned } from '../state/types.js';
 import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
@@ -208,7 +208,7 @@ async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outco
     rmSync(file, { force: true });
     return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
   }
-  let result: RunResult;
+  let result: CommandResult;
   try {
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
   } catch (error) {

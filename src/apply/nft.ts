@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
 import type { NftChange } from '../plan/types.js';
-import type { Runner, RunResult } from '../system/runner.js';
+import type { CommandResult, Runner } from '../system/runner.js';
 
 export function nftArgv(file: string): string[] {
   return ['nft', '-f', file];
@@ -18,7 +18,7 @@ export async function runNft(change: NftChange, ctx: { runner: Runner; batchDir:
   } catch (error) {
     return `cannot write ${file}: ${describeError(error)}`;
   }
-  let result: RunResult;
+  let result: CommandResult;
   try {
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
 
-export interface RunResult {
+export interface CommandResult {
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -10,7 +10,7 @@ export interface RunResult {
 // The seam every external command goes through: an argv array, never a shell.
 // Non-zero exits are returned, not thrown; the caller knows which ones it expects.
 export interface Runner {
-  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
 }
 
 export interface RunOptions {
@@ -62,7 +62,7 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return Math.round(seconds * 1000);
 }
 
-async function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number): Promise<RunResult> {
+async function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number): Promise<CommandResult> {
   const stdin = input === undefined ? 'ignore' : 'pipe';
   const { execa } = await loadExeca();
   const result = await execa(file, args, {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../../src/errors.js';
-import type { RunOptions, RunResult, Runner } from '../../src/system/runner.js';
+import type { CommandResult, RunOptions, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
 import { renderGuard, renderGuardDelete } from '../../src/plan/nft.js';
 
@@ -103,7 +103,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   // --- Runner
-  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const text = argv.join(' ');
     // The batch file is read when the command runs, as ip does.
     const batchFile = argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
@@ -122,7 +122,7 @@ export class FakeKernel implements Runner, SysctlFs {
 
   // Exactly the two nft commands rs-agent runs: list its table as JSON, and load a
   // file that replaces (or deletes) the table in one transaction.
-  private runNft(argv: readonly string[]): RunResult {
+  private runNft(argv: readonly string[]): CommandResult {
     const text = argv.join(' ');
     if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
     if (text === 'nft -j list table arp rs_agent') {
@@ -145,7 +145,7 @@ export class FakeKernel implements Runner, SysctlFs {
     throw new Error(`fake kernel: unexpected command: ${text}`);
   }
 
-  private modprobe(name: string): RunResult {
+  private modprobe(name: string): CommandResult {
     if (!this.availableModules.has(name)) {
       return { exitCode: 1, stdout: '', stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n` };
     }
@@ -160,7 +160,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   // As ip does: each failed line's message, then "Command failed FILE:N".
-  private batch(input: string, file: string): RunResult {
+  private batch(input: string, file: string): CommandResult {
     const errors: string[] = [];
     // Indexed for the length of the batch, so 10000-line batches take linear time;
     // tests may edit the plain lists between commands.
@@ -252,7 +252,7 @@ export class FakeKernel implements Runner, SysctlFs {
   }
 
   // As `ip -json fou show` prints the listeners of both families.
-  private fouShow(): RunResult {
+  private fouShow(): CommandResult {
     if (this.fou === null) return { exitCode: 1, stdout: '', stderr: 'RTNETLINK answers: No such file or directory\nError talking to the kernel\n' };
     return ok(`${JSON.stringify(this.fou.map((f) => {
       const [, port, kind, proto, v6] = /^port (\d+) (gue|ipproto (\d+))( -6)?$/.exec(f) ?? [];
@@ -326,7 +326,7 @@ function v6Flags(a: FakeAddress): Record<string, unknown> {
   };
 }
 
-function ok(stdout: string): RunResult {
+function ok(stdout: string): CommandResult {
   return { exitCode: 0, stdout, stderr: '' };
 }
 
