@@ -4,7 +4,7 @@ import { AgentError } from '../errors.js';
 import { readableStack } from '../system/stack.js';
 import { FlapGuard } from './flap-guard.js';
 import type { Logger } from './log.js';
-import { renderMetrics, writeFileAtomic } from './metrics.js';
+import { writeMetrics } from './metrics.js';
 import { PassQueue } from './pass-queue.js';
 import { runPass } from './pass.js';
 import { Scheduler } from './scheduler.js';
@@ -173,7 +173,7 @@ export class Daemon {
     this.stats.config = this.config.source;
     const writes: [string, () => void][] = [['status', () => writeDaemonStatus(this.agent.stateDir, this.stats)]];
     const metricsFile = this.config.metrics.file;
-    if (metricsFile) writes.push([`metrics ${metricsFile}`, () => writeFileAtomic(metricsFile, renderMetrics(this.stats))]);
+    if (metricsFile) writes.push([`metrics ${metricsFile}`, () => writeMetrics(metricsFile, this.stats)]);
     for (const [what, write] of writes) {
       try {
         write();

@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { AgentError, describeError } from '../errors.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 import { KINDS, TRIGGERS, type DaemonStats } from './stats.js';
 
 // The Prometheus text exposition format, for node_exporter's textfile collector:
@@ -37,21 +36,9 @@ function seconds(ms: number): number {
   return Number((ms / 1000).toFixed(4));
 }
 
-// Writes a file so that a reader sees the old content or the new, never half:
-// a temp file in the same directory, fsync, rename over the target.
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', mode);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw new AgentError(`cannot write ${path}: ${describeError(error)}`);
-  }
+// Replaced whole after every reconcile, so node_exporter never reads half a file. Not
+// durable (no fsync): after a power loss the first pass writes it afresh, and a textfile
+// directory is often on tmpfs anyway.
+export function writeMetrics(path: string, stats: DaemonStats): void {
+  writeFileAtomic(path, renderMetrics(stats), { mode: 0o644, durable: false });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../state/lock.js';
 import { ensureStateDir } from '../state/state-file.js';
-import { writeFileAtomic } from './metrics.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 import type { DaemonStats } from './stats.js';
 
 // The daemon's own report, next to the state file, for `rs-agent status`.
@@ -10,9 +10,11 @@ export function daemonStatusPath(stateDir: string): string {
   return join(stateDir, 'daemon.json');
 }
 
+// Not durable (no fsync): it lives in the state dir on tmpfs (/run), and is rewritten
+// after every pass.
 export function writeDaemonStatus(stateDir: string, stats: DaemonStats): void {
   ensureStateDir(stateDir);
-  writeFileAtomic(daemonStatusPath(stateDir), `${JSON.stringify(stats, null, 2)}\n`, 0o600);
+  writeFileAtomic(daemonStatusPath(stateDir), `${JSON.stringify(stats, null, 2)}\n`, { mode: 0o600, durable: false });
 }
 
 // The last report a daemon wrote, with `running` false when its process is gone

@@ -1,8 +1,9 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
@@ -143,23 +144,24 @@ function readIfPresent(file: string): Buffer | null {
   }
 }
 
-// Written beside the target and renamed over it: a reader sees the old file or the new one.
+// Durable (fsync of the file and its directory): these files configure the next boot
+// (systemd-sysctl, systemd-modules-load, the units), so a power loss soon after install
+// must leave the old file or the new, not an empty one.
 function writeAtomic(file: string, content: Buffer): void {
-  const tmp = `${file}.rs-agent-tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, content, { mode: 0o644 });
-    renameSync(tmp, file);
   } catch (error) {
-    rmSync(tmp, { force: true });
     throw new AgentError(`cannot write ${file}: ${describeError(error)}`);
   }
+  writeFileAtomic(file, content, { mode: 0o644, durable: true });
 }
 
+// Synced like a write: a removed drop-in must not come back at the next boot.
 function remove(file: string): void {
   try {
     rmSync(file, { force: true });
   } catch (error) {
     throw new AgentError(`cannot remove ${file}: ${describeError(error)}`);
   }
+  syncDir(dirname(file));
 }

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { VipConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
-import { writeFileAtomic } from '../daemon/metrics.js';
 import { AgentError } from '../errors.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 
 // The last desired state this host validated from the store, on disk: what the agent
 // holds to while the store is away, and what it starts from at boot without one.
@@ -18,7 +18,9 @@ export interface CachedDesired {
 export function writeCache(path: string, host: string, revision: number, vips: VipConfig[], keys: string[]): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const cached: CachedDesired = { host, revision, vips: vips.map((v) => ({ address: v.address, mode: v.mode })), keys, savedAt: new Date().toISOString() };
-  writeFileAtomic(path, `${JSON.stringify(cached, null, 2)}\n`, 0o600);
+  // Durable: it is what the agent starts from at boot when the store is away, so it
+  // must survive a power loss whole.
+  writeFileAtomic(path, `${JSON.stringify(cached, null, 2)}\n`, { mode: 0o600, durable: true });
 }
 
 // The cache, validated again as the file would be: null when there is none, or when

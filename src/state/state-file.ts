@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { writeFileAtomic, WriteError } from '../system/atomic-write.js';
 import { ownedProblem } from './check-owned.js';
 import { emptyOwned, STATE_VERSION, type Owned } from './types.js';
 
@@ -47,32 +48,23 @@ export function readState(dir: string): Owned {
   return { ...emptyOwned(), ...doc.owned };
 }
 
-// Writes atomically: a temp file, fsync, rename over the old one, fsync the directory.
-// A crash leaves either the old state or the new, never half of one.
+// Writes atomically: a crash of rs-agent at any point leaves the old state or the new,
+// never half of one. Not durable (no fsync): the file records runtime kernel state, and
+// its home /run is a tmpfs, cleared at boot with that state; what a killed process wrote
+// is in the page cache, which it does not take with it.
 export function writeState(dir: string, owned: Owned): void {
   ensureStateDir(dir);
   const path = statePath(dir);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const body = `${JSON.stringify({ version: STATE_VERSION, owned })}\n`;
   try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    syncDir(dir);
+    writeFileAtomic(path, `${JSON.stringify({ version: STATE_VERSION, owned })}\n`, { mode: 0o600, durable: false });
   } catch (error) {
-    rmSync(tmp, { force: true });
-    throw new AgentError(`state file ${path}: cannot write: ${describeError(error)}`);
+    if (error instanceof WriteError) throw new AgentError(`state file ${path}: cannot write: ${error.reason}`);
+    throw error;
   }
 }
 
 export function removeState(dir: string): void {
   rmSync(statePath(dir), { force: true });
-  syncDir(dir);
 }
 
 export function ensureStateDir(dir: string): void {
@@ -80,18 +72,5 @@ export function ensureStateDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new AgentError(`state directory ${dir}: cannot create: ${describeError(error)}`);
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // The directory may be gone (nothing to sync) or not openable on this file system.
   }
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderMetrics, writeFileAtomic } from '../../src/daemon/metrics.js';
+import { renderMetrics, writeMetrics } from '../../src/daemon/metrics.js';
 import { initialStats } from '../../src/daemon/stats.js';
 
 describe('metrics', () => {
@@ -52,13 +52,14 @@ describe('metrics', () => {
     expect(renderMetrics(initialStats(1, new Date(), 'x'))).toMatch(/^rs_agent_in_sync 0$/m);
   });
 
-  it('writes atomically: the new content under the name, no temp file left behind', () => {
+  it('writes the rendered metrics under the name, no temp file left behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsa-metrics-'));
     const path = join(dir, 'rs-agent.prom');
-    writeFileAtomic(path, 'a 1\n');
-    writeFileAtomic(path, 'a 2\n');
-    expect(readFileSync(path, 'utf8')).toBe('a 2\n');
+    const stats = initialStats(1, new Date(), 'x');
+    writeMetrics(path, stats);
+    expect(readFileSync(path, 'utf8')).toBe(renderMetrics(stats));
     expect(readdirSync(dir)).toEqual(['rs-agent.prom']);
-    expect(() => writeFileAtomic(join(dir, 'missing', 'x.prom'), '')).toThrow(/cannot write .*missing\/x\.prom: ENOENT/);
+    expect(() => writeMetrics(join(dir, 'missing', 'x.prom'), stats)).toThrow(/cannot write .*missing\/x\.prom: ENOENT/);
+    rmSync(dir, { recursive: true });
   });
 });
