@@ -2,7 +2,7 @@ import { apply, type ApplyResult } from './apply/apply.js';
 import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
-import { observe } from './observe/observe.js';
+import { observeObjects, readSysctls } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
@@ -52,15 +52,17 @@ export interface Snapshot {
 // Reads everything a pass needs and plans. With config null the desired state is
 // "nothing": what stop converges to.
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
-  let owned = readState(opts.stateDir);
-  let desired: DesiredState = NOTHING;
-  const ipv6Routes = Boolean(config?.vips.some((v) => v.family === 6)) || owned.routes.some((r) => r.family === 6);
-  const fou = Boolean(config?.vips.some((v) => v.encap === 'gue')) || owned.fou.length > 0;
-  const actual = await observe(opts.runner, opts.sysctlFs, (links) => {
-    if (config) desired = desiredState(config, links);
-    owned = followRenames(owned, links);
-    return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes, fou, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
+  const recorded = readState(opts.stateDir);
+  const objects = await observeObjects(opts.runner, {
+    ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.routes.some((r) => r.family === 6),
+    fou: Boolean(config?.vips.some((v) => v.encap === 'gue')) || recorded.fou.length > 0,
+    nft: (config !== null && config.arp.guard !== 'off') || recorded.nft === true,
+  });
+  // The NICs and tunnel devices the config means are among the links found; the sysctls
+  // to read are theirs and those rs-agent holds originals for (renamed devices followed).
+  const desired = config ? desiredState(config, objects.links) : NOTHING;
+  const owned = followRenames(recorded, objects.links);
+  const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
   const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou)];
   const { changes, kept } = planFull(desired, actual, owned);
@@ -138,19 +140,27 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
 
 export interface ReconcileResult extends ConvergeResult {
   snapshot: Snapshot; // what the pass observed and planned, before select
+  held: Change[]; // planned, but held back by select
+}
+
+// Which planned changes a daemon pass applies, and which it holds back.
+export interface Selection {
+  apply: Change[];
+  held: Change[];
 }
 
 // One pass of the daemon: converges to an already-loaded config, under the lock.
-// select picks which planned changes to apply (the flap guard holds some back).
+// select splits the plan (the flap guard holds some changes back).
 export async function reconcile(
   opts: AgentOptions,
   config: Config,
-  select: (changes: Change[]) => Change[] = (changes) => changes,
+  select: (changes: Change[]) => Selection = (changes) => ({ apply: changes, held: [] }),
 ): Promise<ReconcileResult> {
   requirePrivileges(opts, 'run');
   return withLock(opts.stateDir, async (lock) => {
     const snap = await snapshot(opts, config);
-    return { snapshot: snap, ...(await converge(opts, { ...snap, changes: select(snap.changes) }, lock)) };
+    const { apply: selected, held } = select(snap.changes);
+    return { snapshot: snap, held, ...(await converge(opts, { ...snap, changes: selected }, lock)) };
   }, lockOptions(opts));
 }
 

@@ -1,13 +1,9 @@
+import type { Selection } from '../agent.js';
 import type { Change } from '../plan/types.js';
 
 // What the flap guard calls an item: one kernel object, whichever way it drifted.
 export function itemOf(change: Change): string {
   return `${change.kind} ${change.target}`;
-}
-
-export interface Selection {
-  apply: Change[];
-  held: Change[];
 }
 
 // Splits a plan into what this pass applies and what the flap guard holds back.

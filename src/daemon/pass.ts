@@ -3,7 +3,6 @@ import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { describeConflict } from '../plan/conflicts.js';
-import type { Change } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
 import { isProtective, itemOf, selectChanges } from './hold-back.js';
 import type { Logger } from './log.js';
@@ -30,14 +29,9 @@ export async function runPass(
   const merged = TRIGGERS.filter((t) => triggers.has(t));
   const trigger = merged.join('+');
   const t0 = performance.now();
-  let held: Change[] = [];
   for (const t of merged) stats.reconciles[t] += 1;
   try {
-    const result = await reconcile(agent, config, (changes) => {
-      const selection = selectChanges(changes, (item) => guard.isHeld(item));
-      held = selection.held;
-      return selection.apply;
-    });
+    const result = await reconcile(agent, config, (changes) => selectChanges(changes, (item) => guard.isHeld(item)));
     const ms = round(performance.now() - t0);
     for (const outcome of result.outcomes) {
       const { change } = outcome;
@@ -77,10 +71,10 @@ export async function runPass(
     }, (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`));
     stats.problems = logOnChange(stats.problems, result.problems.map((p) => p.message),
       (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }), (m) => logger.log('info', 'available', `in place again: ${m}`));
-    const inSync = result.ok && held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
+    const inSync = result.ok && result.held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
     stats.held = heldItems(guard.status(), now());
-    return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: held.length };
+    return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: result.held.length };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     const ms = round(performance.now() - t0);

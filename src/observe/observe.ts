@@ -4,7 +4,7 @@ import type { SysctlFs } from '../system/sysctl-fs.js';
 import { observeFou } from './fou.js';
 import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
 import { observeNft } from './nft-json.js';
-import type { ActualLink, ActualState } from './types.js';
+import type { ActualState } from './types.js';
 
 // The argv that reads links, addresses and main-table routes in one process.
 export const OBSERVE_ARGV = ['ip', '-json', '-batch', '-'] as const;
@@ -13,17 +13,15 @@ export const OBSERVE_INPUT = 'addr show\nroute show table main\n';
 // main-table routes take a process of their own, run only when IPv6 VIPs are in play.
 export const OBSERVE_V6_ROUTES_ARGV = ['ip', '-json', '-6', 'route', 'show', 'table', 'main'] as const;
 
-// Reads the actual state: one `ip` process for links, addresses and routes, then the
-// /proc/sys files that matter, which depend on the links found (every NIC's own).
-// With ipv6Routes, a second `ip` reads the IPv6 main table alongside the first; with
-// nft, `nft -j` reads rs-agent's ARP guard table alongside too; with fou, another reads
-// the GUE listeners (`ip -batch` has no JSON for fou).
-export async function observe(
-  runner: Runner,
-  sysctlFs: SysctlFs,
-  sysctlPathsFor: (links: ActualLink[]) => Iterable<string>,
-  options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean } = {},
-): Promise<ActualState> {
+// The actual state but its sysctls: which of those matter depends on the links found
+// (every NIC's own, the tunnel devices'), so they are read after, by readSysctls.
+export type ActualObjects = Omit<ActualState, 'sysctls'>;
+
+// Reads links, addresses and main-table routes in one `ip` process. With ipv6Routes, a
+// second `ip` reads the IPv6 main table alongside the first; with nft, `nft -j` reads
+// rs-agent's ARP guard table alongside too; with fou, another reads the GUE listeners
+// (`ip -batch` has no JSON for fou).
+export async function observeObjects(runner: Runner, options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean } = {}): Promise<ActualObjects> {
   const [result, v6, nft, fou] = await Promise.all([
     runner.run(OBSERVE_ARGV, { input: OBSERVE_INPUT }),
     options.ipv6Routes ? runner.run(OBSERVE_V6_ROUTES_ARGV) : null,
@@ -33,10 +31,14 @@ export async function observe(
   if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
   if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
   const [addrJson = '[]', routeJson = '[]'] = splitBatchOutput(result.stdout);
-  const links = parseAddrShow(addrJson);
-  const sysctls: Record<string, string | null> = {};
-  for (const path of sysctlPathsFor(links)) sysctls[path] = sysctlFs.read(path);
   const routes = parseRouteShow(routeJson, 4);
   if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
-  return { links, routes, sysctls, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}) };
+  return { links: parseAddrShow(addrJson), routes, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}) };
+}
+
+// Reads each /proc/sys file; null where there is none (a device gone, IPv6 disabled).
+export function readSysctls(sysctlFs: SysctlFs, paths: Iterable<string>): Record<string, string | null> {
+  const sysctls: Record<string, string | null> = {};
+  for (const path of paths) sysctls[path] = sysctlFs.read(path);
+  return sysctls;
 }
