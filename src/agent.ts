@@ -1,5 +1,4 @@
 import { apply, type ApplyResult } from './apply/apply.js';
-import { forgetAbsent } from './apply/ownership.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { observeObjects, readSysctls } from './observe/observe.js';
@@ -12,7 +11,7 @@ import { unrecordedVips } from './plan/address.js';
 import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
 import { refuseIfGuarded } from './state/guardian.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
-import { followRenames, recordIfindexes } from './state/renames.js';
+import { followRenames } from './state/renames.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { isEmptyOwned, type Owned } from './state/types.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
@@ -164,19 +163,14 @@ export async function reconcile(
   }, lockOptions(opts));
 }
 
+// Applies the plan; apply records what rs-agent owns before and after (see there).
 async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<ConvergeResult> {
-  const { links } = snap.actual;
-  const saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, recordIfindexes(owned, links)));
-  const owned = recordIfindexes(forgetAbsent(snap.owned, snap.actual), links);
-  if (snap.changes.length === 0) {
-    if (JSON.stringify(owned) !== JSON.stringify(snap.owned)) saveOwned(owned);
-    return { changes: [], outcomes: [], ok: true, owned, conflicts: snap.conflicts, problems: snap.problems, kept: snap.kept };
-  }
   const result = await apply(snap.changes, {
     runner: opts.runner,
     sysctlFs: opts.sysctlFs,
-    owned,
-    saveOwned,
+    owned: snap.owned,
+    actual: snap.actual,
+    saveOwned: (owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned)),
     batchDir: opts.stateDir,
     lockFd: lock.fd,
   });

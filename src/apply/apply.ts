@@ -1,13 +1,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
+import type { ActualState } from '../observe/types.js';
 import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/types.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
-import type { Owned } from '../state/types.js';
+import { sameOwned, type Owned } from '../state/types.js';
 import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
 import { runNft } from './nft.js';
-import { claim, release } from './ownership.js';
+import { ownedAfter, type Observed } from './ownership.js';
 
 export interface Outcome {
   change: Change;
@@ -27,8 +28,9 @@ export interface ApplyResult {
 export interface ApplyContext {
   runner: Runner;
   sysctlFs: SysctlFs;
-  owned: Owned;
-  // Persists what rs-agent owns; called before the first change that needs it.
+  owned: Owned; // what the state file holds (renamed devices followed)
+  actual: ActualState; // what the pass observed before planning
+  // Persists what rs-agent owns (see apply for when).
   saveOwned(owned: Owned): void;
   // Where the `ip -batch` file is written (the state dir: root's, 0700).
   batchDir: string;
@@ -39,9 +41,15 @@ export interface ApplyContext {
 
 type Executor = 'module' | 'sysctl' | 'ip' | 'nft';
 
-// Executes exactly the plan, in its order. It records what it is about to own before
-// it changes anything (state file first, kernel second), so a crash at any point
-// leaves a state file from which `stop` can still undo everything.
+// Executes exactly the plan, in its order, and records what rs-agent owns (ownedAfter)
+// through ctx.saveOwned, only here and only when it changes:
+// - before the first change: everything the plan may add (state file first, kernel
+//   second, so a crash at any point leaves a record from which stop can undo it all);
+// - before the first write to a sysctl of a device this pass created: its original,
+//   read just then;
+// - after the last change: what the outcomes made true.
+// A state file that cannot be written stops the pass before the next change: a change
+// not recorded first could not be undone by stop.
 //
 // Safety rules: if setting a protective sysctl or loading the ARP guard fails, no VIP,
 // route or link is brought up after it (no VIP is added without ARP protection);
@@ -50,16 +58,13 @@ type Executor = 'module' | 'sysctl' | 'ip' | 'nft';
 // failed before the sysctl restores and guard removal at the end, they are skipped: a
 // VIP that could not be removed keeps its protection.
 export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
-  // Everything the plan will create or change is recorded before the first mutation.
-  // ctx.owned is what the state file holds: it is rewritten only when that changes
-  // (a stop of 10000 VIPs claims nothing new, and each write is megabytes).
-  // A state file that cannot be written stops the pass before the next mutation: a
-  // change not recorded first could not be undone by stop.
+  const observed: Observed & { originals: Record<string, string | null> } = { actual: ctx.actual, originals: {} };
   let saved = ctx.owned;
   let error: string | undefined;
   let stopReason: string | null = null;
-  const save = (next: Owned) => {
-    if (next === saved || error !== undefined) return;
+  const record = (outcomes: readonly Outcome[] | null) => {
+    const next = ownedAfter(ctx.owned, changes, outcomes, observed);
+    if (error !== undefined || sameOwned(next, saved)) return;
     try {
       ctx.saveOwned(next);
       saved = next;
@@ -69,8 +74,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       stopReason = 'not attempted: the state file could not be written first';
     }
   };
-  let owned = claim(ctx.owned, changes);
-  save(owned);
+  record(null); // before: all the plan may add
   const outcomes: Outcome[] = [];
   const missingModule = new Map<string, string>(); // device (or fou) → why it is not there
   let exposureBlocked: string | null = null;
@@ -95,7 +99,7 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       else runnable.push(change);
     }
     if (runnable.length === 0) continue;
-    save((owned = claimUnseen(owned, runnable, ctx.sysctlFs)));
+    if (readOriginals(runnable, ctx.sysctlFs, saved, observed.originals)) record(null); // and the originals just read
     if (stopReason !== null) {
       outcomes.push(...runnable.map((change) => skipped(change, stopReason as string)));
       continue;
@@ -112,10 +116,9 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       }
     }
   }
-  owned = release(owned, outcomes, ctx.owned);
-  save(owned);
+  record(outcomes); // after: what the outcomes made true
   const ok = error === undefined && outcomes.every((o) => o.status === 'applied');
-  return { outcomes, ok, owned: error === undefined ? owned : saved, ...(error === undefined ? {} : { error }) };
+  return { outcomes, ok, owned: saved, ...(error === undefined ? {} : { error }) };
 }
 
 // The device a change acts on, if any (a sysctl's is in its path); for a GUE
@@ -142,15 +145,17 @@ function exposes(change: Change): boolean {
   return change.kind === 'link' && change.action === 'up';
 }
 
-// A device created by this pass (tunl0 after modprobe) had no value to plan with:
-// its originals are read and recorded just before they are first written.
-function claimUnseen(owned: Owned, changes: Change[], sysctlFs: SysctlFs): Owned {
-  let next = owned;
+// A device created by this pass (tunl0 after modprobe) had no value to plan with: its
+// originals are read just before they are first written. Says whether any was read.
+function readOriginals(changes: Change[], sysctlFs: SysctlFs, owned: Owned, originals: Record<string, string | null>): boolean {
+  let read = false;
   for (const change of changes) {
-    if (change.kind !== 'sysctl' || change.from !== null || next.sysctls[change.path]) continue;
-    next = claim(next, [{ ...change, from: sysctlFs.read(change.path) }]);
+    if (change.kind !== 'sysctl' || change.action !== 'set' || change.from !== null) continue;
+    if (owned.sysctls[change.path] || change.path in originals) continue;
+    originals[change.path] = sysctlFs.read(change.path);
+    read = true;
   }
-  return next;
+  return read;
 }
 
 async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {

@@ -6,19 +6,13 @@ import type { Owned } from './types.js';
 // directory to the new name: without the ifindex the old path reads as absent and the
 // original would be forgotten, and the new name's value (rs-agent's own) taken for one.
 
-// Records the ifindex of each device whose original is held and not yet tagged.
-// Returns `owned` itself when there is nothing to add.
-export function recordIfindexes(owned: Owned, links: readonly ActualLink[]): Owned {
+// The originals, each of a present device tagged with its ifindex if it was not yet.
+export function recordIfindexes(sysctls: Owned['sysctls'], links: readonly ActualLink[]): Owned['sysctls'] {
   const byName = new Map(links.map((l) => [l.name, l.ifindex]));
-  let sysctls: Owned['sysctls'] | null = null;
-  for (const [path, entry] of Object.entries(owned.sysctls)) {
-    if (entry.ifindex !== undefined) continue;
-    const ifindex = byName.get(deviceOf(path) ?? '');
-    if (ifindex === undefined) continue;
-    sysctls ??= { ...owned.sysctls };
-    sysctls[path] = { ...entry, ifindex };
-  }
-  return sysctls ? { ...owned, sysctls } : owned;
+  return Object.fromEntries(Object.entries(sysctls).map(([path, entry]) => {
+    const ifindex = entry.ifindex ?? byName.get(deviceOf(path) ?? '');
+    return [path, ifindex === undefined ? entry : { ...entry, ifindex }];
+  }));
 }
 
 // Moves each original whose device now has another name to that name's path.

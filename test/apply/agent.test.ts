@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { check, planStart, start, stop } from '../../src/agent.js';
+import { check, planStart, reconcile, start, stop, validate } from '../../src/agent.js';
 import { statePath } from '../../src/state/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
@@ -221,5 +221,22 @@ describe('transitions between configs', () => {
     const { sysctls, ...rest } = after;
     const tunl0Free = Object.fromEntries(Object.entries(sysctls).filter(([k]) => !/\/(tunl0|ip6tnl0)\//.test(k)));
     expect({ ...rest, sysctls: tunl0Free }).toEqual(pristine);
+  });
+});
+
+describe('reconcile (one daemon pass)', () => {
+  it('applies what select picks, returns what it held back, and the next pass applies it', async () => {
+    const { kernel, opts } = fakeAgent(DR);
+    const config = validate(opts);
+    const isVip = (c: { kind: string }) => c.kind === 'address' || c.kind === 'route';
+    const held = await reconcile(opts, config, (changes) => ({ apply: changes.filter((c) => !isVip(c)), held: changes.filter(isVip) }));
+    expect(held.held.map((c) => `${c.kind} ${c.target}`)).toEqual(held.snapshot.changes.filter(isVip).map((c) => `${c.kind} ${c.target}`));
+    expect(held.held).toHaveLength(4);
+    expect(held.outcomes.map((o) => o.change)).toEqual(held.snapshot.changes.filter((c) => !isVip(c)));
+    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo']);
+    const all = await reconcile(opts, config);
+    expect(all.held).toEqual([]);
+    expect(all.ok).toBe(true);
+    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '192.0.2.10/32 dev lo label lo:0', '192.0.2.11/32 dev lo label lo:1']);
   });
 });

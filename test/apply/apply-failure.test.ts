@@ -12,13 +12,14 @@ describe('apply when the state file cannot be written', () => {
   async function run(failAtSave: number, yaml = 'vips: [192.0.2.10]\ninterfaces: [eth0]\n') {
     const { kernel, opts } = fakeAgent(yaml);
     kernel.availableModules.add('ipip');
-    const { changes } = await planStart(opts);
+    const { changes, actual } = await planStart(opts);
     mkdirSync(opts.stateDir);
     let saves = 0;
     const result = await apply(changes, {
       runner: kernel,
       sysctlFs: kernel,
       owned: emptyOwned(),
+      actual,
       batchDir: opts.stateDir,
       saveOwned: (_owned: Owned) => {
         if (++saves === failAtSave) throw new AgentError('state file /run/rs-agent/state.json: cannot write: ENOSPC: no space left on device, write');
@@ -51,14 +52,14 @@ describe('apply when the state file cannot be written', () => {
 describe('apply when ip cannot be run at all', () => {
   it('the sysctls already written are reported as applied, the ip changes as failed with the reason', async () => {
     const { kernel, opts } = fakeAgent('vips: [192.0.2.10]\ninterfaces: [eth0]\n');
-    const { changes } = await planStart(opts);
+    const { changes, actual } = await planStart(opts);
     mkdirSync(opts.stateDir);
     const run = kernel.run.bind(kernel);
     kernel.run = async (argv, options) => {
       if (argv[0] === 'ip') throw new AgentError('ip: command not found in PATH');
       return run(argv, options);
     };
-    const result = await apply(changes, { runner: kernel, sysctlFs: kernel, owned: emptyOwned(), batchDir: opts.stateDir, saveOwned: () => {} });
+    const result = await apply(changes, { runner: kernel, sysctlFs: kernel, owned: emptyOwned(), actual, batchDir: opts.stateDir, saveOwned: () => {} });
     expect(result.ok).toBe(false);
     expect(result.outcomes.map((o) => `${o.change.kind} ${o.status}`)).toEqual(changes.map((c) => `${c.kind} ${c.kind === 'sysctl' ? 'applied' : 'failed'}`));
     expect(result.outcomes.at(-1)?.error).toBe('ip: command not found in PATH');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claim, release } from '../../src/apply/ownership.js';
+import { ownedAfter } from '../../src/apply/ownership.js';
 import { ipBatchLine } from '../../src/apply/ip-batch.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualAddress, ActualState } from '../../src/observe/types.js';
@@ -70,11 +70,14 @@ describe('plan: IPv6 VIP address flags', () => {
   });
 
   it('an update claims nothing and, applied, gives nothing back: stop leaves someone else\'s VIP', () => {
-    const [update] = planFor('vips: ["2001:db8::10"]\n', hostWith(vip({ deprecated: false, noprefixroute: true })));
-    const none = emptyOwned();
-    expect(claim(none, [update as AddressChange])).toBe(none);
+    const actual = hostWith(vip({ deprecated: false, noprefixroute: true }));
+    const [update] = planFor('vips: ["2001:db8::10"]\n', actual);
+    const changes = [update as AddressChange];
+    expect(ownedAfter(emptyOwned(), changes, null, { actual })).toEqual(emptyOwned());
+    expect(ownedAfter(emptyOwned(), changes, [{ change: changes[0] as AddressChange, status: 'applied' }], { actual })).toEqual(emptyOwned());
     const owned = { ...emptyOwned(), addresses: [{ address: '2001:db8::10', prefixlen: 128, family: 6 as const, dev: 'lo' }] };
-    expect(release(owned, [{ change: update as AddressChange, status: 'applied' }], owned)).toBe(owned);
-    expect(release(owned, [{ change: update as AddressChange, status: 'failed' }], emptyOwned())).toBe(owned);
+    for (const status of ['applied', 'failed'] as const) {
+      expect(ownedAfter(owned, changes, [{ change: changes[0] as AddressChange, status }], { actual })).toEqual(owned);
+    }
   });
 });

@@ -7,11 +7,13 @@ const link = (name: string, ifindex: number): ActualLink => ({ name, ifindex, up
 const owned = (sysctls: Owned['sysctls']): Owned => ({ ...emptyOwned(), sysctls });
 
 describe('sysctl originals through a device rename', () => {
-  it('recordIfindexes tags the originals of present devices only, and returns the same object when nothing is new', () => {
-    const before = owned({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0' }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
+  it('recordIfindexes tags the originals of present devices only, and keeps a tag once given', () => {
+    const before = { 'net/ipv4/conf/eth0/arp_ignore': { original: '0' }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } };
     const after = recordIfindexes(before, [link('lo', 1), link('eth0', 2)]);
-    expect(after.sysctls).toEqual({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: 2 }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
-    expect(recordIfindexes(after, [link('eth0', 2)])).toBe(after);
+    expect(after).toEqual({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: 2 }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
+    expect(before['net/ipv4/conf/eth0/arp_ignore']).toEqual({ original: '0' });
+    // eth0 renamed and another device given the name: the tag stays the first device's.
+    expect(recordIfindexes(after, [link('eth0', 5)])).toEqual(after);
   });
 
   it('followRenames moves an original to the name its ifindex has now; the moved one wins over one under the new name', () => {
