@@ -7,6 +7,7 @@ import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { fouProblems } from './plan/fou.js';
+import { desiredMss, mssProblems, resolveMss } from './plan/mss.js';
 import { planFull, sysctlPathsToRead } from './plan/plan.js';
 import { unrecordedVips } from './plan/address.js';
 import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
@@ -60,9 +61,9 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     if (config) desired = desiredState(config, links);
     owned = followRenames(owned, links);
     return sysctlPathsToRead(desired, owned);
-  }, { ipv6Routes, fou, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true });
+  }, { ipv6Routes, fou, nft: (config !== null && config.arp.guard !== 'off') || owned.nft === true, mss: (config !== null && desiredMss(config).length > 0) || owned.mss === true });
   const conflicts = findConflicts(desired, actual.links, owned);
-  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou)];
+  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou), ...mssProblems(resolveMss(desired.mss, actual.links, actual.routes), actual.mss)];
   const { changes, kept } = planFull(desired, actual, owned);
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }

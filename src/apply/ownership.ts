@@ -41,6 +41,9 @@ export function claim(owned: Owned, changes: readonly Change[]): Owned {
       case 'fou':
         next.fou.push({ port: change.port, family: change.family });
         break;
+      case 'mss':
+        next.mss = true;
+        break;
     }
   }
   return next;
@@ -66,6 +69,7 @@ export function release(owned: Owned, outcomes: readonly { change: Change; statu
     modules: owned.modules.filter((m) => !drop.has(`module ${m}`)),
     ...(owned.nft === true && !drop.has(NFT_KEY) ? { nft: true } : {}),
     fou: owned.fou.filter((f) => !drop.has(`fou ${fouKey(f)}`)),
+    ...(owned.mss === true && !drop.has(MSS_KEY) ? { mss: true } : {}),
   };
 }
 
@@ -97,10 +101,13 @@ function keyOf(change: Change): string {
       return NFT_KEY;
     case 'fou':
       return `fou ${fouKey(change)}`;
+    case 'mss':
+      return MSS_KEY;
   }
 }
 
 const NFT_KEY = 'nft table';
+const MSS_KEY = 'mss table';
 
 function keysOf(owned: Owned): Set<string> {
   return new Set([
@@ -111,6 +118,7 @@ function keysOf(owned: Owned): Set<string> {
     ...owned.routes.map((r) => `route ${routeKey(r)}`),
     ...(owned.nft === true ? [NFT_KEY] : []),
     ...owned.fou.map((f) => `fou ${fouKey(f)}`),
+    ...(owned.mss === true ? [MSS_KEY] : []),
   ]);
 }
 
@@ -143,5 +151,6 @@ export function forgetAbsent(owned: Owned, actual: ActualState): Owned {
     ...(owned.nft === true && (actual.nft === undefined || actual.nft.table !== null) ? { nft: true } : {}),
     // Not read this pass (no GUE configured, none owned): kept as it is.
     fou: actual.fou === undefined ? owned.fou : owned.fou.filter((f) => (actual.fou ?? []).some((a) => a.kind === 'gue' && fouKey(a) === fouKey(f))),
+    ...(owned.mss === true && (actual.mss === undefined || actual.mss.table !== null) ? { mss: true } : {}),
   };
 }

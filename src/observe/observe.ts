@@ -3,6 +3,7 @@ import type { Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import { observeFou } from './fou.js';
 import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
+import { observeMss } from './mss-json.js';
 import { observeNft } from './nft-json.js';
 import type { ActualLink, ActualState } from './types.js';
 
@@ -17,18 +18,20 @@ export const OBSERVE_V6_ROUTES_ARGV = ['ip', '-json', '-6', 'route', 'show', 'ta
 // /proc/sys files that matter, which depend on the links found (every NIC's own).
 // With ipv6Routes, a second `ip` reads the IPv6 main table alongside the first; with
 // nft, `nft -j` reads rs-agent's ARP guard table alongside too; with fou, another reads
-// the GUE listeners (`ip -batch` has no JSON for fou).
+// the GUE listeners (`ip -batch` has no JSON for fou); with mss, `nft -j` reads the MSS
+// clamp table (inet).
 export async function observe(
   runner: Runner,
   sysctlFs: SysctlFs,
   sysctlPathsFor: (links: ActualLink[]) => Iterable<string>,
-  options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean } = {},
+  options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean; mss?: boolean } = {},
 ): Promise<ActualState> {
-  const [result, v6, nft, fou] = await Promise.all([
+  const [result, v6, nft, fou, mss] = await Promise.all([
     runner.run(OBSERVE_ARGV, { input: OBSERVE_INPUT }),
     options.ipv6Routes ? runner.run(OBSERVE_V6_ROUTES_ARGV) : null,
     options.nft ? observeNft(runner) : undefined,
     options.fou ? observeFou(runner) : undefined,
+    options.mss ? observeMss(runner) : undefined,
   ]);
   if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
   if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
@@ -38,5 +41,5 @@ export async function observe(
   for (const path of sysctlPathsFor(links)) sysctls[path] = sysctlFs.read(path);
   const routes = parseRouteShow(routeJson, 4);
   if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
-  return { links, routes, sysctls, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}) };
+  return { links, routes, sysctls, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}), ...(mss ? { mss } : {}) };
 }
