@@ -128,15 +128,28 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     expect(await mssSeen(VIP4)).toBe(1460);
   });
 
-  it('the daemon reloads a deleted table', async () => {
-    ns.writeConfig(`${CONFIG}drift: {schedule: "* * * * * *"}\n`);
+  // The scheduled reconcile is every 30 s by default and no sysctl changes: a repair within
+  // seconds can only come from the daemon's `nft monitor` source.
+  it('the daemon repairs a deleted or flushed table at once: the MSS clamp and the ARP guard', async () => {
+    ns.writeConfig(CONFIG);
     daemon = new Daemon(ns, noModules);
     await daemon.waitFor((l) => l.event === 'ready', 20_000);
     expect(await mssSeen(VIP4)).toBe(1440);
-    const from = daemon.lines.length;
-    await ns.exec(['nft', 'delete', 'table', 'inet', 'rs_agent']);
-    const repair = await daemon.waitFor((l) => l.event === 'repair' && l.item === 'mss table inet rs_agent', 10_000, from);
-    expect(repair.from).toBe('absent');
+    const cases = [
+      ['delete', 'inet', 'mss table inet rs_agent', 'absent'],
+      ['flush', 'inet', 'mss table inet rs_agent', 'flushed'],
+      ['flush', 'arp', 'nft table arp rs_agent', 'altered'],
+      ['delete', 'arp', 'nft table arp rs_agent', 'absent'],
+    ] as const;
+    for (const [verb, family, item, from] of cases) {
+      const mark = daemon.lines.length;
+      const t0 = Date.now();
+      await ns.exec(['nft', verb, 'table', family, 'rs_agent']);
+      const repair = await daemon.waitFor((l) => l.event === 'repair' && l.item === item, 8_000, mark);
+      console.log(`nft ${verb} table ${family} rs_agent: repaired after ${Date.now() - t0} ms (trigger ${String(repair.trigger)})`);
+      expect(repair.from).toBe(from);
+      expect(repair.trigger).toMatch(/event/);
+    }
     expect(await mssSeen(VIP4)).toBe(1440);
   });
 });
