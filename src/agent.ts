@@ -6,6 +6,7 @@ import type { ActualState } from './observe/types.js';
 import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { fouProblems } from './plan/fou.js';
+import { desiredMss, mssProblems, resolveMss } from './plan/mss.js';
 import { planFull, sysctlPathsToRead } from './plan/plan.js';
 import { unrecordedVips } from './plan/address.js';
 import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
@@ -56,6 +57,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
     ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.routes.some((r) => r.family === 6),
     fou: Boolean(config?.vips.some((v) => v.encap === 'gue')) || recorded.fou.length > 0,
     nft: (config !== null && config.arp.guard !== 'off') || recorded.nft === true,
+    mss: (config !== null && desiredMss(config).length > 0) || recorded.mss === true,
   });
   // The NICs and tunnel devices the config means are among the links found; the sysctls
   // to read are theirs and those rs-agent holds originals for (renamed devices followed).
@@ -63,7 +65,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const owned = followRenames(recorded, objects.links);
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
-  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou)];
+  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou), ...mssProblems(resolveMss(desired.mss, actual.links, actual.routes), actual.mss)];
   const { changes, kept } = planFull(desired, actual, owned);
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }

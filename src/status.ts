@@ -4,6 +4,7 @@ import type { DaemonStats } from './daemon/stats.js';
 import { addressKey, presentAddresses } from './plan/address.js';
 import { fouKey } from './plan/fou.js';
 import { routeKey } from './plan/route.js';
+import { resolveMss } from './plan/mss.js';
 import { guardApplies } from './plan/nft.js';
 import { sysctlKey } from './plan/sysctl.js';
 import type { KeptProtection } from './plan/types.js';
@@ -16,6 +17,7 @@ export interface VipStatus {
   addressPresent: boolean;
   routePresent: boolean;
   owned: boolean; // added by rs-agent (removed by stop)
+  mss?: number; // TUN VIPs: the most their SYN-ACKs advertise (see mssClamp)
 }
 
 export interface SysctlStatus {
@@ -37,6 +39,7 @@ export interface StatusReport {
   fou: { listener: string; present: boolean; ownedByAgent: boolean }[]; // GUE listeners, as ip fou show names them
   owned: { addresses: number; routes: number; sysctls: number; links: string[]; modules: string[] };
   arpGuard: ArpGuardStatus;
+  mssClamp: MssStatus;
   kept: KeptProtection[]; // protection left in force for addresses that still need it
   daemon: DaemonStats | null; // the last report of `rs-agent run`; null if it never ran here
 }
@@ -51,6 +54,17 @@ export interface ArpGuardStatus {
   owned: boolean;
 }
 
+// The TUN VIPs' MSS clamp: the settings, whether nft works here, the table's state,
+// and each VIP's value (in force: the table holds exactly it).
+export interface MssStatus {
+  setting: { ipv4: string; ipv6: string };
+  available: boolean | null; // null: not looked at (nothing to clamp, none loaded)
+  reason?: string;
+  table: 'present' | 'flushed' | 'altered' | 'absent' | 'unknown';
+  owned: boolean;
+  clamps: { address: string; mss: number; inForce: boolean; why: string }[];
+}
+
 // What is configured, what is in place, what rs-agent recorded. Reads only.
 export async function status(opts: AgentOptions): Promise<StatusReport> {
   const config = await desiredConfig(opts);
@@ -59,6 +73,10 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const routes = new Set(snap.actual.routes.map(routeKey));
   const ownedAddresses = new Set(snap.owned.addresses.map(addressKey));
   const modes = new Map(config.vips.map((v) => [v.address, v.mode]));
+  const clamps = resolveMss(snap.desired.mss, snap.actual.links, snap.actual.routes);
+  const mssTable = snap.actual.mss?.table;
+  const loaded = new Set(mssTable?.state === 'intact' ? mssTable.clamps.map((c) => `${c.address} ${c.mss}`) : []);
+  const mssOf = new Map(clamps.map((c) => [c.address, c.mss]));
   const vips = snap.desired.addresses.map((a): VipStatus => ({
     address: a.address,
     mode: modes.get(a.address) ?? 'dr',
@@ -66,6 +84,7 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
     addressPresent: present.has(addressKey(a)),
     routePresent: routes.has(routeKey({ dst: a.address, prefixlen: a.prefixlen, family: a.family, dev: a.dev })),
     owned: ownedAddresses.has(addressKey(a)),
+    ...(mssOf.has(a.address) ? { mss: mssOf.get(a.address) } : {}),
   }));
   const desiredValues = new Map(snap.desired.sysctls.map((s) => [s.path, s.value]));
   const paths = [...new Set([...desiredValues.keys(), ...Object.keys(snap.owned.sysctls)])];
@@ -108,6 +127,14 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       table: snap.actual.nft === undefined ? 'unknown' : snap.actual.nft.table === null ? 'absent' : snap.actual.nft.table.intact ? 'present' : 'altered',
       elements: snap.actual.nft?.table?.elements ?? [],
       owned: snap.owned.nft === true,
+    },
+    mssClamp: {
+      setting: { ipv4: String(config.tunnel.mss.ipv4), ipv6: String(config.tunnel.mss.ipv6) },
+      available: snap.actual.mss?.available ?? null,
+      ...(snap.actual.mss?.reason ? { reason: snap.actual.mss.reason } : {}),
+      table: mssTable === undefined ? 'unknown' : mssTable === null ? 'absent' : mssTable.state === 'intact' ? 'present' : mssTable.state,
+      owned: snap.owned.mss === true,
+      clamps: clamps.map((c) => ({ address: c.address, mss: c.mss, inForce: loaded.has(`${c.address} ${c.mss}`), why: c.why })),
     },
     kept: snap.kept,
     daemon: readDaemonStatus(opts.stateDir),

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
 import type { ActualState } from '../observe/types.js';
-import type { Change, ModuleChange, NftChange, SysctlChange } from '../plan/types.js';
+import type { Change, ModuleChange, MssChange, NftChange, SysctlChange } from '../plan/types.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import { sameOwned, type Owned } from '../state/types.js';
@@ -39,7 +39,7 @@ export interface ApplyContext {
   lockFd?: number;
 }
 
-type Executor = 'module' | 'sysctl' | 'ip' | 'nft';
+type Executor = 'module' | 'sysctl' | 'ip' | 'nft' | 'mss';
 
 // Executes exactly the plan, in its order, and records what rs-agent owns (ownedAfter)
 // through ctx.saveOwned, only here and only when it changes:
@@ -127,6 +127,7 @@ function dependencyOf(change: Change): string | null {
   switch (change.kind) {
     case 'module':
     case 'nft':
+    case 'mss':
       return null;
     case 'fou':
       return 'fou';
@@ -166,9 +167,10 @@ async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> 
       return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
     case 'ip':
       return runIpBatch(segment.changes as IpChange[], ctx);
-    case 'nft': {
+    case 'nft':
+    case 'mss': {
       const out: Outcome[] = [];
-      for (const change of segment.changes as NftChange[]) {
+      for (const change of segment.changes as (NftChange | MssChange)[]) {
         const error = await runNft(change, ctx);
         out.push(error === null ? { change, status: 'applied' } : failed(change, error));
       }
@@ -246,7 +248,7 @@ interface Segment {
 function segments(changes: Change[]): Segment[] {
   const out: Segment[] = [];
   for (const change of changes) {
-    const executor: Executor = change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' ? change.kind : 'ip';
+    const executor: Executor = change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' || change.kind === 'mss' ? change.kind : 'ip';
     const last = out[out.length - 1];
     const sameSysctlAction = executor !== 'sysctl' || last?.changes[0]?.action === change.action;
     if (last && last.executor === executor && sameSysctlAction) last.changes.push(change);

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
-import type { NftChange } from '../plan/types.js';
+import type { MssChange, NftChange } from '../plan/types.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 
 export function nftArgv(file: string): string[] {
@@ -9,8 +9,9 @@ export function nftArgv(file: string): string[] {
 }
 
 // Loads (or deletes) rs-agent's nftables table: the change carries the whole file,
-// which nft applies as one transaction, so the table is never seen half-built.
-export async function runNft(change: NftChange, ctx: { runner: Runner; batchDir: string; lockFd?: number }): Promise<string | null> {
+// which nft applies as one transaction, so the table is never seen half-built. The
+// MSS clamp table (inet) is loaded the same way.
+export async function runNft(change: NftChange | MssChange, ctx: { runner: Runner; batchDir: string; lockFd?: number }): Promise<string | null> {
   const file = join(ctx.batchDir, `nft.${process.pid}.tmp`);
   const argv = nftArgv(file);
   try {
@@ -23,7 +24,8 @@ export async function runNft(change: NftChange, ctx: { runner: Runner; batchDir:
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
-    return `${error.message} (the ARP guard needs nft: install the nftables package, or set arp.guard: off)`;
+    const what = change.kind === 'mss' ? 'MSS clamping needs nft: install the nftables package, or set tunnel.mss: off' : 'the ARP guard needs nft: install the nftables package, or set arp.guard: off';
+    return `${error.message} (${what})`;
   } finally {
     rmSync(file, { force: true });
   }

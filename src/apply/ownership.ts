@@ -48,6 +48,8 @@ export function ownedAfter(before: Owned, plan: readonly Change[], outcomes: rea
   // Looked at and gone (deleted by someone else): a later load claims it afresh.
   const nftKept = before.nft === true && (actual.nft === undefined || actual.nft.table !== null);
   const nft = flagAfter(nftKept, steps, (c) => c.kind === 'nft');
+  const mssKept = before.mss === true && (actual.mss === undefined || actual.mss.table !== null);
+  const mss = flagAfter(mssKept, steps, (c) => c.kind === 'mss');
   return {
     sysctls: recordIfindexes(sysctlsAfter(before.sysctls, steps, observed), actual.links),
     addresses: listAfter(before.addresses.filter((a) => addresses.has(addressKey(a))), steps, addressKey,
@@ -60,6 +62,7 @@ export function ownedAfter(before: Owned, plan: readonly Change[], outcomes: rea
     ...(nft ? { nft: true } : {}),
     fou: listAfter(fou === null ? before.fou : before.fou.filter((f) => fou.has(fouKey(f))), steps, fouKey,
       (c) => (c.kind === 'fou' ? { port: c.port, family: c.family } : null)),
+    ...(mss ? { mss: true } : {}),
   };
 }
 
@@ -98,7 +101,7 @@ function listAfter<T>(kept: readonly T[], steps: readonly Step[], keyOf: (entry:
   return [...owned.values()];
 }
 
-// One object of which there is at most one (the nftables ARP guard).
+// One object of which there is at most one (the ARP guard table, the MSS clamp table).
 function flagAfter(kept: boolean, steps: readonly Step[], isIt: (change: Change) => boolean): boolean {
   let owned = kept;
   for (const { change, status } of steps) {

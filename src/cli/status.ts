@@ -33,6 +33,13 @@ function printDaemon(d: DaemonStats): void {
   }
 }
 
+function printMss(m: StatusReport['mssClamp']): void {
+  const setting = m.setting.ipv4 === m.setting.ipv6 ? m.setting.ipv4 : `ipv4 ${m.setting.ipv4}, ipv6 ${m.setting.ipv6}`;
+  const nft = m.available === false ? `; not available (${m.reason ?? 'nft is missing'})` : '';
+  print(`MSS clamp (nftables table inet rs_agent): tunnel.mss ${setting}${nft}; table ${m.table}${m.owned ? ' (loaded by rs-agent)' : ''}`);
+  for (const c of m.clamps) print(`  ${c.address}: mss ${c.mss} ${c.inForce ? 'in force' : 'NOT IN FORCE'} (${c.why})`);
+}
+
 function printFacts(r: StatusReport): void {
   const mark = (ok: boolean) => (ok ? 'ok' : 'MISSING');
   print(`config:  ${r.config}`);
@@ -46,7 +53,8 @@ function printFacts(r: StatusReport): void {
   const devWidth = Math.max(6, ...r.vips.map((v) => v.dev.length));
   for (const v of r.vips) {
     const owner = v.owned ? 'added by rs-agent' : v.addressPresent ? 'present before rs-agent' : '';
-    print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}`.trimEnd());
+    const mss = v.mss === undefined ? '' : ` mss ${v.mss}`;
+    print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}${mss}`.trimEnd());
   }
   for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
   for (const f of r.fou) print(`fou ${f.listener}: ${f.present ? 'present' : 'MISSING'}${f.ownedByAgent ? ' (added by rs-agent)' : ''}`);
@@ -60,6 +68,7 @@ function printFacts(r: StatusReport): void {
   const applies = g.applies ? 'on' : g.setting === 'off' ? 'off' : `not in use${g.reason ? ` (${g.reason})` : ''}`;
   print(`ARP guard (nftables table arp rs_agent): arp.guard ${g.setting}: ${applies}; table ${g.table}` +
     `${g.elements.length ? `, vips4 { ${g.elements.join(', ')} }` : ''}${g.owned ? ' (loaded by rs-agent)' : ''}`);
+  printMss(r.mssClamp);
   for (const k of r.kept) print(`kept: ${k.item} at ${k.now}, still needed by ${k.neededBy.join(', ')}`);
   print('');
   print(`recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +

@@ -1,4 +1,5 @@
 import type { Family } from './address.js';
+import type { MssConfig } from './mss.js';
 
 export type Mode = 'dr' | 'tun';
 
@@ -20,7 +21,8 @@ export interface Config {
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number; guard: ArpGuard };
-  tunnel: { ipv4: string; ipv6: string }; // devices that carry TUN VIPs, per family
+  // Devices that carry TUN VIPs, per family; the MSS their SYN-ACKs advertise at most.
+  tunnel: { ipv4: string; ipv6: string; mss: MssConfig };
   drift: DriftConfig;
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
   store: StoreConfig | null; // a fleet's store of desired state (src/source/); null: the file alone

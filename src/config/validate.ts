@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { parseVipAddress } from './address.js';
 import { validateDrift, validateMetrics } from './drift.js';
 import { interfaceNameProblem } from './interface-name.js';
+import { validateMss } from './mss.js';
 import { expectMapping, isObject, show, type Fail } from './schema.js';
 import { validateHost, validateLabels, validateStore } from './store.js';
 import { DEFAULT_TUNNELS, type ArpGuard, type Config, type Mode, type VipConfig } from './types.js';
@@ -140,8 +141,8 @@ function validateArp(value: unknown, fail: Fail): Config['arp'] {
 // the ipip and ip6_tunnel modules create; another name must be a tunnel device of the
 // right kind that already exists (checked against the host when planning).
 function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tunnel'] {
-  const tunnel = value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6']);
-  const names: Config['tunnel'] = { ...DEFAULT_TUNNELS };
+  const tunnel = value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6', 'mss']);
+  const names: Config['tunnel'] = { ...DEFAULT_TUNNELS, mss: validateMss(tunnel.mss, fail) };
   for (const family of ['ipv4', 'ipv6'] as const) {
     const name = tunnel[family];
     if (name === undefined || name === null) continue;

@@ -11,6 +11,7 @@ import { Scheduler } from './scheduler.js';
 import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
 import { kernelEvents } from './sources/kernel-events.js';
+import { nftEvents } from './sources/nft-events.js';
 import type { Source } from './sources/source.js';
 import type { StoreWatch } from './sources/store-watch.js';
 import { sysctlReread } from './sources/sysctl-reread.js';
@@ -36,6 +37,7 @@ export class Daemon {
   readonly guard: FlapGuard;
   private readonly queue: PassQueue;
   private readonly kernel: Source;
+  private readonly nft: Source;
   private readonly sysctls;
   private readonly cron: Source;
   private readonly release;
@@ -62,6 +64,7 @@ export class Daemon {
     this.stats = initialStats(process.pid, new Date(), config.source);
     this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, scheduler);
     this.kernel = kernelEvents(this.queue, scheduler, logger);
+    this.nft = nftEvents(this.queue, scheduler, logger);
     this.sysctls = sysctlReread(this.queue, scheduler, agent.sysctlFs, () => this.config.drift.sysctlIntervalMs);
     this.cron = cronSchedule(this.queue, () => this.config.drift.schedule);
     this.release = backoffRelease(this.queue, scheduler, this.guard);
@@ -75,6 +78,7 @@ export class Daemon {
   start(): void {
     this.started = true;
     this.kernel.start();
+    this.nft.start();
     this.release.start();
     this.queue.request('start');
   }
@@ -138,7 +142,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
-    for (const source of [this.kernel, this.sysctls, this.cron, this.release]) source.stop();
+    for (const source of [this.kernel, this.nft, this.sysctls, this.cron, this.release]) source.stop();
     this.store?.stop();
     await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
     this.scheduler.close();

@@ -7,7 +7,7 @@ import type { FlapItemStatus } from './flap-guard.js';
 export const TRIGGERS = ['start', 'event', 'sysctl', 'schedule', 'reload', 'backoff', 'store'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route', 'nft', 'fou'];
+export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route', 'nft', 'fou', 'mss'];
 
 export interface HeldItem {
   item: string;

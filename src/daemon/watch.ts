@@ -14,7 +14,7 @@ export interface Watch {
 }
 
 export interface WatchHandlers {
-  onChange(): void;
+  onChange(text: string): void; // what the child printed (a chunk: lines may be split)
   // The child ended without being asked to (killed, ip missing): the caller restarts it.
   onExit(reason: string): void;
 }
@@ -24,8 +24,10 @@ export interface WatchHandlers {
 // setpriv sets its parent-death signal, then execs ip in place.
 const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
 
-export function startWatch(handlers: WatchHandlers): Watch {
-  const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...WATCH_ARGV], {
+// argv: the monitor to run (ip monitor by default; the nftables source runs nft monitor).
+export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WATCH_ARGV): Watch {
+  const command = argv[0] ?? 'ip';
+  const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { LC_ALL: 'C' },
     buffer: false,
@@ -39,16 +41,16 @@ export function startWatch(handlers: WatchHandlers): Watch {
   const end = (why: string) => {
     if (stopping || ended) return;
     ended = true;
-    handlers.onExit(`${WATCH_ARGV.join(' ')} ended: ${why}`);
+    handlers.onExit(`${argv.join(' ')} ended: ${why}`);
   };
-  child.stdout?.on('data', () => handlers.onChange());
+  child.stdout?.on('data', (chunk: Buffer) => handlers.onChange(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-500);
   });
   void child.then((result) => {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
     if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');
-    else if (result.exitCode === 127) end('ip: command not found in PATH (install iproute2)');
+    else if (result.exitCode === 127) end(`${command}: command not found in PATH (install ${command === 'ip' ? 'iproute2' : command === 'nft' ? 'nftables' : command})`);
     else if (result.failed && result.exitCode === undefined && !result.signal) end(result.originalMessage || result.shortMessage || 'failed');
     else end(stderr.trim() || (result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`));
   });

@@ -17,6 +17,7 @@ interface IpLink {
   ifindex?: number;
   ifname?: string;
   flags?: string[];
+  mtu?: number;
   link_type?: string;
   altnames?: string[];
   addr_info?: IpAddrInfo[];
@@ -48,6 +49,7 @@ export function parseAddrShow(json: string): ActualLink[] {
       name: link.ifname,
       ...(typeof link.ifindex === 'number' ? { ifindex: link.ifindex } : {}),
       up: (link.flags ?? []).includes('UP'),
+      ...(typeof link.mtu === 'number' ? { mtu: link.mtu } : {}),
       linkType: link.link_type ?? 'unknown',
       ...(altnames.length > 0 ? { altnames } : {}),
       addresses,

@@ -3,6 +3,7 @@ import type { Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import { observeFou } from './fou.js';
 import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
+import { observeMss } from './mss-json.js';
 import { observeNft } from './nft-json.js';
 import type { ActualState } from './types.js';
 
@@ -20,20 +21,24 @@ export type ActualObjects = Omit<ActualState, 'sysctls'>;
 // Reads links, addresses and main-table routes in one `ip` process. With ipv6Routes, a
 // second `ip` reads the IPv6 main table alongside the first; with nft, `nft -j` reads
 // rs-agent's ARP guard table alongside too; with fou, another reads the GUE listeners
-// (`ip -batch` has no JSON for fou).
-export async function observeObjects(runner: Runner, options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean } = {}): Promise<ActualObjects> {
-  const [result, v6, nft, fou] = await Promise.all([
+// (`ip -batch` has no JSON for fou); with mss, `nft -j` reads the MSS clamp table (inet).
+export async function observeObjects(
+  runner: Runner,
+  options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean; mss?: boolean } = {},
+): Promise<ActualObjects> {
+  const [result, v6, nft, fou, mss] = await Promise.all([
     runner.run(OBSERVE_ARGV, { input: OBSERVE_INPUT }),
     options.ipv6Routes ? runner.run(OBSERVE_V6_ROUTES_ARGV) : null,
     options.nft ? observeNft(runner) : undefined,
     options.fou ? observeFou(runner) : undefined,
+    options.mss ? observeMss(runner) : undefined,
   ]);
   if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
   if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
   const [addrJson = '[]', routeJson = '[]'] = splitBatchOutput(result.stdout);
   const routes = parseRouteShow(routeJson, 4);
   if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
-  return { links: parseAddrShow(addrJson), routes, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}) };
+  return { links: parseAddrShow(addrJson), routes, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}), ...(mss ? { mss } : {}) };
 }
 
 // Reads each /proc/sys file; null where there is none (a device gone, IPv6 disabled).

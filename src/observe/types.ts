@@ -16,6 +16,7 @@ export interface ActualLink {
   ifindex?: number; // stays with the device through renames
 
   up: boolean; // administratively up (IFF_UP)
+  mtu?: number; // absent when ip did not print it
   linkType: string; // ether, loopback, ipip, ...
   altnames?: string[]; // other names the kernel resolves to this device (ip link property)
   addresses: ActualAddress[];
@@ -44,6 +45,20 @@ export interface ActualState {
   // there is no listener); undefined: not read this pass.
   fou?: ActualFou[] | null;
   nft?: ActualNft; // rs-agent's nftables table; absent when not looked at
+  mss?: ActualMss; // rs-agent's MSS clamp table (inet); absent when not looked at
+}
+
+export interface ActualMss {
+  available: boolean; // nft runs and the kernel has nf_tables
+  reason?: string; // why not, when unavailable
+  table: MssTable | null; // null: no such table
+}
+
+export interface MssTable {
+  // intact: one output chain and only rules as rs-agent writes them; flushed: the
+  // chain is there without rules; altered: anything else.
+  state: 'intact' | 'flushed' | 'altered';
+  clamps: { address: string; family: Family; mss: number }[]; // what the intact rules clamp
 }
 
 export interface ActualNft {

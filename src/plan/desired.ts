@@ -1,6 +1,7 @@
 import type { Config } from '../config/types.js';
 import type { ActualLink } from '../observe/types.js';
 import { findLink } from './find-link.js';
+import { desiredMss } from './mss.js';
 import { confPath } from './sysctl.js';
 import { carrierOf, resolveTunnels, type Carrier } from './tunnel.js';
 import type { DesiredFou, DesiredState, DesiredSysctl, Problem } from './types.js';
@@ -63,6 +64,7 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
     fou,
     problems,
     arpGuard: config.arp.guard,
+    mss: desiredMss(config),
   };
 }
 
@@ -107,4 +109,4 @@ export function desiredSysctls(config: Config, nics: readonly string[], tunnels4
 }
 
 // Nothing desired: the state `stop` converges to.
-export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], fou: [], problems: [], arpGuard: 'none' };
+export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], fou: [], problems: [], arpGuard: 'none', mss: [] };

@@ -11,6 +11,9 @@ import type { Change } from './types.js';
 // A GUE listener comes right after the modules (fou must be loaded) and goes after the
 // devices it feeds are down: it exposes nothing by itself (its packets still need the
 // tunnel device up and a VIP to be accepted).
+//
+// The MSS clamp protects nothing (a TUN VIP without it still answers): it is loaded
+// once the VIPs are in place and leaves with the other removals.
 const RANK: Record<string, number> = {
   'module load': 0,
   'fou add': 0.5,
@@ -22,7 +25,9 @@ const RANK: Record<string, number> = {
   'address update': 5,
   'address add': 5,
   'route add': 6,
+  'mss load': 6.5,
   'link down': 7,
+  'mss delete': 7,
   'fou delete': 7.5,
   'sysctl restore': 8,
   'nft delete': 8,

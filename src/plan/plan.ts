@@ -4,6 +4,7 @@ import { addressPlan } from './address.js';
 import { fouPlan } from './fou.js';
 import { linkPlan } from './link.js';
 import { modulePlan } from './module.js';
+import { mssPlan, resolveMss } from './mss.js';
 import { nftPlan } from './nft.js';
 import { orderChanges } from './order.js';
 import { routePlan } from './route.js';
@@ -38,6 +39,7 @@ export function planFull(desired: DesiredState, actual: ActualState, owned: Owne
       ...linkPlan(desired.links, actual.links, owned.links),
       ...addresses,
       ...routePlan(desired.routes, actual.routes, owned.routes),
+      ...mssPlan(resolveMss(desired.mss, actual.links, actual.routes), actual.mss, owned.mss === true),
     ]),
     kept: [...sysctls.kept, ...nft.kept],
   };

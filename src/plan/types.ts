@@ -1,4 +1,5 @@
 import type { Family } from '../config/address.js';
+import type { Encap } from '../config/types.js';
 
 // The desired state, fully resolved: every kernel object rs-agent wants, nothing else.
 export interface DesiredState {
@@ -12,6 +13,23 @@ export interface DesiredState {
   // tunnel device that is not there): reported, never a reason to skip everything else.
   problems: Problem[];
   arpGuard: ArpGuardSetting; // the nftables ARP guard: see plan/nft.ts
+  mss: DesiredMss[]; // the TUN VIPs whose SYN-ACKs are clamped: see plan/mss.ts
+}
+
+// A TUN VIP's MSS clamp as the config asks for it; auto is resolved when planning,
+// against the host's links and routes (the egress MTU).
+export interface DesiredMss {
+  address: string;
+  family: Family;
+  encap: Encap;
+  setting: number | 'auto';
+}
+
+// The most a TUN VIP's SYN-ACKs advertise, resolved.
+export interface MssClamp {
+  address: string;
+  family: Family;
+  mss: number;
 }
 
 // One thing rs-agent cannot put in place, in the operator's terms.
@@ -111,8 +129,18 @@ export interface NftChange extends ChangeBase {
   ruleset: string; // the file `nft -f` reads
 }
 
+// rs-agent's MSS clamp table (table inet rs_agent): load replaces the whole table in
+// one transaction; delete removes it. from/to describe the clamps (or absent).
+export interface MssChange extends ChangeBase {
+  kind: 'mss';
+  action: 'load' | 'delete';
+  table: string; // family and name: "inet rs_agent"
+  clamps: MssClamp[]; // after the change ([] for delete)
+  ruleset: string; // the file `nft -f` reads
+}
+
 // One step of a plan: plain data, printable, serialisable, comparable.
-export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange | FouChange;
+export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange | FouChange | MssChange;
 
 // Protection a plan keeps although nothing desired asks for it any more: an address
 // that still needs it remains (someone else's VIP, one added by hand).

@@ -27,6 +27,10 @@ export function formatChange(change: Change): string {
         : `${symbol} nft ${change.target}: ${change.from} → vips4 ${change.to}`;
     case 'fou':
       return `${symbol} fou ${change.target}`;
+    case 'mss':
+      return change.action === 'delete'
+        ? `${symbol} mss ${change.target}: ${change.from} → absent`
+        : `${symbol} mss ${change.target}: ${change.from} → ${change.to}`;
   }
 }
 

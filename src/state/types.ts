@@ -15,6 +15,7 @@ export interface Owned {
   modules: string[]; // modules rs-agent loaded (kept loaded: reported only)
   nft?: boolean; // rs-agent loaded its nftables ARP guard (table arp rs_agent)
   fou: FouListener[]; // GUE listeners rs-agent added (deleted on stop)
+  mss?: boolean; // rs-agent loaded its MSS clamp table (table inet rs_agent); absent in older files
 }
 
 export function emptyOwned(): Owned {
@@ -28,6 +29,7 @@ export function isEmptyOwned(owned: Owned): boolean {
     owned.routes.length === 0 &&
     owned.links.length === 0 &&
     owned.nft !== true &&
+    owned.mss !== true &&
     (owned.fou ?? []).length === 0
   );
 }

@@ -12,7 +12,7 @@ describe('parseConfig: valid configs', () => {
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2, guard: 'auto' },
-      tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0' },
+      tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0', mss: { ipv4: 'auto', ipv6: 'auto' } },
       drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 100, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
       metrics: { file: null },
       store: null,
@@ -30,9 +30,20 @@ describe('parseConfig: valid configs', () => {
     ]);
   });
 
+  it.each([
+    ['tunnel: {mss: off}', { ipv4: 'off', ipv6: 'off' }],
+    ['tunnel: {mss: 1400}', { ipv4: 1400, ipv6: 1400 }],
+    ['tunnel: {mss: {ipv4: 536}}', { ipv4: 536, ipv6: 'auto' }],
+    ['tunnel: {mss: {ipv4: 1400, ipv6: off}}', { ipv4: 1400, ipv6: 'off' }],
+    ['tunnel: {mss: {ipv6: 1220}}', { ipv4: 'auto', ipv6: 1220 }],
+    ['tunnel: {mss: auto}', { ipv4: 'auto', ipv6: 'auto' }],
+  ])('tunnel.mss: %s', (yaml, mss) => {
+    expect(parseConfig(`mode: tun\nvips: [192.0.2.10]\n${yaml}\n`, 'x.yaml').tunnel.mss).toEqual(mss);
+  });
+
   it('names non-default tunnel devices per family', () => {
     const config = parseConfig('mode: tun\nvips: [2001:db8::10]\ntunnel: {ipv6: tun6}\n', 'x.yaml');
-    expect(config.tunnel).toEqual({ ipv4: 'tunl0', ipv6: 'tun6' });
+    expect(config.tunnel).toEqual({ ipv4: 'tunl0', ipv6: 'tun6', mss: { ipv4: 'auto', ipv6: 'auto' } });
   });
 
   it('reads the issue example: default mode, per-VIP mode, interfaces', () => {

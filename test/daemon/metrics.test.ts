@@ -27,6 +27,7 @@ describe('metrics', () => {
       'rs_agent_repairs_total{kind="route"} 0',
       'rs_agent_repairs_total{kind="nft"} 0',
       'rs_agent_repairs_total{kind="fou"} 0',
+      'rs_agent_repairs_total{kind="mss"} 0',
       'rs_agent_repair_failures_total 0',
       'rs_agent_flap_guard_trips_total 2',
       'rs_agent_protection_fights_total 4',

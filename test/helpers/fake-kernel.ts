@@ -3,6 +3,8 @@ import { AgentError } from '../../src/errors.js';
 import type { CommandResult, RunOptions, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
 import { renderGuard, renderGuardDelete } from '../../src/plan/nft.js';
+import { groupClamps, renderMss, renderMssDelete } from '../../src/plan/mss.js';
+import type { MssClamp } from '../../src/plan/types.js';
 
 // A strict, in-memory model of the kernel objects rs-agent touches. It understands
 // exactly the commands rs-agent is meant to run and throws on anything else, so a
@@ -28,6 +30,7 @@ interface FakeLink {
   up: boolean;
   linkType: string;
   addresses: FakeAddress[];
+  mtu?: number; // printed only when a test sets it
 }
 
 interface FakeRoute {
@@ -51,6 +54,8 @@ export class FakeKernel implements Runner, SysctlFs {
   nftInstalled = false;
   // rs-agent's table arp rs_agent: null when absent; flushed: chains emptied by someone.
   nft: { elements: string[]; flushed?: boolean } | null = null;
+  // rs-agent's table inet rs_agent (MSS clamps): null when absent; flushed: rules gone.
+  mss: { clamps: MssClamp[]; flushed?: boolean } | null = null;
   // fou listeners ("port 6080 gue", "port 7000 ipproto 4", "... -6"), as ip fou show
   // prints them; null: the fou module is not loaded. UDP ports bound by other sockets.
   fou: string[] | null = null;
@@ -129,11 +134,26 @@ export class FakeKernel implements Runner, SysctlFs {
       if (this.nft === null) return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table arp rs_agent\n' };
       return ok(`${JSON.stringify(nftJson(this.nft))}\n`);
     }
+    if (text === 'nft -j list table inet rs_agent') {
+      if (this.mss === null) return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table inet rs_agent\n' };
+      return ok(`${JSON.stringify(mssJson(this.mss))}\n`);
+    }
     if (argv.length === 3 && argv[1] === '-f') {
       const file = readFileSync(argv[2] as string, 'utf8');
       this.commands[this.commands.length - 1] = `nft -f <<< ${file.trim().split('\n').map((l) => l.trim()).join(' | ')}`;
       if (file === renderGuardDelete()) {
         this.nft = null;
+        return ok('');
+      }
+      if (file === renderMssDelete()) {
+        this.mss = null;
+        return ok('');
+      }
+      if (file.startsWith('table inet rs_agent {}\n')) {
+        const clamps = [...file.matchAll(/ (ip6?) saddr \{ ([^}]*) \} tcp option maxseg size > (\d+) /g)]
+          .flatMap(([, ip, list, mss]) => (list as string).split(', ').map((address) => ({ address, family: ip === 'ip' ? 4 : 6, mss: Number(mss) }) as MssClamp));
+        if (file !== renderMss(clamps)) throw new Error(`fake kernel: unexpected nft file: ${file}`);
+        this.mss = { clamps };
         return ok('');
       }
       const match = /elements = \{ ([^}]*) \}/.exec(file);
@@ -265,6 +285,7 @@ export class FakeKernel implements Runner, SysctlFs {
       ifindex: i + 1,
       ifname: l.name,
       flags: l.up ? ['UP', 'LOWER_UP'] : [],
+      ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
       link_type: l.linkType,
       addr_info: l.addresses.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen, ...(a.family === 'inet' ? { label: a.label } : v6Flags(a)) })),
     }));
@@ -353,5 +374,24 @@ function nftJson(table: { elements: string[]; flushed?: boolean }): unknown {
     { table: { family: 'arp', name: 'rs_agent', handle: 2 } },
     { set: { family: 'arp', name: 'vips4', table: 'rs_agent', type: 'ipv4_addr', handle: 3, flags: ['interval'], ...(elem.length ? { elem } : {}) } },
     chain('input', 1), chain('output', 2), ...rules,
+  ] };
+}
+
+// What `nft -j list table inet rs_agent` prints for the fake's MSS table (nft 1.0.6's
+// shape: a one-element set prints as the bare address).
+function mssJson(table: { clamps: MssClamp[]; flushed?: boolean }): unknown {
+  const base = { family: 'inet', table: 'rs_agent' };
+  const maxseg = { 'tcp option': { name: 'maxseg', field: 'size' } };
+  const rules = table.flushed ? [] : groupClamps(table.clamps).map((g, i) => ({ rule: { ...base, chain: 'output', handle: 3 + i, expr: [
+    { match: { op: '==', left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] }, right: ['syn', 'ack'] } },
+    { match: { op: '==', left: { payload: { protocol: g.family === 4 ? 'ip' : 'ip6', field: 'saddr' } }, right: g.addresses.length === 1 ? g.addresses[0] : { set: g.addresses } } },
+    { match: { op: '>', left: maxseg, right: g.mss } },
+    { mangle: { key: maxseg, value: g.mss } },
+    { counter: { packets: 2, bytes: 120 } }] } }));
+  return { nftables: [
+    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+    { table: { family: 'inet', name: 'rs_agent', handle: 5 } },
+    { chain: { ...base, name: 'output', handle: 1, type: 'filter', hook: 'output', prio: -150, policy: 'accept' } },
+    ...rules,
   ] };
 }

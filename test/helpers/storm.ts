@@ -133,11 +133,11 @@ export function childrenOf(pid: number): number[] {
     readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
 }
 
-// The daemon's long-lived `ip monitor` child.
-export function watchChildOf(pid: number): number | undefined {
+// The daemon's long-lived `ip monitor` child (command nft: its `nft monitor` one).
+export function watchChildOf(pid: number, command = 'ip'): number | undefined {
   return childrenOf(pid).find((child) => {
     try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').startsWith('ip\0monitor');
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').startsWith(`${command}\0monitor`);
     } catch {
       return false; // a pass's ip that has just ended
     }

@@ -19,14 +19,14 @@ describe('ip -json parsers', () => {
   it('reads links, their admin state and addresses with labels', () => {
     expect(parseAddrShow(addr)).toEqual([
       {
-        name: 'lo', ifindex: 1, up: true, linkType: 'loopback',
+        name: 'lo', ifindex: 1, up: true, mtu: 65536, linkType: 'loopback',
         addresses: [
           { address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' },
           { address: '192.0.2.10', prefixlen: 32, family: 4, label: 'lo:0' },
           { address: '::1', prefixlen: 128, family: 6, deprecated: false, noprefixroute: false },
         ],
       },
-      { name: 'p0', ifindex: 2, up: false, linkType: 'ether', addresses: [] },
+      { name: 'p0', ifindex: 2, up: false, mtu: 1500, linkType: 'ether', addresses: [] },
     ]);
   });
 

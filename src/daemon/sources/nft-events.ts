@@ -1,0 +1,60 @@
+import type { Logger } from '../log.js';
+import type { PassQueue } from '../pass-queue.js';
+import type { Scheduler } from '../scheduler.js';
+import { startWatch, type Watch } from '../watch.js';
+import type { Source } from './source.js';
+
+const RESTART_MS = 1000;
+
+// nftables changes as the kernel reports them (`nft monitor`, in the daemon's network
+// namespace). A table of rs-agent's flushed or deleted (the ARP guard in the arp family,
+// the MSS clamp in inet) asks for a pass at once instead of waiting for the schedule;
+// ip monitor does not see nftables. Other tables' events are ignored; rs-agent's own
+// loads come back here too and cost one more pass whose plan is empty.
+export const NFT_WATCH_ARGV = ['nft', 'monitor'] as const;
+
+// An event line names its object's family and table: "delete table inet rs_agent",
+// "delete rule arp rs_agent input handle 4", "add chain inet rs_agent output ...".
+const OURS = /\b(?:arp|inet) rs_agent\b/;
+
+export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger): Source {
+  let watch: Watch | null = null;
+  let stopped = false;
+  let partial = '';
+  const onChange = (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.some((line) => OURS.test(line))) queue.request('event');
+  };
+  const begin = () => {
+    partial = '';
+    watch = startWatch({
+      onChange,
+      onExit: (reason) => {
+        if (stopped) return;
+        // Without nft there is no table to watch (nor to load): the schedule is enough.
+        if (/command not found/.test(reason)) {
+          logger.log('info', 'nft-watch-unavailable', `${reason}; nftables changes are found by the scheduled reconcile`);
+          return;
+        }
+        logger.log('error', 'watch-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
+        scheduler.after('nft-watch-restart', RESTART_MS, () => {
+          begin();
+          queue.request('event');
+        });
+      },
+    }, NFT_WATCH_ARGV);
+  };
+  return {
+    start() {
+      stopped = false;
+      begin();
+    },
+    stop() {
+      stopped = true;
+      scheduler.cancel('nft-watch-restart');
+      watch?.stop();
+      watch = null;
+    },
+  };
+}
