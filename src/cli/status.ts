@@ -33,7 +33,9 @@ function printDaemon(d: DaemonStats): void {
   }
 }
 
+// Said only where there is something to clamp, or a table of rs-agent's to remove.
 function printMss(m: StatusReport['mssClamp']): void {
+  if (m.clamps.length === 0 && !m.owned && (m.table === 'absent' || m.table === 'unknown')) return;
   const setting = m.setting.ipv4 === m.setting.ipv6 ? m.setting.ipv4 : `ipv4 ${m.setting.ipv4}, ipv6 ${m.setting.ipv6}`;
   const nft = m.available === false ? `; not available (${m.reason ?? 'nft is missing'})` : '';
   print(`MSS clamp (nftables table inet rs_agent): tunnel.mss ${setting}${nft}; table ${m.table}${m.owned ? ' (loaded by rs-agent)' : ''}`);

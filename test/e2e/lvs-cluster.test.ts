@@ -334,3 +334,56 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
     expect(rs1.vip_addrs.map((a) => a.dev), 'the naive rs1 holds the VIP where rs-agent would').toEqual([dev]);
   });
 });
+
+// The MSS case (guest/lib/mss.sh), in the TUN modes with IP-in-IP and GUE: all links at MTU
+// 1500, the client dropping ICMP "fragmentation needed" / "packet too big", a second virtual
+// service (VIP:8080) to rs2 alone. With rs-agent's default (tunnel.mss auto) the SYN-ACK
+// advertises what fits after encapsulation and a 1 MB upload completes; with tunnel.mss off it
+// advertises what the link allows, the director's encapsulated segments no longer fit, the
+// director's ICMP never reaches the client, and the upload stalls.
+const mssModes = modes.filter((m) => ['tun', 'tun6', 'tun-gue', 'tun6-gue'].includes(m));
+const CLAMPED: Record<string, number> = { tun: 1440, 'tun-gue': 1428, tun6: 1400, 'tun6-gue': 1388 };
+
+interface Upload { bytes: number; mss: number | null; acked: number | null; answer: number | null; error: string | null; seconds: number }
+interface NftTables { host: string; tables: string[]; mss_rules: string[] }
+
+describe.each(mssModes)('LVS %s cluster: MSS clamping of TUN VIPs', (mode) => {
+  const v = view(mode);
+  const family = mode.startsWith('tun6') ? 6 : 4;
+  const clamped = CLAMPED[mode] as number;
+  const unclamped = family === 4 ? 1460 : 1440;
+
+  it(`a. rs-agent start loads table inet rs_agent on rs2, clamping the VIP's SYN-ACKs to ${clamped}`, () => {
+    const nft = v.get<NftTables>('mss-auto', 'nft', 'rs2');
+    expect(nft.tables).toContain('table inet rs_agent');
+    expect(nft.mss_rules).toEqual([
+      `tcp flags syn,ack / syn,ack ${family === 4 ? 'ip' : 'ip6'} saddr ${v.topology().vip} tcp option maxseg size > ${clamped} tcp option maxseg size set ${clamped}`,
+    ]);
+  });
+
+  it(`b. with the clamp, a 1 MB upload through the tunnel completes (the client is told MSS ${clamped})`, () => {
+    for (const phase of ['mss-auto', 'mss-again']) {
+      const upload = v.get<Upload>(phase, 'upload');
+      console.log(`${mode} ${phase}: ${JSON.stringify(upload)}`);
+      expect(upload.error, `${phase}: ${JSON.stringify(upload)}`).toBeNull();
+      expect(upload.mss, phase).toBe(clamped);
+      expect(upload.answer, `${phase}: bytes rs2 received`).toBe(upload.bytes);
+    }
+  });
+
+  it(`c. with tunnel.mss off, the table is gone, the client is told ${unclamped}, and the upload stalls`, () => {
+    const off = v.rsAgent('mss-off', 'rs2');
+    expect(off.exit, off.output).toBe(0);
+    expect(off.output).toContain('- mss table inet rs_agent');
+    expect(v.get<NftTables>('mss-off', 'nft', 'rs2').tables).not.toContain('table inet rs_agent');
+    const upload = v.get<Upload>('mss-off', 'upload');
+    console.log(`${mode} mss-off: ${JSON.stringify(upload)}`);
+    expect(upload.mss).toBe(unclamped);
+    expect(upload.error, 'the upload did not stall').toMatch(/timed out|TimeoutError/);
+    expect(upload.answer).toBeNull();
+    expect(upload.acked ?? 0, 'bytes acknowledged').toBeLessThan(upload.bytes);
+    const again = v.rsAgent('mss-again', 'rs2');
+    expect(again.exit, again.output).toBe(0);
+    expect(again.output).toContain('+ mss table inet rs_agent: absent');
+  });
+});

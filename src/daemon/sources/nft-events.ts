@@ -15,7 +15,9 @@ export const NFT_WATCH_ARGV = ['nft', 'monitor'] as const;
 
 // An event line names its object's family and table: "delete table inet rs_agent",
 // "delete rule arp rs_agent input handle 4", "add chain inet rs_agent output ...".
-const OURS = /\b(?:arp|inet) rs_agent\b/;
+export function isOwnTableEvent(line: string): boolean {
+  return /(?:^|\s)(?:arp|inet) rs_agent(?:\s|$)/.test(line);
+}
 
 export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger): Source {
   let watch: Watch | null = null;
@@ -24,7 +26,7 @@ export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger
   const onChange = (text: string) => {
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
-    if (lines.some((line) => OURS.test(line))) queue.request('event');
+    if (lines.some(isOwnTableEvent)) queue.request('event');
   };
   const begin = () => {
     partial = '';

@@ -14,6 +14,7 @@ REPO=$(cd "$GUEST_DIR/../../.." && pwd)
 . "$GUEST_DIR/lib/rs-agent.sh"
 . "$GUEST_DIR/lib/naive.sh"
 . "$GUEST_DIR/lib/encap.sh"
+. "$GUEST_DIR/lib/mss.sh"
 
 REQUESTS=12
 # E2E_TRACE=1: every command, timestamped, on the console.
@@ -90,6 +91,8 @@ run_mode() {
   rs_agent_observed fix rs1 check --fix
   rs_agent_observed fixed rs1 check
   observe_requests fixed "$REQUESTS"
+
+  mss_case_applies "$MODE" && mss_case "$MODE"
 
   [ "$MODE" = tun6 ] && director_vip_preferred
 
