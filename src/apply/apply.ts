@@ -94,7 +94,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     const runnable: Change[] = [];
     for (const change of segment.changes) {
       const dev = dependencyOf(change);
-      const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null);
+      const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null) ??
+        (change.kind === 'mss' ? clampsNothing(change, missingModule) : null);
       if (why) outcomes.push(skipped(change, why));
       else runnable.push(change);
     }
@@ -138,6 +139,13 @@ function dependencyOf(change: Change): string | null {
     case 'route':
       return change.dev;
   }
+}
+
+// An MSS clamp whose VIPs all live on devices whose module failed: none of them is
+// placed, so the table would clamp nothing; why, or null.
+function clampsNothing(change: MssChange, missingModule: Map<string, string>): string | null {
+  if (change.action !== 'load' || change.devices.length === 0) return null;
+  return change.devices.every((d) => missingModule.has(d)) ? (missingModule.get(change.devices[0] as string) ?? null) : null;
 }
 
 // A change that can make a VIP reachable: never run once protection failed.

@@ -64,7 +64,11 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
     fou,
     problems,
     arpGuard: config.arp.guard,
-    mss: desiredMss(config),
+    // A TUN VIP left out has nothing to clamp either.
+    mss: desiredMss(config).flatMap((m) => {
+      const host = hosts.find((h) => h.address === m.address);
+      return host ? [{ ...m, dev: host.dev }] : [];
+    }),
   };
 }
 

@@ -23,8 +23,9 @@ const TCP_HEADER = 20;
 const FLOOR = { 4: 536, 6: 1220 } as const; // as config/mss.ts allows
 const KEY = { 4: 'ipv4', 6: 'ipv6' } as const;
 
-// The TUN VIPs to clamp, with the setting of their family (off: left out).
-export function desiredMss(config: Config): DesiredMss[] {
+// The TUN VIPs to clamp, with the setting of their family (off: left out). desiredState
+// keeps those that have a device to go on (see DesiredMss).
+export function desiredMss(config: Config): Omit<DesiredMss, 'dev'>[] {
   return config.vips.flatMap((vip) => {
     const setting = config.tunnel.mss[KEY[vip.family]];
     if (vip.mode !== 'tun' || setting === 'off') return [];
@@ -66,6 +67,7 @@ export function egressMtu(family: Family, links: readonly ActualLink[], routes: 
 }
 
 export interface ResolvedMss extends MssClamp {
+  dev: string;
   why: string; // how the value was arrived at, for status
 }
 
@@ -75,7 +77,7 @@ export interface ResolvedMss extends MssClamp {
 export function resolveMss(desired: readonly DesiredMss[], links: readonly ActualLink[], routes: readonly ActualRoute[]): ResolvedMss[] {
   const egress = { 4: egressMtu(4, links, routes), 6: egressMtu(6, links, routes) };
   return desired.map((d) => {
-    if (d.setting !== 'auto') return { address: d.address, family: d.family, mss: d.setting, why: `tunnel.mss ${d.setting}` };
+    if (d.setting !== 'auto') return { address: d.address, family: d.family, mss: d.setting, dev: d.dev, why: `tunnel.mss ${d.setting}` };
     const e = egress[d.family];
     const overhead = ENCAP_OVERHEAD[d.encap][d.family];
     const mss = Math.max(FLOOR[d.family], e.mtu - overhead - INNER_IP[d.family] - TCP_HEADER);
@@ -84,6 +86,7 @@ export function resolveMss(desired: readonly DesiredMss[], links: readonly Actua
       address: d.address,
       family: d.family,
       mss,
+      dev: d.dev,
       why: `auto: MTU ${e.mtu} (${where}) - ${d.encap} ${overhead} - IPv${d.family} ${INNER_IP[d.family]} - TCP ${TCP_HEADER}`,
     };
   });
@@ -132,16 +135,17 @@ export function groupClamps(clamps: readonly MssClamp[]): { family: Family; mss:
 // Loads the table when it is missing, flushed, altered or clamps other values; deletes
 // the one rs-agent loaded when nothing is to be clamped any more (tunnel.mss off, no
 // TUN VIPs, stop). Without nft nothing is planned: mssProblems says so.
-export function mssPlan(clamps: readonly MssClamp[], actual: ActualMss | undefined, owned: boolean): MssChange[] {
+export function mssPlan(clamps: readonly (MssClamp & { dev?: string })[], actual: ActualMss | undefined, owned: boolean): MssChange[] {
   const table = actual?.table ?? null;
   if (clamps.length > 0) {
     if (actual?.available !== true) return [];
     if (table && table.state === 'intact' && sameClamps(table.clamps, clamps)) return [];
     const sorted = groupClamps(clamps).flatMap((g) => g.addresses.map((address) => ({ address, family: g.family, mss: g.mss })));
-    return [{ kind: 'mss', action: 'load', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: describeClamps(sorted), clamps: sorted, ruleset: renderMss(sorted) }];
+    const devices = [...new Set(clamps.flatMap((c) => (c.dev ? [c.dev] : [])))].sort();
+    return [{ kind: 'mss', action: 'load', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: describeClamps(sorted), clamps: sorted, devices, ruleset: renderMss(sorted) }];
   }
   if (!owned || table === null) return [];
-  return [{ kind: 'mss', action: 'delete', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: 'absent', clamps: [], ruleset: renderMssDelete() }];
+  return [{ kind: 'mss', action: 'delete', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: 'absent', clamps: [], devices: [], ruleset: renderMssDelete() }];
 }
 
 // TUN VIPs left unclamped because nft or nf_tables is missing: reported, never a

@@ -23,6 +23,7 @@ export interface DesiredMss {
   family: Family;
   encap: Encap;
   setting: number | 'auto';
+  dev: string; // the tunnel device the VIP goes on
 }
 
 // The most a TUN VIP's SYN-ACKs advertise, resolved.
@@ -136,6 +137,9 @@ export interface MssChange extends ChangeBase {
   action: 'load' | 'delete';
   table: string; // family and name: "inet rs_agent"
   clamps: MssClamp[]; // after the change ([] for delete)
+  // The devices the clamped VIPs go on: a load is not attempted when every one of them
+  // is missing because its module failed (nothing would be clamped).
+  devices: string[];
   ruleset: string; // the file `nft -f` reads
 }
 

@@ -81,6 +81,22 @@ describe('MSS clamping against the fake kernel', () => {
     expect(k.render().addresses).toEqual(['127.0.0.1/8 dev lo']);
   });
 
+  it('the tunnel module missing: the clamp for the VIPs that could not be placed is not attempted either', async () => {
+    const k = kernel();
+    k.availableModules.delete('ipip');
+    const { opts } = fakeAgent('mode: tun\nvips: [198.51.100.7]\ninterfaces: [eth0]\n', k);
+    const result = await start(opts);
+    const mss = result.outcomes.find((o) => o.change.kind === 'mss');
+    expect(mss).toMatchObject({ status: 'skipped', error: 'not attempted: kernel module ipip failed first' });
+    expect(k.mss).toBeNull();
+    // Another module's failure (fou: the GUE listener) is no reason: the VIPs are on tunl0.
+    const both = kernel();
+    both.availableModules.delete('fou');
+    const { opts: opts2 } = fakeAgent(TUN, both);
+    await start(opts2);
+    expect(both.mss?.clamps.map((c) => c.address)).toEqual(['198.51.100.7', '198.51.100.8']);
+  });
+
   it('without nft: a problem naming the TUN VIPs, every VIP still in place', async () => {
     const { kernel: k, opts } = fakeAgent(TUN, kernel(false));
     const result = await start(opts);

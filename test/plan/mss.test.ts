@@ -26,7 +26,7 @@ const values = (resolved: { address: string; mss: number }[]) => Object.fromEntr
 
 describe('the MSS a TUN VIP advertises', () => {
   it('auto at MTU 1500: the MTU less the encapsulation, the inner IP header and TCP; DR VIPs are not clamped', () => {
-    const resolved = resolveMss(desiredMss(config(ALL_ENCAPS)), [lo, eth0], [defaultVia('eth0'), defaultVia('eth0', 6)]);
+    const resolved = resolveMss(desiredState(config(ALL_ENCAPS), [lo, eth0]).mss, [lo, eth0], [defaultVia('eth0'), defaultVia('eth0', 6)]);
     expect(values(resolved)).toEqual({
       '192.0.2.1': 1440, // 1500 - 20 - 20 - 20
       '192.0.2.2': 1428, // GUE: UDP 8 + GUE 4 + IP 20
@@ -39,17 +39,23 @@ describe('the MSS a TUN VIP advertises', () => {
   });
 
   it('a number per family, or off for one family', () => {
-    const resolved = resolveMss(desiredMss(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}')), [lo, eth0], []);
+    const resolved = resolveMss(desiredState(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}'), [lo, eth0]).mss, [lo, eth0], []);
     expect(values(resolved)).toEqual({ '192.0.2.1': 1300, '192.0.2.2': 1300, '192.0.2.3': 1300 });
     expect(resolved[0]?.why).toBe('tunnel.mss 1300');
     expect(desiredMss(config(ALL_ENCAPS, 'tunnel: {mss: off}'))).toEqual([]);
   });
 
-  it('the desired state carries the TUN VIPs to clamp; stop wants none', () => {
-    expect(desiredState(config(ALL_ENCAPS), [lo, eth0]).mss.map((m) => `${m.address} ${m.encap} ${m.setting}`)).toEqual([
-      '192.0.2.1 ipip auto', '192.0.2.2 gue auto', '192.0.2.3 gre auto', '2001:db8::1 ipip auto', '2001:db8::2 gue auto', '2001:db8::3 gre auto',
+  it('the desired state carries the TUN VIPs to clamp, with their device; stop wants none', () => {
+    expect(desiredState(config(ALL_ENCAPS), [lo, eth0]).mss.map((m) => `${m.address} ${m.encap} ${m.setting} ${m.dev}`)).toEqual([
+      '192.0.2.1 ipip auto tunl0', '192.0.2.2 gue auto tunl0', '192.0.2.3 gre auto gre0',
+      '2001:db8::1 ipip auto ip6tnl0', '2001:db8::2 gue auto ip6tnl0', '2001:db8::3 gre auto ip6gre0',
     ]);
     expect(NOTHING.mss).toEqual([]);
+  });
+
+  it('a TUN VIP with no device to go on (a named tunnel that is missing) has nothing to clamp', () => {
+    const desired = desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}', 'tunnel: {ipv6: tun6}'), [lo, eth0]);
+    expect(desired.mss.map((m) => m.address)).toEqual(['192.0.2.1']);
   });
 });
 
@@ -69,19 +75,20 @@ describe('egress MTU', () => {
 
   it('nothing known: 1500; a link MTU too small for the family: the family minimum', () => {
     expect(egressMtu(4, [lo], [])).toEqual({ mtu: 1500, dev: null, via: 'assumed' });
-    const tiny = resolveMss(desiredMss(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}')), [lo, link('eth0', 576)], []);
+    const links = [lo, link('eth0', 576)];
+    const tiny = resolveMss(desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}'), links).mss, links, []);
     expect(values(tiny)).toEqual({ '192.0.2.1': 536, '2001:db8::1': 1220 });
   });
 });
 
 describe('mssPlan', () => {
-  const clamps: MssClamp[] = [{ address: '192.0.2.2', family: 4, mss: 1428 }, { address: '192.0.2.1', family: 4, mss: 1440 }];
+  const clamps: (MssClamp & { dev: string })[] = [{ address: '192.0.2.2', family: 4, mss: 1428, dev: 'tunl0' }, { address: '192.0.2.1', family: 4, mss: 1440, dev: 'tunl0' }];
   const present = (state: 'intact' | 'flushed' | 'altered', list: MssClamp[] = clamps): ActualMss => ({ available: true, table: { state, clamps: list } });
 
   it('missing: one load replacing the whole table, clamps sorted, largest value first', () => {
     const [change, ...rest] = mssPlan(clamps, { available: true, table: null }, false);
     expect(rest).toEqual([]);
-    expect(change).toMatchObject({ kind: 'mss', action: 'load', target: 'table inet rs_agent', from: 'absent', to: '192.0.2.1 1440, 192.0.2.2 1428' });
+    expect(change).toMatchObject({ kind: 'mss', action: 'load', target: 'table inet rs_agent', from: 'absent', to: '192.0.2.1 1440, 192.0.2.2 1428', devices: ['tunl0'] });
     expect(change?.ruleset).toBe([
       'table inet rs_agent {}',
       'delete table inet rs_agent',
@@ -107,7 +114,7 @@ describe('mssPlan', () => {
   it('nothing to clamp: the table rs-agent loaded is deleted, anyone else\'s left alone', () => {
     expect(mssPlan([], present('intact'), true)).toEqual([{
       kind: 'mss', action: 'delete', target: 'table inet rs_agent', table: 'inet rs_agent', from: '192.0.2.2 1428, 192.0.2.1 1440', to: 'absent',
-      clamps: [], ruleset: 'table inet rs_agent {}\ndelete table inet rs_agent\n',
+      clamps: [], devices: [], ruleset: 'table inet rs_agent {}\ndelete table inet rs_agent\n',
     }]);
     expect(mssPlan([], present('intact'), false)).toEqual([]);
     expect(mssPlan([], { available: true, table: null }, true)).toEqual([]);
