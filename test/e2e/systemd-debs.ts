@@ -24,6 +24,7 @@ export interface Debs {
 }
 
 export function buildDebs(): Debs {
+  checkDependsInstalled();
   rmSync(DEB_DIR, { recursive: true, force: true });
   mkdirSync(DEB_DIR, { recursive: true });
   const newVersion = buildDeb(ROOT, join(DEB_DIR, 'rs-agent-new.deb'));
@@ -67,5 +68,27 @@ function buildOld(): string {
     return buildDeb(tree, join(DEB_DIR, 'rs-agent-old.deb'));
   } finally {
     rmSync(tree, { recursive: true, force: true });
+  }
+}
+
+// The VM's dpkg is the host's (its root over 9p): the package's Depends must be installed
+// here as Debian packages, nodejs included (node from a tarball or nvm does not count).
+function checkDependsInstalled(): void {
+  const control = readFileSync(join(ROOT, 'deb/control'), 'utf8');
+  for (const dep of (/^Depends: (.+)$/m.exec(control)?.[1] ?? '').split(',')) {
+    const m = /^\s*([a-z0-9.+-]+)(?:\s*\(>=\s*([^)\s]+)\))?\s*$/.exec(dep);
+    if (!m) throw new Error(`deb/control: cannot read the dependency ${JSON.stringify(dep)}`);
+    const [, name, min] = m;
+    let status = '';
+    try {
+      status = execFileSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev} ${Version}', name!], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch { /* not known to dpkg */ }
+    const [abbrev, version] = status.trim().split(/\s+/);
+    const ok = abbrev === 'ii' && (min === undefined ||
+      execFileSync('sh', ['-c', 'dpkg --compare-versions "$1" ge "$2" && echo yes || echo no', 'sh', version!, min], { encoding: 'utf8' }).trim() === 'yes');
+    if (!ok) {
+      throw new Error(`the VM installs the package with this host's dpkg: ${dep.trim()} must be installed here as a Debian package ` +
+        `(found: ${status.trim() || 'not installed'})`);
+    }
   }
 }
