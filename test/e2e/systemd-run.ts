@@ -21,17 +21,28 @@ export interface SystemdRun {
   seconds: number;
 }
 
+export interface BootOptions {
+  // An ext4 image as the overlay's upper layer (vm/run-vm.sh E2E_DISK): what one boot writes,
+  // the next boot of the same image sees.
+  disk?: string;
+  // Names this boot's results and console files (several boots of one script).
+  label?: string;
+}
+
 // Runs guest/SCRIPT to completion under systemd. A VM that has not powered itself off after
 // timeoutSeconds is killed and the run fails with the console's tail.
-export async function runUnderSystemd(script: string, timeoutSeconds: number): Promise<SystemdRun> {
+export async function runUnderSystemd(script: string, timeoutSeconds: number, opts: BootOptions = {}): Promise<SystemdRun> {
   mkdirSync(cacheDir, { recursive: true });
-  const name = script.replace(/\.sh$/, '');
+  const name = script.replace(/\.sh$/, '') + (opts.label ? `-${opts.label}` : '');
   const resultsFile = join(cacheDir, `results-${name}.jsonl`);
   const consoleLog = join(cacheDir, `console-${name}.log`);
+  // E2E_JUDGE_ONLY=1: judge the results the last run left, without booting (for working on
+  // the assertions).
+  if (process.env.E2E_JUDGE_ONLY === '1') return { steps: readSteps(resultsFile, consoleLog), consoleLog, seconds: 0 };
   const log = createWriteStream(consoleLog);
   const started = Date.now();
   const child = spawn(join(here, 'vm', 'run-vm.sh'), [resultsFile], {
-    env: { ...process.env, E2E_BOOT: 'systemd', E2E_SCRIPT: join(here, 'guest', script) },
+    env: { ...process.env, E2E_BOOT: 'systemd', E2E_SCRIPT: join(here, 'guest', script), ...(opts.disk ? { E2E_DISK: opts.disk } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
@@ -50,6 +61,10 @@ export async function runUnderSystemd(script: string, timeoutSeconds: number): P
   if (code !== 0) {
     throw new Error(`run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`);
   }
+  return { steps: readSteps(resultsFile, consoleLog), consoleLog, seconds: (Date.now() - started) / 1000 };
+}
+
+function readSteps(resultsFile: string, consoleLog: string): Step[] {
   // The serial port ends lines with \r\n.
   const steps = readFileSync(resultsFile, 'utf8')
     .split('\n')
@@ -59,7 +74,7 @@ export async function runUnderSystemd(script: string, timeoutSeconds: number): P
   if (!steps.some((s) => s.step === 'done')) {
     throw new Error(`the scenario did not finish; console log: ${consoleLog}\n${tail(consoleLog)}`);
   }
-  return { steps, consoleLog, seconds: (Date.now() - started) / 1000 };
+  return steps;
 }
 
 function tail(file: string): string {

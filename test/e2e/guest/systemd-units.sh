@@ -1,100 +1,41 @@
 #!/bin/bash
-# The units scenario, run by systemd as PID 1 in the VM (E2E_BOOT=systemd: the oneshot
-# e2e-scenario.service, started after multi-user.target). rs-agent is installed the npm way and
-# driven only through systemctl; every step prints one JSON line {"step",...facts} on stdout
-# (the results port). It reports what it saw and never judges it: systemd-units.test.ts on the
-# host does. Progress goes to stderr (the console).
-#
-# Under TCG every process costs 0.1-0.6 s and node several seconds, so observations read
-# /proc and /sys with shell builtins and embed `ip -json` output as it is (the host parses it).
+# The operator's whole path, run by systemd as PID 1 in the VM (E2E_BOOT=systemd: the oneshot
+# e2e-scenario.service, started after multi-user.target), over three boots of one disk image
+# (E2E_DISK: the overlay's upper layer survives each boot). A counter on that disk says which
+# boot this is:
+#   1. dpkg -i the package just built (it enables nothing), the config, rs-agent install (the
+#      boot files), enable --now; then drift, systemd-sysctl, reload (and the journal's
+#      priorities), the check timer, metrics, stop; and a probe unit for the next boot;
+#   2. after the reboot: what the probe saw before rs-agent.service, the VIPs back; then
+#      rs-agent uninstall, apt-get remove, apt-get purge, and what is left;
+#   3. after the next boot: the sysctls as before the first install; the npm way
+#      (`rs-agent install` from the checkout) enabled, started, stopped, uninstalled; then an
+#      older build of the package installed and running, and dpkg -i of the new one over it
+#      while the VIPs are watched; stop (the originals the old version recorded).
+# rs-agent is driven only through dpkg/apt and systemctl. Every step prints one JSON line
+# {"step",...facts} on stdout (the results port); systemd-units.test.ts on the host judges
+# them. Progress goes to stderr (the console).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 here=$(dirname "$(readlink -f "$0")")
+. "$here/lib/systemd-observe.sh"
 REPO=$(cd "$here/../../.." && pwd)
+# Built by the host (systemd-debs.ts) before the first boot.
+DEB_OLD=$REPO/test/e2e/.cache/deb/rs-agent-old.deb
+DEB_NEW=$REPO/test/e2e/.cache/deb/rs-agent-new.deb
 # Not /tmp: systemd mounts a fresh one, and the hardened units have a private one anyway.
 WORK=/var/lib/rs-agent-e2e
 CONFIG=/etc/rs-agent/rs-agent.yaml
 METRICS=/var/lib/prometheus/node-exporter/rs-agent.prom
 VIP4=192.0.2.10 VIP4_ADDED=192.0.2.11 VIP4_TUN=198.51.100.7 VIP6=2001:db8::10 VIP6_TUN=2001:db8::20
+# The VIPs of write_config as read_local_addrs lists them (if_inet6 writes IPv6 in 32 hex digits).
+VIPS_RAW="$VIP4 $VIP4_TUN 20010db8000000000000000000000010 20010db8000000000000000000000020"
 mkdir -p "$WORK"
-
-log() { echo "e2e: $*" >&2; }
-now() { local up _; read -r up _ < /proc/uptime; echo "$up"; }
-# emit STEP JSON-OBJECT-BODY: one result line, with the uptime it was made at.
-emit() { echo "{\"step\":\"$1\",\"t\":$(now)${2:+,$2}}"; }
-# A string as a JSON string (jq costs ~0.5 s: only for free text such as command output).
-json_str() { jq -Rs . <<<"$1"; }
-
-# ip -json output of one device's addresses; null when the device does not exist.
-# Looked up in /sys first: asking for a missing device by name makes the kernel (as root, with
-# CAP_NET_ADMIN) load the module aliased netdev-NAME, so `ip addr show dev tunl0` alone
-# would load ipip itself and the module step would prove nothing.
-addrs() {
-  local out
-  [ -e "/sys/class/net/$1" ] && out=$(ip -json addr show dev "$1" 2>/dev/null)
-  echo "${out:-null}"
-}
-sysctls() {
-  local c k v first=1
-  printf '{'
-  for c in all default lo tunl0; do
-    for k in arp_ignore arp_announce rp_filter; do
-      [ -e "/proc/sys/net/ipv4/conf/$c/$k" ] || continue
-      read -r v < "/proc/sys/net/ipv4/conf/$c/$k"
-      [ $first = 1 ] || printf ','; first=0
-      printf '"%s.%s":%s' "$c" "$k" "$v"
-    done
-  done
-  printf '}'
-}
-modules() {
-  local name _ out=
-  while read -r name _; do
-    case $name in ipip|ip6_tunnel|tunnel4|tunnel6) out="$out${out:+,}\"$name\"" ;; esac
-  done < /proc/modules
-  echo "[$out]"
-}
-# Each unit's "ActiveState/SubState" ("active/running", "inactive/dead", ...).
-units() {
-  local u first=1 a= s= line
-  printf '{'
-  for u in rs-agent.service rs-agent-watch.service; do
-    while IFS= read -r line; do
-      case $line in ActiveState=*) a=${line#*=} ;; SubState=*) s=${line#*=} ;; esac
-    done < <(systemctl show -p ActiveState,SubState "$u")
-    [ $first = 1 ] || printf ','; first=0
-    printf '"%s":"%s/%s"' "$u" "$a" "$s"
-  done
-  printf '}'
-}
-# Everything a step may assert on, as JSON members.
-state() {
-  echo "\"lo\":$(addrs lo),\"tunl0\":$(addrs tunl0),\"ip6tnl0\":$(addrs ip6tnl0),\"sysctls\":$(sysctls),\"modules\":$(modules),\"units\":$(units)"
-}
-# has_addr DEV ADDR/PREFIX: the device holds the address.
-has_addr() { [ -e "/sys/class/net/$1" ] && [[ $(ip -o addr show dev "$1" 2>/dev/null) == *" $2 "* ]]; }
-is_up() { local flags; read -r flags < "/sys/class/net/$1/flags" 2>/dev/null && (( flags & 1 )); }
-# wait_until TIMEOUT CMD...: polls CMD every 0.1 s; prints the seconds it took, or -1.
-wait_until() {
-  local timeout=$1 start; shift
-  start=$(now)
-  while :; do
-    if "$@"; then awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; return 0; fi
-    if awk -v a="$start" -v b="$(now)" -v t="$timeout" 'BEGIN { exit !(b - a > t) }'; then echo -1; return 1; fi
-    sleep 0.1
-  done
-}
-# The journal of a unit since a cursor, as one JSON string.
-journal_since() { json_str "$(journalctl -q -o cat -u "$1" --after-cursor="$2" 2>&1)"; }
-cursor() { journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p'; }
-# run_json NAME CMD...: runs CMD; its exit status and output as JSON members NAME_exit, NAME_output.
-run_json() {
-  local name=$1 out code; shift
-  out=$("$@" 2>&1); code=$?
-  log "$* -> exit $code"; [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/  /' >&2
-  echo "\"${name}_exit\":$code,\"${name}_output\":$(json_str "$out")"
-}
+boot=1
+[ -e "$WORK/boot-count" ] && boot=$(( $(<"$WORK/boot-count") + 1 ))
+echo "$boot" > "$WORK/boot-count"
 
 write_config() { # EXTRA_VIP (optional)
+  mkdir -p "$(dirname "$CONFIG")"
   cat > "$CONFIG.tmp" <<YAML
 mode: dr
 vips:
@@ -112,26 +53,91 @@ metrics:
 YAML
   mv "$CONFIG.tmp" "$CONFIG"
 }
+pkg_version() { dpkg-query -W -f '${Version}' rs-agent 2>/dev/null; }
+# The state file rs-agent keeps, as a JSON string (empty when there is none).
+state_file() { json_str "$(cat /run/rs-agent/state.json 2>/dev/null)"; }
+# `watch_facts PREFIX`: the watcher's main pid, when it started, its command line.
+watch_facts() {
+  local pid cmd=
+  pid=$(systemctl show -P MainPID rs-agent-watch.service)
+  [ "$pid" != 0 ] && cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)
+  echo "\"$1_pid\":$pid,\"$1_started_us\":$(systemctl show -P ExecMainStartTimestampMonotonic rs-agent-watch.service),\"$1_cmdline\":$(json_str "$cmd")"
+}
+uptime_us() { awk '{ printf "%d", $1 * 1e6 }' /proc/uptime; }
+# Every path the package, its maintainer scripts or `rs-agent install` could leave behind.
+leftovers() {
+  local p out=
+  for p in /usr/bin/rs-agent /usr/lib/rs-agent /etc/rs-agent /run/rs-agent /lib/systemd/system/rs-agent* \
+      /etc/systemd/system/rs-agent* /etc/systemd/system/*/rs-agent* /etc/sysctl.d/90-rs-agent.conf \
+      /etc/modules-load.d/rs-agent.conf /usr/share/doc/rs-agent /usr/share/man/man8/rs-agent.8.gz \
+      /usr/share/bash-completion/completions/rs-agent /usr/share/lintian/overrides/rs-agent \
+      /var/lib/systemd/deb-systemd-helper-enabled/rs-agent* /var/lib/systemd/deb-systemd-helper-enabled/*/rs-agent* \
+      /var/lib/systemd/deb-systemd-helper-masked/rs-agent* /var/lib/dpkg/info/rs-agent.*; do
+    [ -e "$p" ] || [ -L "$p" ] && out="$out$p "
+  done
+  json_str "$out"
+}
+emit_boot() {
+  emit boot "\"boot\":$boot,\"multi_user_us\":$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target),\"userspace_us\":$(systemctl show -P UserspaceTimestampMonotonic),\"failed\":$(json_str "$(systemctl --failed --no-legend --plain)")"
+}
+# The boot's usual suspects' activation times (s), from their own timestamps: systemd-analyze
+# refuses to report while the boot is unfinished, and this unit is part of it.
+emit_done() {
+  local slowest
+  slowest=$(systemctl show -p Id,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic \
+      systemd-journald.service systemd-udevd.service systemd-udev-trigger.service systemd-tmpfiles-setup.service \
+      systemd-tmpfiles-setup-dev.service systemd-sysusers.service systemd-sysctl.service systemd-modules-load.service \
+      systemd-logind.service dbus.service systemd-journal-flush.service systemd-random-seed.service 2>/dev/null \
+    | awk -F= 'function out() { if (a > 0 && b > a) printf "%s\"%s\":%.2f", (n++ ? "," : ""), id, (b - a) / 1e6 }
+        /^Id=/ { out(); id = $2; a = b = 0 } /^InactiveExit/ { a = $2 } /^ActiveEnter/ { b = $2 } END { out() }')
+  emit done "\"boot\":$boot,\"boot_units\":{$slowest}"
+  log "boot $boot done"
+}
 
-# --- boot: how long systemd took to get here ---------------------------------------------
-log "systemd scenario, kernel $(uname -r)"
-emit boot "\"multi_user_us\":$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target),\"userspace_us\":$(systemctl show -P UserspaceTimestampMonotonic),\"failed\":$(json_str "$(systemctl --failed --no-legend --plain)")"
+# VIP watch during the upgrade: `ip monitor address` for every deletion (an event, however
+# short the gap), and a poll of /proc every 100 ms for a VIP missing at that moment.
+start_vip_watch() {
+  : > "$WORK/upgrade-polls"
+  ip -ts monitor address > "$WORK/upgrade-monitor" 2>&1 &
+  monitor_pid=$!
+  (
+    mkfifo "$WORK/tick" 2>/dev/null; exec 9<>"$WORK/tick" # read -t on it: a sleep without a process
+    while [ ! -e "$WORK/upgrade-done" ]; do
+      read_local_addrs; missing=
+      for v in $VIPS_RAW; do [[ $LOCAL_ADDRS == *$'\n'"$v"$'\n'* ]] || missing="$missing $v"; done
+      read -r up _ < /proc/uptime
+      echo "$up$missing"
+      read -r -t 0.1 -u 9
+    done
+  ) >> "$WORK/upgrade-polls" &
+  poll_pid=$!
+}
+stop_vip_watch() {
+  touch "$WORK/upgrade-done"; wait "$poll_pid"; rm -f "$WORK/upgrade-done"
+  kill "$monitor_pid"; wait "$monitor_pid" 2>/dev/null
+}
+
+log "systemd scenario, boot $boot, kernel $(uname -r)"
+emit_boot
+
+# ===== boot 1: a fresh install, then steps 2-7 ====================================================
+if [ "$boot" = 1 ]; then
 emit before "$(state)"
+# man-db's dpkg trigger rebuilds its index over 9p on every install (a minute under TCG).
+rm -f /var/lib/man-db/auto-update
 
-# --- install, the npm way -------------------------------------------------------------------
-# `npm install -g` puts the package in /usr/local/lib/node_modules and links the bin into
-# /usr/local/bin; the checkout is bind-mounted there (the units have ProtectHome and a private
-# /tmp, so a checkout under /home or /tmp would be invisible to them).
 t0=$(now)
-pkg=/usr/local/lib/node_modules/rs-agent
-mkdir -p "$pkg" /etc/rs-agent "$(dirname "$METRICS")"
-mount --bind "$REPO" "$pkg"
-ln -sf ../lib/node_modules/rs-agent/dist/cli/main.js /usr/local/bin/rs-agent
+dpkg_json=$(run_json dpkg dpkg -i "$DEB_NEW")
+dpkg_s=$(seconds_since "$t0")
+# What a fresh install leaves running and enabled: nothing (see deb/postinst).
+fresh_facts="\"enabled\":$(json_str "$(systemctl is-enabled rs-agent.service rs-agent-watch.service rs-agent-check.timer 2>&1)"),\"active\":$(json_str "$(systemctl is-active rs-agent.service rs-agent-watch.service rs-agent-check.timer 2>&1)"),\"conffile_is_example\":$(cmp -s "$CONFIG" "$REPO/examples/rs-agent.yaml" && echo true || echo false)"
+t0=$(now)
+mkdir -p "$(dirname "$METRICS")"
+# Written after the install: the conffile is then the operator's from the start, no prompt.
 write_config
-install_json=$(run_json install rs-agent install)
-reload_json=$(run_json daemon_reload systemctl daemon-reload)
+install_json=$(run_json install /usr/bin/rs-agent install)
 enable_json=$(run_json enable systemctl enable --now rs-agent.service rs-agent-watch.service)
-emit install "$install_json,$reload_json,$enable_json,\"seconds\":$(awk -v a="$t0" -v b="$(now)" 'BEGIN{print b-a}'),\"dropin\":$(json_str "$(cat /etc/sysctl.d/90-rs-agent.conf 2>&1)"),\"modules_load\":$(json_str "$(cat /etc/modules-load.d/rs-agent.conf 2>&1)")"
+emit install "$dpkg_json,\"dpkg_seconds\":$dpkg_s,$fresh_facts,$install_json,$enable_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"exec_start\":$(json_str "$(systemctl show -P ExecStart rs-agent.service)"),\"fragment\":\"$(systemctl show -P FragmentPath rs-agent-watch.service)\",\"dropin\":$(json_str "$(cat /etc/sysctl.d/90-rs-agent.conf 2>&1)"),\"modules_load\":$(json_str "$(cat /etc/modules-load.d/rs-agent.conf 2>&1)")"
 emit ready "$(state)"
 
 # --- drift, repaired by the watcher through its hardened unit ---------------------------------
@@ -158,7 +164,7 @@ sleep 2
 emit sysctl-restart-later "$(state),\"journal\":$(journal_since rs-agent-watch.service "$c")"
 
 # --- reload: a new config is taken, a broken one rejected -----------------------------------
-c=$(cursor)
+c_reload=$(cursor)
 write_config "$VIP4_ADDED"
 systemctl reload rs-agent-watch.service
 emit reload "\"reload_exit\":$?,\"seconds\":$(wait_until 20 has_addr lo "$VIP4_ADDED/32"),$(state)"
@@ -168,7 +174,10 @@ printf 'mode: dr\nvips: [not-an-address]\n' > "$CONFIG"
 systemctl reload rs-agent-watch.service
 reload_code=$?
 sleep 3
-emit reload-broken "\"reload_exit\":$reload_code,$(state),\"journal\":$(journal_since rs-agent-watch.service "$c")"
+# The journal's priorities (the daemon's <N> prefixes): since before the good reload, all of
+# it; and this boot's lines at err or worse (journalctl 252 shows nothing for -p err with
+# --after-cursor here, so the whole boot's).
+emit reload-broken "\"reload_exit\":$reload_code,$(state),\"journal\":$(journal_since rs-agent-watch.service "$c"),\"journal_all\":$(journal_since rs-agent-watch.service "$c_reload"),\"journal_err\":$(json_str "$(journalctl -q -o cat -p err -b -u rs-agent-watch.service 2>&1)")"
 cp "$WORK/good.yaml" "$CONFIG"
 systemctl reload rs-agent-watch.service
 
@@ -191,9 +200,9 @@ emit watch-again "$(state)"
 emit metrics "\"exists\":$([ -f "$METRICS" ] && echo true || echo false),\"content\":$(json_str "$(cat "$METRICS" 2>&1)")"
 
 # --- ARP guard (nftables `table arp rs_agent`) -----------------------------------------------
-# PLACE FOR THE ARP GUARD CHECKS: once rs-agent keeps `table arp rs_agent`, observe here that
-# the guard is present, then `nft flush table arp rs_agent` and that the watcher repairs it.
-# Until then this only reports what is there (the host asserts nothing on it).
+# PLACE FOR THE ARP GUARD CHECKS: observe here that the guard is present, then
+# `nft flush table arp rs_agent` and that the watcher repairs it. Until then this only
+# reports what is there (the host asserts nothing on it).
 emit arp-guard "\"table\":$(json_str "$(nft -j list table arp rs_agent 2>&1)")"
 
 # --- stop: the watcher first, then the VIPs removed and the originals restored ----------------
@@ -204,13 +213,98 @@ sleep 5
 check_after_json=$(run_json check_after systemctl start rs-agent-check.service)
 sleep 1
 emit stopped-later "$check_after_json,$(state),\"journal\":$(journal_since rs-agent-watch.service "$c")"
-# systemd-analyze refuses to report while the boot is unfinished, and this unit is part of it:
-# the boot's usual suspects' activation times (s) from their own timestamps instead.
-slowest=$(systemctl show -p Id,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic \
-    systemd-journald.service systemd-udevd.service systemd-udev-trigger.service systemd-tmpfiles-setup.service \
-    systemd-tmpfiles-setup-dev.service systemd-sysusers.service systemd-sysctl.service systemd-modules-load.service \
-    systemd-logind.service dbus.service systemd-journal-flush.service systemd-random-seed.service 2>/dev/null \
-  | awk -F= 'function out() { if (a > 0 && b > a) printf "%s\"%s\":%.2f", (n++ ? "," : ""), id, (b - a) / 1e6 }
-      /^Id=/ { out(); id = $2; a = b = 0 } /^InactiveExit/ { a = $2 } /^ActiveEnter/ { b = $2 } END { out() }')
-emit done "\"boot_units\":{$slowest}"
-log "scenario done"
+
+# --- for the next boot: a probe ordered between the boot files and rs-agent.service ----------
+cat > /etc/systemd/system/e2e-boot-probe.service <<UNIT
+[Unit]
+Description=e2e: what the boot files put in place before rs-agent.service
+After=systemd-modules-load.service systemd-sysctl.service
+Before=rs-agent.service
+[Service]
+Type=oneshot
+ExecStart=$here/boot-probe.sh
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl enable e2e-boot-probe.service 2>&1 | sed 's/^/  /' >&2
+emit_done
+fi
+
+# ===== boot 2: the reboot, then remove and purge =================================================
+if [ "$boot" = 2 ]; then
+# Which came first, from systemd's own monotonic timestamps (µs).
+order=""
+for u in systemd-modules-load.service systemd-sysctl.service e2e-boot-probe.service rs-agent.service rs-agent-watch.service; do
+  order="$order${order:+,}\"$u\":{\"start_us\":$(systemctl show -P InactiveExitTimestampMonotonic "$u"),\"active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic "$u")}"
+done
+emit reboot "\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo null),\"order\":{$order},$(state)"
+
+# --- remove: the operator's files first (rs-agent uninstall), then the package ---------------
+t0=$(now)
+uninstall_json=$(run_json uninstall /usr/bin/rs-agent uninstall)
+remove_json=$(run_json remove apt-get remove -y rs-agent)
+emit remove "$uninstall_json,$remove_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
+t0=$(now)
+purge_json=$(run_json purge apt-get purge -y rs-agent)
+emit purge "$purge_json,\"seconds\":$(seconds_since "$t0"),\"status\":$(json_str "$(dpkg-query -W -f '${db:Status-Abbrev}' rs-agent 2>&1)"),\"leftovers\":$(leftovers),\"unit_files\":$(json_str "$(systemctl list-unit-files --no-legend 'rs-agent*' 2>&1)"),\"load_state\":$(json_str "$(systemctl show -P LoadState rs-agent.service)"),\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
+emit_done
+fi
+
+# ===== boot 3: after the purge; the npm way; then an upgrade in place ==========================
+if [ "$boot" = 3 ]; then
+emit after-purge "\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo null),\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
+
+# --- the npm way: `npm install -g` puts the package in /usr/local/lib/node_modules and links
+# the bin into /usr/local/bin; the checkout is bind-mounted there (the units have ProtectHome
+# and a private /tmp, so a checkout under /home or /tmp would be invisible to them).
+t0=$(now)
+pkg=/usr/local/lib/node_modules/rs-agent
+mkdir -p "$pkg" "$(dirname "$METRICS")"
+mount --bind "$REPO" "$pkg"
+ln -sf ../lib/node_modules/rs-agent/dist/cli/main.js /usr/local/bin/rs-agent
+write_config
+install_json=$(run_json install /usr/local/bin/rs-agent install)
+reload_json=$(run_json daemon_reload systemctl daemon-reload)
+enable_json=$(run_json enable systemctl enable --now rs-agent.service rs-agent-watch.service)
+emit npm-install "$install_json,$reload_json,$enable_json,\"seconds\":$(seconds_since "$t0"),\"exec_start\":$(json_str "$(systemctl show -P ExecStart rs-agent-watch.service)"),\"fragment\":\"$(systemctl show -P FragmentPath rs-agent-watch.service)\""
+emit npm-ready "$(state)"
+stop_json=$(run_json stop systemctl stop rs-agent.service)
+emit npm-stop "$stop_json,$(state)"
+# Gone again, as an operator moving to the package would: the units, the boot files, the bin.
+systemctl disable rs-agent.service rs-agent-watch.service 2>&1 | sed 's/^/  /' >&2
+uninstall_json=$(run_json uninstall /usr/local/bin/rs-agent uninstall)
+systemctl daemon-reload
+rm -f /usr/local/bin/rs-agent; umount "$pkg"; rm -f "$CONFIG"
+
+# --- 9: the old package, running the scenario's config -----------------------------------------
+t0=$(now)
+dpkg_json=$(run_json dpkg dpkg -i "$DEB_OLD")
+write_config
+enable_json=$(run_json enable systemctl enable --now rs-agent.service rs-agent-watch.service)
+emit old-install "$uninstall_json,$dpkg_json,$enable_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"cli_version\":$(json_str "$(/usr/bin/rs-agent --version 2>&1)")"
+emit old-ready "$(state),\"state_file\":$(state_file),$(watch_facts watch),\"agent_active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic rs-agent.service)"
+
+# --- upgrade in place: dpkg -i the new package over it, the VIPs watched throughout -----------
+# --force-confold: the config is the operator's; dpkg must not stop to ask about it.
+start_vip_watch
+sleep 1
+# A canary the monitor must report: proof that it was listening before dpkg started.
+ip addr add 203.0.113.250/32 dev lo && ip addr del 203.0.113.250/32 dev lo
+t0=$(now) t0_us=$(uptime_us)
+dpkg_json=$(run_json dpkg dpkg -i --force-confold "$DEB_NEW")
+dpkg_s=$(seconds_since "$t0") t1_us=$(uptime_us)
+sleep 2
+stop_vip_watch
+polls=$(wc -l < "$WORK/upgrade-polls")
+gaps=$(awk 'NF > 1' "$WORK/upgrade-polls")
+max_interval=$(awk 'NR > 1 && $1 - p > m { m = $1 - p } { p = $1 } END { printf "%.2f", m + 0 }' "$WORK/upgrade-polls")
+deleted=$(grep -E "Deleted" "$WORK/upgrade-monitor" | grep -E "$VIP4|$VIP4_TUN|$VIP6|$VIP6_TUN")
+canary=0; grep -q "Deleted.*203\.0\.113\.250" "$WORK/upgrade-monitor" && canary=1
+emit upgrade "$dpkg_json,\"seconds\":$dpkg_s,\"dpkg_start_us\":$t0_us,\"dpkg_end_us\":$t1_us,\"polls\":$polls,\"poll_first\":$(head -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_last\":$(tail -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_max_interval\":$max_interval,\"gaps\":$(json_str "$gaps"),\"deleted\":$(json_str "$deleted"),\"canary_seen\":$canary,\"version\":\"$(pkg_version)\",\"cli_version\":$(json_str "$(/usr/bin/rs-agent --version 2>&1)"),$(watch_facts watch),\"agent_active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic rs-agent.service),\"watch_unit_file\":$(json_str "$(grep '^SystemCallFilter' /lib/systemd/system/rs-agent-watch.service)"),\"watch_filter_loaded\":$(json_str "$(systemctl show -P SystemCallFilter rs-agent-watch.service | tr ' ' '\n' | grep -cx finit_module)"),$(state)"
+
+# --- stop after the upgrade: the originals the old version recorded ---------------------------
+sf=$(state_file)
+stop_json=$(run_json stop systemctl stop rs-agent.service)
+emit upgrade-stop "$stop_json,\"state_file\":$sf,$(state)"
+emit_done
+fi

@@ -7,10 +7,13 @@
 #   whatever its outcome: the VM's exit is how the host learns the run is over;
 # - masks (links to /dev/null) for what only slows the boot or waits on hardware the VM lacks:
 #   gettys on the console (one would also fight the scenario for ttyS0), the databases and
-#   servers this host happens to have enabled, apt/man-db/fstrim timers, time sync;
+#   servers this host happens to have enabled, apt/man-db/fstrim timers, time sync, and
+#   PackageKit (apt's DPkg::Post-Invoke hook asks it over D-Bus after every apt-get run, which
+#   starts packagekitd: it then reads the whole apt cache, minutes of CPU under TCG);
 # - a tmpfiles.d override that keeps /tmp's contents: the stock tmp.conf says `D /tmp`, and
 #   systemd-tmpfiles --remove at boot would empty the host's /tmp through the overlay (one
-#   whiteout per entry, walked over 9p: over 30 s under TCG), hiding a checkout that lives there.
+#   whiteout per entry, walked over 9p: over 30 s under TCG), hiding a checkout that lives there;
+# - no container markers (/.dockerenv, policy-rc.d) the host root may carry.
 prepare_systemd() {
   root=$1
   units=$root/etc/systemd/system
@@ -18,6 +21,10 @@ prepare_systemd() {
   # The host may be a container (docker leaves /.dockerenv): systemd in the VM would believe
   # it runs in one too and skip what units condition on real hardware (ConditionVirtualization).
   rm -f "$root/.dockerenv" "$root/run/.containerenv"
+  # A container image's policy-rc.d (exit 101: "no service actions here") would make
+  # invoke-rc.d and deb-systemd-invoke, which maintainer scripts use, refuse to start or
+  # restart anything; a real server has none.
+  rm -f "$root/usr/sbin/policy-rc.d"
   echo "d /tmp 1777 root root -" > "$root/etc/tmpfiles.d/tmp.conf"
   {
     echo "[Unit]"
@@ -41,6 +48,7 @@ prepare_systemd() {
   for unit in getty.target getty@tty1.service serial-getty@ttyS0.service console-getty.service \
       etcd.service etcd2.service postgresql.service prometheus.service prometheus-node-exporter.service \
       e2scrub_reap.service systemd-timesyncd.service systemd-pstore.service ipvsadm.service \
+      packagekit.service packagekit-offline-update.service \
       apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer \
       man-db.timer logrotate.timer; do
     rm -f "$units/$unit"
