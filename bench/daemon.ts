@@ -36,7 +36,9 @@ async function outside(): Promise<void> {
     await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     await execa('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer']);
     await execa('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-    await execa('ip', ['netns', 'exec', ns, process.execPath, import.meta.filename, '--inside', dir], { stdio: 'inherit' });
+    await execa('ip', ['netns', 'exec', ns, process.execPath, import.meta.filename, '--inside', dir], {
+      stdio: 'inherit',
+    });
   } finally {
     const pids = (await execa('ip', ['netns', 'pids', ns], { reject: false })).stdout.split('\n').filter(Boolean);
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
@@ -50,14 +52,21 @@ async function inside(dir: string): Promise<void> {
   // Default drift settings, except the flap guard: the benchmark itself deletes the
   // VIP far more often than it allows. The ARP guard off: the sysctl figure is then the
   // exposure after a reset (with the guard on, ARP for the VIP is dropped meanwhile).
-  writeFileSync(config, `vips: [${VIP}, 192.0.2.11]\ninterfaces: [eth0]\narp: {guard: off}\ndrift: {flap: {max_repairs: 1000}}\n`);
+  writeFileSync(
+    config,
+    `vips: [${VIP}, 192.0.2.11]\ninterfaces: [eth0]\narp: {guard: off}\ndrift: {flap: {max_repairs: 1000}}\n`,
+  );
   const log: { event: string; item?: string; duration_ms?: number }[] = [];
   // As in production: the state dir on tmpfs (/run is one under systemd), and the
   // NODE_OPTIONS the watch unit sets.
   const stateDir = mkdtempSync('/dev/shm/rs-agent-bench-');
-  const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ?? '';
+  const nodeOptions =
+    /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ??
+    '';
   const daemon = execa(process.execPath, [CLI, 'run', '--config', config, '--state-dir', stateDir], {
-    buffer: false, reject: false, env: { NODE_OPTIONS: nodeOptions },
+    buffer: false,
+    reject: false,
+    env: { NODE_OPTIONS: nodeOptions },
   });
   lines(daemon, (line) => log.push(JSON.parse(line)));
   await until(() => log.some((l) => l.event === 'ready'), 20_000);
@@ -75,18 +84,33 @@ async function inside(dir: string): Promise<void> {
   const result = {
     when: new Date().toISOString(),
     nodeOptions,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg1: [loadBefore[0], loadavg()[0]] },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadavg1: [loadBefore[0], loadavg()[0]],
+    },
     vipRepairMs: summary(vip.fromMonitor),
     vipPassMs: summary(vip.passDurations), // the daemon's own figure for the same repairs
     sysctlRepairMs: summary(sysctl),
     idle,
   };
-  console.log(`VIP repair (ip addr del → back, ip -ts monitor), ${vip.fromMonitor.length} rounds: median ${result.vipRepairMs.median} ms, p90 ${result.vipRepairMs.p90} ms, min ${result.vipRepairMs.min} ms, max ${result.vipRepairMs.max} ms`);
+  console.log(
+    `VIP repair (ip addr del → back, ip -ts monitor), ${vip.fromMonitor.length} rounds: median ${result.vipRepairMs.median} ms, p90 ${result.vipRepairMs.p90} ms, min ${result.vipRepairMs.min} ms, max ${result.vipRepairMs.max} ms`,
+  );
   console.log(`  the daemon's pass duration for those repairs: median ${result.vipPassMs.median} ms`);
-  console.log(`sysctl repair = exposure after a reset with arp.guard off (${SYSCTL} reset → back, default sysctl_interval), ${sysctl.length} rounds: median ${result.sysctlRepairMs.median} ms, p90 ${result.sysctlRepairMs.p90} ms, max ${result.sysctlRepairMs.max} ms`);
-  console.log(`idle over ${IDLE_S} s: CPU ${idle.cpuPercent}% (daemon ${idle.daemonTicks} ticks, reaped children ${idle.childTicks}, ip monitor ${idle.monitorTicks})`);
-  console.log(`RSS ${idle.rssMiB} MiB (private ${idle.anonMiB} MiB + file-backed ${idle.fileMiB} MiB, mostly the node binary shared with every node process), peak ${idle.hwmMiB} MiB; ip monitor ${idle.monitorRssMiB} MiB`);
-  console.log(`load average (1 min) before/after: ${result.machine.loadavg1.map((l) => l?.toFixed(2)).join(' / ')} on ${result.machine.cpus} CPUs`);
+  console.log(
+    `sysctl repair = exposure after a reset with arp.guard off (${SYSCTL} reset → back, default sysctl_interval), ${sysctl.length} rounds: median ${result.sysctlRepairMs.median} ms, p90 ${result.sysctlRepairMs.p90} ms, max ${result.sysctlRepairMs.max} ms`,
+  );
+  console.log(
+    `idle over ${IDLE_S} s: CPU ${idle.cpuPercent}% (daemon ${idle.daemonTicks} ticks, reaped children ${idle.childTicks}, ip monitor ${idle.monitorTicks})`,
+  );
+  console.log(
+    `RSS ${idle.rssMiB} MiB (private ${idle.anonMiB} MiB + file-backed ${idle.fileMiB} MiB, mostly the node binary shared with every node process), peak ${idle.hwmMiB} MiB; ip monitor ${idle.monitorRssMiB} MiB`,
+  );
+  console.log(
+    `load average (1 min) before/after: ${result.machine.loadavg1.map((l) => l?.toFixed(2)).join(' / ')} on ${result.machine.cpus} CPUs`,
+  );
   mkdirSync(OUT, { recursive: true });
   const text = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(join(OUT, 'daemon.json'), text);
@@ -101,7 +125,8 @@ async function vipLatency(log: { event: string; item?: string; duration_ms?: num
   const monitor = execa('ip', ['-ts', 'monitor', 'address'], { buffer: false, reject: false });
   lines(monitor, (line) => {
     const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})\] (Deleted )?\d+: lo\s+inet (\S+)\//.exec(line);
-    if (m && m[4] === VIP) events.push({ at: Date.parse(`${m[1]}Z`) + Number(m[2]) / 1000, deleted: m[3] !== undefined });
+    if (m && m[4] === VIP)
+      events.push({ at: Date.parse(`${m[1]}Z`) + Number(m[2]) / 1000, deleted: m[3] !== undefined });
   });
   await sleep(300);
   const fromMonitor: number[] = [];
@@ -115,7 +140,10 @@ async function vipLatency(log: { event: string; item?: string; duration_ms?: num
     await sleep(200 + Math.random() * 200);
   }
   monitor.kill();
-  const passDurations = log.filter((l) => l.event === 'repair' && l.item === `address ${VIP}/32 dev lo`).slice(-VIP_ROUNDS).map((l) => l.duration_ms ?? 0);
+  const passDurations = log
+    .filter((l) => l.event === 'repair' && l.item === `address ${VIP}/32 dev lo`)
+    .slice(-VIP_ROUNDS)
+    .map((l) => l.duration_ms ?? 0);
   return { fromMonitor, passDurations };
 }
 
@@ -152,7 +180,9 @@ async function idleCost(pid: number) {
     anonMiB: round(kib('RssAnon') / 1024, 1),
     fileMiB: round(kib('RssFile') / 1024, 1),
     hwmMiB: round(kib('VmHWM') / 1024, 1),
-    monitorRssMiB: monitorPid ? round(kib('VmRSS', readFileSync(`/proc/${monitorPid}/status`, 'utf8')) / 1024, 1) : null,
+    monitorRssMiB: monitorPid
+      ? round(kib('VmRSS', readFileSync(`/proc/${monitorPid}/status`, 'utf8')) / 1024, 1)
+      : null,
   };
 }
 
@@ -160,7 +190,10 @@ async function idleCost(pid: number) {
 // runs of scheduled reconciles), in clock ticks.
 function cpuTicks(pid: number): { own: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   // fields[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
   const f = (n: number) => fields[n - 3] ?? 0;
   return { own: f(14) + f(15), children: f(16) + f(17) };
@@ -168,7 +201,8 @@ function cpuTicks(pid: number): { own: number; children: number } {
 
 function childrenOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
 }
 
 function lines(child: ResultPromise, onLine: (line: string) => void): void {
@@ -191,7 +225,13 @@ async function until(check: () => boolean, timeoutMs: number, stepMs = 5): Promi
 function summary(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN, 2);
-  return { n: sorted.length, median: at(0.5), p90: at(0.9), min: round(sorted[0] ?? NaN, 2), max: round(sorted.at(-1) ?? NaN, 2) };
+  return {
+    n: sorted.length,
+    median: at(0.5),
+    p90: at(0.9),
+    min: round(sorted[0] ?? NaN, 2),
+    max: round(sorted.at(-1) ?? NaN, 2),
+  };
 }
 
 function round(n: number, digits: number): number {

@@ -17,7 +17,11 @@ import { parseArgs } from 'node:util';
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const { values: options } = parseArgs({
-  options: { sizes: { type: 'string', default: '10,50' }, 'idle-seconds': { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    sizes: { type: 'string', default: '10,50' },
+    'idle-seconds': { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
 const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
@@ -34,9 +38,19 @@ const children = [];
 const namespaces = [];
 
 function cleanup() {
-  for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ }
+  for (const c of children)
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
   for (const ns of [...namespaces, storeNs, hub]) {
-    for (const pid of sh('ip', ['netns', 'pids', ns], { allowFail: true }).split('\n').filter(Boolean)) try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of sh('ip', ['netns', 'pids', ns], { allowFail: true }).split('\n').filter(Boolean))
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     sh('ip', ['netns', 'del', ns], { allowFail: true });
   }
   rmSync(work, { recursive: true, force: true });
@@ -51,11 +65,16 @@ function cpuTicks(pid) {
 // RSS, and the part of it that is the process's own (RssAnon): the rest is file-backed,
 // mostly the node binary's pages, shared by every node process on the host.
 function rssMiB(pid, field = 'VmRSS') {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-const ctl = (...args) => sh('ip', ['netns', 'exec', storeNs, 'etcdctl', '--endpoints=http://10.79.0.1:2379', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
+const ctl = (...args) =>
+  sh('ip', ['netns', 'exec', storeNs, 'etcdctl', '--endpoints=http://10.79.0.1:2379', ...args], {
+    env: { ...process.env, ETCDCTL_API: '3' },
+  });
 
 function plug(ns, port, address) {
   sh('ip', ['-n', hub, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
@@ -72,12 +91,37 @@ async function bench(n) {
   sh('ip', ['-n', hub, 'link', 'set', 'br0', 'up']);
   sh('ip', ['netns', 'add', storeNs]);
   plug(storeNs, 'vetcd', '10.79.0.1');
-  const etcd = spawn('ip', ['netns', 'exec', storeNs, 'etcd', '--name', 'b', '--data-dir', join(work, `etcd-${n}`),
-    '--listen-client-urls', 'http://10.79.0.1:2379', '--advertise-client-urls', 'http://10.79.0.1:2379',
-    '--listen-peer-urls', 'http://10.79.0.1:2380', '--initial-advertise-peer-urls', 'http://10.79.0.1:2380',
-    '--initial-cluster', 'b=http://10.79.0.1:2380', '--log-level', 'error'], { stdio: 'ignore' });
+  const etcd = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      storeNs,
+      'etcd',
+      '--name',
+      'b',
+      '--data-dir',
+      join(work, `etcd-${n}`),
+      '--listen-client-urls',
+      'http://10.79.0.1:2379',
+      '--advertise-client-urls',
+      'http://10.79.0.1:2379',
+      '--listen-peer-urls',
+      'http://10.79.0.1:2380',
+      '--initial-advertise-peer-urls',
+      'http://10.79.0.1:2380',
+      '--initial-cluster',
+      'b=http://10.79.0.1:2380',
+      '--log-level',
+      'error',
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(etcd);
-  const healthy = () => spawnSync('ip', ['netns', 'exec', storeNs, 'etcdctl', '--endpoints=http://10.79.0.1:2379', 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
+  const healthy = () =>
+    spawnSync('ip', ['netns', 'exec', storeNs, 'etcdctl', '--endpoints=http://10.79.0.1:2379', 'endpoint', 'health'], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+    }).status === 0;
   while (!healthy()) await sleep(100);
   process.stderr.write(`${n} agents: etcd up, starting agents\n`);
   const agents = [];
@@ -88,8 +132,26 @@ async function bench(n) {
     plug(ns, `va${i}`, `10.79.${1 + Math.floor(i / 200)}.${(i % 200) + 1}`);
     const dir = join(work, `${n}-${i}`);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'rs-agent.yaml'), `source:\n  etcd:\n    endpoints: [http://10.79.0.1:2379]\n    cache: ${dir}/cache.json\nhost: h${i}\nlabels: {pool: p${i % 2}}\ninterfaces: [eth0]\n`);
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, 'run', '--config', join(dir, 'rs-agent.yaml'), '--state-dir', join(dir, 'state')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    writeFileSync(
+      join(dir, 'rs-agent.yaml'),
+      `source:\n  etcd:\n    endpoints: [http://10.79.0.1:2379]\n    cache: ${dir}/cache.json\nhost: h${i}\nlabels: {pool: p${i % 2}}\ninterfaces: [eth0]\n`,
+    );
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        CLI,
+        'run',
+        '--config',
+        join(dir, 'rs-agent.yaml'),
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const agent = { ns, child, lines: [] };
     let partial = '';
     child.stdout.on('data', (c) => {
@@ -107,7 +169,9 @@ async function bench(n) {
   const idleS = Number(options['idle-seconds']);
   const before = agents.map((a) => cpuTicks(a.child.pid));
   await sleep(idleS * 1000);
-  const idleCpu = agents.map((a, i) => ((cpuTicks(a.child.pid) - before[i]) / TICK / idleS) * 100).sort((a, b) => a - b);
+  const idleCpu = agents
+    .map((a, i) => ((cpuTicks(a.child.pid) - before[i]) / TICK / idleS) * 100)
+    .sort((a, b) => a - b);
   const rss = agents.map((a) => rssMiB(a.child.pid)).sort((a, b) => a - b);
   const anon = agents.map((a) => rssMiB(a.child.pid, 'RssAnon')).sort((a, b) => a - b);
   // Rollouts: one put, a new VIP for every agent.
@@ -136,10 +200,19 @@ async function bench(n) {
   notices.sort((a, b) => a - b);
   const result = {
     agents: n,
-    rollout_ms: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1), samples: latencies.length },
+    rollout_ms: {
+      p50: pct(latencies, 0.5),
+      p99: pct(latencies, 0.99),
+      max: latencies.at(-1),
+      samples: latencies.length,
+    },
     // put → the agent's store-change line: the watch's share of the rollout (the rest is the pass).
     noticed_ms: { p50: pct(notices, 0.5), p99: pct(notices, 0.99) },
-    agent_rss_mib: { median: +pct(rss, 0.5).toFixed(1), max: +rss.at(-1).toFixed(1), anon_median: +pct(anon, 0.5).toFixed(1) },
+    agent_rss_mib: {
+      median: +pct(rss, 0.5).toFixed(1),
+      max: +rss.at(-1).toFixed(1),
+      anon_median: +pct(anon, 0.5).toFixed(1),
+    },
     agent_idle_cpu_pct: { median: +pct(idleCpu, 0.5).toFixed(3), max: +idleCpu.at(-1).toFixed(3), window_s: idleS },
     etcd_cpu_s_per_rollout: +(etcdCpuS / Number(options.rounds)).toFixed(3),
     etcd_cpu_pct_during_rollout: +((etcdCpuS / rolloutS) * 100).toFixed(1),
@@ -151,9 +224,17 @@ async function bench(n) {
   return result;
 }
 
-console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+console.log(
+  `machine: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at start`,
+);
 for (const n of options.sizes.split(',').map(Number)) {
   const r = await bench(n);
   console.log(JSON.stringify(r));
 }
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at end`,
+);

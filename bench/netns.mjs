@@ -25,8 +25,14 @@ export function deleteNamespace(name) {
 
 // IPv4 addresses on lo and main-table routes, to check that a run did its job.
 export function countVips(name) {
-  const addresses = execFileSync('ip', ['-n', name, '-4', '-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const routes = execFileSync('ip', ['-n', name, '-4', 'route', 'show', 'table', 'main', 'dev', 'lo'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const addresses = execFileSync('ip', ['-n', name, '-4', '-o', 'addr', 'show', 'dev', 'lo'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const routes = execFileSync('ip', ['-n', name, '-4', 'route', 'show', 'table', 'main', 'dev', 'lo'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const lines = (text) => text.split('\n').filter(Boolean).length;
   return { addresses: lines(addresses) - 1, routes: lines(routes) }; // less 127.0.0.1
 }

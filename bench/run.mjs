@@ -147,20 +147,44 @@ function report() {
     ratio(med('rs-agent check', n), med('rs-agent check', sizes[0])),
     ratio(med('rs-agent start', n), med('shell start', n)),
     ratio(med('rs-agent stop', n), med('shell stop', n)),
-    mib(Math.max(...['rs-agent start', 'rs-agent check', 'rs-agent stop'].map((op) => summary[op]?.[n]?.peakRssKiB ?? 0))),
+    mib(
+      Math.max(...['rs-agent start', 'rs-agent check', 'rs-agent stop'].map((op) => summary[op]?.[n]?.peakRssKiB ?? 0)),
+    ),
   ]);
-  const header = ['VIPs', 'node -e 0', 'check', 'start', 'stop', 'shell start', 'shell stop',
-    'check/node', `check/check(${sizes[0]})`, 'start/shell', 'stop/shell', 'peak RSS MiB'];
+  const header = [
+    'VIPs',
+    'node -e 0',
+    'check',
+    'start',
+    'stop',
+    'shell start',
+    'shell stop',
+    'check/node',
+    `check/check(${sizes[0]})`,
+    'start/shell',
+    'stop/shell',
+    'peak RSS MiB',
+  ];
   const shellRuns = sizes.map((n) => `${n}: ${summary['shell start']?.[n]?.runs ?? 0}`).join(', ');
-  process.stdout.write(`\nmedian wall time in ms (runs: ${runs} each; shell loop runs per size: ${shellRuns}); ` +
-    `every command run with ip netns exec and /usr/bin/time\n\n${formatTable(header, rows)}\n`);
+  process.stdout.write(
+    `\nmedian wall time in ms (runs: ${runs} each; shell loop runs per size: ${shellRuns}); ` +
+      `every command run with ip netns exec and /usr/bin/time\n\n${formatTable(header, rows)}\n`,
+  );
   process.stdout.write('\npeak RSS of each rs-agent command in MiB (max over runs):\n');
-  process.stdout.write(`${formatTable(['VIPs', 'start', 'check', 'stop'], sizes.map((n) => [n,
-    ...['rs-agent start', 'rs-agent check', 'rs-agent stop'].map((op) => mib(summary[op]?.[n]?.peakRssKiB))]))}\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['VIPs', 'start', 'check', 'stop'],
+      sizes.map((n) => [
+        n,
+        ...['rs-agent start', 'rs-agent check', 'rs-agent stop'].map((op) => mib(summary[op]?.[n]?.peakRssKiB)),
+      ]),
+    )}\n`,
+  );
   return {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
-    note: 'median wall time of each command run inside a network namespace with ip netns exec and /usr/bin/time; ' +
+    note:
+      'median wall time of each command run inside a network namespace with ip netns exec and /usr/bin/time; ' +
       `the shell loop runs ${shellRunsLarge} time(s) at ${LARGE} VIPs and more`,
     runs,
     sizes,
@@ -199,7 +223,11 @@ function preflight() {
   const problems = [];
   if (process.getuid?.() !== 0) problems.push('run as root (it makes network namespaces)');
   if (!existsSync(CLI)) problems.push(`build first: ${CLI} is missing (npm run bench builds it)`);
-  for (const [file, pkg] of [['/sbin/ifconfig', 'net-tools'], ['/sbin/route', 'net-tools'], ['/usr/bin/time', 'time']]) {
+  for (const [file, pkg] of [
+    ['/sbin/ifconfig', 'net-tools'],
+    ['/sbin/route', 'net-tools'],
+    ['/usr/bin/time', 'time'],
+  ]) {
     if (!existsSync(file)) problems.push(`${file} is missing (apt-get install ${pkg})`);
   }
   if (problems.length) {

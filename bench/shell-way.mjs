@@ -12,27 +12,33 @@ export function writeShellScripts(dir, vips) {
   writeFileSync(list, `${vips.join('\n')}\n`);
   const start = join(dir, 'lvsdrrip-start.sh');
   const stop = join(dir, 'lvsdrrip-stop.sh');
-  writeFileSync(start, [
-    'set -e',
-    'n=0',
-    'while read -r vip; do',
-    '  /sbin/ifconfig lo:$n $vip netmask 255.255.255.255 up',
-    '  /sbin/route add -host $vip dev lo:$n',
-    '  n=$((n + 1))',
-    `done < ${list}`,
-    ...SYSCTLS.map((s) => `echo ${s.endsWith('ignore') ? 1 : 2} > /proc/sys/net/ipv4/conf/${s}`),
-    '',
-  ].join('\n'));
-  writeFileSync(stop, [
-    'set -e',
-    'n=0',
-    'while read -r vip; do',
-    '  /sbin/route del -host $vip dev lo:$n',
-    '  /sbin/ifconfig lo:$n down',
-    '  n=$((n + 1))',
-    `done < ${list}`,
-    ...SYSCTLS.map((s) => `echo 0 > /proc/sys/net/ipv4/conf/${s}`),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    start,
+    [
+      'set -e',
+      'n=0',
+      'while read -r vip; do',
+      '  /sbin/ifconfig lo:$n $vip netmask 255.255.255.255 up',
+      '  /sbin/route add -host $vip dev lo:$n',
+      '  n=$((n + 1))',
+      `done < ${list}`,
+      ...SYSCTLS.map((s) => `echo ${s.endsWith('ignore') ? 1 : 2} > /proc/sys/net/ipv4/conf/${s}`),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    stop,
+    [
+      'set -e',
+      'n=0',
+      'while read -r vip; do',
+      '  /sbin/route del -host $vip dev lo:$n',
+      '  /sbin/ifconfig lo:$n down',
+      '  n=$((n + 1))',
+      `done < ${list}`,
+      ...SYSCTLS.map((s) => `echo 0 > /proc/sys/net/ipv4/conf/${s}`),
+      '',
+    ].join('\n'),
+  );
   return { start: ['bash', start], stop: ['bash', stop] };
 }

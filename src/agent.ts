@@ -65,7 +65,11 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const owned = followRenames(recorded, objects.links);
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
-  const problems = [...desired.problems, ...fouProblems(desired.fou, actual.fou), ...mssProblems(resolveMss(desired.mss, actual.links, actual.routes), actual.mss)];
+  const problems = [
+    ...desired.problems,
+    ...fouProblems(desired.fou, actual.fou),
+    ...mssProblems(resolveMss(desired.mss, actual.links, actual.routes), actual.mss),
+  ];
   const { changes, kept } = planFull(desired, actual, owned);
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
@@ -94,9 +98,13 @@ export interface ConvergeResult extends ApplyResult {
 export async function start(opts: AgentOptions): Promise<ConvergeResult> {
   requirePrivileges(opts, 'start');
   const config = await desiredConfig(opts);
-  return withLock(opts.stateDir, async (lock) => {
-    return converge(opts, await snapshot(opts, config), lock);
-  }, lockOptions(opts));
+  return withLock(
+    opts.stateDir,
+    async (lock) => {
+      return converge(opts, await snapshot(opts, config), lock);
+    },
+    lockOptions(opts),
+  );
 }
 
 // Removes what rs-agent added and restores what it changed. Needs no config: it
@@ -106,11 +114,15 @@ export async function start(opts: AgentOptions): Promise<ConvergeResult> {
 export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrecorded: HostAddress[] }> {
   requirePrivileges(opts, 'stop');
   await refuseIfGuarded(opts.stateDir, 'stop');
-  return withLock(opts.stateDir, async (lock) => {
-    const snap = await snapshot(opts, null);
-    const unrecorded = isEmptyOwned(snap.owned) ? unrecordedVips(snap.actual.links, []) : [];
-    return { ...(await converge(opts, snap, lock)), unrecorded };
-  }, lockOptions(opts));
+  return withLock(
+    opts.stateDir,
+    async (lock) => {
+      const snap = await snapshot(opts, null);
+      const unrecorded = isEmptyOwned(snap.owned) ? unrecordedVips(snap.actual.links, []) : [];
+      return { ...(await converge(opts, snap, lock)), unrecorded };
+    },
+    lockOptions(opts),
+  );
 }
 
 export interface CheckResult {
@@ -130,13 +142,24 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
     return { drift: changes, remaining: changes, conflicts, problems };
   }
   // Observed under the lock, so a repair never acts on what another pass just changed.
-  return withLock(opts.stateDir, async (lock) => {
-    const before = await snapshot(opts, config);
-    if (before.changes.length === 0) return { drift: [], remaining: [], conflicts: before.conflicts, problems: before.problems };
-    const repair = await converge(opts, before, lock);
-    const after = await snapshot(opts, config);
-    return { drift: before.changes, repair, remaining: after.changes, conflicts: after.conflicts, problems: after.problems };
-  }, lockOptions(opts));
+  return withLock(
+    opts.stateDir,
+    async (lock) => {
+      const before = await snapshot(opts, config);
+      if (before.changes.length === 0)
+        return { drift: [], remaining: [], conflicts: before.conflicts, problems: before.problems };
+      const repair = await converge(opts, before, lock);
+      const after = await snapshot(opts, config);
+      return {
+        drift: before.changes,
+        repair,
+        remaining: after.changes,
+        conflicts: after.conflicts,
+        problems: after.problems,
+      };
+    },
+    lockOptions(opts),
+  );
 }
 
 export interface ReconcileResult extends ConvergeResult {
@@ -158,11 +181,15 @@ export async function reconcile(
   select: (changes: Change[]) => Selection = (changes) => ({ apply: changes, held: [] }),
 ): Promise<ReconcileResult> {
   requirePrivileges(opts, 'run');
-  return withLock(opts.stateDir, async (lock) => {
-    const snap = await snapshot(opts, config);
-    const { apply: selected, held } = select(snap.changes);
-    return { snapshot: snap, held, ...(await converge(opts, { ...snap, changes: selected }, lock)) };
-  }, lockOptions(opts));
+  return withLock(
+    opts.stateDir,
+    async (lock) => {
+      const snap = await snapshot(opts, config);
+      const { apply: selected, held } = select(snap.changes);
+      return { snapshot: snap, held, ...(await converge(opts, { ...snap, changes: selected }, lock)) };
+    },
+    lockOptions(opts),
+  );
 }
 
 // Applies the plan; apply records what rs-agent owns before and after (see there).

@@ -37,7 +37,11 @@ export class CommandError extends AgentError {
 // A command's output as one line for the operator: every non-blank line, trimmed,
 // joined with "; " (ip and nft may explain an error over several lines).
 export function joinLines(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
 }
 
 // Whether a Node error carries this errno code.

@@ -124,7 +124,14 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       setting: config.arp.guard,
       applies: guardApplies(config.arp.guard, snap.actual.nft),
       ...(snap.actual.nft?.reason ? { reason: snap.actual.nft.reason } : {}),
-      table: snap.actual.nft === undefined ? 'unknown' : snap.actual.nft.table === null ? 'absent' : snap.actual.nft.table.intact ? 'present' : 'altered',
+      table:
+        snap.actual.nft === undefined
+          ? 'unknown'
+          : snap.actual.nft.table === null
+            ? 'absent'
+            : snap.actual.nft.table.intact
+              ? 'present'
+              : 'altered',
       elements: snap.actual.nft?.table?.elements ?? [],
       owned: snap.owned.nft === true,
     },
@@ -132,9 +139,21 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       setting: { ipv4: String(config.tunnel.mss.ipv4), ipv6: String(config.tunnel.mss.ipv6) },
       available: snap.actual.mss?.available ?? null,
       ...(snap.actual.mss?.reason ? { reason: snap.actual.mss.reason } : {}),
-      table: mssTable === undefined ? 'unknown' : mssTable === null ? 'absent' : mssTable.state === 'intact' ? 'present' : mssTable.state,
+      table:
+        mssTable === undefined
+          ? 'unknown'
+          : mssTable === null
+            ? 'absent'
+            : mssTable.state === 'intact'
+              ? 'present'
+              : mssTable.state,
       owned: snap.owned.mss === true,
-      clamps: clamps.map((c) => ({ address: c.address, mss: c.mss, inForce: loaded.has(`${c.address} ${c.mss}`), why: c.why })),
+      clamps: clamps.map((c) => ({
+        address: c.address,
+        mss: c.mss,
+        inForce: loaded.has(`${c.address} ${c.mss}`),
+        why: c.why,
+      })),
     },
     kept: snap.kept,
     daemon: readDaemonStatus(opts.stateDir),

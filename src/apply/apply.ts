@@ -6,7 +6,14 @@ import type { Change, ModuleChange, MssChange, NftChange, SysctlChange } from '.
 import type { CommandResult, Runner } from '../system/runner.js';
 import { type SysctlFs } from '../system/sysctl-fs.js';
 import { sameOwned, type Owned } from '../state/types.js';
-import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors, type IpChange } from './ip-batch.js';
+import {
+  batchErrorHint,
+  ipBatchArgv,
+  ipBatchLine,
+  isAlreadyDone,
+  parseBatchErrors,
+  type IpChange,
+} from './ip-batch.js';
 import { runNft } from './nft.js';
 import { ownedAfter, type Observed } from './ownership.js';
 
@@ -84,7 +91,8 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
       continue;
     }
-    const restoring = (segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore')) ||
+    const restoring =
+      (segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore')) ||
       (segment.executor === 'nft' && segment.changes.every((c) => c.action === 'delete'));
     if (restoring && outcomes.some((o) => o.status === 'failed')) {
       const reason = 'kept protective: an earlier change failed';
@@ -94,7 +102,9 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     const runnable: Change[] = [];
     for (const change of segment.changes) {
       const dev = dependencyOf(change);
-      const why = (dev !== null ? missingModule.get(dev) : undefined) ?? (exposes(change) ? exposureBlocked : null) ??
+      const why =
+        (dev !== null ? missingModule.get(dev) : undefined) ??
+        (exposes(change) ? exposureBlocked : null) ??
         (change.kind === 'mss' ? clampsNothing(change, missingModule) : null);
       if (why) outcomes.push(skipped(change, why));
       else runnable.push(change);
@@ -111,7 +121,10 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
     for (const o of results) {
       if (o.status !== 'failed') continue;
       if (o.change.kind === 'module') {
-        missingModule.set(o.change.device ?? o.change.module, `not attempted: kernel module ${o.change.module} failed first`);
+        missingModule.set(
+          o.change.device ?? o.change.module,
+          `not attempted: kernel module ${o.change.module} failed first`,
+        );
       } else if ((o.change.kind === 'sysctl' || o.change.kind === 'nft') && !restoring && exposureBlocked === null) {
         exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
       }
@@ -145,7 +158,9 @@ function dependencyOf(change: Change): string | null {
 // placed, so the table would clamp nothing; why, or null.
 function clampsNothing(change: MssChange, missingModule: Map<string, string>): string | null {
   if (change.action !== 'load' || change.devices.length === 0) return null;
-  return change.devices.every((d) => missingModule.has(d)) ? (missingModule.get(change.devices[0] as string) ?? null) : null;
+  return change.devices.every((d) => missingModule.has(d))
+    ? (missingModule.get(change.devices[0] as string) ?? null)
+    : null;
 }
 
 // A change that can make a VIP reachable: never run once protection failed.
@@ -156,7 +171,12 @@ function exposes(change: Change): boolean {
 
 // A device created by this pass (tunl0 after modprobe) had no value to plan with: its
 // originals are read just before they are first written. Says whether any was read.
-function readOriginals(changes: Change[], sysctlFs: SysctlFs, owned: Owned, originals: Record<string, string | null>): boolean {
+function readOriginals(
+  changes: Change[],
+  sysctlFs: SysctlFs,
+  owned: Owned,
+  originals: Record<string, string | null>,
+): boolean {
   let read = false;
   for (const change of changes) {
     if (change.kind !== 'sysctl' || change.action !== 'set' || change.from !== null) continue;
@@ -196,9 +216,13 @@ async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outc
     // EPERM: the module exists but this process may not load it (a unit's syscall filter
     // or capabilities), which "not available" would misstate.
     const what = /Operation not permitted/i.test(stderr) ? 'could not be loaded: not permitted' : 'is not available';
-    return failed(change, `kernel module ${change.module} ${what} (${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`})`);
+    return failed(
+      change,
+      `kernel module ${change.module} ${what} (${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`})`,
+    );
   } catch (error) {
-    if (error instanceof AgentError) return failed(change, `kernel module ${change.module} is not available (${error.message})`);
+    if (error instanceof AgentError)
+      return failed(change, `kernel module ${change.module} is not available (${error.message})`);
     throw error;
   }
 }
@@ -256,7 +280,10 @@ interface Segment {
 function segments(changes: Change[]): Segment[] {
   const out: Segment[] = [];
   for (const change of changes) {
-    const executor: Executor = change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' || change.kind === 'mss' ? change.kind : 'ip';
+    const executor: Executor =
+      change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' || change.kind === 'mss'
+        ? change.kind
+        : 'ip';
     const last = out[out.length - 1];
     const sameSysctlAction = executor !== 'sysctl' || last?.changes[0]?.action === change.action;
     if (last && last.executor === executor && sameSysctlAction) last.changes.push(change);

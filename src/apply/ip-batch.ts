@@ -100,8 +100,10 @@ const ALREADY_DONE: Record<string, RegExp> = {
 // held by an ordinary UDP socket (a dual-stack IPv6 one holds the IPv4 port too).
 export function batchErrorHint(change: IpChange, message: string): string {
   if (change.kind === 'fou' && change.action === 'add' && /Address already in use/.test(message)) {
-    return ` (UDP port ${change.port} is taken by another socket on this host, not a fou listener: ` +
-      `see "ss -uln sport = :${change.port}"; free it or choose another GUE port)`;
+    return (
+      ` (UDP port ${change.port} is taken by another socket on this host, not a fou listener: ` +
+      `see "ss -uln sport = :${change.port}"; free it or choose another GUE port)`
+    );
   }
   return '';
 }

@@ -11,7 +11,10 @@ export function nftArgv(file: string): string[] {
 // Loads (or deletes) rs-agent's nftables table: the change carries the whole file,
 // which nft applies as one transaction, so the table is never seen half-built. The
 // MSS clamp table (inet) is loaded the same way.
-export async function runNft(change: NftChange | MssChange, ctx: { runner: Runner; batchDir: string; lockFd?: number }): Promise<string | null> {
+export async function runNft(
+  change: NftChange | MssChange,
+  ctx: { runner: Runner; batchDir: string; lockFd?: number },
+): Promise<string | null> {
   const file = join(ctx.batchDir, `nft.${process.pid}.tmp`);
   const argv = nftArgv(file);
   try {
@@ -24,7 +27,10 @@ export async function runNft(change: NftChange | MssChange, ctx: { runner: Runne
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
-    const what = change.kind === 'mss' ? 'MSS clamping needs nft: install the nftables package, or set tunnel.mss: off' : 'the ARP guard needs nft: install the nftables package, or set arp.guard: off';
+    const what =
+      change.kind === 'mss'
+        ? 'MSS clamping needs nft: install the nftables package, or set tunnel.mss: off'
+        : 'the ARP guard needs nft: install the nftables package, or set arp.guard: off';
     return `${error.message} (${what})`;
   } finally {
     rmSync(file, { force: true });

@@ -37,7 +37,12 @@ export interface ChangeOutcome {
 //
 // One section per kind of object. Linear in the size of the plan and of `before` (a
 // start of 10000 VIPs does not crawl).
-export function ownedAfter(before: Owned, plan: readonly Change[], outcomes: readonly ChangeOutcome[] | null, observed: Observed): Owned {
+export function ownedAfter(
+  before: Owned,
+  plan: readonly Change[],
+  outcomes: readonly ChangeOutcome[] | null,
+  observed: Observed,
+): Owned {
   const steps: readonly Step[] = outcomes ?? plan.map((change) => ({ change, status: 'pending' as const }));
   const { actual } = observed;
   const addresses = new Set(presentAddresses(actual.links).map(addressKey));
@@ -52,16 +57,36 @@ export function ownedAfter(before: Owned, plan: readonly Change[], outcomes: rea
   const mss = flagAfter(mssKept, steps, (c) => c.kind === 'mss');
   return {
     sysctls: recordIfindexes(sysctlsAfter(before.sysctls, steps, observed), actual.links),
-    addresses: listAfter(before.addresses.filter((a) => addresses.has(addressKey(a))), steps, addressKey,
-      (c) => (c.kind === 'address' ? { address: c.address, prefixlen: c.prefixlen, family: c.family, dev: c.dev } : null)),
-    routes: listAfter(before.routes.filter((r) => routes.has(routeKey(r))), steps, routeKey,
-      (c) => (c.kind === 'route' ? { dst: c.dst, prefixlen: c.prefixlen, family: c.family, dev: c.dev } : null)),
-    links: listAfter(before.links.filter((dev) => up.has(dev)), steps, (dev) => dev, (c) => (c.kind === 'link' ? c.dev : null)),
+    addresses: listAfter(
+      before.addresses.filter((a) => addresses.has(addressKey(a))),
+      steps,
+      addressKey,
+      (c) =>
+        c.kind === 'address' ? { address: c.address, prefixlen: c.prefixlen, family: c.family, dev: c.dev } : null,
+    ),
+    routes: listAfter(
+      before.routes.filter((r) => routes.has(routeKey(r))),
+      steps,
+      routeKey,
+      (c) => (c.kind === 'route' ? { dst: c.dst, prefixlen: c.prefixlen, family: c.family, dev: c.dev } : null),
+    ),
+    links: listAfter(
+      before.links.filter((dev) => up.has(dev)),
+      steps,
+      (dev) => dev,
+      (c) => (c.kind === 'link' ? c.dev : null),
+    ),
     // Never unloaded, so never forgotten: reported only.
-    modules: listAfter(before.modules, steps, (m) => m, (c) => (c.kind === 'module' ? c.module : null)),
+    modules: listAfter(
+      before.modules,
+      steps,
+      (m) => m,
+      (c) => (c.kind === 'module' ? c.module : null),
+    ),
     ...(nft ? { nft: true } : {}),
-    fou: listAfter(fou === null ? before.fou : before.fou.filter((f) => fou.has(fouKey(f))), steps, fouKey,
-      (c) => (c.kind === 'fou' ? { port: c.port, family: c.family } : null)),
+    fou: listAfter(fou === null ? before.fou : before.fou.filter((f) => fou.has(fouKey(f))), steps, fouKey, (c) =>
+      c.kind === 'fou' ? { port: c.port, family: c.family } : null,
+    ),
     ...(mss ? { mss: true } : {}),
   };
 }
@@ -88,7 +113,12 @@ function isUndo(change: Change): boolean {
 }
 
 // The objects of one kind: those kept from before, plus those claimed, less those undone.
-function listAfter<T>(kept: readonly T[], steps: readonly Step[], keyOf: (entry: T) => string, entryOf: (change: Change) => T | null): T[] {
+function listAfter<T>(
+  kept: readonly T[],
+  steps: readonly Step[],
+  keyOf: (entry: T) => string,
+  entryOf: (change: Change) => T | null,
+): T[] {
   const owned = new Map(kept.map((entry) => [keyOf(entry), entry]));
   for (const { change, status } of steps) {
     const entry = entryOf(change);
@@ -116,10 +146,12 @@ function flagAfter(kept: boolean, steps: readonly Step[], isIt: (change: Change)
 // pass); recorded once, from the value the plan saw or, for a device the pass created,
 // the one read just before the first write. No known value, nothing to restore: no claim.
 function sysctlsAfter(before: Owned['sysctls'], steps: readonly Step[], observed: Observed): Owned['sysctls'] {
-  const owned = new Map(Object.entries(before).filter(([path, { original }]) => {
-    const now = observed.actual.sysctls[path];
-    return now === undefined || (now !== null && now !== original);
-  }));
+  const owned = new Map(
+    Object.entries(before).filter(([path, { original }]) => {
+      const now = observed.actual.sysctls[path];
+      return now === undefined || (now !== null && now !== original);
+    }),
+  );
   for (const { change, status } of steps) {
     if (change.kind !== 'sysctl') continue;
     if (isClaim(change) && happens(status)) {

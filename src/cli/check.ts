@@ -34,7 +34,8 @@ export async function checkCommand(args: GlobalArgs & { json?: boolean; fix?: bo
     for (const change of result.drift) print(`drift: ${formatDrift(change)}`);
     if (result.repair) {
       reportOutcomes(result.repair.outcomes, result.repair.error);
-      if (result.remaining.length === 0) print(`repaired: ${result.drift.length} drifted items${inSync ? ', now in sync' : ''}`);
+      if (result.remaining.length === 0)
+        print(`repaired: ${result.drift.length} drifted items${inSync ? ', now in sync' : ''}`);
       else for (const change of result.remaining) print(`still drifted: ${formatDrift(change)}`);
     }
     return status;

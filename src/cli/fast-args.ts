@@ -45,7 +45,8 @@ type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefi
 
 function tokenize(args: string[], options: Record<string, OptionSpec>): Token[] | null {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [key, option] of Object.entries(options)) config[key] = { type: option.type, ...(option.alias ? { short: option.alias } : {}) };
+  for (const [key, option] of Object.entries(options))
+    config[key] = { type: option.type, ...(option.alias ? { short: option.alias } : {}) };
   try {
     return parseArgs({ args, options: config, strict: true, allowPositionals: true, tokens: true }).tokens;
   } catch {
@@ -55,6 +56,7 @@ function tokenize(args: string[], options: Record<string, OptionSpec>): Token[] 
 
 function withDefaults(spec: CommandSpec, given: Record<string, string | boolean>): CommandArgs {
   const args: Record<string, string | boolean | undefined> = {};
-  for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options })) args[key] = given[key] ?? defaultOf(option);
+  for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options }))
+    args[key] = given[key] ?? defaultOf(option);
   return args as CommandArgs;
 }

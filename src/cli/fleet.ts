@@ -16,14 +16,30 @@ export async function fleetCommand(args: GlobalArgs & { action?: string; json?: 
 function printTable(rows: FleetRow[], revision: number): void {
   const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'ERRORS']];
   for (const r of rows) {
-    table.push([r.host, r.state, r.revision === null ? '-' : String(r.revision), String(r.wanted), r.vips === null ? '-' : String(r.vips),
-      r.updatedAt ?? '-', outage(r.lastOutage), r.errors.join('; ') || '-']);
+    table.push([
+      r.host,
+      r.state,
+      r.revision === null ? '-' : String(r.revision),
+      String(r.wanted),
+      r.vips === null ? '-' : String(r.vips),
+      r.updatedAt ?? '-',
+      outage(r.lastOutage),
+      r.errors.join('; ') || '-',
+    ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) print(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const row of table)
+    print(
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
-  print(`${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`);
+  print(
+    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`,
+  );
 }
 
 function outage(o: FleetRow['lastOutage']): string {

@@ -7,15 +7,18 @@ export async function importCommand(args: GlobalArgs & { file?: string | boolean
   await runCommand(async () => {
     const { importScript, parseImportArgs } = await import('../migrate/import.js');
     // yargs hands a lone "-" over as true: stdin is not read, the script must be a file.
-    if (typeof args.file !== 'string' || args.file === '') throw new AgentError('import: name the script file (stdin is not read)');
+    if (typeof args.file !== 'string' || args.file === '')
+      throw new AgentError('import: name the script file (stdin is not read)');
     const file = args.file;
     const values = parseImportArgs(args.arg ?? []);
     const { yaml, result } = importScript(readScript(file), file, values);
     if (process.stdout.writable) process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
-    process.stderr.write(`rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
-      `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`);
+    process.stderr.write(
+      `rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
+        `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`,
+    );
     return 0;
   });
 }
@@ -27,12 +30,20 @@ function readScript(file: string): string {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new AgentError(`import: cannot read ${file}: ${isCode(error, 'ENOENT') ? 'no such file' : describeError(error)}`);
+    throw new AgentError(
+      `import: cannot read ${file}: ${isCode(error, 'ENOENT') ? 'no such file' : describeError(error)}`,
+    );
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
-      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+      const kind = stat.isDirectory()
+        ? 'a directory'
+        : stat.isFIFO()
+          ? 'a FIFO'
+          : stat.isSocket()
+            ? 'a socket'
+            : 'a device';
       throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give the script file itself)`);
     }
     return readFileSync(fd, 'utf8');

@@ -7,7 +7,9 @@ type InstallArgs = GlobalArgs & { root?: string };
 export async function installCommand(args: InstallArgs): Promise<void> {
   await runCommand(async () => {
     const [{ loadConfig }, { install, PACKAGE_UNITS_DIR }, { MANIFEST }] = await Promise.all([
-      import('../config/load.js'), import('../install/install.js'), import('../install/manifest.js'),
+      import('../config/load.js'),
+      import('../install/install.js'),
+      import('../install/manifest.js'),
     ]);
     const root = args.root ?? '/';
     const config = loadConfig(args.config, { allowInsecure: args['allow-insecure-config'] });
@@ -16,7 +18,9 @@ export async function installCommand(args: InstallArgs): Promise<void> {
     const actions = install({ root, config, binary: process.argv[1] as string });
     for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
     if (!actions.some((a) => a.path.endsWith('.service'))) {
-      print(`note: no unit files beside this rs-agent (looked in ${PACKAGE_UNITS_DIR}); the Debian package ships its units in /lib/systemd/system`);
+      print(
+        `note: no unit files beside this rs-agent (looked in ${PACKAGE_UNITS_DIR}); the Debian package ships its units in /lib/systemd/system`,
+      );
     }
     print(`recorded in ${join(root, MANIFEST)}`);
     if (root === '/' && actions.some((a) => a.path.endsWith('/rs-agent.service'))) {
@@ -30,7 +34,8 @@ export async function installCommand(args: InstallArgs): Promise<void> {
 export async function uninstallCommand(args: InstallArgs): Promise<void> {
   await runCommand(async () => {
     const [{ uninstall, stillEnabled }, { MANIFEST, readManifest }] = await Promise.all([
-      import('../install/install.js'), import('../install/manifest.js'),
+      import('../install/install.js'),
+      import('../install/manifest.js'),
     ]);
     const root = args.root ?? '/';
     const enabled = stillEnabled(root, Object.keys(readManifest(join(root, MANIFEST))?.files ?? {}));

@@ -21,7 +21,9 @@ const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void
 
 // Loads a command's module only when that command runs.
 const lazy = (name: string) => async (raw: unknown) => {
-  await (await (COMMANDS[name] as () => Promise<(args: CommandArgs) => Promise<void>>)())(raw as CommandArgs);
+  await (
+    await (COMMANDS[name] as () => Promise<(args: CommandArgs) => Promise<void>>)()
+  )(raw as CommandArgs);
 };
 
 // An option as yargs declares it.
@@ -39,15 +41,25 @@ const argv = process.argv.slice(2);
 const fast = parseFastArgs(argv);
 if (fast) await lazy(fast.command)(fast.args);
 else {
-  let y = (await import('yargs')).default(argv)
+  let y = (await import('yargs'))
+    .default(argv)
     .scriptName('rs-agent')
-    .usage('$0 <command> [options]\n\nProvisions and guards an LVS real server: VIPs on lo (DR) or tunl0 (TUN), ARP suppression, rp_filter.');
-  for (const [key, option] of Object.entries(GLOBAL_OPTIONS)) y = y.option(key, { ...yargsOption(option), global: true });
+    .usage(
+      '$0 <command> [options]\n\nProvisions and guards an LVS real server: VIPs on lo (DR) or tunl0 (TUN), ARP suppression, rp_filter.',
+    );
+  for (const [key, option] of Object.entries(GLOBAL_OPTIONS))
+    y = y.option(key, { ...yargsOption(option), global: true });
   for (const spec of SPECS) {
     const options = Object.fromEntries(Object.entries(spec.options).map(([key, o]) => [key, yargsOption(o)]));
     const choices = spec.positionalChoices;
-    const builder = (yy: typeof y) => (choices ? yy.positional(spec.positional!.slice(1, -1), { choices }) : yy).options(options);
-    y = y.command(spec.positional ? `${spec.name} ${spec.positional}` : spec.name, spec.describe, builder as never, lazy(spec.name));
+    const builder = (yy: typeof y) =>
+      (choices ? yy.positional(spec.positional!.slice(1, -1), { choices }) : yy).options(options);
+    y = y.command(
+      spec.positional ? `${spec.name} ${spec.positional}` : spec.name,
+      spec.describe,
+      builder as never,
+      lazy(spec.name),
+    );
   }
   await y
     .demandCommand(1, `name a command: ${SPECS.map((s) => s.name).join(', ')}`)

@@ -20,7 +20,8 @@ export function reportOutcomes(outcomes: Outcome[], error?: string): number {
     return 2;
   }
   for (const o of failed) process.stderr.write(`rs-agent: failed: ${formatChange(o.change)}: ${o.error ?? ''}\n`);
-  if (error !== undefined) process.stderr.write(`rs-agent: ${error}${applied.length === 0 ? '; nothing was changed' : ''}\n`);
+  if (error !== undefined)
+    process.stderr.write(`rs-agent: ${error}${applied.length === 0 ? '; nothing was changed' : ''}\n`);
   if (skipped.length > 0) {
     process.stderr.write(`rs-agent: not attempted: ${skipped.length} changes (${skipped[0]?.error ?? ''})\n`);
   }

@@ -5,7 +5,10 @@ import { agentOptions, runCommand, type GlobalArgs } from './common.js';
 // bad config or missing privileges.
 export async function runDaemonCommand(args: GlobalArgs & { 'log-format'?: LogFormat }): Promise<void> {
   await runCommand(async () => {
-    const [{ runDaemon }, { createLogger }] = await Promise.all([import('../daemon/run.js'), import('../daemon/log.js')]);
+    const [{ runDaemon }, { createLogger }] = await Promise.all([
+      import('../daemon/run.js'),
+      import('../daemon/log.js'),
+    ]);
     return runDaemon({ agent: await agentOptions(args), logger: createLogger(args['log-format'] ?? 'json') });
   });
 }

@@ -25,19 +25,29 @@ export interface CommandSpec {
 }
 
 const json: Record<string, OptionSpec> = { json: { type: 'boolean', default: false, describe: 'print JSON' } };
-const root: Record<string, OptionSpec> = { root: { type: 'string', default: '/', describe: 'install into this directory tree instead of /' } };
+const root: Record<string, OptionSpec> = {
+  root: { type: 'string', default: '/', describe: 'install into this directory tree instead of /' },
+};
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   config: {
-    type: 'string', alias: 'c', env: 'RS_AGENT_CONFIG', default: DEFAULT_CONFIG_PATH,
-    defaultDescription: `$RS_AGENT_CONFIG or ${DEFAULT_CONFIG_PATH}`, describe: 'config file (YAML)',
+    type: 'string',
+    alias: 'c',
+    env: 'RS_AGENT_CONFIG',
+    default: DEFAULT_CONFIG_PATH,
+    defaultDescription: `$RS_AGENT_CONFIG or ${DEFAULT_CONFIG_PATH}`,
+    describe: 'config file (YAML)',
   },
   'state-dir': {
-    type: 'string', env: 'RS_AGENT_STATE_DIR', default: DEFAULT_STATE_DIR,
-    defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`, describe: 'where rs-agent records what it changed (created 0700)',
+    type: 'string',
+    env: 'RS_AGENT_STATE_DIR',
+    default: DEFAULT_STATE_DIR,
+    defaultDescription: `$RS_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR}`,
+    describe: 'where rs-agent records what it changed (created 0700)',
   },
   'allow-insecure-config': {
-    type: 'boolean', default: false,
+    type: 'boolean',
+    default: false,
     describe: 'accept a config file (or a directory above it) that a user other than root could have written',
   },
 };
@@ -50,29 +60,49 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'check',
     describe: 'compare the host with the config; exit 0 in sync, 1 drift, 2 error',
-    options: { ...json, fix: { type: 'boolean', default: false, describe: 'repair the drift; exit 0 when in sync afterwards' } },
+    options: {
+      ...json,
+      fix: { type: 'boolean', default: false, describe: 'repair the drift; exit 0 when in sync afterwards' },
+    },
   },
   { name: 'status', describe: 'show what is configured, in place and recorded', options: json },
-  { name: 'install', describe: 'install the systemd units, sysctl.d and modules-load.d files the config needs', options: root },
+  {
+    name: 'install',
+    describe: 'install the systemd units, sysctl.d and modules-load.d files the config needs',
+    options: root,
+  },
   { name: 'uninstall', describe: 'remove exactly what install wrote (files edited since are kept)', options: root },
   {
-    name: 'import', positional: '<file>',
+    name: 'import',
+    positional: '<file>',
     describe: 'translate a real-server init script (lvsdrrip style) into config YAML on stdout',
     options: {
       arg: {
-        type: 'string', array: true,
-        describe: "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}",
+        type: 'string',
+        array: true,
+        describe:
+          "a value for the script: N=VALUE for its argument $N (e.g. 1=192.0.2.10), NAME=VALUE for a template's {{ NAME }}",
       },
     },
   },
   {
-    name: 'fleet', positional: '<action>', positionalChoices: ['status'], options: json,
+    name: 'fleet',
+    positional: '<action>',
+    positionalChoices: ['status'],
+    options: json,
     describe: 'the fleet as its store shows it (source.etcd): fleet status [--json]',
   },
   {
     name: 'run',
     describe: 'stay in the foreground and repair drift as it happens (the rs-agent-watch service)',
-    options: { 'log-format': { type: 'string', choices: ['json', 'text'], default: 'json', describe: 'one log line per event, as JSON or text' } },
+    options: {
+      'log-format': {
+        type: 'string',
+        choices: ['json', 'text'],
+        default: 'json',
+        describe: 'one log line per event, as JSON or text',
+      },
+    },
   },
 ];
 

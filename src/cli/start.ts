@@ -5,7 +5,8 @@ export async function startCommand(args: GlobalArgs): Promise<void> {
   await runCommand(async () => {
     const { start } = await import('../agent.js');
     const result = await start(await agentOptions(args));
-    if (result.changes.length === 0 && result.conflicts.length === 0 && result.problems.length === 0) print('in sync: nothing to change');
+    if (result.changes.length === 0 && result.conflicts.length === 0 && result.problems.length === 0)
+      print('in sync: nothing to change');
     const status = reportOutcomes(result.outcomes, result.error);
     return Math.max(reportConflicts(result.conflicts), reportProblems(result.problems), status);
   });
@@ -22,12 +23,18 @@ export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promis
       return result.ok ? 0 : 2;
     }
     if (result.changes.length === 0 && kept.length === 0) {
-      print(result.unrecorded.length === 0 ? 'nothing to undo' : `nothing to undo: rs-agent has no record of adding anything (no state file in ${opts.stateDir})`);
+      print(
+        result.unrecorded.length === 0
+          ? 'nothing to undo'
+          : `nothing to undo: rs-agent has no record of adding anything (no state file in ${opts.stateDir})`,
+      );
     }
     // Still exit 0: stop undid all it knows of. Not deleted: nothing proves these are rs-agent's.
     for (const a of result.unrecorded) {
       const key = `${a.address}/${a.prefixlen}`;
-      print(`left in place: ${key} on ${a.dev}: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del ${key} dev ${a.dev}"`);
+      print(
+        `left in place: ${key} on ${a.dev}: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del ${key} dev ${a.dev}"`,
+      );
     }
     const status = reportOutcomes(result.outcomes, result.error);
     const { formatKept } = await import('../render/change.js');

@@ -19,13 +19,19 @@ function printStatus(r: StatusReport): void {
 
 function printDaemon(d: DaemonStats): void {
   print('');
-  print(`daemon:  ${d.running ? `running (pid ${d.pid}) since ${d.startedAt}` : `not running (last pid ${d.pid}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''})`}`);
+  print(
+    `daemon:  ${d.running ? `running (pid ${d.pid}) since ${d.startedAt}` : `not running (last pid ${d.pid}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''})`}`,
+  );
   if (d.last) {
     const outcome = d.last.error ? `failed: ${d.last.error}` : d.last.inSync ? 'in sync' : 'drift remains';
     print(`  last reconcile: ${d.last.at} (${d.last.trigger}, ${d.last.durationMs} ms): ${outcome}`);
   }
-  const repairs = Object.entries(d.repairs).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
-  print(`  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`);
+  const repairs = Object.entries(d.repairs)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`);
+  print(
+    `  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`,
+  );
   print(`  flap guard: ${d.flapTrips} trips; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`);
   for (const h of d.held) {
     const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
@@ -38,7 +44,9 @@ function printMss(m: StatusReport['mssClamp']): void {
   if (m.clamps.length === 0 && !m.owned && (m.table === 'absent' || m.table === 'unknown')) return;
   const setting = m.setting.ipv4 === m.setting.ipv6 ? m.setting.ipv4 : `ipv4 ${m.setting.ipv4}, ipv6 ${m.setting.ipv6}`;
   const nft = m.available === false ? `; not available (${m.reason ?? 'nft is missing'})` : '';
-  print(`MSS clamp (nftables table inet rs_agent): tunnel.mss ${setting}${nft}; table ${m.table}${m.owned ? ' (loaded by rs-agent)' : ''}`);
+  print(
+    `MSS clamp (nftables table inet rs_agent): tunnel.mss ${setting}${nft}; table ${m.table}${m.owned ? ' (loaded by rs-agent)' : ''}`,
+  );
   for (const c of m.clamps) print(`  ${c.address}: mss ${c.mss} ${c.inForce ? 'in force' : 'NOT IN FORCE'} (${c.why})`);
 }
 
@@ -56,23 +64,33 @@ function printFacts(r: StatusReport): void {
   for (const v of r.vips) {
     const owner = v.owned ? 'added by rs-agent' : v.addressPresent ? 'present before rs-agent' : '';
     const mss = v.mss === undefined ? '' : ` mss ${v.mss}`;
-    print(`  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}${mss}`.trimEnd());
+    print(
+      `  ${v.address.padEnd(addressWidth)} ${v.mode.padEnd(3)} on ${v.dev.padEnd(devWidth)} address ${mark(v.addressPresent).padEnd(7)} route ${mark(v.routePresent).padEnd(7)} ${owner}${mss}`.trimEnd(),
+    );
   }
-  for (const l of r.links) print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
-  for (const f of r.fou) print(`fou ${f.listener}: ${f.present ? 'present' : 'MISSING'}${f.ownedByAgent ? ' (added by rs-agent)' : ''}`);
+  for (const l of r.links)
+    print(`link ${l.dev}: ${l.up ? 'up' : 'DOWN'}${l.ownedByAgent ? ' (brought up by rs-agent)' : ''}`);
+  for (const f of r.fou)
+    print(`fou ${f.listener}: ${f.present ? 'present' : 'MISSING'}${f.ownedByAgent ? ' (added by rs-agent)' : ''}`);
   print('');
   print('sysctls:                                  actual  desired  original');
   for (const s of r.sysctls) {
-    print(`  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`);
+    print(
+      `  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`,
+    );
   }
   print('');
   const g = r.arpGuard;
   const applies = g.applies ? 'on' : g.setting === 'off' ? 'off' : `not in use${g.reason ? ` (${g.reason})` : ''}`;
-  print(`ARP guard (nftables table arp rs_agent): arp.guard ${g.setting}: ${applies}; table ${g.table}` +
-    `${g.elements.length ? `, vips4 { ${g.elements.join(', ')} }` : ''}${g.owned ? ' (loaded by rs-agent)' : ''}`);
+  print(
+    `ARP guard (nftables table arp rs_agent): arp.guard ${g.setting}: ${applies}; table ${g.table}` +
+      `${g.elements.length ? `, vips4 { ${g.elements.join(', ')} }` : ''}${g.owned ? ' (loaded by rs-agent)' : ''}`,
+  );
   printMss(r.mssClamp);
   for (const k of r.kept) print(`kept: ${k.item} at ${k.now}, still needed by ${k.neededBy.join(', ')}`);
   print('');
-  print(`recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +
-    `${r.owned.links.length ? `, links up: ${r.owned.links.join(' ')}` : ''}${r.owned.modules.length ? `, modules loaded: ${r.owned.modules.join(' ')}` : ''}`);
+  print(
+    `recorded: ${r.owned.addresses} addresses, ${r.owned.routes} routes, ${r.owned.sysctls} sysctl originals` +
+      `${r.owned.links.length ? `, links up: ${r.owned.links.join(' ')}` : ''}${r.owned.modules.length ? `, modules loaded: ${r.owned.modules.join(' ')}` : ''}`,
+  );
 }

@@ -73,7 +73,7 @@ export function canonicalIPv6(text: string): string {
   const groups = expandIPv6(text);
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

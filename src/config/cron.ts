@@ -25,7 +25,8 @@ const FIELDS: readonly Field[] = [
 
 export function cronProblem(expression: string): string | null {
   const words = expression.trim().split(/\s+/);
-  if (words.length !== 5 && words.length !== 6) return `has ${words.length} fields; a cron expression has 5, or 6 with seconds first`;
+  if (words.length !== 5 && words.length !== 6)
+    return `has ${words.length} fields; a cron expression has 5, or 6 with seconds first`;
   const fields = words.length === 5 ? FIELDS.slice(1) : FIELDS;
   for (const [i, word] of words.entries()) {
     const field = fields[i] as Field;
@@ -44,7 +45,8 @@ function fieldProblem(word: string, field: Field): string | null {
     if (m[1] === '*') continue;
     for (const part of (m[1] as string).split('-')) {
       const value = valueOf(part, field);
-      if (value === null) return `${JSON.stringify(part)} is not a ${field.name}${field.names ? ` (a number or a name such as ${field.names[0]})` : ''}`;
+      if (value === null)
+        return `${JSON.stringify(part)} is not a ${field.name}${field.names ? ` (a number or a name such as ${field.names[0]})` : ''}`;
       if (value < field.min || value > field.max) return `${part} is out of range ${field.min}-${field.max}`;
     }
   }
@@ -53,15 +55,32 @@ function fieldProblem(word: string, field: Field): string | null {
 
 function valueOf(text: string, field: Field): number | null {
   if (/^\d+$/.test(text)) return Number(text);
-  const index = field.names?.findIndex((n) => text.toLowerCase().startsWith(n) && fullName(n).startsWith(text.toLowerCase())) ?? -1;
+  const index =
+    field.names?.findIndex((n) => text.toLowerCase().startsWith(n) && fullName(n).startsWith(text.toLowerCase())) ?? -1;
   return index >= 0 ? field.min + index : null;
 }
 
 // "jan" → "january", "thu" → "thursday": either spelling is accepted.
 const FULL: Record<string, string> = {
-  jan: 'january', feb: 'february', mar: 'march', apr: 'april', may: 'may', jun: 'june', jul: 'july', aug: 'august',
-  sep: 'september', oct: 'october', nov: 'november', dec: 'december',
-  sun: 'sunday', mon: 'monday', tue: 'tuesday', wed: 'wednesday', thu: 'thursday', fri: 'friday', sat: 'saturday',
+  jan: 'january',
+  feb: 'february',
+  mar: 'march',
+  apr: 'april',
+  may: 'may',
+  jun: 'june',
+  jul: 'july',
+  aug: 'august',
+  sep: 'september',
+  oct: 'october',
+  nov: 'november',
+  dec: 'december',
+  sun: 'sunday',
+  mon: 'monday',
+  tue: 'tuesday',
+  wed: 'wednesday',
+  thu: 'thursday',
+  fri: 'friday',
+  sat: 'saturday',
 };
 function fullName(short: string): string {
   return FULL[short] ?? short;

@@ -15,9 +15,10 @@ export function validateDrift(value: unknown, fail: Fail): DriftConfig {
   if (value === undefined || value === null) return structuredClone(DEFAULT_DRIFT);
   const drift = expectMapping(value, 'drift', fail, ['schedule', 'sysctl_interval', 'flap']);
   const schedule = drift.schedule === undefined ? DEFAULT_DRIFT.schedule : validateScheduleText(drift.schedule, fail);
-  const sysctlIntervalMs = drift.sysctl_interval === undefined
-    ? DEFAULT_DRIFT.sysctlIntervalMs
-    : durationMs(drift.sysctl_interval, 'drift.sysctl_interval', fail, { min: 50, max: 60_000 });
+  const sysctlIntervalMs =
+    drift.sysctl_interval === undefined
+      ? DEFAULT_DRIFT.sysctlIntervalMs
+      : durationMs(drift.sysctl_interval, 'drift.sysctl_interval', fail, { min: 50, max: 60_000 });
   return { schedule, sysctlIntervalMs, flap: validateFlap(drift.flap, fail) };
 }
 
@@ -30,11 +31,17 @@ function validateFlap(value: unknown, fail: Fail): FlapConfig {
     fail('drift.flap.max_repairs', `${show(maxRepairs)} must be a whole number from 1 to 1000`);
   }
   const ms = (key: string, fallback: number) =>
-    flap[key] === undefined ? fallback : durationMs(flap[key], `drift.flap.${key}`, fail, { min: 100, max: 86_400_000 });
+    flap[key] === undefined
+      ? fallback
+      : durationMs(flap[key], `drift.flap.${key}`, fail, { min: 100, max: 86_400_000 });
   const windowMs = ms('window', d.windowMs);
   const backoffMs = ms('backoff', d.backoffMs);
   const maxBackoffMs = ms('max_backoff', Math.max(d.maxBackoffMs, backoffMs));
-  if (maxBackoffMs < backoffMs) fail('drift.flap.max_backoff', `${show(flap.max_backoff)} is shorter than drift.flap.backoff (${show(flap.backoff)})`);
+  if (maxBackoffMs < backoffMs)
+    fail(
+      'drift.flap.max_backoff',
+      `${show(flap.max_backoff)} is shorter than drift.flap.backoff (${show(flap.backoff)})`,
+    );
   return { maxRepairs: maxRepairs as number, windowMs, backoffMs, maxBackoffMs };
 }
 
@@ -44,9 +51,13 @@ export function validateMetrics(value: unknown, fail: Fail): Config['metrics'] {
   const file = metrics.file ?? null;
   if (file === null) return { file: null };
   if (typeof file !== 'string' || !file.startsWith('/') || file.endsWith('/')) {
-    fail('metrics.file', `${show(file)} must be an absolute file path (node_exporter reads *.prom files from its textfile directory)`);
+    fail(
+      'metrics.file',
+      `${show(file)} must be an absolute file path (node_exporter reads *.prom files from its textfile directory)`,
+    );
   }
-  if (!(file as string).endsWith('.prom')) fail('metrics.file', `${show(file)} must end in .prom, or node_exporter's textfile collector ignores it`);
+  if (!(file as string).endsWith('.prom'))
+    fail('metrics.file', `${show(file)} must end in .prom, or node_exporter's textfile collector ignores it`);
   return { file: file as string };
 }
 
@@ -70,8 +81,13 @@ export function durationMs(value: unknown, path: string, fail: Fail, range: { mi
     const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
     if (match) ms = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
   }
-  if (ms === null) return fail(path, `${show(value)} is not a duration; write seconds (30) or a number with ms, s, m or h ("500ms", "5m")`);
-  if (ms < range.min || ms > range.max) fail(path, `${show(value)} is out of range: from ${formatMs(range.min)} to ${formatMs(range.max)}`);
+  if (ms === null)
+    return fail(
+      path,
+      `${show(value)} is not a duration; write seconds (30) or a number with ms, s, m or h ("500ms", "5m")`,
+    );
+  if (ms < range.min || ms > range.max)
+    fail(path, `${show(value)} is out of range: from ${formatMs(range.min)} to ${formatMs(range.max)}`);
   return Math.round(ms);
 }
 

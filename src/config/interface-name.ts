@@ -13,6 +13,7 @@ export function interfaceNameProblem(name: string): string | null {
   }
   // Unicode spaces too: the kernel takes them, but ip's batch line and a log reader would not.
   if (/[\p{Cc}\s\uFFFD]/u.test(name)) return 'has a control or space character';
-  if (/["'#\\]/.test(name) || name.startsWith('-')) return 'has a character rs-agent does not pass to ip (quote, #, backslash or a leading -)';
+  if (/["'#\\]/.test(name) || name.startsWith('-'))
+    return 'has a character rs-agent does not pass to ip (quote, #, backslash or a leading -)';
   return null;
 }

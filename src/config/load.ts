@@ -20,7 +20,8 @@ export function parseConfig(text: string, source: string): Config {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(source, bytes);
   // Blank or comments only: say so, rather than pass on the parser's wording.
-  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) throw new ConfigError(source, '', 'the file is empty; it needs at least "vips:"');
+  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, '')))
+    throw new ConfigError(source, '', 'the file is empty; it needs at least "vips:"');
   let raw: unknown;
   try {
     raw = parseYaml(text, { schema: CORE_SCHEMA, filename: source, maxDepth: MAX_DEPTH });
@@ -31,7 +32,11 @@ export function parseConfig(text: string, source: string): Config {
     throw new ConfigError(source, '', `not valid YAML${where}: ${oneLine(reason)}`);
   }
   if (countValues(raw, MAX_VALUES) > MAX_VALUES) {
-    throw new ConfigError(source, '', `its aliases expand to more than ${MAX_VALUES} values (an alias bomb?); write the VIPs out`);
+    throw new ConfigError(
+      source,
+      '',
+      `its aliases expand to more than ${MAX_VALUES} values (an alias bomb?); write the VIPs out`,
+    );
   }
   return validateConfig(raw, source);
 }

@@ -24,8 +24,14 @@ export function validateMss(value: unknown, fail: Fail): MssConfig {
   if (isObject(value)) {
     const byFamily = expectMapping(value, 'tunnel.mss', fail, ['ipv4', 'ipv6']);
     return {
-      ipv4: byFamily.ipv4 === undefined || byFamily.ipv4 === null ? 'auto' : validateOne(byFamily.ipv4, 'ipv4', 'tunnel.mss.ipv4', fail),
-      ipv6: byFamily.ipv6 === undefined || byFamily.ipv6 === null ? 'auto' : validateOne(byFamily.ipv6, 'ipv6', 'tunnel.mss.ipv6', fail),
+      ipv4:
+        byFamily.ipv4 === undefined || byFamily.ipv4 === null
+          ? 'auto'
+          : validateOne(byFamily.ipv4, 'ipv4', 'tunnel.mss.ipv4', fail),
+      ipv6:
+        byFamily.ipv6 === undefined || byFamily.ipv6 === null
+          ? 'auto'
+          : validateOne(byFamily.ipv6, 'ipv6', 'tunnel.mss.ipv6', fail),
     };
   }
   return { ipv4: validateOne(value, 'ipv4', 'tunnel.mss', fail), ipv6: validateOne(value, 'ipv6', 'tunnel.mss', fail) };

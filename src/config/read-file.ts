@@ -52,11 +52,16 @@ function requireTrusted(source: string, subject: string | null, stats: Stats): v
   const uid = process.getuid?.() ?? 0;
   const who = subject ? `${subject} ` : '';
   const hint = 'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
-  if (stats.uid !== 0 && stats.uid !== uid) throw new ConfigError(source, '', `${who}is owned by uid ${stats.uid}, not root: ${hint}`);
+  if (stats.uid !== 0 && stats.uid !== uid)
+    throw new ConfigError(source, '', `${who}is owned by uid ${stats.uid}, not root: ${hint}`);
   const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
   if ((stats.mode & 0o022) !== 0 && !sticky) {
     const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-    throw new ConfigError(source, '', `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${mode}): ${hint}`);
+    throw new ConfigError(
+      source,
+      '',
+      `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${mode}): ${hint}`,
+    );
   }
 }
 

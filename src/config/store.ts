@@ -19,11 +19,23 @@ export function validateStore(value: unknown, fail: Fail): StoreConfig | null {
   if (value === undefined || value === null) return null;
   const source = expectMapping(value, 'source', fail, ['etcd']);
   if (source.etcd === undefined || source.etcd === null) return fail('source', 'names no store; add etcd:');
-  const etcd = expectMapping(source.etcd, 'source.etcd', fail, ['endpoints', 'prefix', 'tls', 'cache', 'status_ttl', 'heartbeat']);
+  const etcd = expectMapping(source.etcd, 'source.etcd', fail, [
+    'endpoints',
+    'prefix',
+    'tls',
+    'cache',
+    'status_ttl',
+    'heartbeat',
+  ]);
   if (!Array.isArray(etcd.endpoints) || etcd.endpoints.length === 0) {
-    return fail('source.etcd.endpoints', `must be a list of URLs such as https://192.0.2.1:2379, not ${show(etcd.endpoints)}`);
+    return fail(
+      'source.etcd.endpoints',
+      `must be a list of URLs such as https://192.0.2.1:2379, not ${show(etcd.endpoints)}`,
+    );
   }
-  const endpoints = etcd.endpoints.map((e: unknown, i: number) => validateEndpoint(e, `source.etcd.endpoints[${i}]`, fail));
+  const endpoints = etcd.endpoints.map((e: unknown, i: number) =>
+    validateEndpoint(e, `source.etcd.endpoints[${i}]`, fail),
+  );
   let prefix = DEFAULT_PREFIX;
   if (etcd.prefix !== undefined && etcd.prefix !== null) {
     if (typeof etcd.prefix !== 'string' || !/^\/[\x21-\x7e]*$/.test(etcd.prefix)) {
@@ -51,7 +63,8 @@ function validateEndpoint(value: unknown, path: string, fail: Fail): string {
   } catch {
     return fail(path, `${show(value)} is not a URL such as https://192.0.2.1:2379`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(path, `${show(value)} must start with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail(path, `${show(value)} must start with http:// or https://`);
   if (url.pathname !== '/' || url.search || url.hash) fail(path, `${show(value)} must be a scheme, host and port only`);
   return value.replace(/\/$/, '');
 }
@@ -59,11 +72,16 @@ function validateEndpoint(value: unknown, path: string, fail: Fail): string {
 function validateTls(value: unknown, fail: Fail): StoreConfig['tls'] {
   if (value === undefined || value === null) return null;
   const tls = expectMapping(value, 'source.etcd.tls', fail, ['ca', 'cert', 'key']);
-  if (tls.ca === undefined) fail('source.etcd.tls.ca', 'is required: the CA that signed the etcd members\' certificates');
+  if (tls.ca === undefined)
+    fail('source.etcd.tls.ca', "is required: the CA that signed the etcd members' certificates");
   const ca = validatePath(tls.ca, 'source.etcd.tls.ca', '', fail);
   const cert = tls.cert === undefined ? null : validatePath(tls.cert, 'source.etcd.tls.cert', '', fail);
   const key = tls.key === undefined ? null : validatePath(tls.key, 'source.etcd.tls.key', '', fail);
-  if ((cert === null) !== (key === null)) fail(cert ? 'source.etcd.tls.key' : 'source.etcd.tls.cert', 'is required with the other: a client certificate needs its key');
+  if ((cert === null) !== (key === null))
+    fail(
+      cert ? 'source.etcd.tls.key' : 'source.etcd.tls.cert',
+      'is required with the other: a client certificate needs its key',
+    );
   return { ca, cert, key };
 }
 
@@ -84,7 +102,10 @@ function validateSeconds(value: unknown, path: string, fallback: number, min: nu
 export function validateHost(value: unknown, fail: Fail): string {
   if (value === undefined || value === null) return hostname();
   if (typeof value !== 'string' || !HOST.test(value)) {
-    return fail('host', `${show(value)} must be a host name (letters, digits, '.', '-', '_'): it is one segment of a store key`);
+    return fail(
+      'host',
+      `${show(value)} must be a host name (letters, digits, '.', '-', '_'): it is one segment of a store key`,
+    );
   }
   return value;
 }
@@ -99,9 +120,11 @@ export function validateLabelMap(value: unknown, path: string, fail: Fail): Reco
   if (!isObject(value)) return fail(path, `must be a mapping of label to value, not ${show(value)}`);
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(value)) {
-    if (!LABEL.test(key)) fail(`${path}.${show(key)}`, 'is not a label name (letters, digits, ".", "-", "_"; at most 63)');
+    if (!LABEL.test(key))
+      fail(`${path}.${show(key)}`, 'is not a label name (letters, digits, ".", "-", "_"; at most 63)');
     const text = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : raw;
-    if (typeof text !== 'string' || !LABEL.test(text)) fail(`${path}.${key}`, `${show(raw)} is not a label value (letters, digits, ".", "-", "_"; at most 63)`);
+    if (typeof text !== 'string' || !LABEL.test(text))
+      fail(`${path}.${key}`, `${show(raw)} is not a label value (letters, digits, ".", "-", "_"; at most 63)`);
     out[key] = text as string;
   }
   return out;

@@ -13,13 +13,25 @@ export function validateConfig(raw: unknown, source: string): Config {
     throw new ConfigError(source, path, detail);
   };
   if (raw === null || raw === undefined) fail('', 'the file is empty; it needs at least "vips:"');
-  const top = expectMapping(raw, '', fail, ['mode', 'vips', 'interfaces', 'arp', 'tunnel', 'drift', 'metrics', 'source', 'host', 'labels']);
+  const top = expectMapping(raw, '', fail, [
+    'mode',
+    'vips',
+    'interfaces',
+    'arp',
+    'tunnel',
+    'drift',
+    'metrics',
+    'source',
+    'host',
+    'labels',
+  ]);
 
   const mode = top.mode === undefined ? 'dr' : validateMode(top.mode, 'mode', fail);
   // With a store the VIPs may all come from it; a file alone must name some.
   const store = validateStore(top.source, fail);
   const missing = top.vips === undefined || top.vips === null;
-  if (missing && !store) fail('vips', 'is required: list the VIPs this real server serves (or name a store under source:)');
+  if (missing && !store)
+    fail('vips', 'is required: list the VIPs this real server serves (or name a store under source:)');
   if (!missing && !Array.isArray(top.vips)) fail('vips', `must be a list of addresses, not ${show(top.vips)}`);
   const list = missing ? [] : (top.vips as unknown[]);
   if (list.length === 0 && !missing) fail('vips', 'is empty: list at least one VIP');
@@ -70,7 +82,12 @@ function validateVip(entry: unknown, path: string, defaultMode: Mode, fail: Fail
 
 // A TUN VIP's encapsulation (default ipip) and, for GUE, its UDP port. Both describe
 // how the director tunnels, so on a DR VIP they are a mistake, not something to ignore.
-function validateEncap(vip: Record<string, unknown>, path: string, mode: Mode, fail: Fail): Pick<VipConfig, 'encap' | 'port'> {
+function validateEncap(
+  vip: Record<string, unknown>,
+  path: string,
+  mode: Mode,
+  fail: Fail,
+): Pick<VipConfig, 'encap' | 'port'> {
   if (vip.encap === undefined && vip.port === undefined) return {};
   if (mode !== 'tun') {
     const key = vip.encap !== undefined ? 'encap' : 'port';
@@ -78,14 +95,19 @@ function validateEncap(vip: Record<string, unknown>, path: string, mode: Mode, f
   }
   const encap = vip.encap ?? 'ipip';
   if (encap !== 'ipip' && encap !== 'gue' && encap !== 'gre') {
-    return fail(`${path}.encap`, `${show(encap)} is not an encapsulation; use ipip, gue or gre (as ipvsadm --tun-type)`);
+    return fail(
+      `${path}.encap`,
+      `${show(encap)} is not an encapsulation; use ipip, gue or gre (as ipvsadm --tun-type)`,
+    );
   }
   if (encap !== 'gue') {
-    if (vip.port !== undefined) fail(`${path}.port`, `${show(vip.port)}: a port applies to encap gue only; this VIP is ${encap}`);
+    if (vip.port !== undefined)
+      fail(`${path}.port`, `${show(vip.port)}: a port applies to encap gue only; this VIP is ${encap}`);
     return { encap };
   }
   const port = vip.port;
-  if (port === undefined) return fail(`${path}.port`, 'is required with encap gue: the UDP port the director sends to (ipvsadm --tun-port)');
+  if (port === undefined)
+    return fail(`${path}.port`, 'is required with encap gue: the UDP port the director sends to (ipvsadm --tun-port)');
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     return fail(`${path}.port`, `${show(port)} is not a UDP port (1-65535)`);
   }
@@ -99,9 +121,13 @@ function entryAddress(entry: unknown): unknown {
 export function validateMode(value: unknown, path: string, fail: Fail): Mode {
   if (value === 'dr' || value === 'tun') return value;
   if (typeof value === 'string' && value.toLowerCase() === 'nat') {
-    fail(path, `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`);
+    fail(
+      path,
+      `${show(value)} is not a mode for rs-agent: in LVS-NAT the director rewrites addresses and real servers need no VIP, no ARP settings and no agent`,
+    );
   }
-  const encap = typeof value === 'string' && ['ipip', 'gue', 'gre'].includes(value.toLowerCase()) ? value.toLowerCase() : null;
+  const encap =
+    typeof value === 'string' && ['ipip', 'gue', 'gre'].includes(value.toLowerCase()) ? value.toLowerCase() : null;
   const hint = encap ? ` (${encap} is how a TUN VIP is tunnelled: mode: tun, encap: ${encap})` : '';
   return fail(path, `${show(value)} is not a mode; use dr or tun${hint}`);
 }
@@ -124,12 +150,15 @@ function validateInterfaces(value: unknown, fail: Fail): string[] | null {
 }
 
 function validateArp(value: unknown, fail: Fail): Config['arp'] {
-  const arp = value === undefined || value === null ? {} : expectMapping(value, 'arp', fail, ['ignore', 'announce', 'guard']);
+  const arp =
+    value === undefined || value === null ? {} : expectMapping(value, 'arp', fail, ['ignore', 'announce', 'guard']);
   const ignore = arp.ignore ?? 1;
   const announce = arp.announce ?? 2;
   // 0 would let the host answer ARP for the VIP: the one thing rs-agent exists to prevent.
-  if (ignore !== 1 && ignore !== 2) fail('arp.ignore', `${show(ignore)} must be 1 or 2 (0 answers ARP for the VIP on every NIC)`);
-  if (announce !== 2) fail('arp.announce', `${show(announce)} must be 2 (lower values can announce the VIP as ARP source)`);
+  if (ignore !== 1 && ignore !== 2)
+    fail('arp.ignore', `${show(ignore)} must be 1 or 2 (0 answers ARP for the VIP on every NIC)`);
+  if (announce !== 2)
+    fail('arp.announce', `${show(announce)} must be 2 (lower values can announce the VIP as ARP source)`);
   const guard = arp.guard ?? 'auto';
   if (guard !== 'auto' && guard !== 'nftables' && guard !== 'off') {
     fail('arp.guard', `${show(guard)} must be auto, nftables or off`);
@@ -141,7 +170,8 @@ function validateArp(value: unknown, fail: Fail): Config['arp'] {
 // the ipip and ip6_tunnel modules create; another name must be a tunnel device of the
 // right kind that already exists (checked against the host when planning).
 function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tunnel'] {
-  const tunnel = value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6', 'mss']);
+  const tunnel =
+    value === undefined || value === null ? {} : expectMapping(value, 'tunnel', fail, ['ipv4', 'ipv6', 'mss']);
   const names: Config['tunnel'] = { ...DEFAULT_TUNNELS, mss: validateMss(tunnel.mss, fail) };
   for (const family of ['ipv4', 'ipv6'] as const) {
     const name = tunnel[family];
@@ -156,6 +186,7 @@ function validateTunnel(value: unknown, nics: string[], fail: Fail): Config['tun
     }
     names[family] = name as string;
   }
-  if (names.ipv4 === names.ipv6) fail('tunnel.ipv6', `${show(names.ipv6)} is also tunnel.ipv4; one device cannot be both`);
+  if (names.ipv4 === names.ipv6)
+    fail('tunnel.ipv6', `${show(names.ipv6)} is also tunnel.ipv4; one device cannot be both`);
   return names;
 }

@@ -117,7 +117,12 @@ export class Daemon {
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
       this.stats.reloads.rejected += 1;
-      this.logger.log('error', 'reload-rejected', `SIGHUP: new config rejected, the one in force stays: ${error.message}`, { error: error.message });
+      this.logger.log(
+        'error',
+        'reload-rejected',
+        `SIGHUP: new config rejected, the one in force stays: ${error.message}`,
+        { error: error.message },
+      );
       this.publish();
       return;
     }
@@ -131,7 +136,9 @@ export class Daemon {
       this.cron.start();
     }
     this.stats.reloads.applied += 1;
-    this.logger.log('info', 'reloaded', `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs`, { vips: next.vips.length });
+    this.logger.log('info', 'reloaded', `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs`, {
+      vips: next.vips.length,
+    });
     this.queue.request('reload');
   }
 
@@ -156,7 +163,15 @@ export class Daemon {
     const startedAt = this.scheduler.now();
     let report;
     try {
-      report = await runPass({ ...this.agent, lockSignal: this.abort.signal }, this.desiredConfig(), this.guard, this.stats, this.logger, triggers, this.scheduler.now);
+      report = await runPass(
+        { ...this.agent, lockSignal: this.abort.signal },
+        this.desiredConfig(),
+        this.guard,
+        this.stats,
+        this.logger,
+        triggers,
+        this.scheduler.now,
+      );
     } catch (error) {
       this.logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
       process.exit(70);
@@ -184,7 +199,8 @@ export class Daemon {
         this.publishErrors.delete(what);
       } catch (error) {
         if (!(error instanceof AgentError)) throw error;
-        if (!this.publishErrors.has(what)) this.logger.log('error', 'write-failed', error.message, { error: error.message });
+        if (!this.publishErrors.has(what))
+          this.logger.log('error', 'write-failed', error.message, { error: error.message });
         this.publishErrors.add(what);
       }
     }

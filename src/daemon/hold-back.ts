@@ -36,5 +36,7 @@ export function isProtective(change: Change): boolean {
 }
 
 function exposes(change: Change): boolean {
-  return (change.kind === 'address' || change.kind === 'route') ? change.action === 'add' : change.kind === 'link' && change.action === 'up';
+  return change.kind === 'address' || change.kind === 'route'
+    ? change.action === 'add'
+    : change.kind === 'link' && change.action === 'up';
 }

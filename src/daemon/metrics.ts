@@ -10,24 +10,49 @@ export function renderMetrics(stats: DaemonStats): string {
     for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
   };
   const last = stats.last;
-  metric('rs_agent_in_sync', 'gauge', '1 when the last reconcile left the host as configured, else 0.', [['', last?.inSync ? 1 : 0]]);
-  metric('rs_agent_repairs_total', 'counter', 'Drifted items repaired by rs-agent run, by kind.',
-    KINDS.map((k) => [`{kind="${k}"}`, stats.repairs[k]]));
+  metric('rs_agent_in_sync', 'gauge', '1 when the last reconcile left the host as configured, else 0.', [
+    ['', last?.inSync ? 1 : 0],
+  ]);
+  metric(
+    'rs_agent_repairs_total',
+    'counter',
+    'Drifted items repaired by rs-agent run, by kind.',
+    KINDS.map((k) => [`{kind="${k}"}`, stats.repairs[k]]),
+  );
   metric('rs_agent_repair_failures_total', 'counter', 'Repairs that failed.', [['', stats.failedRepairs]]);
-  metric('rs_agent_flap_guard_trips_total', 'counter', 'Times an item was repaired too often and held back (another tool keeps undoing it).',
-    [['', stats.flapTrips]]);
-  metric('rs_agent_protection_fights_total', 'counter', 'Times something else kept undoing ARP protection (a sysctl, the ARP guard); never held back, repaired every time.',
-    [['', stats.protectionFights ?? 0]]);
-  metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.',
-    [['', stats.held.filter((h) => h.heldUntil !== null).length]]);
-  metric('rs_agent_unavailable_items', 'gauge', 'Things the config asks for that the host cannot have now (a configured NIC missing).',
-    [['', stats.problems.length]]);
-  metric('rs_agent_reconciles_total', 'counter', 'Reconcile passes, by what triggered them (a pass asked for by two counts for both).',
-    TRIGGERS.map((t) => [`{trigger="${t}"}`, stats.reconciles[t]]));
-  metric('rs_agent_last_reconcile_timestamp_seconds', 'gauge', 'When the last reconcile ended (Unix time).',
-    [['', last ? seconds(Date.parse(last.at)) : 0]]);
-  metric('rs_agent_last_reconcile_duration_seconds', 'gauge', 'How long the last reconcile took.',
-    [['', last ? seconds(last.durationMs) : 0]]);
+  metric(
+    'rs_agent_flap_guard_trips_total',
+    'counter',
+    'Times an item was repaired too often and held back (another tool keeps undoing it).',
+    [['', stats.flapTrips]],
+  );
+  metric(
+    'rs_agent_protection_fights_total',
+    'counter',
+    'Times something else kept undoing ARP protection (a sysctl, the ARP guard); never held back, repaired every time.',
+    [['', stats.protectionFights ?? 0]],
+  );
+  metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.', [
+    ['', stats.held.filter((h) => h.heldUntil !== null).length],
+  ]);
+  metric(
+    'rs_agent_unavailable_items',
+    'gauge',
+    'Things the config asks for that the host cannot have now (a configured NIC missing).',
+    [['', stats.problems.length]],
+  );
+  metric(
+    'rs_agent_reconciles_total',
+    'counter',
+    'Reconcile passes, by what triggered them (a pass asked for by two counts for both).',
+    TRIGGERS.map((t) => [`{trigger="${t}"}`, stats.reconciles[t]]),
+  );
+  metric('rs_agent_last_reconcile_timestamp_seconds', 'gauge', 'When the last reconcile ended (Unix time).', [
+    ['', last ? seconds(Date.parse(last.at)) : 0],
+  ]);
+  metric('rs_agent_last_reconcile_duration_seconds', 'gauge', 'How long the last reconcile took.', [
+    ['', last ? seconds(last.durationMs) : 0],
+  ]);
   return `${out.join('\n')}\n`;
 }
 

@@ -35,57 +35,113 @@ export async function runPass(
     const ms = round(performance.now() - t0);
     for (const outcome of result.outcomes) {
       const { change } = outcome;
-      const fields = { item: itemOf(change), kind: change.kind, action: change.action, from: change.from, to: change.to, duration_ms: ms, trigger };
+      const fields = {
+        item: itemOf(change),
+        kind: change.kind,
+        action: change.action,
+        from: change.from,
+        to: change.to,
+        duration_ms: ms,
+        trigger,
+      };
       if (outcome.status === 'applied') {
         stats.repairs[change.kind] += 1;
-        logger.log('info', 'repair', `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`, fields);
+        logger.log(
+          'info',
+          'repair',
+          `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`,
+          fields,
+        );
         const trip = guard.record(itemOf(change), { protective: isProtective(change) });
         if (trip?.protective) {
           stats.protectionFights = (stats.protectionFights ?? 0) + 1;
-          logger.log('error', 'protection-fight',
+          logger.log(
+            'error',
+            'protection-fight',
             `${trip.item} keeps being undone: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
-            `something else keeps lowering ARP protection; rs-agent repairs it every time`,
-            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000 });
+              `something else keeps lowering ARP protection; rs-agent repairs it every time`,
+            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000 },
+          );
         } else if (trip) {
           stats.flapTrips += 1;
-          logger.log('error', 'flap-guard',
+          logger.log(
+            'error',
+            'flap-guard',
             `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
-            `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
-            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000, backoff_s: trip.backoffMs / 1000 });
+              `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
+            {
+              item: trip.item,
+              repairs: trip.repairs,
+              window_s: config.drift.flap.windowMs / 1000,
+              backoff_s: trip.backoffMs / 1000,
+            },
+          );
         }
       } else {
         stats.failedRepairs += outcome.status === 'failed' ? 1 : 0;
-        logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, { ...fields, error: outcome.error });
+        logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, {
+          ...fields,
+          error: outcome.error,
+        });
       }
     }
     if (result.error !== undefined) {
       stats.failedRepairs += 1;
-      logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, { trigger, error: result.error });
+      logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, {
+        trigger,
+        error: result.error,
+      });
     }
     // Left out until the operator acts or the device appears: said when it starts and
     // when it ends, not on every pass; status shows it meanwhile.
-    const conflicts = new Map(result.snapshot.conflicts.map((c) => [`not adding VIP ${c.vip}: ${describeConflict(c)}`, c]));
-    stats.conflicts = logOnChange(stats.conflicts, [...conflicts.keys()], (m) => {
-      const c = conflicts.get(m);
-      logger.log('error', 'conflict', m, { item: `address ${c?.vip}`, vip: c?.vip, dev: c?.dev, prefixlen: c?.prefixlen });
-    }, (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`));
-    stats.problems = logOnChange(stats.problems, result.problems.map((p) => p.message),
-      (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }), (m) => logger.log('info', 'available', `in place again: ${m}`));
-    const inSync = result.ok && result.held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
+    const conflicts = new Map(
+      result.snapshot.conflicts.map((c) => [`not adding VIP ${c.vip}: ${describeConflict(c)}`, c]),
+    );
+    stats.conflicts = logOnChange(
+      stats.conflicts,
+      [...conflicts.keys()],
+      (m) => {
+        const c = conflicts.get(m);
+        logger.log('error', 'conflict', m, {
+          item: `address ${c?.vip}`,
+          vip: c?.vip,
+          dev: c?.dev,
+          prefixlen: c?.prefixlen,
+        });
+      },
+      (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`),
+    );
+    stats.problems = logOnChange(
+      stats.problems,
+      result.problems.map((p) => p.message),
+      (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }),
+      (m) => logger.log('info', 'available', `in place again: ${m}`),
+    );
+    const inSync =
+      result.ok && result.held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
     stats.held = heldItems(guard.status(), now());
     return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: result.held.length };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     const ms = round(performance.now() - t0);
-    logger.log('error', 'reconcile-failed', `reconcile (${trigger}) failed: ${error.message}`, { trigger, duration_ms: ms, error: error.message });
+    logger.log('error', 'reconcile-failed', `reconcile (${trigger}) failed: ${error.message}`, {
+      trigger,
+      duration_ms: ms,
+      error: error.message,
+    });
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: false, error: error.message };
     return null;
   }
 }
 
 // Logs each message that is new since the last pass, and each that is gone; returns the current set.
-function logOnChange(before: readonly string[], now: string[], onNew: (m: string) => void, onGone: (m: string) => void): string[] {
+function logOnChange(
+  before: readonly string[],
+  now: string[],
+  onNew: (m: string) => void,
+  onGone: (m: string) => void,
+): string[] {
   const was = new Set(before);
   const is = new Set(now);
   for (const m of now) if (!was.has(m)) onNew(m);

@@ -28,7 +28,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const daemon = new Daemon(agent, logger, config);
   if (config.store) {
     // Loaded only here: a host without a store never pays for the etcd client.
-    const [{ StoreWatch }, { heldVips }] = await Promise.all([import('./sources/store-watch.js'), import('../source/held-vips.js')]);
+    const [{ StoreWatch }, { heldVips }] = await Promise.all([
+      import('./sources/store-watch.js'),
+      import('../source/held-vips.js'),
+    ]);
     const store = new StoreWatch(config, daemon, logger);
     await store.open(heldVips(agent.stateDir, config));
     daemon.attachStore(store);
@@ -41,7 +44,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     await daemon.stop(SHUTDOWN_WAIT_MS);
-    logger.log('info', 'stopped', `${reason}: stopped; VIPs stay in place (rs-agent stop removes them)`, { signal: reason });
+    logger.log('info', 'stopped', `${reason}: stopped; VIPs stay in place (rs-agent stop removes them)`, {
+      signal: reason,
+    });
     done(status);
   };
   const onSignal = (signal: NodeJS.Signals) => void shutdown(signal, 0);
@@ -50,18 +55,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onReload);
 
-  logger.log('info', 'starting', `rs-agent run: converging to ${config.source} (${config.vips.length} VIPs)`, { pid: process.pid });
+  logger.log('info', 'starting', `rs-agent run: converging to ${config.source} (${config.vips.length} VIPs)`, {
+    pid: process.pid,
+  });
   daemon.start();
   await daemon.firstPass;
   if (!stopping) {
     const last = daemon.stats.last;
     if (last?.error !== undefined) {
-      logger.log('error', 'start-failed', 'the first convergence could not run; exiting so the service manager can retry');
+      logger.log(
+        'error',
+        'start-failed',
+        'the first convergence could not run; exiting so the service manager can retry',
+      );
       void shutdown('start failure', 1);
     } else {
       daemon.startTimers();
       await notifyReady(agent.runner, logger, last?.inSync ? 'in sync' : 'running; drift remains (see the log)');
-      logger.log('info', 'ready', `ready: ${last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, { in_sync: last?.inSync ?? false });
+      logger.log('info', 'ready', `ready: ${last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, {
+        in_sync: last?.inSync ?? false,
+      });
     }
   }
   const status = await finished;

@@ -19,10 +19,13 @@ export class Scheduler {
   after(name: string, delayMs: number, fn: () => void): void {
     this.cancel(name);
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(name);
-      fn();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(name);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
     this.timers.set(name, timer);
   }
 

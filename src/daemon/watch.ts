@@ -50,8 +50,12 @@ export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WA
   void child.then((result) => {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
     if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');
-    else if (result.exitCode === 127) end(`${command}: command not found in PATH (install ${command === 'ip' ? 'iproute2' : command === 'nft' ? 'nftables' : command})`);
-    else if (result.failed && result.exitCode === undefined && !result.signal) end(result.originalMessage || result.shortMessage || 'failed');
+    else if (result.exitCode === 127)
+      end(
+        `${command}: command not found in PATH (install ${command === 'ip' ? 'iproute2' : command === 'nft' ? 'nftables' : command})`,
+      );
+    else if (result.failed && result.exitCode === undefined && !result.signal)
+      end(result.originalMessage || result.shortMessage || 'failed');
     else end(stderr.trim() || (result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`));
   });
   return {

@@ -19,16 +19,19 @@ const HEADER = (config: Config) =>
 // they hold from early boot and survive a restart of systemd-sysctl. Null when the
 // config implies none (IPv6 VIPs only).
 export function renderSysctlDropIn(config: Config): string | null {
-  const tunnels4 = tunnelNeeds(config).filter((t) => t.family === 4).map((t) => t.name);
+  const tunnels4 = tunnelNeeds(config)
+    .filter((t) => t.family === 4)
+    .map((t) => t.name);
   const sysctls = desiredSysctls(config, config.interfaces ?? [], tunnels4);
   if (sysctls.length === 0) return null;
   const lines = [HEADER(config).trimEnd()];
-  lines.push('# Sorts after 50-default.conf, so systemd\'s rp_filter default does not override these at boot.');
+  lines.push("# Sorts after 50-default.conf, so systemd's rp_filter default does not override these at boot.");
   if (config.interfaces === null) {
     lines.push('# No interfaces in the config: every NIC takes "default" when it appears and is bounded by');
     lines.push('# "all" (the kernel uses the larger of all and the NIC); rs-agent start sets each NIC as well.');
   }
-  for (const dev of tunnels4) lines.push(`# ${dev} carries IPv4 TUN VIPs: decapsulated packets need rp_filter 0 on both all and ${dev}.`);
+  for (const dev of tunnels4)
+    lines.push(`# ${dev} carries IPv4 TUN VIPs: decapsulated packets need rp_filter 0 on both all and ${dev}.`);
   for (const s of sysctls) lines.push(`${sysctlKey(s.path)} = ${s.value}`);
   return `${lines.join('\n')}\n`;
 }

@@ -49,8 +49,10 @@ export function install(opts: { root: string; config: Config; unitsDir?: string;
   for (const file of wanted) {
     const current = readIfPresent(join(root, file.path));
     if (current === null || current.equals(file.content) || recorded[file.path] === sha256(current)) continue;
-    throw new AgentError(`install: ${join(root, file.path)} exists and is not the file rs-agent installed ` +
-      '(edited since, or someone else\'s); nothing was written: move it away, or put the change in the config');
+    throw new AgentError(
+      `install: ${join(root, file.path)} exists and is not the file rs-agent installed ` +
+        "(edited since, or someone else's); nothing was written: move it away, or put the change in the config",
+    );
   }
 
   const actions: FileAction[] = [];
@@ -101,7 +103,10 @@ export function stillEnabled(root: string, paths: string[]): string[] {
 }
 
 function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFile[] {
-  const files: WantedFile[] = readUnits(unitsDir).map((u) => ({ path: `${UNIT_DIR}/${u.name}`, content: pointUnitAt(u.content, binary) }));
+  const files: WantedFile[] = readUnits(unitsDir).map((u) => ({
+    path: `${UNIT_DIR}/${u.name}`,
+    content: pointUnitAt(u.content, binary),
+  }));
   const sysctl = renderSysctlDropIn(config);
   if (sysctl !== null) files.push({ path: SYSCTL_DROP_IN, content: Buffer.from(sysctl) });
   const modules = renderModulesLoad(config);
@@ -112,8 +117,13 @@ function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFi
 // The unit with its Exec lines naming binary. systemd runs an Exec path as given and
 // wants it absolute; a path with a space would need quoting systemd does not do here.
 export function pointUnitAt(unit: Buffer, binary: string): Buffer {
-  if (!binary.startsWith('/') || /\s/.test(binary)) throw new AgentError(`install: ${JSON.stringify(binary)} cannot be named in a unit (an absolute path without spaces is needed)`);
-  return Buffer.from(unit.toString('utf8').replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${binary}`));
+  if (!binary.startsWith('/') || /\s/.test(binary))
+    throw new AgentError(
+      `install: ${JSON.stringify(binary)} cannot be named in a unit (an absolute path without spaces is needed)`,
+    );
+  return Buffer.from(
+    unit.toString('utf8').replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${binary}`),
+  );
 }
 
 // Every regular file in the units directory, by name; none when it does not exist.

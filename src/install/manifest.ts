@@ -25,7 +25,12 @@ export function readManifest(file: string): Manifest | null {
   }
   const value = safeParse(text) as Partial<Manifest> | null;
   const files = value?.files;
-  if (value?.version !== 1 || typeof files !== 'object' || files === null || Object.values(files).some((h) => typeof h !== 'string')) {
+  if (
+    value?.version !== 1 ||
+    typeof files !== 'object' ||
+    files === null ||
+    Object.values(files).some((h) => typeof h !== 'string')
+  ) {
     throw new AgentError(`${file} is not a manifest rs-agent wrote; move it away to start over`);
   }
   return { version: 1, files };

@@ -14,7 +14,11 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin, kerne
   const base = dev.split(':')[0] as string;
   const mode = base === 'lo' ? 'dr' : base in TUNNEL_FAMILY ? 'tun' : null;
   if (mode === null) {
-    note(f, at, `an address on ${dev}: rs-agent puts VIPs only on lo (DR) and the tunnel devices (TUN); is this a director's script?`);
+    note(
+      f,
+      at,
+      `an address on ${dev}: rs-agent puts VIPs only on lo (DR) and the tunnel devices (TUN); is this a director's script?`,
+    );
     return;
   }
   const [address = '', prefix] = text.split('/');
@@ -30,9 +34,15 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin, kerne
   const host = parsed.family === 4 ? 32 : 128;
   const length = prefix !== undefined ? Number(prefix) : kernel?.length;
   if (length !== undefined && length !== host) {
-    const cause = prefix !== undefined ? `added as /${prefix}` : `${kernel?.cause}: the kernel gives ${parsed.address} the prefix /${length}`;
+    const cause =
+      prefix !== undefined
+        ? `added as /${prefix}`
+        : `${kernel?.cause}: the kernel gives ${parsed.address} the prefix /${length}`;
     const network = parsed.family === 4 ? ipv4Network(parsed.address, length) : `its /${length}`;
-    const owns = mode === 'dr' ? `this host takes every address in ${network} as its own` : `the kernel routes all of ${network} into ${base}`;
+    const owns =
+      mode === 'dr'
+        ? `this host takes every address in ${network} as its own`
+        : `the kernel routes all of ${network} into ${base}`;
     note(f, at, `${cause}, so ${owns}; rs-agent adds the VIP as a single host (/${host})`);
   }
   const earlier = f.vips.find((v) => v.address === parsed.address);
@@ -42,7 +52,19 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin, kerne
   if (!earlier) f.vips.push({ address: parsed.address, family: parsed.family, mode, ...at });
 }
 
-const IFCONFIG_KEYWORDS = new Set(['netmask', 'broadcast', 'pointopoint', 'dstaddr', 'mtu', 'metric', 'txqueuelen', 'hw', 'add', 'del', 'tunnel']);
+const IFCONFIG_KEYWORDS = new Set([
+  'netmask',
+  'broadcast',
+  'pointopoint',
+  'dstaddr',
+  'mtu',
+  'metric',
+  'txqueuelen',
+  'hw',
+  'add',
+  'del',
+  'tunnel',
+]);
 const IFCONFIG_FLAGS = /^-?(up|arp|trailers|allmulti|multicast|promisc|dynamic|inet|-broadcast|-pointopoint)$/;
 
 // ifconfig lo:0 VIP [netmask M] [broadcast B] [up] | ifconfig DEV inet6 add VIP/128 | ifconfig tunl0 up
@@ -68,7 +90,19 @@ export function ifconfig(f: Findings, args: string[], at: Origin): void {
 }
 
 const IP_OPTIONS_WITH_VALUE = new Set(['-f', '-family', '-n', '-netns', '-b', '-batch', '-rc', '-rcvbuf']);
-const ADDRESS_KEYWORDS = new Set(['dev', 'label', 'broadcast', 'brd', 'scope', 'preferred_lft', 'valid_lft', 'peer', 'metric', 'anycast', 'proto']);
+const ADDRESS_KEYWORDS = new Set([
+  'dev',
+  'label',
+  'broadcast',
+  'brd',
+  'scope',
+  'preferred_lft',
+  'valid_lft',
+  'peer',
+  'metric',
+  'anycast',
+  'proto',
+]);
 
 // ip [-4|-6] address add VIP[/len] dev DEV ... | ip route add ... | ip link set DEV up
 export function ip(f: Findings, args: string[], at: Origin): void {
@@ -90,9 +124,17 @@ export function ip(f: Findings, args: string[], at: Origin): void {
   } else if ('link'.startsWith(object) && object.length > 0) {
     const name = rest[0] === 'dev' ? rest[1] : rest[0];
     if (verb === 'set' && rest.includes('arp') && rest.includes('off')) {
-      note(f, at, `turns ARP off on ${name}: rs-agent suppresses ARP for the VIPs with arp_ignore/arp_announce instead`);
+      note(
+        f,
+        at,
+        `turns ARP off on ${name}: rs-agent suppresses ARP for the VIPs with arp_ignore/arp_announce instead`,
+      );
     } else if (verb === 'add') {
-      note(f, at, 'creates a device: rs-agent does not create devices; keep it (e.g. a systemd-networkd .netdev) and name it under tunnel:');
+      note(
+        f,
+        at,
+        'creates a device: rs-agent does not create devices; keep it (e.g. a systemd-networkd .netdev) and name it under tunnel:',
+      );
     } else if (!(verb === 'set' && (name === 'lo' || (name ?? '') in TUNNEL_FAMILY) && rest.includes('up'))) {
       if (verb !== 'show' && verb !== '') note(f, at, 'not translated');
     }
@@ -115,14 +157,21 @@ const SYSCTL_FLAGS = new Set(['-w', '-q', '-e', '--write', '--quiet']);
 // sysctl [-w] [-q] key=value ... | sysctl -p [file]
 export function sysctl(f: Findings, args: string[], at: Origin): void {
   if (args.includes('-p') || args.includes('--load') || args.includes('--system')) {
-    note(f, at, 'loads sysctl files as they are on this host: check them for ARP or rp_filter lines ("rs-agent install" writes its own drop-in)');
+    note(
+      f,
+      at,
+      'loads sysctl files as they are on this host: check them for ARP or rp_filter lines ("rs-agent install" writes its own drop-in)',
+    );
     return;
   }
   for (const arg of args) {
     if (SYSCTL_FLAGS.has(arg) || !arg.includes('=')) continue;
     const [key = '', value = ''] = arg.split('=');
     // A dot inside an interface name is written as '/' (net.ipv4.conf.eth0/100.arp_ignore).
-    const path = key.split('.').map((part) => part.replace(/\//g, '.')).join('/');
+    const path = key
+      .split('.')
+      .map((part) => part.replace(/\//g, '.'))
+      .join('/');
     setSysctl(f, path, value.trim(), at);
   }
 }
@@ -131,7 +180,11 @@ export function sysctl(f: Findings, args: string[], at: Origin): void {
 export function echo(f: Findings, w: Words, at: Origin): void {
   const target = w.redirects.find((r) => (r.op === '>' || r.op === '>>') && r.target.startsWith('/proc/sys/'));
   if (!target) return; // a message for the operator
-  const value = w.words.slice(1).filter((word) => !/^-[neE]+$/.test(word)).join(' ').trim();
+  const value = w.words
+    .slice(1)
+    .filter((word) => !/^-[neE]+$/.test(word))
+    .join(' ')
+    .trim();
   setSysctl(f, target.target.slice('/proc/sys/'.length), value, at);
 }
 

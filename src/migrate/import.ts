@@ -23,13 +23,19 @@ export class ImportError extends AgentError {
 export type ImportArgs = ReadonlyMap<string, string>;
 
 // A real-server script → the equivalent rs-agent config as YAML. Pure: the caller reads the file.
-export function importScript(script: string, source: string, args: ImportArgs = new Map()): { yaml: string; result: ImportResult } {
+export function importScript(
+  script: string,
+  source: string,
+  args: ImportArgs = new Map(),
+): { yaml: string; result: ImportResult } {
   const positional = new Map([...args].filter(([key]) => /^[0-9]+$/.test(key)));
   const named = new Map([...args].filter(([key]) => !/^[0-9]+$/.test(key)));
   const findings = findScript(fillPlaceholders(script, named), { positional });
   const result = summarize(findings);
   if (result.vips.length === 0) {
-    const why = [...new Set(findings.missing)].join('; ') || '(no ifconfig or ip address add on lo, tunl0 or ip6tnl0 in what start runs)';
+    const why =
+      [...new Set(findings.missing)].join('; ') ||
+      '(no ifconfig or ip address add on lo, tunl0 or ip6tnl0 in what start runs)';
     throw new ImportError(`import ${source}: found no VIP${why.startsWith('(') ? ' ' : ': '}${why}`, result.notes);
   }
   const yaml = renderImport(result, source);
@@ -42,7 +48,10 @@ export function parseImportArgs(values: readonly string[]): Map<string, string> 
   const args = new Map<string, string>();
   for (const value of values) {
     const m = /^([1-9][0-9]*|[A-Za-z_][\w.]*)=(.*)$/.exec(value);
-    if (!m) throw new AgentError(`import: --arg ${JSON.stringify(value)}: expected N=VALUE (the script's argument $N, e.g. 1=192.0.2.10) or NAME=VALUE (a template placeholder)`);
+    if (!m)
+      throw new AgentError(
+        `import: --arg ${JSON.stringify(value)}: expected N=VALUE (the script's argument $N, e.g. 1=192.0.2.10) or NAME=VALUE (a template placeholder)`,
+      );
     if (args.has(m[1] as string)) throw new AgentError(`import: --arg ${m[1]} given twice`);
     args.set(m[1] as string, m[2] as string);
   }

@@ -40,7 +40,7 @@ function maskLength(mask: string): number | null {
     value = octets.reduce((sum, o) => sum * 256 + o, 0);
   }
   const bits = value.toString(2).padStart(32, '0');
-  return /^1*0*$/.test(bits) ? bits.indexOf('0') < 0 ? 32 : bits.indexOf('0') : null;
+  return /^1*0*$/.test(bits) ? (bits.indexOf('0') < 0 ? 32 : bits.indexOf('0')) : null;
 }
 
 // 192.0.2.10 with /24 → 192.0.2.0/24.

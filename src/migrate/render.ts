@@ -21,7 +21,11 @@ export function renderImport(result: ImportResult, source: string): string {
   } else {
     out.push('# interfaces: omitted, so every ethernet NIC gets ARP suppression (the script named none).');
   }
-  out.push('arp:', `  ignore: ${result.arp.ignore}${from(result.arp.origin.ignore)}`, `  announce: ${result.arp.announce}${from(result.arp.origin.announce)}`);
+  out.push(
+    'arp:',
+    `  ignore: ${result.arp.ignore}${from(result.arp.origin.ignore)}`,
+    `  announce: ${result.arp.announce}${from(result.arp.origin.announce)}`,
+  );
   if (result.notes.length > 0) {
     out.push('', '# Not translated, or done differently by rs-agent:');
     for (const n of result.notes) out.push(`#   line ${n.line}: ${clip(n.source)}`, `#     ${oneLine(n.reason)}`);

@@ -40,5 +40,5 @@ export function collectFunctions(list: Statement[], functions = new Map<string, 
 }
 
 function opens(text: string): boolean {
-  return /^\{(\s|$)/.test(text) || (HEADER.exec(text)?.[3] !== undefined);
+  return /^\{(\s|$)/.test(text) || HEADER.exec(text)?.[3] !== undefined;
 }

@@ -19,7 +19,8 @@ export function splitStatements(script: string): Statement[] {
     let text = lines[i] ?? '';
     while (/(^|[^\\])(\\\\)*\\$/.test(text) && i + 1 < lines.length) text = `${text.slice(0, -1)} ${lines[++i] ?? ''}`;
     if (/^\s*(?:(?:declare|local|readonly|typeset|export)(?:\s+-\w+)*\s+)?[A-Za-z_]\w*\+?=\([^)]*$/.test(text)) {
-      while (!text.includes(')') && i + 1 < lines.length) text = `${text} ${(lines[++i] ?? '').replace(/(^|\s)#.*$/, '')}`;
+      while (!text.includes(')') && i + 1 < lines.length)
+        text = `${text} ${(lines[++i] ?? '').replace(/(^|\s)#.*$/, '')}`;
     }
     for (const heredoc of heredocs(text)) {
       // The body ends at a line that is exactly the delimiter (<<- also strips leading tabs).

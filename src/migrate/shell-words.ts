@@ -111,7 +111,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
     return ['$', i + 1];
   };
 
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text[i] as string;
     if (/\s/.test(c)) {
       finish();

@@ -19,7 +19,11 @@ export function summarize(f: Findings): ImportResult {
   for (const s of f.rpFilter) {
     if (!tun4) add(s, `rp_filter ${s.value} on ${s.dev}: rs-agent changes rp_filter only for IPv4 TUN VIPs`);
     else if (s.value !== '0') add(s, `rp_filter ${s.value} on ${s.dev}: rs-agent sets 0 on all and tunl0 for TUN VIPs`);
-    else if (s.dev !== 'all' && s.dev !== DEFAULT_TUNNELS.ipv4) add(s, `rp_filter 0 on ${s.dev}: rs-agent sets it only on all and tunl0, where the decapsulated packet is checked`);
+    else if (s.dev !== 'all' && s.dev !== DEFAULT_TUNNELS.ipv4)
+      add(
+        s,
+        `rp_filter 0 on ${s.dev}: rs-agent sets it only on all and tunl0, where the decapsulated packet is checked`,
+      );
   }
   const vipAddresses = new Set(f.vips.map((v) => v.address));
   for (const r of f.routes) {
@@ -29,7 +33,8 @@ export function summarize(f: Findings): ImportResult {
     }
   }
   for (const m of f.modules) {
-    if ((m.name === 'ipip' && !tun4) || (m.name === 'ip6_tunnel' && !tun6)) add(m, `${m.name} without a matching TUN VIP: rs-agent loads it only when one needs it`);
+    if ((m.name === 'ipip' && !tun4) || (m.name === 'ip6_tunnel' && !tun6))
+      add(m, `${m.name} without a matching TUN VIP: rs-agent loads it only when one needs it`);
   }
 
   const nics: string[] = [];
@@ -55,13 +60,23 @@ export function summarize(f: Findings): ImportResult {
 
 // The value the kernel ends up using: the largest accepted one (it applies
 // max(all, interface)); each refused value gets a note.
-function pick(settings: ImportedSetting[], accepted: string[], add: (at: Origin, reason: string) => void, key: string, why: string): ImportedSetting | undefined {
+function pick(
+  settings: ImportedSetting[],
+  accepted: string[],
+  add: (at: Origin, reason: string) => void,
+  key: string,
+  why: string,
+): ImportedSetting | undefined {
   let best: ImportedSetting | undefined;
   for (const s of settings) {
     if (!accepted.includes(s.value)) add(s, `${key} ${s.value} on ${s.dev}: ${why}`);
     else if (!best || Number(s.value) > Number(best.value)) best = s;
   }
   const values = new Set(settings.filter((s) => accepted.includes(s.value)).map((s) => s.value));
-  if (values.size > 1 && best) add(best, `${key} differs between interfaces; rs-agent sets one value everywhere: took ${best.value}, the one the kernel applies (the larger)`);
+  if (values.size > 1 && best)
+    add(
+      best,
+      `${key} differs between interfaces; rs-agent sets one value everywhere: took ${best.value}, the one the kernel applies (the larger)`,
+    );
   return best;
 }

@@ -25,9 +25,43 @@ interface Case {
 
 // Commands that change nothing rs-agent manages: passed over without a note.
 const SILENT = new Set([
-  '[', '[[', 'test', 'true', 'false', ':', 'exit', 'return', 'sleep', 'logger', 'set', 'shift', 'unset', 'wait',
-  '.', 'source', 'action', 'success', 'failure', 'echo_success', 'echo_failure', 'touch', 'rm', 'printf', 'usage',
-  'daemon', 'killproc', 'status', 'export', 'readonly', 'local', 'declare', 'umask', 'cd', 'cat', 'read', 'typeset',
+  '[',
+  '[[',
+  'test',
+  'true',
+  'false',
+  ':',
+  'exit',
+  'return',
+  'sleep',
+  'logger',
+  'set',
+  'shift',
+  'unset',
+  'wait',
+  '.',
+  'source',
+  'action',
+  'success',
+  'failure',
+  'echo_success',
+  'echo_failure',
+  'touch',
+  'rm',
+  'printf',
+  'usage',
+  'daemon',
+  'killproc',
+  'status',
+  'export',
+  'readonly',
+  'local',
+  'declare',
+  'umask',
+  'cd',
+  'cat',
+  'read',
+  'typeset',
 ]);
 
 const MAX_UNROLL = 256;
@@ -55,7 +89,16 @@ export function findScript(script: string, args: ScriptArgs = {}): Findings {
 }
 
 class Walker {
-  readonly findings: Findings = { vips: [], arpIgnore: [], arpAnnounce: [], rpFilter: [], routes: [], modules: [], notes: [], missing: [] };
+  readonly findings: Findings = {
+    vips: [],
+    arpIgnore: [],
+    arpAnnounce: [],
+    rpFilter: [],
+    routes: [],
+    modules: [],
+    notes: [],
+    missing: [],
+  };
   readonly called = new Set<string>();
   private readonly vars = new Map<string, string>();
   private readonly unknown = new Map<string, Unknown>();
@@ -88,7 +131,8 @@ class Walker {
       const cLoop = /^for\s*\(\((.*)\)\)$/.exec(text);
       if (loop || cLoop) {
         const end = matchingDone(statements, i);
-        if (this.section === 'run') this.unroll(loop, cLoop, statements.slice(i + 1, end), { line: statement.line, source: statement.text });
+        if (this.section === 'run')
+          this.unroll(loop, cLoop, statements.slice(i + 1, end), { line: statement.line, source: statement.text });
         i = end;
         continue;
       }
@@ -126,7 +170,12 @@ class Walker {
   call(name: string, args: string[]): void {
     const body = this.functions.get(name);
     if (!body || this.active.includes(name)) return;
-    const saved = { section: this.section, outer: this.outer, expectPattern: this.expectPattern, positional: this.positional() };
+    const saved = {
+      section: this.section,
+      outer: this.outer,
+      expectPattern: this.expectPattern,
+      positional: this.positional(),
+    };
     for (const key of saved.positional.keys()) this.vars.delete(key);
     args.forEach((arg, n) => this.vars.set(String(n + 1), arg));
     this.vars.set('#', String(args.length));
@@ -161,7 +210,10 @@ class Walker {
       return;
     }
     // for ((i = 0; i < N; i++)): the counted form scripts use over an array.
-    const m = /^\s*([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;\s*\1\s*(<=?)\s*([^;]+?)\s*;\s*(?:\1\s*\+\+|\+\+\s*\1|\1\s*\+=\s*1)\s*$/.exec(cLoop?.[1] ?? '');
+    const m =
+      /^\s*([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;\s*\1\s*(<=?)\s*([^;]+?)\s*;\s*(?:\1\s*\+\+|\+\+\s*\1|\1\s*\+=\s*1)\s*$/.exec(
+        cLoop?.[1] ?? '',
+      );
     const from = m ? arithmetic(m[2] as string, this.vars) : null;
     const to = m ? arithmetic(m[4] as string, this.vars) : null;
     if (!m || from === null || to === null) {
@@ -176,7 +228,8 @@ class Walker {
 
   private statement(at: Origin, text: string): void {
     const template = findPlaceholder(text);
-    const assignment = /^(?:(?:export|readonly|local|declare|typeset)(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)(\[[^\]]*\])?(\+?)=(.*)$/.exec(text);
+    const assignment =
+      /^(?:(?:export|readonly|local|declare|typeset)(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)(\[[^\]]*\])?(\+?)=(.*)$/.exec(text);
     if (template && assignment) {
       this.forget(assignment[1] as string, {
         why: `$${assignment[1]}, the template placeholder ${template.placeholder} (line ${at.line})`,
@@ -188,17 +241,25 @@ class Walker {
       if (this.section === 'skip') return;
       const reason = `the template placeholder ${template.placeholder}: ${templateRemedy(template.name).replace('VALUE', 'ADDRESS')}`;
       note(this.findings, at, reason);
-      if (/^\S*(ifconfig|ip)\s/.test(text)) this.findings.missing.push(`the script is a template: the VIP is ${reason}`);
+      if (/^\S*(ifconfig|ip)\s/.test(text))
+        this.findings.missing.push(`the script is a template: the VIP is ${reason}`);
       return;
     }
     const array = assignment && !assignment[2] ? /^\((.*)\)$/.exec(assignment[4] as string) : null;
-    if (assignment && array) return this.assignArray(at, assignment[1] as string, array[1] as string, assignment[3] === '+');
+    if (assignment && array)
+      return this.assignArray(at, assignment[1] as string, array[1] as string, assignment[3] === '+');
     const w = expandWords(text, this.vars);
     // In a pipeline, only the first command can change anything rs-agent manages.
     let words = w.words.includes('|') ? w.words.slice(0, w.words.indexOf('|')) : w.words;
-    while (['export', 'readonly', 'local', 'declare', 'typeset', 'sudo'].includes(words[0] ?? '')) words = words.slice(1);
+    while (['export', 'readonly', 'local', 'declare', 'typeset', 'sudo'].includes(words[0] ?? ''))
+      words = words.slice(1);
     for (const d of w.defaulted) {
-      if (this.active.length === 0) note(this.findings, at, `$${d.param} not given: took the default ${d.value}; pass --arg ${d.param}=VALUE for another`);
+      if (this.active.length === 0)
+        note(
+          this.findings,
+          at,
+          `$${d.param} not given: took the default ${d.value}; pass --arg ${d.param}=VALUE for another`,
+        );
     }
     if (words.length > 0 && words.every((word) => /^[A-Za-z_]\w*(\[[^\]]*\])?=/.test(word))) {
       for (const word of words) this.assign(at, word, w.unresolved);
@@ -209,37 +270,68 @@ class Walker {
     const args = words.slice(1);
     const f = this.findings;
     if (this.functions.has(command)) return this.call(command, args);
-    if (['ifconfig', 'ip', 'route', 'sysctl'].includes(command) || (command === 'echo' && w.redirects.some((r) => r.target.startsWith('/proc/sys/')))) {
+    if (
+      ['ifconfig', 'ip', 'route', 'sysctl'].includes(command) ||
+      (command === 'echo' && w.redirects.some((r) => r.target.startsWith('/proc/sys/')))
+    ) {
       // An empty variable would shift the words: `ifconfig lo:0 $VIP broadcast $VIP` reads as no address.
-      const empty = [...text.matchAll(/\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)\}/g)].map((m) => (m[1] ?? m[2]) as string).filter((n) => this.vars.get(n) === '');
+      const empty = [...text.matchAll(/\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)\}/g)]
+        .map((m) => (m[1] ?? m[2]) as string)
+        .filter((n) => this.vars.get(n) === '');
       if (empty.length > 0 && command !== 'echo' && command !== 'sysctl') {
-        return note(f, at, `uses ${[...new Set(empty)].map((n) => `$${n}`).join(', ')}, empty at this point: rs-agent import cannot know the address; add the VIP by hand`);
+        return note(
+          f,
+          at,
+          `uses ${[...new Set(empty)].map((n) => `$${n}`).join(', ')}, empty at this point: rs-agent import cannot know the address; add the VIP by hand`,
+        );
       }
       if (w.unresolved.length > 0) {
-        const addsVip = command === 'ifconfig' || (command === 'ip' && args.includes('add') && !args.some((a) => 'route'.startsWith(a) && a.length > 1));
-        return this.commandNote(at, w.unresolved, command === 'echo' || command === 'sysctl' ? 'VALUE' : 'ADDRESS', addsVip);
+        const addsVip =
+          command === 'ifconfig' ||
+          (command === 'ip' && args.includes('add') && !args.some((a) => 'route'.startsWith(a) && a.length > 1));
+        return this.commandNote(
+          at,
+          w.unresolved,
+          command === 'echo' || command === 'sysctl' ? 'VALUE' : 'ADDRESS',
+          addsVip,
+        );
       }
     }
     switch (command) {
-      case 'ifconfig': return ifconfig(f, args, at);
-      case 'ip': return ip(f, args, at);
-      case 'route': return route(f, args, at);
-      case 'sysctl': return sysctl(f, args, at);
-      case 'echo': return echo(f, w, at);
+      case 'ifconfig':
+        return ifconfig(f, args, at);
+      case 'ip':
+        return ip(f, args, at);
+      case 'route':
+        return route(f, args, at);
+      case 'sysctl':
+        return sysctl(f, args, at);
+      case 'echo':
+        return echo(f, w, at);
       case 'modprobe':
       case 'insmod': {
-        const name = args.filter((a) => !a.startsWith('-'))[0]?.replace(/^.*\//, '').replace(/\.ko$/, '') ?? '';
+        const name =
+          args
+            .filter((a) => !a.startsWith('-'))[0]
+            ?.replace(/^.*\//, '')
+            .replace(/\.ko$/, '') ?? '';
         if (name === 'ipip' || name === 'ip6_tunnel') f.modules.push({ name, ...at });
-        else if (!args.includes('-r')) note(f, at, `loads ${name}: rs-agent loads only ipip and ip6_tunnel, when TUN VIPs need them`);
+        else if (!args.includes('-r'))
+          note(f, at, `loads ${name}: rs-agent loads only ipip and ip6_tunnel, when TUN VIPs need them`);
         return;
       }
       case 'ipvsadm':
         return note(f, at, 'ipvsadm configures a director, not a real server');
       case 'arping':
       case 'arp':
-        return note(f, at, 'not translated: rs-agent keeps the real server silent about VIPs rather than announcing them');
+        return note(
+          f,
+          at,
+          'not translated: rs-agent keeps the real server silent about VIPs rather than announcing them',
+        );
     }
-    if (SILENT.has(command) || command.startsWith('log_') || /(^|\/)(init-)?functions$/.test(words[0] as string)) return;
+    if (SILENT.has(command) || command.startsWith('log_') || /(^|\/)(init-)?functions$/.test(words[0] as string))
+      return;
     note(f, at, 'not translated');
   }
 
@@ -258,11 +350,13 @@ class Walker {
       return;
     }
     const first = unresolved.find((u) => u.startsWith('$(') || u.startsWith('`')) ?? (unresolved[0] as string);
-    if (first.startsWith('$(') || first.startsWith('`')) return this.forget(name, { why: `$${name} (set on line ${at.line} by a command)` });
+    if (first.startsWith('$(') || first.startsWith('`'))
+      return this.forget(name, { why: `$${name} (set on line ${at.line} by a command)` });
     const from = this.explain(first);
     const set = `line ${at.line}: ${oneLine(at.source)}`;
     const positional = /^\$\{?([0-9]+)\}?$/.exec(first)?.[1];
-    if (positional !== undefined && from.remedy) this.forget(name, { why: `$${name}, the script's argument $${positional} (${set})`, remedy: from.remedy });
+    if (positional !== undefined && from.remedy)
+      this.forget(name, { why: `$${name}, the script's argument $${positional} (${set})`, remedy: from.remedy });
     else if (from.remedy) this.forget(name, { why: `$${name}, set from ${from.why}`, remedy: from.remedy });
     else this.forget(name, { why: `$${name} (${set}, from ${from.why})` });
   }
@@ -274,9 +368,11 @@ class Walker {
 
   private assignArray(at: Origin, name: string, list: string, append: boolean): void {
     const w = expandWords(list, this.vars);
-    if (w.unresolved.length > 0) return this.forget(name, { why: `$${name} (set on line ${at.line} from ${w.unresolved.join(', ')})` });
+    if (w.unresolved.length > 0)
+      return this.forget(name, { why: `$${name} (set on line ${at.line} from ${w.unresolved.join(', ')})` });
     const start = append ? (arrayIndices(this.vars, name)?.reduce((a, b) => Math.max(a, b + 1), 0) ?? 0) : 0;
-    if (!append) for (const key of [...this.vars.keys()]) if (key === name || key.startsWith(`${name}[`)) this.vars.delete(key);
+    if (!append)
+      for (const key of [...this.vars.keys()]) if (key === name || key.startsWith(`${name}[`)) this.vars.delete(key);
     w.words.forEach((word, n) => this.vars.set(`${name}[${start + n}]`, word));
     this.unknown.delete(name);
   }
@@ -285,7 +381,9 @@ class Walker {
     const explained = [...new Set(unresolved)].map((u) => this.explain(u));
     const remedies = [...new Set(explained.map((e) => e.remedy))];
     const whys = explained.map((e) => e.why).join(', ');
-    const tail = remedies.every((r) => r !== undefined) ? remedies.join('; ') : 'rs-agent import cannot know its value; add the VIP by hand';
+    const tail = remedies.every((r) => r !== undefined)
+      ? remedies.join('; ')
+      : 'rs-agent import cannot know its value; add the VIP by hand';
     note(this.findings, at, `uses ${whys}: ${tail}`.replaceAll('VALUE', value));
     if (addsVip) this.findings.missing.push(`the VIP is ${whys}: ${tail}`.replaceAll('VALUE', value));
   }
@@ -295,7 +393,10 @@ class Walker {
     if (positional !== undefined) {
       const fn = this.active[this.active.length - 1];
       if (fn !== undefined) return { why: `$${positional} (not passed to ${fn})` };
-      return { why: `$${positional}, the script's argument $${positional}`, remedy: `pass it with --arg ${positional}=VALUE` };
+      return {
+        why: `$${positional}, the script's argument $${positional}`,
+        remedy: `pass it with --arg ${positional}=VALUE`,
+      };
     }
     const name = /^\$\{?([A-Za-z_]\w*(?:\[[^\]]*\])?)\}?$/.exec(unresolved)?.[1];
     const known = name ? (this.unknown.get(name) ?? this.unknown.get(name.replace(/\[.*$/, ''))) : undefined;
@@ -318,7 +419,10 @@ function oneLine(text: string): string {
 function matchesPattern(pattern: string, word: string): boolean {
   return pattern.split('|').some((alt) => {
     const glob = alt.trim().replace(/^["']|["']$/g, '');
-    const regex = glob.replace(/[.+^${}()\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const regex = glob
+      .replace(/[.+^${}()\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     return new RegExp(`^${regex}$`).test(word);
   });
 }

@@ -38,22 +38,35 @@ export function parseAddrShow(json: string): ActualLink[] {
       if (typeof info.local !== 'string' || typeof info.prefixlen !== 'number') return [];
       if (info.family !== 'inet' && info.family !== 'inet6') return [];
       const family = info.family === 'inet' ? 4 : 6;
-      if (family === 4) return [{ address: info.local, prefixlen: info.prefixlen, family, ...(info.label ? { label: info.label } : {}) }];
+      if (family === 4)
+        return [
+          { address: info.local, prefixlen: info.prefixlen, family, ...(info.label ? { label: info.label } : {}) },
+        ];
       // An address added with preferred_lft 0 prints both `"deprecated": true` and
       // `"preferred_life_time": 0`; either one means source selection skips it.
       const deprecated = info.deprecated === true || info.preferred_life_time === 0;
-      return [{ address: canonicalIPv6(info.local), prefixlen: info.prefixlen, family, deprecated, noprefixroute: info.noprefixroute === true }];
+      return [
+        {
+          address: canonicalIPv6(info.local),
+          prefixlen: info.prefixlen,
+          family,
+          deprecated,
+          noprefixroute: info.noprefixroute === true,
+        },
+      ];
     });
     const altnames = Array.isArray(link.altnames) ? link.altnames.filter((n) => typeof n === 'string') : [];
-    return [{
-      name: link.ifname,
-      ...(typeof link.ifindex === 'number' ? { ifindex: link.ifindex } : {}),
-      up: (link.flags ?? []).includes('UP'),
-      ...(typeof link.mtu === 'number' ? { mtu: link.mtu } : {}),
-      linkType: link.link_type ?? 'unknown',
-      ...(altnames.length > 0 ? { altnames } : {}),
-      addresses,
-    }];
+    return [
+      {
+        name: link.ifname,
+        ...(typeof link.ifindex === 'number' ? { ifindex: link.ifindex } : {}),
+        up: (link.flags ?? []).includes('UP'),
+        ...(typeof link.mtu === 'number' ? { mtu: link.mtu } : {}),
+        linkType: link.link_type ?? 'unknown',
+        ...(altnames.length > 0 ? { altnames } : {}),
+        addresses,
+      },
+    ];
   });
 }
 

@@ -18,7 +18,11 @@ export async function observeMss(runner: Runner): Promise<ActualMss> {
   if (result.exitCode === 0) return { available: true, table: parseMssTable(result.stdout) };
   const stderr = result.stderr.trim();
   if (/No such file or directory/.test(stderr)) return { available: true, table: null };
-  return { available: false, reason: `${MSS_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
+  return {
+    available: false,
+    reason: `${MSS_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`,
+    table: null,
+  };
 }
 
 // nft JSON is loosely typed; every field read is checked.
@@ -28,7 +32,11 @@ type Json = Record<string, any>;
 const MAXSEG = JSON.stringify({ 'tcp option': { name: 'maxseg', field: 'size' } });
 // `tcp flags & (syn | ack) == syn | ack`.
 const SYN_ACK = JSON.stringify({
-  match: { op: '==', left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] }, right: ['syn', 'ack'] },
+  match: {
+    op: '==',
+    left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] },
+    right: ['syn', 'ack'],
+  },
 });
 
 // Pure: `nft -j list table inet rs_agent` output → what its rules clamp, and whether
@@ -40,8 +48,14 @@ export function parseMssTable(text: string): MssTable {
   const rules = items.filter((i) => i.rule).map((i) => i.rule as Json);
   const others = items.filter((i) => !i.chain && !i.rule && !i.table && !i.metainfo);
   const chain = chains[0];
-  const chainOk = chains.length === 1 && chain?.name === 'output' && chain.type === 'filter' && chain.hook === 'output' &&
-    chain.prio === -150 && chain.policy === 'accept' && others.length === 0;
+  const chainOk =
+    chains.length === 1 &&
+    chain?.name === 'output' &&
+    chain.type === 'filter' &&
+    chain.hook === 'output' &&
+    chain.prio === -150 &&
+    chain.policy === 'accept' &&
+    others.length === 0;
   const parsed = rules.map((r) => (r.chain === 'output' ? parseRule(r.expr) : null));
   const clamps = parsed.flatMap((p) => p ?? []);
   const unique = new Set(clamps.map((c) => c.address)).size === clamps.length;
@@ -58,13 +72,19 @@ function parseRule(expr: unknown): { address: string; family: 4 | 6; mss: number
   if (JSON.stringify(flags) !== SYN_ACK) return null;
   const source = saddr?.match;
   const protocol = source?.left?.payload?.protocol;
-  if (source?.op !== '==' || source.left.payload.field !== 'saddr' || (protocol !== 'ip' && protocol !== 'ip6')) return null;
+  if (source?.op !== '==' || source.left.payload.field !== 'saddr' || (protocol !== 'ip' && protocol !== 'ip6'))
+    return null;
   const family = protocol === 'ip' ? 4 : 6;
   const right = source.right;
   const addresses: unknown[] = typeof right === 'string' ? [right] : Array.isArray(right?.set) ? right.set : [];
   if (addresses.length === 0 || !addresses.every((a) => typeof a === 'string')) return null;
   const mss = larger?.match?.right;
   if (larger?.match?.op !== '>' || JSON.stringify(larger.match.left) !== MAXSEG || !Number.isInteger(mss)) return null;
-  if (JSON.stringify(set?.mangle?.key) !== MAXSEG || set?.mangle?.value !== mss || !counter || !('counter' in counter)) return null;
-  return (addresses as string[]).map((a) => ({ address: family === 6 ? canonicalIPv6(a) : a, family, mss: mss as number }));
+  if (JSON.stringify(set?.mangle?.key) !== MAXSEG || set?.mangle?.value !== mss || !counter || !('counter' in counter))
+    return null;
+  return (addresses as string[]).map((a) => ({
+    address: family === 6 ? canonicalIPv6(a) : a,
+    family,
+    mss: mss as number,
+  }));
 }

@@ -31,7 +31,11 @@ export async function observeNft(runner: Runner): Promise<ActualNft> {
   if (result.exitCode === 0) return { available: true, table: parseNftTable(result.stdout) };
   const stderr = result.stderr.trim();
   if (/No such file or directory/.test(stderr)) return { available: true, table: null };
-  return { available: false, reason: `${NFT_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
+  return {
+    available: false,
+    reason: `${NFT_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`,
+    table: null,
+  };
 }
 
 // nft JSON is loosely typed; every field read is checked.
@@ -54,8 +58,15 @@ export function parseNftTable(text: string): NftTable {
     const mine = rules.filter((r) => r.chain === chain);
     return mine.length === 1 && JSON.stringify(zeroCounters(mine[0]?.expr)) === want;
   };
-  const intact = vips !== undefined && vips.type === 'ipv4_addr' && sets.length === 1 && chains.length === 2 &&
-    chainOk('input') && chainOk('output') && ruleOk('input', INPUT_RULE) && ruleOk('output', OUTPUT_RULE);
+  const intact =
+    vips !== undefined &&
+    vips.type === 'ipv4_addr' &&
+    sets.length === 1 &&
+    chains.length === 2 &&
+    chainOk('input') &&
+    chainOk('output') &&
+    ruleOk('input', INPUT_RULE) &&
+    ruleOk('output', OUTPUT_RULE);
   return { elements, intact };
 }
 

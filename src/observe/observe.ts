@@ -38,7 +38,13 @@ export async function observeObjects(
   const [addrJson = '[]', routeJson = '[]'] = splitBatchOutput(result.stdout);
   const routes = parseRouteShow(routeJson, 4);
   if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
-  return { links: parseAddrShow(addrJson), routes, ...(nft ? { nft } : {}), ...(fou !== undefined ? { fou } : {}), ...(mss ? { mss } : {}) };
+  return {
+    links: parseAddrShow(addrJson),
+    routes,
+    ...(nft ? { nft } : {}),
+    ...(fou !== undefined ? { fou } : {}),
+    ...(mss ? { mss } : {}),
+  };
 }
 
 // Reads each /proc/sys file; null where there is none (a device gone, IPv6 disabled).

@@ -22,7 +22,11 @@ export function unrecordedVips(links: readonly ActualLink[], owned: readonly Hos
     const tunnel = ['ipip', 'tunnel6'].includes(link.linkType);
     if (link.name !== 'lo' && !tunnel) return [];
     return link.addresses
-      .filter((a) => (a.family === 4 ? tunnel || !a.address.startsWith('127.') : a.address !== '::1' && !/^fe[89ab][0-9a-f]:/i.test(a.address)))
+      .filter((a) =>
+        a.family === 4
+          ? tunnel || !a.address.startsWith('127.')
+          : a.address !== '::1' && !/^fe[89ab][0-9a-f]:/i.test(a.address),
+      )
       .map((a) => ({ address: a.address, prefixlen: a.prefixlen, family: a.family, dev: link.name }))
       .filter((a) => !recorded.has(addressKey(a)));
   });
@@ -31,16 +35,33 @@ export function unrecordedVips(links: readonly ActualLink[], owned: readonly Hos
 // Adds missing VIPs (IPv4 ones on lo with the next free lo:N label, as ifconfig did);
 // deletes owned addresses no longer desired; makes a present IPv6 VIP that lost its
 // flags (re-added by someone else) deprecated and noprefixroute again, in place.
-export function addressPlan(desired: HostAddress[], links: readonly ActualLink[], owned: HostAddress[]): AddressChange[] {
+export function addressPlan(
+  desired: HostAddress[],
+  links: readonly ActualLink[],
+  owned: HostAddress[],
+): AddressChange[] {
   const { add, remove } = diffOwned(desired, presentAddresses(links), owned, addressKey);
   const updates = flagUpdates(desired, links);
   const labels = new LabelAllocator(links);
   const deletes = remove.map((a): AddressChange => ({
-    kind: 'address', action: 'delete', target: addressKey(a), from: 'present', to: 'absent', ...a,
+    kind: 'address',
+    action: 'delete',
+    target: addressKey(a),
+    from: 'present',
+    to: 'absent',
+    ...a,
   }));
   const adds = add.map((a): AddressChange => {
     const label = a.dev === 'lo' && a.family === 4 ? labels.next() : undefined;
-    return { kind: 'address', action: 'add', target: addressKey(a), from: 'absent', to: 'present', ...a, ...(label ? { label } : {}) };
+    return {
+      kind: 'address',
+      action: 'add',
+      target: addressKey(a),
+      from: 'absent',
+      to: 'present',
+      ...a,
+      ...(label ? { label } : {}),
+    };
   });
   return [...deletes, ...updates, ...adds];
 }
@@ -56,7 +77,8 @@ function flagUpdates(desired: readonly HostAddress[], links: readonly ActualLink
   const present = new Map<string, ActualAddress>();
   for (const link of links) {
     for (const a of link.addresses) {
-      if (a.family === 6) present.set(addressKey({ address: a.address, prefixlen: a.prefixlen, family: 6, dev: link.name }), a);
+      if (a.family === 6)
+        present.set(addressKey({ address: a.address, prefixlen: a.prefixlen, family: 6, dev: link.name }), a);
     }
   }
   return v6.flatMap((a): AddressChange[] => {

@@ -49,8 +49,10 @@ export function findConflicts(desired: DesiredState, links: readonly ActualLink[
 export function describeConflict(c: Conflict): string {
   const held = `${c.vip}/${c.prefixlen}`;
   if (c.kind === 'prefix') {
-    return `VIP ${c.vip} is already on ${c.dev} as ${held}, not rs-agent's /128: the kernel keeps one ${c.vip} per device, ` +
-      `and this one can be picked as a source address; remove it (ip address del ${held} dev ${c.dev}) and rs-agent adds the VIP`;
+    return (
+      `VIP ${c.vip} is already on ${c.dev} as ${held}, not rs-agent's /128: the kernel keeps one ${c.vip} per device, ` +
+      `and this one can be picked as a source address; remove it (ip address del ${held} dev ${c.dev}) and rs-agent adds the VIP`
+    );
   }
   if (c.prefixlen === (c.vip.includes(':') ? 128 : 32)) {
     return `VIP ${c.vip} is also on ${c.dev} (${held}): ${c.dev} answers ARP for it and takes its traffic from the director; remove it from ${c.dev}`;

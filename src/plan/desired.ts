@@ -11,9 +11,15 @@ import type { DesiredFou, DesiredState, DesiredSysctl, Problem } from './types.j
 // hot-unplugged card) is a problem to report, not a reason to stop guarding the others:
 // its sysctls are set by the pass the kernel's link event triggers when it appears
 // (and `default`, which rs-agent also sets, is copied into it at creation).
-export function resolveInterfaces(config: Config, links: readonly ActualLink[]): { nics: string[]; problems: Problem[] } {
+export function resolveInterfaces(
+  config: Config,
+  links: readonly ActualLink[],
+): { nics: string[]; problems: Problem[] } {
   if (config.interfaces === null) {
-    return { nics: links.filter((l) => l.linkType === 'ether' && !GRE_ETHER_FALLBACKS.has(l.name)).map((l) => l.name), problems: [] };
+    return {
+      nics: links.filter((l) => l.linkType === 'ether' && !GRE_ETHER_FALLBACKS.has(l.name)).map((l) => l.name),
+      problems: [],
+    };
   }
   const nics: string[] = [];
   const problems: Problem[] = [];
@@ -25,7 +31,8 @@ export function resolveInterfaces(config: Config, links: readonly ActualLink[]):
     }
     problems.push({
       item: `interface ${name}`,
-      message: `config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
+      message:
+        `config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
         'everything else is in place, and its ARP sysctls are set as soon as it appears',
     });
   });
@@ -43,7 +50,11 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
   problems.push(...tunnels.problems);
   const tunnelOf = (family: 4 | 6, carrier: Carrier) =>
     tunnels.usable.find((t) => t.family === family && t.carrier === carrier)?.device ?? null;
-  const sysctls = desiredSysctls(config, nics, tunnels.usable.filter((t) => t.family === 4).map((t) => t.device));
+  const sysctls = desiredSysctls(
+    config,
+    nics,
+    tunnels.usable.filter((t) => t.family === 4).map((t) => t.device),
+  );
   // A TUN VIP whose tunnel device is unusable has nowhere to go: it is left out (the
   // problem names it); every other VIP is still put in place.
   const hosts = config.vips.flatMap((vip) => {
@@ -53,10 +64,7 @@ export function desiredState(config: Config, links: readonly ActualLink[]): Desi
   });
   const fou = desiredFou(config);
   return {
-    modules: [
-      ...tunnels.usable.flatMap((t) => (t.module ? [t.module] : [])),
-      ...(fou.length > 0 ? [FOU_MODULE] : []),
-    ],
+    modules: [...tunnels.usable.flatMap((t) => (t.module ? [t.module] : [])), ...(fou.length > 0 ? [FOU_MODULE] : [])],
     links: tunnels.usable.map((t) => t.device),
     sysctls,
     addresses: hosts,
@@ -113,4 +121,14 @@ export function desiredSysctls(config: Config, nics: readonly string[], tunnels4
 }
 
 // Nothing desired: the state `stop` converges to.
-export const NOTHING: DesiredState = { modules: [], links: [], sysctls: [], addresses: [], routes: [], fou: [], problems: [], arpGuard: 'none', mss: [] };
+export const NOTHING: DesiredState = {
+  modules: [],
+  links: [],
+  sysctls: [],
+  addresses: [],
+  routes: [],
+  fou: [],
+  problems: [],
+  arpGuard: 'none',
+  mss: [],
+};

@@ -9,5 +9,13 @@ export function modulePlan(desired: DesiredModule[], actual: Pick<ActualState, '
   const loaded = (m: DesiredModule) => (m.device === null ? Array.isArray(actual.fou) : names.has(m.device));
   return desired
     .filter((m) => !loaded(m))
-    .map((m) => ({ kind: 'module', action: 'load', target: m.name, module: m.name, device: m.device, from: 'absent', to: 'loaded' }));
+    .map((m) => ({
+      kind: 'module',
+      action: 'load',
+      target: m.name,
+      module: m.name,
+      device: m.device,
+      from: 'absent',
+      to: 'loaded',
+    }));
 }

@@ -74,10 +74,15 @@ export interface ResolvedMss extends MssClamp {
 // Each desired clamp with its value: a number as configured; auto as the egress MTU
 // less the encapsulation, the inner IP header and the TCP header (never below what the
 // family must carry: a path that small cannot take the tunnel at all).
-export function resolveMss(desired: readonly DesiredMss[], links: readonly ActualLink[], routes: readonly ActualRoute[]): ResolvedMss[] {
+export function resolveMss(
+  desired: readonly DesiredMss[],
+  links: readonly ActualLink[],
+  routes: readonly ActualRoute[],
+): ResolvedMss[] {
   const egress = { 4: egressMtu(4, links, routes), 6: egressMtu(6, links, routes) };
   return desired.map((d) => {
-    if (d.setting !== 'auto') return { address: d.address, family: d.family, mss: d.setting, dev: d.dev, why: `tunnel.mss ${d.setting}` };
+    if (d.setting !== 'auto')
+      return { address: d.address, family: d.family, mss: d.setting, dev: d.dev, why: `tunnel.mss ${d.setting}` };
     const e = egress[d.family];
     const overhead = ENCAP_OVERHEAD[d.encap][d.family];
     const mss = Math.max(FLOOR[d.family], e.mtu - overhead - INNER_IP[d.family] - TCP_HEADER);
@@ -97,9 +102,11 @@ export function resolveMss(desired: readonly DesiredMss[], links: readonly Actua
 // per family and value: a SYN-ACK from one of its VIPs whose MSS is larger gets the
 // value (a smaller one, from a smaller route MTU, is left alone).
 export function renderMss(clamps: readonly MssClamp[]): string {
-  const rules = groupClamps(clamps).map(({ family, mss, addresses }) =>
-    `    tcp flags & (syn | ack) == syn | ack ${family === 4 ? 'ip' : 'ip6'} saddr { ${addresses.join(', ')} } ` +
-    `tcp option maxseg size > ${mss} tcp option maxseg size set ${mss} counter`);
+  const rules = groupClamps(clamps).map(
+    ({ family, mss, addresses }) =>
+      `    tcp flags & (syn | ack) == syn | ack ${family === 4 ? 'ip' : 'ip6'} saddr { ${addresses.join(', ')} } ` +
+      `tcp option maxseg size > ${mss} tcp option maxseg size set ${mss} counter`,
+  );
   return [
     `table ${MSS_TABLE} {}`,
     `delete table ${MSS_TABLE}`,
@@ -135,17 +142,47 @@ export function groupClamps(clamps: readonly MssClamp[]): { family: Family; mss:
 // Loads the table when it is missing, flushed, altered or clamps other values; deletes
 // the one rs-agent loaded when nothing is to be clamped any more (tunnel.mss off, no
 // TUN VIPs, stop). Without nft nothing is planned: mssProblems says so.
-export function mssPlan(clamps: readonly (MssClamp & { dev?: string })[], actual: ActualMss | undefined, owned: boolean): MssChange[] {
+export function mssPlan(
+  clamps: readonly (MssClamp & { dev?: string })[],
+  actual: ActualMss | undefined,
+  owned: boolean,
+): MssChange[] {
   const table = actual?.table ?? null;
   if (clamps.length > 0) {
     if (actual?.available !== true) return [];
     if (table && table.state === 'intact' && sameClamps(table.clamps, clamps)) return [];
-    const sorted = groupClamps(clamps).flatMap((g) => g.addresses.map((address) => ({ address, family: g.family, mss: g.mss })));
+    const sorted = groupClamps(clamps).flatMap((g) =>
+      g.addresses.map((address) => ({ address, family: g.family, mss: g.mss })),
+    );
     const devices = [...new Set(clamps.flatMap((c) => (c.dev ? [c.dev] : [])))].sort();
-    return [{ kind: 'mss', action: 'load', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: describeClamps(sorted), clamps: sorted, devices, ruleset: renderMss(sorted) }];
+    return [
+      {
+        kind: 'mss',
+        action: 'load',
+        target: MSS_TARGET,
+        table: MSS_TABLE,
+        from: describeTable(table),
+        to: describeClamps(sorted),
+        clamps: sorted,
+        devices,
+        ruleset: renderMss(sorted),
+      },
+    ];
   }
   if (!owned || table === null) return [];
-  return [{ kind: 'mss', action: 'delete', target: MSS_TARGET, table: MSS_TABLE, from: describeTable(table), to: 'absent', clamps: [], devices: [], ruleset: renderMssDelete() }];
+  return [
+    {
+      kind: 'mss',
+      action: 'delete',
+      target: MSS_TARGET,
+      table: MSS_TABLE,
+      from: describeTable(table),
+      to: 'absent',
+      clamps: [],
+      devices: [],
+      ruleset: renderMssDelete(),
+    },
+  ];
 }
 
 // TUN VIPs left unclamped because nft or nf_tables is missing: reported, never a
@@ -153,12 +190,15 @@ export function mssPlan(clamps: readonly (MssClamp & { dev?: string })[], actual
 // client whose path passes ICMP, and every small request).
 export function mssProblems(clamps: readonly MssClamp[], actual: ActualMss | undefined): Problem[] {
   if (clamps.length === 0 || actual === undefined || actual.available) return [];
-  return [{
-    item: `mss ${MSS_TARGET}`,
-    message: `MSS clamping for TUN VIPs needs nftables: ${actual.reason ?? 'nft is not available'}; ` +
-      `not clamped: ${clamps.map((c) => c.address).join(', ')} (uploads from clients whose path drops ICMP may stall; ` +
-      'everything else is in place): install nftables, or set tunnel.mss: off',
-  }];
+  return [
+    {
+      item: `mss ${MSS_TARGET}`,
+      message:
+        `MSS clamping for TUN VIPs needs nftables: ${actual.reason ?? 'nft is not available'}; ` +
+        `not clamped: ${clamps.map((c) => c.address).join(', ')} (uploads from clients whose path drops ICMP may stall; ` +
+        'everything else is in place): install nftables, or set tunnel.mss: off',
+    },
+  ];
 }
 
 export function describeClamps(clamps: readonly MssClamp[]): string {
@@ -172,6 +212,10 @@ function describeTable(table: ActualMss['table']): string {
 }
 
 function sameClamps(a: readonly MssClamp[], b: readonly MssClamp[]): boolean {
-  const key = (list: readonly MssClamp[]) => list.map((c) => `${c.family} ${c.address} ${c.mss}`).sort().join('\n');
+  const key = (list: readonly MssClamp[]) =>
+    list
+      .map((c) => `${c.family} ${c.address} ${c.mss}`)
+      .sort()
+      .join('\n');
   return key(a) === key(b);
 }

@@ -18,7 +18,7 @@ export function guardElements(vips: readonly VipLike[]): string[] {
   nets.sort((a, b) => a.len - b.len || a.base - b.base);
   const kept: { base: number; len: number }[] = [];
   for (const n of nets) {
-    if (kept.some((k) => k.len <= n.len && ((n.base & mask(k.len)) >>> 0) === k.base)) continue;
+    if (kept.some((k) => k.len <= n.len && (n.base & mask(k.len)) >>> 0 === k.base)) continue;
     kept.push(n);
   }
   return kept
@@ -67,7 +67,12 @@ export interface NftPlan {
 // Loads the guard when it is missing, flushed or holds other elements; removes the
 // one rs-agent owns when it is no longer wanted, unless a VIP-like address remains:
 // then it stays, covering exactly those addresses.
-export function nftPlan(setting: ArpGuardSetting, actual: ActualNft | undefined, owned: boolean, vips: readonly VipLike[]): NftPlan {
+export function nftPlan(
+  setting: ArpGuardSetting,
+  actual: ActualNft | undefined,
+  owned: boolean,
+  vips: readonly VipLike[],
+): NftPlan {
   const elements = guardElements(vips);
   const table = actual?.table ?? null;
   // No IPv4 VIP-like address (a v6-only host): nothing to guard.
@@ -75,18 +80,45 @@ export function nftPlan(setting: ArpGuardSetting, actual: ActualNft | undefined,
   if (!owned || actual === undefined || table === null) return { changes: [], kept: [] };
   if (setting === 'off' || vips.length === 0) {
     return {
-      changes: [{ kind: 'nft', action: 'delete', target: NFT_TARGET, table: `${NFT_FAMILY} ${NFT_TABLE}`, from: describe(table.elements), to: 'absent', elements: [], ruleset: renderGuardDelete() }],
+      changes: [
+        {
+          kind: 'nft',
+          action: 'delete',
+          target: NFT_TARGET,
+          table: `${NFT_FAMILY} ${NFT_TABLE}`,
+          from: describe(table.elements),
+          to: 'absent',
+          elements: [],
+          ruleset: renderGuardDelete(),
+        },
+      ],
       kept: [],
     };
   }
-  const kept: KeptProtection = { item: `nft ${NFT_TARGET}`, now: 'present', original: null, neededBy: vips.map(describeVipLike) };
+  const kept: KeptProtection = {
+    item: `nft ${NFT_TARGET}`,
+    now: 'present',
+    original: null,
+    neededBy: vips.map(describeVipLike),
+  };
   return { changes: load(elements, table), kept: [kept] };
 }
 
 function load(elements: string[], table: ActualNft['table']): NftChange[] {
   if (table && table.intact && same(table.elements, elements)) return [];
   const from = table === null ? 'absent' : table.intact ? describe(table.elements) : 'altered';
-  return [{ kind: 'nft', action: 'load', target: NFT_TARGET, table: `${NFT_FAMILY} ${NFT_TABLE}`, from, to: describe(elements), elements, ruleset: renderGuard(elements) }];
+  return [
+    {
+      kind: 'nft',
+      action: 'load',
+      target: NFT_TARGET,
+      table: `${NFT_FAMILY} ${NFT_TABLE}`,
+      from,
+      to: describe(elements),
+      elements,
+      ruleset: renderGuard(elements),
+    },
+  ];
 }
 
 function describe(elements: readonly string[]): string {

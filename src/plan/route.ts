@@ -10,8 +10,22 @@ export function routeKey(r: HostRoute): string {
 export function routePlan(desired: HostRoute[], actual: readonly ActualRoute[], owned: HostRoute[]): RouteChange[] {
   const { add, remove } = diffOwned(desired, actual, owned, routeKey);
   return [
-    ...remove.map((r): RouteChange => ({ kind: 'route', action: 'delete', target: routeKey(r), from: 'present', to: 'absent', ...pick(r) })),
-    ...add.map((r): RouteChange => ({ kind: 'route', action: 'add', target: routeKey(r), from: 'absent', to: 'present', ...pick(r) })),
+    ...remove.map((r): RouteChange => ({
+      kind: 'route',
+      action: 'delete',
+      target: routeKey(r),
+      from: 'present',
+      to: 'absent',
+      ...pick(r),
+    })),
+    ...add.map((r): RouteChange => ({
+      kind: 'route',
+      action: 'add',
+      target: routeKey(r),
+      from: 'absent',
+      to: 'present',
+      ...pick(r),
+    })),
   ];
 }
 

@@ -42,11 +42,15 @@ export interface Tunnel {
 // The receiving devices a config's TUN VIPs need, by family and carrier, named as
 // the config names them (no host involved): what `install` loads at boot, and what
 // resolveTunnels checks against the host.
-export function tunnelNeeds(config: Config): { family: Family; carrier: Carrier; name: string; fallback: { name: string; device: string }; vips: string[] }[] {
+export function tunnelNeeds(
+  config: Config,
+): { family: Family; carrier: Carrier; name: string; fallback: { name: string; device: string }; vips: string[] }[] {
   const needs = [];
   for (const carrier of ['ip', 'gre'] as const) {
     for (const family of [4, 6] as const) {
-      const vips = config.vips.filter((v) => v.mode === 'tun' && v.family === family && carrierOf(v) === carrier).map((v) => v.address);
+      const vips = config.vips
+        .filter((v) => v.mode === 'tun' && v.family === family && carrierOf(v) === carrier)
+        .map((v) => v.address);
       if (vips.length === 0) continue;
       const kind = KINDS[carrier][family];
       const name = kind.key ? config.tunnel[kind.key] : kind.fallback.device;
@@ -62,24 +66,33 @@ export function tunnelNeeds(config: Config): { family: Family; carrier: Carrier;
 // delete them (a named receive-any tunnel is either the one `external` device a
 // namespace may have, or one bound to a local address rs-agent does not know). A named
 // device that is missing or of another kind is a problem for its own TUN VIPs alone.
-export function resolveTunnels(config: Config, links: readonly ActualLink[]): { usable: Tunnel[]; problems: Problem[] } {
+export function resolveTunnels(
+  config: Config,
+  links: readonly ActualLink[],
+): { usable: Tunnel[]; problems: Problem[] } {
   const usable: Tunnel[] = [];
   const problems: Problem[] = [];
   for (const { family, carrier, name, vips } of tunnelNeeds(config)) {
     const kind = KINDS[carrier][family];
     const link = findLink(links, name);
-    const problem = (detail: string) => problems.push({
-      item: `link ${name}`,
-      message: `config ${config.source}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
-        `not placed: ${vips.join(', ')} (everything else is in place)`,
-    });
+    const problem = (detail: string) =>
+      problems.push({
+        item: `link ${name}`,
+        message:
+          `config ${config.source}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
+          `not placed: ${vips.join(', ')} (everything else is in place)`,
+      });
     if (link && link.linkType !== kind.linkType) {
-      problem(`is a device of type ${link.linkType}, not ${/^[aeiou]/.test(kind.ipType) ? 'an' : 'a'} ${kind.ipType} tunnel`);
+      problem(
+        `is a device of type ${link.linkType}, not ${/^[aeiou]/.test(kind.ipType) ? 'an' : 'a'} ${kind.ipType} tunnel`,
+      );
     } else if (name === kind.fallback.device) {
       usable.push({ family, carrier, device: name, module: { ...kind.fallback } });
     } else if (!link) {
-      problem(`no such device; rs-agent creates only the fallback ${kind.fallback.device} (module ${kind.fallback.name}): ` +
-        `create it first, e.g. "ip link add ${name} type ${kind.ipType} external"`);
+      problem(
+        `no such device; rs-agent creates only the fallback ${kind.fallback.device} (module ${kind.fallback.name}): ` +
+          `create it first, e.g. "ip link add ${name} type ${kind.ipType} external"`,
+      );
     } else {
       usable.push({ family, carrier, device: link.name, module: null });
     }

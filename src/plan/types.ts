@@ -144,7 +144,8 @@ export interface MssChange extends ChangeBase {
 }
 
 // One step of a plan: plain data, printable, serialisable, comparable.
-export type Change = ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange | FouChange | MssChange;
+export type Change =
+  ModuleChange | SysctlChange | LinkChange | AddressChange | RouteChange | NftChange | FouChange | MssChange;
 
 // Protection a plan keeps although nothing desired asks for it any more: an address
 // that still needs it remains (someone else's VIP, one added by hand).
@@ -159,6 +160,5 @@ export interface FouChange extends ChangeBase, FouListener {
   kind: 'fou';
   action: 'add' | 'delete';
 }
-
 
 export type ChangeKind = Change['kind'];

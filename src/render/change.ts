@@ -1,7 +1,14 @@
 import type { Change, KeptProtection } from '../plan/types.js';
 
 const SYMBOL: Record<string, string> = {
-  load: '+', add: '+', up: '~', set: '~', restore: '~', down: '~', update: '~', delete: '-',
+  load: '+',
+  add: '+',
+  up: '~',
+  set: '~',
+  restore: '~',
+  down: '~',
+  update: '~',
+  delete: '-',
 };
 
 // One line per change, the same in plan, start, stop, check and the daemon's log.

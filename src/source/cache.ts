@@ -17,7 +17,13 @@ export interface CachedDesired {
 
 export function writeCache(path: string, host: string, revision: number, vips: VipConfig[], keys: string[]): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const cached: CachedDesired = { host, revision, vips: vips.map((v) => ({ address: v.address, mode: v.mode })), keys, savedAt: new Date().toISOString() };
+  const cached: CachedDesired = {
+    host,
+    revision,
+    vips: vips.map((v) => ({ address: v.address, mode: v.mode })),
+    keys,
+    savedAt: new Date().toISOString(),
+  };
   // Durable: it is what the agent starts from at boot when the store is away, so it
   // must survive a power loss whole.
   writeFileAtomic(path, `${JSON.stringify(cached, null, 2)}\n`, { mode: 0o600, durable: true });
@@ -25,21 +31,30 @@ export function writeCache(path: string, host: string, revision: number, vips: V
 
 // The cache, validated again as the file would be: null when there is none, or when
 // it belongs to another host name or does not validate (reported through onError).
-export function readCache(path: string, host: string, onError: (message: string) => void): { revision: number; vips: VipConfig[] } | null {
+export function readCache(
+  path: string,
+  host: string,
+  onError: (message: string) => void,
+): { revision: number; vips: VipConfig[] } | null {
   let cached: CachedDesired;
   try {
     cached = JSON.parse(readFileSync(path, 'utf8')) as CachedDesired;
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOENT') onError(`cache ${path}: unreadable, ignored: ${(error as Error).message}`);
+    if ((error as { code?: string }).code !== 'ENOENT')
+      onError(`cache ${path}: unreadable, ignored: ${(error as Error).message}`);
     return null;
   }
   if (cached.host !== host) {
     onError(`cache ${path}: written for host ${String(cached.host)}, not ${host}; ignored`);
     return null;
   }
-  if (!Array.isArray(cached.vips) || cached.vips.length === 0) return { revision: Number(cached.revision) || 0, vips: [] };
+  if (!Array.isArray(cached.vips) || cached.vips.length === 0)
+    return { revision: Number(cached.revision) || 0, vips: [] };
   try {
-    return { revision: Number(cached.revision) || 0, vips: validateConfig({ vips: cached.vips }, `cache ${path}`).vips };
+    return {
+      revision: Number(cached.revision) || 0,
+      vips: validateConfig({ vips: cached.vips }, `cache ${path}`).vips,
+    };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     onError(`${error.message}; ignored`);

@@ -24,7 +24,8 @@ export function parseDocument(key: string, parsed: ParsedKey, text: string): Sto
     throw new ConfigError(source, path, detail);
   };
   if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) fail('', `is larger than ${MAX_DOCUMENT_BYTES / 1024} KiB`);
-  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) fail('', 'is empty; it needs "vips:" (delete the key to remove its VIPs)');
+  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, '')))
+    fail('', 'is empty; it needs "vips:" (delete the key to remove its VIPs)');
   let raw: unknown;
   try {
     raw = parseYaml(text, { schema: CORE_SCHEMA, filename: key, maxDepth: MAX_DEPTH });
@@ -35,7 +36,12 @@ export function parseDocument(key: string, parsed: ParsedKey, text: string): Sto
   if (raw === null || raw === undefined) fail('', 'is empty; it needs "vips:" (delete the key to remove its VIPs)');
   const keys = parsed.kind === 'group' ? ['selector', 'mode', 'vips'] : ['mode', 'vips'];
   const top = expectMapping(raw, '', fail, keys);
-  const selector = parsed.kind === 'group' ? (top.selector === undefined || top.selector === null ? {} : validateLabelMap(top.selector, 'selector', fail)) : null;
+  const selector =
+    parsed.kind === 'group'
+      ? top.selector === undefined || top.selector === null
+        ? {}
+        : validateLabelMap(top.selector, 'selector', fail)
+      : null;
   if (top.vips === undefined || top.vips === null) fail('vips', 'is required (delete the key to remove its VIPs)');
   const config = validateConfig({ mode: top.mode, vips: top.vips }, source);
   return { selector, vips: config.vips };

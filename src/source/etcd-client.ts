@@ -22,17 +22,29 @@ export async function createEtcdClient(store: StoreConfig): Promise<Etcd3> {
     dialTimeout: CALL_TIMEOUT_MS,
     // A member that vanishes without a word (a cut link, a powered-off host) leaves a
     // watch stream open for ever unless something probes it: HTTP/2 pings do.
-    grpcOptions: { 'grpc.keepalive_time_ms': KEEPALIVE_MS, 'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS, 'grpc.keepalive_permit_without_calls': 1 },
+    grpcOptions: {
+      'grpc.keepalive_time_ms': KEEPALIVE_MS,
+      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+      'grpc.keepalive_permit_without_calls': 1,
+    },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
     faultHandling: {
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(1) }),
-      global: retry(handleWhen(isRecoverableError), { maxAttempts: store.endpoints.length, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }),
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(1) }),
+      global: retry(handleWhen(isRecoverableError), {
+        maxAttempts: store.endpoints.length,
+        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
+      }),
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }).next(),
     },
   });
 }
 
-function readCredentials(tls: NonNullable<StoreConfig['tls']>): { rootCertificate: Buffer; certChain?: Buffer; privateKey?: Buffer } {
+function readCredentials(tls: NonNullable<StoreConfig['tls']>): {
+  rootCertificate: Buffer;
+  certChain?: Buffer;
+  privateKey?: Buffer;
+} {
   const read = (what: string, path: string) => {
     try {
       return readFileSync(path);

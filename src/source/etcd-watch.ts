@@ -56,7 +56,8 @@ export class PrefixWatch {
     try {
       const res = await this.client.getAll().inRange(desiredRange(this.prefix)).exec();
       const entries = new Map<string, StoreEntry>();
-      for (const kv of res.kvs) entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+      for (const kv of res.kvs)
+        entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
       this.view = { revision: Number(res.header.revision), entries };
       this.setReachable(true, `read ${this.prefix} at revision ${this.view.revision}`);
       this.events.view(this.view, 'read');
@@ -83,7 +84,11 @@ export class PrefixWatch {
     const old = this.watcher;
     this.watcher = null;
     await old?.cancel().catch(() => undefined);
-    const watcher = await this.client.watch().inRange(desiredRange(this.prefix)).startRevision(String(revision)).create();
+    const watcher = await this.client
+      .watch()
+      .inRange(desiredRange(this.prefix))
+      .startRevision(String(revision))
+      .create();
     if (this.stopped) {
       await watcher.cancel().catch(() => undefined);
       return;
@@ -102,7 +107,9 @@ export class PrefixWatch {
       if (res.events.length > 0) this.events.view(view, 'watch');
     });
     watcher.on('disconnected', (error: Error) => this.setReachable(false, error.message));
-    watcher.on('connected', () => this.setReachable(true, `watching ${this.prefix} again from revision ${watcher.lastRevision() ?? '?'}`));
+    watcher.on('connected', () =>
+      this.setReachable(true, `watching ${this.prefix} again from revision ${watcher.lastRevision() ?? '?'}`),
+    );
     // Cancelled by the store: its start revision was compacted (or the watch refused).
     watcher.on('error', (error: Error) => {
       if (this.watcher !== watcher) return;

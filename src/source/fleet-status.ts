@@ -45,7 +45,18 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     const desired = new DocumentBook(prefix, host, labels).resolve(view);
     const wanted = desired.docRevision;
     if (!status) {
-      rows.push({ host, state: 'missing', inSync: false, revision: null, wanted, vips: null, updatedAt: null, errors: [], labels, lastOutage: null });
+      rows.push({
+        host,
+        state: 'missing',
+        inSync: false,
+        revision: null,
+        wanted,
+        vips: null,
+        updatedAt: null,
+        errors: [],
+        labels,
+        lastOutage: null,
+      });
       continue;
     }
     const age = now - Date.parse(status.updatedAt);
@@ -54,7 +65,18 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     else if (age > STALE_HEARTBEATS * status.heartbeatS * 1000) state = 'stale';
     else if (status.revision < wanted) state = 'behind';
     else if (!status.inSync) state = 'drift';
-    rows.push({ host, state, inSync: status.inSync, revision: status.revision, wanted, vips: status.vips, updatedAt: status.updatedAt, errors: status.errors, labels, lastOutage: status.lastOutage ?? null });
+    rows.push({
+      host,
+      state,
+      inSync: status.inSync,
+      revision: status.revision,
+      wanted,
+      vips: status.vips,
+      updatedAt: status.updatedAt,
+      errors: status.errors,
+      labels,
+      lastOutage: status.lastOutage ?? null,
+    });
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));
 }

@@ -72,17 +72,30 @@ export class DocumentBook {
     }
     const { vips, conflicts } = mergeDocuments(groups, own);
     for (const [key] of [...groups, ...own]) concern(key);
-    return { revision: view.revision, docRevision, vips, keys: [...groups, ...own].map(([k]) => k), allowEmpty, errors: [...errors, ...conflicts] };
+    return {
+      revision: view.revision,
+      docRevision,
+      vips,
+      keys: [...groups, ...own].map(([k]) => k),
+      allowEmpty,
+      errors: [...errors, ...conflicts],
+    };
   }
 
   // The document's current value if it validates, else its last valid one (or none).
-  private documentAt(key: string, parsed: ReturnType<typeof parseKey> & object, entry: StoreEntry, errors: string[]): StoreDocument | null {
+  private documentAt(
+    key: string,
+    parsed: ReturnType<typeof parseKey> & object,
+    entry: StoreEntry,
+    errors: string[],
+  ): StoreDocument | null {
     const known = this.good.get(key);
     const refused = this.refused.get(key);
     if (known?.modRevision === entry.modRevision) return known.doc;
     if (refused?.modRevision === entry.modRevision) {
       // A refused group concerns this host if its last valid value did, or if it never had one.
-      if (parsed.kind === 'host' || !known || selectorMatches(known.doc.selector ?? {}, this.labels)) errors.push(refused.message);
+      if (parsed.kind === 'host' || !known || selectorMatches(known.doc.selector ?? {}, this.labels))
+        errors.push(refused.message);
       return known?.doc ?? null;
     }
     try {
@@ -102,7 +115,10 @@ export class DocumentBook {
 // Groups in key order, then the host's own key: a VIP named twice keeps the host
 // key's mode (a per-host override), else the first group's; two groups disagreeing
 // on a mode is reported.
-export function mergeDocuments(groups: [string, StoreDocument][], own: [string, StoreDocument][]): { vips: VipConfig[]; conflicts: string[] } {
+export function mergeDocuments(
+  groups: [string, StoreDocument][],
+  own: [string, StoreDocument][],
+): { vips: VipConfig[]; conflicts: string[] } {
   const byAddress = new Map<string, { vip: VipConfig; key: string }>();
   const conflicts: string[] = [];
   for (const [key, doc] of groups) {
@@ -110,7 +126,9 @@ export function mergeDocuments(groups: [string, StoreDocument][], own: [string, 
       const earlier = byAddress.get(vip.address);
       if (!earlier) byAddress.set(vip.address, { vip, key });
       else if (earlier.vip.mode !== vip.mode) {
-        conflicts.push(`etcd key ${key}: VIP ${vip.address} is mode ${vip.mode} here but ${earlier.vip.mode} in ${earlier.key}; ${earlier.key} wins`);
+        conflicts.push(
+          `etcd key ${key}: VIP ${vip.address} is mode ${vip.mode} here but ${earlier.vip.mode} in ${earlier.key}; ${earlier.key} wins`,
+        );
       }
     }
   }

@@ -16,7 +16,12 @@ export interface ParsedKey {
   name: string; // the group's name or the host's
 }
 
-const KINDS: Record<string, KeyKind> = { groups: 'group', hosts: 'host', 'allow-empty': 'allow-empty', status: 'status' };
+const KINDS: Record<string, KeyKind> = {
+  groups: 'group',
+  hosts: 'host',
+  'allow-empty': 'allow-empty',
+  status: 'status',
+};
 
 export function parseKey(prefix: string, key: string): ParsedKey | null {
   if (!key.startsWith(prefix)) return null;

@@ -48,7 +48,8 @@ export class StatusWriter {
       if (this.pending === status) this.pending = null;
     } catch (error) {
       this.dropLease();
-      if (!this.failing) this.onError(`status not written (kept for when the store is back): ${(error as Error).message}`);
+      if (!this.failing)
+        this.onError(`status not written (kept for when the store is back): ${(error as Error).message}`);
       this.failing = true;
     } finally {
       this.writing = false;

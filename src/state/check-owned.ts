@@ -34,7 +34,8 @@ export function ownedProblem(owned: unknown): string | null {
   if (!Array.isArray(fou)) return 'owned.fou is not a list';
   for (const [i, item] of fou.entries()) {
     if (!isObject(item) || (item.family !== 4 && item.family !== 6)) return `owned.fou[${i}].family is not 4 or 6`;
-    if (!Number.isInteger(item.port) || (item.port as number) < 1 || (item.port as number) > 65535) return `owned.fou[${i}].port is not a UDP port`;
+    if (!Number.isInteger(item.port) || (item.port as number) < 1 || (item.port as number) > 65535)
+      return `owned.fou[${i}].port is not a UDP port`;
   }
   const modules = owned.modules ?? [];
   if (!Array.isArray(modules)) return 'owned.modules is not a list';
@@ -52,7 +53,8 @@ function hostProblem(item: unknown, field: 'address' | 'dst'): string | null {
   const valid = typeof address === 'string' && (family === 4 ? parseIPv4(address) !== null : isIPv6(address));
   if (!valid) return `.${field} is not an IPv${family} address`;
   const max = family === 4 ? 32 : 128;
-  if (!Number.isInteger(item.prefixlen) || (item.prefixlen as number) < 0 || (item.prefixlen as number) > max) return '.prefixlen is out of range';
+  if (!Number.isInteger(item.prefixlen) || (item.prefixlen as number) < 0 || (item.prefixlen as number) > max)
+    return '.prefixlen is out of range';
   if (!isDevice(item.dev)) return '.dev is not an interface name';
   return null;
 }

@@ -64,7 +64,8 @@ function openLockFile(path: string, what: string): number {
   try {
     return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
-    if (isCode(error, 'EISDIR')) throw new AgentError(`${what} ${path} is a directory; it must be a file rs-agent creates (remove the directory)`);
+    if (isCode(error, 'EISDIR'))
+      throw new AgentError(`${what} ${path} is a directory; it must be a file rs-agent creates (remove the directory)`);
     throw new AgentError(`${what} ${path}: cannot open: ${describeError(error)}`);
   }
 }

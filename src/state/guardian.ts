@@ -27,7 +27,9 @@ export async function becomeGuardian(stateDir: string): Promise<void> {
     taken = await takeFlock(path, { waitMs: PROBE_WAIT_MS, what: 'daemon lock' });
   }
   if ('heldBy' in taken) {
-    throw new AgentError(`another rs-agent run (pid ${taken.heldBy ?? 'unknown'}) already guards ${stateDir} (it holds ${path}); one daemon per state directory`);
+    throw new AgentError(
+      `another rs-agent run (pid ${taken.heldBy ?? 'unknown'}) already guards ${stateDir} (it holds ${path}); one daemon per state directory`,
+    );
   }
   // The descriptor stays open, unreferenced, until the process exits.
 }

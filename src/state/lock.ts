@@ -36,10 +36,14 @@ export async function acquireLock(stateDir: string, options: LockOptions | numbe
   if ('heldBy' in taken) {
     const pid = taken.heldBy;
     const who =
-      pid === null ? 'another rs-agent (pid unknown)'
-      : isProcessAlive(pid) ? `another rs-agent (pid ${pid})`
-      : `a command started by rs-agent pid ${pid}, which has exited,`;
-    throw new AgentError(`${who} holds ${path}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`);
+      pid === null
+        ? 'another rs-agent (pid unknown)'
+        : isProcessAlive(pid)
+          ? `another rs-agent (pid ${pid})`
+          : `a command started by rs-agent pid ${pid}, which has exited,`;
+    throw new AgentError(
+      `${who} holds ${path}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`,
+    );
   }
   removeLeftovers(stateDir);
   let open = true;
@@ -53,7 +57,11 @@ export async function acquireLock(stateDir: string, options: LockOptions | numbe
 }
 
 // Runs fn while holding the lock.
-export async function withLock<T>(stateDir: string, fn: (lock: Lock) => Promise<T>, options?: LockOptions | number): Promise<T> {
+export async function withLock<T>(
+  stateDir: string,
+  fn: (lock: Lock) => Promise<T>,
+  options?: LockOptions | number,
+): Promise<T> {
   const lock = await acquireLock(stateDir, options);
   try {
     return await fn(lock);

@@ -9,10 +9,12 @@ import type { Owned } from './types.js';
 // The originals, each of a present device tagged with its ifindex if it was not yet.
 export function recordIfindexes(sysctls: Owned['sysctls'], links: readonly ActualLink[]): Owned['sysctls'] {
   const byName = new Map(links.map((l) => [l.name, l.ifindex]));
-  return Object.fromEntries(Object.entries(sysctls).map(([path, entry]) => {
-    const ifindex = entry.ifindex ?? byName.get(deviceOf(path) ?? '');
-    return [path, ifindex === undefined ? entry : { ...entry, ifindex }];
-  }));
+  return Object.fromEntries(
+    Object.entries(sysctls).map(([path, entry]) => {
+      const ifindex = entry.ifindex ?? byName.get(deviceOf(path) ?? '');
+      return [path, ifindex === undefined ? entry : { ...entry, ifindex }];
+    }),
+  );
 }
 
 // Moves each original whose device now has another name to that name's path.

@@ -8,7 +8,9 @@ const CAP_NET_ADMIN = 12;
 // rather than a half-applied pass.
 export function requireNetAdmin(command: string, statusPath = '/proc/self/status'): void {
   if (hasCapability(CAP_NET_ADMIN, statusPath)) return;
-  throw new AgentError(`rs-agent ${command} must run as root (it needs CAP_NET_ADMIN to change addresses, routes and /proc/sys/net)`);
+  throw new AgentError(
+    `rs-agent ${command} must run as root (it needs CAP_NET_ADMIN to change addresses, routes and /proc/sys/net)`,
+  );
 }
 
 export function hasCapability(bit: number, statusPath: string): boolean {
@@ -29,6 +31,8 @@ export function requireWritableProcSys(command: string, probe = '/proc/sys/net/i
   try {
     accessSync(probe, constants.W_OK);
   } catch (error) {
-    throw new AgentError(`rs-agent ${command} cannot write ${probe}: ${describeError(error)}; /proc/sys/net must be writable (in a container, give it its own writable /proc/sys)`);
+    throw new AgentError(
+      `rs-agent ${command} cannot write ${probe}: ${describeError(error)}; /proc/sys/net must be writable (in a container, give it its own writable /proc/sys)`,
+    );
   }
 }

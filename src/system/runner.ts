@@ -62,7 +62,12 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return Math.round(seconds * 1000);
 }
 
-async function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number): Promise<CommandResult> {
+async function runProcess(
+  file: string,
+  args: string[],
+  { input, lockFd }: RunOptions,
+  timeoutMs: number,
+): Promise<CommandResult> {
   const stdin = input === undefined ? 'ignore' : 'pipe';
   const { execa } = await loadExeca();
   const result = await execa(file, args, {
@@ -78,7 +83,9 @@ async function runProcess(file: string, args: string[], { input, lockFd }: RunOp
     maxBuffer: 1 << 30,
   });
   if (result.timedOut) {
-    throw new AgentError(`${[file, ...args].join(' ')}: no answer after ${formatSeconds(timeoutMs)}; killed it (${TIMEOUT_ENV} sets the limit)`);
+    throw new AgentError(
+      `${[file, ...args].join(' ')}: no answer after ${formatSeconds(timeoutMs)}; killed it (${TIMEOUT_ENV} sets the limit)`,
+    );
   }
   if (result.failed && result.exitCode === undefined) {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;

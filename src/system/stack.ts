@@ -18,12 +18,15 @@ export function readableStack(error: unknown): string {
     }
     return maps.get(file) ?? null;
   };
-  return stack.replace(/((?:file:\/\/)?\/[^\s():]+\.js):(\d+):(\d+)/g, (whole, location: string, line: string, column: string) => {
-    const file = location.startsWith('file://') ? fileURLToPath(location) : location;
-    const entry = mapFor(file)?.findEntry(Number(line) - 1, Number(column) - 1);
-    if (!entry || !('originalSource' in entry)) return whole;
-    // Sources are named relative to the map; the project-relative part reads best.
-    const source = /(?:^|\/)((?:src|test)\/.*)$/.exec(entry.originalSource)?.[1] ?? entry.originalSource;
-    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-  });
+  return stack.replace(
+    /((?:file:\/\/)?\/[^\s():]+\.js):(\d+):(\d+)/g,
+    (whole, location: string, line: string, column: string) => {
+      const file = location.startsWith('file://') ? fileURLToPath(location) : location;
+      const entry = mapFor(file)?.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry || !('originalSource' in entry)) return whole;
+      // Sources are named relative to the map; the project-relative part reads best.
+      const source = /(?:^|\/)((?:src|test)\/.*)$/.exec(entry.originalSource)?.[1] ?? entry.originalSource;
+      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    },
+  );
 }

@@ -13,7 +13,11 @@ describe('start / stop / check against the fake kernel', () => {
     const { kernel, opts } = fakeAgent(DR);
     const first = await start(opts);
     expect(first.ok).toBe(true);
-    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '192.0.2.10/32 dev lo label lo:0', '192.0.2.11/32 dev lo label lo:1']);
+    expect(kernel.render().addresses).toEqual([
+      '127.0.0.1/8 dev lo',
+      '192.0.2.10/32 dev lo label lo:0',
+      '192.0.2.11/32 dev lo label lo:1',
+    ]);
     expect(kernel.render().routes).toEqual(['192.0.2.10/32 dev lo', '192.0.2.11/32 dev lo']);
     expect((await planStart(opts)).changes).toEqual([]);
     const before = kernel.mutatingCommands().length;
@@ -37,7 +41,9 @@ describe('start / stop / check against the fake kernel', () => {
     let seenAtFirstWrite: string | null = null;
     const write = kernel.write.bind(kernel);
     kernel.write = (path, value) => {
-      seenAtFirstWrite ??= existsSync(statePath(opts.stateDir)) ? readFileSync(statePath(opts.stateDir), 'utf8') : 'missing';
+      seenAtFirstWrite ??= existsSync(statePath(opts.stateDir))
+        ? readFileSync(statePath(opts.stateDir), 'utf8')
+        : 'missing';
       write(path, value);
     };
     await start(opts);
@@ -45,7 +51,7 @@ describe('start / stop / check against the fake kernel', () => {
     expect(seenAtFirstWrite).toContain('192.0.2.10');
   });
 
-  it('stop keeps ARP protection while someone else\'s VIP is on lo, and restores the exact originals once it is gone', async () => {
+  it("stop keeps ARP protection while someone else's VIP is on lo, and restores the exact originals once it is gone", async () => {
     const kernel = new FakeKernel().addLink('eth0');
     kernel.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
     kernel.sysctls.set('net/ipv4/conf/all/arp_ignore', '2');
@@ -61,7 +67,9 @@ describe('start / stop / check against the fake kernel', () => {
     expect(result.kept?.map((k) => k.item)).toContain('sysctl net.ipv4.conf.eth0.arp_announce');
     expect(result.kept?.every((k) => k.neededBy.join() === '203.0.113.5/32 on lo')).toBe(true);
     // The originals stay recorded: once the address is gone, a later stop finishes the job.
-    expect(readFileSync(statePath(opts.stateDir), 'utf8')).toContain('"net/ipv4/conf/eth0/arp_announce":{"original":"1","ifindex":');
+    expect(readFileSync(statePath(opts.stateDir), 'utf8')).toContain(
+      '"net/ipv4/conf/eth0/arp_announce":{"original":"1","ifindex":',
+    );
     kernel.links.get('lo')!.addresses = kernel.links.get('lo')!.addresses.filter((a) => a.local !== '203.0.113.5');
     const pristine = new FakeKernel().addLink('eth0');
     pristine.sysctls.set('net/ipv4/conf/eth0/arp_announce', '1');
@@ -163,7 +171,10 @@ describe('failure paths the real kernel cannot produce on demand', () => {
     const { kernel, opts } = fakeAgent('vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ninterfaces: [eth0]\n');
     const pristine = kernel.render();
     const result = await start(opts);
-    const by = (status: string) => result.outcomes.filter((o) => o.status === status).map((o) => `${o.change.kind} ${o.change.action} ${o.change.target}`);
+    const by = (status: string) =>
+      result.outcomes
+        .filter((o) => o.status === status)
+        .map((o) => `${o.change.kind} ${o.change.action} ${o.change.target}`);
     expect(by('failed')).toEqual(['module load ipip']);
     expect(result.outcomes[0]?.error).toMatch(/kernel module ipip is not available/);
     // Skipped: exactly the changes on tunl0, which the module would have created.
@@ -171,7 +182,9 @@ describe('failure paths the real kernel cannot produce on demand', () => {
     expect(by('skipped')).toContain('address add 198.51.100.7/32 dev tunl0');
     // Applied: the DR VIP, with its ARP protection first.
     expect(by('applied')).toContain('address add 192.0.2.10/32 dev lo');
-    expect(by('applied').indexOf('sysctl set net.ipv4.conf.all.arp_ignore')).toBeLessThan(by('applied').indexOf('address add 192.0.2.10/32 dev lo'));
+    expect(by('applied').indexOf('sysctl set net.ipv4.conf.all.arp_ignore')).toBeLessThan(
+      by('applied').indexOf('address add 192.0.2.10/32 dev lo'),
+    );
     expect(result.ok).toBe(false);
     await stop(opts);
     expect(kernel.render()).toEqual(pristine);
@@ -229,14 +242,23 @@ describe('reconcile (one daemon pass)', () => {
     const { kernel, opts } = fakeAgent(DR);
     const config = validate(opts);
     const isVip = (c: { kind: string }) => c.kind === 'address' || c.kind === 'route';
-    const held = await reconcile(opts, config, (changes) => ({ apply: changes.filter((c) => !isVip(c)), held: changes.filter(isVip) }));
-    expect(held.held.map((c) => `${c.kind} ${c.target}`)).toEqual(held.snapshot.changes.filter(isVip).map((c) => `${c.kind} ${c.target}`));
+    const held = await reconcile(opts, config, (changes) => ({
+      apply: changes.filter((c) => !isVip(c)),
+      held: changes.filter(isVip),
+    }));
+    expect(held.held.map((c) => `${c.kind} ${c.target}`)).toEqual(
+      held.snapshot.changes.filter(isVip).map((c) => `${c.kind} ${c.target}`),
+    );
     expect(held.held).toHaveLength(4);
     expect(held.outcomes.map((o) => o.change)).toEqual(held.snapshot.changes.filter((c) => !isVip(c)));
     expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo']);
     const all = await reconcile(opts, config);
     expect(all.held).toEqual([]);
     expect(all.ok).toBe(true);
-    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '192.0.2.10/32 dev lo label lo:0', '192.0.2.11/32 dev lo label lo:1']);
+    expect(kernel.render().addresses).toEqual([
+      '127.0.0.1/8 dev lo',
+      '192.0.2.10/32 dev lo label lo:0',
+      '192.0.2.11/32 dev lo label lo:1',
+    ]);
   });
 });

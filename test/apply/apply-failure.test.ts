@@ -22,7 +22,10 @@ describe('apply when the state file cannot be written', () => {
       actual,
       batchDir: opts.stateDir,
       saveOwned: (_owned: Owned) => {
-        if (++saves === failAtSave) throw new AgentError('state file /run/rs-agent/state.json: cannot write: ENOSPC: no space left on device, write');
+        if (++saves === failAtSave)
+          throw new AgentError(
+            'state file /run/rs-agent/state.json: cannot write: ENOSPC: no space left on device, write',
+          );
       },
     });
     return { kernel, changes, result };
@@ -42,7 +45,10 @@ describe('apply when the state file cannot be written', () => {
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/cannot write: ENOSPC/);
     const applied = result.outcomes.filter((o) => o.status === 'applied');
-    expect(applied.length, JSON.stringify(result.outcomes.map((o) => [o.change.target, o.status, o.error]))).toBeGreaterThan(0);
+    expect(
+      applied.length,
+      JSON.stringify(result.outcomes.map((o) => [o.change.target, o.status, o.error])),
+    ).toBeGreaterThan(0);
     expect(applied.length).toBeLessThan(changes.length);
     expect(result.outcomes.slice(applied.length).every((o) => o.status === 'skipped')).toBe(true);
     expect(kernel.render().addresses).not.toContain('198.51.100.7/32 dev tunl0');
@@ -59,9 +65,18 @@ describe('apply when ip cannot be run at all', () => {
       if (argv[0] === 'ip') throw new AgentError('ip: command not found in PATH');
       return run(argv, options);
     };
-    const result = await apply(changes, { runner: kernel, sysctlFs: kernel, owned: emptyOwned(), actual, batchDir: opts.stateDir, saveOwned: () => {} });
+    const result = await apply(changes, {
+      runner: kernel,
+      sysctlFs: kernel,
+      owned: emptyOwned(),
+      actual,
+      batchDir: opts.stateDir,
+      saveOwned: () => {},
+    });
     expect(result.ok).toBe(false);
-    expect(result.outcomes.map((o) => `${o.change.kind} ${o.status}`)).toEqual(changes.map((c) => `${c.kind} ${c.kind === 'sysctl' ? 'applied' : 'failed'}`));
+    expect(result.outcomes.map((o) => `${o.change.kind} ${o.status}`)).toEqual(
+      changes.map((c) => `${c.kind} ${c.kind === 'sysctl' ? 'applied' : 'failed'}`),
+    );
     expect(result.outcomes.at(-1)?.error).toBe('ip: command not found in PATH');
   });
 });

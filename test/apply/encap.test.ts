@@ -6,8 +6,10 @@ import { statePath } from '../../src/state/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
 
-const GUE = 'mode: tun\nvips:\n  - {address: 198.51.100.7, encap: gue, port: 6080}\n  - {address: "2001:db8::7", encap: gue, port: 6080}\ninterfaces: [eth0]\n';
-const GRE = 'mode: tun\nvips:\n  - {address: 198.51.100.7, encap: gre}\n  - {address: "2001:db8::7", encap: gre}\ninterfaces: [eth0]\n';
+const GUE =
+  'mode: tun\nvips:\n  - {address: 198.51.100.7, encap: gue, port: 6080}\n  - {address: "2001:db8::7", encap: gue, port: 6080}\ninterfaces: [eth0]\n';
+const GRE =
+  'mode: tun\nvips:\n  - {address: 198.51.100.7, encap: gre}\n  - {address: "2001:db8::7", encap: gre}\ninterfaces: [eth0]\n';
 
 function kernelWith(...modules: string[]): FakeKernel {
   const kernel = new FakeKernel().addLink('eth0');
@@ -32,7 +34,10 @@ describe('GUE against the fake kernel', () => {
     expect(kernel.render().up).toEqual(expect.arrayContaining(['tunl0', 'ip6tnl0']));
     expect(kernel.sysctls.get('net/ipv4/conf/tunl0/rp_filter')).toBe('0');
     const state = JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as { owned: { fou: unknown } };
-    expect(state.owned.fou).toEqual([{ port: 6080, family: 4 }, { port: 6080, family: 6 }]);
+    expect(state.owned.fou).toEqual([
+      { port: 6080, family: 4 },
+      { port: 6080, family: 6 },
+    ]);
     expect((await planStart(opts)).changes).toEqual([]);
     const before = kernel.mutatingCommands().length;
     await start(opts);
@@ -92,7 +97,9 @@ describe('GUE against the fake kernel', () => {
     const result = await start(opts);
     // (This fake kernel has no nft: the MSS clamp is the other thing not in place.)
     expect(result.problems.map((p) => p.item)).toEqual(['fou port 6080 gue', 'mss table inet rs_agent']);
-    expect(result.problems[0]?.message).toMatch(/^GUE port 6080 \(IPv4\) is taken by a fou listener of another kind \(port 6080 ipproto 4\)/);
+    expect(result.problems[0]?.message).toMatch(
+      /^GUE port 6080 \(IPv4\) is taken by a fou listener of another kind \(port 6080 ipproto 4\)/,
+    );
     expect(kernel.fou).toEqual(['port 6080 ipproto 4', 'port 6080 gue -6']);
     await stop(opts);
     expect(kernel.fou).toEqual(['port 6080 ipproto 4']);
@@ -101,7 +108,9 @@ describe('GUE against the fake kernel', () => {
   it('fou missing: its listeners are not attempted, the rest converges', async () => {
     const { kernel, opts } = fakeAgent(GUE, kernelWith('ipip', 'ip6_tunnel'));
     const result = await start(opts);
-    const notApplied = result.outcomes.filter((o) => o.status !== 'applied').map((o) => `${o.status} ${formatChange(o.change)}: ${o.error}`);
+    const notApplied = result.outcomes
+      .filter((o) => o.status !== 'applied')
+      .map((o) => `${o.status} ${formatChange(o.change)}: ${o.error}`);
     expect(notApplied).toEqual([
       'failed + module fou (load; GUE listeners): kernel module fou is not available (modprobe fou: modprobe: FATAL: Module fou not found in directory /lib/modules/fake)',
       'skipped + fou port 6080 gue: not attempted: kernel module fou failed first',
@@ -119,7 +128,11 @@ describe('GRE against the fake kernel', () => {
     const before = kernel.render().sysctls;
     const result = await start(opts);
     expect(result.ok).toBe(true);
-    expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo', '198.51.100.7/32 dev gre0', '2001:db8::7/128 dev ip6gre0']);
+    expect(kernel.render().addresses).toEqual([
+      '127.0.0.1/8 dev lo',
+      '198.51.100.7/32 dev gre0',
+      '2001:db8::7/128 dev ip6gre0',
+    ]);
     expect(kernel.render().routes).toEqual(['198.51.100.7/32 dev gre0', '2001:db8::7/128 dev ip6gre0']);
     expect(kernel.render().up).toEqual(['eth0', 'gre0', 'ip6gre0', 'lo']);
     expect(kernel.sysctls.get('net/ipv4/conf/gre0/rp_filter')).toBe('0');

@@ -3,8 +3,16 @@ import { ipBatchLine, isAlreadyDone } from '../../src/apply/ip-batch.js';
 import type { AddressChange } from '../../src/plan/types.js';
 
 const add: AddressChange = {
-  kind: 'address', action: 'add', target: 't', from: 'absent', to: 'present',
-  address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', label: 'lo:0',
+  kind: 'address',
+  action: 'add',
+  target: 't',
+  from: 'absent',
+  to: 'present',
+  address: '192.0.2.10',
+  prefixlen: 32,
+  family: 4,
+  dev: 'lo',
+  label: 'lo:0',
 };
 
 describe('ipBatchLine: the last line of defence before ip', () => {
@@ -19,13 +27,25 @@ describe('ipBatchLine: the last line of defence before ip', () => {
     ['a quote', { dev: 'lo"' }],
     ['an option', { dev: '-all' }],
   ])('refuses %s', (_name, field) => {
-    expect(() => ipBatchLine({ ...add, ...field })).toThrow(/^refusing to pass ".*" to ip: not an interface name or address$/);
+    expect(() => ipBatchLine({ ...add, ...field })).toThrow(
+      /^refusing to pass ".*" to ip: not an interface name or address$/,
+    );
   });
 });
 
 describe('isAlreadyDone: "File exists" counts as done only when what exists is what was asked for', () => {
   const add = (address: string, family: 4 | 6) =>
-    ({ kind: 'address', action: 'add', target: '', from: 'absent', to: 'present', address, prefixlen: family === 4 ? 32 : 128, family, dev: 'lo' }) satisfies AddressChange;
+    ({
+      kind: 'address',
+      action: 'add',
+      target: '',
+      from: 'absent',
+      to: 'present',
+      address,
+      prefixlen: family === 4 ? 32 : 128,
+      family,
+      dev: 'lo',
+    }) satisfies AddressChange;
   it('IPv4: the kernel says it only for the same address and prefix', () => {
     expect(isAlreadyDone(add('192.0.2.10', 4), 'RTNETLINK answers: File exists')).toBe(true);
   });

@@ -13,9 +13,11 @@ describe('IPv6 VIPs against the fake kernel', () => {
     const { kernel, opts } = fakeAgent(DUAL);
     expect((await start(opts)).ok).toBe(true);
     const batch = kernel.commands.find((c) => c.startsWith('ip -force -batch'));
-    expect(batch?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE')).toBe('ip -force -batch FILE <<< address add 192.0.2.10/32 dev lo label lo:0 | ' +
-      'address add 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute | ' +
-      'route add 192.0.2.10/32 dev lo | route add 2001:db8::10/128 dev lo');
+    expect(batch?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE')).toBe(
+      'ip -force -batch FILE <<< address add 192.0.2.10/32 dev lo label lo:0 | ' +
+        'address add 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute | ' +
+        'route add 192.0.2.10/32 dev lo | route add 2001:db8::10/128 dev lo',
+    );
     expect(kernel.render().routes).toEqual(['192.0.2.10/32 dev lo', '2001:db8::10/128 dev lo']);
     expect((await planStart(opts)).changes).toEqual([]);
   });
@@ -39,7 +41,9 @@ describe('IPv6 VIPs against the fake kernel', () => {
     const pristine = kernel.render();
     await start(opts);
     kernel.routes = kernel.routes.filter((r) => r.dst !== '2001:db8::10');
-    expect((await check(opts, false)).drift.map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual(['route add 2001:db8::10/128 dev lo']);
+    expect((await check(opts, false)).drift.map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual([
+      'route add 2001:db8::10/128 dev lo',
+    ]);
     expect((await check(opts, true)).remaining).toEqual([]);
     setConfig('vips: [192.0.2.10]\n'); // the config no longer names the v6 VIP; ownership still does
     const result = await stop(opts);
@@ -74,7 +78,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
     expect(existsSync(statePath(opts.stateDir))).toBe(false);
   });
 
-  it('a v6 VIP that vanished between observe and delete counts as removed (the kernel\'s v6 wording)', async () => {
+  it("a v6 VIP that vanished between observe and delete counts as removed (the kernel's v6 wording)", async () => {
     const { kernel, opts } = fakeAgent(DUAL);
     await start(opts);
     kernel.failingLines.set('address del 2001:db8::10/128 dev lo', 'Error: ipv6: address not found.');
@@ -89,11 +93,16 @@ describe('IPv6 VIPs against the fake kernel', () => {
     if (!vip) throw new Error('start did not add the VIP');
     vip.deprecated = false; // as after `ip -6 addr del` + `ip -6 addr add ... nodad noprefixroute`
     const result = await check(opts, true);
-    expect(result.drift.map((c) => `${c.kind} ${c.action} ${c.target}: ${c.from} → ${c.to}`))
-      .toEqual(['address update 2001:db8::10/128 dev lo: preferred → deprecated']);
+    expect(result.drift.map((c) => `${c.kind} ${c.action} ${c.target}: ${c.from} → ${c.to}`)).toEqual([
+      'address update 2001:db8::10/128 dev lo: preferred → deprecated',
+    ]);
     expect(result.remaining).toEqual([]);
-    expect(kernel.mutatingCommands().at(-1)?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE'))
-      .toBe('ip -force -batch FILE <<< address change 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute');
+    expect(
+      kernel
+        .mutatingCommands()
+        .at(-1)
+        ?.replace(/^ip -force -batch \S+/, 'ip -force -batch FILE'),
+    ).toBe('ip -force -batch FILE <<< address change 2001:db8::10/128 dev lo nodad preferred_lft 0 noprefixroute');
     expect(lo?.addresses.filter((a) => a.local === '2001:db8::10')).toEqual([vip]); // the same address, never removed
     expect(vip.deprecated).toBe(true);
   });
@@ -102,8 +111,10 @@ describe('IPv6 VIPs against the fake kernel', () => {
     const { kernel, opts } = fakeAgent('vips: ["2001:db8::10"]\n');
     kernel.links.get('lo')?.addresses.push({ local: '2001:db8::10', prefixlen: 128, family: 'inet6', nodad: true });
     const started = await start(opts);
-    expect(started.changes.map((c) => `${c.kind} ${c.action} ${c.target}`))
-      .toEqual(['address update 2001:db8::10/128 dev lo', 'route add 2001:db8::10/128 dev lo']);
+    expect(started.changes.map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual([
+      'address update 2001:db8::10/128 dev lo',
+      'route add 2001:db8::10/128 dev lo',
+    ]);
     expect(readState(opts.stateDir).addresses).toEqual([]);
     expect((await planStart(opts)).changes).toEqual([]);
     await stop(opts);

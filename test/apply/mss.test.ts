@@ -7,7 +7,8 @@ import { status } from '../../src/status.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
 
-const TUN = 'vips:\n  - 192.0.2.10\n  - {address: 198.51.100.7, mode: tun}\n  - {address: 198.51.100.8, mode: tun, encap: gue, port: 6080}\ninterfaces: [eth0]\n';
+const TUN =
+  'vips:\n  - 192.0.2.10\n  - {address: 198.51.100.7, mode: tun}\n  - {address: 198.51.100.8, mode: tun, encap: gue, port: 6080}\ninterfaces: [eth0]\n';
 
 function kernel(nft = true): FakeKernel {
   const k = new FakeKernel().addLink('eth0');
@@ -18,7 +19,8 @@ function kernel(nft = true): FakeKernel {
   return k;
 }
 
-const owned = (opts: { stateDir: string }) => (JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as { owned: { mss?: boolean } }).owned;
+const owned = (opts: { stateDir: string }) =>
+  (JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as { owned: { mss?: boolean } }).owned;
 
 describe('MSS clamping against the fake kernel', () => {
   it('start loads the clamp for each TUN VIP after the VIPs, records it; the next plan is empty; stop deletes it', async () => {
@@ -26,16 +28,29 @@ describe('MSS clamping against the fake kernel', () => {
     const result = await start(opts);
     expect(result.ok).toBe(true);
     expect(result.problems).toEqual([]);
-    expect(result.changes.map(formatChange).at(-1)).toBe('+ mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428');
-    expect(k.mss).toEqual({ clamps: [{ address: '198.51.100.7', family: 4, mss: 1440 }, { address: '198.51.100.8', family: 4, mss: 1428 }] });
+    expect(result.changes.map(formatChange).at(-1)).toBe(
+      '+ mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428',
+    );
+    expect(k.mss).toEqual({
+      clamps: [
+        { address: '198.51.100.7', family: 4, mss: 1440 },
+        { address: '198.51.100.8', family: 4, mss: 1428 },
+      ],
+    });
     expect(owned(opts).mss).toBe(true);
     expect((await planStart(opts)).changes).toEqual([]);
     const report = await status(opts);
-    expect(report.vips.map((v) => `${v.address} ${v.mss ?? '-'}`)).toEqual(['192.0.2.10 -', '198.51.100.7 1440', '198.51.100.8 1428']);
+    expect(report.vips.map((v) => `${v.address} ${v.mss ?? '-'}`)).toEqual([
+      '192.0.2.10 -',
+      '198.51.100.7 1440',
+      '198.51.100.8 1428',
+    ]);
     expect(report.mssClamp).toMatchObject({ available: true, table: 'present', owned: true });
     expect(report.mssClamp.clamps.every((c) => c.inForce)).toBe(true);
     const stopped = await stop(opts);
-    expect(stopped.changes.map(formatChange)).toContain('- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent');
+    expect(stopped.changes.map(formatChange)).toContain(
+      '- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
+    );
     expect(k.mss).toBeNull();
   });
 
@@ -44,13 +59,17 @@ describe('MSS clamping against the fake kernel', () => {
     await start(opts);
     k.mss = { ...k.mss!, flushed: true };
     const drift = await check(opts, false);
-    expect(drift.drift.map(formatDrift)).toEqual(['mss table inet rs_agent: flushed → 198.51.100.7 1440, 198.51.100.8 1428']);
+    expect(drift.drift.map(formatDrift)).toEqual([
+      'mss table inet rs_agent: flushed → 198.51.100.7 1440, 198.51.100.8 1428',
+    ]);
     expect((await status(opts)).mssClamp.clamps.map((c) => c.inForce)).toEqual([false, false]);
     const fixed = await check(opts, true);
     expect(fixed.remaining).toEqual([]);
     expect(k.mss?.flushed).toBeUndefined();
     k.mss = null;
-    expect((await check(opts, false)).drift.map(formatDrift)).toEqual(['mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428']);
+    expect((await check(opts, false)).drift.map(formatDrift)).toEqual([
+      'mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428',
+    ]);
   });
 
   it('tunnel.mss off: no table; turned off after start: the table rs-agent loaded goes', async () => {
@@ -63,7 +82,9 @@ describe('MSS clamping against the fake kernel', () => {
     expect(k.mss).not.toBeNull();
     setConfig(`${TUN}tunnel: {mss: {ipv4: off}}\n`);
     const off = await start(opts);
-    expect(off.changes.map(formatChange)).toEqual(['- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent']);
+    expect(off.changes.map(formatChange)).toEqual([
+      '- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
+    ]);
     expect(k.mss).toBeNull();
     expect(owned(opts).mss).toBeUndefined();
   });
@@ -101,12 +122,24 @@ describe('MSS clamping against the fake kernel', () => {
     const { kernel: k, opts } = fakeAgent(TUN, kernel(false));
     const result = await start(opts);
     expect(result.problems.map((p) => p.item)).toEqual(['mss table inet rs_agent']);
-    expect(result.problems[0]?.message).toMatch(/^MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 198\.51\.100\.7, 198\.51\.100\.8 /);
+    expect(result.problems[0]?.message).toMatch(
+      /^MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 198\.51\.100\.7, 198\.51\.100\.8 /,
+    );
     expect(result.ok).toBe(true);
-    expect(k.render().addresses).toEqual(expect.arrayContaining(['192.0.2.10/32 dev lo label lo:0', '198.51.100.7/32 dev tunl0', '198.51.100.8/32 dev tunl0']));
+    expect(k.render().addresses).toEqual(
+      expect.arrayContaining([
+        '192.0.2.10/32 dev lo label lo:0',
+        '198.51.100.7/32 dev tunl0',
+        '198.51.100.8/32 dev tunl0',
+      ]),
+    );
     expect((await check(opts, false)).problems.map((p) => p.item)).toEqual(['mss table inet rs_agent']);
     const report = await status(opts);
     expect(report.inSync).toBe(false);
-    expect(report.mssClamp).toMatchObject({ available: false, reason: 'nft: command not found in PATH', table: 'absent' });
+    expect(report.mssClamp).toMatchObject({
+      available: false,
+      reason: 'nft: command not found in PATH',
+      table: 'absent',
+    });
   });
 });

@@ -29,9 +29,13 @@ describe(`${N} VIPs against the fake kernel`, () => {
     expect(labels.slice(0, 5)).toEqual(['lo:0', 'lo:1', 'lo:2', 'lo:4', 'lo:5']);
     expect(labels.at(-1)).toBe(`lo:${N}`);
     expect(new Set(labels).size).toBe(N);
-    expect(new Set(lo.map((a) => a.local))).toEqual(new Set(['127.0.0.1', '203.0.113.5', ...Array.from({ length: N }, (_, i) => vip(i))]));
+    expect(new Set(lo.map((a) => a.local))).toEqual(
+      new Set(['127.0.0.1', '203.0.113.5', ...Array.from({ length: N }, (_, i) => vip(i))]),
+    );
     expect(kernel.routes).toHaveLength(N);
-    const state = JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as { owned: { addresses: unknown[]; routes: unknown[] } };
+    const state = JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as {
+      owned: { addresses: unknown[]; routes: unknown[] };
+    };
     expect(state.owned.addresses).toHaveLength(N);
     expect(state.owned.routes).toHaveLength(N);
 

@@ -11,20 +11,35 @@ describe('parseFastArgs', () => {
     delete process.env.RS_AGENT_STATE_DIR;
   });
   afterEach(() => {
-    for (const [name, value] of [['RS_AGENT_CONFIG', saved.config], ['RS_AGENT_STATE_DIR', saved.state]] as const) {
+    for (const [name, value] of [
+      ['RS_AGENT_CONFIG', saved.config],
+      ['RS_AGENT_STATE_DIR', saved.state],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
   });
 
-  const defaults = { config: '/etc/rs-agent/rs-agent.yaml', 'state-dir': '/run/rs-agent', 'allow-insecure-config': false };
+  const defaults = {
+    config: '/etc/rs-agent/rs-agent.yaml',
+    'state-dir': '/run/rs-agent',
+    'allow-insecure-config': false,
+  };
 
   it.each([
     [['check'], 'check', { ...defaults, json: false, fix: false }],
     [['check', '--fix'], 'check', { ...defaults, json: false, fix: true }],
     [['check', '--json', '--fix', '-c', '/a.yaml'], 'check', { ...defaults, config: '/a.yaml', json: true, fix: true }],
-    [['check', '--config=/a=b.yaml', '--state-dir', 's'], 'check', { ...defaults, config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false }],
-    [['start', '--config', 'c.yaml', '--state-dir=/tmp/s'], 'start', { ...defaults, config: 'c.yaml', 'state-dir': '/tmp/s' }],
+    [
+      ['check', '--config=/a=b.yaml', '--state-dir', 's'],
+      'check',
+      { ...defaults, config: '/a=b.yaml', 'state-dir': 's', json: false, fix: false },
+    ],
+    [
+      ['start', '--config', 'c.yaml', '--state-dir=/tmp/s'],
+      'start',
+      { ...defaults, config: 'c.yaml', 'state-dir': '/tmp/s' },
+    ],
     [['start', '--allow-insecure-config'], 'start', { ...defaults, 'allow-insecure-config': true }],
     [['stop'], 'stop', { ...defaults, json: false }],
     [['stop', '--json'], 'stop', { ...defaults, json: true }],
@@ -38,8 +53,16 @@ describe('parseFastArgs', () => {
   it('takes the defaults from RS_AGENT_CONFIG and RS_AGENT_STATE_DIR, as yargs does', () => {
     process.env.RS_AGENT_CONFIG = '/env.yaml';
     process.env.RS_AGENT_STATE_DIR = '/env-state';
-    expect(parseFastArgs(['start'])?.args).toEqual({ config: '/env.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
-    expect(parseFastArgs(['start', '-c', '/x.yaml'])?.args).toEqual({ config: '/x.yaml', 'state-dir': '/env-state', 'allow-insecure-config': false });
+    expect(parseFastArgs(['start'])?.args).toEqual({
+      config: '/env.yaml',
+      'state-dir': '/env-state',
+      'allow-insecure-config': false,
+    });
+    expect(parseFastArgs(['start', '-c', '/x.yaml'])?.args).toEqual({
+      config: '/x.yaml',
+      'state-dir': '/env-state',
+      'allow-insecure-config': false,
+    });
   });
 
   it.each([
@@ -74,13 +97,16 @@ describe('parseFastArgs', () => {
 
   // One table drives both parsers: every option a command declares is taken on the fast
   // path with the value given, and every other command's option is left to yargs.
-  it.each(COMMANDS.filter((c) => !c.positional).map((c) => [c.name, c] as const))('%s: every declared option, and only those', (_name, spec) => {
-    for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options })) {
-      const value = option.type === 'boolean' ? true : (option.choices?.[1] ?? '/some/value');
-      const argv = option.type === 'boolean' ? [spec.name, `--${key}`] : [spec.name, `--${key}`, value as string];
-      expect(parseFastArgs(argv)?.args[key]).toBe(value);
-    }
-    const foreign = COMMANDS.flatMap((c) => Object.keys(c.options)).filter((k) => !(k in spec.options));
-    for (const key of foreign) expect(parseFastArgs([spec.name, `--${key}`, 'x'])).toBeNull();
-  });
+  it.each(COMMANDS.filter((c) => !c.positional).map((c) => [c.name, c] as const))(
+    '%s: every declared option, and only those',
+    (_name, spec) => {
+      for (const [key, option] of Object.entries({ ...GLOBAL_OPTIONS, ...spec.options })) {
+        const value = option.type === 'boolean' ? true : (option.choices?.[1] ?? '/some/value');
+        const argv = option.type === 'boolean' ? [spec.name, `--${key}`] : [spec.name, `--${key}`, value as string];
+        expect(parseFastArgs(argv)?.args[key]).toBe(value);
+      }
+      const foreign = COMMANDS.flatMap((c) => Object.keys(c.options)).filter((k) => !(k in spec.options));
+      for (const key of foreign) expect(parseFastArgs([spec.name, `--${key}`, 'x'])).toBeNull();
+    },
+  );
 });

@@ -8,7 +8,9 @@ const parse = (extra: string) => parseConfig(`vips: [192.0.2.10]\n${extra}`, 'x.
 
 describe('drift and metrics config', () => {
   it('reads every key, with durations in seconds or with a unit', () => {
-    const config = parse('drift:\n  schedule: "*/10 * * * * *"\n  sysctl_interval: 250ms\n  flap: {max_repairs: 3, window: 2m, backoff: 2, max_backoff: 1h}\nmetrics: {file: /var/lib/prometheus/node-exporter/rs-agent.prom}\n');
+    const config = parse(
+      'drift:\n  schedule: "*/10 * * * * *"\n  sysctl_interval: 250ms\n  flap: {max_repairs: 3, window: 2m, backoff: 2, max_backoff: 1h}\nmetrics: {file: /var/lib/prometheus/node-exporter/rs-agent.prom}\n',
+    );
     expect(config.drift).toEqual({
       schedule: '*/10 * * * * *',
       sysctlIntervalMs: 250,
@@ -24,18 +26,54 @@ describe('drift and metrics config', () => {
   });
 
   it.each([
-    ['unknown key', 'drift: {interval: 5}\n', /drift\.interval: unknown key; expected one of schedule, sysctl_interval, flap/],
-    ['schedule not cron', 'drift: {schedule: every minute}\n', /drift\.schedule: "every minute" is not a valid cron expression: has 2 fields/],
-    ['schedule out of range', 'drift: {schedule: "61 * * * *"}\n', /drift\.schedule: "61 \* \* \* \*" is not a valid cron expression: minute field "61": 61 is out of range 0-59/],
+    [
+      'unknown key',
+      'drift: {interval: 5}\n',
+      /drift\.interval: unknown key; expected one of schedule, sysctl_interval, flap/,
+    ],
+    [
+      'schedule not cron',
+      'drift: {schedule: every minute}\n',
+      /drift\.schedule: "every minute" is not a valid cron expression: has 2 fields/,
+    ],
+    [
+      'schedule out of range',
+      'drift: {schedule: "61 * * * *"}\n',
+      /drift\.schedule: "61 \* \* \* \*" is not a valid cron expression: minute field "61": 61 is out of range 0-59/,
+    ],
     ['schedule a number', 'drift: {schedule: 30}\n', /drift\.schedule: 30 is not a cron expression/],
     ['interval unit', 'drift: {sysctl_interval: 5 parsecs}\n', /drift\.sysctl_interval: "5 parsecs" is not a duration/],
-    ['interval too short', 'drift: {sysctl_interval: 1ms}\n', /drift\.sysctl_interval: "1ms" is out of range: from 50ms to 1m/],
-    ['max_repairs zero', 'drift: {flap: {max_repairs: 0}}\n', /drift\.flap\.max_repairs: 0 must be a whole number from 1 to 1000/],
-    ['max_repairs fraction', 'drift: {flap: {max_repairs: 2.5}}\n', /drift\.flap\.max_repairs: 2\.5 must be a whole number/],
-    ['backoff over max', 'drift: {flap: {backoff: 10m, max_backoff: 1m}}\n', /drift\.flap\.max_backoff: "1m" is shorter than drift\.flap\.backoff \("10m"\)/],
+    [
+      'interval too short',
+      'drift: {sysctl_interval: 1ms}\n',
+      /drift\.sysctl_interval: "1ms" is out of range: from 50ms to 1m/,
+    ],
+    [
+      'max_repairs zero',
+      'drift: {flap: {max_repairs: 0}}\n',
+      /drift\.flap\.max_repairs: 0 must be a whole number from 1 to 1000/,
+    ],
+    [
+      'max_repairs fraction',
+      'drift: {flap: {max_repairs: 2.5}}\n',
+      /drift\.flap\.max_repairs: 2\.5 must be a whole number/,
+    ],
+    [
+      'backoff over max',
+      'drift: {flap: {backoff: 10m, max_backoff: 1m}}\n',
+      /drift\.flap\.max_backoff: "1m" is shorter than drift\.flap\.backoff \("10m"\)/,
+    ],
     ['flap not a mapping', 'drift: {flap: 5}\n', /drift\.flap: must be a mapping, not 5/],
-    ['metrics relative', 'metrics: {file: rs-agent.prom}\n', /metrics\.file: "rs-agent\.prom" must be an absolute file path/],
-    ['metrics suffix', 'metrics: {file: /tmp/rs-agent.txt}\n', /metrics\.file: "\/tmp\/rs-agent\.txt" must end in \.prom/],
+    [
+      'metrics relative',
+      'metrics: {file: rs-agent.prom}\n',
+      /metrics\.file: "rs-agent\.prom" must be an absolute file path/,
+    ],
+    [
+      'metrics suffix',
+      'metrics: {file: /tmp/rs-agent.txt}\n',
+      /metrics\.file: "\/tmp\/rs-agent\.txt" must end in \.prom/,
+    ],
   ])('%s: a ConfigError naming the key and value', (_name, yaml, message) => {
     expect(() => parse(yaml)).toThrow(ConfigError);
     expect(() => parse(yaml)).toThrow(message);
@@ -43,18 +81,39 @@ describe('drift and metrics config', () => {
 
   // The check at load agrees with node-cron, which runs the schedule, on every form.
   it.each([
-    '*/30 * * * * *', '0 */5 * * *', '0 0 1 1 *', '0 0 * * sun', '0 0 * * 7', '0 0 * jan-mar mon-fri', '0 0 * * Monday',
-    '15,45 * * * * *', '0 0-23/2 * * *', '0 22-2 * * *', '0 0 ? * *', '0 0 1 * ?', '59 59 23 31 12 6',
+    '*/30 * * * * *',
+    '0 */5 * * *',
+    '0 0 1 1 *',
+    '0 0 * * sun',
+    '0 0 * * 7',
+    '0 0 * jan-mar mon-fri',
+    '0 0 * * Monday',
+    '15,45 * * * * *',
+    '0 0-23/2 * * *',
+    '0 22-2 * * *',
+    '0 0 ? * *',
+    '0 0 1 * ?',
+    '59 59 23 31 12 6',
   ])('accepts %j, as node-cron does', (expression) => {
     expect(cron.validate(expression)).toBe(true);
     expect(parse(`drift: {schedule: "${expression}"}\n`).drift.schedule).toBe(expression);
   });
 
-  it.each(['61 * * * *', '* 24 * * *', '0 0 0 * *', '0 0 32 * *', '0 0 * 13 *', '0 0 * * 8', '60 * * * * *', '*/0 * * * *', '0 0 * foo *', '* * * *'])(
-    'refuses %j, as node-cron does',
-    (expression) => {
-      expect(cron.validate(expression)).toBe(false);
-      expect(() => parse(`drift: {schedule: "${expression}"}\n`)).toThrow(/drift\.schedule: .* is not a valid cron expression/);
-    },
-  );
+  it.each([
+    '61 * * * *',
+    '* 24 * * *',
+    '0 0 0 * *',
+    '0 0 32 * *',
+    '0 0 * 13 *',
+    '0 0 * * 8',
+    '60 * * * * *',
+    '*/0 * * * *',
+    '0 0 * foo *',
+    '* * * *',
+  ])('refuses %j, as node-cron does', (expression) => {
+    expect(cron.validate(expression)).toBe(false);
+    expect(() => parse(`drift: {schedule: "${expression}"}\n`)).toThrow(
+      /drift\.schedule: .* is not a valid cron expression/,
+    );
+  });
 });

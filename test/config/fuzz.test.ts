@@ -46,21 +46,28 @@ const ipish = fc.oneof(
 );
 const vipEntry = fc.oneof(
   ipish,
-  fc.record({ address: fc.oneof(ipish, fc.anything()), mode: fc.constantFrom('dr', 'tun', 'nat', 'DR', '', 1) }, { requiredKeys: ['address'] }),
+  fc.record(
+    { address: fc.oneof(ipish, fc.anything()), mode: fc.constantFrom('dr', 'tun', 'nat', 'DR', '', 1) },
+    { requiredKeys: ['address'] },
+  ),
   fc.anything(),
 );
 const configShaped = fc.record(
   {
     mode: fc.oneof(fc.constantFrom('dr', 'tun', 'nat', 'gre'), fc.anything()),
     vips: fc.oneof(fc.array(vipEntry, { maxLength: 8 }), fc.anything()),
-    interfaces: fc.oneof(fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('eth0', 'lo', 'a/b', 'x:1')), { maxLength: 4 }), fc.anything()),
+    interfaces: fc.oneof(
+      fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('eth0', 'lo', 'a/b', 'x:1')), { maxLength: 4 }),
+      fc.anything(),
+    ),
     arp: fc.oneof(fc.record({ ignore: fc.anything(), announce: fc.anything() }, { requiredKeys: [] }), fc.anything()),
     extra: fc.anything(),
   },
   { requiredKeys: [] },
 );
 
-const VALID = 'mode: dr\nvips:\n  - 192.0.2.10\n  - address: 198.51.100.7\n    mode: tun\ninterfaces: [eth0]\narp: {ignore: 1, announce: 2}\n';
+const VALID =
+  'mode: dr\nvips:\n  - 192.0.2.10\n  - address: 198.51.100.7\n    mode: tun\ninterfaces: [eth0]\narp: {ignore: 1, announce: 2}\n';
 
 describe('config loader under fuzzing', () => {
   it('any text at all', () => {
@@ -68,18 +75,28 @@ describe('config loader under fuzzing', () => {
   });
 
   it('any YAML document', () => {
-    fc.assert(fc.property(fc.anything(), (value) => expectCleanOutcome(dump(value, { skipInvalid: true } as never))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.anything(), (value) => expectCleanOutcome(dump(value, { skipInvalid: true } as never))),
+      { numRuns: 2000 },
+    );
   });
 
   it('config-shaped documents with bad and good values mixed', () => {
-    fc.assert(fc.property(configShaped, (value) => expectCleanOutcome(dump(value, { skipInvalid: true } as never))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(configShaped, (value) => expectCleanOutcome(dump(value, { skipInvalid: true } as never))),
+      { numRuns: 2000 },
+    );
   });
 
   it('a valid config with bytes inserted, deleted or replaced', () => {
-    const edit = fc.record({ at: fc.nat({ max: VALID.length }), cut: fc.nat({ max: 6 }), insert: fc.string({ unit: 'grapheme-ascii', maxLength: 6 }) });
-    const mutated = fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) =>
-      edits.reduce((text, e) => text.slice(0, e.at) + e.insert + text.slice(e.at + e.cut), VALID),
-    );
+    const edit = fc.record({
+      at: fc.nat({ max: VALID.length }),
+      cut: fc.nat({ max: 6 }),
+      insert: fc.string({ unit: 'grapheme-ascii', maxLength: 6 }),
+    });
+    const mutated = fc
+      .array(edit, { minLength: 1, maxLength: 4 })
+      .map((edits) => edits.reduce((text, e) => text.slice(0, e.at) + e.insert + text.slice(e.at + e.cut), VALID));
     fc.assert(fc.property(mutated, expectCleanOutcome), { numRuns: 3000 });
   });
 });

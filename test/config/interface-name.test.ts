@@ -5,9 +5,12 @@ import { ownedProblem } from '../../src/state/check-owned.js';
 // The kernel's rule (net/core/dev.c dev_valid_name) minus what is unsafe in an
 // `ip -batch` line or a /proc/sys path.
 describe('interfaceNameProblem', () => {
-  it.each(['eth0', 'vé0', 'eth0.100', 'br-lan', 'wg_0', 'ens1f0np0', 'a', 'αβγδεζη', '123456789012345'])('accepts %j, as the kernel does', (name) => {
-    expect(interfaceNameProblem(name)).toBeNull();
-  });
+  it.each(['eth0', 'vé0', 'eth0.100', 'br-lan', 'wg_0', 'ens1f0np0', 'a', 'αβγδεζη', '123456789012345'])(
+    'accepts %j, as the kernel does',
+    (name) => {
+      expect(interfaceNameProblem(name)).toBeNull();
+    },
+  );
 
   it.each([
     ['', 'is empty'],

@@ -37,7 +37,9 @@ describe('loadConfig: the file', () => {
 
   it('refuses a missing file, a directory and a FIFO (without waiting for a writer)', async () => {
     const { dir } = place();
-    expect(errorOf(() => loadConfig(join(dir, 'nope.yaml')))).toMatch(/nope\.yaml: no such file \(set --config or RS_AGENT_CONFIG\)$/);
+    expect(errorOf(() => loadConfig(join(dir, 'nope.yaml')))).toMatch(
+      /nope\.yaml: no such file \(set --config or RS_AGENT_CONFIG\)$/,
+    );
     expect(errorOf(() => loadConfig(dir))).toMatch(/: is a directory, not a file$/);
     const fifo = join(dir, 'fifo.yaml');
     await execa('mkfifo', [fifo]);
@@ -45,7 +47,10 @@ describe('loadConfig: the file', () => {
   });
 
   it.each([
-    [0o664, /: is writable by its group \(mode 0664\): whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config$/],
+    [
+      0o664,
+      /: is writable by its group \(mode 0664\): whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config$/,
+    ],
     [0o646, /: is writable by others \(mode 0646\)/],
   ])('refuses mode %o unless allowed', (mode, message) => {
     const { path } = place(VALID, mode);
@@ -63,7 +68,9 @@ describe('loadConfig: the file', () => {
   it('refuses a file in a directory others can write to (they could replace it), but not a sticky one', () => {
     const { dir, path } = place();
     chmodSync(dir, 0o777);
-    expect(errorOf(() => loadConfig(path))).toMatch(new RegExp(`: directory ${dir} is writable by its group \\(mode 0777\\)`));
+    expect(errorOf(() => loadConfig(path))).toMatch(
+      new RegExp(`: directory ${dir} is writable by its group \\(mode 0777\\)`),
+    );
     chmodSync(dir, 0o1777);
     expect(loadConfig(path).vips).toHaveLength(1);
   });
@@ -80,7 +87,9 @@ describe('loadConfig: the file', () => {
     const { dir: loose, path: target } = place();
     chmodSync(loose, 0o775);
     symlinkSync(target, join(safe, 'to-loose.yaml'));
-    expect(errorOf(() => loadConfig(join(safe, 'to-loose.yaml')))).toMatch(new RegExp(`: directory ${loose} is writable by its group`));
+    expect(errorOf(() => loadConfig(join(safe, 'to-loose.yaml')))).toMatch(
+      new RegExp(`: directory ${loose} is writable by its group`),
+    );
   });
 
   it('refuses a file over 1 MiB without reading it whole', () => {

@@ -13,7 +13,11 @@ describe('parseConfig: valid configs', () => {
       interfaces: null,
       arp: { ignore: 1, announce: 2, guard: 'auto' },
       tunnel: { ipv4: 'tunl0', ipv6: 'ip6tnl0', mss: { ipv4: 'auto', ipv6: 'auto' } },
-      drift: { schedule: '*/30 * * * * *', sysctlIntervalMs: 100, flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 } },
+      drift: {
+        schedule: '*/30 * * * * *',
+        sysctlIntervalMs: 100,
+        flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
+      },
       metrics: { file: null },
       store: null,
       host: hostname(),
@@ -22,7 +26,10 @@ describe('parseConfig: valid configs', () => {
   });
 
   it('takes IPv6 VIPs beside IPv4 ones, canonical, with the same mode rules', () => {
-    const config = parseConfig('mode: dr\nvips:\n  - 192.0.2.10\n  - 2001:DB8:0::10/128\n  - {address: "2001:db8::11", mode: tun}\n', 'x.yaml');
+    const config = parseConfig(
+      'mode: dr\nvips:\n  - 192.0.2.10\n  - 2001:DB8:0::10/128\n  - {address: "2001:db8::11", mode: tun}\n',
+      'x.yaml',
+    );
     expect(config.vips).toEqual([
       { address: '192.0.2.10', family: 4, mode: 'dr' },
       { address: '2001:db8::10', family: 6, mode: 'dr' },

@@ -17,7 +17,13 @@ describe('flap guard', () => {
       clock.now += 100;
     }
     expect(guard.isHeld(VIP)).toBe(false);
-    expect(guard.record(VIP)).toEqual({ item: VIP, repairs: 4, backoffMs: 1_000, until: clock.now + 1_000, protective: false });
+    expect(guard.record(VIP)).toEqual({
+      item: VIP,
+      repairs: 4,
+      backoffMs: 1_000,
+      until: clock.now + 1_000,
+      protective: false,
+    });
     expect(guard.isHeld(VIP)).toBe(true);
     expect(guard.isHeld('sysctl net.ipv4.conf.all.arp_ignore')).toBe(false);
     expect(guard.nextRelease()).toBe(clock.now + 1_000);
@@ -97,7 +103,9 @@ describe('flap guard', () => {
       expect(guard.isHeld(ARP)).toBe(false);
       clock.now += 1_000;
     }
-    expect(trips.filter((t) => t !== null)).toEqual([{ item: ARP, repairs: 4, backoffMs: 0, until: 1_003_000, protective: true }]);
+    expect(trips.filter((t) => t !== null)).toEqual([
+      { item: ARP, repairs: 4, backoffMs: 0, until: 1_003_000, protective: true },
+    ]);
     expect(guard.nextRelease()).toBeNull();
     expect(guard.totalTrips).toBe(1);
     clock.now += 61_000;

@@ -3,12 +3,36 @@ import { itemOf, selectChanges } from '../../src/daemon/hold-back.js';
 import type { Change } from '../../src/plan/types.js';
 
 const sysctl = (dev: string, name: string): Change => ({
-  kind: 'sysctl', action: 'set', target: `net.ipv4.conf.${dev}.${name}`, path: `net/ipv4/conf/${dev}/${name}`, from: '0', to: '1',
+  kind: 'sysctl',
+  action: 'set',
+  target: `net.ipv4.conf.${dev}.${name}`,
+  path: `net/ipv4/conf/${dev}/${name}`,
+  from: '0',
+  to: '1',
 });
 const address: Change = {
-  kind: 'address', action: 'add', target: '192.0.2.10/32 dev lo', address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', from: 'absent', to: 'present', label: 'lo:0',
+  kind: 'address',
+  action: 'add',
+  target: '192.0.2.10/32 dev lo',
+  address: '192.0.2.10',
+  prefixlen: 32,
+  family: 4,
+  dev: 'lo',
+  from: 'absent',
+  to: 'present',
+  label: 'lo:0',
 };
-const route: Change = { kind: 'route', action: 'add', target: '192.0.2.10/32 dev lo', dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo', from: 'absent', to: 'present' };
+const route: Change = {
+  kind: 'route',
+  action: 'add',
+  target: '192.0.2.10/32 dev lo',
+  dst: '192.0.2.10',
+  prefixlen: 32,
+  family: 4,
+  dev: 'lo',
+  from: 'absent',
+  to: 'present',
+};
 const names = (changes: Change[]) => changes.map(itemOf);
 
 describe('selectChanges', () => {
@@ -25,16 +49,40 @@ describe('selectChanges', () => {
   });
 
   it('never holds back protection: an ARP sysctl or the ARP guard the flap guard calls held is applied all the same', () => {
-    const nft: Change = { kind: 'nft', action: 'load', target: 'table arp rs_agent', table: 'arp rs_agent', from: 'absent', to: '{ 192.0.2.10 }', elements: ['192.0.2.10'], ruleset: '' };
+    const nft: Change = {
+      kind: 'nft',
+      action: 'load',
+      target: 'table arp rs_agent',
+      table: 'arp rs_agent',
+      from: 'absent',
+      to: '{ 192.0.2.10 }',
+      elements: ['192.0.2.10'],
+      ruleset: '',
+    };
     const plan = [nft, sysctl('all', 'arp_ignore'), sysctl('eth0', 'arp_announce'), address, route];
     const { apply, held } = selectChanges(plan, () => true);
-    expect(names(apply)).toEqual(['nft table arp rs_agent', 'sysctl net.ipv4.conf.all.arp_ignore', 'sysctl net.ipv4.conf.eth0.arp_announce']);
+    expect(names(apply)).toEqual([
+      'nft table arp rs_agent',
+      'sysctl net.ipv4.conf.all.arp_ignore',
+      'sysctl net.ipv4.conf.eth0.arp_announce',
+    ]);
     expect(names(held)).toEqual(['address 192.0.2.10/32 dev lo', 'route 192.0.2.10/32 dev lo']);
   });
 
   it('a held module holds back the VIPs added after it', () => {
-    const module: Change = { kind: 'module', action: 'load', target: 'ipip', module: 'ipip', device: 'tunl0', from: 'absent', to: 'loaded' };
-    const { apply, held } = selectChanges([module, sysctl('all', 'arp_ignore'), address], (item) => item === 'module ipip');
+    const module: Change = {
+      kind: 'module',
+      action: 'load',
+      target: 'ipip',
+      module: 'ipip',
+      device: 'tunl0',
+      from: 'absent',
+      to: 'loaded',
+    };
+    const { apply, held } = selectChanges(
+      [module, sysctl('all', 'arp_ignore'), address],
+      (item) => item === 'module ipip',
+    );
     expect(names(apply)).toEqual(['sysctl net.ipv4.conf.all.arp_ignore']);
     expect(names(held)).toEqual(['module ipip', 'address 192.0.2.10/32 dev lo']);
   });
@@ -45,13 +93,28 @@ describe('selectChanges', () => {
     expect(names(apply)).toEqual(['route 192.0.2.10/32 dev lo']);
   });
 
-  it('an IPv6 flag update is the VIP\'s own item (one flap count per address)', () => {
+  it("an IPv6 flag update is the VIP's own item (one flap count per address)", () => {
     const update: Change = {
-      kind: 'address', action: 'update', target: '2001:db8::10/128 dev lo', address: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo', from: 'preferred', to: 'deprecated',
+      kind: 'address',
+      action: 'update',
+      target: '2001:db8::10/128 dev lo',
+      address: '2001:db8::10',
+      prefixlen: 128,
+      family: 6,
+      dev: 'lo',
+      from: 'preferred',
+      to: 'deprecated',
     };
     expect(itemOf(update)).toBe(itemOf({ ...update, action: 'add', from: 'absent', to: 'present' }));
-    const { apply, held } = selectChanges([sysctl('all', 'arp_ignore'), update, address], (item) => item === 'sysctl net.ipv4.conf.all.arp_ignore');
-    expect(names(apply)).toEqual(['sysctl net.ipv4.conf.all.arp_ignore', 'address 2001:db8::10/128 dev lo', 'address 192.0.2.10/32 dev lo']);
+    const { apply, held } = selectChanges(
+      [sysctl('all', 'arp_ignore'), update, address],
+      (item) => item === 'sysctl net.ipv4.conf.all.arp_ignore',
+    );
+    expect(names(apply)).toEqual([
+      'sysctl net.ipv4.conf.all.arp_ignore',
+      'address 2001:db8::10/128 dev lo',
+      'address 192.0.2.10/32 dev lo',
+    ]);
     expect(held).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ function withStdout(test: (stat: () => ReturnType<typeof fstatSync>, id: string)
 }
 
 describe('stdoutIsJournal', () => {
-  it('is true when JOURNAL_STREAM names stdout\'s device and inode', () => {
+  it("is true when JOURNAL_STREAM names stdout's device and inode", () => {
     withStdout((stat, id) => expect(stdoutIsJournal({ JOURNAL_STREAM: id }, stat)).toBe(true));
   });
 
@@ -34,7 +34,11 @@ describe('stdoutIsJournal', () => {
     withStdout((stat, id) => {
       expect(stdoutIsJournal({}, stat)).toBe(false);
       expect(stdoutIsJournal({ JOURNAL_STREAM: `${id}x` }, stat)).toBe(false);
-      expect(stdoutIsJournal({ JOURNAL_STREAM: id }, () => { throw Object.assign(new Error('EBADF'), { code: 'EBADF' }); })).toBe(false);
+      expect(
+        stdoutIsJournal({ JOURNAL_STREAM: id }, () => {
+          throw Object.assign(new Error('EBADF'), { code: 'EBADF' });
+        }),
+      ).toBe(false);
     });
   });
 });

@@ -31,7 +31,11 @@ describe('createLogger', () => {
     const out = lines('json', true);
     expect(out.map((l) => l.slice(0, 3))).toEqual(['<3>', '<4>', '<6>']);
     expect(JSON.parse(out[0]!.slice(3))).toEqual({
-      time: '2026-01-02T03:04:05.000Z', level: 'error', event: 'repair-failed', message: 'could not add 192.0.2.10/32', vip: '192.0.2.10',
+      time: '2026-01-02T03:04:05.000Z',
+      level: 'error',
+      event: 'repair-failed',
+      message: 'could not add 192.0.2.10/32',
+      vip: '192.0.2.10',
     });
   });
 

@@ -13,7 +13,9 @@ describe('metrics', () => {
     stats.flapTrips = 2;
     stats.protectionFights = 4;
     stats.reconciles.event = 5;
-    stats.held = [{ item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' }];
+    stats.held = [
+      { item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' },
+    ];
     stats.last = { at: '2030-01-01T00:00:10.500Z', durationMs: 13.8, trigger: 'event', inSync: true };
     stats.problems = ['config x: interfaces[1]: "eth1": no such network interface on this host'];
     const text = renderMetrics(stats);
@@ -60,7 +62,9 @@ describe('metrics', () => {
     writeMetrics(path, stats);
     expect(readFileSync(path, 'utf8')).toBe(renderMetrics(stats));
     expect(readdirSync(dir)).toEqual(['rs-agent.prom']);
-    expect(() => writeMetrics(join(dir, 'missing', 'x.prom'), stats)).toThrow(/cannot write .*missing\/x\.prom: ENOENT/);
+    expect(() => writeMetrics(join(dir, 'missing', 'x.prom'), stats)).toThrow(
+      /cannot write .*missing\/x\.prom: ENOENT/,
+    );
     rmSync(dir, { recursive: true });
   });
 });

@@ -11,7 +11,7 @@ describe('nft monitor lines', () => {
     'add table arp rs_agent',
     'add chain inet rs_agent output { type filter hook output priority mangle; policy accept; }',
     'delete set arp rs_agent vips4',
-  ])('rs-agent\'s: %s', (line) => {
+  ])("rs-agent's: %s", (line) => {
     expect(isOwnTableEvent(line)).toBe(true);
   });
 
@@ -21,7 +21,7 @@ describe('nft monitor lines', () => {
     'delete table inet rs_agent2',
     'add table inet my_rs_agent',
     '# new generation 12 by process 4242 (nft)',
-  ])('not rs-agent\'s: %s', (line) => {
+  ])("not rs-agent's: %s", (line) => {
     expect(isOwnTableEvent(line)).toBe(false);
   });
 });

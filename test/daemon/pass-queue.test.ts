@@ -18,11 +18,15 @@ function recorder(passMs: number, debounceMs: number, onPass?: (queue: PassQueue
   const scheduler = new Scheduler();
   const t0 = scheduler.now();
   const passes: { at: number; triggers: Trigger[] }[] = [];
-  const queue: PassQueue = new PassQueue(async (triggers) => {
-    passes.push({ at: scheduler.now() - t0, triggers: [...triggers] });
-    onPass?.(queue);
-    await sleep(passMs);
-  }, debounceMs, scheduler);
+  const queue: PassQueue = new PassQueue(
+    async (triggers) => {
+      passes.push({ at: scheduler.now() - t0, triggers: [...triggers] });
+      onPass?.(queue);
+      await sleep(passMs);
+    },
+    debounceMs,
+    scheduler,
+  );
   return { queue, passes, scheduler };
 }
 

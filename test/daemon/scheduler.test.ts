@@ -37,7 +37,10 @@ describe('scheduler', () => {
 
   it('the flap guard and the backoff release count on the monotonic clock: a wall-clock step neither ends nor stretches a backoff', async () => {
     const scheduler = new Scheduler();
-    const guard = new FlapGuard({ maxRepairs: 1, windowMs: 60_000, backoffMs: 5_000, maxBackoffMs: 60_000 }, scheduler.now);
+    const guard = new FlapGuard(
+      { maxRepairs: 1, windowMs: 60_000, backoffMs: 5_000, maxBackoffMs: 60_000 },
+      scheduler.now,
+    );
     const { queue, passes } = queueOf(scheduler);
     const release = backoffRelease(queue, scheduler, guard);
     release.start();
@@ -56,7 +59,7 @@ describe('scheduler', () => {
     await queue.close();
   });
 
-  it('sysctl re-read: asks for a pass when a value differs from the last pass\'s, every interval, and not after stop', async () => {
+  it("sysctl re-read: asks for a pass when a value differs from the last pass's, every interval, and not after stop", async () => {
     const scheduler = new Scheduler();
     const { queue, passes } = queueOf(scheduler);
     const values: Record<string, string> = { 'net/ipv4/conf/all/arp_ignore': '1' };

@@ -18,9 +18,13 @@ export type Mode = (typeof ALL_MODES)[number];
 // must find its tunnel module (ipip, ip6_tunnel) not loaded yet.
 export function modesToRun(env = process.env.E2E_MODES): Mode[] {
   if (!env) return [...ALL_MODES];
-  const asked = env.split(',').map((m) => m.trim()).filter(Boolean);
+  const asked = env
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const m of asked) {
-    if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`E2E_MODES: unknown mode "${m}"; use ${ALL_MODES.join(',')}`);
+    if (!(ALL_MODES as readonly string[]).includes(m))
+      throw new Error(`E2E_MODES: unknown mode "${m}"; use ${ALL_MODES.join(',')}`);
   }
   return ALL_MODES.filter((m) => asked.includes(m));
 }

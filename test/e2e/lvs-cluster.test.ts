@@ -6,8 +6,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterRun, type Mode, modesToRun, observation, runCluster } from './cluster-run.js';
 import {
-  type ArpCapture, type Neigh, type Requests, type Responders, type Route, type Tunnelled, type VipAddress,
-  answeredOnlyBy, neighIsDirector, noRealServerArpReply, requestsServedByAll, tunnelledFrom, vip6AsDesigned, vipOnDevice,
+  type ArpCapture,
+  type Neigh,
+  type Requests,
+  type Responders,
+  type Route,
+  type Tunnelled,
+  type VipAddress,
+  answeredOnlyBy,
+  neighIsDirector,
+  noRealServerArpReply,
+  requestsServedByAll,
+  tunnelledFrom,
+  vip6AsDesigned,
+  vipOnDevice,
 } from './properties.js';
 
 const modes = modesToRun();
@@ -15,8 +27,17 @@ const ipv4Modes = modes.filter((m) => m === 'dr' || m === 'tun');
 const ipv6Modes = modes.filter((m) => m === 'dr6' || m === 'tun6');
 const realServers = ['rs1', 'rs2'];
 
-interface Topology { vip: string; dip: string; macs: Record<string, string> }
-interface RsAgentRun { host: string; args: string; exit: number; output: string }
+interface Topology {
+  vip: string;
+  dip: string;
+  macs: Record<string, string>;
+}
+interface RsAgentRun {
+  host: string;
+  args: string;
+  exit: number;
+  output: string;
+}
 interface RsState {
   host: string;
   ipip_loaded: boolean;
@@ -85,9 +106,11 @@ function expectStopRemovesVip(v: View): void {
 
 // Sysctls that differ between two observations of one host.
 function changedSysctls(before: RsState, after: RsState): Record<string, [number, number | undefined]> {
-  return Object.fromEntries(Object.entries(before.sysctls)
-    .filter(([k, value]) => after.sysctls[k] !== value)
-    .map(([k, value]) => [k, [value, after.sysctls[k]]]));
+  return Object.fromEntries(
+    Object.entries(before.sysctls)
+      .filter(([k, value]) => after.sysctls[k] !== value)
+      .map(([k, value]) => [k, [value, after.sysctls[k]]]),
+  );
 }
 
 describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
@@ -148,8 +171,10 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
     // (and for TUN with rp_filter left strict). If these checks passed here, they could not
     // tell a correct real server from a broken one.
     expect(answeredOnlyBy(v.get<Responders>('naive', 'arping'), v.director(), 'ARP'), 'arping').not.toEqual([]);
-    expect(noRealServerArpReply(v.get<ArpCapture>('naive', 'arp-capture'), v.director(), v.rsMacs()),
-      'ARP capture while configuring').not.toEqual([]);
+    expect(
+      noRealServerArpReply(v.get<ArpCapture>('naive', 'arp-capture'), v.director(), v.rsMacs()),
+      'ARP capture while configuring',
+    ).not.toEqual([]);
     if (mode === 'tun') {
       // The client is pinned to the director here, so every request goes through the tunnel.
       const naive = v.get<Requests>('naive', 'requests');
@@ -218,7 +243,9 @@ describe.each(ipv6Modes)('LVS %s cluster (IPv6 VIP) configured by rs-agent', (mo
         expect(started.tunnels_up.ip6tnl0, `${rs}: ip6tnl0 up`).toBe(true);
       }
       const { dip } = v.topology();
-      expect(tunnelledFrom(v.get<Tunnelled>('started', 'tunnelled'), dip, ['2001:db8:1::11', '2001:db8:1::12'])).toEqual([]);
+      expect(
+        tunnelledFrom(v.get<Tunnelled>('started', 'tunnelled'), dip, ['2001:db8:1::11', '2001:db8:1::12']),
+      ).toEqual([]);
       expect(v.rsState('stopped', 'rs1').tunnels_up.ip6tnl0, 'rs1: ip6tnl0 up after stop').toBe(false);
     });
   }
@@ -243,7 +270,9 @@ describe.each(ipv6Modes)('LVS %s cluster (IPv6 VIP) configured by rs-agent', (mo
       // DESIGN.md §2: ip6_tunnel drops packets whose outer source is a local address, and the
       // VIP is local on every real server. This is why the director's VIP has preferred_lft 0.
       const { vip } = v.topology();
-      expect(tunnelledFrom(v.get<Tunnelled>('vip-preferred', 'tunnelled'), vip, ['2001:db8:1::11', '2001:db8:1::12'])).toEqual([]);
+      expect(
+        tunnelledFrom(v.get<Tunnelled>('vip-preferred', 'tunnelled'), vip, ['2001:db8:1::11', '2001:db8:1::12']),
+      ).toEqual([]);
       const requests = v.get<Requests>('vip-preferred', 'requests');
       expect(requests.sent).toBeGreaterThan(0);
       expect(requests.answered, 'requests answered with the VIP as outer source').toBe(0);
@@ -268,7 +297,7 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
   const v = view(mode);
   const family = mode.startsWith('tun6') ? 6 : 4;
   const encap = mode.endsWith('gue') ? 'gue' : 'gre';
-  const dev = encap === 'gre' ? (family === 4 ? 'gre0' : 'ip6gre0') : (family === 4 ? 'tunl0' : 'ip6tnl0');
+  const dev = encap === 'gre' ? (family === 4 ? 'gre0' : 'ip6gre0') : family === 4 ? 'tunl0' : 'ip6tnl0';
   const listener = `port 6080 gue${family === 6 ? ' -6' : ''}`;
   const rsIps = family === 4 ? ['192.0.2.11', '192.0.2.12'] : ['2001:db8:1::11', '2001:db8:1::12'];
   const state = (phase: string, rs: string) => v.rsState(phase, rs) as EncapRsState;
@@ -293,24 +322,38 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
       } else {
         expect(family === 4 ? started.ip_gre_loaded : started.ip6_gre_loaded, rs).toBe(true);
       }
-      if (family === 4) expect(started.sysctls, rs).toMatchObject({ 'all.rp_filter': 0, [`${dev}.rp_filter`]: 0, [`${dev}.arp_ignore`]: 1 });
+      if (family === 4)
+        expect(started.sysctls, rs).toMatchObject({
+          'all.rp_filter': 0,
+          [`${dev}.rp_filter`]: 0,
+          [`${dev}.arp_ignore`]: 1,
+        });
     }
   });
 
-  it(family === 4 ? '3. no real server answers ARP for the VIP, during start or after' : "3. only the director answers neighbour solicitation for the VIP", () => {
-    if (family === 4) {
-      expect(answeredOnlyBy(v.get<Responders>('started', 'arping'), v.director(), 'ARP')).toEqual([]);
-      expect(noRealServerArpReply(v.get<ArpCapture>('start', 'arp-capture'), v.director(), v.rsMacs())).toEqual([]);
-    } else {
-      expect(answeredOnlyBy(v.get<Responders>('started', 'ndisc'), v.director(), 'ND')).toEqual([]);
-    }
-    expect(neighIsDirector(v.get<Neigh>('started', 'neigh'), v.director())).toEqual([]);
-  });
+  it(
+    family === 4
+      ? '3. no real server answers ARP for the VIP, during start or after'
+      : '3. only the director answers neighbour solicitation for the VIP',
+    () => {
+      if (family === 4) {
+        expect(answeredOnlyBy(v.get<Responders>('started', 'arping'), v.director(), 'ARP')).toEqual([]);
+        expect(noRealServerArpReply(v.get<ArpCapture>('start', 'arp-capture'), v.director(), v.rsMacs())).toEqual([]);
+      } else {
+        expect(answeredOnlyBy(v.get<Responders>('started', 'ndisc'), v.director(), 'ND')).toEqual([]);
+      }
+      expect(neighIsDirector(v.get<Neigh>('started', 'neigh'), v.director())).toEqual([]);
+    },
+  );
 
   it(`4. drift (${encap === 'gue' ? 'the GUE listener deleted' : `${dev} down`}) breaks rs1, check exits 1, check --fix repairs it`, () => {
-    expect(v.get<{ what: string }>('drift', 'encap').what).toBe(encap === 'gue' ? 'fou port 6080 deleted' : `${dev} down`);
+    expect(v.get<{ what: string }>('drift', 'encap').what).toBe(
+      encap === 'gue' ? 'fou port 6080 deleted' : `${dev} down`,
+    );
     const during = v.get<Requests>('drift', 'requests');
-    expect(during.answered, 'requests during drift: all answered, so the drift broke nothing').toBeLessThan(during.sent);
+    expect(during.answered, 'requests during drift: all answered, so the drift broke nothing').toBeLessThan(
+      during.sent,
+    );
     expect(v.rsAgent('drift', 'rs1').exit, v.rsAgent('drift', 'rs1').output).toBe(1);
     expect(v.rsAgent('fix', 'rs1').exit, v.rsAgent('fix', 'rs1').output).toBe(0);
     expect(v.rsAgent('fixed', 'rs1').exit, v.rsAgent('fixed', 'rs1').output).toBe(0);
@@ -331,7 +374,10 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
     expect(naive.by.rs1 ?? 0, 'tunnelled requests answered by the naive rs1').toBe(0);
     expect(naive.by.rs2 ?? 0, 'rs2 (rs-agent) still answers its share').toBeGreaterThan(0);
     const rs1 = state('naive', 'rs1');
-    expect(rs1.vip_addrs.map((a) => a.dev), 'the naive rs1 holds the VIP where rs-agent would').toEqual([dev]);
+    expect(
+      rs1.vip_addrs.map((a) => a.dev),
+      'the naive rs1 holds the VIP where rs-agent would',
+    ).toEqual([dev]);
   });
 });
 
@@ -344,8 +390,19 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
 const mssModes = modes.filter((m) => ['tun', 'tun6', 'tun-gue', 'tun6-gue'].includes(m));
 const CLAMPED: Record<string, number> = { tun: 1440, 'tun-gue': 1428, tun6: 1400, 'tun6-gue': 1388 };
 
-interface Upload { bytes: number; mss: number | null; acked: number | null; answer: number | null; error: string | null; seconds: number }
-interface NftTables { host: string; tables: string[]; mss_rules: string[] }
+interface Upload {
+  bytes: number;
+  mss: number | null;
+  acked: number | null;
+  answer: number | null;
+  error: string | null;
+  seconds: number;
+}
+interface NftTables {
+  host: string;
+  tables: string[];
+  mss_rules: string[];
+}
 
 describe.each(mssModes)('LVS %s cluster: MSS clamping of TUN VIPs', (mode) => {
   const v = view(mode);

@@ -2,11 +2,23 @@
 // list of violations (empty: the property holds), so a failing test prints what went wrong,
 // and the negative control can assert that the same function does find violations.
 
-export interface Requests { sent: number; answered: number; by: Record<string, number> }
+export interface Requests {
+  sent: number;
+  answered: number;
+  by: Record<string, number>;
+}
 // The MACs that answered "who has the VIP?": ARP (arping) or IPv6 neighbour discovery (ndisc6).
-export interface Responders { macs: string[] }
-export interface ArpCapture { requests: number; replies: Record<string, number> }
-export interface Neigh { lladdr: string | null; state: string[] | null }
+export interface Responders {
+  macs: string[];
+}
+export interface ArpCapture {
+  requests: number;
+  replies: Record<string, number>;
+}
+export interface Neigh {
+  lladdr: string | null;
+  state: string[] | null;
+}
 
 // Every request answered, each real server answered some, nobody else answered.
 export function requestsServedByAll(r: Requests, realServers: string[]): string[] {
@@ -51,7 +63,12 @@ export interface VipAddress {
   noprefixroute: boolean;
   preferred_life_time: number;
 }
-export interface Route { dst: string; dev: string; table?: string; type?: string }
+export interface Route {
+  dst: string;
+  dev: string;
+  table?: string;
+  type?: string;
+}
 
 // An IPv6 VIP as rs-agent gives it: one /128 on DEV that never does duplicate address
 // detection, is never picked as a source (deprecated: preferred lifetime 0) and brings no
@@ -59,12 +76,14 @@ export interface Route { dst: string; dev: string; table?: string; type?: string
 // (The local table's route is the kernel's, for any local address.)
 export function vip6AsDesigned(addrs: VipAddress[], routes: Route[], vip: string, dev: string): string[] {
   const problems: string[] = [];
-  if (addrs.length !== 1) problems.push(`${addrs.length} VIP addresses (${addrs.map((a) => a.dev).join(', ')}), expected one on ${dev}`);
+  if (addrs.length !== 1)
+    problems.push(`${addrs.length} VIP addresses (${addrs.map((a) => a.dev).join(', ')}), expected one on ${dev}`);
   for (const a of addrs) {
     if (a.dev !== dev) problems.push(`VIP on ${a.dev}, expected ${dev}`);
     if (a.prefixlen !== 128) problems.push(`VIP prefix /${a.prefixlen}, expected /128`);
     if (!a.nodad) problems.push('VIP without nodad');
-    if (!a.deprecated || a.preferred_life_time !== 0) problems.push(`VIP preferred lifetime ${a.preferred_life_time}, expected 0 (deprecated)`);
+    if (!a.deprecated || a.preferred_life_time !== 0)
+      problems.push(`VIP preferred lifetime ${a.preferred_life_time}, expected 0 (deprecated)`);
     if (!a.noprefixroute) problems.push('VIP without noprefixroute');
   }
   const main = routes.filter((r) => r.table === undefined);
@@ -77,20 +96,25 @@ export function vip6AsDesigned(addrs: VipAddress[], routes: Route[], vip: string
 // The VIP where an encapsulation mode puts it: one address on DEV, DEV up.
 export function vipOnDevice(addrs: VipAddress[], tunnelsUp: Record<string, boolean>, dev: string): string[] {
   const problems: string[] = [];
-  if (addrs.length !== 1 || addrs[0]!.dev !== dev) problems.push(`VIP on [${addrs.map((a) => a.dev).join(', ')}], expected only on ${dev}`);
+  if (addrs.length !== 1 || addrs[0]!.dev !== dev)
+    problems.push(`VIP on [${addrs.map((a) => a.dev).join(', ')}], expected only on ${dev}`);
   if (tunnelsUp[dev] !== true) problems.push(`${dev} is not up`);
   return problems;
 }
 
 // Tunnelled packets seen on the switch, counted per outer "source>destination".
-export interface Tunnelled { outer: Record<string, number> }
+export interface Tunnelled {
+  outer: Record<string, number>;
+}
 
 // Every tunnelled packet came from SOURCE, and each real server received some.
 export function tunnelledFrom(t: Tunnelled, source: string, realServerIps: string[]): string[] {
   const problems: string[] = [];
   const pairs = Object.keys(t.outer).map((k) => k.split('>') as [string, string]);
   if (pairs.length === 0) problems.push('no tunnelled packet seen');
-  for (const [src, dst] of pairs) if (src !== source) problems.push(`tunnelled packets ${src} > ${dst}: outer source is not ${source}`);
-  for (const ip of realServerIps) if (!pairs.some(([, dst]) => dst === ip)) problems.push(`no tunnelled packet to ${ip}`);
+  for (const [src, dst] of pairs)
+    if (src !== source) problems.push(`tunnelled packets ${src} > ${dst}: outer source is not ${source}`);
+  for (const ip of realServerIps)
+    if (!pairs.some(([, dst]) => dst === ip)) problems.push(`no tunnelled packet to ${ip}`);
   return problems;
 }

@@ -3,7 +3,17 @@
 // Both land where guest/systemd-units.sh looks for them (.cache/deb/), which the VM sees
 // through the host root.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,9 +63,13 @@ function buildOld(): string {
   const tree = mkdtempSync(join(tmpdir(), 'rs-agent-old-'));
   try {
     try {
-      execFileSync('sh', ['-c', `git -C "$1" archive "$2" | tar -x -C "$3"`, 'sh', ROOT, OLD_COMMIT, tree], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('sh', ['-c', `git -C "$1" archive "$2" | tar -x -C "$3"`, 'sh', ROOT, OLD_COMMIT, tree], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
     } catch (error) {
-      throw new Error(`git archive ${OLD_COMMIT} failed: the suite needs the repository's history (a full clone): ${String(error)}`);
+      throw new Error(
+        `git archive ${OLD_COMMIT} failed: the suite needs the repository's history (a full clone): ${String(error)}`,
+      );
     }
     symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(tree, 'node_modules'));
     execFileSync('npm', ['run', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -81,14 +95,25 @@ function checkDependsInstalled(): void {
     const [, name, min] = m;
     let status = '';
     try {
-      status = execFileSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev} ${Version}', name!], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch { /* not known to dpkg */ }
+      status = execFileSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev} ${Version}', name!], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      /* not known to dpkg */
+    }
     const [abbrev, version] = status.trim().split(/\s+/);
-    const ok = abbrev === 'ii' && (min === undefined ||
-      execFileSync('sh', ['-c', 'dpkg --compare-versions "$1" ge "$2" && echo yes || echo no', 'sh', version!, min], { encoding: 'utf8' }).trim() === 'yes');
+    const ok =
+      abbrev === 'ii' &&
+      (min === undefined ||
+        execFileSync('sh', ['-c', 'dpkg --compare-versions "$1" ge "$2" && echo yes || echo no', 'sh', version!, min], {
+          encoding: 'utf8',
+        }).trim() === 'yes');
     if (!ok) {
-      throw new Error(`the VM installs the package with this host's dpkg: ${dep.trim()} must be installed here as a Debian package ` +
-        `(found: ${status.trim() || 'not installed'})`);
+      throw new Error(
+        `the VM installs the package with this host's dpkg: ${dep.trim()} must be installed here as a Debian package ` +
+          `(found: ${status.trim() || 'not installed'})`,
+      );
     }
   }
 }

@@ -31,7 +31,11 @@ export interface BootOptions {
 
 // Runs guest/SCRIPT to completion under systemd. A VM that has not powered itself off after
 // timeoutSeconds is killed and the run fails with the console's tail.
-export async function runUnderSystemd(script: string, timeoutSeconds: number, opts: BootOptions = {}): Promise<SystemdRun> {
+export async function runUnderSystemd(
+  script: string,
+  timeoutSeconds: number,
+  opts: BootOptions = {},
+): Promise<SystemdRun> {
   mkdirSync(cacheDir, { recursive: true });
   const name = script.replace(/\.sh$/, '') + (opts.label ? `-${opts.label}` : '');
   const resultsFile = join(cacheDir, `results-${name}.jsonl`);
@@ -42,7 +46,12 @@ export async function runUnderSystemd(script: string, timeoutSeconds: number, op
   const log = createWriteStream(consoleLog);
   const started = Date.now();
   const child = spawn(join(here, 'vm', 'run-vm.sh'), [resultsFile], {
-    env: { ...process.env, E2E_BOOT: 'systemd', E2E_SCRIPT: join(here, 'guest', script), ...(opts.disk ? { E2E_DISK: opts.disk } : {}) },
+    env: {
+      ...process.env,
+      E2E_BOOT: 'systemd',
+      E2E_SCRIPT: join(here, 'guest', script),
+      ...(opts.disk ? { E2E_DISK: opts.disk } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
@@ -59,7 +68,9 @@ export async function runUnderSystemd(script: string, timeoutSeconds: number, op
   clearTimeout(timer);
   await new Promise((resolve) => log.end(resolve));
   if (code !== 0) {
-    throw new Error(`run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`);
+    throw new Error(
+      `run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`,
+    );
   }
   return { steps: readSteps(resultsFile, consoleLog), consoleLog, seconds: (Date.now() - started) / 1000 };
 }
@@ -84,6 +95,7 @@ function tail(file: string): string {
 // The one step of that name; missing means the scenario broke before reaching it.
 export function step<T extends Step = Step>(run: SystemdRun, name: string): T {
   const found = run.steps.filter((s) => s.step === name);
-  if (found.length !== 1) throw new Error(`expected one step "${name}", found ${found.length}; console log: ${run.consoleLog}`);
+  if (found.length !== 1)
+    throw new Error(`expected one step "${name}", found ${found.length}; console log: ${run.consoleLog}`);
   return found[0] as T;
 }

@@ -21,9 +21,21 @@ const VIP4_TUN = '198.51.100.7/32';
 const VIP6 = '2001:db8::10/128';
 const VIP6_TUN = '2001:db8::20/128';
 const ALL_VIPS = [VIP4, VIP4_ADDED, VIP4_TUN, VIP6, VIP6_TUN];
-const ARP_KEYS = ['all.arp_ignore', 'all.arp_announce', 'lo.arp_ignore', 'lo.arp_announce', 'default.arp_ignore', 'default.arp_announce', 'all.rp_filter'];
+const ARP_KEYS = [
+  'all.arp_ignore',
+  'all.arp_announce',
+  'lo.arp_ignore',
+  'lo.arp_announce',
+  'default.arp_ignore',
+  'default.arp_announce',
+  'all.rp_filter',
+];
 
-interface IpAddr { family: string; local: string; prefixlen: number }
+interface IpAddr {
+  family: string;
+  local: string;
+  prefixlen: number;
+}
 type IpDev = [{ ifname: string; flags: string[]; addr_info: IpAddr[] }] | null;
 interface State extends Step {
   lo: IpDev;
@@ -33,8 +45,16 @@ interface State extends Step {
   modules: string[];
   units: Record<string, string>; // unit → "ActiveState/SubState"
 }
-interface Timed extends Step { seconds: number }
-interface Probe { t: number; sysctls: Record<string, number>; modules: string[]; vips: string; rs_agent: string }
+interface Timed extends Step {
+  seconds: number;
+}
+interface Probe {
+  t: number;
+  sysctls: Record<string, number>;
+  modules: string[];
+  vips: string;
+  rs_agent: string;
+}
 
 let debs: Debs;
 const boots: SystemdRun[] = [];
@@ -44,12 +64,16 @@ beforeAll(async () => {
   const disk = join(cacheDir, 'systemd-disk.img');
   if (process.env.E2E_JUDGE_ONLY !== '1') rmSync(disk, { force: true });
   // Generous: under TCG a boot's length is the host's CPU load times the emulated work.
-  for (const n of [1, 2, 3]) boots.push(await runUnderSystemd('systemd-units.sh', 15 * 60, { disk, label: `boot${n}` }));
+  for (const n of [1, 2, 3])
+    boots.push(await runUnderSystemd('systemd-units.sh', 15 * 60, { disk, label: `boot${n}` }));
   console.log(timingTable());
 }, 50 * 60_000);
 
 // The step of that name in boot n's results.
-const inBoot = (n: number) => <T extends Step = State>(name: string): T => step<T>(boots[n - 1]!, name);
+const inBoot =
+  (n: number) =>
+  <T extends Step = State>(name: string): T =>
+    step<T>(boots[n - 1]!, name);
 const b1 = inBoot(1);
 const b2 = inBoot(2);
 const b3 = inBoot(3);
@@ -59,8 +83,10 @@ function timingTable(): string {
   const lines = ['systemd e2e timings (s; VM uptime under TCG):'];
   boots.forEach((run, i) => {
     const boot = step<Step & { multi_user_us: number; userspace_us: number }>(run, 'boot');
-    lines.push(`boot ${i + 1}: VM run ${run.seconds.toFixed(0)}; systemd at ${(boot.userspace_us / 1e6).toFixed(1)}, ` +
-      `multi-user.target at ${(boot.multi_user_us / 1e6).toFixed(1)}, scenario at ${boot.t.toFixed(1)}; console: ${run.consoleLog}`);
+    lines.push(
+      `boot ${i + 1}: VM run ${run.seconds.toFixed(0)}; systemd at ${(boot.userspace_us / 1e6).toFixed(1)}, ` +
+        `multi-user.target at ${(boot.multi_user_us / 1e6).toFixed(1)}, scenario at ${boot.t.toFixed(1)}; console: ${run.consoleLog}`,
+    );
     let prev = boot.t;
     for (const s of run.steps) {
       if (s.step === 'boot') continue;
@@ -88,9 +114,16 @@ function expectInPlace(s: State, extra: string[] = []): void {
   expect(addrs(s.ip6tnl0), `${s.step}: VIP on ip6tnl0`).toContain(VIP6_TUN);
   expect(isUp(s.ip6tnl0), `${s.step}: ip6tnl0 up`).toBe(true);
   expect(s.sysctls, `${s.step}: sysctls`).toMatchObject({
-    'all.arp_ignore': 1, 'all.arp_announce': 2, 'lo.arp_ignore': 1, 'lo.arp_announce': 2,
-    'default.arp_ignore': 1, 'default.arp_announce': 2,
-    'all.rp_filter': 0, 'tunl0.rp_filter': 0, 'tunl0.arp_ignore': 1, 'tunl0.arp_announce': 2,
+    'all.arp_ignore': 1,
+    'all.arp_announce': 2,
+    'lo.arp_ignore': 1,
+    'lo.arp_announce': 2,
+    'default.arp_ignore': 1,
+    'default.arp_announce': 2,
+    'all.rp_filter': 0,
+    'tunl0.rp_filter': 0,
+    'tunl0.arp_ignore': 1,
+    'tunl0.arp_announce': 2,
   });
 }
 function expectNoVips(s: State): void {
@@ -155,7 +188,9 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
   });
 
   it('3: restarting systemd-sysctl undoes nothing (the drop-in agrees)', () => {
-    const s = b1<Step & { before: Record<string, number>; after: Record<string, number>; restart_result: string }>('sysctl-restart');
+    const s = b1<Step & { before: Record<string, number>; after: Record<string, number>; restart_result: string }>(
+      'sysctl-restart',
+    );
     expect(s.restart_result).toBe('success');
     expect(s.after).toEqual(s.before);
     const later = b1<State & { journal: string }>('sysctl-restart-later');
@@ -174,7 +209,7 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expectInPlace(b, [VIP4_ADDED]);
   });
 
-  it('journalctl -p err shows exactly the errors (the daemon\'s <N> priorities, read by journald)', () => {
+  it("journalctl -p err shows exactly the errors (the daemon's <N> priorities, read by journald)", () => {
     const b = b1<Step & { journal_all: string; journal_err: string }>('reload-broken');
     const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
     // Since before the good reload: info lines (the reload taken, repairs) and the rejection.
@@ -183,7 +218,10 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     // This boot's lines at err: the rejection among them, as plain JSON (journald took the
     // <3> off), and nothing that is not an error.
     const err = lines(b.journal_err);
-    expect(err.some((l) => /"event":"reload-rejected".*not-an-address/.test(l)), b.journal_err).toBe(true);
+    expect(
+      err.some((l) => /"event":"reload-rejected".*not-an-address/.test(l)),
+      b.journal_err,
+    ).toBe(true);
     for (const l of err) expect(JSON.parse(l), l).toMatchObject({ level: 'error' });
     expect(err.length).toBeLessThan(lines(b.journal_all).length);
   });
@@ -216,10 +254,14 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
   // that a flushed guard is repaired.
 
   it('7: stop stops the watcher first, removes the VIPs, restores the originals; nothing puts them back', () => {
-    const s = b1<State & { stop_exit: number; stop_output: string; watch_inactive_us: number; agent_deactivating_us: number }>('stop');
+    const s = b1<
+      State & { stop_exit: number; stop_output: string; watch_inactive_us: number; agent_deactivating_us: number }
+    >('stop');
     expect(s.stop_exit, s.stop_output).toBe(0);
     expect(s.watch_inactive_us, 'the watcher was stopped').toBeGreaterThan(0);
-    expect(s.watch_inactive_us, 'the watcher stopped before rs-agent stop ran').toBeLessThanOrEqual(s.agent_deactivating_us);
+    expect(s.watch_inactive_us, 'the watcher stopped before rs-agent stop ran').toBeLessThanOrEqual(
+      s.agent_deactivating_us,
+    );
     const later = b1<State & { check_after_exit: number }>('stopped-later');
     for (const x of [s, later]) {
       expectNoVips(x);
@@ -232,7 +274,9 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
   });
 
   it('8: after a reboot the VIPs are back; ipip came from modules-load.d and the ARP sysctls from the drop-in, before rs-agent.service', () => {
-    const r = b2<State & { probe: Probe | null; order: Record<string, { start_us: number; active_us: number }> }>('reboot');
+    const r = b2<State & { probe: Probe | null; order: Record<string, { start_us: number; active_us: number }> }>(
+      'reboot',
+    );
     expectInPlace(r);
     expect(active(r, 'rs-agent.service')).toBe('active/exited');
     expect(active(r, 'rs-agent-watch.service')).toBe('active/running');
@@ -242,7 +286,13 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expect(p!.rs_agent).toBe('inactive');
     expect(p!.vips.trim(), 'a VIP existed before rs-agent.service').toBe('');
     expect(p!.modules).toContain('ipip');
-    expect(p!.sysctls).toMatchObject({ 'all.arp_ignore': 1, 'all.arp_announce': 2, 'lo.arp_ignore': 1, 'lo.arp_announce': 2, 'tunl0.arp_ignore': 1 });
+    expect(p!.sysctls).toMatchObject({
+      'all.arp_ignore': 1,
+      'all.arp_announce': 2,
+      'lo.arp_ignore': 1,
+      'lo.arp_announce': 2,
+      'tunl0.arp_ignore': 1,
+    });
     // The order, from systemd's own timestamps (monotonic µs; the probe's t is the uptime).
     const o = r.order;
     const agentStart = o['rs-agent.service']!.start_us;
@@ -349,5 +399,4 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
       expect(active(s, 'rs-agent.service')).toBe('inactive/dead');
     });
   });
-
 });

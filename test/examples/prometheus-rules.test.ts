@@ -28,9 +28,17 @@ describe('Prometheus alert rules', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'examples/prometheus'), { recursive: true });
     mkdirSync(join(dir, 'test/examples'), { recursive: true });
-    writeFileSync(join(dir, 'examples/prometheus/rs-agent.rules.yml'), readFileSync(RULES, 'utf8').replace('rs_agent_last_reconcile_timestamp_seconds > 300', 'rs_agent_last_reconcile_timestamp_seconds > 3000'));
+    writeFileSync(
+      join(dir, 'examples/prometheus/rs-agent.rules.yml'),
+      readFileSync(RULES, 'utf8').replace(
+        'rs_agent_last_reconcile_timestamp_seconds > 300',
+        'rs_agent_last_reconcile_timestamp_seconds > 3000',
+      ),
+    );
     copyFileSync(TESTS, join(dir, 'test/examples/rs-agent.rules.test.yml'));
-    const r = await execa('promtool', ['test', 'rules', join(dir, 'test/examples/rs-agent.rules.test.yml')], { reject: false });
+    const r = await execa('promtool', ['test', 'rules', join(dir, 'test/examples/rs-agent.rules.test.yml')], {
+      reject: false,
+    });
     expect(r.stdout + r.stderr).toMatch(/FAILED:[\s\S]*RsAgentNoReconcile/);
     expect(r.exitCode).not.toBe(0);
   });

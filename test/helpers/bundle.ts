@@ -8,9 +8,17 @@ import { basename, join, resolve } from 'node:path';
 export async function bundleModule(source: string): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), 'rsa-bundle-')), `${basename(source, '.ts')}.mjs`);
   await build({
-    entryPoints: [resolve(source)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent',
+    entryPoints: [resolve(source)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'silent',
     // As the CLI's build does: execa's dependencies call require() in an ES module.
-    banner: { js: "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);",
+    },
   });
   return outfile;
 }

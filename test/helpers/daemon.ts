@@ -19,10 +19,27 @@ export class Daemon {
 
   constructor(ns: TestNamespace, env: Record<string, string> = {}) {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    this.child = execa('ip', ['netns', 'exec', ns.name, 'env', ...vars, process.execPath, CLI, 'run', '--config', ns.configPath, '--state-dir', ns.stateDir], {
-      reject: false,
-      buffer: false,
-    });
+    this.child = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        'env',
+        ...vars,
+        process.execPath,
+        CLI,
+        'run',
+        '--config',
+        ns.configPath,
+        '--state-dir',
+        ns.stateDir,
+      ],
+      {
+        reject: false,
+        buffer: false,
+      },
+    );
     let partial = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString();
@@ -46,7 +63,9 @@ export class Daemon {
       const found = this.lines.slice(from).find(match);
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`no such log line within ${timeoutMs} ms; log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`);
+        throw new Error(
+          `no such log line within ${timeoutMs} ms; log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`,
+        );
       }
       await sleep(20);
     }

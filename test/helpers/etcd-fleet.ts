@@ -77,18 +77,39 @@ export class FleetNetwork {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.members.filter((m) => m.running);
-      const r = await this.etcdctl(['endpoint', 'health'], running.map((m) => m.clientUrl), false);
+      const r = await this.etcdctl(
+        ['endpoint', 'health'],
+        running.map((m) => m.clientUrl),
+        false,
+      );
       if (r.exitCode === 0) return;
       if (Date.now() > deadline) throw new Error(`etcd not healthy: ${r.stderr}`);
       await sleep(100);
     }
   }
 
-  async etcdctl(args: string[], endpoints = this.members.filter((m) => m.running).map((m) => m.clientUrl), reject = true) {
-    return execa('ip', ['netns', 'exec', this.storeNs, 'etcdctl', `--endpoints=${endpoints.join(',')}`, '--dial-timeout=2s', '--command-timeout=5s', ...args], {
-      reject,
-      env: { ETCDCTL_API: '3' },
-    });
+  async etcdctl(
+    args: string[],
+    endpoints = this.members.filter((m) => m.running).map((m) => m.clientUrl),
+    reject = true,
+  ) {
+    return execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.storeNs,
+        'etcdctl',
+        `--endpoints=${endpoints.join(',')}`,
+        '--dial-timeout=2s',
+        '--command-timeout=5s',
+        ...args,
+      ],
+      {
+        reject,
+        env: { ETCDCTL_API: '3' },
+      },
+    );
   }
 
   // Retried: a proposal made while the members elect a new leader can time out (the
@@ -112,7 +133,10 @@ export class FleetNetwork {
 
   async leader(): Promise<EtcdMember> {
     const r = await this.etcdctl(['endpoint', 'status', '-w', 'json']);
-    const status = JSON.parse(r.stdout) as { Endpoint: string; Status: { header: { member_id: number }; leader: number } }[];
+    const status = JSON.parse(r.stdout) as {
+      Endpoint: string;
+      Status: { header: { member_id: number }; leader: number };
+    }[];
     const leader = status.find((s) => s.Status.header.member_id === s.Status.leader);
     const member = this.members.find((m) => m.clientUrl === leader?.Endpoint);
     if (!member) throw new Error(`no leader in ${r.stdout}`);
@@ -122,7 +146,9 @@ export class FleetNetwork {
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.stop()));
     for (const ns of this.agents) {
-      const pids = (await execa('ip', ['netns', 'pids', ns.name], { reject: false })).stdout.split('\n').filter(Boolean);
+      const pids = (await execa('ip', ['netns', 'pids', ns.name], { reject: false })).stdout
+        .split('\n')
+        .filter(Boolean);
       for (const pid of pids) {
         try {
           process.kill(Number(pid), 'SIGKILL');
@@ -145,7 +171,12 @@ export class EtcdMember {
   readonly dataDir: string;
   private log = '';
 
-  constructor(private readonly net: FleetNetwork, readonly name: string, readonly ip: string, private readonly cluster: string) {
+  constructor(
+    private readonly net: FleetNetwork,
+    readonly name: string,
+    readonly ip: string,
+    private readonly cluster: string,
+  ) {
     this.clientUrl = `http://${ip}:2379`;
     this.dataDir = join(net.dir, name);
   }
@@ -155,13 +186,44 @@ export class EtcdMember {
   }
 
   start(): void {
-    this.child = execa('ip', ['netns', 'exec', this.net.storeNs, 'etcd',
-      '--name', this.name, '--data-dir', this.dataDir,
-      '--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl,
-      '--listen-peer-urls', `http://${this.ip}:2380`, '--initial-advertise-peer-urls', `http://${this.ip}:2380`,
-      '--initial-cluster', this.cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', `rsf-${this.net.id}`,
-      '--heartbeat-interval', '50', '--election-timeout', '500', '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'error',
-    ], { reject: false, buffer: false });
+    this.child = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.net.storeNs,
+        'etcd',
+        '--name',
+        this.name,
+        '--data-dir',
+        this.dataDir,
+        '--listen-client-urls',
+        this.clientUrl,
+        '--advertise-client-urls',
+        this.clientUrl,
+        '--listen-peer-urls',
+        `http://${this.ip}:2380`,
+        '--initial-advertise-peer-urls',
+        `http://${this.ip}:2380`,
+        '--initial-cluster',
+        this.cluster,
+        '--initial-cluster-state',
+        'new',
+        '--initial-cluster-token',
+        `rsf-${this.net.id}`,
+        '--heartbeat-interval',
+        '50',
+        '--election-timeout',
+        '500',
+        '--logger',
+        'zap',
+        '--log-outputs',
+        'stderr',
+        '--log-level',
+        'error',
+      ],
+      { reject: false, buffer: false },
+    );
     this.child.stderr?.on('data', (c: Buffer) => (this.log = (this.log + c.toString()).slice(-4000)));
   }
 

@@ -7,7 +7,10 @@ import { FakeKernel } from './fake-kernel.js';
 
 // Agent options wired to a fake kernel, with a fresh config file and state dir, both
 // removed when the calling test ends.
-export function fakeAgent(yaml: string, kernel = new FakeKernel().addLink('eth0')): { kernel: FakeKernel; opts: AgentOptions; setConfig(yaml: string): void } {
+export function fakeAgent(
+  yaml: string,
+  kernel = new FakeKernel().addLink('eth0'),
+): { kernel: FakeKernel; opts: AgentOptions; setConfig(yaml: string): void } {
   const dir = mkdtempSync(join(tmpdir(), 'rsa-fake-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'rs-agent.yaml');

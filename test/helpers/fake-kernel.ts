@@ -82,11 +82,18 @@ export class FakeKernel implements Runner, SysctlFs {
 
   // The rendered state, for comparing whole hosts in tests.
   render(): { addresses: string[]; routes: string[]; up: string[]; sysctls: Record<string, string> } {
-    const addresses = [...this.links.values()].flatMap((l) => l.addresses.map((a) => `${a.local}/${a.prefixlen} dev ${l.name}${a.label && a.label !== l.name ? ` label ${a.label}` : ''}`));
+    const addresses = [...this.links.values()].flatMap((l) =>
+      l.addresses.map(
+        (a) => `${a.local}/${a.prefixlen} dev ${l.name}${a.label && a.label !== l.name ? ` label ${a.label}` : ''}`,
+      ),
+    );
     return {
       addresses: addresses.sort(),
       routes: this.routes.map((r) => `${r.dst}/${r.prefixlen} dev ${r.dev}`).sort(),
-      up: [...this.links.values()].filter((l) => l.up).map((l) => l.name).sort(),
+      up: [...this.links.values()]
+        .filter((l) => l.up)
+        .map((l) => l.name)
+        .sort(),
       sysctls: Object.fromEntries([...this.sysctls.entries()].sort()),
     };
   }
@@ -111,18 +118,22 @@ export class FakeKernel implements Runner, SysctlFs {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const text = argv.join(' ');
     // The batch file is read when the command runs, as ip does.
-    const batchFile = argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
+    const batchFile =
+      argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
     const input = options.input ?? batchFile;
     this.commands.push(input ? `${text} <<< ${input.trim().split('\n').join(' | ')}` : text);
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
       return ok(`${JSON.stringify(this.addrShow())}\n${JSON.stringify(this.routeShow())}\n`);
     }
-    if (text === 'ip -json -6 route show table main' && options.input === undefined) return ok(`${JSON.stringify(this.routeShow6())}\n`);
+    if (text === 'ip -json -6 route show table main' && options.input === undefined)
+      return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (text === 'ip -json fou show' && options.input === undefined) return this.fouShow();
     if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
     if (argv[0] === 'nft') return this.runNft(argv);
-    throw new Error(`fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`);
+    throw new Error(
+      `fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`,
+    );
   }
 
   // Exactly the two nft commands rs-agent runs: list its table as JSON, and load a
@@ -131,16 +142,22 @@ export class FakeKernel implements Runner, SysctlFs {
     const text = argv.join(' ');
     if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
     if (text === 'nft -j list table arp rs_agent') {
-      if (this.nft === null) return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table arp rs_agent\n' };
+      if (this.nft === null)
+        return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table arp rs_agent\n' };
       return ok(`${JSON.stringify(nftJson(this.nft))}\n`);
     }
     if (text === 'nft -j list table inet rs_agent') {
-      if (this.mss === null) return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table inet rs_agent\n' };
+      if (this.mss === null)
+        return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table inet rs_agent\n' };
       return ok(`${JSON.stringify(mssJson(this.mss))}\n`);
     }
     if (argv.length === 3 && argv[1] === '-f') {
       const file = readFileSync(argv[2] as string, 'utf8');
-      this.commands[this.commands.length - 1] = `nft -f <<< ${file.trim().split('\n').map((l) => l.trim()).join(' | ')}`;
+      this.commands[this.commands.length - 1] = `nft -f <<< ${file
+        .trim()
+        .split('\n')
+        .map((l) => l.trim())
+        .join(' | ')}`;
       if (file === renderGuardDelete()) {
         this.nft = null;
         return ok('');
@@ -150,8 +167,12 @@ export class FakeKernel implements Runner, SysctlFs {
         return ok('');
       }
       if (file.startsWith('table inet rs_agent {}\n')) {
-        const clamps = [...file.matchAll(/ (ip6?) saddr \{ ([^}]*) \} tcp option maxseg size > (\d+) /g)]
-          .flatMap(([, ip, list, mss]) => (list as string).split(', ').map((address) => ({ address, family: ip === 'ip' ? 4 : 6, mss: Number(mss) }) as MssClamp));
+        const clamps = [...file.matchAll(/ (ip6?) saddr \{ ([^}]*) \} tcp option maxseg size > (\d+) /g)].flatMap(
+          ([, ip, list, mss]) =>
+            (list as string)
+              .split(', ')
+              .map((address) => ({ address, family: ip === 'ip' ? 4 : 6, mss: Number(mss) }) as MssClamp),
+        );
         if (file !== renderMss(clamps)) throw new Error(`fake kernel: unexpected nft file: ${file}`);
         this.mss = { clamps };
         return ok('');
@@ -167,7 +188,11 @@ export class FakeKernel implements Runner, SysctlFs {
 
   private modprobe(name: string): CommandResult {
     if (!this.availableModules.has(name)) {
-      return { exitCode: 1, stdout: '', stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n` };
+      return {
+        exitCode: 1,
+        stdout: '',
+        stderr: `modprobe: FATAL: Module ${name} not found in directory /lib/modules/fake\n`,
+      };
     }
     if (name === 'ipip' && !this.links.has('tunl0')) this.addLink('tunl0', 'ipip', false);
     if (name === 'ip6_tunnel' && !this.links.has('ip6tnl0')) this.addLink('ip6tnl0', 'tunnel6', false);
@@ -185,10 +210,13 @@ export class FakeKernel implements Runner, SysctlFs {
     // Indexed for the length of the batch, so 10000-line batches take linear time;
     // tests may edit the plain lists between commands.
     this.index = new BatchIndex(this.links, this.routes);
-    input.split('\n').filter(Boolean).forEach((line, i) => {
-      const failure = this.failingLines.get(line) ?? this.batchLine(line);
-      if (failure) errors.push(`${failure}\nCommand failed ${file}:${i + 1}`);
-    });
+    input
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line, i) => {
+        const failure = this.failingLines.get(line) ?? this.batchLine(line);
+        if (failure) errors.push(`${failure}\nCommand failed ${file}:${i + 1}`);
+      });
     this.index.flush();
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
   }
@@ -205,7 +233,8 @@ export class FakeKernel implements Runner, SysctlFs {
       return null;
     }
     // IPv4: optional label. IPv6 adds carry exactly the flags a VIP needs, or the line is unexpected.
-    m = /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
+    m =
+      /^address (add|del) ([0-9.]+)\/(\d+) dev (\S+)( label (\S+))?$/.exec(line) ??
       /^address (add) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line) ??
       /^address (del) ([0-9a-f:]+)\/(\d+) dev (\S+)$/.exec(line) ??
       /^address (change) ([0-9a-f:]+)\/(\d+) dev (\S+) nodad preferred_lft 0 noprefixroute$/.exec(line);
@@ -273,11 +302,24 @@ export class FakeKernel implements Runner, SysctlFs {
 
   // As `ip -json fou show` prints the listeners of both families.
   private fouShow(): CommandResult {
-    if (this.fou === null) return { exitCode: 1, stdout: '', stderr: 'RTNETLINK answers: No such file or directory\nError talking to the kernel\n' };
-    return ok(`${JSON.stringify(this.fou.map((f) => {
-      const [, port, kind, proto, v6] = /^port (\d+) (gue|ipproto (\d+))( -6)?$/.exec(f) ?? [];
-      return { port: Number(port), ...(kind === 'gue' ? { gue: null } : { ipproto: Number(proto) }), family: v6 ? 'inet6' : 'inet' };
-    }))}\n`);
+    if (this.fou === null)
+      return {
+        exitCode: 1,
+        stdout: '',
+        stderr: 'RTNETLINK answers: No such file or directory\nError talking to the kernel\n',
+      };
+    return ok(
+      `${JSON.stringify(
+        this.fou.map((f) => {
+          const [, port, kind, proto, v6] = /^port (\d+) (gue|ipproto (\d+))( -6)?$/.exec(f) ?? [];
+          return {
+            port: Number(port),
+            ...(kind === 'gue' ? { gue: null } : { ipproto: Number(proto) }),
+            family: v6 ? 'inet6' : 'inet',
+          };
+        }),
+      )}\n`,
+    );
   }
 
   private addrShow(): unknown[] {
@@ -287,21 +329,37 @@ export class FakeKernel implements Runner, SysctlFs {
       flags: l.up ? ['UP', 'LOWER_UP'] : [],
       ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
       link_type: l.linkType,
-      addr_info: l.addresses.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen, ...(a.family === 'inet' ? { label: a.label } : v6Flags(a)) })),
+      addr_info: l.addresses.map((a) => ({
+        family: a.family,
+        local: a.local,
+        prefixlen: a.prefixlen,
+        ...(a.family === 'inet' ? { label: a.label } : v6Flags(a)),
+      })),
     }));
   }
 
   private routeShow(): unknown[] {
     return this.routes
       .filter((r) => !r.dst.includes(':'))
-      .map((r) => ({ dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, scope: 'link', flags: [] }));
+      .map((r) => ({
+        dst: r.prefixlen === 32 ? r.dst : `${r.dst}/${r.prefixlen}`,
+        dev: r.dev,
+        scope: 'link',
+        flags: [],
+      }));
   }
 
   // As `ip -json -6 route show` prints a host route: no /128, a metric, a preference.
   private routeShow6(): unknown[] {
     return this.routes
       .filter((r) => r.dst.includes(':'))
-      .map((r) => ({ dst: r.prefixlen === 128 ? r.dst : `${r.dst}/${r.prefixlen}`, dev: r.dev, metric: 1024, flags: [], pref: 'medium' }));
+      .map((r) => ({
+        dst: r.prefixlen === 128 ? r.dst : `${r.dst}/${r.prefixlen}`,
+        dev: r.dev,
+        metric: 1024,
+        flags: [],
+        pref: 'medium',
+      }));
   }
 }
 
@@ -358,23 +416,59 @@ function nftJson(table: { elements: string[]; flushed?: boolean }): unknown {
     const [addr, len] = e.split('/');
     return len === undefined ? addr : { prefix: { addr, len: Number(len) } };
   });
-  const chain = (name: string, handle: number) => ({ chain: { ...base, name, handle, type: 'filter', hook: name, prio: 0, policy: 'accept' } });
+  const chain = (name: string, handle: number) => ({
+    chain: { ...base, name, handle, type: 'filter', hook: name, prio: 0, policy: 'accept' },
+  });
   const payload = (field: string) => ({ payload: { protocol: 'arp', field } });
-  const rules = table.flushed ? [] : [
-    { rule: { ...base, chain: 'input', handle: 4, expr: [
-      { match: { op: '==', left: payload('operation'), right: 'request' } },
-      { match: { op: '==', left: payload('daddr ip'), right: '@vips4' } },
-      { counter: { packets: 3, bytes: 84 } }, { drop: null }] } },
-    { rule: { ...base, chain: 'output', handle: 5, expr: [
-      { match: { op: '==', left: payload('saddr ip'), right: '@vips4' } },
-      { counter: { packets: 0, bytes: 0 } }, { drop: null }] } },
-  ];
-  return { nftables: [
-    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-    { table: { family: 'arp', name: 'rs_agent', handle: 2 } },
-    { set: { family: 'arp', name: 'vips4', table: 'rs_agent', type: 'ipv4_addr', handle: 3, flags: ['interval'], ...(elem.length ? { elem } : {}) } },
-    chain('input', 1), chain('output', 2), ...rules,
-  ] };
+  const rules = table.flushed
+    ? []
+    : [
+        {
+          rule: {
+            ...base,
+            chain: 'input',
+            handle: 4,
+            expr: [
+              { match: { op: '==', left: payload('operation'), right: 'request' } },
+              { match: { op: '==', left: payload('daddr ip'), right: '@vips4' } },
+              { counter: { packets: 3, bytes: 84 } },
+              { drop: null },
+            ],
+          },
+        },
+        {
+          rule: {
+            ...base,
+            chain: 'output',
+            handle: 5,
+            expr: [
+              { match: { op: '==', left: payload('saddr ip'), right: '@vips4' } },
+              { counter: { packets: 0, bytes: 0 } },
+              { drop: null },
+            ],
+          },
+        },
+      ];
+  return {
+    nftables: [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { table: { family: 'arp', name: 'rs_agent', handle: 2 } },
+      {
+        set: {
+          family: 'arp',
+          name: 'vips4',
+          table: 'rs_agent',
+          type: 'ipv4_addr',
+          handle: 3,
+          flags: ['interval'],
+          ...(elem.length ? { elem } : {}),
+        },
+      },
+      chain('input', 1),
+      chain('output', 2),
+      ...rules,
+    ],
+  };
 }
 
 // What `nft -j list table inet rs_agent` prints for the fake's MSS table (nft 1.0.6's
@@ -382,16 +476,40 @@ function nftJson(table: { elements: string[]; flushed?: boolean }): unknown {
 function mssJson(table: { clamps: MssClamp[]; flushed?: boolean }): unknown {
   const base = { family: 'inet', table: 'rs_agent' };
   const maxseg = { 'tcp option': { name: 'maxseg', field: 'size' } };
-  const rules = table.flushed ? [] : groupClamps(table.clamps).map((g, i) => ({ rule: { ...base, chain: 'output', handle: 3 + i, expr: [
-    { match: { op: '==', left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] }, right: ['syn', 'ack'] } },
-    { match: { op: '==', left: { payload: { protocol: g.family === 4 ? 'ip' : 'ip6', field: 'saddr' } }, right: g.addresses.length === 1 ? g.addresses[0] : { set: g.addresses } } },
-    { match: { op: '>', left: maxseg, right: g.mss } },
-    { mangle: { key: maxseg, value: g.mss } },
-    { counter: { packets: 2, bytes: 120 } }] } }));
-  return { nftables: [
-    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-    { table: { family: 'inet', name: 'rs_agent', handle: 5 } },
-    { chain: { ...base, name: 'output', handle: 1, type: 'filter', hook: 'output', prio: -150, policy: 'accept' } },
-    ...rules,
-  ] };
+  const rules = table.flushed
+    ? []
+    : groupClamps(table.clamps).map((g, i) => ({
+        rule: {
+          ...base,
+          chain: 'output',
+          handle: 3 + i,
+          expr: [
+            {
+              match: {
+                op: '==',
+                left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] },
+                right: ['syn', 'ack'],
+              },
+            },
+            {
+              match: {
+                op: '==',
+                left: { payload: { protocol: g.family === 4 ? 'ip' : 'ip6', field: 'saddr' } },
+                right: g.addresses.length === 1 ? g.addresses[0] : { set: g.addresses },
+              },
+            },
+            { match: { op: '>', left: maxseg, right: g.mss } },
+            { mangle: { key: maxseg, value: g.mss } },
+            { counter: { packets: 2, bytes: 120 } },
+          ],
+        },
+      }));
+  return {
+    nftables: [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { table: { family: 'inet', name: 'rs_agent', handle: 5 } },
+      { chain: { ...base, name: 'output', handle: 1, type: 'filter', hook: 'output', prio: -150, policy: 'accept' } },
+      ...rules,
+    ],
+  };
 }

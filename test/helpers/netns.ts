@@ -22,7 +22,10 @@ export class TestNamespace {
   readonly configPath: string;
   readonly stateDir: string;
 
-  private constructor(readonly name: string, parent: string) {
+  private constructor(
+    readonly name: string,
+    parent: string,
+  ) {
     this.dir = mkdtempSync(join(parent, `${name}-`));
     this.configPath = join(this.dir, 'rs-agent.yaml');
     this.stateDir = join(this.dir, 'state');
@@ -59,7 +62,20 @@ export class TestNamespace {
   // The real CLI inside the namespace, with this namespace's config and state dir.
   async cli(args: string[], env: Record<string, string> = {}, configPath = this.configPath): Promise<CliResult> {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const argv = ['netns', 'exec', this.name, 'env', ...vars, process.execPath, CLI, ...args, '--config', configPath, '--state-dir', this.stateDir];
+    const argv = [
+      'netns',
+      'exec',
+      this.name,
+      'env',
+      ...vars,
+      process.execPath,
+      CLI,
+      ...args,
+      '--config',
+      configPath,
+      '--state-dir',
+      this.stateDir,
+    ];
     const r = await execa('ip', argv, { reject: false });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
@@ -68,8 +84,21 @@ export class TestNamespace {
   // container or a unit that did not grant it: the permission error path. (Running
   // as another uid would depend on the checkout being readable by that uid.)
   async cliWithoutNetAdmin(args: string[]): Promise<CliResult> {
-    const argv = ['netns', 'exec', this.name, 'setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin',
-      process.execPath, CLI, ...args, '--config', this.configPath, '--state-dir', this.stateDir];
+    const argv = [
+      'netns',
+      'exec',
+      this.name,
+      'setpriv',
+      '--bounding-set=-net_admin',
+      '--inh-caps=-net_admin',
+      process.execPath,
+      CLI,
+      ...args,
+      '--config',
+      this.configPath,
+      '--state-dir',
+      this.stateDir,
+    ];
     const r = await execa('ip', argv, { reject: false });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
@@ -94,12 +123,18 @@ export class TestNamespace {
   }
 
   async addresses(dev: string): Promise<{ local: string; prefixlen: number; label?: string }[]> {
-    const links = JSON.parse(await this.ip(['-json', 'addr', 'show', 'dev', dev])) as { addr_info: { family: string; local: string; prefixlen: number; label?: string }[] }[];
-    return (links[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map(({ local, prefixlen, label }) => ({ local, prefixlen, ...(label ? { label } : {}) }));
+    const links = JSON.parse(await this.ip(['-json', 'addr', 'show', 'dev', dev])) as {
+      addr_info: { family: string; local: string; prefixlen: number; label?: string }[];
+    }[];
+    return (links[0]?.addr_info ?? [])
+      .filter((a) => a.family === 'inet')
+      .map(({ local, prefixlen, label }) => ({ local, prefixlen, ...(label ? { label } : {}) }));
   }
 
   async routes(): Promise<{ dst: string; dev: string }[]> {
-    return (JSON.parse(await this.ip(['-json', 'route', 'show', 'table', 'main'])) as { dst: string; dev: string }[]).map(({ dst, dev }) => ({ dst, dev }));
+    return (
+      JSON.parse(await this.ip(['-json', 'route', 'show', 'table', 'main'])) as { dst: string; dev: string }[]
+    ).map(({ dst, dev }) => ({ dst, dev }));
   }
 
   async destroy(): Promise<void> {

@@ -28,7 +28,11 @@ export class AddressMonitor {
       const m = EVENT.exec(line);
       if (!m) return;
       // ip prints local time with microseconds.
-      const event = { at: Date.parse(m[1] as string) + Number(m[2]) / 1000, vip: m[4] as string, deleted: m[3] !== undefined };
+      const event = {
+        at: Date.parse(m[1] as string) + Number(m[2]) / 1000,
+        vip: m[4] as string,
+        deleted: m[3] !== undefined,
+      };
       this.events.push(event);
       onEvent(event);
     });
@@ -123,14 +127,19 @@ function openFds(pid: number): string[] {
 export function cpuTicks(pid: number): { own: number; reaped: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // After the command name in parentheses, fields start at 3 (state): utime is 14.
-  const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number);
+  const [utime, stime, cutime, cstime] = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map(Number);
   return { own: (utime ?? 0) + (stime ?? 0), reaped: (cutime ?? 0) + (cstime ?? 0) };
 }
 
 // Its children that have not been reaped yet (running, or zombies).
 export function childrenOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
 }
 
 // The daemon's long-lived `ip monitor` child (command nft: its `nft monitor` one).

@@ -22,13 +22,19 @@ describe('rs-agent install / uninstall --root', () => {
     expect(first.stdout).toContain(`wrote ${root}/etc/modules-load.d/rs-agent.conf`);
     expect(first.stdout).toContain(`recorded in ${root}/etc/rs-agent/installed.json`);
     expect(readFileSync(join(root, 'etc/modules-load.d/rs-agent.conf'), 'utf8')).toMatch(/\nipip\nip6_tunnel\n$/);
-    expect((await cli(['install', '--root', root, '--config', config])).stdout).toContain(`unchanged ${root}/etc/sysctl.d/90-rs-agent.conf`);
+    expect((await cli(['install', '--root', root, '--config', config])).stdout).toContain(
+      `unchanged ${root}/etc/sysctl.d/90-rs-agent.conf`,
+    );
 
     const removed = await cli(['uninstall', '--root', root]);
     expect(removed.exitCode).toBe(0);
     expect(removed.stdout).toContain(`removed ${root}/etc/sysctl.d/90-rs-agent.conf`);
     expect(existsSync(join(root, 'etc/modules-load.d/rs-agent.conf'))).toBe(false);
-    expect(await cli(['uninstall', '--root', root])).toEqual({ exitCode: 0, stdout: `nothing to uninstall: no ${root}/etc/rs-agent/installed.json`, stderr: '' });
+    expect(await cli(['uninstall', '--root', root])).toEqual({
+      exitCode: 0,
+      stdout: `nothing to uninstall: no ${root}/etc/rs-agent/installed.json`,
+      stderr: '',
+    });
   });
 
   it('the units it writes run the rs-agent that ran install, by the path it was started as', async () => {
@@ -43,7 +49,9 @@ describe('rs-agent install / uninstall --root', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/rs-agent.service'), 'utf8');
     expect(unit).toContain(`\nExecStart=${bin}/rs-agent start\n`);
     expect(unit).toContain(`\nExecStop=${bin}/rs-agent stop\n`);
-    expect(readFileSync(join(root, 'etc/systemd/system/rs-agent-watch.service'), 'utf8')).toContain(`\nExecStart=${bin}/rs-agent run\n`);
+    expect(readFileSync(join(root, 'etc/systemd/system/rs-agent-watch.service'), 'utf8')).toContain(
+      `\nExecStart=${bin}/rs-agent run\n`,
+    );
     expect(unit).not.toContain('/usr/local/bin');
   });
 

@@ -25,20 +25,27 @@ const at = (path: string) => join(root, path);
 const summary = (actions: { path: string; action: string }[] | null) => actions?.map((a) => `${a.action} ${a.path}`);
 
 describe('install', () => {
-  it('points the units\' Exec lines at the binary it is given, and only those', () => {
-    writeFileSync(join(unitsDir, 'rs-agent.service'),
-      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/local/bin/rs-agent start\nExecStop=-/usr/local/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n');
+  it("points the units' Exec lines at the binary it is given, and only those", () => {
+    writeFileSync(
+      join(unitsDir, 'rs-agent.service'),
+      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/local/bin/rs-agent start\nExecStop=-/usr/local/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n',
+    );
     install({ root, config: DR, unitsDir, binary: '/usr/bin/rs-agent' });
     expect(readFileSync(at('/etc/systemd/system/rs-agent.service'), 'utf8')).toBe(
-      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/bin/rs-agent start\nExecStop=-/usr/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n');
+      '[Service]\n# runs /usr/local/bin/rs-agent start\nExecStart=/usr/bin/rs-agent start\nExecStop=-/usr/bin/rs-agent stop\nExecReload=/bin/kill -HUP $MAINPID\n',
+    );
   });
 
   it('refuses a binary path systemd cannot run as given', () => {
-    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), 'bin/rs-agent')).toThrow(/"bin\/rs-agent" cannot be named in a unit/);
-    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my tools/rs-agent')).toThrow(/cannot be named in a unit/);
+    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), 'bin/rs-agent')).toThrow(
+      /"bin\/rs-agent" cannot be named in a unit/,
+    );
+    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my tools/rs-agent')).toThrow(
+      /cannot be named in a unit/,
+    );
   });
 
-  it('writes every unit, the drop-in and (for TUN) modules-load.d, and records each file\'s hash', () => {
+  it("writes every unit, the drop-in and (for TUN) modules-load.d, and records each file's hash", () => {
     expect(summary(install({ root, config: TUN, unitsDir }))).toEqual([
       'wrote /etc/systemd/system/rs-agent-check.timer',
       'wrote /etc/systemd/system/rs-agent.service',
@@ -54,7 +61,9 @@ describe('install', () => {
 
   it('is idempotent, and converges when the config changes: a file no longer needed is removed', () => {
     install({ root, config: TUN, unitsDir });
-    expect(summary(install({ root, config: TUN, unitsDir }))?.every((line) => line.startsWith('unchanged '))).toBe(true);
+    expect(summary(install({ root, config: TUN, unitsDir }))?.every((line) => line.startsWith('unchanged '))).toBe(
+      true,
+    );
     expect(summary(install({ root, config: DR, unitsDir }))).toEqual([
       'unchanged /etc/systemd/system/rs-agent-check.timer',
       'unchanged /etc/systemd/system/rs-agent.service',
@@ -68,13 +77,17 @@ describe('install', () => {
   it('refuses to overwrite a file it did not write, or one edited since, and then writes nothing', () => {
     mkdirSync(at('/etc/sysctl.d'), { recursive: true });
     writeFileSync(at('/etc/sysctl.d/90-rs-agent.conf'), 'net.ipv4.conf.all.arp_ignore = 2\n');
-    expect(() => install({ root, config: DR, unitsDir })).toThrow(/90-rs-agent\.conf exists and is not the file rs-agent installed .*nothing was written/);
+    expect(() => install({ root, config: DR, unitsDir })).toThrow(
+      /90-rs-agent\.conf exists and is not the file rs-agent installed .*nothing was written/,
+    );
     expect(existsSync(at('/etc/systemd/system/rs-agent.service'))).toBe(false);
     expect(existsSync(at(MANIFEST))).toBe(false);
   });
 
   it('installs with no units directory at all (the units are not shipped yet)', () => {
-    expect(summary(install({ root, config: DR, unitsDir: join(unitsDir, 'missing') }))).toEqual(['wrote /etc/sysctl.d/90-rs-agent.conf']);
+    expect(summary(install({ root, config: DR, unitsDir: join(unitsDir, 'missing') }))).toEqual([
+      'wrote /etc/sysctl.d/90-rs-agent.conf',
+    ]);
   });
 });
 
@@ -108,7 +121,10 @@ describe('uninstall', () => {
   it('notices units an operator enabled, so the CLI can say to disable them', () => {
     install({ root, config: DR, unitsDir });
     mkdirSync(at('/etc/systemd/system/multi-user.target.wants'));
-    symlinkSync('/etc/systemd/system/rs-agent.service', at('/etc/systemd/system/multi-user.target.wants/rs-agent.service'));
+    symlinkSync(
+      '/etc/systemd/system/rs-agent.service',
+      at('/etc/systemd/system/multi-user.target.wants/rs-agent.service'),
+    );
     const paths = Object.keys((JSON.parse(readFileSync(at(MANIFEST), 'utf8')) as { files: object }).files);
     expect(stillEnabled(root, paths)).toEqual(['rs-agent.service']);
   });

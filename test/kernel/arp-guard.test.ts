@@ -9,7 +9,10 @@ import { TestNamespace } from '../helpers/netns.js';
 // the way a router does and counts the replies.
 
 const PROBER = resolve(import.meta.dirname, '../helpers/arp-prober.py');
-const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [
+  `net/ipv4/conf/${dev}/arp_ignore`,
+  `net/ipv4/conf/${dev}/arp_announce`,
+]);
 
 let ns: TestNamespace;
 let peer: string;
@@ -32,13 +35,27 @@ afterEach(async () => {
 });
 
 async function probe(vip: string, seconds: number, intervalMs = 50): Promise<{ sent: number; answered: number }> {
-  const r = await execa('ip', ['netns', 'exec', peer, 'python3', PROBER, 'eth0-peer', '10.99.0.2', vip, String(intervalMs), String(seconds)]);
+  const r = await execa('ip', [
+    'netns',
+    'exec',
+    peer,
+    'python3',
+    PROBER,
+    'eth0-peer',
+    '10.99.0.2',
+    vip,
+    String(intervalMs),
+    String(seconds),
+  ]);
   return JSON.parse(r.stdout) as { sent: number; answered: number };
 }
 
 // Another tool resetting the ARP sysctls on all and eth0 to 0, once a second.
 function fight(times: number) {
-  const files = ['all', 'eth0'].flatMap((d) => [`/proc/sys/net/ipv4/conf/${d}/arp_ignore`, `/proc/sys/net/ipv4/conf/${d}/arp_announce`]);
+  const files = ['all', 'eth0'].flatMap((d) => [
+    `/proc/sys/net/ipv4/conf/${d}/arp_ignore`,
+    `/proc/sys/net/ipv4/conf/${d}/arp_announce`,
+  ]);
   const script = `for i in $(seq ${times}); do for f in ${files.join(' ')}; do echo 0 > $f; done; sleep 1; done`;
   return execa('ip', ['netns', 'exec', ns.name, 'sh', '-c', script]);
 }
@@ -85,7 +102,21 @@ describe('ARP for a VIP on the real kernel', () => {
     await execa('sh', ['-c', `printf 'vips: [192.0.2.20]\\ninterfaces: [eth0]\\narp: {guard: off}\\n' > ${other}`]);
     const otherState = ['--state-dir', `${ns.dir}/state2`];
     expect((await ns.cli(['start'])).exitCode).toBe(0);
-    const second = await execa('ip', ['netns', 'exec', ns.name, process.execPath, resolve(import.meta.dirname, '../../dist/cli/main.js'), 'start', '--config', other, ...otherState], { reject: false });
+    const second = await execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        process.execPath,
+        resolve(import.meta.dirname, '../../dist/cli/main.js'),
+        'start',
+        '--config',
+        other,
+        ...otherState,
+      ],
+      { reject: false },
+    );
     expect(second.exitCode).toBe(0);
     const stopped = await ns.cli(['stop']);
     expect(stopped.exitCode).toBe(0);

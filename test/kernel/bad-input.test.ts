@@ -8,14 +8,19 @@ import { TestNamespace } from '../helpers/netns.js';
 // kernel: exit 2, one line on stderr naming the file, key path and value, no stack
 // trace, and the host exactly as it was (addresses on lo, the ARP sysctls, no state file).
 
-const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [
+  `net/ipv4/conf/${dev}/arp_ignore`,
+  `net/ipv4/conf/${dev}/arp_announce`,
+]);
 
 let ns: TestNamespace;
 let pristine: string;
 
 // One process for the whole picture: lo's addresses and every ARP sysctl.
 async function host(): Promise<string> {
-  return [JSON.stringify(await ns.addresses('lo')), await ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)])].join('\n');
+  return [JSON.stringify(await ns.addresses('lo')), await ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)])].join(
+    '\n',
+  );
 }
 
 beforeAll(async () => {

@@ -9,7 +9,10 @@ import { TestNamespace } from '../helpers/netns.js';
 // another rs-agent had just written.
 
 const VIPS = 300;
-const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [
+  `net/ipv4/conf/${dev}/arp_ignore`,
+  `net/ipv4/conf/${dev}/arp_announce`,
+]);
 const config = `vips:\n${Array.from({ length: VIPS }, (_, i) => `  - 10.1.${Math.floor(i / 250)}.${(i % 250) + 1}\n`).join('')}interfaces: [eth0]\n`;
 
 let ns: TestNamespace;
@@ -38,17 +41,27 @@ describe('parallel start, stop and check --fix', () => {
     const results = await Promise.all(commands.map((c) => ns.cli(c.split(' '))));
     results.forEach((r, i) => {
       const lockGaveUp = /^rs-agent: another rs-agent \(pid \d+\) holds .*\/lock; waited \d+s for it/.test(r.stderr);
-      expect(r.exitCode === 0 || (r.exitCode === 2 && lockGaveUp), `${commands[i]}: ${r.exitCode} ${r.stderr}`).toBe(true);
+      expect(r.exitCode === 0 || (r.exitCode === 2 && lockGaveUp), `${commands[i]}: ${r.exitCode} ${r.stderr}`).toBe(
+        true,
+      );
       if (r.exitCode === 0) expect(r.stderr, commands[i]).toBe('');
     });
 
     const final = await ns.cli(['start']);
     expect(final.exitCode).toBe(0);
-    expect(await ns.cli(['plan'])).toEqual({ exitCode: 0, stdout: 'nothing to change: the host is in sync', stderr: '' });
+    expect(await ns.cli(['plan'])).toEqual({
+      exitCode: 0,
+      stdout: 'nothing to change: the host is in sync',
+      stderr: '',
+    });
     expect((await ns.addresses('lo')).length).toBe(VIPS + 1);
-    const state = JSON.parse(readFileSync(join(ns.stateDir, 'state.json'), 'utf8')) as { owned: { sysctls: Record<string, { original: string }>; addresses: unknown[] } };
+    const state = JSON.parse(readFileSync(join(ns.stateDir, 'state.json'), 'utf8')) as {
+      owned: { sysctls: Record<string, { original: string }>; addresses: unknown[] };
+    };
     // Every ARP sysctl differed from the desired value before start: each is recorded, with its true original.
-    expect(Object.fromEntries(Object.entries(state.owned.sysctls).map(([p, { original }]) => [p, original]))).toEqual(pristine);
+    expect(Object.fromEntries(Object.entries(state.owned.sysctls).map(([p, { original }]) => [p, original]))).toEqual(
+      pristine,
+    );
     expect(state.owned.addresses).toHaveLength(VIPS);
 
     expect((await ns.cli(['stop'])).exitCode).toBe(0);

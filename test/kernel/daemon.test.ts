@@ -57,7 +57,11 @@ describe('rs-agent run on the real kernel', () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const from = d.lines.length;
       await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
-      sysctl = await d.waitFor((l) => l.event === 'repair' && l.item === 'sysctl net.ipv4.conf.eth0.arp_ignore', 5_000, from);
+      sysctl = await d.waitFor(
+        (l) => l.event === 'repair' && l.item === 'sysctl net.ipv4.conf.eth0.arp_ignore',
+        5_000,
+        from,
+      );
       if (String(sysctl.trigger).includes('sysctl')) break;
     }
     expect(sysctl).toMatchObject({ from: '0', to: '1' });
@@ -67,7 +71,9 @@ describe('rs-agent run on the real kernel', () => {
 
     expect(metrics()).toMatch(/^rs_agent_in_sync 1$/m);
     expect(metrics()).toMatch(/^rs_agent_repairs_total\{kind="address"\} 3$/m); // 2 at start, 1 repair
-    const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { daemon: { running: boolean; pid: number; repairs: Record<string, number> } };
+    const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as {
+      daemon: { running: boolean; pid: number; repairs: Record<string, number> };
+    };
     expect(status.daemon).toMatchObject({ running: true, pid: d.pid });
     expect(status.daemon.repairs.address).toBe(3);
     expect((await ns.cli(['status'])).stdout).toMatch(new RegExp(`daemon:  running \\(pid ${d.pid}\\)`));
@@ -105,7 +111,9 @@ describe('rs-agent run on the real kernel', () => {
     ns.writeConfig(config().replace('192.0.2.11]', '192.0.2.11, 192.0.2.12]'));
     d.signal('SIGHUP');
     await d.waitFor((l) => l.event === 'reloaded');
-    await d.waitFor((l) => l.event === 'repair' && l.item === 'address 192.0.2.12/32 dev lo' && String(l.trigger).includes('reload'));
+    await d.waitFor(
+      (l) => l.event === 'repair' && l.item === 'address 192.0.2.12/32 dev lo' && String(l.trigger).includes('reload'),
+    );
     expect(await vipsOnLo()).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11', '192.0.2.12']);
     expect(JSON.parse((await ns.cli(['status', '--json'])).stdout).daemon.reloads).toEqual({ applied: 1, rejected: 1 });
   });
@@ -113,7 +121,18 @@ describe('rs-agent run on the real kernel', () => {
   it('flap guard: against a loop that keeps deleting a VIP it logs an error, backs off, and keeps repairing the rest', async () => {
     ns.writeConfig(config('  flap: {max_repairs: 3, window: 30s, backoff: 5s, max_backoff: 20s}\n'));
     const d = await startDaemon();
-    const loop = execa('ip', ['netns', 'exec', ns.name, 'sh', '-c', 'while :; do ip addr del 192.0.2.10/32 dev lo 2>/dev/null; sleep 0.02; done'], { reject: false });
+    const loop = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        'sh',
+        '-c',
+        'while :; do ip addr del 192.0.2.10/32 dev lo 2>/dev/null; sleep 0.02; done',
+      ],
+      { reject: false },
+    );
     let trip;
     try {
       trip = await d.waitFor((l) => l.event === 'flap-guard');
@@ -122,7 +141,9 @@ describe('rs-agent run on the real kernel', () => {
       expect(trip.message).toMatch(/address 192\.0\.2\.10\/32 dev lo keeps drifting: repaired 4 times within 30 s/);
       expect(d.repairsOf(VIP10)).toHaveLength(4);
 
-      const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { daemon: { flapTrips: number; held: { item: string; heldUntil: string | null }[] } };
+      const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as {
+        daemon: { flapTrips: number; held: { item: string; heldUntil: string | null }[] };
+      };
       expect(status.daemon.flapTrips).toBe(1);
       expect(status.daemon.held.find((h) => h.item === VIP10)?.heldUntil).toBeTruthy();
       expect((await ns.cli(['status'])).stdout).toMatch(/address 192\.0\.2\.10\/32 dev lo: HELD BACK until/);
@@ -138,7 +159,10 @@ describe('rs-agent run on the real kernel', () => {
       await loop;
     }
     // Once the backoff ends, the VIP is put back without waiting for an event, and not before.
-    const back = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10 && String(l.trigger).includes('backoff'), 15_000);
+    const back = await d.waitFor(
+      (l) => l.event === 'repair' && l.item === VIP10 && String(l.trigger).includes('backoff'),
+      15_000,
+    );
     expect(Date.parse(back.time) - Date.parse(trip.time)).toBeGreaterThanOrEqual(5_000);
     expect(d.repairsOf(VIP10)).toHaveLength(5);
     expect(await eventually(hasVip('192.0.2.10'))).toBe(true);
@@ -151,7 +175,10 @@ describe('rs-agent run on the real kernel', () => {
     const marker = join(ns.dir, 'applying');
     mkdirSync(bin);
     const realIp = (await execa('sh', ['-c', 'command -v ip'])).stdout;
-    writeFileSync(join(bin, 'ip'), `#!/bin/sh\ncase " $* " in *" -force "*) touch ${marker}; sleep 1;; esac\nexec ${realIp} "$@"\n`);
+    writeFileSync(
+      join(bin, 'ip'),
+      `#!/bin/sh\ncase " $* " in *" -force "*) touch ${marker}; sleep 1;; esac\nexec ${realIp} "$@"\n`,
+    );
     chmodSync(join(bin, 'ip'), 0o755);
     ns.writeConfig(config());
     const d = await startDaemon({ PATH: `${bin}:${process.env.PATH ?? ''}` });
@@ -190,14 +217,17 @@ describe('rs-agent run on the real kernel', () => {
   it('tells systemd it is ready after the first convergence (READY=1 on $NOTIFY_SOCKET)', async () => {
     ns.writeConfig(config());
     const socket = join(ns.dir, 'notify.sock');
-    const listener = execa('python3', ['-c', [
-      'import socket, sys',
-      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-      `s.bind(${JSON.stringify(socket)})`,
-      'print("listening", flush=True)',
-      's.settimeout(20)',
-      'print(s.recv(4096).decode(), flush=True)',
-    ].join('\n')]);
+    const listener = execa('python3', [
+      '-c',
+      [
+        'import socket, sys',
+        's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+        `s.bind(${JSON.stringify(socket)})`,
+        'print("listening", flush=True)',
+        's.settimeout(20)',
+        'print(s.recv(4096).decode(), flush=True)',
+      ].join('\n'),
+    ]);
     await eventually(async () => existsSync(socket));
     const d = await startDaemon({ NOTIFY_SOCKET: socket });
     const received = (await listener).stdout;
@@ -209,7 +239,22 @@ describe('rs-agent run on the real kernel', () => {
 
   it('a config that does not validate: exit 2 with one line naming the key, nothing changed', async () => {
     ns.writeConfig('vips: [192.0.2.10]\ndrift: {schedule: "61 * * * *"}\n');
-    const r = await execa('ip', ['netns', 'exec', ns.name, process.execPath, 'dist/cli/main.js', 'run', '--config', ns.configPath, '--state-dir', ns.stateDir], { reject: false });
+    const r = await execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        process.execPath,
+        'dist/cli/main.js',
+        'run',
+        '--config',
+        ns.configPath,
+        '--state-dir',
+        ns.stateDir,
+      ],
+      { reject: false },
+    );
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^rs-agent: config .*: drift\.schedule: "61 \* \* \* \*" is not a valid cron expression/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -219,7 +264,9 @@ describe('rs-agent run on the real kernel', () => {
 
   it('a configured NIC that vanishes: logged once, everything else still repaired; when it returns it is set up at once', async () => {
     await ns.ip(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1-peer']);
-    ns.writeConfig(`vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0, eth1]\ndrift:\n  sysctl_interval: 100ms\n  schedule: "0 0 1 1 *"\n`);
+    ns.writeConfig(
+      `vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0, eth1]\ndrift:\n  sysctl_interval: 100ms\n  schedule: "0 0 1 1 *"\n`,
+    );
     const d = await startDaemon();
     expect(await ns.sysctl('net/ipv4/conf/eth1/arp_ignore')).toBe('1');
     let mark = d.lines.length;

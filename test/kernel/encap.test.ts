@@ -16,7 +16,11 @@ afterEach(async () => {
   await ns.destroy();
 });
 
-const noModules = () => ns.stubCommand('modprobe', 'echo "modprobe: FATAL: Module $1 not found in directory /lib/modules/$(uname -r)" >&2; exit 1');
+const noModules = () =>
+  ns.stubCommand(
+    'modprobe',
+    'echo "modprobe: FATAL: Module $1 not found in directory /lib/modules/$(uname -r)" >&2; exit 1',
+  );
 
 async function loAddresses(): Promise<string[]> {
   return (await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`);
@@ -24,13 +28,19 @@ async function loAddresses(): Promise<string[]> {
 
 describe('encapsulation on a kernel without the modules', () => {
   it('GUE: fou and ipip fail, their listener and VIP are not attempted, the DR VIP is in place; stop is clean', async () => {
-    ns.writeConfig('vips:\n  - 192.0.2.10\n  - {address: 198.51.100.7, mode: tun, encap: gue, port: 6080}\ninterfaces: [eth0]\n');
+    ns.writeConfig(
+      'vips:\n  - 192.0.2.10\n  - {address: 198.51.100.7, mode: tun, encap: gue, port: 6080}\ninterfaces: [eth0]\n',
+    );
     const env = noModules();
     const result = await ns.cli(['start'], env);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^rs-agent: failed: \+ module fou \(load; GUE listeners\): kernel module fou is not available \(modprobe fou: modprobe: FATAL: Module fou not found/m);
+    expect(result.stderr).toMatch(
+      /^rs-agent: failed: \+ module fou \(load; GUE listeners\): kernel module fou is not available \(modprobe fou: modprobe: FATAL: Module fou not found/m,
+    );
     expect(result.stderr).toMatch(/^rs-agent: failed: \+ module ipip \(load; creates tunl0\)/m);
-    expect(result.stderr).toMatch(/^rs-agent: not attempted: \d+ changes \(not attempted: kernel module \w+ failed first\)$/m);
+    expect(result.stderr).toMatch(
+      /^rs-agent: not attempted: \d+ changes \(not attempted: kernel module \w+ failed first\)$/m,
+    );
     expect(await loAddresses()).toEqual(['127.0.0.1/8', '192.0.2.10/32']);
     expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('1');
     // The real `ip fou show` of a kernel without fou is read as "no listener", not an error.
@@ -50,16 +60,28 @@ describe('encapsulation on a kernel without the modules', () => {
     const env = noModules();
     const result = await ns.cli(['start'], env);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^rs-agent: failed: \+ module ip_gre \(load; creates gre0\): kernel module ip_gre is not available/m);
-    expect(result.stderr).toMatch(/^rs-agent: not attempted: \d+ changes \(not attempted: kernel module ip_gre failed first\)$/m);
+    expect(result.stderr).toMatch(
+      /^rs-agent: failed: \+ module ip_gre \(load; creates gre0\): kernel module ip_gre is not available/m,
+    );
+    expect(result.stderr).toMatch(
+      /^rs-agent: not attempted: \d+ changes \(not attempted: kernel module ip_gre failed first\)$/m,
+    );
     expect(await loAddresses()).toEqual(['127.0.0.1/8', '192.0.2.10/32']);
     expect((await ns.cli(['stop'], env)).exitCode).toBe(0);
     expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
   });
 
   it.each([
-    ['encap on a DR VIP', 'vips: [{address: 192.0.2.10, encap: gre}]\n', /^rs-agent: config .*: vips\[0\]\.encap: "gre" applies to TUN VIPs only; this VIP is dr$/],
-    ['GUE without its port', 'mode: tun\nvips: [{address: 198.51.100.7, encap: gue}]\n', /^rs-agent: config .*: vips\[0\]\.port: is required with encap gue/],
+    [
+      'encap on a DR VIP',
+      'vips: [{address: 192.0.2.10, encap: gre}]\n',
+      /^rs-agent: config .*: vips\[0\]\.encap: "gre" applies to TUN VIPs only; this VIP is dr$/,
+    ],
+    [
+      'GUE without its port',
+      'mode: tun\nvips: [{address: 198.51.100.7, encap: gue}]\n',
+      /^rs-agent: config .*: vips\[0\]\.port: is required with encap gue/,
+    ],
   ])('bad input (%s): exit 2, one line, nothing changed', async (_name, yaml, message) => {
     ns.writeConfig(yaml);
     const result = await ns.cli(['start'], noModules());

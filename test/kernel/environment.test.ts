@@ -10,7 +10,10 @@ import { CLI, TestNamespace, type CliResult } from '../helpers/netns.js';
 // VIPs the host already holds on a NIC. Each: a clear line and exit status; nothing
 // changed, or (a VIP on a NIC) everything but that VIP.
 
-const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [
+  `net/ipv4/conf/${dev}/arp_ignore`,
+  `net/ipv4/conf/${dev}/arp_announce`,
+]);
 const DR = 'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\n';
 
 let ns: TestNamespace;
@@ -47,19 +50,40 @@ async function expectRefused(run: () => Promise<CliResult>, message: RegExp, sta
 // The CLI inside the namespace with extra privileges dropped, or in a mount namespace
 // of its own; everything else as ns.cli.
 async function cliWrapped(wrapper: string[], args: string[]): Promise<CliResult> {
-  const argv = ['netns', 'exec', ns.name, ...wrapper, process.execPath, CLI, ...args, '--config', ns.configPath, '--state-dir', ns.stateDir];
+  const argv = [
+    'netns',
+    'exec',
+    ns.name,
+    ...wrapper,
+    process.execPath,
+    CLI,
+    ...args,
+    '--config',
+    ns.configPath,
+    '--state-dir',
+    ns.stateDir,
+  ];
   const r = await execa('ip', argv, { reject: false });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('the environment', () => {
-  it('/proc/sys mounted read-only (a private mount namespace; the host\'s is never remounted)', async () => {
+  it("/proc/sys mounted read-only (a private mount namespace; the host's is never remounted)", async () => {
     // unshare -m makes mounts private; the bind mount and its read-only remount stay in it.
-    const ro = ['unshare', '-m', 'sh', '-c', 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"', 'ro'];
+    const ro = [
+      'unshare',
+      '-m',
+      'sh',
+      '-c',
+      'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"',
+      'ro',
+    ];
     for (const command of ['start', 'stop', 'check --fix']) {
       await expectRefused(
         () => cliWrapped(ro, command.split(' ')),
-        new RegExp(`^rs-agent: rs-agent ${command} cannot write /proc/sys/net/ipv4/conf/all/arp_ignore: read-only file system; /proc/sys/net must be writable`),
+        new RegExp(
+          `^rs-agent: rs-agent ${command} cannot write /proc/sys/net/ipv4/conf/all/arp_ignore: read-only file system; /proc/sys/net must be writable`,
+        ),
       );
     }
     expect(existsSync(ns.stateDir)).toBe(false);
@@ -67,7 +91,10 @@ describe('the environment', () => {
 
   it('a config that others could have written is refused until --allow-insecure-config', async () => {
     chmodSync(ns.configPath, 0o666);
-    await expectRefused(() => ns.cli(['start']), /rs-agent\.yaml: is writable by its group \(mode 0666\).*--allow-insecure-config$/);
+    await expectRefused(
+      () => ns.cli(['start']),
+      /rs-agent\.yaml: is writable by its group \(mode 0666\).*--allow-insecure-config$/,
+    );
     await expectRefused(() => ns.cli(['validate']), /is writable by its group/);
     const allowed = await ns.cli(['start', '--allow-insecure-config']);
     expect(allowed.exitCode).toBe(0);
@@ -83,12 +110,19 @@ describe('the environment', () => {
     chmodSync(open, 0o777);
     const path = join(open, 'rs-agent.yaml');
     writeFileSync(path, DR, { mode: 0o644 });
-    await expectRefused(() => ns.cli(['start'], {}, path), new RegExp(`: directory ${open} is writable by its group \\(mode 0777\\)`));
+    await expectRefused(
+      () => ns.cli(['start'], {}, path),
+      new RegExp(`: directory ${open} is writable by its group \\(mode 0777\\)`),
+    );
   });
 
   it('a config that cannot be read (root without CAP_DAC_OVERRIDE) or is a directory', async () => {
     chmodSync(ns.configPath, 0o000);
-    const noDac = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search'];
+    const noDac = [
+      'setpriv',
+      '--bounding-set=-dac_override,-dac_read_search',
+      '--inh-caps=-dac_override,-dac_read_search',
+    ];
     await expectRefused(() => cliWrapped(noDac, ['start']), /rs-agent\.yaml: cannot read: permission denied/);
     const dir = join(ns.dir, 'conf.d');
     mkdirSync(dir);
@@ -98,26 +132,46 @@ describe('the environment', () => {
 
 describe('a damaged state file', () => {
   it.each([
-    ['corrupt', '{"version": 1, "owned": {', /is corrupt \(not JSON\); it holds the sysctl values to restore on stop\. Inspect it, then move it aside/],
-    ['from another version', '{"version": 2, "owned": {}}\n', /has version 2, this rs-agent reads version 1; stop with the rs-agent that wrote it, or move the file aside/],
+    [
+      'corrupt',
+      '{"version": 1, "owned": {',
+      /is corrupt \(not JSON\); it holds the sysctl values to restore on stop\. Inspect it, then move it aside/,
+    ],
+    [
+      'from another version',
+      '{"version": 2, "owned": {}}\n',
+      /has version 2, this rs-agent reads version 1; stop with the rs-agent that wrote it, or move the file aside/,
+    ],
     ['not an object', '[]\n', /has version null, this rs-agent reads version 1/],
-    ['a sysctl path out of /proc/sys/net', '{"version": 1, "owned": {"sysctls": {"net/ipv4/conf/../../../../etc/motd": {"original": "0"}}}}\n', /is damaged \(owned\.sysctls: "net\/ipv4\/conf\/\.\.\/.*" is not a net\.ipv4\/ipv6 conf sysctl\)/],
-    ['a crafted device name', '{"version": 1, "owned": {"addresses": [{"address": "192.0.2.10", "prefixlen": 32, "family": 4, "dev": "lo\\naddress flush"}]}}\n', /is damaged \(owned\.addresses\[0\]\.dev is not an interface name\)/],
+    [
+      'a sysctl path out of /proc/sys/net',
+      '{"version": 1, "owned": {"sysctls": {"net/ipv4/conf/../../../../etc/motd": {"original": "0"}}}}\n',
+      /is damaged \(owned\.sysctls: "net\/ipv4\/conf\/\.\.\/.*" is not a net\.ipv4\/ipv6 conf sysctl\)/,
+    ],
+    [
+      'a crafted device name',
+      '{"version": 1, "owned": {"addresses": [{"address": "192.0.2.10", "prefixlen": 32, "family": 4, "dev": "lo\\naddress flush"}]}}\n',
+      /is damaged \(owned\.addresses\[0\]\.dev is not an interface name\)/,
+    ],
     ['a wrong type', '{"version": 1, "owned": {"routes": 5}}\n', /is damaged \(owned\.routes is not a list\)/],
-  ])('%s: every command says so, names the file and what to do, and leaves it as it was', async (_name, text, message) => {
-    mkdirSync(ns.stateDir, { mode: 0o700 });
-    writeFileSync(statePath(), text);
-    for (const command of ['start', 'stop', 'check', 'check --fix', 'status', 'plan']) {
-      const result = await expectRefused(() => ns.cli(command.split(' ')), message);
-      expect(result.stderr).toContain(`state file ${statePath()} `);
-    }
-  });
+  ])(
+    '%s: every command says so, names the file and what to do, and leaves it as it was',
+    async (_name, text, message) => {
+      mkdirSync(ns.stateDir, { mode: 0o700 });
+      writeFileSync(statePath(), text);
+      for (const command of ['start', 'stop', 'check', 'check --fix', 'status', 'plan']) {
+        const result = await expectRefused(() => ns.cli(command.split(' ')), message);
+        expect(result.stderr).toContain(`state file ${statePath()} `);
+      }
+    },
+  );
 });
 
 describe('a VIP the host already holds on a NIC', () => {
   it('on eth0 as a /32 (the host answers ARP for it): start adds everything else and fails naming eth0, check and the daemon agree', async () => {
     await ns.ip(['addr', 'add', '192.0.2.11/32', 'dev', 'eth0']);
-    const line = 'VIP 192.0.2.11 is also on eth0 (192.0.2.11/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0';
+    const line =
+      'VIP 192.0.2.11 is also on eth0 (192.0.2.11/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0';
     const plan = await ns.cli(['plan']);
     expect(plan.exitCode).toBe(2);
     expect(plan.stdout).not.toMatch(/(address|route) 192\.0\.2\.11/); // (the ARP guard's set does name it)
@@ -135,7 +189,10 @@ describe('a VIP the host already holds on a NIC', () => {
     const fix = await ns.cli(['check', '--fix']);
     expect(fix.exitCode).toBe(1);
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
-    const json = JSON.parse((await ns.cli(['check', '--json'])).stdout) as { inSync: boolean; conflicts: { vip: string; dev: string }[] };
+    const json = JSON.parse((await ns.cli(['check', '--json'])).stdout) as {
+      inSync: boolean;
+      conflicts: { vip: string; dev: string }[];
+    };
     expect(json.inSync).toBe(false);
     expect(json.conflicts).toEqual([{ kind: 'nic', vip: '192.0.2.11', index: 1, dev: 'eth0', prefixlen: 32 }]);
     const daemon = new Daemon(ns);
@@ -154,7 +211,9 @@ describe('a VIP the host already holds on a NIC', () => {
     await ns.ip(['addr', 'add', '192.0.2.10/24', 'dev', 'eth0']);
     const start = await ns.cli(['start']);
     expect(start.exitCode).toBe(2);
-    expect(start.stderr).toMatch(/^rs-agent: not added: VIP 192\.0\.2\.10 is eth0's own address \(192\.0\.2\.10\/24\): a real server's own address cannot be a VIP; fix vips\[0\] in the config$/);
+    expect(start.stderr).toMatch(
+      /^rs-agent: not added: VIP 192\.0\.2\.10 is eth0's own address \(192\.0\.2\.10\/24\): a real server's own address cannot be a VIP; fix vips\[0\] in the config$/,
+    );
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.11']);
   });
 
@@ -184,13 +243,20 @@ describe('a change the kernel refuses halfway', () => {
     expect(first.exitCode).toBe(2);
     expect(first.stdout).toContain('+ address 192.0.2.10/32 dev lo');
     expect(first.stderr.split('\n')).toEqual([
-      expect.stringMatching(/^rs-agent: failed: \+ route 192\.0\.2\.10\/32 dev lo: ip route add 192\.0\.2\.10\/32 dev lo: .*not up/),
-      expect.stringMatching(/^rs-agent: failed: \+ route 192\.0\.2\.11\/32 dev lo: ip route add 192\.0\.2\.11\/32 dev lo: .*not up/),
+      expect.stringMatching(
+        /^rs-agent: failed: \+ route 192\.0\.2\.10\/32 dev lo: ip route add 192\.0\.2\.10\/32 dev lo: .*not up/,
+      ),
+      expect.stringMatching(
+        /^rs-agent: failed: \+ route 192\.0\.2\.11\/32 dev lo: ip route add 192\.0\.2\.11\/32 dev lo: .*not up/,
+      ),
     ]);
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
     const drift = await ns.cli(['check']);
     expect(drift.exitCode).toBe(1);
-    expect(drift.stdout.split('\n')).toEqual(['drift: route 192.0.2.10/32 dev lo: missing', 'drift: route 192.0.2.11/32 dev lo: missing']);
+    expect(drift.stdout.split('\n')).toEqual([
+      'drift: route 192.0.2.10/32 dev lo: missing',
+      'drift: route 192.0.2.11/32 dev lo: missing',
+    ]);
     await ns.ip(['link', 'set', 'lo', 'up']);
     expect((await ns.cli(['start'])).exitCode).toBe(0);
     expect((await ns.cli(['plan'])).stdout).toBe('nothing to change: the host is in sync');

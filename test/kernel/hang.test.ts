@@ -28,20 +28,26 @@ function stubIp(hangWhen: string): { path: string; pids: () => number[] } {
   const bin = join(ns.dir, 'bin');
   const pidFile = join(ns.dir, 'stub-pids');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'ip'), `#!/bin/sh\nif ${hangWhen}; then echo $$ >> ${pidFile}; exec sleep 3600; fi\nexec ${realIp} "$@"\n`);
+  writeFileSync(
+    join(bin, 'ip'),
+    `#!/bin/sh\nif ${hangWhen}; then echo $$ >> ${pidFile}; exec sleep 3600; fi\nexec ${realIp} "$@"\n`,
+  );
   chmodSync(join(bin, 'ip'), 0o755);
   const pids = () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
   return { path: `${bin}:${process.env.PATH}`, pids };
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
 describe('an ip that hangs', () => {
   it('start fails with one error naming ip and the timeout, kills it, and frees the lock', async () => {
     const stub = stubIp('true');
     const hung = await ns.cli(['start'], { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
     expect(hung.exitCode).toBe(2);
-    expect(hung.stderr).toMatch(/^rs-agent: ip -json .*: no answer after 0\.5 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)\n?$/);
+    expect(hung.stderr).toMatch(
+      /^rs-agent: ip -json .*: no answer after 0\.5 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)\n?$/,
+    );
     expect(stub.pids()).toHaveLength(1);
     expect(stub.pids().filter(alive)).toEqual([]);
     // The lock is free: a start with the real ip runs at once and converges.
@@ -65,7 +71,9 @@ describe('an ip that hangs', () => {
     // Any pass now (an event) runs the real ip again and puts the VIP back.
     rmSync(marker);
     await ns.ip(['addr', 'add', '192.0.2.99/32', 'dev', 'lo']);
-    expect(await eventually(async () => (await ns.addresses('lo')).some((a) => a.local === '192.0.2.10'), 10_000)).toBe(true);
+    expect(await eventually(async () => (await ns.addresses('lo')).some((a) => a.local === '192.0.2.10'), 10_000)).toBe(
+      true,
+    );
     daemon.signal('SIGTERM');
     expect(await daemon.exit()).toMatchObject({ exitCode: 0 });
   }, 30_000);

@@ -13,15 +13,28 @@ afterEach(async () => {
   await ns.destroy();
 });
 
-interface V6Address { local: string; prefixlen: number; nodad?: boolean; deprecated?: boolean; noprefixroute?: boolean; preferred_life_time?: number }
+interface V6Address {
+  local: string;
+  prefixlen: number;
+  nodad?: boolean;
+  deprecated?: boolean;
+  noprefixroute?: boolean;
+  preferred_life_time?: number;
+}
 
 async function v6Addresses(dev: string): Promise<V6Address[]> {
-  const links = JSON.parse(await ns.ip(['-json', '-6', 'addr', 'show', 'dev', dev])) as { addr_info: (V6Address & { scope: string })[] }[];
+  const links = JSON.parse(await ns.ip(['-json', '-6', 'addr', 'show', 'dev', dev])) as {
+    addr_info: (V6Address & { scope: string })[];
+  }[];
   return (links[0]?.addr_info ?? []).filter((a) => a.scope === 'global');
 }
 
 async function v6Routes(): Promise<string[]> {
-  const routes = JSON.parse(await ns.ip(['-json', '-6', 'route', 'show', 'table', 'main'])) as { dst: string; dev: string; metric: number }[];
+  const routes = JSON.parse(await ns.ip(['-json', '-6', 'route', 'show', 'table', 'main'])) as {
+    dst: string;
+    dev: string;
+    metric: number;
+  }[];
   return routes.filter((r) => r.dst.startsWith('2001:db8:')).map((r) => `${r.dst} dev ${r.dev} metric ${r.metric}`);
 }
 
@@ -31,9 +44,16 @@ describe('IPv6 DR on the real kernel', () => {
     const first = await ns.cli(['start']);
     expect(first.stderr).toBe('');
     expect(first.exitCode).toBe(0);
-    expect(await v6Addresses('lo')).toEqual([expect.objectContaining({
-      local: '2001:db8::10', prefixlen: 128, nodad: true, deprecated: true, noprefixroute: true, preferred_life_time: 0,
-    })]);
+    expect(await v6Addresses('lo')).toEqual([
+      expect.objectContaining({
+        local: '2001:db8::10',
+        prefixlen: 128,
+        nodad: true,
+        deprecated: true,
+        noprefixroute: true,
+        preferred_life_time: 0,
+      }),
+    ]);
     // Only rs-agent's route (metric 1024): no kernel prefix route (metric 256) beside it.
     expect(await v6Routes()).toEqual(['2001:db8::10 dev lo metric 1024']);
     expect(await ns.cli(['start'])).toEqual({ exitCode: 0, stdout: 'in sync: nothing to change', stderr: '' });
@@ -81,7 +101,12 @@ describe('IPv6 DR on the real kernel', () => {
 });
 
 describe('IPv6 VIP address flags on the real kernel', () => {
-  const deprecatedVip = expect.objectContaining({ local: '2001:db8::10', deprecated: true, noprefixroute: true, preferred_life_time: 0 });
+  const deprecatedVip = expect.objectContaining({
+    local: '2001:db8::10',
+    deprecated: true,
+    noprefixroute: true,
+    preferred_life_time: 0,
+  });
 
   it('a VIP re-added without preferred_lft 0 is drift; --fix makes it deprecated in place', async () => {
     ns.writeConfig('vips: ["2001:db8::10"]\n');
@@ -91,7 +116,9 @@ describe('IPv6 VIP address flags on the real kernel', () => {
     // The kernel's own prefix route (metric 256) is back beside rs-agent's, which survived the del.
     expect(await v6Routes()).toEqual(['2001:db8::10 dev lo metric 256', '2001:db8::10 dev lo metric 1024']);
     expect(await ns.cli(['check'])).toEqual({
-      exitCode: 1, stdout: 'drift: address 2001:db8::10/128 dev lo: preferred prefixroute → deprecated noprefixroute', stderr: '',
+      exitCode: 1,
+      stdout: 'drift: address 2001:db8::10/128 dev lo: preferred prefixroute → deprecated noprefixroute',
+      stderr: '',
     });
     const fix = await ns.cli(['check', '--fix']);
     expect(fix.stderr).toBe('');
@@ -101,7 +128,7 @@ describe('IPv6 VIP address flags on the real kernel', () => {
     expect(await ns.cli(['check'])).toEqual({ exitCode: 0, stdout: 'in sync', stderr: '' });
   });
 
-  it('a preferred VIP the operator put on lo before start is made deprecated; stop leaves it (not rs-agent\'s)', async () => {
+  it("a preferred VIP the operator put on lo before start is made deprecated; stop leaves it (not rs-agent's)", async () => {
     ns.writeConfig('vips: ["2001:db8::10"]\n');
     await ns.ip(['-6', 'addr', 'add', '2001:db8::10/128', 'dev', 'lo']);
     const start = await ns.cli(['start']);
@@ -134,25 +161,42 @@ describe('IPv6 TUN on the real kernel without ip6_tunnel (modprobe stubbed: noth
 
   async function expectUntouched(yaml: string, message: RegExp) {
     ns.writeConfig(yaml);
-    const before = { lo: await v6Addresses('lo'), links: await links(), arp: await ns.sysctl('net/ipv4/conf/all/arp_ignore') };
+    const before = {
+      lo: await v6Addresses('lo'),
+      links: await links(),
+      arp: await ns.sysctl('net/ipv4/conf/all/arp_ignore'),
+    };
     const result = await ns.cli(['start'], noModules());
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect({ lo: await v6Addresses('lo'), links: await links(), arp: await ns.sysctl('net/ipv4/conf/all/arp_ignore') }).toEqual(before);
+    expect({
+      lo: await v6Addresses('lo'),
+      links: await links(),
+      arp: await ns.sysctl('net/ipv4/conf/all/arp_ignore'),
+    }).toEqual(before);
     expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
   }
 
   it('the fallback ip6tnl0 needs ip6_tunnel: one line, nothing changed', async () => {
-    await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\n', /^rs-agent: kernel module ip6_tunnel is not available \(.*\); nothing was changed$/);
+    await expectUntouched(
+      'mode: tun\nvips: ["2001:db8::10"]\n',
+      /^rs-agent: kernel module ip6_tunnel is not available \(.*\); nothing was changed$/,
+    );
   });
 
   it('a named tunnel that does not exist', async () => {
-    await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n', /^rs-agent: not in place: .*tunnel\.ipv6: "tun6": no such device; .*ip link add tun6 type ip6tnl external/);
+    await expectUntouched(
+      'mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n',
+      /^rs-agent: not in place: .*tunnel\.ipv6: "tun6": no such device; .*ip link add tun6 type ip6tnl external/,
+    );
   });
 
   it('a named tunnel that is not a tunnel', async () => {
-    await expectUntouched('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: eth0-peer}\n', /tunnel\.ipv6: "eth0-peer": is a device of type ether, not an ip6tnl tunnel/);
+    await expectUntouched(
+      'mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: eth0-peer}\n',
+      /tunnel\.ipv6: "eth0-peer": is a device of type ether, not an ip6tnl tunnel/,
+    );
   });
 
   it('dual stack with a v6 TUN VIP and no ip6_tunnel: the IPv4 VIP is put in place with its ARP protection; the v6 one is named', async () => {

@@ -12,7 +12,10 @@ import { CLI, TestNamespace } from '../helpers/netns.js';
 // the harshest case, where the child may go on changing the host on its own.
 
 const VIPS = 3000;
-const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [`net/ipv4/conf/${dev}/arp_ignore`, `net/ipv4/conf/${dev}/arp_announce`]);
+const ARP = ['all', 'default', 'lo', 'eth0'].flatMap((dev) => [
+  `net/ipv4/conf/${dev}/arp_ignore`,
+  `net/ipv4/conf/${dev}/arp_announce`,
+]);
 const config = `vips:\n${Array.from({ length: VIPS }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`;
 
 let ns: TestNamespace;
@@ -36,8 +39,23 @@ afterEach(async () => {
 
 // Starts the CLI and kills it (node itself: `ip netns exec` and env exec it in place)
 // when `when` resolves. Returns whether it was still running when killed.
-async function killDuring(command: string, when: () => Promise<void>, signal: NodeJS.Signals = 'SIGKILL'): Promise<boolean> {
-  const argv = ['netns', 'exec', ns.name, process.execPath, CLI, command, '--config', ns.configPath, '--state-dir', ns.stateDir];
+async function killDuring(
+  command: string,
+  when: () => Promise<void>,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<boolean> {
+  const argv = [
+    'netns',
+    'exec',
+    ns.name,
+    process.execPath,
+    CLI,
+    command,
+    '--config',
+    ns.configPath,
+    '--state-dir',
+    ns.stateDir,
+  ];
   const child = execa('ip', argv, { reject: false });
   let finished = false;
   void child.then(() => (finished = true));
@@ -74,7 +92,11 @@ async function expectConvergesAndStopRestores(next: 'start' | 'stop'): Promise<v
     const start = await ns.cli(['start']);
     expect(start.stderr).toBe('');
     expect(start.exitCode).toBe(0);
-    expect(await ns.cli(['plan'])).toEqual({ exitCode: 0, stdout: 'nothing to change: the host is in sync', stderr: '' });
+    expect(await ns.cli(['plan'])).toEqual({
+      exitCode: 0,
+      stdout: 'nothing to change: the host is in sync',
+      stderr: '',
+    });
     expect((await ns.addresses('lo')).length).toBe(VIPS + 1);
   }
   const stop = await ns.cli(['stop']);
@@ -121,7 +143,9 @@ describe('SIGKILL while ip is still adding: the next pass waits for the orphaned
   // an unprotected host.
   it('a stop right after the kill leaves no VIP behind', async () => {
     const many = 12_000;
-    ns.writeConfig(`vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`);
+    ns.writeConfig(
+      `vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`,
+    );
     // Killed once ip has added the first VIP: ip is certainly running, with seconds to go.
     const firstVipAdded = async () => {
       while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
@@ -141,23 +165,29 @@ describe('TERM or KILL during a big start, then stop at once', () => {
   // ip down with it; with KILL its ip keeps the lock until it has finished, and stop
   // waits for it. Either way, once stop has exited no VIP is left, none comes back,
   // and no process of rs-agent's is left in the namespace.
-  it.each(['SIGTERM', 'SIGKILL'] as const)('%s', async (signal) => {
-    const many = 8000;
-    ns.writeConfig(`vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`);
-    const firstVipAdded = async () => {
-      while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
-    };
-    expect(await killDuring('start', firstVipAdded, signal)).toBe(true);
-    const stop = await ns.cli(['stop']);
-    expect(stop).toMatchObject({ exitCode: 0, stderr: '' });
-    const onlyLoopback = [{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }];
-    expect(await ns.addresses('lo')).toEqual(onlyLoopback);
-    expect(await sysctls()).toBe(pristine);
-    await sleep(1000);
-    expect(await ns.addresses('lo')).toEqual(onlyLoopback);
-    expect(await ns.routes()).toEqual([]);
-    expect((await execa('ip', ['netns', 'pids', ns.name])).stdout).toBe('');
-  }, 60_000);
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    '%s',
+    async (signal) => {
+      const many = 8000;
+      ns.writeConfig(
+        `vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`,
+      );
+      const firstVipAdded = async () => {
+        while ((await ns.ip(['-4', 'addr', 'show', 'dev', 'lo', 'to', '10.1.0.1/32'])) === '') await sleep(5);
+      };
+      expect(await killDuring('start', firstVipAdded, signal)).toBe(true);
+      const stop = await ns.cli(['stop']);
+      expect(stop).toMatchObject({ exitCode: 0, stderr: '' });
+      const onlyLoopback = [{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }];
+      expect(await ns.addresses('lo')).toEqual(onlyLoopback);
+      expect(await sysctls()).toBe(pristine);
+      await sleep(1000);
+      expect(await ns.addresses('lo')).toEqual(onlyLoopback);
+      expect(await ns.routes()).toEqual([]);
+      expect((await execa('ip', ['netns', 'pids', ns.name])).stdout).toBe('');
+    },
+    60_000,
+  );
 });
 
 describe('SIGKILL of rs-agent run', () => {
@@ -167,13 +197,14 @@ describe('SIGKILL of rs-agent run', () => {
     try {
       await daemon.waitFor((l) => l.event === 'ready');
       const pids = async () => (await execa('ip', ['netns', 'pids', ns.name])).stdout.split('\n').filter(Boolean);
-      const monitors = async () => (await pids()).filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('ip\0monitor');
-        } catch {
-          return false; // exited meanwhile
-        }
-      });
+      const monitors = async () =>
+        (await pids()).filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('ip\0monitor');
+          } catch {
+            return false; // exited meanwhile
+          }
+        });
       expect(await monitors()).toHaveLength(1); // beside the daemon (and a pass's commands, if one runs)
       daemon.signal('SIGKILL');
       await daemon.exit();

@@ -29,7 +29,8 @@ const SERVER = [
   '    c, _ = s.accept()',
   '    c.close()',
 ].join('\n');
-const CLIENT = 'import socket, sys\ns = socket.create_connection((sys.argv[1], 8080), timeout=3)\nprint(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))';
+const CLIENT =
+  'import socket, sys\ns = socket.create_connection((sys.argv[1], 8080), timeout=3)\nprint(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))';
 
 let ns: TestNamespace;
 let peer: string;
@@ -93,8 +94,15 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     expect(await mssSeen(VIP4)).toBe(1440);
     expect(await mssSeen(VIP6)).toBe(1388);
     const status = await ns.cli(['status'], noModules);
-    expect(status.stdout).toMatch(new RegExp(`^  ${VIP4}: mss 1440 in force \\(auto: MTU 1500 \\(of eth0, default route\\) - ipip 20 - IPv4 20 - TCP 20\\)$`, 'm'));
-    expect(status.stdout).toMatch(/^MSS clamp \(nftables table inet rs_agent\): tunnel\.mss auto; table present \(loaded by rs-agent\)$/m);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^  ${VIP4}: mss 1440 in force \\(auto: MTU 1500 \\(of eth0, default route\\) - ipip 20 - IPv4 20 - TCP 20\\)$`,
+        'm',
+      ),
+    );
+    expect(status.stdout).toMatch(
+      /^MSS clamp \(nftables table inet rs_agent\): tunnel\.mss auto; table present \(loaded by rs-agent\)$/m,
+    );
 
     await ns.exec(['nft', 'flush', 'table', 'inet', 'rs_agent']);
     expect(await mssSeen(VIP4)).toBe(1460);
@@ -119,7 +127,10 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     await ns.cli(['start'], noModules);
     expect(await mssSeen(VIP4)).toBe(1300);
     expect(await mssSeen(VIP6)).toBe(1388);
-    expect((await ns.exec(['nft', 'list', 'tables'])).split('\n').sort()).toEqual(['table arp rs_agent', 'table inet rs_agent']);
+    expect((await ns.exec(['nft', 'list', 'tables'])).split('\n').sort()).toEqual([
+      'table arp rs_agent',
+      'table inet rs_agent',
+    ]);
   });
 
   it('tunnel.mss off: no table, the client is told 1460', async () => {
@@ -148,7 +159,9 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
       const t0 = Date.now();
       await ns.exec(['nft', verb, 'table', family, 'rs_agent']);
       const repair = await daemon.waitFor((l) => l.event === 'repair' && l.item === item, 8_000, mark);
-      console.log(`nft ${verb} table ${family} rs_agent: repaired after ${Date.now() - t0} ms (trigger ${String(repair.trigger)})`);
+      console.log(
+        `nft ${verb} table ${family} rs_agent: repaired after ${Date.now() - t0} ms (trigger ${String(repair.trigger)})`,
+      );
       expect(repair.from).toBe(from);
       expect(repair.trigger).toMatch(/event/);
     }

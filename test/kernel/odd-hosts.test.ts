@@ -17,7 +17,19 @@ afterEach(async () => {
 
 // The CLI inside the namespace with its stdout into `sh -c pipeline`; returns the CLI's own exit status.
 async function piped(args: string[], reader: string): Promise<{ status: number; stderr: string }> {
-  const cli = ['ip', 'netns', 'exec', ns.name, process.execPath, CLI, ...args, '--config', ns.configPath, '--state-dir', ns.stateDir];
+  const cli = [
+    'ip',
+    'netns',
+    'exec',
+    ns.name,
+    process.execPath,
+    CLI,
+    ...args,
+    '--config',
+    ns.configPath,
+    '--state-dir',
+    ns.stateDir,
+  ];
   const quoted = cli.map((a) => `'${a}'`).join(' ');
   const r = await execa('bash', ['-c', `${quoted} 2>"$0" | ${reader}; echo \${PIPESTATUS[0]}`, join(ns.dir, 'stderr')]);
   return { status: Number(r.stdout.trim().split('\n').pop()), stderr: readFileSync(join(ns.dir, 'stderr'), 'utf8') };
@@ -90,8 +102,10 @@ describe('a VIP already on lo at another prefix', () => {
     const start = await ns.cli(['start']);
     expect(start.exitCode).toBe(2);
     expect(start.stdout).not.toContain('2001:db8::10');
-    expect(start.stderr).toBe("rs-agent: not added: VIP 2001:db8::10 is already on lo as 2001:db8::10/64, not rs-agent's /128: " +
-      'the kernel keeps one 2001:db8::10 per device, and this one can be picked as a source address; remove it (ip address del 2001:db8::10/64 dev lo) and rs-agent adds the VIP');
+    expect(start.stderr).toBe(
+      "rs-agent: not added: VIP 2001:db8::10 is already on lo as 2001:db8::10/64, not rs-agent's /128: " +
+        'the kernel keeps one 2001:db8::10 per device, and this one can be picked as a source address; remove it (ip address del 2001:db8::10/64 dev lo) and rs-agent adds the VIP',
+    );
     const check = await ns.cli(['check', '--fix']);
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toMatch(/^drift: VIP 2001:db8::10 is already on lo as 2001:db8::10\/64/);
@@ -114,10 +128,17 @@ describe('a VIP already on lo at another prefix', () => {
     ns.writeConfig('mode: dr\nvips: [192.0.2.10]\ninterfaces: [eth0]\n');
     await ns.ip(['address', 'add', '192.0.2.10/24', 'dev', 'lo']);
     expect((await ns.cli(['start'])).exitCode).toBe(0);
-    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['127.0.0.1/8', '192.0.2.10/24', '192.0.2.10/32']);
+    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual([
+      '127.0.0.1/8',
+      '192.0.2.10/24',
+      '192.0.2.10/32',
+    ]);
     expect((await ns.cli(['check'])).exitCode).toBe(0);
     expect((await ns.cli(['stop'])).exitCode).toBe(0);
-    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['127.0.0.1/8', '192.0.2.10/24']);
+    expect((await ns.addresses('lo')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual([
+      '127.0.0.1/8',
+      '192.0.2.10/24',
+    ]);
   });
 });
 
@@ -129,18 +150,44 @@ describe('a full state directory (ENOSPC)', () => {
     // A tmpfs of two pages in a mount namespace of the command's own: the state file
     // takes one, so the ip batch file and the next state file write find none.
     const script = `mount -t tmpfs -o size=8k,mode=0700 tmpfs '${ns.stateDir}' && "$@"; status=$?; ls -A '${ns.stateDir}'; exit $status`;
-    const r = await execa('ip', ['netns', 'exec', ns.name, 'unshare', '-m', 'sh', '-c', script, 'sh',
-      process.execPath, CLI, 'start', '--config', ns.configPath, '--state-dir', ns.stateDir], { reject: false });
+    const r = await execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        'unshare',
+        '-m',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        process.execPath,
+        CLI,
+        'start',
+        '--config',
+        ns.configPath,
+        '--state-dir',
+        ns.stateDir,
+      ],
+      { reject: false },
+    );
     expect(r.exitCode).toBe(2);
     const lines = r.stdout.split('\n');
-    expect(lines.slice(0, 6)).toEqual(['all', 'default', 'lo'].flatMap((dev) => [
-      `~ sysctl net.ipv4.conf.${dev}.arp_ignore: 0 → 1`, `~ sysctl net.ipv4.conf.${dev}.arp_announce: 0 → 2`]));
+    expect(lines.slice(0, 6)).toEqual(
+      ['all', 'default', 'lo'].flatMap((dev) => [
+        `~ sysctl net.ipv4.conf.${dev}.arp_ignore: 0 → 1`,
+        `~ sysctl net.ipv4.conf.${dev}.arp_announce: 0 → 2`,
+      ]),
+    );
     const listed = lines.filter((l) => !/^[~+-] /.test(l));
     expect(lines.slice(6, lines.length - listed.length).every((l) => l.startsWith('~ sysctl '))).toBe(true);
     expect(listed, r.stdout + r.stderr).toEqual(['lock', 'state.json']); // ls: no ip-batch or state temp file left
     const batch = `cannot write ${ns.stateDir}/ip-batch.${'\\d+'}.tmp: ENOSPC: no space left on device, write`;
     expect(r.stderr.split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^rs-agent: failed: \\+ address 192\\.0\\.2\\.10/32 dev lo label lo:0: ${batch}$`)),
+      expect.stringMatching(
+        new RegExp(`^rs-agent: failed: \\+ address 192\\.0\\.2\\.10/32 dev lo label lo:0: ${batch}$`),
+      ),
       expect.stringMatching(new RegExp(`^rs-agent: failed: \\+ route 192\\.0\\.2\\.10/32 dev lo: ${batch}$`)),
       `rs-agent: state file ${ns.stateDir}/state.json: cannot write: ENOSPC: no space left on device, write`,
     ]);
@@ -174,7 +221,11 @@ describe('stop with the state file deleted', () => {
 });
 
 describe('a NIC renamed after start', () => {
-  const state = () => JSON.parse(readFileSync(join(ns.stateDir, 'state.json'), 'utf8')) as { version: number; owned: { sysctls: Record<string, { original: string; ifindex?: number }> } };
+  const state = () =>
+    JSON.parse(readFileSync(join(ns.stateDir, 'state.json'), 'utf8')) as {
+      version: number;
+      owned: { sysctls: Record<string, { original: string; ifindex?: number }> };
+    };
   const rename = async (from: string, to: string) => {
     await ns.ip(['link', 'set', from, 'down']);
     await ns.ip(['link', 'set', from, 'name', to]);

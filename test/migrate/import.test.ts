@@ -91,16 +91,22 @@ describe('rs-agent import: what it refuses or flags', () => {
   });
 
   it('an address on a NIC (a director script) and an unknown command are noted, not translated', () => {
-    const { result } = importScript('ifconfig eth0:0 192.0.2.1 up\nifconfig lo:0 192.0.2.10 netmask 255.255.255.255 up\nfrobnicate --all\n', 'x.sh');
+    const { result } = importScript(
+      'ifconfig eth0:0 192.0.2.1 up\nifconfig lo:0 192.0.2.10 netmask 255.255.255.255 up\nfrobnicate --all\n',
+      'x.sh',
+    );
     expect(result.vips.map((v) => v.address)).toEqual(['192.0.2.10']);
     expect(result.notes.map((n) => `${n.line}: ${n.reason}`)).toEqual([
-      '1: an address on eth0:0: rs-agent puts VIPs only on lo (DR) and the tunnel devices (TUN); is this a director\'s script?',
+      "1: an address on eth0:0: rs-agent puts VIPs only on lo (DR) and the tunnel devices (TUN); is this a director's script?",
       '3: not translated',
     ]);
   });
 
   it('arp_ignore 0 in start is refused with a note and the safe default kept; a route to a non-VIP is flagged', () => {
-    const { result } = importScript('ip addr add 192.0.2.10/32 dev lo\necho 0 > /proc/sys/net/ipv4/conf/all/arp_ignore\nroute add -host 192.0.2.99 dev lo\n', 'x.sh');
+    const { result } = importScript(
+      'ip addr add 192.0.2.10/32 dev lo\necho 0 > /proc/sys/net/ipv4/conf/all/arp_ignore\nroute add -host 192.0.2.99 dev lo\n',
+      'x.sh',
+    );
     expect(result.arp.ignore).toBe(1);
     expect(result.notes.map((n) => n.line)).toEqual([2, 3]);
     expect(result.notes[0]?.reason).toMatch(/arp_ignore 0 on all: rs-agent uses 1 or 2/);
@@ -109,6 +115,8 @@ describe('rs-agent import: what it refuses or flags', () => {
 
   it('a loopback or link-local address is noted with the reason the config would give', () => {
     const { result } = importScript('ip addr add 192.0.2.10/32 dev lo\nip -6 addr add fe80::1/128 dev lo\n', 'x.sh');
-    expect(result.notes[0]?.reason).toBe('fe80::1 is a link-local address (fe80::/10: valid on one link only), not usable as a VIP');
+    expect(result.notes[0]?.reason).toBe(
+      'fe80::1 is a link-local address (fe80::/10: valid on one link only), not usable as a VIP',
+    );
   });
 });

@@ -48,7 +48,10 @@ const cases: Case[] = [
     name: 'a VIP list from $1 given with --arg: one VIP per word',
     script: 'VIPS="$1"\nfor v in $VIPS; do ip addr add $v/32 dev lo; done\n',
     args: ['1=192.0.2.1 192.0.2.2'],
-    vips: ['  - 192.0.2.1  # line 2: do ip addr add $v/32 dev lo', '  - 192.0.2.2  # line 2: do ip addr add $v/32 dev lo'],
+    vips: [
+      '  - 192.0.2.1  # line 2: do ip addr add $v/32 dev lo',
+      '  - 192.0.2.2  # line 2: do ip addr add $v/32 dev lo',
+    ],
     notes: [],
   },
   {
@@ -105,18 +108,20 @@ const cases: Case[] = [
   },
   {
     name: 'functions: "$@" dispatch (nothing calls start) runs start; a case on a known value takes the branch it matches',
-    script: 'VIP=192.0.2.70\nfunction start {\n  case "$VIP" in\n    10.*) ip addr add 10.0.0.1/32 dev lo ;;\n    192.*) ip addr add $VIP/32 dev lo ;;\n    *) ip addr add 10.0.0.2/32 dev lo ;;\n  esac\n}\nstop() { echo 0 > /proc/sys/net/ipv4/conf/all/arp_ignore; }\n"$@"\n',
+    script:
+      'VIP=192.0.2.70\nfunction start {\n  case "$VIP" in\n    10.*) ip addr add 10.0.0.1/32 dev lo ;;\n    192.*) ip addr add $VIP/32 dev lo ;;\n    *) ip addr add 10.0.0.2/32 dev lo ;;\n  esac\n}\nstop() { echo 0 > /proc/sys/net/ipv4/conf/all/arp_ignore; }\n"$@"\n',
     vips: ['  - 192.0.2.70  # line 5: 192.*) ip addr add $VIP/32 dev lo'],
     notes: [],
   },
   {
     name: 'functions: `if ! do_start; then` in a start|restart branch runs do_start',
-    script: 'do_start()\n{\n  ifconfig lo:0 192.0.2.71 netmask 255.255.255.255 up\n}\ncase "$1" in\n  start|restart)\n    if ! do_start; then exit 1; fi\n    ;;\n  *) echo usage ;;\nesac\n',
+    script:
+      'do_start()\n{\n  ifconfig lo:0 192.0.2.71 netmask 255.255.255.255 up\n}\ncase "$1" in\n  start|restart)\n    if ! do_start; then exit 1; fi\n    ;;\n  *) echo usage ;;\nesac\n',
     vips: ['  - 192.0.2.71  # line 3: ifconfig lo:0 192.0.2.71 netmask 255.255.255.255 up'],
     notes: [],
   },
   {
-    name: 'heredocs (<<EOF, <<-\'END\') are data, not commands',
+    name: "heredocs (<<EOF, <<-'END') are data, not commands",
     script: 'heredoc.sh',
     vips: ['  - 192.0.2.40  # line 11: ifconfig lo:0 $VIP netmask 255.255.255.255 up'],
     notes: [],
@@ -162,7 +167,8 @@ const cases: Case[] = [
   },
   {
     name: 'an empty VIP variable does not shift "broadcast" into the address',
-    script: 'VIP=""\nifconfig lo:0 $VIP broadcast $VIP netmask 255.255.255.255 up\nifconfig lo:1 192.0.2.5 broadcast 192.0.2.5 netmask 255.255.255.255 up\n',
+    script:
+      'VIP=""\nifconfig lo:0 $VIP broadcast $VIP netmask 255.255.255.255 up\nifconfig lo:1 192.0.2.5 broadcast 192.0.2.5 netmask 255.255.255.255 up\n',
     vips: ['  - 192.0.2.5  # line 3: ifconfig lo:1 192.0.2.5 broadcast 192.0.2.5 netmask 255.255.255.255 up'],
     notes: ['2: uses $VIP, empty at this point: rs-agent import cannot know the address; add the VIP by hand'],
   },
@@ -192,7 +198,12 @@ describe('rs-agent import on scripts from the field', () => {
 
 describe('parseImportArgs', () => {
   it('takes N=VALUE and NAME=VALUE; refuses anything else, and a key given twice', () => {
-    expect(parseImportArgs(['1=192.0.2.10', 'vip=x=y'])).toEqual(new Map([['1', '192.0.2.10'], ['vip', 'x=y']]));
+    expect(parseImportArgs(['1=192.0.2.10', 'vip=x=y'])).toEqual(
+      new Map([
+        ['1', '192.0.2.10'],
+        ['vip', 'x=y'],
+      ]),
+    );
     expect(() => parseImportArgs(['192.0.2.10'])).toThrow('import: --arg "192.0.2.10": expected N=VALUE');
     expect(() => parseImportArgs(['0=x'])).toThrow('expected N=VALUE');
     expect(() => parseImportArgs(['1=a', '1=b'])).toThrow('import: --arg 1 given twice');

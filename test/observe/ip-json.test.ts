@@ -19,7 +19,11 @@ describe('ip -json parsers', () => {
   it('reads links, their admin state and addresses with labels', () => {
     expect(parseAddrShow(addr)).toEqual([
       {
-        name: 'lo', ifindex: 1, up: true, mtu: 65536, linkType: 'loopback',
+        name: 'lo',
+        ifindex: 1,
+        up: true,
+        mtu: 65536,
+        linkType: 'loopback',
         addresses: [
           { address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' },
           { address: '192.0.2.10', prefixlen: 32, family: 4, label: 'lo:0' },
@@ -45,10 +49,14 @@ describe('ip -json parsers', () => {
       { address: '2001:db8::10', prefixlen: 128, family: 6, deprecated: true, noprefixroute: true },
       { address: '::1', prefixlen: 128, family: 6, deprecated: false, noprefixroute: false },
     ]);
-    expect(parseRouteShow(CAPTURED_V6_ROUTE, 6)).toEqual([{ dst: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo' }]);
+    expect(parseRouteShow(CAPTURED_V6_ROUTE, 6)).toEqual([
+      { dst: '2001:db8::10', prefixlen: 128, family: 6, dev: 'lo' },
+    ]);
   });
 
   it('names the command when the output is not JSON', () => {
-    expect(() => parseAddrShow('Object "x" is unknown')).toThrow(/ip -json addr show printed something that is not JSON/);
+    expect(() => parseAddrShow('Object "x" is unknown')).toThrow(
+      /ip -json addr show printed something that is not JSON/,
+    );
   });
 });

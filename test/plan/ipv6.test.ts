@@ -6,11 +6,18 @@ import { rankOf } from '../../src/plan/order.js';
 import { plan } from '../../src/plan/plan.js';
 import { emptyOwned } from '../../src/state/types.js';
 
-const lo: ActualLink = { name: 'lo', up: true, linkType: 'loopback', addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }] };
+const lo: ActualLink = {
+  name: 'lo',
+  up: true,
+  linkType: 'loopback',
+  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }],
+};
 const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [] };
 const host = (...extra: ActualLink[]): ActualState => ({ links: [lo, eth0, ...extra], routes: [], sysctls: {} });
 const names = (config: string, actual = host()) =>
-  plan(desiredState(parseConfig(config, 't'), actual.links), actual, emptyOwned()).map((c) => `${c.kind} ${c.action} ${c.target}`);
+  plan(desiredState(parseConfig(config, 't'), actual.links), actual, emptyOwned()).map(
+    (c) => `${c.kind} ${c.action} ${c.target}`,
+  );
 
 describe('plan with IPv6 VIPs', () => {
   it('DR: a /128 on lo and its host route, no label, and no sysctl (IPv6 has no ARP)', () => {
@@ -30,15 +37,20 @@ describe('plan with IPv6 VIPs', () => {
   });
 
   it('dual stack: IPv4 ARP protection comes first, each family gets its own tunnel, in one fixed order', () => {
-    const config = 'mode: tun\nvips: [198.51.100.7, "2001:db8::10", {address: 192.0.2.10, mode: dr}, {address: "2001:db8::11", mode: dr}]\ninterfaces: [eth0]\n';
+    const config =
+      'mode: tun\nvips: [198.51.100.7, "2001:db8::10", {address: 192.0.2.10, mode: dr}, {address: "2001:db8::11", mode: dr}]\ninterfaces: [eth0]\n';
     const actual = host();
     const changes = plan(desiredState(parseConfig(config, 't'), actual.links), actual, emptyOwned());
     const all = changes.map((c) => `${c.kind} ${c.action} ${c.target}`);
     expect(all.filter((n) => n.startsWith('module') || n.startsWith('link'))).toEqual([
-      'module load ipip', 'module load ip6_tunnel', 'link up tunl0', 'link up ip6tnl0',
+      'module load ipip',
+      'module load ip6_tunnel',
+      'link up tunl0',
+      'link up ip6tnl0',
     ]);
     expect(all.filter((n) => n.includes('rp_filter'))).toEqual([
-      'sysctl set net.ipv4.conf.all.rp_filter', 'sysctl set net.ipv4.conf.tunl0.rp_filter',
+      'sysctl set net.ipv4.conf.all.rp_filter',
+      'sysctl set net.ipv4.conf.tunl0.rp_filter',
     ]);
     expect(all.filter((n) => n.startsWith('address'))).toEqual([
       'address add 198.51.100.7/32 dev tunl0',
@@ -57,7 +69,11 @@ describe('plan with IPv6 VIPs', () => {
       routes: [{ dst: vip.address, prefixlen: 128, family: 6, dev: 'lo' }],
       sysctls: {},
     };
-    const owned = { ...emptyOwned(), addresses: [vip], routes: [{ dst: vip.address, prefixlen: 128, family: 6 as const, dev: 'lo' }] };
+    const owned = {
+      ...emptyOwned(),
+      addresses: [vip],
+      routes: [{ dst: vip.address, prefixlen: 128, family: 6 as const, dev: 'lo' }],
+    };
     expect(plan(NOTHING, actual, owned).map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual([
       'route delete 2001:db8::10/128 dev lo',
       'address delete 2001:db8::10/128 dev lo',
@@ -95,12 +111,19 @@ describe('named tunnel devices', () => {
 
   it('refuses a device of the wrong kind', () => {
     const sit1: ActualLink = { name: 'sit1', up: true, linkType: 'sit', addresses: [] };
-    const d = desiredState(parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: sit1}\n', 't'), host(sit1).links);
+    const d = desiredState(
+      parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: sit1}\n', 't'),
+      host(sit1).links,
+    );
     expect(d.addresses).toEqual([]);
-    expect(d.problems.map((p) => p.message)).toEqual([expect.stringMatching(/tunnel\.ipv6: "sit1": is a device of type sit, not an ip6tnl tunnel/)]);
+    expect(d.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/tunnel\.ipv6: "sit1": is a device of type sit, not an ip6tnl tunnel/),
+    ]);
   });
 
   it('does not look at tunnel devices of a family without TUN VIPs', () => {
-    expect(names('mode: tun\nvips: [198.51.100.7]\ninterfaces: [eth0]\ntunnel: {ipv6: missing6}\n')[0]).toBe('module load ipip');
+    expect(names('mode: tun\nvips: [198.51.100.7]\ninterfaces: [eth0]\ntunnel: {ipv6: missing6}\n')[0]).toBe(
+      'module load ipip',
+    );
   });
 });

@@ -7,10 +7,21 @@ import { plan } from '../../src/plan/plan.js';
 import type { MssClamp } from '../../src/plan/types.js';
 import { emptyOwned } from '../../src/state/types.js';
 
-const link = (name: string, mtu: number, linkType = 'ether', up = true): ActualLink => ({ name, up, mtu, linkType, addresses: [] });
+const link = (name: string, mtu: number, linkType = 'ether', up = true): ActualLink => ({
+  name,
+  up,
+  mtu,
+  linkType,
+  addresses: [],
+});
 const lo = link('lo', 65536, 'loopback');
 const eth0 = link('eth0', 1500);
-const defaultVia = (dev: string, family: 4 | 6 = 4): ActualRoute => ({ dst: family === 4 ? '0.0.0.0' : '::', prefixlen: 0, family, dev });
+const defaultVia = (dev: string, family: 4 | 6 = 4): ActualRoute => ({
+  dst: family === 4 ? '0.0.0.0' : '::',
+  prefixlen: 0,
+  family,
+  dev,
+});
 
 const ALL_ENCAPS = [
   '  - {address: 192.0.2.1, mode: tun}',
@@ -22,11 +33,16 @@ const ALL_ENCAPS = [
   '  - 192.0.2.9',
 ].join('\n');
 const config = (vips: string, extra = '') => parseConfig(`vips:\n${vips}\n${extra}`, 'x.yaml');
-const values = (resolved: { address: string; mss: number }[]) => Object.fromEntries(resolved.map((r) => [r.address, r.mss]));
+const values = (resolved: { address: string; mss: number }[]) =>
+  Object.fromEntries(resolved.map((r) => [r.address, r.mss]));
 
 describe('the MSS a TUN VIP advertises', () => {
   it('auto at MTU 1500: the MTU less the encapsulation, the inner IP header and TCP; DR VIPs are not clamped', () => {
-    const resolved = resolveMss(desiredState(config(ALL_ENCAPS), [lo, eth0]).mss, [lo, eth0], [defaultVia('eth0'), defaultVia('eth0', 6)]);
+    const resolved = resolveMss(
+      desiredState(config(ALL_ENCAPS), [lo, eth0]).mss,
+      [lo, eth0],
+      [defaultVia('eth0'), defaultVia('eth0', 6)],
+    );
     expect(values(resolved)).toEqual({
       '192.0.2.1': 1440, // 1500 - 20 - 20 - 20
       '192.0.2.2': 1428, // GUE: UDP 8 + GUE 4 + IP 20
@@ -39,22 +55,35 @@ describe('the MSS a TUN VIP advertises', () => {
   });
 
   it('a number per family, or off for one family', () => {
-    const resolved = resolveMss(desiredState(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}'), [lo, eth0]).mss, [lo, eth0], []);
+    const resolved = resolveMss(
+      desiredState(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}'), [lo, eth0]).mss,
+      [lo, eth0],
+      [],
+    );
     expect(values(resolved)).toEqual({ '192.0.2.1': 1300, '192.0.2.2': 1300, '192.0.2.3': 1300 });
     expect(resolved[0]?.why).toBe('tunnel.mss 1300');
     expect(desiredMss(config(ALL_ENCAPS, 'tunnel: {mss: off}'))).toEqual([]);
   });
 
   it('the desired state carries the TUN VIPs to clamp, with their device; stop wants none', () => {
-    expect(desiredState(config(ALL_ENCAPS), [lo, eth0]).mss.map((m) => `${m.address} ${m.encap} ${m.setting} ${m.dev}`)).toEqual([
-      '192.0.2.1 ipip auto tunl0', '192.0.2.2 gue auto tunl0', '192.0.2.3 gre auto gre0',
-      '2001:db8::1 ipip auto ip6tnl0', '2001:db8::2 gue auto ip6tnl0', '2001:db8::3 gre auto ip6gre0',
+    expect(
+      desiredState(config(ALL_ENCAPS), [lo, eth0]).mss.map((m) => `${m.address} ${m.encap} ${m.setting} ${m.dev}`),
+    ).toEqual([
+      '192.0.2.1 ipip auto tunl0',
+      '192.0.2.2 gue auto tunl0',
+      '192.0.2.3 gre auto gre0',
+      '2001:db8::1 ipip auto ip6tnl0',
+      '2001:db8::2 gue auto ip6tnl0',
+      '2001:db8::3 gre auto ip6gre0',
     ]);
     expect(NOTHING.mss).toEqual([]);
   });
 
   it('a TUN VIP with no device to go on (a named tunnel that is missing) has nothing to clamp', () => {
-    const desired = desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}', 'tunnel: {ipv6: tun6}'), [lo, eth0]);
+    const desired = desiredState(
+      config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}', 'tunnel: {ipv6: tun6}'),
+      [lo, eth0],
+    );
     expect(desired.mss.map((m) => m.address)).toEqual(['192.0.2.1']);
   });
 });
@@ -62,45 +91,87 @@ describe('the MSS a TUN VIP advertises', () => {
 describe('egress MTU', () => {
   const jumbo = link('eth1', 9000);
   it('the default route device of the family, the smallest of several', () => {
-    expect(egressMtu(4, [lo, eth0, jumbo], [defaultVia('eth1')])).toEqual({ mtu: 9000, dev: 'eth1', via: 'default route' });
-    expect(egressMtu(4, [lo, eth0, jumbo], [defaultVia('eth1'), defaultVia('eth0')])).toEqual({ mtu: 1500, dev: 'eth0', via: 'default route' });
-    expect(egressMtu(6, [lo, eth0, jumbo], [defaultVia('eth1'), defaultVia('eth0', 6)])).toEqual({ mtu: 1500, dev: 'eth0', via: 'default route' });
+    expect(egressMtu(4, [lo, eth0, jumbo], [defaultVia('eth1')])).toEqual({
+      mtu: 9000,
+      dev: 'eth1',
+      via: 'default route',
+    });
+    expect(egressMtu(4, [lo, eth0, jumbo], [defaultVia('eth1'), defaultVia('eth0')])).toEqual({
+      mtu: 1500,
+      dev: 'eth0',
+      via: 'default route',
+    });
+    expect(egressMtu(6, [lo, eth0, jumbo], [defaultVia('eth1'), defaultVia('eth0', 6)])).toEqual({
+      mtu: 1500,
+      dev: 'eth0',
+      via: 'default route',
+    });
   });
 
   it('without a default route: the smallest up link that could face the director (not lo, tunnels, down links, gretap0)', () => {
-    const links = [lo, jumbo, link('tunl0', 1480, 'ipip'), link('ip6tnl0', 1452, 'tunnel6'), link('gretap0', 1462), link('eth2', 1400, 'ether', false)];
+    const links = [
+      lo,
+      jumbo,
+      link('tunl0', 1480, 'ipip'),
+      link('ip6tnl0', 1452, 'tunnel6'),
+      link('gretap0', 1462),
+      link('eth2', 1400, 'ether', false),
+    ];
     expect(egressMtu(4, links, [])).toEqual({ mtu: 9000, dev: 'eth1', via: 'smallest link' });
-    expect(egressMtu(4, [...links, link('bond0', 4000)], [])).toEqual({ mtu: 4000, dev: 'bond0', via: 'smallest link' });
+    expect(egressMtu(4, [...links, link('bond0', 4000)], [])).toEqual({
+      mtu: 4000,
+      dev: 'bond0',
+      via: 'smallest link',
+    });
   });
 
   it('nothing known: 1500; a link MTU too small for the family: the family minimum', () => {
     expect(egressMtu(4, [lo], [])).toEqual({ mtu: 1500, dev: null, via: 'assumed' });
     const links = [lo, link('eth0', 576)];
-    const tiny = resolveMss(desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}'), links).mss, links, []);
+    const tiny = resolveMss(
+      desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}'), links).mss,
+      links,
+      [],
+    );
     expect(values(tiny)).toEqual({ '192.0.2.1': 536, '2001:db8::1': 1220 });
   });
 });
 
 describe('mssPlan', () => {
-  const clamps: (MssClamp & { dev: string })[] = [{ address: '192.0.2.2', family: 4, mss: 1428, dev: 'tunl0' }, { address: '192.0.2.1', family: 4, mss: 1440, dev: 'tunl0' }];
-  const present = (state: 'intact' | 'flushed' | 'altered', list: MssClamp[] = clamps): ActualMss => ({ available: true, table: { state, clamps: list } });
+  const clamps: (MssClamp & { dev: string })[] = [
+    { address: '192.0.2.2', family: 4, mss: 1428, dev: 'tunl0' },
+    { address: '192.0.2.1', family: 4, mss: 1440, dev: 'tunl0' },
+  ];
+  const present = (state: 'intact' | 'flushed' | 'altered', list: MssClamp[] = clamps): ActualMss => ({
+    available: true,
+    table: { state, clamps: list },
+  });
 
   it('missing: one load replacing the whole table, clamps sorted, largest value first', () => {
     const [change, ...rest] = mssPlan(clamps, { available: true, table: null }, false);
     expect(rest).toEqual([]);
-    expect(change).toMatchObject({ kind: 'mss', action: 'load', target: 'table inet rs_agent', from: 'absent', to: '192.0.2.1 1440, 192.0.2.2 1428', devices: ['tunl0'] });
-    expect(change?.ruleset).toBe([
-      'table inet rs_agent {}',
-      'delete table inet rs_agent',
-      'table inet rs_agent {',
-      '  chain output {',
-      '    type filter hook output priority mangle; policy accept;',
-      '    tcp flags & (syn | ack) == syn | ack ip saddr { 192.0.2.1 } tcp option maxseg size > 1440 tcp option maxseg size set 1440 counter',
-      '    tcp flags & (syn | ack) == syn | ack ip saddr { 192.0.2.2 } tcp option maxseg size > 1428 tcp option maxseg size set 1428 counter',
-      '  }',
-      '}',
-      '',
-    ].join('\n'));
+    expect(change).toMatchObject({
+      kind: 'mss',
+      action: 'load',
+      target: 'table inet rs_agent',
+      from: 'absent',
+      to: '192.0.2.1 1440, 192.0.2.2 1428',
+      devices: ['tunl0'],
+    });
+    expect(change?.ruleset).toBe(
+      [
+        'table inet rs_agent {}',
+        'delete table inet rs_agent',
+        'table inet rs_agent {',
+        '  chain output {',
+        '    type filter hook output priority mangle; policy accept;',
+        '    tcp flags & (syn | ack) == syn | ack ip saddr { 192.0.2.1 } tcp option maxseg size > 1440 tcp option maxseg size set 1440 counter',
+        '    tcp flags & (syn | ack) == syn | ack ip saddr { 192.0.2.2 } tcp option maxseg size > 1428 tcp option maxseg size set 1428 counter',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('intact with the same clamps: nothing; flushed, altered or other values: reload', () => {
@@ -108,14 +179,26 @@ describe('mssPlan', () => {
     expect(mssPlan(clamps, present('flushed', []), true)[0]).toMatchObject({ action: 'load', from: 'flushed' });
     expect(mssPlan(clamps, present('altered', []), true)[0]).toMatchObject({ action: 'load', from: 'altered' });
     const other = [{ address: '192.0.2.1', family: 4 as const, mss: 1400 }];
-    expect(mssPlan(clamps, present('intact', other), true)[0]).toMatchObject({ action: 'load', from: '192.0.2.1 1400' });
+    expect(mssPlan(clamps, present('intact', other), true)[0]).toMatchObject({
+      action: 'load',
+      from: '192.0.2.1 1400',
+    });
   });
 
-  it('nothing to clamp: the table rs-agent loaded is deleted, anyone else\'s left alone', () => {
-    expect(mssPlan([], present('intact'), true)).toEqual([{
-      kind: 'mss', action: 'delete', target: 'table inet rs_agent', table: 'inet rs_agent', from: '192.0.2.2 1428, 192.0.2.1 1440', to: 'absent',
-      clamps: [], devices: [], ruleset: 'table inet rs_agent {}\ndelete table inet rs_agent\n',
-    }]);
+  it("nothing to clamp: the table rs-agent loaded is deleted, anyone else's left alone", () => {
+    expect(mssPlan([], present('intact'), true)).toEqual([
+      {
+        kind: 'mss',
+        action: 'delete',
+        target: 'table inet rs_agent',
+        table: 'inet rs_agent',
+        from: '192.0.2.2 1428, 192.0.2.1 1440',
+        to: 'absent',
+        clamps: [],
+        devices: [],
+        ruleset: 'table inet rs_agent {}\ndelete table inet rs_agent\n',
+      },
+    ]);
     expect(mssPlan([], present('intact'), false)).toEqual([]);
     expect(mssPlan([], { available: true, table: null }, true)).toEqual([]);
   });
@@ -126,15 +209,26 @@ describe('mssPlan', () => {
     const [problem, ...rest] = mssProblems(clamps, actual);
     expect(rest).toEqual([]);
     expect(problem?.item).toBe('mss table inet rs_agent');
-    expect(problem?.message).toBe('MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 192.0.2.2, 192.0.2.1 ' +
-      '(uploads from clients whose path drops ICMP may stall; everything else is in place): install nftables, or set tunnel.mss: off');
+    expect(problem?.message).toBe(
+      'MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 192.0.2.2, 192.0.2.1 ' +
+        '(uploads from clients whose path drops ICMP may stall; everything else is in place): install nftables, or set tunnel.mss: off',
+    );
     expect(mssProblems([], actual)).toEqual([]);
     expect(mssProblems(clamps, { available: true, table: null })).toEqual([]);
   });
 
   it('renders IPv6 clamps with ip6 saddr, after the IPv4 ones', () => {
-    const file = renderMss([{ address: '2001:db8::1', family: 6, mss: 1400 }, { address: '192.0.2.1', family: 4, mss: 1440 }, { address: '192.0.2.5', family: 4, mss: 1440 }]);
-    expect(file.split('\n').filter((l) => l.includes('saddr')).map((l) => l.trim().split(' maxseg')[0])).toEqual([
+    const file = renderMss([
+      { address: '2001:db8::1', family: 6, mss: 1400 },
+      { address: '192.0.2.1', family: 4, mss: 1440 },
+      { address: '192.0.2.5', family: 4, mss: 1440 },
+    ]);
+    expect(
+      file
+        .split('\n')
+        .filter((l) => l.includes('saddr'))
+        .map((l) => l.trim().split(' maxseg')[0]),
+    ).toEqual([
       'tcp flags & (syn | ack) == syn | ack ip saddr { 192.0.2.1, 192.0.2.5 } tcp option',
       'tcp flags & (syn | ack) == syn | ack ip6 saddr { 2001:db8::1 } tcp option',
     ]);
@@ -142,14 +236,24 @@ describe('mssPlan', () => {
 });
 
 describe('the whole plan', () => {
-  it('loads the clamp after the VIPs are in place, and it comes out in stop\'s removals', () => {
+  it("loads the clamp after the VIPs are in place, and it comes out in stop's removals", () => {
     const cfg = config('  - {address: 192.0.2.1, mode: tun}');
     const tunl0 = link('tunl0', 1480, 'ipip', false);
-    const actual: ActualState = { links: [lo, eth0, tunl0], routes: [defaultVia('eth0')], sysctls: {}, mss: { available: true, table: null } };
+    const actual: ActualState = {
+      links: [lo, eth0, tunl0],
+      routes: [defaultVia('eth0')],
+      sysctls: {},
+      mss: { available: true, table: null },
+    };
     const changes = plan(desiredState(cfg, actual.links), actual, emptyOwned());
     expect(changes.map((c) => `${c.kind} ${c.action}`).slice(-3)).toEqual(['address add', 'route add', 'mss load']);
-    const loaded: ActualState = { ...actual, mss: { available: true, table: { state: 'intact', clamps: [{ address: '192.0.2.1', family: 4, mss: 1440 }] } } };
-    expect(plan(desiredState(cfg, actual.links), loaded, emptyOwned())).not.toContainEqual(expect.objectContaining({ kind: 'mss' }));
+    const loaded: ActualState = {
+      ...actual,
+      mss: { available: true, table: { state: 'intact', clamps: [{ address: '192.0.2.1', family: 4, mss: 1440 }] } },
+    };
+    expect(plan(desiredState(cfg, actual.links), loaded, emptyOwned())).not.toContainEqual(
+      expect.objectContaining({ kind: 'mss' }),
+    );
     const stop = plan(NOTHING, loaded, { ...emptyOwned(), mss: true });
     expect(stop.map((c) => `${c.kind} ${c.action}`)).toEqual(['mss delete']);
   });

@@ -6,10 +6,17 @@ import { plan, planFull } from '../../src/plan/plan.js';
 import { emptyOwned } from '../../src/state/types.js';
 
 const lo = (extra: ActualLink['addresses'] = []): ActualLink => ({
-  name: 'lo', up: true, linkType: 'loopback',
+  name: 'lo',
+  up: true,
+  linkType: 'loopback',
   addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }, ...extra],
 });
-const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [{ address: '198.51.100.2', prefixlen: 24, family: 4 }] };
+const eth0: ActualLink = {
+  name: 'eth0',
+  up: true,
+  linkType: 'ether',
+  addresses: [{ address: '198.51.100.2', prefixlen: 24, family: 4 }],
+};
 
 function host(links: ActualLink[], sysctls: Record<string, string | null> = {}): ActualState {
   return { links, routes: [], sysctls };
@@ -49,7 +56,11 @@ describe('plan', () => {
     expect(names[0]).toBe('module load ipip');
     expect(names).toContain('sysctl set net.ipv4.conf.all.rp_filter');
     expect(names).toContain('sysctl set net.ipv4.conf.tunl0.rp_filter');
-    expect(names.slice(-3)).toEqual(['link up tunl0', 'address add 198.51.100.7/32 dev tunl0', 'route add 198.51.100.7/32 dev tunl0']);
+    expect(names.slice(-3)).toEqual([
+      'link up tunl0',
+      'address add 198.51.100.7/32 dev tunl0',
+      'route add 198.51.100.7/32 dev tunl0',
+    ]);
     const tunl0 = changes.find((c) => c.target === 'net.ipv4.conf.tunl0.arp_ignore');
     expect(tunl0?.from).toBeNull();
   });
@@ -70,14 +81,20 @@ describe('plan', () => {
     const foreign = { address: '203.0.113.5', prefixlen: 32, family: 4 as const };
     const actual: ActualState = {
       links: [lo([{ ...vip, label: 'lo:0' }, foreign]), eth0],
-      routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }, { dst: '203.0.113.5', prefixlen: 32, family: 4, dev: 'lo' }],
+      routes: [
+        { dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' },
+        { dst: '203.0.113.5', prefixlen: 32, family: 4, dev: 'lo' },
+      ],
       sysctls: { 'net/ipv4/conf/all/arp_ignore': '1', 'net/ipv4/conf/eth0/arp_ignore': '1' },
     };
     const owned = {
       ...emptyOwned(),
       addresses: [vip],
       routes: [{ dst: vip.address, prefixlen: 32, family: 4 as const, dev: 'lo' }],
-      sysctls: { 'net/ipv4/conf/all/arp_ignore': { original: '0' }, 'net/ipv4/conf/eth0/arp_ignore': { original: '1' } },
+      sysctls: {
+        'net/ipv4/conf/all/arp_ignore': { original: '0' },
+        'net/ipv4/conf/eth0/arp_ignore': { original: '1' },
+      },
     };
     // The foreign /32 on lo still needs ARP protection: nothing weaker is restored.
     const full = planFull(NOTHING, actual, owned);
@@ -85,9 +102,14 @@ describe('plan', () => {
       'route delete 192.0.2.10/32 dev lo',
       'address delete 192.0.2.10/32 dev lo',
     ]);
-    expect(full.kept).toEqual([{ item: 'sysctl net.ipv4.conf.all.arp_ignore', now: '1', original: '0', neededBy: ['203.0.113.5/32 on lo'] }]);
+    expect(full.kept).toEqual([
+      { item: 'sysctl net.ipv4.conf.all.arp_ignore', now: '1', original: '0', neededBy: ['203.0.113.5/32 on lo'] },
+    ]);
     // With the foreign address on a NIC instead, nothing on lo needs protection.
-    const moved: ActualState = { ...actual, links: [lo([{ ...vip, label: 'lo:0' }]), { ...eth0, addresses: [foreign] }] };
+    const moved: ActualState = {
+      ...actual,
+      links: [lo([{ ...vip, label: 'lo:0' }]), { ...eth0, addresses: [foreign] }],
+    };
     expect(plan(NOTHING, moved, owned).map(describeChange)).toEqual([
       'route delete 192.0.2.10/32 dev lo',
       'address delete 192.0.2.10/32 dev lo',
@@ -108,7 +130,9 @@ describe('plan', () => {
       sysctls: {},
     };
     const config = parseConfig('mode: tun\nvips: [192.0.2.10]\n', 't');
-    const vipChanges = plan(desiredState(config, actual.links), actual, owned).filter((c) => c.kind === 'address' || c.kind === 'route');
+    const vipChanges = plan(desiredState(config, actual.links), actual, owned).filter(
+      (c) => c.kind === 'address' || c.kind === 'route',
+    );
     expect(vipChanges.map(describeChange)).toEqual([
       'route delete 192.0.2.10/32 dev lo',
       'address delete 192.0.2.10/32 dev lo',
@@ -123,7 +147,12 @@ describe('plan', () => {
     expect(all.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth1/arp_ignore');
     expect(all.problems).toEqual([]);
     const some = desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [bond0, eth0]\n', 't'), [lo(), eth0]);
-    expect(some.problems).toEqual([{ item: 'interface bond0', message: expect.stringMatching(/interfaces\[0\]: "bond0": no such network interface/) }]);
+    expect(some.problems).toEqual([
+      {
+        item: 'interface bond0',
+        message: expect.stringMatching(/interfaces\[0\]: "bond0": no such network interface/),
+      },
+    ]);
     // Everything else is still wanted: the VIP, and eth0's, lo's, all's and default's sysctls.
     expect(some.addresses.map((a) => a.address)).toEqual(['192.0.2.10']);
     expect(some.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
@@ -142,6 +171,11 @@ describe('plan', () => {
     const d = desiredState(config, [lo(), eth0]);
     expect(d.addresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['192.0.2.10 lo']);
     expect(d.links).toEqual([]);
-    expect(d.problems).toEqual([{ item: 'link tun9', message: expect.stringMatching(/tunnel\.ipv4: "tun9": no such device.*not placed: 198\.51\.100\.7/) }]);
+    expect(d.problems).toEqual([
+      {
+        item: 'link tun9',
+        message: expect.stringMatching(/tunnel\.ipv4: "tun9": no such device.*not placed: 198\.51\.100\.7/),
+      },
+    ]);
   });
 });

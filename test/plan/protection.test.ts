@@ -8,12 +8,26 @@ import { satisfies } from '../../src/plan/protective.js';
 import { vipLikeAfter } from '../../src/plan/vip-like.js';
 import { emptyOwned, type Owned } from '../../src/state/types.js';
 
-const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [{ address: '198.51.100.2', prefixlen: 24, family: 4 }] };
+const eth0: ActualLink = {
+  name: 'eth0',
+  up: true,
+  linkType: 'ether',
+  addresses: [{ address: '198.51.100.2', prefixlen: 24, family: 4 }],
+};
 const lo = (extra: { address: string; prefixlen: number }[] = []): ActualLink => ({
-  name: 'lo', up: true, linkType: 'loopback',
-  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4 }, { address: '::1', prefixlen: 128, family: 6 }, ...extra.map((a) => ({ ...a, family: 4 as const }))],
+  name: 'lo',
+  up: true,
+  linkType: 'loopback',
+  addresses: [
+    { address: '127.0.0.1', prefixlen: 8, family: 4 },
+    { address: '::1', prefixlen: 128, family: 6 },
+    ...extra.map((a) => ({ ...a, family: 4 as const })),
+  ],
 });
-const ARP_PATHS = ['all', 'default', 'lo', 'eth0'].flatMap((d) => [`net/ipv4/conf/${d}/arp_ignore`, `net/ipv4/conf/${d}/arp_announce`]);
+const ARP_PATHS = ['all', 'default', 'lo', 'eth0'].flatMap((d) => [
+  `net/ipv4/conf/${d}/arp_ignore`,
+  `net/ipv4/conf/${d}/arp_announce`,
+]);
 const sysctls = (value: (path: string) => string) => Object.fromEntries(ARP_PATHS.map((p) => [p, value(p)]));
 const protectedSysctls = sysctls((p) => (p.endsWith('ignore') ? '1' : '2'));
 const describe_ = (c: { kind: string; action: string; target: string }) => `${c.kind} ${c.action} ${c.target}`;
@@ -29,12 +43,13 @@ describe('never weaken', () => {
     for (const v of weak) expect(satisfies(`net/ipv4/conf/eth0/${name}`, v, desired)).toBe(false);
   });
 
-  it('keeps an operator\'s stricter values: arp_ignore 2 on eth0 and 8 on all plan nothing', () => {
+  it("keeps an operator's stricter values: arp_ignore 2 on eth0 and 8 on all plan nothing", () => {
     const config = parseConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\narp: {guard: off}\n', 'x.yaml');
     const links = [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0];
     const desired = desiredState(config, links);
     const actual: ActualState = {
-      links, routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
+      links,
+      routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
       sysctls: { ...protectedSysctls, 'net/ipv4/conf/eth0/arp_ignore': '2', 'net/ipv4/conf/all/arp_ignore': '8' },
     };
     expect(planFull(desired, actual, emptyOwned()).changes).toEqual([]);
@@ -51,23 +66,59 @@ describe('stop keeps protection while a VIP-like address remains', () => {
   const nftPresent = { available: true, table: { elements: ['192.0.2.10', '192.0.2.20'], intact: true } };
 
   it('another VIP on lo (a second rs-agent, or added by hand): sysctls kept, guard narrowed to it, each named', () => {
-    const actual: ActualState = { links: [lo([{ address: '192.0.2.10', prefixlen: 32 }, { address: '192.0.2.20', prefixlen: 32 }]), eth0], routes: [], sysctls: protectedSysctls, nft: nftPresent };
+    const actual: ActualState = {
+      links: [
+        lo([
+          { address: '192.0.2.10', prefixlen: 32 },
+          { address: '192.0.2.20', prefixlen: 32 },
+        ]),
+        eth0,
+      ],
+      routes: [],
+      sysctls: protectedSysctls,
+      nft: nftPresent,
+    };
     const full = planFull(NOTHING, actual, owned);
     expect(full.changes.map(describe_)).toEqual(['nft load table arp rs_agent', 'address delete 192.0.2.10/32 dev lo']);
     expect(full.changes[0]).toMatchObject({ elements: ['192.0.2.20'] });
-    expect(full.kept.map((k) => k.item)).toEqual([...ARP_PATHS.map((p) => `sysctl ${p.replace(/\//g, '.')}`), 'nft table arp rs_agent']);
+    expect(full.kept.map((k) => k.item)).toEqual([
+      ...ARP_PATHS.map((p) => `sysctl ${p.replace(/\//g, '.')}`),
+      'nft table arp rs_agent',
+    ]);
     expect(full.kept.every((k) => k.neededBy.join() === '192.0.2.20/32 on lo')).toBe(true);
   });
 
-  it('a wider prefix on a tunnel device counts; 127/8 and IPv6 do not; the plan\'s own deletions do not', () => {
-    const tunl0: ActualLink = { name: 'tunl0', up: true, linkType: 'ipip', addresses: [{ address: '203.0.113.9', prefixlen: 28, family: 4 }] };
+  it("a wider prefix on a tunnel device counts; 127/8 and IPv6 do not; the plan's own deletions do not", () => {
+    const tunl0: ActualLink = {
+      name: 'tunl0',
+      up: true,
+      linkType: 'ipip',
+      addresses: [{ address: '203.0.113.9', prefixlen: 28, family: 4 }],
+    };
     const links = [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0, tunl0];
-    const deletes = [{ kind: 'address' as const, action: 'delete' as const, target: '', from: 'present', to: 'absent', address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'lo' }];
+    const deletes = [
+      {
+        kind: 'address' as const,
+        action: 'delete' as const,
+        target: '',
+        from: 'present',
+        to: 'absent',
+        address: '192.0.2.10',
+        prefixlen: 32,
+        family: 4 as const,
+        dev: 'lo',
+      },
+    ];
     expect(vipLikeAfter(links, deletes)).toEqual([{ address: '203.0.113.9', prefixlen: 28, dev: 'tunl0' }]);
   });
 
   it('nothing VIP-like left: every original restored and the guard removed, protection last', () => {
-    const actual: ActualState = { links: [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0], routes: [], sysctls: protectedSysctls, nft: nftPresent };
+    const actual: ActualState = {
+      links: [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0],
+      routes: [],
+      sysctls: protectedSysctls,
+      nft: nftPresent,
+    };
     const full = planFull(NOTHING, actual, owned);
     expect(full.kept).toEqual([]);
     expect(full.changes.map(describe_)).toEqual([
@@ -79,9 +130,23 @@ describe('stop keeps protection while a VIP-like address remains', () => {
 
   it('a config reload that drops a VIP keeps protection for the VIPs that stay', () => {
     const config = parseConfig('vips: [192.0.2.20]\ninterfaces: [eth0]\n', 'x.yaml');
-    const links = [lo([{ address: '192.0.2.10', prefixlen: 32 }, { address: '192.0.2.20', prefixlen: 32 }]), eth0];
-    const actual: ActualState = { links, routes: [{ dst: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }], sysctls: protectedSysctls, nft: nftPresent };
-    const full = planFull(desiredState(config, links), actual, { ...owned, addresses: [...owned.addresses, { address: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }] });
+    const links = [
+      lo([
+        { address: '192.0.2.10', prefixlen: 32 },
+        { address: '192.0.2.20', prefixlen: 32 },
+      ]),
+      eth0,
+    ];
+    const actual: ActualState = {
+      links,
+      routes: [{ dst: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }],
+      sysctls: protectedSysctls,
+      nft: nftPresent,
+    };
+    const full = planFull(desiredState(config, links), actual, {
+      ...owned,
+      addresses: [...owned.addresses, { address: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }],
+    });
     expect(full.changes.map(describe_)).toEqual(['nft load table arp rs_agent', 'address delete 192.0.2.10/32 dev lo']);
   });
 });
@@ -92,9 +157,20 @@ describe('the nftables ARP guard', () => {
   const base: ActualState = { links, routes: [], sysctls: protectedSysctls };
 
   it('auto: loaded before any VIP where nft works, with the IPv4 VIPs only', () => {
-    const full = planFull(desiredState(config, links), { ...base, nft: { available: true, table: null } }, emptyOwned());
-    expect(full.changes.map(describe_).slice(0, 2)).toEqual(['nft load table arp rs_agent', 'address add 192.0.2.10/32 dev lo']);
-    expect(full.changes[0]).toMatchObject({ from: 'absent', elements: ['192.0.2.10'], ruleset: renderGuard(['192.0.2.10']) });
+    const full = planFull(
+      desiredState(config, links),
+      { ...base, nft: { available: true, table: null } },
+      emptyOwned(),
+    );
+    expect(full.changes.map(describe_).slice(0, 2)).toEqual([
+      'nft load table arp rs_agent',
+      'address add 192.0.2.10/32 dev lo',
+    ]);
+    expect(full.changes[0]).toMatchObject({
+      from: 'absent',
+      elements: ['192.0.2.10'],
+      ruleset: renderGuard(['192.0.2.10']),
+    });
   });
 
   it('auto without nft: no guard, no error; nftables without nft: a load that will fail naming nft', () => {
@@ -107,18 +183,31 @@ describe('the nftables ARP guard', () => {
   it('repairs a flushed table and a changed set; an intact one is in sync', () => {
     const desired = desiredState(config, [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0]);
     const at = (table: { elements: string[]; intact: boolean }) =>
-      planFull(desired, { ...base, links: [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0], routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }], nft: { available: true, table } }, emptyOwned()).changes.filter((c) => c.kind === 'nft').map((c) => `${describe_(c)} ${c.from}`);
+      planFull(
+        desired,
+        {
+          ...base,
+          links: [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0],
+          routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
+          nft: { available: true, table },
+        },
+        emptyOwned(),
+      )
+        .changes.filter((c) => c.kind === 'nft')
+        .map((c) => `${describe_(c)} ${c.from}`);
     expect(at({ elements: ['192.0.2.10'], intact: true })).toEqual([]);
     expect(at({ elements: ['192.0.2.10'], intact: false })).toEqual(['nft load table arp rs_agent altered']);
     expect(at({ elements: [], intact: true })).toEqual(['nft load table arp rs_agent { }']);
   });
 
   it('set elements: hosts plain, wider prefixes as networks, covered ones dropped', () => {
-    expect(guardElements([
-      { address: '192.0.2.10', prefixlen: 32, dev: 'lo' },
-      { address: '192.0.2.77', prefixlen: 24, dev: 'lo' },
-      { address: '203.0.113.9', prefixlen: 32, dev: 'tunl0' },
-      { address: '10.1.2.3', prefixlen: 32, dev: 'lo' },
-    ])).toEqual(['10.1.2.3', '192.0.2.0/24', '203.0.113.9']);
+    expect(
+      guardElements([
+        { address: '192.0.2.10', prefixlen: 32, dev: 'lo' },
+        { address: '192.0.2.77', prefixlen: 24, dev: 'lo' },
+        { address: '203.0.113.9', prefixlen: 32, dev: 'tunl0' },
+        { address: '10.1.2.3', prefixlen: 32, dev: 'lo' },
+      ]),
+    ).toEqual(['10.1.2.3', '192.0.2.0/24', '203.0.113.9']);
   });
 });

@@ -28,26 +28,39 @@ function configFor(ns: TestNamespace, host: string, labels: Record<string, strin
     '    heartbeat: 1',
     '    status_ttl: 5',
     `host: ${host}`,
-    `labels: {${Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ')}}`,
+    `labels: {${Object.entries(labels)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')}}`,
     'interfaces: [eth0]',
     '',
   ].join('\n');
 }
 
 async function vipsOn(ns: TestNamespace): Promise<string[]> {
-  return (await ns.addresses('lo')).filter((a) => a.local.startsWith('192.0.2.')).map((a) => a.local).sort();
+  return (await ns.addresses('lo'))
+    .filter((a) => a.local.startsWith('192.0.2.'))
+    .map((a) => a.local)
+    .sort();
 }
 
-async function fleet(): Promise<{ revision: number; hosts: { host: string; state: string; revision: number | null; errors: string[] }[] }> {
+async function fleet(): Promise<{
+  revision: number;
+  hosts: { host: string; state: string; revision: number | null; errors: string[] }[];
+}> {
   const ns = agents[1]!.ns;
-  const r = await execa('ip', ['netns', 'exec', net.storeNs, process.execPath, CLI, 'fleet', 'status', '--json', '--config', ns.configPath], { reject: false });
+  const r = await execa(
+    'ip',
+    ['netns', 'exec', net.storeNs, process.execPath, CLI, 'fleet', 'status', '--json', '--config', ns.configPath],
+    { reject: false },
+  );
   if (r.exitCode === 2) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
 
 async function converged(expected: Record<string, string[]>, timeoutMs = 10_000): Promise<boolean> {
   return eventually(async () => {
-    for (const a of agents) if (JSON.stringify(await vipsOn(a.ns)) !== JSON.stringify(expected[a.host] ?? [])) return false;
+    for (const a of agents)
+      if (JSON.stringify(await vipsOn(a.ns)) !== JSON.stringify(expected[a.host] ?? [])) return false;
     return true;
   }, timeoutMs);
 }
@@ -74,7 +87,9 @@ describe('a fleet from etcd', () => {
     const line = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change' && l.revision === revision);
     expect(line.vips).toBe(1);
     // The web hosts report the revision of the put; db-1, which it does not concern, none.
-    const synced = await eventually(async () => (await fleet()).hosts.every((h) => h.state === 'in-sync' && h.revision === (h.host === 'db-1' ? 0 : revision)));
+    const synced = await eventually(async () =>
+      (await fleet()).hosts.every((h) => h.state === 'in-sync' && h.revision === (h.host === 'db-1' ? 0 : revision)),
+    );
     expect(synced ? true : JSON.stringify(await fleet())).toBe(true);
     expect((await fleet()).hosts.map((h) => h.host)).toEqual(['db-1', 'web-1', 'web-2']);
   });
@@ -89,10 +104,20 @@ describe('a fleet from etcd', () => {
     await agents[0]!.daemon.waitFor((l) => l.event === 'store-invalid');
     const line = agents[0]!.daemon.lines.find((l) => l.event === 'store-invalid')!;
     expect(line.message).toContain(`etcd key ${PREFIX}groups/web: vips[1]: "192.0.2.300"`);
-    expect(await eventually(async () => (await fleet()).hosts.find((h) => h.host === 'web-1')!.errors.some((e) => e.includes('vips[1]')))).toBe(true);
+    expect(
+      await eventually(async () =>
+        (await fleet()).hosts.find((h) => h.host === 'web-1')!.errors.some((e) => e.includes('vips[1]')),
+      ),
+    ).toBe(true);
     expect(await vipsOn(agents[0]!.ns)).toEqual(['192.0.2.10']);
     await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.10, 192.0.2.11]\n');
-    expect(await converged({ 'web-1': ['192.0.2.10', '192.0.2.11'], 'web-2': ['192.0.2.10', '192.0.2.11'], 'db-1': ['192.0.2.20'] })).toBe(true);
+    expect(
+      await converged({
+        'web-1': ['192.0.2.10', '192.0.2.11'],
+        'web-2': ['192.0.2.10', '192.0.2.11'],
+        'db-1': ['192.0.2.20'],
+      }),
+    ).toBe(true);
   });
 
   it('wipe protection: deleting everything leaves every VIP in place until allow-empty says so', async () => {
@@ -104,7 +129,9 @@ describe('a fleet from etcd', () => {
     expect(await eventually(async () => (await fleet()).hosts.every((h) => h.state === 'wipe-held'))).toBe(true);
     // A deliberate emptying of one host goes through; the others stay held.
     await net.put(`${PREFIX}allow-empty/db-1`, 'yes');
-    expect(await converged({ 'web-1': ['192.0.2.10', '192.0.2.11'], 'web-2': ['192.0.2.10', '192.0.2.11'], 'db-1': [] })).toBe(true);
+    expect(
+      await converged({ 'web-1': ['192.0.2.10', '192.0.2.11'], 'web-2': ['192.0.2.10', '192.0.2.11'], 'db-1': [] }),
+    ).toBe(true);
     await net.del(`${PREFIX}allow-empty/db-1`);
     await net.put(`${PREFIX}groups/all`, 'vips: [192.0.2.30]\n');
     expect(await converged({ 'web-1': ['192.0.2.30'], 'web-2': ['192.0.2.30'], 'db-1': ['192.0.2.30'] })).toBe(true);
@@ -114,7 +141,13 @@ describe('a fleet from etcd', () => {
     const leader = await net.leader();
     await leader.stop();
     await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.12]\n');
-    expect(await converged({ 'web-1': ['192.0.2.12', '192.0.2.30'], 'web-2': ['192.0.2.12', '192.0.2.30'], 'db-1': ['192.0.2.30'] })).toBe(true);
+    expect(
+      await converged({
+        'web-1': ['192.0.2.12', '192.0.2.30'],
+        'web-2': ['192.0.2.12', '192.0.2.30'],
+        'db-1': ['192.0.2.30'],
+      }),
+    ).toBe(true);
     leader.start();
     await net.waitHealthy();
   });
@@ -125,14 +158,30 @@ describe('a fleet from etcd', () => {
     await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.13]\n');
     const revision = await net.put(`${PREFIX}hosts/web-1`, 'vips: [192.0.2.14]\n');
     await net.etcdctl(['compact', String(revision)]);
-    expect(await converged({ 'web-1': ['192.0.2.12', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30'] }, 3000)).toBe(true);
+    expect(
+      await converged(
+        { 'web-1': ['192.0.2.12', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30'] },
+        3000,
+      ),
+    ).toBe(true);
     // Cut off for longer than 2.5 heartbeats: the fleet view shows it stale.
-    expect(await eventually(async () => (await fleet()).hosts.find((h) => h.host === 'web-1')!.state === 'stale', 8000)).toBe(true);
+    expect(
+      await eventually(async () => (await fleet()).hosts.find((h) => h.host === 'web-1')!.state === 'stale', 8000),
+    ).toBe(true);
     // Its keepalive pings go unanswered: it notices the store is gone.
     await agents[0]!.daemon.waitFor((l) => l.event === 'store-down', 15_000, cut);
     const from = agents[0]!.daemon.lines.length;
     await net.setAgentLink(0, true);
-    expect(await converged({ 'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30'] }, 15_000)).toBe(true);
+    expect(
+      await converged(
+        {
+          'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'],
+          'web-2': ['192.0.2.13', '192.0.2.30'],
+          'db-1': ['192.0.2.30'],
+        },
+        15_000,
+      ),
+    ).toBe(true);
     // It resumed from a revision the store had compacted away, so it read the prefix again.
     await agents[0]!.daemon.waitFor((l) => l.event === 'store-resync', 1000, from);
     const change = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change', 1000, from);
@@ -145,13 +194,26 @@ describe('a fleet from etcd', () => {
     const web2 = agents[1]!;
     const from = web2.daemon.lines.length;
     await web2.ns.ip(['addr', 'del', '192.0.2.13/32', 'dev', 'lo']);
-    await web2.daemon.waitFor((l) => l.event === 'repair' && l.item === 'address 192.0.2.13/32 dev lo' && l.action === 'add', 5000, from);
+    await web2.daemon.waitFor(
+      (l) => l.event === 'repair' && l.item === 'address 192.0.2.13/32 dev lo' && l.action === 'add',
+      5000,
+      from,
+    );
     expect(await vipsOn(web2.ns)).toEqual(['192.0.2.13', '192.0.2.30']);
     await agents[0]!.daemon.waitFor((l) => l.event === 'store-down', 15_000);
     net.members.forEach((m) => m.start());
     await net.waitHealthy();
     await net.put(`${PREFIX}groups/db`, 'selector: {pool: db}\nvips: [192.0.2.40]\n');
-    expect(await converged({ 'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30', '192.0.2.40'] }, 20_000)).toBe(true);
+    expect(
+      await converged(
+        {
+          'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'],
+          'web-2': ['192.0.2.13', '192.0.2.30'],
+          'db-1': ['192.0.2.30', '192.0.2.40'],
+        },
+        20_000,
+      ),
+    ).toBe(true);
   });
 
   it('an agent SIGKILLed and started again with the store down comes up from its cache', async () => {
@@ -162,8 +224,17 @@ describe('a fleet from etcd', () => {
     await db.ns.ip(['addr', 'flush', 'dev', 'lo', 'scope', 'global']);
     rmSync(join(db.ns.stateDir, 'state.json'), { force: true });
     db.daemon = new Daemon(db.ns);
-    await db.daemon.waitFor((l) => l.event === 'store-cache' && String(l.message).includes('VIPs of store revision'), 10_000);
-    expect(await converged({ 'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30', '192.0.2.40'] })).toBe(true);
+    await db.daemon.waitFor(
+      (l) => l.event === 'store-cache' && String(l.message).includes('VIPs of store revision'),
+      10_000,
+    );
+    expect(
+      await converged({
+        'web-1': ['192.0.2.13', '192.0.2.14', '192.0.2.30'],
+        'web-2': ['192.0.2.13', '192.0.2.30'],
+        'db-1': ['192.0.2.30', '192.0.2.40'],
+      }),
+    ).toBe(true);
   });
 
   it('start at boot with the store down converges from the cache, and check agrees', async () => {

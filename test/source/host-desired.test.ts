@@ -6,7 +6,10 @@ import { guardWipe } from '../../src/source/wipe.js';
 const P = '/rs-agent/';
 
 function view(revision: number, entries: Record<string, [string, number]>): StoreView {
-  return { revision, entries: new Map(Object.entries(entries).map(([k, [value, modRevision]]) => [k, { value, modRevision }])) };
+  return {
+    revision,
+    entries: new Map(Object.entries(entries).map(([k, [value, modRevision]]) => [k, { value, modRevision }])),
+  };
 }
 
 const addresses = (d: { vips: { address: string; mode: string }[] }) => d.vips.map((v) => `${v.address} ${v.mode}`);
@@ -26,30 +29,36 @@ describe('key layout', () => {
   });
 });
 
-describe('a host\'s desired VIPs from the store', () => {
+describe("a host's desired VIPs from the store", () => {
   it('takes the groups whose selector matches its labels, and its own host key', () => {
     const book = new DocumentBook(P, 'web-1', { pool: 'web', dc: 'ams1' });
-    const d = book.resolve(view(9, {
-      '/rs-agent/groups/web': ['selector: {pool: web}\nvips: [192.0.2.10]', 3],
-      '/rs-agent/groups/web-fra': ['selector: {pool: web, dc: fra1}\nvips: [192.0.2.11]', 4],
-      '/rs-agent/groups/everyone': ['vips: [{address: 192.0.2.12, mode: tun}]', 5],
-      '/rs-agent/hosts/web-1': ['{"vips": ["192.0.2.13"]}', 6],
-      '/rs-agent/hosts/web-2': ['vips: [192.0.2.14]', 8],
-    }));
+    const d = book.resolve(
+      view(9, {
+        '/rs-agent/groups/web': ['selector: {pool: web}\nvips: [192.0.2.10]', 3],
+        '/rs-agent/groups/web-fra': ['selector: {pool: web, dc: fra1}\nvips: [192.0.2.11]', 4],
+        '/rs-agent/groups/everyone': ['vips: [{address: 192.0.2.12, mode: tun}]', 5],
+        '/rs-agent/hosts/web-1': ['{"vips": ["192.0.2.13"]}', 6],
+        '/rs-agent/hosts/web-2': ['vips: [192.0.2.14]', 8],
+      }),
+    );
     expect(addresses(d)).toEqual(['192.0.2.12 tun', '192.0.2.10 dr', '192.0.2.13 dr']);
     expect(d).toMatchObject({ revision: 9, docRevision: 6, errors: [], allowEmpty: false });
     expect(d.keys).toEqual(['/rs-agent/groups/everyone', '/rs-agent/groups/web', '/rs-agent/hosts/web-1']);
   });
 
-  it('lets the host key override a group\'s mode; two groups disagreeing is reported, the first in key order wins', () => {
+  it("lets the host key override a group's mode; two groups disagreeing is reported, the first in key order wins", () => {
     const book = new DocumentBook(P, 'web-1', { pool: 'web' });
-    const d = book.resolve(view(9, {
-      '/rs-agent/groups/a': ['vips: [192.0.2.10, 192.0.2.11]', 3],
-      '/rs-agent/groups/b': ['mode: tun\nvips: [192.0.2.10]', 4],
-      '/rs-agent/hosts/web-1': ['vips: [{address: 192.0.2.11, mode: tun}]', 5],
-    }));
+    const d = book.resolve(
+      view(9, {
+        '/rs-agent/groups/a': ['vips: [192.0.2.10, 192.0.2.11]', 3],
+        '/rs-agent/groups/b': ['mode: tun\nvips: [192.0.2.10]', 4],
+        '/rs-agent/hosts/web-1': ['vips: [{address: 192.0.2.11, mode: tun}]', 5],
+      }),
+    );
     expect(addresses(d)).toEqual(['192.0.2.10 dr', '192.0.2.11 tun']);
-    expect(d.errors).toEqual(['etcd key /rs-agent/groups/b: VIP 192.0.2.10 is mode tun here but dr in /rs-agent/groups/a; /rs-agent/groups/a wins']);
+    expect(d.errors).toEqual([
+      'etcd key /rs-agent/groups/b: VIP 192.0.2.10 is mode tun here but dr in /rs-agent/groups/a; /rs-agent/groups/a wins',
+    ]);
   });
 
   it('refuses an invalid value with the key and key path, and keeps the last valid one in force', () => {
@@ -57,7 +66,9 @@ describe('a host\'s desired VIPs from the store', () => {
     book.resolve(view(3, { '/rs-agent/groups/web': ['selector: {pool: web}\nvips: [192.0.2.10]', 3] }));
     const d = book.resolve(view(4, { '/rs-agent/groups/web': ['selector: {pool: web}\nvips: [192.0.2.10, nope]', 4] }));
     expect(addresses(d)).toEqual(['192.0.2.10 dr']);
-    expect(d.errors).toEqual(['config etcd key /rs-agent/groups/web: vips[1]: "nope" is not an IP address (revision 4; its value of revision 3 stays in force)']);
+    expect(d.errors).toEqual([
+      'config etcd key /rs-agent/groups/web: vips[1]: "nope" is not an IP address (revision 4; its value of revision 3 stays in force)',
+    ]);
   });
 
   it.each([
@@ -78,9 +89,19 @@ describe('a host\'s desired VIPs from the store', () => {
   it('forgets a deleted key, and sees allow-empty for this host or all', () => {
     const book = new DocumentBook(P, 'web-1', {});
     book.resolve(view(3, { '/rs-agent/groups/x': ['vips: [192.0.2.10]', 3] }));
-    expect(book.resolve(view(5, { '/rs-agent/allow-empty/web-2': ['', 5] }))).toMatchObject({ vips: [], allowEmpty: false });
-    expect(book.resolve(view(6, { '/rs-agent/allow-empty/all': ['', 6] }))).toMatchObject({ vips: [], allowEmpty: true });
-    expect(book.resolve(view(7, { '/rs-agent/allow-empty/web-1': ['', 7] }))).toMatchObject({ vips: [], allowEmpty: true, docRevision: 7 });
+    expect(book.resolve(view(5, { '/rs-agent/allow-empty/web-2': ['', 5] }))).toMatchObject({
+      vips: [],
+      allowEmpty: false,
+    });
+    expect(book.resolve(view(6, { '/rs-agent/allow-empty/all': ['', 6] }))).toMatchObject({
+      vips: [],
+      allowEmpty: true,
+    });
+    expect(book.resolve(view(7, { '/rs-agent/allow-empty/web-1': ['', 7] }))).toMatchObject({
+      vips: [],
+      allowEmpty: true,
+      docRevision: 7,
+    });
   });
 });
 

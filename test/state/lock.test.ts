@@ -12,7 +12,8 @@ const RUNNER_MODULE = await bundleModule(resolve(import.meta.dirname, '../../src
 
 const dir = () => mkdtempSync(join(tmpdir(), 'rsa-lock-'));
 
-const exitOf = (child: ReturnType<typeof spawn>) => new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+const exitOf = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
 async function waitForFile(path: string): Promise<string> {
   while (!existsSync(path) || readFileSync(path, 'utf8') === '') await new Promise((r) => setTimeout(r, 10));
@@ -40,7 +41,9 @@ describe('state-dir lock', () => {
     const d = dir();
     const lock = await acquireLock(d);
     expect(readFileSync(join(d, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
-    await expect(acquireLock(d, 50)).rejects.toThrow(new RegExp(`another rs-agent \\(pid ${process.pid}\\) holds .*/lock; waited 0s`));
+    await expect(acquireLock(d, 50)).rejects.toThrow(
+      new RegExp(`another rs-agent \\(pid ${process.pid}\\) holds .*/lock; waited 0s`),
+    );
     lock.release();
     (await acquireLock(d, 50)).release();
   });
@@ -112,7 +115,9 @@ describe('state-dir lock: a holder killed mid-pass', () => {
         appendFileSync(${JSON.stringify(log)}, 'out\\n');
         lock.release();
       }`;
-    const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }));
+    const children = Array.from({ length: 8 }, () =>
+      spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }),
+    );
     const codes = await Promise.all(children.map(exitOf));
     expect(codes).toEqual(new Array(8).fill(0));
     const lines = readFileSync(log, 'utf8').trim().split('\n');

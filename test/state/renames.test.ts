@@ -3,14 +3,26 @@ import type { ActualLink } from '../../src/observe/types.js';
 import { followRenames, recordIfindexes } from '../../src/state/renames.js';
 import { emptyOwned, type Owned } from '../../src/state/types.js';
 
-const link = (name: string, ifindex: number): ActualLink => ({ name, ifindex, up: true, linkType: 'ether', addresses: [] });
+const link = (name: string, ifindex: number): ActualLink => ({
+  name,
+  ifindex,
+  up: true,
+  linkType: 'ether',
+  addresses: [],
+});
 const owned = (sysctls: Owned['sysctls']): Owned => ({ ...emptyOwned(), sysctls });
 
 describe('sysctl originals through a device rename', () => {
   it('recordIfindexes tags the originals of present devices only, and keeps a tag once given', () => {
-    const before = { 'net/ipv4/conf/eth0/arp_ignore': { original: '0' }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } };
+    const before = {
+      'net/ipv4/conf/eth0/arp_ignore': { original: '0' },
+      'net/ipv4/conf/all/arp_ignore': { original: '0' },
+    };
     const after = recordIfindexes(before, [link('lo', 1), link('eth0', 2)]);
-    expect(after).toEqual({ 'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: 2 }, 'net/ipv4/conf/all/arp_ignore': { original: '0' } });
+    expect(after).toEqual({
+      'net/ipv4/conf/eth0/arp_ignore': { original: '0', ifindex: 2 },
+      'net/ipv4/conf/all/arp_ignore': { original: '0' },
+    });
     expect(before['net/ipv4/conf/eth0/arp_ignore']).toEqual({ original: '0' });
     // eth0 renamed and another device given the name: the tag stays the first device's.
     expect(recordIfindexes(after, [link('eth0', 5)])).toEqual(after);

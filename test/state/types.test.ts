@@ -5,9 +5,23 @@ const host = { address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'l
 
 describe('sameOwned', () => {
   it('the same record whatever the order of keys (a file written by another version, nft added last)', () => {
-    const a: Owned = { ...emptyOwned(), nft: true, sysctls: { x: { original: '0', ifindex: 2 }, y: { original: '1' } }, addresses: [host] };
-    const b = JSON.parse(JSON.stringify({ fou: [], addresses: [{ dev: 'lo', family: 4, prefixlen: 32, address: '192.0.2.10' }], modules: [], links: [], routes: [],
-      sysctls: { y: { original: '1' }, x: { ifindex: 2, original: '0' } }, nft: true })) as Owned;
+    const a: Owned = {
+      ...emptyOwned(),
+      nft: true,
+      sysctls: { x: { original: '0', ifindex: 2 }, y: { original: '1' } },
+      addresses: [host],
+    };
+    const b = JSON.parse(
+      JSON.stringify({
+        fou: [],
+        addresses: [{ dev: 'lo', family: 4, prefixlen: 32, address: '192.0.2.10' }],
+        modules: [],
+        links: [],
+        routes: [],
+        sysctls: { y: { original: '1' }, x: { ifindex: 2, original: '0' } },
+        nft: true,
+      }),
+    ) as Owned;
     expect(sameOwned(a, b)).toBe(true);
   });
 

@@ -60,7 +60,9 @@ describe('writeFileAtomic', () => {
   });
 
   it('a directory that does not exist: the error names the path', () => {
-    expect(() => writeFileAtomic(join(dir(), 'missing', 'x'), '', { mode: 0o644, durable: false })).toThrow(/cannot write .*missing\/x: ENOENT/);
+    expect(() => writeFileAtomic(join(dir(), 'missing', 'x'), '', { mode: 0o644, durable: false })).toThrow(
+      /cannot write .*missing\/x: ENOENT/,
+    );
   });
 
   it('a failing fsync removes the temp file and keeps the old content', () => {
@@ -69,7 +71,9 @@ describe('writeFileAtomic', () => {
     fsync.mockImplementationOnce(() => {
       throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
     });
-    expect(() => writeFileAtomic(path, 'new\n', { mode: 0o600, durable: true })).toThrow(/cannot write .*desired-cache\.json: EIO/);
+    expect(() => writeFileAtomic(path, 'new\n', { mode: 0o600, durable: true })).toThrow(
+      /cannot write .*desired-cache\.json: EIO/,
+    );
     expect(readFileSync(path, 'utf8')).toBe('old\n');
     expect(readdirSync(dir())).toEqual(['desired-cache.json']);
   });

@@ -12,7 +12,11 @@ describe('createRunner', () => {
   const runner = createRunner();
 
   it('passes input on stdin and returns stdout unchanged, final newline included', async () => {
-    expect(await runner.run(['cat'], { input: 'addr show\nroute show\n' })).toEqual({ exitCode: 0, stdout: 'addr show\nroute show\n', stderr: '' });
+    expect(await runner.run(['cat'], { input: 'addr show\nroute show\n' })).toEqual({
+      exitCode: 0,
+      stdout: 'addr show\nroute show\n',
+      stderr: '',
+    });
   });
 
   it('returns a non-zero exit with its stderr instead of throwing', async () => {
@@ -67,7 +71,9 @@ describe('createRunner', () => {
     const pidFile = join(dir, 'pid');
     const slow = createRunner({ timeoutMs: 200 });
     await expect(slow.run(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(
-      new AgentError(`sh -c echo $$ > ${pidFile}; exec sleep 600: no answer after 0.2 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)`),
+      new AgentError(
+        `sh -c echo $$ > ${pidFile}; exec sleep 600: no answer after 0.2 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)`,
+      ),
     );
     expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
@@ -76,7 +82,9 @@ describe('createRunner', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
     const pidFile = join(dir, 'pid');
     const slow = createRunner({ timeoutMs: 100 });
-    await expect(slow.run(['sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(/no answer after 0.1 s; killed it/);
+    await expect(slow.run(['sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(
+      /no answer after 0.1 s; killed it/,
+    );
     expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 

@@ -13,7 +13,14 @@ async function bundle(sourcemap: boolean): Promise<string> {
   const outfile = join(dir, sourcemap ? 'with-map.js' : 'without-map.js');
   await build({
     entryPoints: [resolve(import.meta.dirname, 'fixtures/throws.ts')],
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, sourcemap, sourcesContent: false, logLevel: 'silent',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    sourcemap,
+    sourcesContent: false,
+    logLevel: 'silent',
   });
   return outfile;
 }

@@ -18,7 +18,8 @@ function installedCopies(): { dir: string; names: string[] } {
   writeFileSync(bin, `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`);
   chmodSync(bin, 0o755);
   const names = readdirSync(UNITS);
-  for (const name of names) writeFileSync(join(dir, name), readFileSync(join(UNITS, name), 'utf8').replaceAll(INSTALLED, bin));
+  for (const name of names)
+    writeFileSync(join(dir, name), readFileSync(join(UNITS, name), 'utf8').replaceAll(INSTALLED, bin));
   return { dir, names };
 }
 
@@ -33,7 +34,12 @@ function directives(name: string): Map<string, string[]> {
 
 describe('systemd units', () => {
   it('ships the four units', () => {
-    expect(readdirSync(UNITS).sort()).toEqual(['rs-agent-check.service', 'rs-agent-check.timer', 'rs-agent-watch.service', 'rs-agent.service']);
+    expect(readdirSync(UNITS).sort()).toEqual([
+      'rs-agent-check.service',
+      'rs-agent-check.timer',
+      'rs-agent-watch.service',
+      'rs-agent.service',
+    ]);
   });
 
   it('every unit passes systemd-analyze verify without a warning', async () => {
@@ -45,7 +51,10 @@ describe('systemd units', () => {
 
   it('verify does catch a broken unit (so the check above means something)', async () => {
     const { dir } = installedCopies();
-    writeFileSync(join(dir, 'rs-agent.service'), readFileSync(join(dir, 'rs-agent.service'), 'utf8').replace('RemainAfterExit=yes', 'RemainAfterExt=yes'));
+    writeFileSync(
+      join(dir, 'rs-agent.service'),
+      readFileSync(join(dir, 'rs-agent.service'), 'utf8').replace('RemainAfterExit=yes', 'RemainAfterExt=yes'),
+    );
     const r = await execa('systemd-analyze', ['verify', '--man=no', 'rs-agent.service'], { cwd: dir, reject: false });
     expect(r.stderr).toMatch(/Unknown key 'RemainAfterExt'/);
   });
@@ -96,7 +105,8 @@ describe('systemd units', () => {
 
 describe('examples/cron.d/rs-agent', () => {
   it('has one job: five time fields, the user, then rs-agent check --fix', () => {
-    const jobs = readFileSync(join(ROOT, 'examples/cron.d/rs-agent'), 'utf8').split('\n')
+    const jobs = readFileSync(join(ROOT, 'examples/cron.d/rs-agent'), 'utf8')
+      .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#') && !/^[A-Z]+=/.test(l));
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatch(/^(\S+\s+){5}root\s+rs-agent check --fix\b/);

@@ -30,22 +30,29 @@ export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger
   };
   const begin = () => {
     partial = '';
-    watch = startWatch({
-      onChange,
-      onExit: (reason) => {
-        if (stopped) return;
-        // Without nft there is no table to watch (nor to load): the schedule is enough.
-        if (/command not found/.test(reason)) {
-          logger.log('info', 'nft-watch-unavailable', `${reason}; nftables changes are found by the scheduled reconcile`);
-          return;
-        }
-        logger.log('error', 'watch-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
-        scheduler.after('nft-watch-restart', RESTART_MS, () => {
-          begin();
-          queue.request('event');
-        });
+    watch = startWatch(
+      {
+        onChange,
+        onExit: (reason) => {
+          if (stopped) return;
+          // Without nft there is no table to watch (nor to load): the schedule is enough.
+          if (/command not found/.test(reason)) {
+            logger.log(
+              'info',
+              'nft-watch-unavailable',
+              `${reason}; nftables changes are found by the scheduled reconcile`,
+            );
+            return;
+          }
+          logger.log('error', 'watch-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
+          scheduler.after('nft-watch-restart', RESTART_MS, () => {
+            begin();
+            queue.request('event');
+          });
+        },
       },
-    }, NFT_WATCH_ARGV);
+      NFT_WATCH_ARGV,
+    );
   };
   return {
     start() {

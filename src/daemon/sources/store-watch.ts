@@ -54,18 +54,32 @@ export class StoreWatch implements Source {
   // stands in, so nothing is removed for want of an answer.
   async open(held: VipConfig[]): Promise<void> {
     const store = this.config.store!;
-    const cached = readCache(store.cache, this.config.host, (message) => this.logger.log('error', 'store-cache', message, { error: message }));
+    const cached = readCache(store.cache, this.config.host, (message) =>
+      this.logger.log('error', 'store-cache', message, { error: message }),
+    );
     if (cached) {
       this.applied = cached.vips;
       this.appliedRevision = cached.revision;
-      this.logger.log('info', 'store-cache', `cache ${store.cache}: ${cached.vips.length} VIPs of store revision ${cached.revision}`, { revision: cached.revision, vips: cached.vips.length });
+      this.logger.log(
+        'info',
+        'store-cache',
+        `cache ${store.cache}: ${cached.vips.length} VIPs of store revision ${cached.revision}`,
+        { revision: cached.revision, vips: cached.vips.length },
+      );
     } else if (held.length > 0) {
       this.applied = held;
-      this.logger.log('info', 'store-cache', `no cache at ${store.cache}: keeping the ${held.length} VIPs rs-agent holds until the store answers`, { vips: held.length });
+      this.logger.log(
+        'info',
+        'store-cache',
+        `no cache at ${store.cache}: keeping the ${held.length} VIPs rs-agent holds until the store answers`,
+        { vips: held.length },
+      );
     }
     this.target.setStoreVips(this.applied ?? [], this.appliedRevision);
     this.client = await createEtcdClient(store);
-    this.status = new StatusWriter(this.client, store.prefix, store.statusTtlS, (message) => this.logger.log('warning', 'status-write', message, { error: message }));
+    this.status = new StatusWriter(this.client, store.prefix, store.statusTtlS, (message) =>
+      this.logger.log('warning', 'status-write', message, { error: message }),
+    );
     this.watch = new PrefixWatch(this.client, store.prefix, {
       view: (view, cause) => this.onView(view, cause),
       reachable: (up, message) => this.onReachable(up, message),
@@ -100,9 +114,13 @@ export class StoreWatch implements Source {
     if (decision.held !== this.wipeHeld) {
       this.wipeHeld = decision.held;
       if (decision.held) {
-        this.logger.log('error', 'wipe-refused',
+        this.logger.log(
+          'error',
+          'wipe-refused',
           `store revision ${desired.revision} would leave this host with no VIP; keeping the ${decision.vips.length} in force ` +
-          `(put ${this.config.store!.prefix}allow-empty/${this.config.host} to allow it)`, { revision: desired.revision });
+            `(put ${this.config.store!.prefix}allow-empty/${this.config.host} to allow it)`,
+          { revision: desired.revision },
+        );
       }
     }
     const changed = !sameVips(this.applied, decision.vips);
@@ -118,8 +136,12 @@ export class StoreWatch implements Source {
       }
     }
     if (changed) {
-      this.logger.log('info', 'store-change', `store revision ${desired.revision}: ${decision.vips.length} VIPs for this host (${cause})`,
-        { revision: desired.revision, vips: decision.vips.length, cause });
+      this.logger.log(
+        'info',
+        'store-change',
+        `store revision ${desired.revision}: ${decision.vips.length} VIPs for this host (${cause})`,
+        { revision: desired.revision, vips: decision.vips.length, cause },
+      );
       this.target.setStoreVips(decision.vips, this.appliedRevision);
     } else {
       this.writeStatus(false);
@@ -129,7 +151,8 @@ export class StoreWatch implements Source {
   // Refused documents are logged when they appear, not on every change.
   private report(desired: HostDesired): void {
     for (const message of desired.errors) {
-      if (!this.errors.includes(message)) this.logger.log('error', 'store-invalid', message, { revision: desired.revision, error: message });
+      if (!this.errors.includes(message))
+        this.logger.log('error', 'store-invalid', message, { revision: desired.revision, error: message });
     }
     this.errors = desired.errors;
   }
@@ -137,14 +160,21 @@ export class StoreWatch implements Source {
   private onReachable(up: boolean, message: string): void {
     if (up) {
       const since = this.storeLostAt;
-      this.logger.log('info', 'store-up', `store reachable${since ? ` again (lost at ${since})` : ''}: ${message}`, { since });
+      this.logger.log('info', 'store-up', `store reachable${since ? ` again (lost at ${since})` : ''}: ${message}`, {
+        since,
+      });
       if (since) this.lastOutage = { from: since, to: new Date().toISOString() };
       this.storeLostAt = null;
       this.status?.retry();
       this.writeStatus(true);
     } else {
       this.storeLostAt ??= new Date().toISOString();
-      this.logger.log('warning', 'store-down', `store unreachable; keeping the last validated state (${this.applied?.length ?? 0} store VIPs): ${message}`, { error: message });
+      this.logger.log(
+        'warning',
+        'store-down',
+        `store unreachable; keeping the last validated state (${this.applied?.length ?? 0} store VIPs): ${message}`,
+        { error: message },
+      );
     }
   }
 

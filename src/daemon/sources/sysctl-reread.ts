@@ -14,7 +14,12 @@ export interface SysctlReread extends Source {
   rebase(paths: Iterable<string>): void;
 }
 
-export function sysctlReread(queue: PassQueue, scheduler: Scheduler, sysctlFs: SysctlFs, intervalMs: () => number): SysctlReread {
+export function sysctlReread(
+  queue: PassQueue,
+  scheduler: Scheduler,
+  sysctlFs: SysctlFs,
+  intervalMs: () => number,
+): SysctlReread {
   let baseline: { reader: SysctlReader; value: string | null }[] = [];
   const open = (path: string): SysctlReader => {
     if (sysctlFs.openReader) return sysctlFs.openReader(path);
