@@ -26,11 +26,12 @@ rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
 // The program: the same bundle npm users run, with the package.json that gives it its
-// version and its ES module type, and the one dependency the bundle leaves external.
+// version and its ES module type, and the packages the bundle leaves external (package.json's
+// build script): yargs, and the etcd client that only the fleet path (source.etcd) loads.
 put(`${LIB}/dist/cli/main.js`, readFileSync(bundle), 0o755);
 put(`${LIB}/dist/cli/main.js.map`, readFileSync(`${bundle}.map`));
 put(`${LIB}/package.json`, `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', license: pkg.license }, null, 2)}\n`);
-const modules = copyExternalModules(['yargs']);
+const modules = copyExternalModules(bundleExternals());
 checkCopyrightNames(modules);
 
 // Run by Debian's node (the Depends), never by another node that comes first on PATH.
@@ -114,9 +115,15 @@ function copyExternalModules(roots) {
       filter: (src) => {
         const rel = relative(join(ROOT, key), src);
         if (rel.split('/')[0] === 'node_modules') return false; // nested packages are copied as their own keys
-        return !/(^|\/)(README|CHANGELOG|LICEN[CS]E)[^/]*$|\.md$|\.d\.[cm]?ts$/i.test(rel);
+        // .npmignore is npm's publishing list, read by nothing at run time (lintian: an error).
+        return !/(^|\/)(README|CHANGELOG|LICEN[CS]E)[^/]*$|\.md$|\.d\.[cm]?ts$|(^|\/)\.npmignore$/i.test(rel);
       },
     });
+  }
+  // Directories that held only type declarations (@types/node's) are left empty: drop them.
+  for (const d of listFiles(join(stage, LIB, 'node_modules'), true).reverse()) {
+    const path = join(stage, LIB, 'node_modules', d);
+    if (statSync(path).isDirectory() && readdirSync(path).length === 0) rmSync(path, { recursive: true });
   }
   // Modes as Debian wants them whatever the tarball said (wrap-ansi ships an executable index.js).
   for (const f of listFiles(join(stage, LIB, 'node_modules'), true)) {
@@ -136,12 +143,32 @@ function resolveInLock(lock, from, name) {
   }
 }
 
-// Every shipped package must be named in deb/copyright (a new dependency needs its licence there).
+// The --external: names of the build script: a package left out of the bundle must be shipped.
+function bundleExternals() {
+  const names = [...pkg.scripts.build.matchAll(/--external:(\S+)/g)].map((m) => m[1]);
+  if (names.length === 0) fail('package.json: the build script names no --external: package');
+  return names;
+}
+
+// Every shipped package must have a Files: stanza of its own in deb/copyright (a new
+// dependency needs its licence there), and that stanza's licence must be the one its
+// package.json declares. As in Debian's format, the last stanza whose glob matches wins,
+// and * matches across directories.
 function checkCopyrightNames(names) {
-  const copyright = readFileSync(join(DEB, 'copyright'), 'utf8');
+  const debianLicense = { MIT: 'Expat', ISC: 'ISC', 'Apache-2.0': 'Apache-2.0', 'BSD-3-Clause': 'BSD-3-clause' };
+  const stanzas = readFileSync(join(DEB, 'copyright'), 'utf8').split(/\n\s*\n/).map((text) => ({
+    files: /^Files:((?:.*)(?:\n .*)*)/m.exec(text)?.[1].trim().split(/\s+/) ?? [],
+    license: /^License: (.+)$/m.exec(text)?.[1],
+  })).filter((s) => s.files.length > 0);
+  const matches = (glob, path) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(path);
   for (const name of names) {
-    const top = name.split('/node_modules/').at(-1);
-    if (!copyright.includes(`node_modules/${top}/*`)) fail(`deb/copyright has no Files: stanza for node_modules/${top}`);
+    const path = `${LIB}/node_modules/${name}/package.json`;
+    const stanza = stanzas.findLast((s) => s.files.some((glob) => glob !== '*' && matches(glob, path)));
+    if (!stanza) fail(`deb/copyright has no Files: stanza for ${LIB}/node_modules/${name}`);
+    const declared = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).license;
+    const wanted = debianLicense[declared];
+    if (!wanted) fail(`node_modules/${name}: licence ${declared} is not one deb/copyright reproduces`);
+    if (stanza.license !== wanted) fail(`deb/copyright says ${stanza.license} for node_modules/${name}, its package.json says ${declared}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,8 @@ describe('npm run package:deb', () => {
       ['usr/lib/rs-agent/dist/cli/main.js.map', '-rw-r--r--'],
       ['usr/lib/rs-agent/package.json', '-rw-r--r--'],
       ['usr/lib/rs-agent/node_modules/yargs/package.json', '-rw-r--r--'],
+      ['usr/lib/rs-agent/node_modules/etcd3/package.json', '-rw-r--r--'],
+      ['usr/lib/rs-agent/node_modules/cockatiel/package.json', '-rw-r--r--'],
       ['lib/systemd/system/rs-agent.service', '-rw-r--r--'],
       ['lib/systemd/system/rs-agent-watch.service', '-rw-r--r--'],
       ['lib/systemd/system/rs-agent-check.service', '-rw-r--r--'],
@@ -126,6 +128,33 @@ describe('the installed package', () => {
     const r = await installed('rs-agent --version', { usr });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/Cannot find package 'yargs'/);
+  });
+
+  it('fleet status reads a real etcd with the shipped etcd3 and cockatiel (loaded only on the fleet path)', async () => {
+    // etcd and the agent share a private network namespace of their own: its lo only.
+    const dir = join(out, 'fleet');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'rs-agent.yaml'), `source:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n    cache: ${dir}/cache.json\nhost: rs1\n`);
+    const r = await installed(`unshare --net sh -euc '
+      ip link set lo up
+      etcd --name t --data-dir ${dir}/etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \\
+        --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \\
+        --initial-cluster t=http://127.0.0.1:2380 --log-level error >${dir}/etcd.log 2>&1 &
+      trap "kill -9 $!" EXIT
+      until ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 put /elsewhere x >/dev/null 2>&1; do sleep 0.1; done
+      rs-agent fleet status --config ${dir}/rs-agent.yaml'`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').at(-1)).toBe('0 hosts at store revision 2: none');
+    expect(r.exitCode).toBe(0);
+  }, 30_000);
+
+  it('only the fleet path loads the etcd client: without etcd3 and cockatiel, validate still works', async () => {
+    const usr = join(out, 'usr-without-etcd');
+    await execa('cp', ['-a', join(tree, 'usr'), usr]);
+    for (const name of ['etcd3', 'cockatiel']) rmSync(join(usr, 'lib/rs-agent/node_modules', name), { recursive: true });
+    const r = await installed('rs-agent validate', { usr });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/etc/rs-agent/rs-agent.yaml: valid: 3 VIPs (2 dr, 1 tun)');
   });
 
   it('rs-agent install writes only the boot files: the package has its units in /lib/systemd/system already', async () => {
