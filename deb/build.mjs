@@ -5,7 +5,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -30,7 +39,10 @@ mkdirSync(stage, { recursive: true });
 // build script): yargs, and the etcd client that only the fleet path (source.etcd) loads.
 put(`${LIB}/dist/cli/main.js`, readFileSync(bundle), 0o755);
 put(`${LIB}/dist/cli/main.js.map`, readFileSync(`${bundle}.map`));
-put(`${LIB}/package.json`, `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', license: pkg.license }, null, 2)}\n`);
+put(
+  `${LIB}/package.json`,
+  `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', license: pkg.license }, null, 2)}\n`,
+);
 const modules = copyExternalModules(bundleExternals());
 checkCopyrightNames(modules);
 
@@ -40,7 +52,8 @@ put(BINARY.slice(1), `#!/bin/sh\nexec /usr/bin/node /${LIB}/dist/cli/main.js "$@
 for (const name of readdirSync(join(ROOT, 'units')).sort()) {
   const unit = readFileSync(join(ROOT, 'units', name), 'utf8');
   const packaged = unit.replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${BINARY}`);
-  if (packaged.includes('/usr/local/bin/rs-agent')) fail(`units/${name} names /usr/local/bin/rs-agent outside an Exec line`);
+  if (packaged.includes('/usr/local/bin/rs-agent'))
+    fail(`units/${name} names /usr/local/bin/rs-agent outside an Exec line`);
   put(`lib/systemd/system/${name}`, packaged);
 }
 
@@ -49,18 +62,31 @@ put('usr/share/man/man8/rs-agent.8.gz', gzip(join(DEB, 'rs-agent.8')));
 put('usr/share/bash-completion/completions/rs-agent', readFileSync(join(DEB, 'rs-agent.bash-completion')));
 put('usr/share/doc/rs-agent/copyright', readFileSync(join(DEB, 'copyright')));
 put('usr/share/doc/rs-agent/changelog.Debian.gz', gzip(join(DEB, 'changelog')));
-put('usr/share/doc/rs-agent/examples/prometheus/rs-agent.rules.yml', readFileSync(join(ROOT, 'examples/prometheus/rs-agent.rules.yml')));
+put(
+  'usr/share/doc/rs-agent/examples/prometheus/rs-agent.rules.yml',
+  readFileSync(join(ROOT, 'examples/prometheus/rs-agent.rules.yml')),
+);
 put('usr/share/doc/rs-agent/examples/cron.d/rs-agent', readFileSync(join(ROOT, 'examples/cron.d/rs-agent')));
-if (existsSync(join(DEB, 'lintian-overrides'))) put('usr/share/lintian/overrides/rs-agent', readFileSync(join(DEB, 'lintian-overrides')));
+if (existsSync(join(DEB, 'lintian-overrides')))
+  put('usr/share/lintian/overrides/rs-agent', readFileSync(join(DEB, 'lintian-overrides')));
 
 // Control area. md5sums leaves conffiles out, as dh_md5sums does: dpkg tracks those itself.
 const files = listFiles(stage);
 for (const script of ['postinst', 'prerm', 'postrm']) put(`DEBIAN/${script}`, readFileSync(join(DEB, script)), 0o755);
 put('DEBIAN/conffiles', `/${CONFFILE}\n`);
-put('DEBIAN/md5sums', files.filter((f) => f !== CONFFILE).map((f) => `${md5(join(stage, f))}  ${f}\n`).join(''));
-put('DEBIAN/control', readFileSync(join(DEB, 'control'), 'utf8')
-  .replace('@VERSION@', version)
-  .replace('@INSTALLED_SIZE@', String(installedSize(stage, files))));
+put(
+  'DEBIAN/md5sums',
+  files
+    .filter((f) => f !== CONFFILE)
+    .map((f) => `${md5(join(stage, f))}  ${f}\n`)
+    .join(''),
+);
+put(
+  'DEBIAN/control',
+  readFileSync(join(DEB, 'control'), 'utf8')
+    .replace('@VERSION@', version)
+    .replace('@INSTALLED_SIZE@', String(installedSize(stage, files))),
+);
 
 // Every mtime is the changelog's date, so two builds of the same tree give the same package.
 const epoch = changelogEpoch();
@@ -69,17 +95,21 @@ utimesSync(stage, epoch, epoch);
 
 const deb = join(OUT, `${pkg.name}_${version}_all.deb`);
 execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], {
-  stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) },
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) },
 });
 rmSync(stage, { recursive: true, force: true });
-process.stdout.write(`${relative(process.cwd(), deb) || deb} (${(statSync(deb).size / 1024).toFixed(0)} KiB; node_modules: ${modules.join(', ')})\n`);
+process.stdout.write(
+  `${relative(process.cwd(), deb) || deb} (${(statSync(deb).size / 1024).toFixed(0)} KiB; node_modules: ${modules.join(', ')})\n`,
+);
 
 // The Debian version is the top changelog entry's; its upstream part must be package.json's,
 // so a release cannot ship with a changelog that was not written for it.
 function debianVersion(upstream) {
   const m = /^rs-agent \(([^)]+)\)/.exec(readFileSync(join(DEB, 'changelog'), 'utf8'));
   if (!m) fail('deb/changelog: the first line is not "rs-agent (VERSION) ..."');
-  if (m[1].replace(/-[^-]+$/, '') !== upstream) fail(`deb/changelog's top entry is ${m[1]}, package.json says ${upstream}: add a changelog entry`);
+  if (m[1].replace(/-[^-]+$/, '') !== upstream)
+    fail(`deb/changelog's top entry is ${m[1]}, package.json says ${upstream}: add a changelog entry`);
   return m[1];
 }
 
@@ -108,7 +138,8 @@ function copyExternalModules(roots) {
   const keys = [...found].sort();
   for (const key of keys) {
     const installed = JSON.parse(readFileSync(join(ROOT, key, 'package.json'), 'utf8')).version;
-    if (installed !== lock[key].version) fail(`${key} is ${installed}, package-lock.json wants ${lock[key].version}: run npm ci`);
+    if (installed !== lock[key].version)
+      fail(`${key} is ${installed}, package-lock.json wants ${lock[key].version}: run npm ci`);
     cpSync(join(ROOT, key), join(stage, LIB, key), {
       recursive: true,
       dereference: true,
@@ -134,7 +165,7 @@ function copyExternalModules(roots) {
 }
 
 function resolveInLock(lock, from, name) {
-  for (let base = from; ; ) {
+  for (let base = from; ;) {
     const key = `${base ? `${base}/` : ''}node_modules/${name}`;
     if (lock[key]) return key;
     if (!base) fail(`package-lock.json: ${from} needs ${name}, which is not there`);
@@ -156,11 +187,20 @@ function bundleExternals() {
 // and * matches across directories.
 function checkCopyrightNames(names) {
   const debianLicense = { MIT: 'Expat', ISC: 'ISC', 'Apache-2.0': 'Apache-2.0', 'BSD-3-Clause': 'BSD-3-clause' };
-  const stanzas = readFileSync(join(DEB, 'copyright'), 'utf8').split(/\n\s*\n/).map((text) => ({
-    files: /^Files:((?:.*)(?:\n .*)*)/m.exec(text)?.[1].trim().split(/\s+/) ?? [],
-    license: /^License: (.+)$/m.exec(text)?.[1],
-  })).filter((s) => s.files.length > 0);
-  const matches = (glob, path) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(path);
+  const stanzas = readFileSync(join(DEB, 'copyright'), 'utf8')
+    .split(/\n\s*\n/)
+    .map((text) => ({
+      files: /^Files:((?:.*)(?:\n .*)*)/m.exec(text)?.[1].trim().split(/\s+/) ?? [],
+      license: /^License: (.+)$/m.exec(text)?.[1],
+    }))
+    .filter((s) => s.files.length > 0);
+  const matches = (glob, path) =>
+    new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('*', '.*')
+        .replaceAll('?', '.')}$`,
+    ).test(path);
   for (const name of names) {
     const path = `${LIB}/node_modules/${name}/package.json`;
     const stanza = stanzas.findLast((s) => s.files.some((glob) => glob !== '*' && matches(glob, path)));
@@ -168,7 +208,8 @@ function checkCopyrightNames(names) {
     const declared = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).license;
     const wanted = debianLicense[declared];
     if (!wanted) fail(`node_modules/${name}: licence ${declared} is not one deb/copyright reproduces`);
-    if (stanza.license !== wanted) fail(`deb/copyright says ${stanza.license} for node_modules/${name}, its package.json says ${declared}`);
+    if (stanza.license !== wanted)
+      fail(`deb/copyright says ${stanza.license} for node_modules/${name}, its package.json says ${declared}`);
   }
 }
 

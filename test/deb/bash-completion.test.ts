@@ -22,10 +22,29 @@ async function complete(line: string): Promise<string[]> {
 }
 
 describe('bash completion', () => {
-  it('completes commands, then each command\'s own options', async () => {
-    expect(await complete('rs-agent ')).toEqual(['check', 'fleet', 'import', 'install', 'plan', 'run', 'start', 'status', 'stop', 'uninstall', 'validate']);
+  it("completes commands, then each command's own options", async () => {
+    expect(await complete('rs-agent ')).toEqual([
+      'check',
+      'fleet',
+      'import',
+      'install',
+      'plan',
+      'run',
+      'start',
+      'status',
+      'stop',
+      'uninstall',
+      'validate',
+    ]);
     expect(await complete('rs-agent st')).toEqual(['start', 'status', 'stop']);
-    expect(await complete('rs-agent check --')).toEqual(['--allow-insecure-config', '--config', '--fix', '--help', '--json', '--state-dir']);
+    expect(await complete('rs-agent check --')).toEqual([
+      '--allow-insecure-config',
+      '--config',
+      '--fix',
+      '--help',
+      '--json',
+      '--state-dir',
+    ]);
     expect(await complete('rs-agent -c /etc/x.yaml run --log')).toEqual(['--log-format']);
   });
 
@@ -37,7 +56,7 @@ describe('bash completion', () => {
   });
 
   // The completion is written by hand: it must offer exactly what the CLI's one spec declares.
-  it('offers every command and exactly each command\'s declared options', async () => {
+  it("offers every command and exactly each command's declared options", async () => {
     expect(await complete('rs-agent ')).toEqual(COMMANDS.map((c) => c.name).sort());
     for (const spec of COMMANDS) {
       const options = Object.keys({ ...GLOBAL_OPTIONS, ...spec.options }).map((k) => `--${k}`);

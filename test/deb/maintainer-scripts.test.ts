@@ -20,7 +20,11 @@ interface Host {
 }
 
 // Runs deb/<script> with args; returns the recorded calls and what is left in /run.
-async function run(script: string, args: string[], host: Host = {}): Promise<{ calls: string[]; run: string[]; exitCode: number }> {
+async function run(
+  script: string,
+  args: string[],
+  host: Host = {},
+): Promise<{ calls: string[]; run: string[]; exitCode: number }> {
   const dir = tempDir();
   const bin = join(dir, 'bin');
   const log = join(dir, 'calls');
@@ -29,10 +33,15 @@ async function run(script: string, args: string[], host: Host = {}): Promise<{ c
   const stub = (answer: string) => `#!/bin/sh\necho "\${0##*/} $*" >> ${log}\n${answer}\nexit 0\n`;
   writeFileSync(join(bin, 'systemctl'), stub(''));
   writeFileSync(join(bin, 'deb-systemd-invoke'), stub(''));
-  writeFileSync(join(bin, 'deb-systemd-helper'), stub([
-    `case "$1" in debian-installed) exit ${host.installed ? 0 : 1};; esac`,
-    `case "$2" in was-enabled) exit ${host.enabled ? 0 : 1};; esac`,
-  ].join('\n')));
+  writeFileSync(
+    join(bin, 'deb-systemd-helper'),
+    stub(
+      [
+        `case "$1" in debian-installed) exit ${host.installed ? 0 : 1};; esac`,
+        `case "$2" in was-enabled) exit ${host.enabled ? 0 : 1};; esac`,
+      ].join('\n'),
+    ),
+  );
   for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper']) chmodSync(join(bin, name), 0o755);
   const setup = [
     'mount -t tmpfs tmpfs /run',
@@ -42,23 +51,37 @@ async function run(script: string, args: string[], host: Host = {}): Promise<{ c
     'status=$?',
     'ls -A /run >&2',
     'exit $status',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup], { reject: false });
-  return { calls: readFileSync(log, 'utf8').split('\n').filter(Boolean), run: r.stderr.split('\n').filter(Boolean), exitCode: r.exitCode ?? -1 };
+  return {
+    calls: readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    run: r.stderr.split('\n').filter(Boolean),
+    exitCode: r.exitCode ?? -1,
+  };
 }
 
 const each = (call: (unit: string) => string[]) => UNITS.flatMap(call);
 
 describe('maintainer scripts', () => {
   it('are clean under shellcheck as POSIX sh', async () => {
-    const r = await execa('shellcheck', ['-s', 'sh', ...['postinst', 'prerm', 'postrm'].map((s) => join(DEB, s))], { reject: false });
+    const r = await execa('shellcheck', ['-s', 'sh', ...['postinst', 'prerm', 'postrm'].map((s) => join(DEB, s))], {
+      reject: false,
+    });
     expect(r.stdout).toBe('');
     expect(r.exitCode).toBe(0);
   });
 
   it('shellcheck does flag a script with a fault (so the check above means something)', async () => {
     const bad = join(tempDir(), 'postinst');
-    writeFileSync(bad, readFileSync(join(DEB, 'postinst'), 'utf8').replace('deb-systemd-helper update-state "$unit"', 'deb-systemd-helper update-state $units'));
+    writeFileSync(
+      bad,
+      readFileSync(join(DEB, 'postinst'), 'utf8').replace(
+        'deb-systemd-helper update-state "$unit"',
+        'deb-systemd-helper update-state $units',
+      ),
+    );
     expect((await execa('shellcheck', ['-s', 'sh', bad], { reject: false })).exitCode).not.toBe(0);
   });
 
@@ -104,7 +127,9 @@ describe('maintainer scripts', () => {
   it('prerm remove stops the timer and the watcher, then rs-agent.service (whose stop takes the VIPs down)', async () => {
     const r = await run('prerm', ['remove']);
     expect(r.exitCode).toBe(0);
-    expect(r.calls).toEqual(['deb-systemd-invoke stop rs-agent-check.timer rs-agent-check.service rs-agent-watch.service rs-agent.service']);
+    expect(r.calls).toEqual([
+      'deb-systemd-invoke stop rs-agent-check.timer rs-agent-check.service rs-agent-watch.service rs-agent.service',
+    ]);
   });
 
   it('postrm remove reloads systemd and masks the units; the state dir is kept until purge', async () => {
@@ -122,9 +147,15 @@ describe('maintainer scripts', () => {
   });
 
   it('without systemd running (a chroot, an image build), nothing is reloaded, started or stopped', async () => {
-    const configure = await run('postinst', ['configure', '0.0.9-1'], { systemd: false, installed: true, enabled: true });
+    const configure = await run('postinst', ['configure', '0.0.9-1'], {
+      systemd: false,
+      installed: true,
+      enabled: true,
+    });
     expect(configure.calls.filter((c) => !c.startsWith('deb-systemd-helper '))).toEqual([]);
     expect((await run('prerm', ['remove'], { systemd: false })).calls).toEqual([]);
-    expect((await run('postrm', ['remove'], { systemd: false })).calls.filter((c) => c.startsWith('systemctl'))).toEqual([]);
+    expect(
+      (await run('postrm', ['remove'], { systemd: false })).calls.filter((c) => c.startsWith('systemctl')),
+    ).toEqual([]);
   });
 });

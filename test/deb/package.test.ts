@@ -28,8 +28,18 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 async function installed(script: string, layers: { usr?: string; etc?: string } = {}) {
   const usr = layers.usr ?? join(tree, 'usr');
   const etc = layers.etc ?? join(tree, 'etc');
-  return execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-euc',
-    `mount -t overlay overlay -o lowerdir=${usr}:/usr /usr; mount -t overlay overlay -o lowerdir=${etc}:/etc /etc; cd /; ${script}`], { reject: false });
+  return execa(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-euc',
+      `mount -t overlay overlay -o lowerdir=${usr}:/usr /usr; mount -t overlay overlay -o lowerdir=${etc}:/etc /etc; cd /; ${script}`,
+    ],
+    { reject: false },
+  );
 }
 
 describe('npm run package:deb', () => {
@@ -49,10 +59,15 @@ describe('npm run package:deb', () => {
     const control = join(out, 'control');
     await execa('dpkg-deb', ['-e', deb, control]);
     expect(readFileSync(join(control, 'conffiles'), 'utf8')).toBe('/etc/rs-agent/rs-agent.yaml\n');
-    expect(readFileSync(join(tree, 'etc/rs-agent/rs-agent.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'examples/rs-agent.yaml'), 'utf8'));
+    expect(readFileSync(join(tree, 'etc/rs-agent/rs-agent.yaml'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'examples/rs-agent.yaml'), 'utf8'),
+    );
     const sums = readFileSync(join(control, 'md5sums'), 'utf8');
     expect(sums).not.toContain('etc/rs-agent');
-    const check = await execa('md5sum', ['--check', '--strict', '--quiet', join(control, 'md5sums')], { cwd: tree, reject: false });
+    const check = await execa('md5sum', ['--check', '--strict', '--quiet', join(control, 'md5sums')], {
+      cwd: tree,
+      reject: false,
+    });
     expect(check.stdout + check.stderr).toBe('');
     expect(check.exitCode).toBe(0);
     const listed = (await execa('dpkg-deb', ['-c', deb])).stdout.split('\n').filter((l) => l.startsWith('-')).length;
@@ -88,13 +103,21 @@ describe('npm run package:deb', () => {
   });
 
   it('the units run /usr/bin/rs-agent, which runs the bundle with /usr/bin/node', () => {
-    for (const [unit, exec] of [['rs-agent.service', 'start'], ['rs-agent-watch.service', 'run'], ['rs-agent-check.service', 'check --fix']]) {
+    for (const [unit, exec] of [
+      ['rs-agent.service', 'start'],
+      ['rs-agent-watch.service', 'run'],
+      ['rs-agent-check.service', 'check --fix'],
+    ]) {
       const text = readFileSync(join(tree, 'lib/systemd/system', unit as string), 'utf8');
       expect(text).toContain(`\nExecStart=/usr/bin/rs-agent ${exec}\n`);
       expect(text).not.toContain('/usr/local/bin');
     }
-    expect(readFileSync(join(tree, 'lib/systemd/system/rs-agent.service'), 'utf8')).toContain('\nExecStop=/usr/bin/rs-agent stop\n');
-    expect(readFileSync(join(tree, 'usr/bin/rs-agent'), 'utf8')).toBe('#!/bin/sh\nexec /usr/bin/node /usr/lib/rs-agent/dist/cli/main.js "$@"\n');
+    expect(readFileSync(join(tree, 'lib/systemd/system/rs-agent.service'), 'utf8')).toContain(
+      '\nExecStop=/usr/bin/rs-agent stop\n',
+    );
+    expect(readFileSync(join(tree, 'usr/bin/rs-agent'), 'utf8')).toBe(
+      '#!/bin/sh\nexec /usr/bin/node /usr/lib/rs-agent/dist/cli/main.js "$@"\n',
+    );
   });
 
   it('lintian: no error, and no warning that is not overridden with a reason', async () => {
@@ -118,7 +141,11 @@ describe('the installed package', () => {
   it('/usr/bin/rs-agent --version, --help and validate work from its own files and the shipped config', async () => {
     const r = await installed('rs-agent --version; rs-agent --help | head -1; rs-agent validate');
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n')).toEqual([VERSION.replace(/-1$/, ''), 'rs-agent <command> [options]', '/etc/rs-agent/rs-agent.yaml: valid: 3 VIPs (2 dr, 1 tun)']);
+    expect(r.stdout.split('\n')).toEqual([
+      VERSION.replace(/-1$/, ''),
+      'rs-agent <command> [options]',
+      '/etc/rs-agent/rs-agent.yaml: valid: 3 VIPs (2 dr, 1 tun)',
+    ]);
   });
 
   it('--version comes from the shipped yargs: without /usr/lib/rs-agent/node_modules it fails', async () => {
@@ -134,7 +161,10 @@ describe('the installed package', () => {
     // etcd and the agent share a private network namespace of their own: its lo only.
     const dir = join(out, 'fleet');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'rs-agent.yaml'), `source:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n    cache: ${dir}/cache.json\nhost: rs1\n`);
+    writeFileSync(
+      join(dir, 'rs-agent.yaml'),
+      `source:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n    cache: ${dir}/cache.json\nhost: rs1\n`,
+    );
     const r = await installed(`unshare --net sh -euc '
       ip link set lo up
       etcd --name t --data-dir ${dir}/etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \\
@@ -151,7 +181,8 @@ describe('the installed package', () => {
   it('only the fleet path loads the etcd client: without etcd3 and cockatiel, validate still works', async () => {
     const usr = join(out, 'usr-without-etcd');
     await execa('cp', ['-a', join(tree, 'usr'), usr]);
-    for (const name of ['etcd3', 'cockatiel']) rmSync(join(usr, 'lib/rs-agent/node_modules', name), { recursive: true });
+    for (const name of ['etcd3', 'cockatiel'])
+      rmSync(join(usr, 'lib/rs-agent/node_modules', name), { recursive: true });
     const r = await installed('rs-agent validate', { usr });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/etc/rs-agent/rs-agent.yaml: valid: 3 VIPs (2 dr, 1 tun)');
@@ -162,21 +193,27 @@ describe('the installed package', () => {
     const r = await installed(`rs-agent install --root ${root}`);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('wrote '))).toEqual([
-      `wrote ${root}/etc/sysctl.d/90-rs-agent.conf`, `wrote ${root}/etc/modules-load.d/rs-agent.conf`,
+      `wrote ${root}/etc/sysctl.d/90-rs-agent.conf`,
+      `wrote ${root}/etc/modules-load.d/rs-agent.conf`,
     ]);
     expect(r.stdout).toContain('the Debian package ships its units in /lib/systemd/system');
   });
 
   it('its units pass systemd-analyze verify, /usr/bin/rs-agent in place', async () => {
     const units = ['rs-agent.service', 'rs-agent-watch.service', 'rs-agent-check.service', 'rs-agent-check.timer']
-      .map((u) => join(tree, 'lib/systemd/system', u)).join(' ');
+      .map((u) => join(tree, 'lib/systemd/system', u))
+      .join(' ');
     const r = await installed(`systemd-analyze verify --man=no ${units}`);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
   });
 
   it('its man page renders without a groff warning', async () => {
-    const r = await execa('sh', ['-c', `zcat ${join(tree, 'usr/share/man/man8/rs-agent.8.gz')} | groff -man -Tutf8 -ww -z`], { reject: false });
+    const r = await execa(
+      'sh',
+      ['-c', `zcat ${join(tree, 'usr/share/man/man8/rs-agent.8.gz')} | groff -man -Tutf8 -ww -z`],
+      { reject: false },
+    );
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
   });
