@@ -31,6 +31,7 @@ export async function runPass(
   const t0 = performance.now();
   for (const t of merged) stats.reconciles[t] += 1;
   try {
+    const failing = new Set<string>();
     const result = await reconcile(agent, config, (changes) => selectChanges(changes, (item) => guard.isHeld(item)));
     const ms = round(performance.now() - t0);
     for (const outcome of result.outcomes) {
@@ -79,12 +80,19 @@ export async function runPass(
         }
       } else {
         stats.failedRepairs += outcome.status === 'failed' ? 1 : 0;
-        logger.log('error', `repair-${outcome.status}`, `could not repair ${itemOf(change)}: ${outcome.error ?? ''}`, {
+        // A repair that races the host (a device removed between observing and applying,
+        // as after `rmmod ipip`) fails once and the next pass plans afresh: a warning. It
+        // is an error when protection is at stake, or when the same item fails again.
+        const item = itemOf(change);
+        const level = isProtective(change) || stats.failing?.includes(item) ? 'error' : 'warning';
+        failing.add(item);
+        logger.log(level, `repair-${outcome.status}`, `could not repair ${item}: ${outcome.error ?? ''}`, {
           ...fields,
           error: outcome.error,
         });
       }
     }
+    stats.failing = [...failing];
     if (result.error !== undefined) {
       stats.failedRepairs += 1;
       logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, {

@@ -33,6 +33,7 @@ export interface DaemonStats {
   reconciles: Record<Trigger, number>;
   repairs: Record<ChangeKind, number>;
   failedRepairs: number;
+  failing?: string[]; // items whose repair failed on the last pass (a second failure is an error)
   flapTrips: number;
   protectionFights?: number; // trips over protective items, which are never held back
   held: HeldItem[];

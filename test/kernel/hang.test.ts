@@ -67,6 +67,13 @@ describe('an ip that hangs', () => {
     // The batch's changes fail (naming the command), as any failure of a pass's commands.
     const failed = await daemon.waitFor((l) => l.event === 'repair-failed', 10_000, mark);
     expect(failed.message).toMatch(/ip -force -batch .*: no answer after 0\.5 s; killed it/);
+    // Once is a warning (a pass racing the host fails once); the same item failing on
+    // the next pass is an error.
+    expect(failed.level).toBe('warning');
+    const again = daemon.lines.length;
+    await ns.ip(['addr', 'add', '192.0.2.98/32', 'dev', 'lo']);
+    const twice = await daemon.waitFor((l) => l.event === 'repair-failed', 10_000, again);
+    expect(twice).toMatchObject({ level: 'error', item: failed.item });
     expect(stub.pids().filter(alive)).toEqual([]);
     // Any pass now (an event) runs the real ip again and puts the VIP back.
     rmSync(marker);
