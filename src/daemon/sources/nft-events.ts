@@ -1,10 +1,8 @@
 import type { Logger } from '../log.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
-import { startWatch, type Watch } from '../watch.js';
+import { monitorSource } from './monitor.js';
 import type { Source } from './source.js';
-
-const RESTART_MS = 1000;
 
 // nftables changes as the kernel reports them (`nft monitor`, in the daemon's network
 // namespace). A table of rs-agent's flushed or deleted (the ARP guard in the arp family,
@@ -20,50 +18,26 @@ export function isOwnTableEvent(line: string): boolean {
 }
 
 export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger): Source {
-  let watch: Watch | null = null;
-  let stopped = false;
+  // A chunk may end mid-line: the rest waits for the next one.
   let partial = '';
-  const onChange = (text: string) => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    if (lines.some(isOwnTableEvent)) queue.request('event');
-  };
-  const begin = () => {
-    partial = '';
-    watch = startWatch(
-      {
-        onChange,
-        onExit: (reason) => {
-          if (stopped) return;
-          // Without nft there is no table to watch (nor to load): the schedule is enough.
-          if (/command not found/.test(reason)) {
-            logger.log(
-              'info',
-              'nft-watch-unavailable',
-              `${reason}; nftables changes are found by the scheduled reconcile`,
-            );
-            return;
-          }
-          logger.log('error', 'watch-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
-          scheduler.after('nft-watch-restart', RESTART_MS, () => {
-            begin();
-            queue.request('event');
-          });
-        },
+  return monitorSource(
+    {
+      name: 'nft-watch-restart',
+      argv: NFT_WATCH_ARGV,
+      onText: (text) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        if (lines.some(isOwnTableEvent)) queue.request('event');
       },
-      NFT_WATCH_ARGV,
-    );
-  };
-  return {
-    start() {
-      stopped = false;
-      begin();
+      // Without nft there is no table to watch (nor to load): the schedule is enough.
+      unavailable: (reason) => {
+        if (!/command not found/.test(reason)) return false;
+        logger.log('info', 'nft-watch-unavailable', `${reason}; nftables changes are found by the scheduled reconcile`);
+        return true;
+      },
     },
-    stop() {
-      stopped = true;
-      scheduler.cancel('nft-watch-restart');
-      watch?.stop();
-      watch = null;
-    },
-  };
+    queue,
+    scheduler,
+    logger,
+  );
 }
