@@ -1,28 +1,14 @@
 import { canonicalIPv6 } from '../config/address.js';
-import { AgentError } from '../errors.js';
 import type { Runner } from '../system/runner.js';
+import { readNftTable } from './nft-json.js';
 import type { ActualMss, MssTable } from './types.js';
 
 export const MSS_OBSERVE_ARGV = ['nft', '-j', 'list', 'table', 'inet', 'rs_agent'] as const;
 
 // Reads rs-agent's MSS clamp table. A missing nft, or a kernel without nf_tables,
 // makes clamping unavailable (reported as a problem for the TUN VIPs, not an error).
-export async function observeMss(runner: Runner): Promise<ActualMss> {
-  let result;
-  try {
-    result = await runner.run(MSS_OBSERVE_ARGV);
-  } catch (error) {
-    if (error instanceof AgentError) return { available: false, reason: error.message, table: null };
-    throw error;
-  }
-  if (result.exitCode === 0) return { available: true, table: parseMssTable(result.stdout) };
-  const stderr = result.stderr.trim();
-  if (/No such file or directory/.test(stderr)) return { available: true, table: null };
-  return {
-    available: false,
-    reason: `${MSS_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`,
-    table: null,
-  };
+export function observeMss(runner: Runner): Promise<ActualMss> {
+  return readNftTable(runner, MSS_OBSERVE_ARGV, parseMssTable);
 }
 
 // nft JSON is loosely typed; every field read is checked.

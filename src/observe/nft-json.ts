@@ -20,22 +20,28 @@ const OUTPUT_RULE = JSON.stringify([
 
 // Reads rs-agent's table. A missing nft, or a kernel without nf_tables for the arp
 // family, makes the guard unavailable (not an error: arp.guard auto then goes without).
-export async function observeNft(runner: Runner): Promise<ActualNft> {
+export function observeNft(runner: Runner): Promise<ActualNft> {
+  return readNftTable(runner, NFT_OBSERVE_ARGV, parseNftTable);
+}
+
+// `nft -j list table …`: the table parsed; null when there is none; unavailable (with
+// the reason) when nft is missing or the kernel lacks nf_tables for that family.
+export async function readNftTable<T>(
+  runner: Runner,
+  argv: readonly string[],
+  parse: (json: string) => T,
+): Promise<{ available: true; table: T | null } | { available: false; reason: string; table: null }> {
   let result;
   try {
-    result = await runner.run(NFT_OBSERVE_ARGV);
+    result = await runner.run(argv);
   } catch (error) {
     if (error instanceof AgentError) return { available: false, reason: error.message, table: null };
     throw error;
   }
-  if (result.exitCode === 0) return { available: true, table: parseNftTable(result.stdout) };
+  if (result.exitCode === 0) return { available: true, table: parse(result.stdout) };
   const stderr = result.stderr.trim();
   if (/No such file or directory/.test(stderr)) return { available: true, table: null };
-  return {
-    available: false,
-    reason: `${NFT_OBSERVE_ARGV.join(' ')}: ${stderr || `exit ${result.exitCode}`}`,
-    table: null,
-  };
+  return { available: false, reason: `${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
 }
 
 // nft JSON is loosely typed; every field read is checked.
