@@ -3,9 +3,10 @@ import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { describeConflict } from '../plan/conflicts.js';
+import type { Change } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
 import { isProtective, itemOf, selectChanges } from './hold-back.js';
-import type { Logger } from './log.js';
+import type { Level, Logger } from './log.js';
 import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
 
 export interface PassReport {
@@ -80,11 +81,8 @@ export async function runPass(
         }
       } else {
         stats.failedRepairs += outcome.status === 'failed' ? 1 : 0;
-        // A repair that races the host (a device removed between observing and applying,
-        // as after `rmmod ipip`) fails once and the next pass plans afresh: a warning. It
-        // is an error when protection is at stake, or when the same item fails again.
         const item = itemOf(change);
-        const level = isProtective(change) || stats.failing?.includes(item) ? 'error' : 'warning';
+        const level = repairFailureLevel(change, outcome.error, stats.failing?.includes(item) === true);
         failing.add(item);
         logger.log(level, `repair-${outcome.status}`, `could not repair ${item}: ${outcome.error ?? ''}`, {
           ...fields,
@@ -159,4 +157,15 @@ function logOnChange(
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+// A repair that races the host (a device removed between observing and applying, as
+// `rmmod ipip` does to tunl0) fails once and the next pass plans afresh: a warning.
+// It is an error when the same item failed on the last pass too, or when ARP protection
+// is at stake: a protective sysctl that could not be written, unless its file is gone
+// with its device (ENOENT), since a device that does not exist answers no ARP.
+export function repairFailureLevel(change: Change, error: string | undefined, failedLastPass: boolean): Level {
+  if (failedLastPass) return 'error';
+  const deviceGone = change.kind === 'sysctl' && /\bENOENT\b/.test(error ?? '');
+  return isProtective(change) && !deviceGone ? 'error' : 'warning';
 }
