@@ -1,38 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { itemOf, selectChanges } from '../../src/daemon/hold-back.js';
 import type { Change } from '../../src/plan/types.js';
+import { address, ipipModule, route, sysctl } from '../helpers/changes.js';
 
-const sysctl = (dev: string, name: string): Change => ({
-  kind: 'sysctl',
-  action: 'set',
-  target: `net.ipv4.conf.${dev}.${name}`,
-  path: `net/ipv4/conf/${dev}/${name}`,
-  from: '0',
-  to: '1',
-});
-const address: Change = {
-  kind: 'address',
-  action: 'add',
-  target: '192.0.2.10/32 dev lo',
-  address: '192.0.2.10',
-  prefixlen: 32,
-  family: 4,
-  dev: 'lo',
-  from: 'absent',
-  to: 'present',
-  label: 'lo:0',
-};
-const route: Change = {
-  kind: 'route',
-  action: 'add',
-  target: '192.0.2.10/32 dev lo',
-  dst: '192.0.2.10',
-  prefixlen: 32,
-  family: 4,
-  dev: 'lo',
-  from: 'absent',
-  to: 'present',
-};
 const names = (changes: Change[]) => changes.map(itemOf);
 
 describe('selectChanges', () => {
@@ -70,17 +40,8 @@ describe('selectChanges', () => {
   });
 
   it('a held module holds back the VIPs added after it', () => {
-    const module: Change = {
-      kind: 'module',
-      action: 'load',
-      target: 'ipip',
-      module: 'ipip',
-      device: 'tunl0',
-      from: 'absent',
-      to: 'loaded',
-    };
     const { apply, held } = selectChanges(
-      [module, sysctl('all', 'arp_ignore'), address],
+      [ipipModule, sysctl('all', 'arp_ignore'), address],
       (item) => item === 'module ipip',
     );
     expect(names(apply)).toEqual(['sysctl net.ipv4.conf.all.arp_ignore']);

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { repairFailureLevel } from '../../src/daemon/pass.js';
-import type { Change } from '../../src/plan/types.js';
+import { address, sysctl } from '../helpers/changes.js';
 
-const sysctl = (dev: string, name: string): Change => ({
-  kind: 'sysctl',
-  action: 'set',
-  target: `net.ipv4.conf.${dev}.${name}`,
-  path: `net/ipv4/conf/${dev}/${name}`,
-  from: '0',
-  to: '1',
-});
-const address: Change = {
-  kind: 'address',
-  action: 'add',
-  target: '192.0.2.10/32 dev lo',
-  address: '192.0.2.10',
-  prefixlen: 32,
-  family: 4,
-  dev: 'lo',
-  from: 'absent',
-  to: 'present',
-};
 const gone = "cannot write 1 to /proc/sys/net/ipv4/conf/tunl0/arp_ignore: ENOENT: no such file or directory, open '…'";
 const denied = "cannot write 1 to /proc/sys/net/ipv4/conf/all/arp_ignore: EACCES: permission denied, open '…'";
 
