@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, type TestNamespace } from './netns.js';
+import { envPrefix, type TestNamespace } from './netns.js';
 
 export interface LogLine {
   time: string;
@@ -18,28 +18,7 @@ export class Daemon {
   private readonly child: ResultPromise;
 
   constructor(ns: TestNamespace, env: Record<string, string> = {}) {
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    this.child = execa(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        'env',
-        ...vars,
-        process.execPath,
-        CLI,
-        'run',
-        '--config',
-        ns.configPath,
-        '--state-dir',
-        ns.stateDir,
-      ],
-      {
-        reject: false,
-        buffer: false,
-      },
-    );
+    this.child = execa('ip', ns.cliArgv(['run'], envPrefix(env)), { reject: false, buffer: false });
     let partial = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString();

@@ -8,6 +8,11 @@ export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
 let counter = 0;
 
+// `env VAR=value...` in front of a command.
+export function envPrefix(env: Record<string, string>): string[] {
+  return ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+}
+
 export interface CliResult {
   exitCode: number;
   stdout: string;
@@ -59,15 +64,16 @@ export class TestNamespace {
     writeFileSync(this.configPath, yaml);
   }
 
-  // The real CLI inside the namespace, with this namespace's config and state dir.
-  async cli(args: string[], env: Record<string, string> = {}, configPath = this.configPath): Promise<CliResult> {
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const argv = [
+  // The arguments of `ip` that run the real CLI inside the namespace with this namespace's
+  // config and state dir: `ip netns exec NS [prefix...] node CLI args... --config --state-dir`.
+  // The prefix is what runs the CLI (env with variables, setpriv, unshare, a shell); `ip netns
+  // exec`, `env` and `setpriv` exec in place, so the pid of the `ip` child is the CLI's own.
+  cliArgv(args: string[], prefix: string[] = [], configPath = this.configPath): string[] {
+    return [
       'netns',
       'exec',
       this.name,
-      'env',
-      ...vars,
+      ...prefix,
       process.execPath,
       CLI,
       ...args,
@@ -76,31 +82,24 @@ export class TestNamespace {
       '--state-dir',
       this.stateDir,
     ];
-    const r = await execa('ip', argv, { reject: false });
+  }
+
+  // The real CLI inside the namespace, run by `prefix` (nothing: the CLI itself).
+  async cliWith(prefix: string[], args: string[], configPath = this.configPath): Promise<CliResult> {
+    const r = await execa('ip', this.cliArgv(args, prefix, configPath), { reject: false });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  // The real CLI inside the namespace, with this namespace's config and state dir.
+  cli(args: string[], env: Record<string, string> = {}, configPath = this.configPath): Promise<CliResult> {
+    return this.cliWith(envPrefix(env), args, configPath);
   }
 
   // The CLI as root without CAP_NET_ADMIN (dropped from the bounding set), as in a
   // container or a unit that did not grant it: the permission error path. (Running
   // as another uid would depend on the checkout being readable by that uid.)
-  async cliWithoutNetAdmin(args: string[]): Promise<CliResult> {
-    const argv = [
-      'netns',
-      'exec',
-      this.name,
-      'setpriv',
-      '--bounding-set=-net_admin',
-      '--inh-caps=-net_admin',
-      process.execPath,
-      CLI,
-      ...args,
-      '--config',
-      this.configPath,
-      '--state-dir',
-      this.stateDir,
-    ];
-    const r = await execa('ip', argv, { reject: false });
-    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+  cliWithoutNetAdmin(args: string[]): Promise<CliResult> {
+    return this.cliWith(['setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin'], args);
   }
 
   async exec(argv: string[]): Promise<string> {

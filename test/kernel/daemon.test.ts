@@ -239,22 +239,7 @@ describe('rs-agent run on the real kernel', () => {
 
   it('a config that does not validate: exit 2 with one line naming the key, nothing changed', async () => {
     ns.writeConfig('vips: [192.0.2.10]\ndrift: {schedule: "61 * * * *"}\n');
-    const r = await execa(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        process.execPath,
-        'dist/cli/main.js',
-        'run',
-        '--config',
-        ns.configPath,
-        '--state-dir',
-        ns.stateDir,
-      ],
-      { reject: false },
-    );
+    const r = await ns.cli(['run']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^rs-agent: config .*: drift\.schedule: "61 \* \* \* \*" is not a valid cron expression/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

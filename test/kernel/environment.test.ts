@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../helpers/daemon.js';
-import { CLI, TestNamespace, type CliResult } from '../helpers/netns.js';
+import { TestNamespace, type CliResult } from '../helpers/netns.js';
 
 // A hostile environment, on the real kernel: a read-only /proc/sys, a config file
 // that is unreadable or that others could have written, a damaged state file, and
@@ -47,26 +47,6 @@ async function expectRefused(run: () => Promise<CliResult>, message: RegExp, sta
   return result;
 }
 
-// The CLI inside the namespace with extra privileges dropped, or in a mount namespace
-// of its own; everything else as ns.cli.
-async function cliWrapped(wrapper: string[], args: string[]): Promise<CliResult> {
-  const argv = [
-    'netns',
-    'exec',
-    ns.name,
-    ...wrapper,
-    process.execPath,
-    CLI,
-    ...args,
-    '--config',
-    ns.configPath,
-    '--state-dir',
-    ns.stateDir,
-  ];
-  const r = await execa('ip', argv, { reject: false });
-  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe('the environment', () => {
   it("/proc/sys mounted read-only (a private mount namespace; the host's is never remounted)", async () => {
     // unshare -m makes mounts private; the bind mount and its read-only remount stay in it.
@@ -80,7 +60,7 @@ describe('the environment', () => {
     ];
     for (const command of ['start', 'stop', 'check --fix']) {
       await expectRefused(
-        () => cliWrapped(ro, command.split(' ')),
+        () => ns.cliWith(ro, command.split(' ')),
         new RegExp(
           `^rs-agent: rs-agent ${command} cannot write /proc/sys/net/ipv4/conf/all/arp_ignore: read-only file system; /proc/sys/net must be writable`,
         ),
@@ -123,7 +103,7 @@ describe('the environment', () => {
       '--bounding-set=-dac_override,-dac_read_search',
       '--inh-caps=-dac_override,-dac_read_search',
     ];
-    await expectRefused(() => cliWrapped(noDac, ['start']), /rs-agent\.yaml: cannot read: permission denied/);
+    await expectRefused(() => ns.cliWith(noDac, ['start']), /rs-agent\.yaml: cannot read: permission denied/);
     const dir = join(ns.dir, 'conf.d');
     mkdirSync(dir);
     await expectRefused(() => ns.cli(['start'], {}, dir), /conf\.d: is a directory, not a file$/);

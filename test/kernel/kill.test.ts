@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
-import { CLI, TestNamespace } from '../helpers/netns.js';
+import { TestNamespace } from '../helpers/netns.js';
 
 // SIGKILL at any point of a start (or stop) with thousands of VIPs: the next pass
 // converges, and stop still restores exactly the values the host had before
@@ -44,19 +44,7 @@ async function killDuring(
   when: () => Promise<void>,
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<boolean> {
-  const argv = [
-    'netns',
-    'exec',
-    ns.name,
-    process.execPath,
-    CLI,
-    command,
-    '--config',
-    ns.configPath,
-    '--state-dir',
-    ns.stateDir,
-  ];
-  const child = execa('ip', argv, { reject: false });
+  const child = execa('ip', ns.cliArgv([command]), { reject: false });
   let finished = false;
   void child.then(() => (finished = true));
   await Promise.race([when(), child]);

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
-import { CLI, TestNamespace } from '../helpers/netns.js';
+import { TestNamespace } from '../helpers/netns.js';
 
 // What rs-agent says must be true on hosts that are not the common case.
 
@@ -17,19 +17,7 @@ afterEach(async () => {
 
 // The CLI inside the namespace with its stdout into `sh -c pipeline`; returns the CLI's own exit status.
 async function piped(args: string[], reader: string): Promise<{ status: number; stderr: string }> {
-  const cli = [
-    'ip',
-    'netns',
-    'exec',
-    ns.name,
-    process.execPath,
-    CLI,
-    ...args,
-    '--config',
-    ns.configPath,
-    '--state-dir',
-    ns.stateDir,
-  ];
+  const cli = ['ip', ...ns.cliArgv(args)];
   const quoted = cli.map((a) => `'${a}'`).join(' ');
   const r = await execa('bash', ['-c', `${quoted} 2>"$0" | ${reader}; echo \${PIPESTATUS[0]}`, join(ns.dir, 'stderr')]);
   return { status: Number(r.stdout.trim().split('\n').pop()), stderr: readFileSync(join(ns.dir, 'stderr'), 'utf8') };
@@ -150,28 +138,7 @@ describe('a full state directory (ENOSPC)', () => {
     // A tmpfs of two pages in a mount namespace of the command's own: the state file
     // takes one, so the ip batch file and the next state file write find none.
     const script = `mount -t tmpfs -o size=8k,mode=0700 tmpfs '${ns.stateDir}' && "$@"; status=$?; ls -A '${ns.stateDir}'; exit $status`;
-    const r = await execa(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        'unshare',
-        '-m',
-        'sh',
-        '-c',
-        script,
-        'sh',
-        process.execPath,
-        CLI,
-        'start',
-        '--config',
-        ns.configPath,
-        '--state-dir',
-        ns.stateDir,
-      ],
-      { reject: false },
-    );
+    const r = await execa('ip', ns.cliArgv(['start'], ['unshare', '-m', 'sh', '-c', script, 'sh']), { reject: false });
     expect(r.exitCode).toBe(2);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 6)).toEqual(
