@@ -11,6 +11,7 @@ import { Scheduler } from './scheduler.js';
 import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
 import { kernelEvents } from './sources/kernel-events.js';
+import { listenerReread } from './sources/listener-reread.js';
 import { nftEvents } from './sources/nft-events.js';
 import type { Source } from './sources/source.js';
 import type { StoreWatch } from './sources/store-watch.js';
@@ -39,6 +40,7 @@ export class Daemon {
   private readonly kernel: Source;
   private readonly nft: Source;
   private readonly sysctls;
+  private readonly listeners;
   private readonly cron: Source;
   private readonly release;
   // Aborted on shutdown: a pass still waiting for the lock gives up at once.
@@ -66,6 +68,7 @@ export class Daemon {
     this.kernel = kernelEvents(this.queue, scheduler, logger);
     this.nft = nftEvents(this.queue, scheduler, logger);
     this.sysctls = sysctlReread(this.queue, scheduler, agent.sysctlFs, () => this.config.drift.sysctlIntervalMs);
+    this.listeners = listenerReread(this.queue, scheduler);
     this.cron = cronSchedule(this.queue, () => this.config.drift.schedule);
     this.release = backoffRelease(this.queue, scheduler, this.guard);
   }
@@ -87,6 +90,7 @@ export class Daemon {
   startTimers(): void {
     this.timersRunning = true;
     this.sysctls.start();
+    this.listeners.start();
     this.cron.start();
     this.store?.start();
   }
@@ -149,7 +153,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
-    for (const source of [this.kernel, this.nft, this.sysctls, this.cron, this.release]) source.stop();
+    for (const source of [this.kernel, this.nft, this.sysctls, this.listeners, this.cron, this.release]) source.stop();
     this.store?.stop();
     await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
     this.scheduler.close();
@@ -178,6 +182,7 @@ export class Daemon {
     }
     if (report) {
       this.sysctls.rebase(report.sysctlPaths);
+      this.listeners.rebase(report.listeners);
       if (report.held > 0) this.queue.holdOff(HELD_GAP_MS);
     }
     this.release.arm(startedAt);

@@ -3,7 +3,7 @@ import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { describeConflict } from '../plan/conflicts.js';
-import type { Change } from '../plan/types.js';
+import type { Change, FouListener } from '../plan/types.js';
 import type { FlapGuard } from './flap-guard.js';
 import { isProtective, itemOf, selectChanges } from './hold-back.js';
 import type { Level, Logger } from './log.js';
@@ -11,6 +11,7 @@ import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js'
 
 export interface PassReport {
   sysctlPaths: string[]; // the sysctl files this pass read: the next baseline
+  listeners: FouListener[]; // the GUE listeners the config wants: their ports are watched
   held: number; // changes the flap guard held back
 }
 
@@ -127,7 +128,11 @@ export async function runPass(
       result.ok && result.held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
     stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
     stats.held = heldItems(guard.status(), now());
-    return { sysctlPaths: Object.keys(result.snapshot.actual.sysctls), held: result.held.length };
+    return {
+      sysctlPaths: Object.keys(result.snapshot.actual.sysctls),
+      listeners: result.snapshot.desired.fou,
+      held: result.held.length,
+    };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     const ms = round(performance.now() - t0);

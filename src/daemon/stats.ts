@@ -4,7 +4,7 @@ import type { FlapItemStatus } from './flap-guard.js';
 // What the daemon has done since it started: shown by `rs-agent status` (through the
 // status file in the state dir) and exported as metrics. Plain data.
 
-export const TRIGGERS = ['start', 'event', 'sysctl', 'schedule', 'reload', 'backoff', 'store'] as const;
+export const TRIGGERS = ['start', 'event', 'sysctl', 'listener', 'schedule', 'reload', 'backoff', 'store'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route', 'nft', 'fou', 'mss'];

@@ -38,6 +38,7 @@ describe('metrics', () => {
       'rs_agent_reconciles_total{trigger="start"} 0',
       'rs_agent_reconciles_total{trigger="event"} 5',
       'rs_agent_reconciles_total{trigger="sysctl"} 0',
+      'rs_agent_reconciles_total{trigger="listener"} 0',
       'rs_agent_reconciles_total{trigger="schedule"} 0',
       'rs_agent_reconciles_total{trigger="reload"} 0',
       'rs_agent_reconciles_total{trigger="backoff"} 0',

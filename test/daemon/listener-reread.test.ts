@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Family } from '../../src/config/address.js';
+import { PassQueue } from '../../src/daemon/pass-queue.js';
+import { Scheduler } from '../../src/daemon/scheduler.js';
+import { LISTENER_INTERVAL_MS, listenerReread } from '../../src/daemon/sources/listener-reread.js';
+import type { Trigger } from '../../src/daemon/stats.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+// The UDP ports a fake socket table holds, per family, as the test changes them.
+function fakeTables(initial: Record<Family, number[]>) {
+  const ports: Record<Family, Set<number> | null> = { 4: new Set(initial[4]), 6: new Set(initial[6]) };
+  const reads: Family[] = [];
+  return {
+    ports,
+    reads,
+    read: (family: Family) => {
+      reads.push(family);
+      return ports[family];
+    },
+  };
+}
+
+function setup(tables: ReturnType<typeof fakeTables>) {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  const scheduler = new Scheduler();
+  const passes: Trigger[][] = [];
+  const queue = new PassQueue(async (t) => void passes.push([...t]), 1, scheduler);
+  const reread = listenerReread(queue, scheduler, tables.read);
+  return { scheduler, passes, queue, reread };
+}
+
+describe('GUE listener re-read', () => {
+  it('a listener deleted asks for one pass; after the pass its absence is the baseline', async () => {
+    const tables = fakeTables({ 4: [6080, 53], 6: [6080] });
+    const { passes, queue, reread } = setup(tables);
+    reread.start();
+    reread.rebase([
+      { port: 6080, family: 4 },
+      { port: 6080, family: 6 },
+    ]);
+    await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
+    expect(passes).toEqual([]);
+    tables.ports[6]?.delete(6080); // ip fou del port 6080 gue -6
+    await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
+    expect(passes).toEqual([['listener']]);
+    // The pass could not put it back (say the port was taken): its state is the new baseline.
+    reread.rebase([
+      { port: 6080, family: 4 },
+      { port: 6080, family: 6 },
+    ]);
+    await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
+    expect(passes).toHaveLength(1);
+    // Back again (someone re-added it): a change too.
+    tables.ports[6]?.add(6080);
+    await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
+    expect(passes).toEqual([['listener'], ['listener']]);
+    reread.stop();
+    await queue.close();
+  });
+
+  it('ports other than the listeners come and go unnoticed', async () => {
+    const tables = fakeTables({ 4: [6080], 6: [] });
+    const { passes, queue, reread } = setup(tables);
+    reread.start();
+    reread.rebase([{ port: 6080, family: 4 }]);
+    tables.ports[4]?.add(53);
+    tables.ports[4]?.add(5353);
+    await vi.advanceTimersByTimeAsync(3 * LISTENER_INTERVAL_MS);
+    expect(passes).toEqual([]);
+    // Only the family that has a listener is read.
+    expect(new Set(tables.reads)).toEqual(new Set([4]));
+    reread.stop();
+    await queue.close();
+  });
+
+  it('without GUE VIPs nothing is read; with them only while started', async () => {
+    const tables = fakeTables({ 4: [], 6: [] });
+    const { scheduler, queue, reread } = setup(tables);
+    reread.start();
+    reread.rebase([]);
+    await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
+    expect(tables.reads).toEqual([]);
+    expect(scheduler.has('listener-reread')).toBe(false);
+    reread.rebase([{ port: 6080, family: 4 }]); // a reload added a GUE VIP
+    expect(scheduler.has('listener-reread')).toBe(true);
+    reread.stop();
+    expect(scheduler.has('listener-reread')).toBe(false);
+    const before = tables.reads.length;
+    await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
+    expect(tables.reads).toHaveLength(before);
+    await queue.close();
+  });
+
+  it('a table that cannot be read counts as no socket: the listener reads as missing, once', async () => {
+    const tables = fakeTables({ 4: [], 6: [6080] });
+    const { passes, queue, reread } = setup(tables);
+    reread.start();
+    reread.rebase([{ port: 6080, family: 6 }]);
+    tables.ports[6] = null; // IPv6 turned off under the daemon
+    await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
+    expect(passes).toEqual([['listener']]);
+    reread.rebase([{ port: 6080, family: 6 }]); // as the daemon does after every pass
+    await vi.advanceTimersByTimeAsync(3 * LISTENER_INTERVAL_MS);
+    expect(passes).toHaveLength(1);
+    reread.stop();
+    await queue.close();
+  });
+});
