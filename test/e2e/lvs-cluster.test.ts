@@ -286,6 +286,15 @@ describe.each(ipv6Modes)('LVS %s cluster (IPv6 VIP) configured by rs-agent', (mo
 // VIP, rp_filter 0 where the decapsulated packets arrive.
 const encapModes = modes.filter((m) => m.includes('-'));
 
+// rs-agent run on rs1 and the encapsulation's drift again (guest/lib/encap.sh).
+interface DaemonRepair {
+  ready: boolean;
+  repaired: boolean;
+  ms: number; // from the drift until the piece was back
+  exit: number;
+  repairs: { item: string; trigger: string }[];
+}
+
 interface EncapRsState extends RsState {
   fou_loaded: boolean;
   ip_gre_loaded: boolean;
@@ -358,6 +367,18 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
     expect(v.rsAgent('fix', 'rs1').exit, v.rsAgent('fix', 'rs1').output).toBe(0);
     expect(v.rsAgent('fixed', 'rs1').exit, v.rsAgent('fixed', 'rs1').output).toBe(0);
     expectServedByAll(v, 'fixed');
+  });
+
+  it(`4b. rs-agent run repairs the same drift by itself, from ${encap === 'gue' ? 'its GUE listener watch (fou sends no event)' : 'ip monitor'}, with no scheduled reconcile to fall back on`, () => {
+    const d = v.get<DaemonRepair>('daemon', 'repair');
+    console.log(`${mode} daemon repair: ${JSON.stringify(d)}`);
+    expect(d.ready, 'the daemon became ready').toBe(true);
+    expect(d.repaired, 'the piece came back within 20 s').toBe(true);
+    expect(d.repairs).toContainEqual({
+      item: encap === 'gue' ? `fou ${listener}` : `link ${dev}`,
+      trigger: expect.stringMatching(encap === 'gue' ? /(^|\+)listener(\+|$)/ : /(^|\+)event(\+|$)/),
+    });
+    expect(d.exit, 'SIGTERM: exit 0').toBe(0);
   });
 
   it(`5. stop removes the VIP${encap === 'gue' ? ' and the GUE listener it added' : ''}, brings ${dev} down, and restores every sysctl`, () => {

@@ -249,9 +249,14 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expect(m.content).toMatch(/^rs_agent_in_sync 1$/m);
   });
 
-  // PLACE FOR THE ARP GUARD CHECKS (nftables `table arp rs_agent`): the scenario's "arp-guard"
-  // step reports `nft -j list table arp rs_agent`; assert there that the guard is present and
-  // that a flushed guard is repaired.
+  it('2 (nftables): the ARP guard is in place, and the watcher reloads it after an `nft flush table arp rs_agent`', () => {
+    const g = b1<Step & { intact: boolean; table: string }>('arp-guard');
+    expect(g.intact, g.table).toBe(true);
+    const f = b1<Step & Timed & { flushed: boolean; table: string; journal: string }>('arp-guard-flushed');
+    expect(f.flushed, 'the flush emptied the guard').toBe(true);
+    expect(f.seconds, `not repaired within 15 s; journal:\n${f.journal}`).toBeGreaterThanOrEqual(0);
+    expect(f.journal).toMatch(/"event":"repair".*"item":"nft table arp rs_agent"/);
+  });
 
   it('7: stop stops the watcher first, removes the VIPs, restores the originals; nothing puts them back', () => {
     const s = b1<

@@ -91,6 +91,7 @@ run_mode() {
   rs_agent_observed fix rs1 check --fix
   rs_agent_observed fixed rs1 check
   observe_requests fixed "$REQUESTS"
+  if [ "$encap" != ipip ]; then encap_daemon_repair rs1 "$MODE"; fi
 
   mss_case_applies "$MODE" && mss_case "$MODE"
 

@@ -199,11 +199,18 @@ emit watch-again "$(state)"
 # --- metrics written under ProtectSystem=strict ----------------------------------------------
 emit metrics "\"exists\":$([ -f "$METRICS" ] && echo true || echo false),\"content\":$(json_str "$(cat "$METRICS" 2>&1)")"
 
-# --- ARP guard (nftables `table arp rs_agent`) -----------------------------------------------
-# PLACE FOR THE ARP GUARD CHECKS: observe here that the guard is present, then
-# `nft flush table arp rs_agent` and that the watcher repairs it. Until then this only
-# reports what is there (the host asserts nothing on it).
-emit arp-guard "\"table\":$(json_str "$(nft -j list table arp rs_agent 2>&1)")"
+# --- ARP guard (nftables `table arp rs_agent`): flushed, repaired by the watcher ----------------
+# Intact: the drop rule for ARP requests asking for a VIP, and the IPv4 VIPs in its set.
+guard_intact() {
+  local t
+  t=$(nft list table arp rs_agent 2>/dev/null)
+  [[ $t == *"arp daddr ip @vips4"* && $t == *"$VIP4"* && $t == *"$VIP4_TUN"* ]]
+}
+emit arp-guard "\"intact\":$(guard_intact && echo true || echo false),\"table\":$(json_str "$(nft list table arp rs_agent 2>&1)")"
+c=$(cursor)
+nft flush table arp rs_agent
+flushed=$(guard_intact && echo false || echo true)
+emit arp-guard-flushed "\"flushed\":$flushed,\"seconds\":$(wait_until 15 guard_intact),\"table\":$(json_str "$(nft list table arp rs_agent 2>&1)"),\"journal\":$(journal_since rs-agent-watch.service "$c")"
 
 # --- stop: the watcher first, then the VIPs removed and the originals restored ----------------
 c=$(cursor)

@@ -79,3 +79,50 @@ encap_naive_start() {
     6) ip -n "$rs" -6 addr add "$VIP/128" dev "$dev" nodad preferred_lft 0 ;;
   esac
 }
+
+# Whether the piece encap_drift takes away is in place on RS: the GUE listener of the
+# family listed by ip fou show, or the GRE device up.
+encap_in_place() {
+  local rs=$1 mode=$2
+  case $(encap_of "$mode") in
+    gue) ip -n "$rs" -json fou show | jq -e --argjson port "$GUE_PORT" \
+           --arg family "$([ "$FAMILY" = 6 ] && echo inet6 || echo inet)" \
+           'any(.[]; .port == $port and .family == $family)' >/dev/null ;;
+    gre) ip -n "$rs" -json link show "$(encap_dev "$mode")" | jq -e '.[0].flags | index("UP") != null' >/dev/null ;;
+  esac
+}
+
+# The daemon repairs that drift on its own: `rs-agent run` on RS (its scheduled reconcile
+# pushed out to once a year, so only an event source can be what repairs), the same drift
+# again, the time from it until the piece is back, then SIGTERM (the daemon leaves the VIP
+# in place, as under systemd). One observation: ready, repaired, ms, the daemon's exit
+# status and its repair lines.
+encap_daemon_repair() {
+  local rs=$1 mode=$2 config=/run/rs-e2e/$1.yaml log=/run/rs-e2e/$1-run.log
+  local job pid ready=false repaired=false t0 t1 deadline code i
+  cp "$config" "$config.saved"
+  echo 'drift: {schedule: "0 0 1 1 *"}' >> "$config"
+  rs_agent "$rs" run > "$log" 2>&1 &
+  job=$!
+  for i in $(seq 300); do grep -q '"event":"ready"' "$log" && { ready=true; break; }; sleep 0.1; done
+  pid=$(jq -r .pid "/run/rs-agent-$rs/daemon.json")
+  t0=$(date +%s%N)
+  case $(encap_of "$mode") in
+    gue) ip -n "$rs" fou del port "$GUE_PORT" $(fou_family_arg) ;;
+    gre) ip -n "$rs" link set "$(encap_dev "$mode")" down ;;
+  esac
+  deadline=$(( $(date +%s) + 20 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    encap_in_place "$rs" "$mode" && { repaired=true; break; }
+    sleep 0.05
+  done
+  t1=$(date +%s%N)
+  echo "[$MODE] $rs: rs-agent run repaired: $repaired in $(( (t1 - t0) / 1000000 )) ms" >&2
+  kill -TERM "$pid"
+  wait "$job"; code=$?
+  mv "$config.saved" "$config"
+  emit daemon repair "$(jq -cn --argjson ready "$ready" --argjson repaired "$repaired" \
+    --argjson ms $(( (t1 - t0) / 1000000 )) --argjson exit "$code" \
+    --argjson repairs "$(jq -Rsc '[split("\n")[] | fromjson? | select(.event == "repair") | {item, trigger}]' "$log")" \
+    '{ready:$ready,repaired:$repaired,ms:$ms,exit:$exit,repairs:$repairs}')"
+}
