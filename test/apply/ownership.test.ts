@@ -6,12 +6,12 @@ import type {
   Change,
   FouChange,
   LinkChange,
-  ModuleChange,
   NftChange,
   RouteChange,
   SysctlChange,
 } from '../../src/plan/types.js';
 import { emptyOwned, type Owned } from '../../src/state/types.js';
+import { ipipModule } from '../helpers/changes.js';
 
 const ip = (n: number) => `198.18.${n >> 8}.${n & 255}`;
 const host = (n: number) => ({ address: ip(n), prefixlen: 32, family: 4 as const, dev: 'lo' });
@@ -50,15 +50,6 @@ const link = (action: LinkChange['action']): LinkChange => ({
   from: null,
   to: null,
 });
-const modprobe: ModuleChange = {
-  kind: 'module',
-  action: 'load',
-  target: 'ipip',
-  module: 'ipip',
-  device: 'tunl0',
-  from: 'absent',
-  to: 'loaded',
-};
 const nft = (action: NftChange['action']): NftChange => ({
   kind: 'nft',
   action,
@@ -209,14 +200,14 @@ const rows: Row[] = [
   },
   {
     name: 'sysctl of a device created this pass: the original read just before the first write',
-    plan: [modprobe, sysctl(TUNL, null)],
+    plan: [ipipModule, sysctl(TUNL, null)],
     outcomes: null,
     originals: { [TUNL]: '0' },
     want: { modules: ['ipip'], sysctls: { [TUNL]: { original: '0' } } },
   },
   {
     name: 'sysctl of a device created this pass, not read yet: no claim',
-    plan: [modprobe, sysctl(TUNL, null)],
+    plan: [ipipModule, sysctl(TUNL, null)],
     outcomes: null,
     want: { modules: ['ipip'] },
   },
@@ -237,7 +228,7 @@ const rows: Row[] = [
   {
     name: 'module loaded: owned, and never forgotten (kept loaded)',
     before: owned({ modules: ['fou'] }),
-    plan: [modprobe],
+    plan: [ipipModule],
     outcomes: ['applied'],
     actual: () => bearing(emptyOwned()),
     want: { modules: ['fou', 'ipip'] },

@@ -1,4 +1,4 @@
-import type { Change } from '../../src/plan/types.js';
+import type { Change, ModuleChange } from '../../src/plan/types.js';
 
 // Planned changes as the planner makes them, for tests of what consumes a plan.
 
@@ -38,7 +38,7 @@ export const route: Change = {
 };
 
 // ipip loaded, creating tunl0.
-export const ipipModule: Change = {
+export const ipipModule: ModuleChange = {
   kind: 'module',
   action: 'load',
   target: 'ipip',
