@@ -239,12 +239,18 @@ fi
 
 # ===== boot 2: the reboot, then remove and purge =================================================
 if [ "$boot" = 2 ]; then
+# multi-user.target waits for rs-agent.service, not for the watcher (rs-agent.service is what
+# wants it), so this unit can start while the watcher's start job still runs: under TCG its
+# first pass once took over 6 s. Wait until no job of rs-agent's units is left (each one then
+# active, or failed) first.
+rs_agent_jobs_done() { [ -z "$(systemctl list-jobs --no-legend 'rs-agent*' 2>/dev/null)" ]; }
+settled_s=$(wait_until 60 rs_agent_jobs_done)
 # Which came first, from systemd's own monotonic timestamps (µs).
 order=""
 for u in systemd-modules-load.service systemd-sysctl.service e2e-boot-probe.service rs-agent.service rs-agent-watch.service; do
   order="$order${order:+,}\"$u\":{\"start_us\":$(systemctl show -P InactiveExitTimestampMonotonic "$u"),\"active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic "$u")}"
 done
-emit reboot "\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo null),\"order\":{$order},$(state)"
+emit reboot "\"watch_settled_s\":$settled_s,\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo null),\"order\":{$order},$(state)"
 
 # --- remove: the operator's files first (rs-agent uninstall), then the package ---------------
 t0=$(now)
