@@ -1,6 +1,7 @@
 import type { Outcome } from '../apply/apply.js';
+import type { Held } from '../verdict.js';
 import { describeConflict, type Conflict } from '../plan/conflicts.js';
-import type { Problem } from '../plan/types.js';
+import type { Problem } from '../model/change.js';
 import { formatChange } from '../render/change.js';
 import { print } from './common.js';
 
@@ -8,9 +9,13 @@ import { print } from './common.js';
 // reason; changes not attempted after a failure summed up in one line.
 // Returns the exit status: 0 when everything applied, 2 otherwise.
 // error: a failure of the pass itself (the state file), after whatever was applied.
-export function reportOutcomes(outcomes: Outcome[], error?: string): number {
+// held: what the gate held back before the pass began (it needs something missing).
+export function reportOutcomes(outcomes: Outcome[], error?: string, held: readonly Held[] = []): number {
   const failed = outcomes.filter((o) => o.status === 'failed');
-  const skipped = outcomes.filter((o) => o.status === 'skipped');
+  const skipped = [
+    ...held.map((h) => ({ change: h.change, error: h.why })),
+    ...outcomes.filter((o) => o.status === 'skipped'),
+  ];
   const applied = outcomes.filter((o) => o.status === 'applied');
   // One write for all of them: a start of 10000 VIPs reports 20000 lines.
   if (applied.length > 0) print(applied.map((o) => formatChange(o.change)).join('\n'));

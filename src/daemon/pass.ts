@@ -3,9 +3,10 @@ import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { describeConflict } from '../plan/conflicts.js';
-import type { Change, FouListener } from '../plan/types.js';
+import { itemOf } from '../model/change.js';
+import type { FouListener } from '../model/host.js';
+import type { Change } from '../objects/registry.js';
 import type { FlapGuard } from './flap-guard.js';
-import { isProtective, itemOf, selectChanges } from './hold-back.js';
 import type { Level, Logger } from './log.js';
 import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
 
@@ -34,7 +35,7 @@ export async function runPass(
   for (const t of merged) stats.reconciles[t] += 1;
   try {
     const failing = new Set<string>();
-    const result = await reconcile(agent, config, (changes) => selectChanges(changes, (item) => guard.isHeld(item)));
+    const result = await reconcile(agent, config, (item) => guard.isHeld(item));
     const ms = round(performance.now() - t0);
     for (const outcome of result.outcomes) {
       const { change } = outcome;
@@ -55,7 +56,7 @@ export async function runPass(
           `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`,
           fields,
         );
-        const trip = guard.record(itemOf(change), { protective: isProtective(change) });
+        const trip = guard.record(itemOf(change), { protective: change.safety.protects === true });
         if (trip?.protective) {
           stats.protectionFights = (stats.protectionFights ?? 0) + 1;
           logger.log(
@@ -124,13 +125,11 @@ export async function runPass(
       (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }),
       (m) => logger.log('info', 'available', `in place again: ${m}`),
     );
-    const inSync =
-      result.ok && result.held.length === 0 && result.snapshot.conflicts.length === 0 && result.problems.length === 0;
-    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync };
+    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: result.verdict.inSync };
     stats.held = heldItems(guard.status(), now());
     return {
       sysctlPaths: Object.keys(result.snapshot.actual.sysctls),
-      listeners: result.snapshot.desired.fou,
+      listeners: result.snapshot.desired.parts.fou as FouListener[],
       held: result.held.length,
     };
   } catch (error) {
@@ -172,5 +171,5 @@ function round(ms: number): number {
 export function repairFailureLevel(change: Change, error: string | undefined, failedLastPass: boolean): Level {
   if (failedLastPass) return 'error';
   const deviceGone = change.kind === 'sysctl' && /\bENOENT\b/.test(error ?? '');
-  return isProtective(change) && !deviceGone ? 'error' : 'warning';
+  return change.safety.protects && !deviceGone ? 'error' : 'warning';
 }

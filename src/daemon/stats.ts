@@ -1,4 +1,4 @@
-import type { ChangeKind } from '../plan/types.js';
+import { KIND_NAMES, type ChangeKind } from '../objects/registry.js';
 import type { FlapItemStatus } from './flap-guard.js';
 
 // What the daemon has done since it started: shown by `rs-agent status` (through the
@@ -7,7 +7,7 @@ import type { FlapItemStatus } from './flap-guard.js';
 export const TRIGGERS = ['start', 'event', 'sysctl', 'listener', 'schedule', 'reload', 'backoff', 'store'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-export const KINDS: readonly ChangeKind[] = ['module', 'sysctl', 'link', 'address', 'route', 'nft', 'fou', 'mss'];
+export const KINDS: readonly ChangeKind[] = KIND_NAMES;
 
 export interface HeldItem {
   item: string;

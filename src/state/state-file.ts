@@ -2,8 +2,9 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { writeFileAtomic, WriteError } from '../system/atomic-write.js';
-import { ownedProblem } from './check-owned.js';
-import { emptyOwned, STATE_VERSION, type Owned } from './types.js';
+import { decodeOwned, emptyOwned, encodeOwned, type Owned } from '../objects/registry.js';
+
+export const STATE_VERSION = 1;
 
 export const DEFAULT_STATE_DIR = '/run/rs-agent';
 const FILE = 'state.json';
@@ -23,7 +24,7 @@ export function readState(dir: string): Owned {
     if (isCode(error, 'ENOENT')) return emptyOwned();
     throw new AgentError(`state file ${path}: cannot read: ${describeError(error)}`);
   }
-  let doc: { version?: unknown; owned?: Owned } | null;
+  let doc: { version?: unknown; owned?: unknown } | null;
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch {
@@ -38,14 +39,14 @@ export function readState(dir: string): Owned {
         'stop with the rs-agent that wrote it, or move the file aside to start afresh',
     );
   }
-  const problem = ownedProblem(doc.owned);
-  if (problem) {
+  const owned = decodeOwned(doc.owned);
+  if (typeof owned === 'string') {
     throw new AgentError(
-      `state file ${path} is damaged (${problem}); it holds the sysctl values to restore on stop. ` +
+      `state file ${path} is damaged (${owned}); it holds the sysctl values to restore on stop. ` +
         'Inspect it, then move it aside to start afresh (originals it held are then lost)',
     );
   }
-  return { ...emptyOwned(), ...doc.owned };
+  return owned;
 }
 
 // Writes atomically: a crash of rs-agent at any point leaves the old state or the new,
@@ -56,7 +57,10 @@ export function writeState(dir: string, owned: Owned): void {
   ensureStateDir(dir);
   const path = statePath(dir);
   try {
-    writeFileAtomic(path, `${JSON.stringify({ version: STATE_VERSION, owned })}\n`, { mode: 0o600, durable: false });
+    writeFileAtomic(path, `${JSON.stringify({ version: STATE_VERSION, owned: encodeOwned(owned) })}\n`, {
+      mode: 0o600,
+      durable: false,
+    });
   } catch (error) {
     if (error instanceof WriteError) throw new AgentError(`state file ${path}: cannot write: ${error.reason}`);
     throw error;

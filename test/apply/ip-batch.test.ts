@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ipBatchLine, isAlreadyDone } from '../../src/apply/ip-batch.js';
-import type { AddressChange } from '../../src/plan/types.js';
+import type { AddressChange } from '../../src/objects/address.js';
 
 const add: AddressChange = {
   kind: 'address',
@@ -13,6 +13,7 @@ const add: AddressChange = {
   family: 4,
   dev: 'lo',
   label: 'lo:0',
+  safety: { provides: [], needs: [] },
 };
 
 describe('ipBatchLine: the last line of defence before ip', () => {
@@ -43,6 +44,7 @@ describe('isAlreadyDone: "File exists" counts as done only when what exists is w
       to: 'present',
       address,
       prefixlen: family === 4 ? 32 : 128,
+      safety: { provides: [], needs: [] },
       family,
       dev: 'lo',
     }) satisfies AddressChange;

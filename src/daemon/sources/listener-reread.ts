@@ -1,5 +1,5 @@
 import type { Family } from '../../config/address.js';
-import type { FouListener } from '../../plan/types.js';
+import type { FouListener } from '../../model/host.js';
 import { readUdpPorts } from '../../observe/udp-sockets.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';

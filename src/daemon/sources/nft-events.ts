@@ -1,3 +1,5 @@
+import { tableId } from '../../objects/nft-table.js';
+import { NFT_TABLES } from '../../objects/registry.js';
 import type { Logger } from '../log.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
@@ -13,8 +15,10 @@ export const NFT_WATCH_ARGV = ['nft', 'monitor'] as const;
 
 // An event line names its object's family and table: "delete table inet rs_agent",
 // "delete rule arp rs_agent input handle 4", "add chain inet rs_agent output ...".
+const OWN_TABLES = NFT_TABLES.map(tableId);
 export function isOwnTableEvent(line: string): boolean {
-  return /(?:^|\s)(?:arp|inet) rs_agent(?:\s|$)/.test(line);
+  const words = ` ${line.trim().split(/\s+/).join(' ')} `;
+  return OWN_TABLES.some((id) => words.includes(` ${id} `));
 }
 
 export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger): Source {
