@@ -7,6 +7,7 @@ import { linkKind } from './link.js';
 import { moduleKind } from './module.js';
 import { ARP_GUARD_TABLE } from './nft/arp-guard.js';
 import { MSS_CLAMP_TABLE } from './nft/mss-clamp.js';
+import { TRAFFIC_TABLE } from './nft/traffic.js';
 import { nftTableKind } from './nft-table.js';
 import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
@@ -14,7 +15,7 @@ import { sysctlKind } from './sysctl.js';
 // Every kind of kernel object rs-agent manages, and every nftables table of its own.
 // The phases (observe, plan, order, apply, record, print, status, metrics) loop over
 // these lists; nothing else names the kinds one by one.
-export const NFT_TABLES = [ARP_GUARD_TABLE, MSS_CLAMP_TABLE] as const;
+export const NFT_TABLES = [ARP_GUARD_TABLE, MSS_CLAMP_TABLE, TRAFFIC_TABLE] as const;
 
 export const KINDS = [
   moduleKind,

@@ -56,8 +56,10 @@ export interface ActualNftTable {
 
 // A table of rs-agent's as read back. intact: exactly as rs-agent loads it (holds lists
 // what it holds, in its spec's terms); flushed: its chains are there without rules;
-// altered: anything else.
+// altered: anything else. counts: what its counters say, by what they count (the ARP
+// guard: input, output; the traffic table: "ADDRESS PORT"), where its spec reads them.
 export interface NftTableState {
   state: 'intact' | 'flushed' | 'altered';
   holds: string[];
+  counts?: Record<string, number>;
 }
