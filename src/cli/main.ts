@@ -10,6 +10,8 @@ const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void
   plan: async () => (await import('./plan.js')).planCommand,
   start: async () => (await import('./start.js')).startCommand,
   stop: async () => (await import('./start.js')).stopCommand,
+  drain: async () => (await import('./drain.js')).drainCommand as (args: CommandArgs) => Promise<void>,
+  undrain: async () => (await import('./drain.js')).undrainCommand,
   check: async () => (await import('./check.js')).checkCommand,
   status: async () => (await import('./status.js')).statusCommand,
   run: async () => (await import('./run.js')).runDaemonCommand as (args: CommandArgs) => Promise<void>,

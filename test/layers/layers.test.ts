@@ -17,7 +17,7 @@ const LAYERS: string[][] = [
   ['verdict.ts', 'render'],
   ['source', 'traffic'],
   ['agent.ts'],
-  ['daemon', 'install', 'migrate', 'status.ts'],
+  ['daemon', 'install', 'migrate', 'status.ts', 'drain', 'health'],
   ['cli'],
 ];
 

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AgentError, describeError, isCode } from '../errors.js';
+import { syncDir, writeFileAtomic, WriteError } from '../system/atomic-write.js';
+
+// The drain record: while it exists the health endpoint tells the director to send this
+// server no new connection. On disk (drain.file, /var/lib/rs-agent/drain), written
+// durably, so a drain outlives a restart, a reboot and the `start` at boot; only
+// `undrain` (or the `stop --drain` that set it) removes it. Beside it: FILE.done, written
+// by `drain` once no connection is left (its content the record's id, so a marker left
+// from an earlier drain means nothing), and FILE.lock, held by a `drain` while it waits.
+
+export interface DrainRecord {
+  id: string;
+  since: string; // ISO time it was set
+  by: 'operator' | 'stop'; // stop: set by `stop --drain` (or drain.on_stop), removed by it
+}
+
+// What the health endpoint and status go by. problem: the record could not be read;
+// the host then counts as draining (out of the pool until someone looks).
+export interface DrainState {
+  state: 'draining' | 'drained';
+  since: string | null;
+  by: DrainRecord['by'] | null;
+  problem?: string;
+}
+
+const VERSION = 1;
+
+export const donePath = (file: string) => `${file}.done`;
+export const drainLockPath = (file: string) => `${file}.lock`;
+
+// The record, or null when there is none. A record that cannot be read is a problem, not
+// an absence: a damaged drain must not put the host back in the pool.
+export function readRecord(file: string): DrainRecord | { problem: string } | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return null;
+    return { problem: `drain record ${file}: cannot read: ${describeError(error)}` };
+  }
+  try {
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    if (
+      doc.version === VERSION &&
+      typeof doc.id === 'string' &&
+      typeof doc.since === 'string' &&
+      !Number.isNaN(Date.parse(doc.since)) &&
+      (doc.by === 'operator' || doc.by === 'stop')
+    )
+      return { id: doc.id, since: doc.since, by: doc.by };
+  } catch {
+    // reported below
+  }
+  return { problem: `drain record ${file} is damaged (rs-agent undrain removes it)` };
+}
+
+// Whether the host is drained or draining now, and since when; null: pooled.
+export function readDrain(file: string): DrainState | null {
+  const record = readRecord(file);
+  if (record === null) return null;
+  if ('problem' in record) return { state: 'draining', since: null, by: null, problem: record.problem };
+  let done = '';
+  try {
+    done = readFileSync(donePath(file), 'utf8').trim();
+  } catch {
+    // not drained yet
+  }
+  return { state: done === record.id ? 'drained' : 'draining', since: record.since, by: record.by };
+}
+
+// Sets the drain (a new record), or returns the one in force.
+export function setDrain(file: string, by: DrainRecord['by'], now = new Date()): DrainRecord {
+  const current = readRecord(file);
+  if (current !== null && !('problem' in current)) return current;
+  const record: DrainRecord = { id: randomUUID(), since: now.toISOString(), by };
+  ensureDrainDir(file);
+  write(file, `${JSON.stringify({ version: VERSION, ...record })}\n`);
+  return record;
+}
+
+// The drain is complete: no connection left. Written only beside its own record.
+export function markDrained(file: string, record: DrainRecord): void {
+  write(donePath(file), `${record.id}\n`);
+}
+
+// Back to draining (a new wait begins).
+export function clearDrained(file: string): void {
+  remove(donePath(file));
+}
+
+// Undrain: the record goes, then its marker.
+export function removeDrain(file: string): void {
+  remove(file);
+  remove(donePath(file));
+}
+
+function write(path: string, content: string): void {
+  try {
+    writeFileAtomic(path, content, { mode: 0o644, durable: true });
+  } catch (error) {
+    if (error instanceof WriteError) throw new AgentError(`drain record: ${error.message}`);
+    throw error;
+  }
+}
+
+function remove(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (error) {
+    throw new AgentError(`drain record: cannot remove ${path}: ${describeError(error)}`);
+  }
+  syncDir(dirname(path));
+}
+
+// The record's directory (0755: nothing in it is secret, and a watcher not running as
+// root must be able to read the record).
+export function ensureDrainDir(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new AgentError(`drain record: cannot create ${dirname(file)}: ${describeError(error)}`);
+  }
+}

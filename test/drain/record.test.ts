@@ -1,0 +1,52 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clearDrained, donePath, markDrained, readDrain, removeDrain, setDrain } from '../../src/drain/record.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDir('rsa-drain-');
+
+describe('the drain record', () => {
+  it('set: draining since then, in a directory it creates; the done marker makes it drained; undrain removes both', () => {
+    const file = join(tempDir(), 'lib', 'drain');
+    expect(readDrain(file)).toBeNull();
+    const record = setDrain(file, 'operator', new Date('2030-01-01T00:00:00Z'));
+    expect(readDrain(file)).toEqual({ state: 'draining', since: '2030-01-01T00:00:00.000Z', by: 'operator' });
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+    markDrained(file, record);
+    expect(readDrain(file)?.state).toBe('drained');
+    clearDrained(file);
+    expect(readDrain(file)?.state).toBe('draining');
+    markDrained(file, record);
+    removeDrain(file);
+    expect(readDrain(file)).toBeNull();
+  });
+
+  it('setting it again keeps the record in force (its time, who set it)', () => {
+    const file = join(tempDir(), 'drain');
+    const first = setDrain(file, 'operator', new Date('2030-01-01T00:00:00Z'));
+    expect(setDrain(file, 'stop', new Date('2031-01-01T00:00:00Z'))).toEqual(first);
+  });
+
+  it("a done marker left by another drain's record does not make this one drained", () => {
+    const file = join(tempDir(), 'drain');
+    const old = setDrain(file, 'operator');
+    markDrained(file, old);
+    removeDrain(file);
+    writeFileSync(donePath(file), `${old.id}\n`); // as a drain that finished just after undrain would leave it
+    setDrain(file, 'operator');
+    expect(readDrain(file)?.state).toBe('draining');
+  });
+
+  it('a damaged record keeps the host out of the pool (draining), saying what is wrong', () => {
+    const file = join(tempDir(), 'drain');
+    writeFileSync(file, '{"version": 1, "since": "yesterday"');
+    expect(readDrain(file)).toEqual({
+      state: 'draining',
+      since: null,
+      by: null,
+      problem: `drain record ${file} is damaged (rs-agent undrain removes it)`,
+    });
+    expect(readFileSync(file, 'utf8')).toContain('yesterday'); // read, never rewritten
+  });
+});
