@@ -1,12 +1,13 @@
 import { validate, type AgentOptions } from '../agent.js';
 import type { Config, VipConfig } from '../config/types.js';
+import { readDrain } from '../drain/record.js';
 import { AgentError } from '../errors.js';
 import { readableStack } from '../system/stack.js';
 import { FlapGuard } from './flap-guard.js';
 import type { Logger } from './log.js';
 import { writeMetrics } from './metrics.js';
 import { PassQueue } from './pass-queue.js';
-import { runPass } from './pass.js';
+import { runPass, type PassReport } from './pass.js';
 import { Scheduler } from './scheduler.js';
 import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
@@ -52,6 +53,8 @@ export class Daemon {
   private store: StoreWatch | null = null;
   private storeVips: VipConfig[] = [];
   private stopping = false;
+  // What the last pass that ran found: the health endpoint's verdict, the metrics' traffic.
+  published: Pick<PassReport, 'verdict' | 'traffic'> | null = null;
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
 
@@ -181,6 +184,7 @@ export class Daemon {
       process.exit(70);
     }
     if (report) {
+      this.published = report;
       this.sysctls.rebase(report.sysctlPaths);
       this.listeners.rebase(report.listeners);
       if (report.held > 0) this.queue.holdOff(HELD_GAP_MS);
@@ -197,7 +201,9 @@ export class Daemon {
     this.stats.config = this.config.source;
     const writes: [string, () => void][] = [['status', () => writeDaemonStatus(this.agent.stateDir, this.stats)]];
     const metricsFile = this.config.metrics.file;
-    if (metricsFile) writes.push([`metrics ${metricsFile}`, () => writeMetrics(metricsFile, this.stats)]);
+    const metrics = () =>
+      writeMetrics(metricsFile as string, this.stats, this.published?.traffic, readDrain(this.config.drain.file));
+    if (metricsFile) writes.push([`metrics ${metricsFile}`, metrics]);
     for (const [what, write] of writes) {
       try {
         write();

@@ -6,6 +6,8 @@ import { describeConflict } from '../plan/conflicts.js';
 import { itemOf } from '../model/change.js';
 import type { FouListener } from '../model/host.js';
 import type { Change } from '../objects/registry.js';
+import { passTraffic, type TrafficSample } from '../traffic/sample.js';
+import type { Verdict } from '../verdict.js';
 import type { FlapGuard } from './flap-guard.js';
 import type { Level, Logger } from './log.js';
 import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
@@ -14,6 +16,8 @@ export interface PassReport {
   sysctlPaths: string[]; // the sysctl files this pass read: the next baseline
   listeners: FouListener[]; // the GUE listeners the config wants: their ports are watched
   held: number; // changes the flap guard held back
+  verdict: Verdict; // for the health endpoint
+  traffic: TrafficSample; // for the metrics
 }
 
 // One reconcile: observe and plan under the lock, apply what the flap guard allows,
@@ -131,6 +135,8 @@ export async function runPass(
       sysctlPaths: Object.keys(result.snapshot.actual.sysctls),
       listeners: result.snapshot.desired.parts.fou as FouListener[],
       held: result.held.length,
+      verdict: result.verdict,
+      traffic: passTraffic(result.snapshot),
     };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;

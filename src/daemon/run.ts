@@ -1,4 +1,6 @@
 import type { AgentOptions } from '../agent.js';
+import { startHealth } from '../health/server.js';
+import { daemonHealthState } from '../health/state.js';
 import { becomeGuardian } from '../state/guardian.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
@@ -26,6 +28,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
   const daemon = new Daemon(agent, logger, config);
+  // Bound before the first pass: a port in use fails here, having changed nothing.
+  const health = await startHealth(config.health, daemonHealthState(daemon, config.drain.file), (a) =>
+    logger.log('info', 'health', `health: ${a.status} ${a.lines[0] ?? ''}`, { status: a.status, state: a.state }),
+  );
+  if (health) logger.log('info', 'health-listening', `serving ${health.listening.join(', ')}`);
   if (config.store) {
     // Loaded only here: a host without a store never pays for the etcd client.
     const [{ StoreWatch }, { heldVips }] = await Promise.all([
@@ -44,6 +51,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     await daemon.stop(SHUTDOWN_WAIT_MS);
+    await health?.close();
     logger.log('info', 'stopped', `${reason}: stopped; VIPs stay in place (rs-agent stop removes them)`, {
       signal: reason,
     });
