@@ -13,10 +13,13 @@
 #   python3            the ARP prober (a request every 5 ms; arping cannot go below 1 s)
 #   iproute2, curl     namespaces, bridge, veth; the client's HTTP requests
 #   jq                 the in-VM scenarios print their observations as JSON lines
+#   keepalived         the director of the maintenance case, checking each real server's
+#                      rs-agent health endpoint (run in the VM from the host's root; its unit
+#                      starts only with an /etc/keepalived/keepalived.conf, which is left absent)
 # --no-install-recommends keeps qemu from pulling in a desktop's worth of packages.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-  ipvsadm iputils-arping ndisc6 tcpdump python3 iproute2 curl jq
+  ipvsadm iputils-arping ndisc6 tcpdump python3 iproute2 curl jq keepalived

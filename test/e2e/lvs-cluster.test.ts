@@ -113,6 +113,31 @@ function changedSysctls(before: RsState, after: RsState): Record<string, [number
   );
 }
 
+// The maintenance case (guest/lib/drain.sh): keepalived checking each real server's
+// health endpoint, requests through the VIP all along, a slow download from rs1.
+interface RequestCounts {
+  sent: number;
+  answered: number;
+  failed: number;
+  by: { rs1: number; rs2: number };
+  failures: [number, number][]; // each failed request: seconds after the phase began, seconds it waited
+}
+interface DrainSteps {
+  settled: boolean;
+  drain_exit: number;
+  drain_output: string;
+  drain_seconds: number;
+  weight_after_drain: string;
+  weight_zero_seconds: number | null;
+  download: { expected: number; bytes: number; complete: boolean; seconds: number; error: string | null };
+  stop_exit: number;
+  start_exit: number;
+  health_after_start: string;
+  weight_back_seconds: number | null;
+  after_undrain: RequestCounts;
+  times: Record<string, number>; // each step, seconds after the requests settled
+}
+
 describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
   const v = view(mode);
 
@@ -145,6 +170,33 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
 
   it('5. drift: a deleted VIP makes check exit 1, check --fix repairs it, all requests answered again', () => {
     expectDriftRepaired(v);
+  });
+
+  it('8. maintenance behind keepalived: drain rs1 (weight 0, the download from it completes, drain exits 0), stop, start (still drained), undrain (rs1 answers again): no request fails; stopping without a drain fails some', () => {
+    const steps = v.get<DrainSteps>('drain', 'steps');
+    const requests = v.get<RequestCounts>('drain', 'requests');
+    const control = v.get<RequestCounts>('drain-control', 'requests');
+    const { drain_output: _output, ...facts } = steps;
+    console.log(
+      `${mode} maintenance: requests ${JSON.stringify(requests)}; control ${JSON.stringify(control)}; ${JSON.stringify(facts)}`,
+    );
+    expect(steps.settled, 'keepalived settled: requests answered in a row').toBe(true);
+    expect(steps.drain_exit, steps.drain_output).toBe(0);
+    // The drain waited for the download's connection, and the director stopped sending new ones.
+    expect(steps.drain_output).toMatch(/draining: 1 connection left \(192\.0\.2\.100:8080 ×1\)/);
+    expect(steps.drain_output).toMatch(/drained: no connection to a VIP left$/);
+    expect(steps.weight_zero_seconds, 'keepalived set rs1 weight 0').not.toBeNull();
+    expect(steps.weight_after_drain).toBe('0');
+    expect(steps.download).toMatchObject({ complete: true, error: null });
+    expect(steps.stop_exit).toBe(0);
+    expect(steps.start_exit).toBe(0);
+    expect(steps.health_after_start, 'rs1 after start: still drained').toMatch(/^drained since \S+ +503$/);
+    expect(steps.weight_back_seconds, 'keepalived set rs1 weight 1 after undrain').not.toBeNull();
+    expect(steps.after_undrain.by.rs1, 'requests answered by rs1 after undrain').toBeGreaterThan(0);
+    expect(requests.sent).toBeGreaterThan(10);
+    expect(requests.failed, 'failed requests during the maintenance').toBe(0);
+    expect(requests.by.rs2).toBeGreaterThan(0);
+    expect(control.failed, 'failed requests when rs1 is stopped without a drain').toBeGreaterThan(0);
   });
 
   it('6. stop removes the VIP and puts every sysctl back to its value before start', () => {
