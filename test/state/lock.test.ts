@@ -70,10 +70,24 @@ describe('state-dir lock', () => {
 
   it('removes what a killed holder left (its ip batch, a half-written state file), not the daemon temp files', async () => {
     const d = dir();
-    const names = ['state.json.123.tmp', 'ip-batch.123.tmp', 'daemon.json.77.tmp', 'metrics.prom.77.tmp', 'state.json'];
+    const names = [
+      'state.json.123.tmp', // an older rs-agent's names
+      'ip-batch.123.tmp',
+      'state.json.123.0123456789ab.tmp',
+      'ip-batch.123.0123456789ab.tmp',
+      'nft.123.0123456789ab.tmp',
+      'daemon.json.77.0123456789ab.tmp',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ];
     for (const name of names) writeFileSync(join(d, name), 'x');
     const lock = await acquireLock(d);
-    expect(readdirSync(d).sort()).toEqual(['daemon.json.77.tmp', 'lock', 'metrics.prom.77.tmp', 'state.json']);
+    expect(readdirSync(d).sort()).toEqual([
+      'daemon.json.77.0123456789ab.tmp',
+      'lock',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ]);
     lock.release();
   });
 });
