@@ -1,5 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { ActualState } from '../observe/types.js';
 import type { Change, ModuleChange, MssChange, NftChange, SysctlChange } from '../plan/types.js';
@@ -8,7 +7,8 @@ import { type SysctlFs } from '../system/sysctl-fs.js';
 import { sameOwned, type Owned } from '../state/types.js';
 import {
   batchErrorHint,
-  ipBatchArgv,
+  IP_BATCH_ARGV,
+  ipBatchInput,
   ipBatchLine,
   isAlreadyDone,
   parseBatchErrors,
@@ -39,7 +39,7 @@ export interface ApplyContext {
   actual: ActualState; // what the pass observed before planning
   // Persists what rs-agent owns (see apply for when).
   saveOwned(owned: Owned): void;
-  // Where the `ip -batch` file is written (the state dir: root's, 0700).
+  // Where the `ip -batch` and nft input files are made (the state dir: root's, 0700).
   batchDir: string;
   // The state-dir lock's descriptor, inherited by every command that changes the host,
   // so the lock outlives a killed rs-agent until those commands have exited.
@@ -238,25 +238,25 @@ function writeSysctl(change: SysctlChange, sysctlFs: SysctlFs): Outcome {
 }
 
 async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outcome[]> {
-  const file = join(ctx.batchDir, `ip-batch.${process.pid}.tmp`);
-  const argv = ipBatchArgv(file);
+  const argv = IP_BATCH_ARGV;
+  let input: number;
   try {
-    writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
+    input = ipBatchInput(ctx.batchDir, changes);
   } catch (error) {
-    // A full file system leaves the file created and empty (or cut): not left behind.
-    rmSync(file, { force: true });
-    return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
+    return changes.map((change) =>
+      failed(change, `cannot write the ip batch in ${ctx.batchDir}: ${describeError(error)}`),
+    );
   }
   let result: CommandResult;
   try {
-    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
+    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
     // ip could not be run at all (gone, or not executable): a failure of these changes,
     // reported with what the pass had already applied, not an abort that hides it.
     if (!(error instanceof AgentError)) throw error;
     return changes.map((change) => failed(change, error.message));
   } finally {
-    rmSync(file, { force: true });
+    closeSync(input);
   }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {

@@ -1,12 +1,12 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { MssChange, NftChange } from '../plan/types.js';
+import { inputFile } from '../system/exclusive-file.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 
-export function nftArgv(file: string): string[] {
-  return ['nft', '-f', file];
-}
+// nft reads the ruleset from its stdin ("-"), a private file already unlinked (see
+// inputFile): nothing planted in the state directory can change what it loads.
+const NFT_ARGV: readonly string[] = ['nft', '-f', '-'];
 
 // Loads (or deletes) rs-agent's nftables table: the change carries the whole file,
 // which nft applies as one transaction, so the table is never seen half-built. The
@@ -15,16 +15,15 @@ export async function runNft(
   change: NftChange | MssChange,
   ctx: { runner: Runner; batchDir: string; lockFd?: number },
 ): Promise<string | null> {
-  const file = join(ctx.batchDir, `nft.${process.pid}.tmp`);
-  const argv = nftArgv(file);
+  let input: number;
   try {
-    writeFileSync(file, change.ruleset, { mode: 0o600 });
+    input = inputFile(ctx.batchDir, 'nft', change.ruleset);
   } catch (error) {
-    return `cannot write ${file}: ${describeError(error)}`;
+    return `cannot write the nft ruleset in ${ctx.batchDir}: ${describeError(error)}`;
   }
   let result: CommandResult;
   try {
-    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
+    result = await ctx.runner.run(NFT_ARGV, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     const what =
@@ -33,7 +32,7 @@ export async function runNft(
         : 'the ARP guard needs nft: install the nftables package, or set arp.guard: off';
     return `${error.message} (${what})`;
   } finally {
-    rmSync(file, { force: true });
+    closeSync(input);
   }
   if (result.exitCode === 0) return null;
   return `nft -f: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
