@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleModule } from '../helpers/bundle.js';
@@ -89,6 +89,19 @@ describe('state-dir lock', () => {
       'state.json',
     ]);
     lock.release();
+  });
+
+  it('refuses a lock file that is a FIFO or has another name (a hard link would have it truncate that file)', async () => {
+    const d = dir();
+    execFileSync('mkfifo', [join(d, 'lock')]);
+    await expect(acquireLock(d, 0)).rejects.toThrow(
+      `lock ${join(d, 'lock')} is not a regular file; it must be a file rs-agent creates (remove it)`,
+    );
+    const e = dir();
+    writeFileSync(join(e, 'precious'), 'keep\n');
+    linkSync(join(e, 'precious'), join(e, 'lock'));
+    await expect(acquireLock(e, 0)).rejects.toThrow(/is a file with other hard links/);
+    expect(readFileSync(join(e, 'precious'), 'utf8')).toBe('keep\n');
   });
 });
 
