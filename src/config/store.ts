@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { validateFilePath } from './file-path.js';
 import { expectMapping, isObject, show, type Fail } from './schema.js';
 import type { StoreConfig } from './types.js';
 
@@ -87,8 +88,7 @@ function validateTls(value: unknown, fail: Fail): StoreConfig['tls'] {
 
 function validatePath(value: unknown, path: string, fallback: string, fail: Fail): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string' || !value.startsWith('/')) return fail(path, `${show(value)} must be an absolute path`);
-  return value;
+  return validateFilePath(value, path, fail);
 }
 
 function validateSeconds(value: unknown, path: string, fallback: number, min: number, fail: Fail): number {

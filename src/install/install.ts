@@ -1,9 +1,10 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
+import { directoryProblem, problemText } from '../system/trusted-path.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
@@ -46,6 +47,7 @@ export function install(opts: { root: string; config: Config; unitsDir?: string;
   const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, opts.binary ?? UNITS_BINARY);
   const manifest = readManifest(join(root, MANIFEST));
   const recorded = manifest?.files ?? {};
+  refuseUnsafeDirs('install', root, [...wanted.map((f) => f.path), MANIFEST]);
   for (const file of wanted) {
     const current = readIfPresent(join(root, file.path));
     if (current === null || current.equals(file.content) || recorded[file.path] === sha256(current)) continue;
@@ -82,9 +84,19 @@ export function uninstall(opts: { root: string }): FileAction[] | null {
   const manifestPath = join(opts.root, MANIFEST);
   const manifest = readManifest(manifestPath);
   if (manifest === null) return null;
+  refuseUnsafeDirs('uninstall', opts.root, [...Object.keys(manifest.files), MANIFEST]);
   const actions = Object.entries(manifest.files).map(([path, hash]) => removeIfOurs(opts.root, path, hash));
   remove(manifestPath);
   return actions;
+}
+
+// Every directory install writes in (or removes from) is checked before the first file
+// is touched, so a refusal changes nothing (see system/trusted-path.ts).
+function refuseUnsafeDirs(command: string, root: string, paths: string[]): void {
+  for (const dir of new Set(paths.map((p) => dirname(join(root, p))))) {
+    const problem = directoryProblem(dir);
+    if (problem) throw new AgentError(`${command}: ${problemText(problem)}; nothing was changed`);
+  }
 }
 
 // Units installed under root that some target still wants (systemctl enable left a link).
@@ -157,13 +169,10 @@ function readIfPresent(file: string): Buffer | null {
 // Durable (fsync of the file and its directory): these files configure the next boot
 // (systemd-sysctl, systemd-modules-load, the units), so a power loss soon after install
 // must leave the old file or the new, not an empty one.
+// A missing directory (/etc/modules-load.d) is made mode 0755, as the system's own are;
+// one that someone other than root could change is refused (system/trusted-path.ts).
 function writeAtomic(file: string, content: Buffer): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-  } catch (error) {
-    throw new AgentError(`cannot write ${file}: ${describeError(error)}`);
-  }
-  writeFileAtomic(file, content, { mode: 0o644, durable: true });
+  writeFileAtomic(file, content, { mode: 0o644, durable: true, dirMode: 0o755 });
 }
 
 // Synced like a write: a removed drop-in must not come back at the next boot.

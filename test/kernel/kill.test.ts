@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,28 @@ function whenFile(pattern: RegExp) {
   };
 }
 
+// Polls for the pass's `ip -force -batch -` in the namespace: it reads its batch from a
+// file already unlinked, so there is no file to wait for.
+function whenBatchRuns() {
+  return async () => {
+    const netns = `net:[${statSync(`/run/netns/${ns.name}`).ino}]`;
+    for (;;) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (
+            readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'ip\0-force\0-batch\0-\0' &&
+            readlinkSync(`/proc/${pid}/ns/net`) === netns
+          )
+            return;
+        } catch {
+          // exited meanwhile
+        }
+      }
+      await sleep(1);
+    }
+  };
+}
+
 async function expectConvergesAndStopRestores(next: 'start' | 'stop'): Promise<void> {
   if (next === 'start') {
     const start = await ns.cli(['start']);
@@ -100,8 +122,8 @@ async function expectConvergesAndStopRestores(next: 'start' | 'stop'): Promise<v
 describe(`SIGKILL during start with ${VIPS} VIPs`, () => {
   it.each([
     ['as soon as the state file exists (originals recorded, sysctls being set)', 'stop', whenFile(/^state\.json$/)],
-    ['as soon as the ip batch file exists (addresses being added)', 'stop', whenFile(/^ip-batch\./)],
-    ['as soon as the ip batch file exists, then start again', 'start', whenFile(/^ip-batch\./)],
+    ['as soon as ip -batch runs (addresses being added)', 'stop', whenBatchRuns()],
+    ['as soon as ip -batch runs, then start again', 'start', whenBatchRuns()],
     ['after 300 ms', 'start', after(300)],
     ['after 450 ms', 'stop', after(450)],
     ['when VIP 1000 is on lo', 'start', whenVip(1000)],
@@ -114,8 +136,8 @@ describe(`SIGKILL during start with ${VIPS} VIPs`, () => {
 
 describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
   it.each([
-    ['as soon as the ip batch file exists (addresses being removed)', 'stop', whenFile(/^ip-batch\./)],
-    ['as soon as the ip batch file exists, then start again', 'start', whenFile(/^ip-batch\./)],
+    ['as soon as ip -batch runs (addresses being removed)', 'stop', whenBatchRuns()],
+    ['as soon as ip -batch runs, then start again', 'start', whenBatchRuns()],
     ['after 350 ms', 'stop', after(350)],
   ] as const)('%s; next: %s', async (_point, next, when) => {
     expect((await ns.cli(['start'])).exitCode).toBe(0);

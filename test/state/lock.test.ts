@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleModule } from '../helpers/bundle.js';
@@ -70,11 +70,38 @@ describe('state-dir lock', () => {
 
   it('removes what a killed holder left (its ip batch, a half-written state file), not the daemon temp files', async () => {
     const d = dir();
-    const names = ['state.json.123.tmp', 'ip-batch.123.tmp', 'daemon.json.77.tmp', 'metrics.prom.77.tmp', 'state.json'];
+    const names = [
+      'state.json.123.tmp', // an older rs-agent's names
+      'ip-batch.123.tmp',
+      'state.json.123.0123456789ab.tmp',
+      'ip-batch.123.0123456789ab.tmp',
+      'nft.123.0123456789ab.tmp',
+      'daemon.json.77.0123456789ab.tmp',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ];
     for (const name of names) writeFileSync(join(d, name), 'x');
     const lock = await acquireLock(d);
-    expect(readdirSync(d).sort()).toEqual(['daemon.json.77.tmp', 'lock', 'metrics.prom.77.tmp', 'state.json']);
+    expect(readdirSync(d).sort()).toEqual([
+      'daemon.json.77.0123456789ab.tmp',
+      'lock',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ]);
     lock.release();
+  });
+
+  it('refuses a lock file that is a FIFO or has another name (a hard link would have it truncate that file)', async () => {
+    const d = dir();
+    execFileSync('mkfifo', [join(d, 'lock')]);
+    await expect(acquireLock(d, 0)).rejects.toThrow(
+      `lock ${join(d, 'lock')} is not a regular file; it must be a file rs-agent creates (remove it)`,
+    );
+    const e = dir();
+    writeFileSync(join(e, 'precious'), 'keep\n');
+    linkSync(join(e, 'precious'), join(e, 'lock'));
+    await expect(acquireLock(e, 0)).rejects.toThrow(/is a file with other hard links/);
+    expect(readFileSync(join(e, 'precious'), 'utf8')).toBe('keep\n');
   });
 });
 
