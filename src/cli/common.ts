@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { AgentError } from '../errors.js';
+import { escapeText } from '../render/escape.js';
 
 export interface GlobalArgs {
   config: string;
@@ -30,18 +31,31 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     process.exitCode = await body();
   } catch (error) {
     if (error instanceof AgentError) {
-      process.stderr.write(`rs-agent: ${error.message}\n`);
+      printError(error.message);
       process.exitCode = error.exitCode;
     } else {
       const { readableStack } = await import('../system/stack.js');
-      process.stderr.write(`rs-agent: internal error (please report): ${readableStack(error)}\n`);
+      printError(`internal error (please report): ${readableStack(error)}`, { multiline: true });
       process.exitCode = 2;
     }
   }
 }
 
+// One line on stdout for a person, control characters escaped (render/escape.ts).
 export function print(line = ''): void {
-  if (process.stdout.writable) process.stdout.write(`${line}\n`);
+  if (process.stdout.writable) process.stdout.write(`${escapeText(line)}\n`);
+}
+
+// Many lines in one write (a start of 10000 VIPs reports 20000), each escaped.
+export function printLines(lines: readonly string[]): void {
+  if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${lines.map(escapeText).join('\n')}\n`);
+}
+
+// One line on stderr, "rs-agent: " first, control characters escaped: nothing in the
+// message can start a line of its own. A stack (multiline) keeps its own line breaks.
+export function printError(message: string, options: { multiline?: boolean } = {}): void {
+  const text = options.multiline ? message.split('\n').map(escapeText).join('\n') : escapeText(message);
+  process.stderr.write(`rs-agent: ${text}\n`);
 }
 
 export function printJson(value: unknown): void {

@@ -1,3 +1,4 @@
+import { escapeText } from '../render/escape.js';
 import { stdoutIsJournal } from './journal-stream.js';
 
 // One line per event on stdout (the journal under systemd): JSON by default, so a log
@@ -28,7 +29,9 @@ export function createLogger(
       if (format === 'json') {
         write(`${prefix}${JSON.stringify({ time, level, event, message, ...fields })}\n`);
       } else {
-        write(`${prefix}${time} ${level.padEnd(7)} ${message}\n`);
+        // Escaped: a store key or an interface name in the message cannot start a line of
+        // its own (a forged entry, or a "<3>" journald would file as an error).
+        write(`${prefix}${time} ${level.padEnd(7)} ${escapeText(message)}\n`);
       }
     },
   };
