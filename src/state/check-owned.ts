@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { parseIPv4 } from '../config/address.js';
-import { interfaceNameProblem } from '../config/interface-name.js';
+import { interfaceNameProblem, kernelNameProblem } from '../config/interface-name.js';
 
 // The state file's contents reach /proc/sys paths and `ip` command lines (what stop
 // undoes), so they are checked as strictly as the config: a damaged or hand-edited
@@ -59,11 +59,15 @@ function hostProblem(item: unknown, field: 'address' | 'dst'): string | null {
   return null;
 }
 
+// A NIC's sysctl names the device as the kernel does (`a#b`, `-x`, an escape, bytes
+// that are not UTF-8: with interfaces omitted every ethernet NIC is set up, whatever
+// its name); it only ever becomes a /proc/sys path, never part of an ip command.
 function isSysctlPath(path: string): boolean {
   const m = /^net\/ipv[46]\/conf\/([^/]+)\/([a-z_]+)$/.exec(path);
-  return m !== null && isDevice(m[1]);
+  return m !== null && kernelNameProblem(m[1] as string) === null;
 }
 
+// Devices that reach `ip -batch` lines (links brought up, addresses and routes on them).
 function isDevice(name: unknown): boolean {
   return typeof name === 'string' && interfaceNameProblem(name) === null;
 }
