@@ -99,9 +99,14 @@ function validateSeconds(value: unknown, path: string, fallback: number, min: nu
   return value;
 }
 
+// Whether a value can be this host's name in the store (one key segment).
+export function isHostName(value: unknown): value is string {
+  return typeof value === 'string' && HOST.test(value);
+}
+
 export function validateHost(value: unknown, fail: Fail): string {
   if (value === undefined || value === null) return hostname();
-  if (typeof value !== 'string' || !HOST.test(value)) {
+  if (!isHostName(value)) {
     return fail(
       'host',
       `${show(value)} must be a host name (letters, digits, '.', '-', '_'): it is one segment of a store key`,
