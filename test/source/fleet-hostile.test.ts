@@ -1,5 +1,4 @@
 import { execa, type ResultPromise } from 'execa';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
@@ -30,19 +29,7 @@ beforeAll(async () => {
   net = await FleetNetwork.create(1);
   await net.startAll();
   agent = await net.addAgent();
-  agent.writeConfig(
-    [
-      'source:',
-      '  etcd:',
-      `    endpoints: [${net.endpoints.join(', ')}]`,
-      `    cache: ${join(agent.dir, 'cache.json')}`,
-      '    heartbeat: 1',
-      'host: web-1',
-      'labels: {pool: web}',
-      'interfaces: [eth0]',
-      '',
-    ].join('\n'),
-  );
+  agent.writeConfig(net.agentConfig(agent, 'web-1', { pool: 'web' }));
   await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.10]\n');
   daemon = execa('ip', agent.cliArgv(['run', '--log-format', 'text']), { reject: false, buffer: false });
   daemon.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));

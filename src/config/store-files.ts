@@ -1,0 +1,128 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { CORE_SCHEMA, load as parseYaml } from 'js-yaml';
+import { ConfigError } from '../errors.js';
+import { readTrustedFile, type ReadConfigOptions } from './read-file.js';
+import type { StoreConfig } from './types.js';
+
+// A CA bundle is a few kilobytes; anything this large is not one.
+const MAX_FILE_BYTES = 1024 * 1024;
+
+interface Tls {
+  rootCertificate: Buffer;
+  certChain?: Buffer;
+  privateKey?: Buffer;
+}
+interface Auth {
+  username: string;
+  password: string;
+}
+
+// What the etcd client needs from the files source.etcd names. Private fields:
+// JSON.stringify and util.inspect show none of it, so a key or a password cannot reach
+// a log line, a status record or an error by way of the config.
+export class StoreCredentials {
+  readonly #tls: Tls | null;
+  readonly #auth: Auth | null;
+
+  constructor(tls: Tls | null, auth: Auth | null) {
+    this.#tls = tls;
+    this.#auth = auth;
+  }
+
+  // The etcd3 client's `credentials` and `auth` options.
+  clientOptions(): { credentials?: Tls; auth?: Auth } {
+    return { ...(this.#tls ? { credentials: this.#tls } : {}), ...(this.#auth ? { auth: this.#auth } : {}) };
+  }
+
+  toJSON(): string {
+    return '(not shown)';
+  }
+}
+
+// Reads the store's CA, client certificate and key, and credentials file, each checked
+// as the config file is (root's, writable by no one else: whoever can replace the CA
+// chooses which "etcd" decides every host's VIPs), the key and the credentials also
+// readable by no one else; and each checked to be what it should (a PEM certificate,
+// a PEM key that belongs to the certificate, a username and a password). An error names
+// the key and the file, never the content. allowInsecure (--allow-insecure-config)
+// skips the owner and mode checks, as for the config.
+export function loadStoreCredentials(
+  store: StoreConfig,
+  source: string,
+  options: ReadConfigOptions = {},
+): StoreCredentials {
+  const read = (key: string, path: string, what: string, secret: boolean) => {
+    const fail = (detail: string): never => {
+      throw new ConfigError(source, key, `${path}: ${detail}`);
+    };
+    const rules = { ...options, secret, maxBytes: MAX_FILE_BYTES, what, missing: 'no such file' };
+    return { content: readTrustedFile(path, rules, fail), fail };
+  };
+  let tls: Tls | null = null;
+  if (store.tls) {
+    const ca = read('source.etcd.tls.ca', store.tls.ca, 'a CA file', false);
+    certificate(ca.content, ca.fail);
+    tls = { rootCertificate: ca.content };
+    if (store.tls.cert && store.tls.key) {
+      const cert = read('source.etcd.tls.cert', store.tls.cert, 'a certificate file', false);
+      const key = read('source.etcd.tls.key', store.tls.key, 'a key file', true);
+      const x509 = certificate(cert.content, cert.fail);
+      if (!x509.checkPrivateKey(privateKey(key.content, key.fail)))
+        key.fail(`is not the key of the certificate in ${store.tls.cert}`);
+      tls = { ...tls, certChain: cert.content, privateKey: key.content };
+    }
+  }
+  let auth: Auth | null = null;
+  if (store.auth) {
+    const file = read('source.etcd.auth.file', store.auth.file, 'a credentials file', true);
+    auth = credentials(file.content, file.fail);
+  }
+  return new StoreCredentials(tls, auth);
+}
+
+// The first certificate of a PEM file (a CA bundle may hold several).
+function certificate(content: Buffer, fail: (detail: string) => never): X509Certificate {
+  if (!content.includes('-----BEGIN CERTIFICATE-----'))
+    fail('is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)');
+  try {
+    return new X509Certificate(content);
+  } catch {
+    return fail('holds a "BEGIN CERTIFICATE" block that is not a certificate');
+  }
+}
+
+function privateKey(content: Buffer, fail: (detail: string) => never): KeyObject {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content.toString('latin1')))
+    fail('is not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" line)');
+  if (content.includes('ENCRYPTED')) fail('is an encrypted key; rs-agent needs it unencrypted (and mode 0600)');
+  try {
+    return createPrivateKey(content);
+  } catch {
+    return fail('holds a "PRIVATE KEY" block that is not a key rs-agent can read');
+  }
+}
+
+// `username:` and `password:`, as YAML or JSON. Only the key names are ever shown.
+function credentials(content: Buffer, fail: (detail: string) => never): Auth {
+  let value: unknown;
+  try {
+    value = parseYaml(content.toString('utf8'), { schema: CORE_SCHEMA, maxDepth: 4 });
+  } catch (error) {
+    const line = (error as { mark?: { line: number } }).mark?.line;
+    return fail(
+      `is not valid YAML${line === undefined ? '' : ` (line ${line + 1})`}; it holds username: and password:`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('must be a mapping with username: and password:');
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields))
+    if (key !== 'username' && key !== 'password')
+      fail(`${JSON.stringify(key)}: unknown key; expected username, password`);
+  for (const key of ['username', 'password'] as const) {
+    const v = fields[key];
+    if (typeof v !== 'string' || v === '') fail(`${key}: must be a non-empty string (quote it)`);
+    if (/[\p{Cc}]/u.test(v as string)) fail(`${key}: has a control character`);
+  }
+  return { username: fields.username as string, password: fields.password as string };
+}
