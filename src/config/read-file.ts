@@ -56,12 +56,15 @@ export function readTrustedFile(path: string, options: TrustedFileOptions, fail:
     if (stats.isDirectory()) fail('is a directory, not a file');
     if (!stats.isFile()) fail('is not a regular file');
     if (!options.allowInsecure) {
-      const trust = trustProblem(null, stats, options.secret === true);
-      if (trust) fail(trust);
-      for (const dir of parentDirectories(path)) {
-        const problem = trustProblem(`directory ${dir}`, statSync(dir), false);
-        if (problem) fail(problem);
-      }
+      const hint =
+        'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
+      for (const problem of [
+        ownerProblem(null, stats),
+        ...parentDirectories(path).map((dir) => ownerProblem(`directory ${dir}`, statSync(dir))),
+      ])
+        if (problem) fail(`${problem}: ${hint}`);
+      const readers = options.secret ? secretProblem(stats) : null;
+      if (readers) fail(`${readers}: it holds a secret; chmod 0600 it, or pass --allow-insecure-config`);
     }
     const tooBig = (bytes: number) => fail(sizeProblem(bytes, options.maxBytes, options.what));
     if (stats.size > options.maxBytes) tooBig(stats.size);
@@ -76,24 +79,29 @@ export function readTrustedFile(path: string, options: TrustedFileOptions, fail:
   }
 }
 
-// Owned by root or the running user, and not writable by group or others. A sticky
-// directory (/tmp) is fine: others cannot replace what is in it. A secret is not
-// readable by group or others either.
-// subject: null for the file itself, or the directory being checked.
-function trustProblem(subject: string | null, stats: Stats, secret: boolean): string | null {
+// Why someone other than root (or the running user) could change this file or
+// directory, or null: owned by another user, or writable by its group or by others. A
+// sticky directory (/tmp) is fine: others cannot rename or remove what is in it, and
+// what is in it is checked on its own. subject: null for the file itself, or a name.
+export function ownerProblem(subject: string | null, stats: Stats): string | null {
   const uid = process.getuid?.() ?? 0;
   const who = subject ? `${subject} ` : '';
-  const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-  const hint = 'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
-  if (stats.uid !== 0 && stats.uid !== uid) return `${who}is owned by uid ${stats.uid}, not root: ${hint}`;
+  if (stats.uid !== 0 && stats.uid !== uid) return `${who}is owned by uid ${stats.uid}, not root`;
   const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
   if ((stats.mode & 0o022) !== 0 && !sticky)
-    return `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${mode}): ${hint}`;
-  if (secret && (stats.mode & 0o044) !== 0) {
-    const readers = ['its group', 'others'].filter((_, i) => stats.mode & (i === 0 ? 0o040 : 0o004)).join(' and ');
-    return `${who}is readable by ${readers} (mode ${mode}): it holds a secret; chmod 0600 it, or pass --allow-insecure-config`;
-  }
+    return `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${modeOf(stats)})`;
   return null;
+}
+
+// Why others can read a secret (a key, a password), or null.
+function secretProblem(stats: Stats): string | null {
+  if ((stats.mode & 0o044) === 0) return null;
+  const readers = ['its group', 'others'].filter((_, i) => stats.mode & (i === 0 ? 0o040 : 0o004)).join(' and ');
+  return `is readable by ${readers} (mode ${modeOf(stats)})`;
+}
+
+function modeOf(stats: Stats): string {
+  return (stats.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
 // Every directory above the file, both as named and where a symlink leads, up to /.

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
+import { asUser, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 
 // The store's CA, client certificate and key, and credentials file: checked like the
 // config file (root's, writable by no one else), the key and credentials also readable
@@ -14,7 +15,8 @@ import { runCli } from '../helpers/cli.js';
 
 const PASSWORD = 'hunter2-s3cret';
 let dir: string;
-let user: { name: string; uid: number } | null = null;
+// A real unprivileged user, for files and directories that are not root's.
+const user = useUnprivilegedUser('sf');
 
 function pem(name: string): string {
   return join(dir, 'pki', name);
@@ -46,14 +48,9 @@ beforeAll(async () => {
   for (const key of ['client-key.pem', 'other-key.pem', 'encrypted-key.pem', 'client-cert-0600.pem'])
     chmodSync(pem(key), 0o600);
   writeFileSync(pem('auth.yaml'), `username: root\npassword: "${PASSWORD}"\n`, { mode: 0o600 });
-  // A real unprivileged user, for files and directories that are not root's.
-  const name = `rsa-lp${process.pid}`.slice(0, 31);
-  await execa('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
-  user = { name, uid: Number((await execa('id', ['-u', name])).stdout) };
 });
 
-afterAll(async () => {
-  if (user) await execa('userdel', [user.name], { reject: false });
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -106,19 +103,19 @@ describe('the store files a config names', () => {
       /: source\.etcd\.tls\.ca: .*ca\.pem: is writable by its group \(mode 0664\): whoever can change it decides what rs-agent does as root/,
     );
     chmodSync(ca, 0o644);
-    chownSync(ca, user!.uid, 0);
-    expect(errorOf(config(tls(ca)))).toMatch(new RegExp(`ca\\.pem: is owned by uid ${user!.uid}, not root`));
+    chownSync(ca, user().uid, 0);
+    expect(errorOf(config(tls(ca)))).toMatch(new RegExp(`ca\\.pem: is owned by uid ${user().uid}, not root`));
     expect(loadConfig(config(tls(ca)), { allowInsecure: true }).store!.tls!.ca).toBe(ca);
   });
 
   it('refuses a CA the unprivileged user wrote into a directory it owns', async () => {
     const own = join(mkdtempSync(join(dir, 'user-')), 'etcd');
     mkdirSync(own, { mode: 0o755 });
-    chownSync(own, user!.uid, 0);
+    chownSync(own, user().uid, 0);
     chmodSync(join(own, '..'), 0o755);
     chmodSync(dir, 0o755);
-    const asUser = ['--reuid', user!.name, '--regid', 'nogroup', '--clear-groups'];
-    await execa('setpriv', [...asUser, 'sh', '-c', `cat > ${join(own, 'ca.pem')}`], { inputFile: pem('ca.pem') });
+    const [setpriv, ...as] = asUser(user());
+    await execa(setpriv!, [...as, 'sh', '-c', `cat > ${join(own, 'ca.pem')}`], { inputFile: pem('ca.pem') });
     chmodSync(dir, 0o700);
     expect(errorOf(config(tls(join(own, 'ca.pem'))))).toMatch(/: is owned by uid \d+, not root/);
   });
