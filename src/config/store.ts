@@ -151,8 +151,18 @@ export function isHostName(value: unknown): value is string {
   return typeof value === 'string' && HOST.test(value);
 }
 
-export function validateHost(value: unknown, fail: Fail): string {
-  if (value === undefined || value === null) return hostname();
+// host:, or the system's host name, which must be one too where a store uses it.
+export function validateHost(value: unknown, store: boolean, fail: Fail): string {
+  if (value === undefined || value === null) {
+    const system = hostname();
+    if (store && !isHostName(system))
+      fail(
+        'host',
+        `is not set, and the system host name ${show(system)} cannot stand in for it (letters, digits, '.', '-', '_': ` +
+          'it is one segment of a store key); set host:',
+      );
+    return system;
+  }
   if (!isHostName(value)) {
     return fail(
       'host',
