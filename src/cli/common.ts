@@ -1,6 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { AgentError } from '../errors.js';
-import { escapeText } from '../render/escape.js';
+import { clipText, escapeText } from '../render/escape.js';
 
 export interface GlobalArgs {
   config: string;
@@ -54,7 +54,8 @@ export function printLines(lines: readonly string[]): void {
 // One line on stderr, "rs-agent: " first, control characters escaped: nothing in the
 // message can start a line of its own. A stack (multiline) keeps its own line breaks.
 export function printError(message: string, options: { multiline?: boolean } = {}): void {
-  const text = options.multiline ? message.split('\n').map(escapeText).join('\n') : escapeText(message);
+  const line = (text: string) => escapeText(clipText(text));
+  const text = options.multiline ? message.split('\n').map(line).join('\n') : line(message);
   process.stderr.write(`rs-agent: ${text}\n`);
 }
 

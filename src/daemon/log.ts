@@ -1,4 +1,4 @@
-import { escapeText } from '../render/escape.js';
+import { clipText as clip, escapeText } from '../render/escape.js';
 import { stdoutIsJournal } from './journal-stream.js';
 
 // One line per event on stdout (the journal under systemd): JSON by default, so a log
@@ -23,10 +23,14 @@ export function createLogger(
   journal: boolean = stdoutIsJournal(),
 ): Logger {
   return {
-    log(level, event, message, fields = {}) {
+    log(level, event, text, given = {}) {
       const time = new Date().toISOString();
       const prefix = journal ? `<${PRIORITY[level]}>` : '';
+      const message = clip(text);
       if (format === 'json') {
+        const fields = Object.fromEntries(
+          Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]),
+        );
         write(`${prefix}${JSON.stringify({ time, level, event, message, ...fields })}\n`);
       } else {
         // Escaped: a store key or an interface name in the message cannot start a line of

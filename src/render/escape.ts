@@ -36,3 +36,14 @@ function escapeSurrogate(text: string, offset: number, code: number): string {
 function hex(code: number, width: number): string {
   return code.toString(16).padStart(width, '0');
 }
+
+// journald cuts a line longer than its LineMax (48 KiB by default) into entries and reads
+// a priority prefix at the start of each: a store key (etcd takes 1.5 MB) placed to put
+// "<3>" just past the cut would forge one. No value goes into a line whole beyond this.
+const MAX_VALUE = 4096;
+
+export function clipText(text: string): string {
+  return text.length <= MAX_VALUE
+    ? text
+    : `${text.slice(0, MAX_VALUE)}... (${text.length - MAX_VALUE} more characters)`;
+}

@@ -56,4 +56,20 @@ describe('createLogger', () => {
     expect(json).toHaveLength(1);
     expect(json[0]!.split('\n')).toEqual([expect.stringContaining('"message":"a\\n<3>b\\u001b"'), '']);
   });
+
+  it("no line comes near journald's LineMax, where it would cut it and read a priority in the rest", () => {
+    const key = `/rs-agent/groups/${'x'.repeat(49_100)}<3>forged`;
+    for (const format of ['json', 'text'] as const) {
+      const out: string[] = [];
+      createLogger(format, (l) => out.push(l), true).log('error', 'store-invalid', `config etcd key ${key}: bad`, {
+        error: key,
+        revision: 7,
+      });
+      expect(out).toHaveLength(1);
+      expect(out[0]!.length).toBeLessThan(16_384);
+      expect(out[0]).not.toContain('<3>forged');
+      expect(out[0]).toContain('... (45');
+      if (format === 'json') expect(JSON.parse(out[0]!.slice(3)).revision).toBe(7);
+    }
+  });
 });
