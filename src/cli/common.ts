@@ -35,7 +35,7 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
       process.exitCode = error.exitCode;
     } else {
       const { readableStack } = await import('../system/stack.js');
-      printError(`internal error (please report): ${readableStack(error)}`, { multiline: true });
+      printError(`internal error (please report): ${readableStack(error)}`);
       process.exitCode = 2;
     }
   }
@@ -51,12 +51,13 @@ export function printLines(lines: readonly string[]): void {
   if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${lines.map(escapeText).join('\n')}\n`);
 }
 
-// One line on stderr, "rs-agent: " first, control characters escaped: nothing in the
-// message can start a line of its own. A stack (multiline) keeps its own line breaks.
-export function printError(message: string, options: { multiline?: boolean } = {}): void {
-  const line = (text: string) => escapeText(clipText(text));
-  const text = options.multiline ? message.split('\n').map(line).join('\n') : line(message);
-  process.stderr.write(`rs-agent: ${text}\n`);
+// A message on stderr, "rs-agent: " first, control characters escaped. A message of
+// several lines (import's notes, a stack) keeps them, each further line indented: no
+// text in it can start a line of its own, where journald would read a "<3>" priority.
+export function printError(message: string): void {
+  const [first = '', ...rest] = message.split('\n').map((text) => escapeText(clipText(text)));
+  const more = rest.map((text) => (/^\s/.test(text) ? text : `  ${text}`));
+  process.stderr.write(`rs-agent: ${[first, ...more].join('\n')}\n`);
 }
 
 export function printJson(value: unknown): void {
