@@ -1,6 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { AgentError } from '../errors.js';
-import { clipText, escapeText } from '../render/escape.js';
+import { clipText, escapeLines, escapeText } from '../render/escape.js';
 
 export interface GlobalArgs {
   config: string;
@@ -48,7 +48,7 @@ export function print(line = ''): void {
 
 // Many lines in one write (a start of 10000 VIPs reports 20000), each escaped.
 export function printLines(lines: readonly string[]): void {
-  if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${lines.map(escapeText).join('\n')}\n`);
+  if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${escapeLines(lines)}\n`);
 }
 
 // A message on stderr, "rs-agent: " first, control characters escaped. A message of

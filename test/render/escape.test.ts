@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeText } from '../../src/render/escape.js';
+import { escapeLines, escapeText } from '../../src/render/escape.js';
 
 describe('escapeText: one line stays one line, and nothing reaches the terminal as a control', () => {
   it.each([
@@ -27,5 +27,12 @@ describe('escapeText: one line stays one line, and nothing reaches the terminal 
   it('what it returns needs no further escaping', () => {
     const once = escapeText('a\x1b\n\udcff\u202e');
     expect(escapeText(once)).toBe(once);
+  });
+
+  it('many lines at once: each escaped, joined by real newlines', () => {
+    expect(escapeLines(['+ address 192.0.2.10/32 dev lo', '~ sysctl net.ipv4.conf.e\x1bc.arp_ignore: 0 → 1'])).toBe(
+      '+ address 192.0.2.10/32 dev lo\n~ sysctl net.ipv4.conf.e\\x1bc.arp_ignore: 0 → 1',
+    );
+    expect(escapeLines(['a', 'b\nc'])).toBe('a\nb\\nc');
   });
 });
