@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
-import { runCommand, type GlobalArgs } from './common.js';
+import { printError, runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
 export async function importCommand(args: GlobalArgs & { file?: string | boolean; arg?: string[] }): Promise<void> {
@@ -15,9 +15,9 @@ export async function importCommand(args: GlobalArgs & { file?: string | boolean
     if (process.stdout.writable) process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
-    process.stderr.write(
-      `rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
-        `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`,
+    printError(
+      `imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
+        `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}`,
     );
     return 0;
   });

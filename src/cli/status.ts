@@ -1,5 +1,6 @@
 import type { DaemonStats } from '../daemon/stats.js';
 import type { StatusReport } from '../status.js';
+import { escapeText } from '../render/escape.js';
 import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
 
 export async function statusCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
@@ -76,7 +77,7 @@ function printFacts(r: StatusReport): void {
   print('sysctls:                                  actual  desired  original');
   for (const s of r.sysctls) {
     print(
-      `  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`,
+      `  ${escapeText(s.key).padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`,
     );
   }
   print('');

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import { writeMetrics } from './metrics.js';
 import { PassQueue } from './pass-queue.js';
 import { runPass } from './pass.js';
+import { requireRunnableSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 import { backoffRelease } from './sources/backoff-release.js';
 import { cronSchedule } from './sources/cron.js';
@@ -26,7 +27,9 @@ const DEBOUNCE_MS = 2;
 const HELD_GAP_MS = 500;
 
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
-  return validate(agent);
+  const config = validate(agent);
+  requireRunnableSchedule(config);
+  return config;
 }
 
 // The guardian's moving parts: one scheduler (every timer), one queue (every pass),

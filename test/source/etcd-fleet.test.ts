@@ -19,23 +19,6 @@ const HOSTS = [
 let net: FleetNetwork;
 const agents: { ns: TestNamespace; daemon: Daemon; host: string }[] = [];
 
-function configFor(ns: TestNamespace, host: string, labels: Record<string, string>): string {
-  return [
-    'source:',
-    '  etcd:',
-    `    endpoints: [${net.endpoints.join(', ')}]`,
-    `    cache: ${join(ns.dir, 'cache.json')}`,
-    '    heartbeat: 1',
-    '    status_ttl: 5',
-    `host: ${host}`,
-    `labels: {${Object.entries(labels)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ')}}`,
-    'interfaces: [eth0]',
-    '',
-  ].join('\n');
-}
-
 async function vipsOn(ns: TestNamespace): Promise<string[]> {
   return (await ns.addresses('lo'))
     .filter((a) => a.local.startsWith('192.0.2.'))
@@ -70,7 +53,7 @@ beforeAll(async () => {
   await net.startAll();
   for (const { host, labels } of HOSTS) {
     const ns = await net.addAgent();
-    ns.writeConfig(configFor(ns, host, labels));
+    ns.writeConfig(net.agentConfig(ns, host, labels));
     agents.push({ ns, daemon: new Daemon(ns), host });
   }
   for (const a of agents) await a.daemon.waitFor((l) => l.event === 'ready', 15_000);
