@@ -74,7 +74,8 @@ function parentDirectories(path: string): string[] {
   return [...dirs];
 }
 
-function readAtMost(fd: number, limit: number): Buffer {
+// At most `limit` bytes from the file: one more than a reader accepts tells it the file is too large.
+export function readAtMost(fd: number, limit: number): Buffer {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {
@@ -93,6 +94,6 @@ function cannotRead(path: string, error: unknown): ConfigError {
   return new ConfigError(path, '', `cannot read: ${describeError(error)}`);
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
 }

@@ -1,5 +1,6 @@
 import { parseConfig } from '../config/load.js';
 import { AgentError } from '../errors.js';
+import { MAX_SCRIPT_BYTES, scriptTooLarge } from './bounds.js';
 import { renderImport } from './render.js';
 import { summarize } from './summarize.js';
 import { fillPlaceholders } from './template.js';
@@ -22,12 +23,15 @@ export class ImportError extends AgentError {
 // parameter ($1), a name fills a template placeholder ({{ name }}, <%= @name %>).
 export type ImportArgs = ReadonlyMap<string, string>;
 
-// A real-server script → the equivalent rs-agent config as YAML. Pure: the caller reads the file.
+// A real-server script → the equivalent rs-agent config as YAML. Pure: the caller reads the
+// file. A script over MAX_SCRIPT_BYTES is refused before anything is done with it.
 export function importScript(
   script: string,
   source: string,
   args: ImportArgs = new Map(),
 ): { yaml: string; result: ImportResult } {
+  const bytes = Buffer.byteLength(script);
+  if (bytes > MAX_SCRIPT_BYTES) throw scriptTooLarge(source, bytes);
   const positional = new Map([...args].filter(([key]) => /^[0-9]+$/.test(key)));
   const named = new Map([...args].filter(([key]) => !/^[0-9]+$/.test(key)));
   const findings = findScript(fillPlaceholders(script, named), { positional });
