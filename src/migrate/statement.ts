@@ -1,3 +1,4 @@
+import type { Budget } from './bounds.js';
 import { echo, ifconfig, ip, note, route, sysctl } from './commands.js';
 import { expandWords } from './shell-words.js';
 import { findPlaceholder } from './template.js';
@@ -47,6 +48,7 @@ const SILENT = new Set([
 
 // What a statement needs from the walk that reached it.
 export interface Walk {
+  readonly budget: Budget;
   readonly findings: Findings;
   readonly variables: Variables;
   readonly skipping: boolean; // in a branch that `start` does not take
@@ -79,7 +81,7 @@ export function translateStatement(walk: Walk, at: Origin, text: string): void {
   const array = assignment && !assignment[2] ? /^\((.*)\)$/.exec(assignment[4] as string) : null;
   if (assignment && array)
     return vars.assignArray(at, assignment[1] as string, array[1] as string, assignment[3] === '+');
-  const w = expandWords(text, vars.values);
+  const w = expandWords(text, vars.values, walk.budget);
   // In a pipeline, only the first command can change anything rs-agent manages.
   let words = w.words.includes('|') ? w.words.slice(0, w.words.indexOf('|')) : w.words;
   while (['export', 'readonly', 'local', 'declare', 'typeset', 'sudo'].includes(words[0] ?? '')) words = words.slice(1);

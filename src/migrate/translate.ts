@@ -1,3 +1,4 @@
+import { Budget } from './bounds.js';
 import { matchesPattern } from './case-pattern.js';
 import { note } from './commands.js';
 import { collectFunctions } from './shell-functions.js';
@@ -13,7 +14,8 @@ import { Variables } from './variables.js';
 // functions only they call, are skipped (rs-agent stop, status and check replace them).
 // When nothing calls a function (a script sourced by another), the functions named
 // like start run. Variables and arrays are tracked in order; `for NAME in LIST` and
-// `for ((i = 0; i < N; i++))` loops are unrolled.
+// `for ((i = 0; i < N; i++))` loops are unrolled. All of it is paid for from one budget
+// (bounds.ts): a script that would take longer stops with the line it got to.
 
 type Section = 'run' | 'skip';
 
@@ -32,8 +34,9 @@ export interface ScriptArgs {
 }
 
 export function findScript(script: string, args: ScriptArgs = {}): Findings {
-  const program = collectFunctions(splitStatements(script));
-  const walker = new Walker(program.functions, args.positional ?? new Map());
+  const budget = new Budget();
+  const program = collectFunctions(splitStatements(script), budget);
+  const walker = new Walker(program.functions, args.positional ?? new Map(), budget);
   walker.walk(program.statements);
   if (walker.called.size === 0) {
     for (const name of program.functions.keys()) {
@@ -53,9 +56,10 @@ class Walker implements Walk {
     modules: [],
     notes: [],
     missing: [],
+    seen: { notes: new Set(), vips: new Map() },
   };
   readonly called = new Set<string>();
-  readonly variables = new Variables();
+  readonly variables: Variables;
   private section: Section = 'run';
   private outer: Case[] = []; // the open case statements, innermost last
   private expectPattern = false;
@@ -63,7 +67,9 @@ class Walker implements Walk {
   constructor(
     private readonly functions: ReadonlyMap<string, Statement[]>,
     positional: ReadonlyMap<string, string>,
+    readonly budget: Budget,
   ) {
+    this.variables = new Variables(budget);
     const vars = this.variables.values;
     for (const [n, value] of positional) vars.set(n, value);
     if (positional.size > 0) vars.set('#', String(Math.max(...[...positional.keys()].map(Number))));
@@ -80,8 +86,8 @@ class Walker implements Walk {
   walk(statements: Statement[]): void {
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i] as Statement;
-      let text = statement.text;
-      while (/^(then|do|else|\{)\s+/.test(text)) text = text.replace(/^\S+\s+/, '');
+      this.budget.walk(statement);
+      let text = statement.text.replace(/^(?:(?:then|do|else|\{)\s+)+/, '');
       if (['then', 'do', 'else', 'fi', 'done', '{', '}'].includes(text)) continue;
       const condition = /^(?:if|elif|while|until)\s+(?:!\s+)?(.*)$/.exec(text);
       if (condition) {
@@ -92,7 +98,7 @@ class Walker implements Walk {
       const loop = /^for\s+([A-Za-z_]\w*)\s+in\s+(.*)$/.exec(text);
       const cLoop = /^for\s*\(\((.*)\)\)$/.exec(text);
       if (loop || cLoop) {
-        const end = matchingDone(statements, i);
+        const end = matchingDone(statements, i, this.budget);
         if (this.section === 'run')
           this.unroll(loop, cLoop, statements.slice(i + 1, end), { line: statement.line, source: statement.text });
         i = end;
@@ -100,7 +106,7 @@ class Walker implements Walk {
       }
       const caseOf = /^case\s+(.*)\s+in$/.exec(text);
       if (caseOf) {
-        const w = expandWords(caseOf[1] as string, this.variables.values);
+        const w = expandWords(caseOf[1] as string, this.variables.values, this.budget);
         const subject = w.unresolved.length === 0 && w.words.length === 1 ? (w.words[0] as string) : null;
         this.outer.push({ outer: this.section, subject, matched: false });
         this.expectPattern = true;
@@ -128,7 +134,8 @@ class Walker implements Walk {
     }
   }
 
-  // Walks a function's body with the call's words as $1, $2 ... (recursion is not followed).
+  // Walks a function's body with the call's words as $1, $2 ... (recursion is not followed,
+  // and the depth of calls within calls is bounded).
   call(name: string, args: string[]): void {
     const body = this.functions.get(name);
     if (!body || this.variables.calls.includes(name)) return;
@@ -138,7 +145,7 @@ class Walker implements Walk {
     this.outer = [];
     this.expectPattern = false;
     this.called.add(name);
-    this.walk(body);
+    this.budget.nested(() => this.walk(body));
     this.variables.leaveCall(positional);
     this.section = saved.section;
     this.outer = saved.outer;
@@ -148,13 +155,13 @@ class Walker implements Walk {
   private unroll(loop: RegExpExecArray | null, cLoop: RegExpExecArray | null, body: Statement[], at: Origin): void {
     const vars = this.variables.values;
     if (loop) {
-      const w = expandWords(loop[2] as string, vars);
+      const w = expandWords(loop[2] as string, vars, this.budget);
       // A list that feeds ifconfig or ip in the body is, as far as import can tell, the VIPs.
       const feedsVips = body.some((b) => /(^|[\s/])(ifconfig|ip)\s/.test(b.text));
       if (w.unresolved.length > 0) this.variables.noteUnknown(this.findings, at, w.unresolved, 'ADDRESS', feedsVips);
       for (const value of w.words) {
         vars.set(loop[1] as string, value);
-        this.walk(body);
+        this.pass(body, at);
       }
       return;
     }
@@ -163,22 +170,31 @@ class Walker implements Walk {
       /^\s*([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;\s*\1\s*(<=?)\s*([^;]+?)\s*;\s*(?:\1\s*\+\+|\+\+\s*\1|\1\s*\+=\s*1)\s*$/.exec(
         cLoop?.[1] ?? '',
       );
-    const from = m ? arithmetic(m[2] as string, vars) : null;
-    const to = m ? arithmetic(m[4] as string, vars) : null;
+    const from = m ? arithmetic(m[2] as string, vars, this.budget) : null;
+    const to = m ? arithmetic(m[4] as string, vars, this.budget) : null;
     if (!m || from === null || to === null) {
       note(this.findings, at, 'a loop rs-agent import cannot count: its body is not translated; add its VIPs by hand');
       return;
     }
     for (let n = from; (m[3] === '<' ? n < to : n <= to) && n - from < MAX_UNROLL; n++) {
       vars.set(m[1] as string, String(n));
-      this.walk(body);
+      this.pass(body, at);
     }
+  }
+
+  // One pass through a loop's body, one level deeper.
+  private pass(body: Statement[], at: Origin): void {
+    this.budget.line = at.line;
+    this.budget.spend(1);
+    this.budget.nested(() => this.walk(body));
   }
 }
 
-function matchingDone(statements: Statement[], from: number): number {
+// The index of the `done` that closes the loop opening at `from`.
+function matchingDone(statements: Statement[], from: number, budget: Budget): number {
   let depth = 0;
   for (let i = from; i < statements.length; i++) {
+    budget.spend(1);
     const text = (statements[i] as Statement).text;
     if (/^(for|while|until)\b/.test(text)) depth++;
     if (text === 'done' || /^done\b/.test(text)) depth--;

@@ -1,3 +1,4 @@
+import type { Budget } from './bounds.js';
 import { arithmetic, arrayIndices, expandWords } from './shell-words.js';
 import type { Findings, Origin } from './types.js';
 import { note } from './commands.js';
@@ -16,6 +17,10 @@ export class Variables {
   readonly calls: string[] = []; // the functions being walked, innermost last: whose $1 is in effect
   private readonly unknown = new Map<string, Unknown>();
 
+  // Looking through every variable (to drop an array's elements, or to find the
+  // positional parameters) is paid for from the budget.
+  constructor(private readonly budget: Budget) {}
+
   // NAME=value or NAME[i]=value. A value only running the script would know leaves the
   // variable unknown, with the reason.
   assign(at: Origin, word: string, unresolved: string[]): void {
@@ -23,10 +28,14 @@ export class Variables {
     const target = word.slice(0, eq);
     const value = word.slice(eq + 1);
     const indexed = /^([A-Za-z_]\w*)\[(.*)\]$/.exec(target);
-    const name = indexed ? `${indexed[1]}[${arithmetic(indexed[2] as string, this.values) ?? '?'}]` : target;
+    const name = indexed
+      ? `${indexed[1]}[${arithmetic(indexed[2] as string, this.values, this.budget) ?? '?'}]`
+      : target;
     if (unresolved.length === 0) {
-      if (!indexed)
+      if (!indexed) {
+        this.budget.spend(this.values.size);
         for (const key of [...this.values.keys()]) if (key.startsWith(`${target}[`)) this.values.delete(key);
+      }
       this.values.set(name, value);
       this.unknown.delete(name);
       return;
@@ -50,13 +59,17 @@ export class Variables {
 
   // NAME=(a b c), or NAME+=(d) appending after the highest index.
   assignArray(at: Origin, name: string, list: string, append: boolean): void {
-    const w = expandWords(list, this.values);
+    const w = expandWords(list, this.values, this.budget);
     if (w.unresolved.length > 0)
       return this.forget(name, { why: `$${name} (set on line ${at.line} from ${w.unresolved.join(', ')})` });
-    const start = append ? (arrayIndices(this.values, name)?.reduce((a, b) => Math.max(a, b + 1), 0) ?? 0) : 0;
-    if (!append)
+    const start = append
+      ? (arrayIndices(this.values, name, this.budget)?.reduce((a, b) => Math.max(a, b + 1), 0) ?? 0)
+      : 0;
+    if (!append) {
+      this.budget.spend(this.values.size);
       for (const key of [...this.values.keys()])
         if (key === name || key.startsWith(`${name}[`)) this.values.delete(key);
+    }
     w.words.forEach((word, n) => this.values.set(`${name}[${start + n}]`, word));
     this.unknown.delete(name);
   }
@@ -118,6 +131,7 @@ export class Variables {
   }
 
   private positional(): Map<string, string> {
+    this.budget.spend(this.values.size);
     return new Map([...this.values].filter(([key]) => /^([0-9]+|#)$/.test(key)));
   }
 }

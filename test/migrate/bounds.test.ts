@@ -6,15 +6,19 @@ import { importScript } from '../../src/migrate/import.js';
 import { CLI } from '../helpers/netns.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-// rs-agent import on files built to exhaust it, as a hostile or broken file would: each
-// one gets an answer (exit 2 and what was wrong, with the line when it is one line),
+// rs-agent import on scripts built to exhaust it, as a hostile or broken file would: each
+// one gets an answer (exit 2 and the line where import stopped, or the translation),
 // never a hang, an out-of-memory abort or an internal error. The CLI runs with a 128 MB
-// heap, so a run that holds the file in memory fails here. The vitest timeout is only
-// there so that unbounded code fails instead of hanging the suite.
+// heap, so a run that holds the script's expansion in memory fails here; the budget's
+// error, not a clock, shows that the work was bounded. The vitest timeout is only there
+// so that unbounded code fails instead of hanging the suite.
 
 const tempDir = useTempDir('rsa-import-bounds-');
 
 const HEAP_MB = 128;
+const STEPS =
+  /expanding this script takes more than 2000000 steps \(functions calling each other, loops\): rs-agent import stops here; translate it by hand$/;
+
 async function importFile(file: string, signal: AbortSignal) {
   const r = await execa(process.execPath, [`--max-old-space-size=${HEAP_MB}`, CLI, 'import', file], {
     reject: false,
@@ -27,6 +31,21 @@ function script(name: string, text: string): string {
   const file = join(tempDir(), name);
   writeFileSync(file, text);
   return file;
+}
+
+// Import stopped at the budget (exit 2, nothing printed) on a line from `first` to `last`.
+function expectBudgetSpent(
+  r: { exitCode?: number; stdout: string; stderr: string },
+  file: string,
+  first: number,
+  last: number,
+) {
+  expect(r.exitCode).toBe(2);
+  expect(r.stdout).toBe('');
+  const m = new RegExp(`^rs-agent: import ${file}: line ([0-9]+): ${STEPS.source}`).exec(r.stderr);
+  expect(m, r.stderr.slice(0, 500)).not.toBeNull();
+  expect(Number(m?.[1])).toBeGreaterThanOrEqual(first);
+  expect(Number(m?.[1])).toBeLessThanOrEqual(last);
 }
 
 describe('rs-agent import: bounds', () => {
@@ -82,5 +101,53 @@ describe('rs-agent import: bounds', () => {
         `^rs-agent: import ${file}: line 2: this line is [0-9]+ characters long, more than the 16384 rs-agent import reads \\(continuation lines included\\): translate it by hand$`,
       ),
     );
+  });
+
+  it('40 functions each calling the next twice (2^40 calls): stops at the budget, naming a line among them', async ({
+    signal,
+  }) => {
+    const defs = Array.from({ length: 39 }, (_, n) => `f${n + 1}() { f${n + 2}; f${n + 2}; }`);
+    const file = script('calls.sh', `#!/bin/sh\n${defs.join('\n')}\nf40() { ip addr add 192.0.2.1/32 dev lo; }\nf1\n`);
+    const r = await importFile(file, signal);
+    expectBudgetSpent(r, file, 2, 41);
+  });
+
+  it('a chain of 20 000 functions, each calling the next: stops at the nesting limit, no stack overflow', async ({
+    signal,
+  }) => {
+    const defs = Array.from({ length: 20_000 }, (_, n) => `f${n}() { f${n + 1}; }`);
+    const file = script('chain.sh', `${defs.join('\n')}\nf20000() { ip addr add 192.0.2.1/32 dev lo; }\nf0\n`);
+    const r = await importFile(file, signal);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    // f<n> is defined on line n + 1. Calling f0 is the first level; the 101st is f99's
+    // call of f100, on line 100.
+    expect(r.stderr).toBe(
+      `rs-agent: import ${file}: line 100: functions and loops nest more than 100 deep here: rs-agent import stops here; translate it by hand`,
+    );
+  });
+
+  it('four nested for loops over a list of 100 (10^8 passes): stops at the budget, naming a line of the loops', async ({
+    signal,
+  }) => {
+    const list = Array.from({ length: 100 }, (_, n) => n + 1).join(' ');
+    const file = script(
+      'loops.sh',
+      `#!/bin/sh\nL="${list}"\nfor a in $L; do\n  for b in $L; do\n    for c in $L; do\n      for d in $L; do\n` +
+        '        ip addr add 192.0.2.$d/32 dev lo\n      done\n    done\n  done\ndone\n',
+    );
+    const r = await importFile(file, signal);
+    expectBudgetSpent(r, file, 3, 7);
+  });
+
+  it('A="$A$A" repeated 40 times: stops where the value outgrows the cap, naming that line', async ({ signal }) => {
+    const doublings = Array.from({ length: 40 }, () => 'A="$A$A"').join('\n');
+    const file = script('double.sh', `#!/bin/sh\nA=x\n${doublings}\nip addr add 192.0.2.1/32 dev lo\n`);
+    // A is 2^n characters after line 2 + n; 2^17 is the first over 65536.
+    expect(await importFile(file, signal)).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: `rs-agent: import ${file}: line 19: this line expands to more than 65536 characters (a variable built from itself?): rs-agent import stops here; translate it by hand`,
+    });
   });
 });
