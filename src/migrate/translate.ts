@@ -123,7 +123,7 @@ class Walker implements Walk {
         const open = this.outer[this.outer.length - 1];
         if (pattern && open) {
           this.expectPattern = false;
-          const match = !open.matched && matchesPattern(pattern[1] as string, open.subject ?? 'start');
+          const match = !open.matched && matchesPattern(pattern[1] as string, open.subject ?? 'start', this.budget);
           open.matched ||= match;
           this.section = this.section === 'skip' || !match ? 'skip' : 'run';
           text = pattern[2] as string;

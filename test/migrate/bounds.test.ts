@@ -140,6 +140,40 @@ describe('rs-agent import: bounds', () => {
     expectBudgetSpent(r, file, 3, 7);
   });
 
+  it('a case pattern with 25 stars against a 50-character word: matched without backtracking, translated', async ({
+    signal,
+  }) => {
+    const file = script(
+      'stars.sh',
+      `#!/bin/sh\nX=${'a'.repeat(50)}\ncase "$X" in\n  ${'*a'.repeat(25)}*b) echo no ;;\n` +
+        '  *) ip addr add 192.0.2.1/32 dev lo ;;\nesac\n',
+    );
+    const r = await importFile(file, signal);
+    expect(r.stderr).toBe(`rs-agent: imported 1 VIP from ${file}`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('  - 192.0.2.1  # line 5: *) ip addr add 192.0.2.1/32 dev lo');
+  });
+
+  it('a case pattern that opens a bracket it never closes ([): a literal, no internal error', async ({ signal }) => {
+    const file = script(
+      'bracket.sh',
+      'case "$1" in\n  [) echo no ;;\n  start) ip addr add 192.0.2.1/32 dev lo ;;\nesac\n',
+    );
+    const r = await importFile(file, signal);
+    expect(r.stderr).toBe(`rs-agent: imported 1 VIP from ${file}`);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('matching a 14 000-character pattern against a 32 KB word is work from the same budget', async ({ signal }) => {
+    const doublings = Array.from({ length: 15 }, () => 'X="$X$X"').join('\n'); // 2^15 characters
+    const file = script(
+      'big-case.sh',
+      `#!/bin/sh\nX=a\n${doublings}\ncase "$X" in\n  *${'a'.repeat(14_000)}b) echo no ;;\nesac\n`,
+    );
+    const r = await importFile(file, signal);
+    expectBudgetSpent(r, file, 19, 19);
+  });
+
   it('A="$A$A" repeated 40 times: stops where the value outgrows the cap, naming that line', async ({ signal }) => {
     const doublings = Array.from({ length: 40 }, () => 'A="$A$A"').join('\n');
     const file = script('double.sh', `#!/bin/sh\nA=x\n${doublings}\nip addr add 192.0.2.1/32 dev lo\n`);
