@@ -1,5 +1,31 @@
 import type { Budget } from './bounds.js';
 
+// The parts of a case statement, and whether a branch's pattern matches its word.
+// Read by hand where a regular expression would try \s at every blank of a long run
+// (a line of blanks took seconds per pass): every reading here is linear.
+
+// The WORD of `case WORD in` (what /^case\s+(.*)\s+in$/ would capture), or null.
+export function caseWord(text: string): string | null {
+  const end = text.length - 2; // where "in" starts
+  if (!/^case\s/.test(text) || !text.endsWith('in') || !/\s/.test(text[end - 1] ?? '')) return null;
+  let from = 5;
+  while (from < end - 1 && /\s/.test(text[from] as string)) from++;
+  return from <= end - 1 ? text.slice(from, end - 1) : null;
+}
+
+// A branch's `PATTERN)` or `(PATTERN)` and the command after it on the same line (what
+// /^\(?\s*([^()]*?)\s*\)\s*(.*)$/ would capture), or null.
+export function caseBranch(text: string): { pattern: string; rest: string } | null {
+  const from = text.startsWith('(') ? 1 : 0;
+  const close = text.indexOf(')', from);
+  if (close < 0) return null;
+  const open = text.indexOf('(', from);
+  if (open >= 0 && open < close) return null;
+  const rest = text.slice(close + 1).trimStart();
+  if (/[\n\r\u2028\u2029]/.test(rest)) return null;
+  return { pattern: text.slice(from, close).trim(), rest };
+}
+
 // Whether a case pattern (start|restart, 'start', 192.0.2.*, *) matches the word: the
 // script's own value, or "start" when the word is its action argument.
 export function matchesPattern(pattern: string, word: string, budget: Budget): boolean {

@@ -1,5 +1,5 @@
 import { Budget } from './bounds.js';
-import { matchesPattern } from './case-pattern.js';
+import { caseBranch, caseWord, matchesPattern } from './case-pattern.js';
 import { note } from './commands.js';
 import { collectFunctions } from './shell-functions.js';
 import { splitStatements, type Statement } from './shell-split.js';
@@ -104,9 +104,9 @@ class Walker implements Walk {
         i = end;
         continue;
       }
-      const caseOf = /^case\s+(.*)\s+in$/.exec(text);
-      if (caseOf) {
-        const w = expandWords(caseOf[1] as string, this.variables.values, this.budget);
+      const caseOf = caseWord(text);
+      if (caseOf !== null) {
+        const w = expandWords(caseOf, this.variables.values, this.budget);
         const subject = w.unresolved.length === 0 && w.words.length === 1 ? (w.words[0] as string) : null;
         this.outer.push({ outer: this.section, subject, matched: false });
         this.expectPattern = true;
@@ -119,14 +119,14 @@ class Walker implements Walk {
         continue;
       }
       if (this.expectPattern) {
-        const pattern = /^\(?\s*([^()]*?)\s*\)\s*(.*)$/.exec(text);
+        const branch = caseBranch(text);
         const open = this.outer[this.outer.length - 1];
-        if (pattern && open) {
+        if (branch && open) {
           this.expectPattern = false;
-          const match = !open.matched && matchesPattern(pattern[1] as string, open.subject ?? 'start', this.budget);
+          const match = !open.matched && matchesPattern(branch.pattern, open.subject ?? 'start', this.budget);
           open.matched ||= match;
           this.section = this.section === 'skip' || !match ? 'skip' : 'run';
-          text = pattern[2] as string;
+          text = branch.rest;
           if (!text) continue;
         }
       }
@@ -166,18 +166,15 @@ class Walker implements Walk {
       return;
     }
     // for ((i = 0; i < N; i++)): the counted form scripts use over an array.
-    const m =
-      /^\s*([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;\s*\1\s*(<=?)\s*([^;]+?)\s*;\s*(?:\1\s*\+\+|\+\+\s*\1|\1\s*\+=\s*1)\s*$/.exec(
-        cLoop?.[1] ?? '',
-      );
-    const from = m ? arithmetic(m[2] as string, vars, this.budget) : null;
-    const to = m ? arithmetic(m[4] as string, vars, this.budget) : null;
+    const m = countedLoop(cLoop?.[1] ?? '');
+    const from = m ? arithmetic(m.from, vars, this.budget) : null;
+    const to = m ? arithmetic(m.to, vars, this.budget) : null;
     if (!m || from === null || to === null) {
       note(this.findings, at, 'a loop rs-agent import cannot count: its body is not translated; add its VIPs by hand');
       return;
     }
-    for (let n = from; (m[3] === '<' ? n < to : n <= to) && n - from < MAX_UNROLL; n++) {
-      vars.set(m[1] as string, String(n));
+    for (let n = from; (m.op === '<' ? n < to : n <= to) && n - from < MAX_UNROLL; n++) {
+      vars.set(m.name, String(n));
       this.pass(body, at);
     }
   }
@@ -188,6 +185,23 @@ class Walker implements Walk {
     this.budget.spend(1);
     this.budget.nested(() => this.walk(body));
   }
+}
+
+// `NAME = FROM; NAME < TO; NAME++` (or <=, ++NAME, NAME += 1), the inside of a counted
+// for. Split at the semicolons and trimmed rather than matched by one expression, whose
+// lazy FROM and TO, followed by \s*, tried every blank of a long run (a second a pass).
+function countedLoop(text: string): { name: string; from: string; op: string; to: string } | null {
+  const [init, test, step, extra] = text.split(';').map((part) => part.trim());
+  if (init === undefined || test === undefined || step === undefined || extra !== undefined) return null;
+  const start = /^([A-Za-z_]\w*)\s*=/.exec(init);
+  const name = start?.[1];
+  if (!start || name === undefined || !test.startsWith(name)) return null;
+  const from = init.slice(start[0].length).trim();
+  const bound = /^\s*(<=?)([^]*)$/.exec(test.slice(name.length));
+  const to = bound?.[2]?.trim() ?? '';
+  const increments = new RegExp(`^(?:${name}\\s*\\+\\+|\\+\\+\\s*${name}|${name}\\s*\\+=\\s*1)$`);
+  if (!bound || from === '' || to === '' || !increments.test(step)) return null;
+  return { name, from, op: bound[1] as string, to };
 }
 
 // The index of the `done` that closes the loop opening at `from`.

@@ -184,4 +184,21 @@ describe('rs-agent import: bounds', () => {
       stderr: `rs-agent: import ${file}: line 19: this line expands to more than 65536 characters (a variable built from itself?): rs-agent import stops here; translate it by hand`,
     });
   });
+
+  it('lines that patterns used to reread (blank runs in a case branch and a counted for, unclosed {{): read once', async ({
+    signal,
+  }) => {
+    const blanks = ' '.repeat(16_000);
+    const list = Array.from({ length: 30 }, (_, n) => n + 1).join(' ');
+    const file = script(
+      'rereads.sh',
+      `#!/bin/sh\nL="${list}"\nfor z in $L; do\n  case "$z" in\n    ${blanks}x) echo no ;;\n  esac\n` +
+        `  echo ${'{{ '.repeat(5000)}\n  for ((i = 0; i < 3${blanks}; i++)); do :; done\ndone\n` +
+        'ip addr add 192.0.2.1/32 dev lo\n',
+    );
+    const r = await importFile(file, signal);
+    expect(r.stderr).toBe(`rs-agent: imported 1 VIP from ${file}`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('  - 192.0.2.1  # line 10: ip addr add 192.0.2.1/32 dev lo');
+  });
 });

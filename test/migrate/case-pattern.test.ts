@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Budget, ScriptBoundError } from '../../src/migrate/bounds.js';
-import { matchesPattern } from '../../src/migrate/case-pattern.js';
+import { caseBranch, caseWord, matchesPattern } from '../../src/migrate/case-pattern.js';
 
 // The case pattern matcher: sh's glob rules, with work that grows with the pattern's
 // length times the word's at most, paid for from the import's budget.
@@ -71,5 +71,17 @@ describe('case patterns', () => {
     }
     expect(error).toBeInstanceOf(ScriptBoundError);
     expect((error as Error).message).toMatch(/^line 7: expanding this script takes more than 1000000 steps/);
+  });
+
+  it('reads `case WORD in` and `PATTERN) command` as the regular expressions it replaces did, on any short line', () => {
+    const line = fc.stringMatching(/^(?:case|in|[ \t()a$"])*$/, { maxLength: 16 });
+    fc.assert(
+      fc.property(line, (text) => {
+        expect(caseWord(text)).toBe(/^case\s+(.*)\s+in$/.exec(text)?.[1] ?? null);
+        const m = /^\(?\s*([^()]*?)\s*\)\s*(.*)$/.exec(text);
+        expect(caseBranch(text)).toEqual(m ? { pattern: m[1], rest: m[2] } : null);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
