@@ -113,7 +113,8 @@ function parentDirectories(path: string): string[] {
   return [...dirs];
 }
 
-function readAtMost(fd: number, limit: number): Buffer {
+// At most `limit` bytes from the file: one more than a reader accepts tells it the file is too large.
+export function readAtMost(fd: number, limit: number): Buffer {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {
@@ -132,6 +133,6 @@ function cannotRead(error: unknown, missing: string): string {
   return `cannot read: ${describeError(error)}`;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
 }
