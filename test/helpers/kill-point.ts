@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestNamespace } from './netns.js';
 import { childrenOf } from './storm.js';
@@ -11,6 +11,7 @@ import { childrenOf } from './storm.js';
 
 // What a point can look at while the command runs.
 export interface Seen {
+  // Every file the state dir has held since the command started, gone or not.
   stateFiles(): string[];
   // Whether any of the probed sysctls differs from its value when the command started.
   sysctlsChanged(): boolean;
@@ -106,7 +107,7 @@ export class NamespaceProbe {
 }
 
 // The argv of each child of a process, read from /proc.
-function argvOfChildren(pid: number): string[][] {
+export function argvOfChildren(pid: number): string[][] {
   try {
     return childrenOf(pid).map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0'));
   } catch {
@@ -114,12 +115,55 @@ function argvOfChildren(pid: number): string[][] {
   }
 }
 
-function filesIn(dir: string): string[] {
+// The names of the files a directory has held since the first call: inotify (fs.watch)
+// queues each creation and deletion in the kernel, so a file that came and went between two
+// looks (the nft file of a guard's removal lives for milliseconds) is still seen, however
+// late the test gets to look on a busy machine. A first start creates the dir: watched once
+// it exists, with what it holds then.
+function filesSeen(dir: string): { names: () => string[]; close: () => void } {
+  const seen = new Set<string>();
+  let watcher: FSWatcher | undefined;
+  return {
+    names: () => {
+      if (!watcher) {
+        try {
+          watcher = watch(dir, (_event, name) => name && seen.add(name));
+          for (const name of readdirSync(dir)) seen.add(name);
+        } catch {
+          return []; // not made yet
+        }
+      }
+      return [...seen];
+    },
+    close: () => watcher?.close(),
+  };
+}
+
+// Holds the children of a process whose argv begins with `command` (SIGSTOP): what such a
+// child was doing stays half done, its descriptors (the lock) open, for as long as the test
+// needs, however fast the machine. Returns their pids, for SIGCONT.
+export function holdChildren(pid: number, command: string): number[] {
+  let pids: number[];
   try {
-    return readdirSync(dir);
+    pids = childrenOf(pid);
   } catch {
-    return []; // not made yet
+    return []; // it has exited
   }
+  return pids.filter((child) => {
+    try {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0')[0] !== command) return false;
+      process.kill(child, 'SIGSTOP');
+      return true;
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+}
+
+export interface KillOptions {
+  signal?: NodeJS.Signals;
+  // Called with the command's pid at the kill point, just before the signal.
+  beforeKill?: (pid: number) => void;
 }
 
 // Runs the CLI command in the namespace and sends it `signal` (to node itself: `ip netns exec`
@@ -130,15 +174,17 @@ export async function killAt(
   command: string,
   point: KillPoint,
   sysctlPaths: string[],
-  signal: NodeJS.Signals = 'SIGKILL',
+  { signal = 'SIGKILL', beforeKill }: KillOptions = {},
 ): Promise<string> {
   const probe = await NamespaceProbe.open(ns, sysctlPaths);
+  const files = filesSeen(ns.stateDir);
   try {
+    files.names(); // watching from here if the dir exists
     const before = { sysctls: probe.sysctls().join(), ...probe.fib() };
     const child = execa('ip', ns.cliArgv([command]), { reject: false });
     const pid = child.pid as number;
     const seen: Seen = {
-      stateFiles: () => filesIn(ns.stateDir),
+      stateFiles: files.names,
       sysctlsChanged: () => probe.sysctls().join() !== before.sysctls,
       addressesAdded: () => probe.fib().addresses - before.addresses,
       routesAdded: () => probe.fib().routes - before.routes,
@@ -147,11 +193,15 @@ export async function killAt(
     let finished = false;
     void child.then(() => (finished = true));
     while (!finished && !point(seen)) await sleep(1);
-    if (!finished) child.kill(signal);
+    if (!finished) {
+      beforeKill?.(pid);
+      child.kill(signal);
+    }
     const result = await child;
     if (result.signal === signal) return `killed by ${signal}`;
     return `finished before the kill point (exit ${result.exitCode}, signal ${result.signal}): ${result.stderr}`;
   } finally {
+    files.close();
     await probe.close();
   }
 }

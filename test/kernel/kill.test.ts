@@ -1,15 +1,19 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import {
+  argvOfChildren,
+  holdChildren,
   killAt,
   whenAddresses,
   whenChild,
   whenRoutes,
   whenStateFile,
   whenSysctlChanged,
+  type KillOptions,
   type KillPoint,
 } from '../helpers/kill-point.js';
 import { TestNamespace } from '../helpers/netns.js';
@@ -50,8 +54,8 @@ afterEach(async () => {
 });
 
 // Starts the CLI and kills it (node itself) as soon as the point is seen; how it ended.
-function killDuring(command: string, point: KillPoint, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
-  return killAt(ns, command, point, ARP, signal);
+function killDuring(command: string, point: KillPoint, options?: KillOptions): Promise<string> {
+  return killAt(ns, command, point, ARP, options);
 }
 
 async function expectConvergesAndStopRestores(next: 'start' | 'stop'): Promise<void> {
@@ -88,7 +92,11 @@ describe(`SIGKILL during start with ${VIPS} VIPs`, () => {
       whenStateFile(/^state\.json$/),
     ],
     ['as soon as an ARP sysctl is set', 'start', whenSysctlChanged],
-    ['once nft is loading the ARP guard (sysctls set, no VIP yet)', 'stop', whenChild('nft', '-f')],
+    [
+      'once the ARP guard is being loaded (its nft file written, sysctls set, no VIP yet)',
+      'stop',
+      whenStateFile(/^nft\./),
+    ],
     ['as soon as the ip batch file exists (addresses about to be added)', 'stop', whenStateFile(/^ip-batch\./)],
     ['once ip -batch is running, then start again', 'start', whenChild('ip', '-force', '-batch')],
     ['when 1000 VIPs are on lo', 'start', whenAddresses(1000)],
@@ -114,7 +122,7 @@ describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
     ['once ip -batch is running, then start again', 'start', whenChild('ip', '-force', '-batch')],
     ['when 1500 VIPs are gone from lo', 'stop', whenAddresses(-1500)],
     ['as soon as an ARP sysctl is restored', 'stop', whenSysctlChanged],
-    ['once nft is removing the ARP guard, then start again', 'start', whenChild('nft', '-f')],
+    ['once the ARP guard is being removed (its nft file written), then start again', 'start', whenStateFile(/^nft\./)],
   ] as const)(
     '%s; next: %s',
     async (_point, next, point) => {
@@ -126,45 +134,26 @@ describe(`SIGKILL during stop with ${VIPS} VIPs`, () => {
   );
 });
 
-describe('SIGKILL while ip is still adding: the next pass waits for the orphaned ip', () => {
-  // 12 000 addresses take the kernel seconds to add, so the orphaned `ip` is still at
-  // work when the next rs-agent starts. Were the lock not to wait for it, stop would
-  // remove what is there, restore the ARP sysctls, and ip would go on adding VIPs to
-  // an unprotected host.
-  it(
-    'a stop right after the kill leaves no VIP behind',
-    async () => {
-      const many = 12_000;
-      ns.writeConfig(
-        `vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`,
-      );
-      // Killed once ip has added the first VIP: ip is certainly running, with seconds to go.
-      expect(await killDuring('start', whenAddresses(1))).toBe('killed by SIGKILL');
-      const stop = await ns.cli(['stop']);
-      expect(stop.stderr).toBe('');
-      expect(stop.exitCode).toBe(0);
-      expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
-      expect(await sysctls()).toBe(pristine);
-      expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
-    },
-    SLOW,
-  );
-});
-
-describe('TERM or KILL during a big start, then stop at once', () => {
-  // A start killed mid-way must not act after a stop has run: with TERM it takes its
-  // ip down with it; with KILL its ip keeps the lock until it has finished, and stop
-  // waits for it. Either way, once stop has exited no VIP is left, none comes back,
-  // and no process of rs-agent's is left in the namespace.
+describe('TERM or KILL during a start, then stop at once', () => {
+  // A start killed mid-way must not act after a stop has run: with TERM it takes its ip
+  // down with it; with KILL its ip goes on adding VIPs and keeps the lock until it has
+  // finished, and stop must wait for it: were it not to, stop would remove what is there,
+  // restore the ARP sysctls, and ip would go on adding VIPs to an unprotected host. So that
+  // ip is held (SIGSTOP) from the kill until stop is waiting for the lock, then let go: it is
+  // still at work when stop starts however fast the machine, and done within stop's wait
+  // however slow. Once stop has exited no VIP is left, none comes back, and no process of
+  // rs-agent's is left in the namespace.
   it.each(['SIGTERM', 'SIGKILL'] as const)(
     '%s',
     async (signal) => {
-      const many = 8000;
-      ns.writeConfig(
-        `vips:\n${Array.from({ length: many }, (_, i) => `  - 10.${1 + Math.floor(i / 250)}.${i % 250}.1\n`).join('')}interfaces: [eth0]\n`,
-      );
-      expect(await killDuring('start', whenAddresses(1), signal)).toBe(`killed by ${signal}`);
-      const stop = await ns.cli(['stop']);
+      let held: number[] = [];
+      const beforeKill = (pid: number) => {
+        if (signal === 'SIGKILL') held = holdChildren(pid, 'ip');
+      };
+      // Once ip has added the first VIP: it is running, with thousands to go.
+      expect(await killDuring('start', whenAddresses(1), { signal, beforeKill })).toBe(`killed by ${signal}`);
+      expect(held).toHaveLength(signal === 'SIGKILL' ? 1 : 0);
+      const stop = await stopLettingGo(held);
       expect(stop).toMatchObject({ exitCode: 0, stderr: '' });
       // No process is left that could add a VIP (the lock stop took is held by every command
       // that changes the host until it exits): what is there now stays.
@@ -172,10 +161,26 @@ describe('TERM or KILL during a big start, then stop at once', () => {
       expect(await ns.addresses('lo')).toEqual([{ local: '127.0.0.1', prefixlen: 8, label: 'lo' }]);
       expect(await ns.routes()).toEqual([]);
       expect(await sysctls()).toBe(pristine);
+      expect(existsSync(join(ns.stateDir, 'state.json'))).toBe(false);
     },
     SLOW,
   );
 });
+
+// Runs stop; once it is waiting for the state dir's lock (its `flock --exclusive` child is
+// running), lets the held processes go on.
+async function stopLettingGo(held: number[]): Promise<{ exitCode?: number; stderr: string }> {
+  const stop = execa('ip', ns.cliArgv(['stop']), { reject: false });
+  const waitsForLock = () =>
+    argvOfChildren(stop.pid as number).some((argv) => argv[0]?.endsWith('flock') && argv[1] === '--exclusive');
+  if (held.length > 0) {
+    const deadline = Date.now() + 30_000;
+    while (!waitsForLock() && stop.exitCode === null && Date.now() < deadline) await sleep(1);
+    for (const pid of held) process.kill(pid, 'SIGCONT');
+  }
+  const { exitCode, stderr } = await stop;
+  return { exitCode, stderr };
+}
 
 describe('SIGKILL of rs-agent run', () => {
   it('takes its ip monitor child with it: no process is left in the namespace', async () => {
