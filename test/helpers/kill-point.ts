@@ -6,8 +6,11 @@ import { childrenOf } from './storm.js';
 
 // Kill points for a command under test, each an event of that command seen as it happens:
 // a file in its state dir, a sysctl it changed, a child it started, VIPs it added or removed.
-// A point is looked at every millisecond, so every look is a file read, never a process:
-// cheap and precise on a fast idle machine and on a loaded one alike.
+// A point is looked at every millisecond, so every look is a file read (or inotify's queue),
+// never a process: cheap and precise on a fast idle machine and on a loaded one alike. A
+// point that holds from its event to the command's end (a count reached, a file seen) is
+// still seen by a look that comes late on a busy machine; a child is seen only while it
+// runs, so it is a point only for a long-lived one (`ip -batch`).
 
 // What a point can look at while the command runs.
 export interface Seen {
