@@ -38,8 +38,9 @@ const WARM_UP = Math.max(VIPS.length, Math.round(EVENTS / 10));
 const MAX_REPAIRS = Math.min(1000, Math.max(1, Math.floor((EVENTS / VIPS.length) * 0.98)));
 const FLAP = `{max_repairs: ${MAX_REPAIRS}, window: 60s, backoff: 100ms, max_backoff: 200ms}`;
 // A repair not made within this long of its deletion (or of its backoff's end) was
-// missed: no later pass is coming, the schedule is set to once a year.
-const MISSED_MS = 5_000;
+// missed: no later pass is coming, the schedule is set to once a year. Repairs take
+// milliseconds (the test prints them); the bound is for a busy machine.
+const MISSED_MS = 15_000;
 // RSS of a node process is not one number. On the development VM, over storms of up to
 // 60 000 events, the live JS heap after each full GC stayed at 5.6 to 6.0 MB, but V8
 // lets its old generation fill with garbage up to ~24 MB before collecting and returns

@@ -142,10 +142,11 @@ describe('a fleet from etcd', () => {
     const revision = await net.put(`${PREFIX}hosts/web-1`, 'vips: [192.0.2.14]\n');
     await net.etcdctl(['compact', String(revision)]);
     expect(
-      await converged(
-        { 'web-1': ['192.0.2.12', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30'] },
-        3000,
-      ),
+      await converged({
+        'web-1': ['192.0.2.12', '192.0.2.30'],
+        'web-2': ['192.0.2.13', '192.0.2.30'],
+        'db-1': ['192.0.2.30'],
+      }),
     ).toBe(true);
     // Cut off for longer than 2.5 heartbeats: the fleet view shows it stale.
     expect(
@@ -166,8 +167,8 @@ describe('a fleet from etcd', () => {
       ),
     ).toBe(true);
     // It resumed from a revision the store had compacted away, so it read the prefix again.
-    await agents[0]!.daemon.waitFor((l) => l.event === 'store-resync', 1000, from);
-    const change = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change', 1000, from);
+    await agents[0]!.daemon.waitFor((l) => l.event === 'store-resync', undefined, from);
+    const change = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change', undefined, from);
     expect(change.revision).toBeGreaterThanOrEqual(revision);
     expect(await eventually(async () => (await fleet()).hosts.every((h) => h.state === 'in-sync'), 10_000)).toBe(true);
   });

@@ -24,12 +24,16 @@ describe('state-dir lock', () => {
   it('serialises holders: the second waits until the first releases', async () => {
     const d = dir();
     const events: string[] = [];
+    // The second asks only once the first holds it (taking it runs flock: no fixed time).
+    let firstIn!: () => void;
+    const held = new Promise<void>((r) => (firstIn = r));
     const first = withLock(d, async () => {
       events.push('first in');
-      await new Promise((r) => setTimeout(r, 100));
+      firstIn();
+      await new Promise((r) => setTimeout(r, 300));
       events.push('first out');
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await held;
     const second = withLock(d, async () => {
       events.push('second in');
     });
