@@ -32,7 +32,9 @@ function printDaemon(d: DaemonStats): void {
   print(
     `  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`,
   );
-  print(`  flap guard: ${d.flapTrips} trips; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`);
+  print(
+    `  flap backoff: ${d.flapTrips} trips; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`,
+  );
   for (const h of d.held) {
     const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
     print(`    ${h.item}: ${state} (${h.repairsInWindow} repairs in window, ${h.trips} trips)`);

@@ -2,26 +2,26 @@ import { validate, type AgentOptions } from '../agent.js';
 import type { Config, VipConfig } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import { readableStack } from '../system/stack.js';
-import { FlapGuard } from './flap-guard.js';
+import { FlapBackoff } from './flap-backoff.js';
 import type { Logger } from './log.js';
 import { writeMetrics } from './metrics.js';
 import { PassQueue } from './pass-queue.js';
 import { runPass } from './pass.js';
 import { Scheduler } from './scheduler.js';
-import { backoffRelease } from './sources/backoff-release.js';
-import { cronSchedule } from './sources/cron.js';
-import { kernelEvents } from './sources/kernel-events.js';
-import { listenerReread } from './sources/listener-reread.js';
-import { nftEvents } from './sources/nft-events.js';
-import type { Source } from './sources/source.js';
-import type { StoreWatch } from './sources/store-watch.js';
-import { sysctlReread } from './sources/sysctl-reread.js';
+import { backoffRelease } from './triggers/backoff-release.js';
+import { cronSchedule } from './triggers/cron.js';
+import { kernelEvents } from './triggers/kernel-events.js';
+import { listenerReread } from './triggers/listener-reread.js';
+import { nftEvents } from './triggers/nft-events.js';
+import type { TriggerSource } from './triggers/trigger-source.js';
+import type { StoreWatch } from './triggers/store-watch.js';
+import { sysctlReread } from './triggers/sysctl-reread.js';
 import { writeDaemonStatus } from './status-file.js';
 import { initialStats, type DaemonStats, type Trigger } from './stats.js';
 
 // Kernel events of one change arrive within microseconds of each other.
 const DEBOUNCE_MS = 2;
-// While the flap guard holds items back, passes are spaced out: each would find the
+// While the flap backoff holds items back, passes are spaced out: each would find the
 // held items drifted again and change nothing.
 const HELD_GAP_MS = 500;
 
@@ -29,26 +29,26 @@ export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allow
   return validate(agent);
 }
 
-// The guardian's moving parts: one scheduler (every timer), one queue (every pass),
+// The daemon's moving parts: one scheduler (every timer), one queue (every pass),
 // and the event sources that feed it. Sources only enqueue; the queue runs one pass
 // at a time; a pass reads everything afresh. Signals and exit codes are run.ts's.
 export class Daemon {
   readonly scheduler: Scheduler;
   readonly stats: DaemonStats;
-  readonly guard: FlapGuard;
+  readonly guard: FlapBackoff;
   private readonly queue: PassQueue;
-  private readonly kernel: Source;
-  private readonly nft: Source;
+  private readonly kernel: TriggerSource;
+  private readonly nft: TriggerSource;
   private readonly sysctls;
   private readonly listeners;
-  private readonly cron: Source;
+  private readonly cron: TriggerSource;
   private readonly release;
   // Aborted on shutdown: a pass still waiting for the lock gives up at once.
   private readonly abort = new AbortController();
   private readonly publishErrors = new Set<string>();
   private timersRunning = false;
   private started = false;
-  // A fleet's store (sources/store-watch.ts): its VIPs for this host join the file's.
+  // A fleet's store (triggers/store-watch.ts): its VIPs for this host join the file's.
   private store: StoreWatch | null = null;
   private storeVips: VipConfig[] = [];
   private stopping = false;
@@ -62,7 +62,7 @@ export class Daemon {
     scheduler = new Scheduler(),
   ) {
     this.scheduler = scheduler;
-    this.guard = new FlapGuard(config.drift.flap, scheduler.now);
+    this.guard = new FlapBackoff(config.drift.flap, scheduler.now);
     this.stats = initialStats(process.pid, new Date(), config.source);
     this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, scheduler);
     this.kernel = kernelEvents(this.queue, scheduler, logger);

@@ -21,7 +21,7 @@ export function renderMetrics(stats: DaemonStats): string {
   );
   metric('rs_agent_repair_failures_total', 'counter', 'Repairs that failed.', [['', stats.failedRepairs]]);
   metric(
-    'rs_agent_flap_guard_trips_total',
+    'rs_agent_flap_backoffs_total',
     'counter',
     'Times an item was repaired too often and held back (another tool keeps undoing it).',
     [['', stats.flapTrips]],
@@ -32,7 +32,7 @@ export function renderMetrics(stats: DaemonStats): string {
     'Times something else kept undoing ARP protection (a sysctl, the ARP guard); never held back, repaired every time.',
     [['', stats.protectionFights ?? 0]],
   );
-  metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.', [
+  metric('rs_agent_flap_backoff_items', 'gauge', 'Items the flap backoff holds back now.', [
     ['', stats.held.filter((h) => h.heldUntil !== null).length],
   ]);
   metric(

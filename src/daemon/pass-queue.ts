@@ -25,7 +25,7 @@ export class PassQueue {
     if (this.running === null && !this.scheduler.has(TIMER)) this.arm();
   }
 
-  // A request that holdOff does not delay: the end of a flap-guard backoff, or a
+  // A request that holdOff does not delay: the end of a flap backoff, or a
   // protective item to repair. It is due now; the gap only spares passes that could
   // change nothing.
   requestNow(trigger: Trigger): void {
@@ -35,7 +35,7 @@ export class PassQueue {
     if (this.running === null) this.arm();
   }
 
-  // No ordinary pass starts before ms from now (used while the flap guard holds items
+  // No ordinary pass starts before ms from now (used while the flap backoff holds items
   // back: every pass would find them drifted again and change nothing).
   holdOff(ms: number): void {
     this.notBefore = this.scheduler.now() + ms;

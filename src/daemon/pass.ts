@@ -6,23 +6,23 @@ import { describeConflict } from '../plan/conflicts.js';
 import { itemOf } from '../model/change.js';
 import type { FouListener } from '../model/host.js';
 import type { Change } from '../objects/registry.js';
-import type { FlapGuard } from './flap-guard.js';
+import type { FlapBackoff } from './flap-backoff.js';
 import type { Level, Logger } from './log.js';
 import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
 
 export interface PassReport {
   sysctlPaths: string[]; // the sysctl files this pass read: the next baseline
   listeners: FouListener[]; // the GUE listeners the config wants: their ports are watched
-  held: number; // changes the flap guard held back
+  held: number; // changes the flap backoff held back
 }
 
-// One reconcile: observe and plan under the lock, apply what the flap guard allows,
+// One reconcile: observe and plan under the lock, apply what the flap backoff allows,
 // log one line per repair, count it in stats. A pass that cannot run (lock held too
 // long, ip failing) is logged and counted; the next trigger tries again.
 export async function runPass(
   agent: AgentOptions,
   config: Config,
-  guard: FlapGuard,
+  guard: FlapBackoff,
   stats: DaemonStats,
   logger: Logger,
   triggers: Set<Trigger>,
@@ -70,7 +70,7 @@ export async function runPass(
           stats.flapTrips += 1;
           logger.log(
             'error',
-            'flap-guard',
+            'flap-backoff',
             `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
               `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
             {

@@ -1,5 +1,5 @@
 import type { AgentOptions } from '../agent.js';
-import { becomeGuardian } from '../state/guardian.js';
+import { takeInstanceLock } from '../state/instance-lock.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
 import type { Logger } from './log.js';
@@ -23,13 +23,13 @@ export interface DaemonOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const config = loadDaemonConfig(opts.agent);
   if (!opts.agent.skipPrivilegeCheck) requireNetAdmin('run');
-  await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
+  await takeInstanceLock(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
   const daemon = new Daemon(agent, logger, config);
   if (config.store) {
     // Loaded only here: a host without a store never pays for the etcd client.
     const [{ StoreWatch }, { heldVips }] = await Promise.all([
-      import('./sources/store-watch.js'),
+      import('./triggers/store-watch.js'),
       import('../source/held-vips.js'),
     ]);
     const store = new StoreWatch(config, daemon, logger);

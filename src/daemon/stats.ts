@@ -1,5 +1,5 @@
 import { KIND_NAMES, type ChangeKind } from '../objects/registry.js';
-import type { FlapItemStatus } from './flap-guard.js';
+import type { FlapItemStatus } from './flap-backoff.js';
 
 // What the daemon has done since it started: shown by `rs-agent status` (through the
 // status file in the state dir) and exported as metrics. Plain data.

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Family } from '../../src/config/address.js';
 import { PassQueue } from '../../src/daemon/pass-queue.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
-import { LISTENER_INTERVAL_MS, listenerReread } from '../../src/daemon/sources/listener-reread.js';
+import { LISTENER_INTERVAL_MS, listenerReread } from '../../src/daemon/triggers/listener-reread.js';
 import type { Trigger } from '../../src/daemon/stats.js';
 
 afterEach(() => {

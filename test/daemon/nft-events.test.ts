@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOwnTableEvent } from '../../src/daemon/sources/nft-events.js';
+import { isOwnTableEvent } from '../../src/daemon/triggers/nft-events.js';
 
 // Lines as `nft monitor` (nftables 1.0.6) printed them in a namespace while the tables were
 // loaded, flushed and deleted.

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FlapGuard } from '../../src/daemon/flap-guard.js';
+import { FlapBackoff } from '../../src/daemon/flap-backoff.js';
 import { PassQueue } from '../../src/daemon/pass-queue.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
-import { backoffRelease } from '../../src/daemon/sources/backoff-release.js';
-import { sysctlReread } from '../../src/daemon/sources/sysctl-reread.js';
+import { backoffRelease } from '../../src/daemon/triggers/backoff-release.js';
+import { sysctlReread } from '../../src/daemon/triggers/sysctl-reread.js';
 import type { Trigger } from '../../src/daemon/stats.js';
 
 beforeEach(() => {
@@ -35,9 +35,9 @@ describe('scheduler', () => {
     expect(calls).toEqual(['tick', 'a2', 'tick']);
   });
 
-  it('the flap guard and the backoff release count on the monotonic clock: a wall-clock step neither ends nor stretches a backoff', async () => {
+  it('the flap backoff and the backoff release count on the monotonic clock: a wall-clock step neither ends nor stretches a backoff', async () => {
     const scheduler = new Scheduler();
-    const guard = new FlapGuard(
+    const guard = new FlapBackoff(
       { maxRepairs: 1, windowMs: 60_000, backoffMs: 5_000, maxBackoffMs: 60_000 },
       scheduler.now,
     );

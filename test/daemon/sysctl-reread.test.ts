@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PassQueue } from '../../src/daemon/pass-queue.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
-import { sysctlReread } from '../../src/daemon/sources/sysctl-reread.js';
+import { sysctlReread } from '../../src/daemon/triggers/sysctl-reread.js';
 import type { Trigger } from '../../src/daemon/stats.js';
 import { createSysctlFs } from '../../src/system/sysctl-fs.js';
 

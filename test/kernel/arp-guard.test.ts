@@ -78,7 +78,7 @@ describe('ARP for a VIP on the real kernel', () => {
     console.log(`guard on, sysctls reset 4 times: ${result.answered} of ${result.sent} requests answered`);
     expect(result.answered).toBe(0);
     await daemon.waitFor((l) => l.event === 'protection-fight');
-    expect(daemon.lines.filter((l) => l.event === 'flap-guard')).toEqual([]);
+    expect(daemon.lines.filter((l) => l.event === 'flap-backoff')).toEqual([]);
     expect(daemon.repairsOf('sysctl net.ipv4.conf.all.arp_ignore').length).toBeGreaterThanOrEqual(3);
   });
 

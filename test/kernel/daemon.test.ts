@@ -118,7 +118,7 @@ describe('rs-agent run on the real kernel', () => {
     expect(JSON.parse((await ns.cli(['status', '--json'])).stdout).daemon.reloads).toEqual({ applied: 1, rejected: 1 });
   });
 
-  it('flap guard: against a loop that keeps deleting a VIP it logs an error, backs off, and keeps repairing the rest', async () => {
+  it('flap backoff: against a loop that keeps deleting a VIP it logs an error, backs off, and keeps repairing the rest', async () => {
     ns.writeConfig(config('  flap: {max_repairs: 3, window: 30s, backoff: 5s, max_backoff: 20s}\n'));
     const d = await startDaemon();
     const loop = execa(
@@ -135,7 +135,7 @@ describe('rs-agent run on the real kernel', () => {
     );
     let trip;
     try {
-      trip = await d.waitFor((l) => l.event === 'flap-guard');
+      trip = await d.waitFor((l) => l.event === 'flap-backoff');
       // The start pass added it once, the loop made it drift three more times.
       expect(trip).toMatchObject({ level: 'error', item: VIP10, repairs: 4, backoff_s: 5 });
       expect(trip.message).toMatch(/address 192\.0\.2\.10\/32 dev lo keeps drifting: repaired 4 times within 30 s/);
@@ -147,8 +147,8 @@ describe('rs-agent run on the real kernel', () => {
       expect(status.daemon.flapTrips).toBe(1);
       expect(status.daemon.held.find((h) => h.item === VIP10)?.heldUntil).toBeTruthy();
       expect((await ns.cli(['status'])).stdout).toMatch(/address 192\.0\.2\.10\/32 dev lo: HELD BACK until/);
-      expect(metrics()).toMatch(/^rs_agent_flap_guard_trips_total 1$/m);
-      expect(metrics()).toMatch(/^rs_agent_flap_guard_held_items 1$/m);
+      expect(metrics()).toMatch(/^rs_agent_flap_backoffs_total 1$/m);
+      expect(metrics()).toMatch(/^rs_agent_flap_backoff_items 1$/m);
 
       // Held back: other items are still repaired meanwhile.
       const mark = d.lines.length;
@@ -206,7 +206,7 @@ describe('rs-agent run on the real kernel', () => {
     expect(monitor).toBeDefined();
     process.kill(Number(monitor), 'SIGKILL');
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']); // while no one watches
-    const ended = await d.waitFor((l) => l.event === 'watch-ended');
+    const ended = await d.waitFor((l) => l.event === 'monitor-ended');
     expect(ended.message).toMatch(/ip monitor address route link ended: signal SIGKILL; restarting it in 1 s/);
     const mark = d.lines.indexOf(ended);
     const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 10_000, mark);

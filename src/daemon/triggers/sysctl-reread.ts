@@ -1,7 +1,7 @@
 import type { SysctlFs, SysctlReader } from '../../system/sysctl-fs.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
-import type { Source } from './source.js';
+import type { TriggerSource } from './trigger-source.js';
 
 // Sysctls have no change events: the files the last pass read (the ones rs-agent sets
 // or must restore) are re-read on an interval, a handful of small /proc reads with no
@@ -9,7 +9,7 @@ import type { Source } from './source.js';
 // The interval bounds how long a reset ARP sysctl goes unnoticed (with the ARP guard
 // off, how long the host may answer ARP for a VIP): each file is kept open and re-read
 // with one pread, so a short interval stays cheap when idle.
-export interface SysctlReread extends Source {
+export interface SysctlReread extends TriggerSource {
   // The values the host has now, after a pass: the baseline for the next comparison.
   rebase(paths: Iterable<string>): void;
 }

@@ -31,7 +31,7 @@ interface ItemState {
   fighting: boolean; // a protective item's trip was reported
 }
 
-export class FlapGuard {
+export class FlapBackoff {
   private readonly items = new Map<string, ItemState>();
   private tripCount = 0;
 

@@ -3,7 +3,7 @@ import type { FouListener } from '../../model/host.js';
 import { readUdpPorts } from '../../observe/udp-sockets.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
-import type { Source } from './source.js';
+import type { TriggerSource } from './trigger-source.js';
 
 // A GUE listener deleted (`ip fou del`) sends no event: fou is a generic netlink family
 // without notifications, and ip monitor does not see it. Its UDP socket does leave the
@@ -14,7 +14,7 @@ import type { Source } from './source.js';
 // nothing is read.
 export const LISTENER_INTERVAL_MS = 1000;
 
-export interface ListenerReread extends Source {
+export interface ListenerReread extends TriggerSource {
   // The GUE listeners the config wants, after a pass: the host's ports now are the
   // baseline for the next comparison.
   rebase(listeners: readonly FouListener[]): void;

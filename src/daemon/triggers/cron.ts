@@ -1,10 +1,10 @@
 import type { PassQueue } from '../pass-queue.js';
 import { startSchedule, type Schedule } from '../schedule.js';
-import type { Source } from './source.js';
+import type { TriggerSource } from './trigger-source.js';
 
 // The full reconcile on the configured cron schedule: the safety net under the event
 // watch. Cron times are wall-clock times by nature; node-cron keeps them.
-export function cronSchedule(queue: PassQueue, expression: () => string): Source {
+export function cronSchedule(queue: PassQueue, expression: () => string): TriggerSource {
   let schedule: Schedule | null = null;
   return {
     start() {

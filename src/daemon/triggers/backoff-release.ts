@@ -1,17 +1,17 @@
-import type { FlapGuard } from '../flap-guard.js';
+import type { FlapBackoff } from '../flap-backoff.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
-import type { Source } from './source.js';
+import type { TriggerSource } from './trigger-source.js';
 
 // A held item is repaired as soon as its backoff ends, not at the next event: there
 // may be none (the item is missing and nothing else changes). Re-armed after every
 // pass, with the pass's start: a backoff that ended while the pass ran held its item
 // back all the same, and the item is due at once.
-export interface BackoffRelease extends Source {
+export interface BackoffRelease extends TriggerSource {
   arm(passStartedAt: number): void;
 }
 
-export function backoffRelease(queue: PassQueue, scheduler: Scheduler, guard: FlapGuard): BackoffRelease {
+export function backoffRelease(queue: PassQueue, scheduler: Scheduler, guard: FlapBackoff): BackoffRelease {
   let stopped = true;
   return {
     start() {

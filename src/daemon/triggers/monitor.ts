@@ -1,14 +1,14 @@
 import type { Logger } from '../log.js';
 import type { PassQueue } from '../pass-queue.js';
 import type { Scheduler } from '../scheduler.js';
-import { startWatch, type Watch } from '../watch.js';
-import type { Source } from './source.js';
+import { startMonitorChild, type MonitorChild } from '../monitor-child.js';
+import type { TriggerSource } from './trigger-source.js';
 
 const RESTART_MS = 1000;
 
 export interface MonitorSpec {
   name: string; // the scheduler's key for its restart: one per source
-  argv?: readonly string[]; // startWatch's default: ip monitor
+  argv?: readonly string[]; // startMonitorChild's default: ip monitor
   onText: (text: string) => void; // a chunk of the child's output
   // Whether an exit means the tool is missing (then the schedule is enough): returns
   // true when it handled the exit, so no restart is tried.
@@ -17,16 +17,21 @@ export interface MonitorSpec {
 
 // A `… monitor` child that asks for passes. It is restarted when it dies, and the
 // restart asks for a pass: changes made while nothing watched went unseen.
-export function monitorSource(spec: MonitorSpec, queue: PassQueue, scheduler: Scheduler, logger: Logger): Source {
-  let watch: Watch | null = null;
+export function monitorSource(
+  spec: MonitorSpec,
+  queue: PassQueue,
+  scheduler: Scheduler,
+  logger: Logger,
+): TriggerSource {
+  let child: MonitorChild | null = null;
   let stopped = false;
   const begin = () => {
-    watch = startWatch(
+    child = startMonitorChild(
       {
         onChange: spec.onText,
         onExit: (reason) => {
           if (stopped || spec.unavailable?.(reason)) return;
-          logger.log('error', 'watch-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
+          logger.log('error', 'monitor-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
           scheduler.after(spec.name, RESTART_MS, () => {
             begin();
             queue.request('event');
@@ -44,8 +49,8 @@ export function monitorSource(spec: MonitorSpec, queue: PassQueue, scheduler: Sc
     stop() {
       stopped = true;
       scheduler.cancel(spec.name);
-      watch?.stop();
-      watch = null;
+      child?.stop();
+      child = null;
     },
   };
 }

@@ -9,7 +9,7 @@ import { StatusWriter } from '../../source/status-writer.js';
 import { guardWipe } from '../../source/wipe.js';
 import type { Logger } from '../log.js';
 import type { DaemonStats } from '../stats.js';
-import type { Source } from './source.js';
+import type { TriggerSource } from './trigger-source.js';
 
 // How long `run` waits for the store before its first pass; then it goes on with the
 // cache and keeps trying.
@@ -25,7 +25,7 @@ export interface StoreTarget {
 // disk, hands them to the daemon and asks for a pass; after each pass it writes the
 // host's status back. It never removes anything itself: an unreachable store only
 // means the last validated state stays in force.
-export class StoreWatch implements Source {
+export class StoreWatch implements TriggerSource {
   private client: Etcd3 | null = null;
   private watch: PrefixWatch | null = null;
   private status: StatusWriter | null = null;

@@ -7,13 +7,13 @@ import { utilLinux } from '../system/util-linux.js';
 // decides what, if anything, to do. Changes rs-agent makes itself come back here too;
 // they cost one more pass whose plan is empty.
 
-export const WATCH_ARGV = ['ip', 'monitor', 'address', 'route', 'link'] as const;
+export const IP_MONITOR_ARGV = ['ip', 'monitor', 'address', 'route', 'link'] as const;
 
-export interface Watch {
+export interface MonitorChild {
   stop(): void;
 }
 
-export interface WatchHandlers {
+export interface MonitorHandlers {
   onChange(text: string): void; // what the child printed (a chunk: lines may be split)
   // The child ended without being asked to (killed, ip missing): the caller restarts it.
   onExit(reason: string): void;
@@ -24,8 +24,8 @@ export interface WatchHandlers {
 // setpriv sets its parent-death signal, then execs ip in place.
 const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
 
-// argv: the monitor to run (ip monitor by default; the nftables source runs nft monitor).
-export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WATCH_ARGV): Watch {
+// argv: the monitor to run (ip monitor by default; the nftables trigger runs nft monitor).
+export function startMonitorChild(handlers: MonitorHandlers, argv: readonly string[] = IP_MONITOR_ARGV): MonitorChild {
   const command = argv[0] ?? 'ip';
   const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
