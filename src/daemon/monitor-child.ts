@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { utilLinux } from '../system/util-linux.js';
+import type { Lifecycle } from './lifecycle.js';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -12,6 +13,9 @@ export const IP_MONITOR_ARGV = ['ip', 'monitor', 'address', 'route', 'link'] as 
 export interface MonitorChild {
   stop(): void;
 }
+
+// How a monitor child is started: startMonitorChild, or a test's stand-in.
+export type StartMonitor = (handlers: MonitorHandlers, argv: readonly string[]) => MonitorChild;
 
 export interface MonitorHandlers {
   onChange(text: string): void; // what the child printed (a chunk: lines may be split)
@@ -35,12 +39,12 @@ export function startMonitorChild(handlers: MonitorHandlers, argv: readonly stri
     reject: false,
     forceKillAfterDelay: 1000,
   });
-  let stopping = false;
-  let ended = false;
+  // Stopped by the daemon, or ended on its own (reported once).
+  let state: Lifecycle = 'running';
   let stderr = '';
   const end = (why: string) => {
-    if (stopping || ended) return;
-    ended = true;
+    if (state !== 'running') return;
+    state = 'stopped';
     handlers.onExit(`${argv.join(' ')} ended: ${why}`);
   };
   child.stdout?.on('data', (chunk: Buffer) => handlers.onChange(chunk.toString()));
@@ -60,7 +64,7 @@ export function startMonitorChild(handlers: MonitorHandlers, argv: readonly stri
   });
   return {
     stop() {
-      stopping = true;
+      state = 'stopping';
       child.kill('SIGTERM');
     },
   };

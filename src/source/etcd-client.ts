@@ -40,7 +40,8 @@ export async function createEtcdClient(store: StoreConfig): Promise<Etcd3> {
   });
 }
 
-function readCredentials(tls: NonNullable<StoreConfig['tls']>): {
+// The PEM files of source.etcd.tls, read now (a key that cannot be read is named).
+export function readCredentials(tls: NonNullable<StoreConfig['tls']>): {
   rootCertificate: Buffer;
   certChain?: Buffer;
   privateKey?: Buffer;

@@ -1,32 +1,28 @@
-import type { FlapBackoff } from '../flap-backoff.js';
-import type { PassQueue } from '../pass-queue.js';
-import type { Scheduler } from '../scheduler.js';
-import type { TriggerSource } from './trigger-source.js';
+import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // A held item is repaired as soon as its backoff ends, not at the next event: there
-// may be none (the item is missing and nothing else changes). Re-armed after every
-// pass, with the pass's start: a backoff that ended while the pass ran held its item
-// back all the same, and the item is due at once.
-export interface BackoffRelease extends TriggerSource {
-  arm(passStartedAt: number): void;
-}
-
-export function backoffRelease(queue: PassQueue, scheduler: Scheduler, guard: FlapBackoff): BackoffRelease {
-  let stopped = true;
+// may be none (the item is missing and nothing else changes). Armed after every pass
+// with the backoff's next release since that pass started: a backoff that ended while
+// the pass ran held its item back all the same, and the item is due at once. The pass
+// it asks for is urgent: the item was held, not the queue.
+export function backoffRelease(): TriggerSource {
+  let ctx: TriggerContext | null = null;
   return {
-    start() {
-      stopped = false;
+    key: 'backoff-release',
+    start(c) {
+      ctx = c;
     },
     stop() {
-      stopped = true;
-      scheduler.cancel('backoff-release');
+      ctx?.scheduler.cancel('backoff-release');
+      ctx = null;
     },
-    arm(passStartedAt) {
-      scheduler.cancel('backoff-release');
-      const at = guard.nextRelease(passStartedAt);
-      if (at === null || stopped) return;
-      // One millisecond past the end, so the guard no longer holds the item.
-      scheduler.at('backoff-release', at + 1, () => queue.requestNow('backoff'));
+    afterPass(result) {
+      if (ctx === null) return;
+      const c = ctx;
+      c.scheduler.cancel('backoff-release');
+      const at = result.backoff.nextRelease;
+      // One millisecond past the end, so the backoff no longer holds the item.
+      if (at !== null) c.scheduler.at('backoff-release', at + 1, () => c.request('backoff', { urgent: true }));
     },
   };
 }

@@ -1,14 +1,16 @@
-import type { PassQueue } from '../pass-queue.js';
 import { startSchedule, type Schedule } from '../schedule.js';
 import type { TriggerSource } from './trigger-source.js';
 
-// The full reconcile on the configured cron schedule: the safety net under the event
-// watch. Cron times are wall-clock times by nature; node-cron keeps them.
-export function cronSchedule(queue: PassQueue, expression: () => string): TriggerSource {
+// The full reconcile on the configured cron schedule (drift.schedule): the safety net
+// under the event monitors and re-reads. Its tick only asks for a pass. This is the
+// daemon's one wall-clock timer, and the one timer not on the Scheduler: operators write
+// cron expressions, and cron times are wall-clock times by nature; node-cron keeps them.
+export function cronSchedule(expression: string): TriggerSource {
   let schedule: Schedule | null = null;
   return {
-    start() {
-      schedule = startSchedule(expression(), () => queue.request('schedule'));
+    key: `cron ${expression}`,
+    start(ctx) {
+      schedule = startSchedule(expression, () => ctx.request('schedule'));
     },
     stop() {
       schedule?.stop();

@@ -1,37 +1,48 @@
 import { tableId } from '../../objects/nft-table.js';
 import { NFT_TABLES } from '../../objects/registry.js';
 import type { Logger } from '../log.js';
-import type { PassQueue } from '../pass-queue.js';
-import type { Scheduler } from '../scheduler.js';
+import type { StartMonitor } from '../monitor-child.js';
+import type { RequestOptions } from '../trigger.js';
 import { monitorSource } from './monitor.js';
 import type { TriggerSource } from './trigger-source.js';
 
 // nftables changes as the kernel reports them (`nft monitor`, in the daemon's network
 // namespace). A table of rs-agent's flushed or deleted (the ARP guard in the arp family,
 // the MSS clamp in inet) asks for a pass at once instead of waiting for the schedule;
-// ip monitor does not see nftables. Other tables' events are ignored; rs-agent's own
-// loads come back here too and cost one more pass whose plan is empty.
+// ip monitor does not see nftables. The ARP guard's table protects: its events ask for
+// an urgent pass. Other tables' events are ignored; rs-agent's own loads come back here
+// too and cost one more pass whose plan is empty.
 export const NFT_MONITOR_ARGV = ['nft', 'monitor'] as const;
 
 // An event line names its object's family and table: "delete table inet rs_agent",
 // "delete rule arp rs_agent input handle 4", "add chain inet rs_agent output ...".
-const OWN_TABLES = NFT_TABLES.map(tableId);
-export function isOwnTableEvent(line: string): boolean {
+export function ownTableOf(line: string): (typeof NFT_TABLES)[number] | undefined {
   const words = ` ${line.trim().split(/\s+/).join(' ')} `;
-  return OWN_TABLES.some((id) => words.includes(` ${id} `));
+  return NFT_TABLES.find((t) => words.includes(` ${tableId(t)} `));
 }
 
-export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger): TriggerSource {
+export function isOwnTableEvent(line: string): boolean {
+  return ownTableOf(line) !== undefined;
+}
+
+// What a chunk of `nft monitor` output asks for: nothing, a pass, or an urgent one.
+export function nftRequest(lines: readonly string[]): RequestOptions | null {
+  const tables = lines.map(ownTableOf).filter((t) => t !== undefined);
+  if (tables.length === 0) return null;
+  return { urgent: tables.some((t) => t.protects) };
+}
+
+export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerSource {
   // A chunk may end mid-line: the rest waits for the next one.
   let partial = '';
   return monitorSource(
     {
-      name: 'nft-monitor-restart',
+      name: 'nft-monitor',
       argv: NFT_MONITOR_ARGV,
       onText: (text) => {
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
-        if (lines.some(isOwnTableEvent)) queue.request('event');
+        return nftRequest(lines);
       },
       // Without nft there is no table to watch (nor to load): the schedule is enough.
       unavailable: (reason) => {
@@ -43,9 +54,10 @@ export function nftEvents(queue: PassQueue, scheduler: Scheduler, logger: Logger
         );
         return true;
       },
+      // The guard's table may have been flushed while nothing watched.
+      restartUrgent: true,
     },
-    queue,
-    scheduler,
     logger,
+    startMonitor,
   );
 }
