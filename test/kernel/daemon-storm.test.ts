@@ -209,8 +209,9 @@ describe('rs-agent run under a storm of drift', () => {
       // The guard tripped, only on VIPs, and status and log agree.
       expect(trips.length).toBeGreaterThan(0);
       const status = daemonStatus();
-      expect(status).toMatchObject({ running: true, flapTrips: trips.length });
-      expect(status?.repairs.address).toBe(VIPS.length + repairs().length); // the start pass added each once
+      expect(status).toMatchObject({ running: true, flapBackoffs: trips.length });
+      expect(status?.repairs.address).toBe(repairs().length); // the start pass's adds are changes, not repairs
+      expect(status?.changes.address).toBe(VIPS.length);
       // Nothing went wrong but the flap backoffs and the one `ip monitor` it restarted.
       const errors = d.lines.filter((l) => l.level !== 'info' && l.event !== 'flap-backoff');
       expect(errors.map((l) => l.event)).toEqual(['monitor-ended']);
