@@ -147,8 +147,23 @@ export class Daemon {
         stopped: names(stopped) || null,
       },
     );
-    await Promise.all(started.map((s) => s.start(this.ctx)));
+    await Promise.all(started.map((s) => this.startAfterReload(s)));
     this.ctx.request('reload', { urgent: true });
+  }
+
+  // A source that cannot start after a reload (the store's client failing to load) is
+  // said, and the others go on; what it would have asked for, the schedule still finds.
+  private async startAfterReload(source: TriggerSource): Promise<void> {
+    try {
+      await source.start(this.ctx);
+    } catch (error) {
+      if (!(error instanceof AgentError)) throw error;
+      const name = source.key.split(' ')[0];
+      this.parts.logger.log('error', 'source-failed', `SIGHUP: ${name} could not start: ${error.message}`, {
+        source: name,
+        error: error.message,
+      });
+    }
   }
 
   // Stops every source and timer, cancels a pass waiting for the lock, and waits up

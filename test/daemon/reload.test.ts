@@ -129,6 +129,25 @@ describe('reload of `source:`, `host` and `labels`', () => {
     expect(d.daemon.currentStats.reloads).toEqual({ applied: 2, rejected: 1 });
   });
 
+  it('a store that cannot start after a reload is said, its cache stays in force, and so does the rest of the reload', async () => {
+    const d = await daemon.start(storeConfig(), withGroups);
+    d.store.connectError = 'etcd3: cannot load the client';
+    d.setConfig(
+      storeConfig({ endpoint: 'http://192.0.2.251:2379' }).replace(
+        'vips: [192.0.2.10]',
+        'vips: [192.0.2.10, 192.0.2.11]',
+      ),
+    );
+    await reload(d);
+    await d.run(5);
+    expect(d.events('source-failed')).toMatchObject([
+      { level: 'error', source: 'store', message: 'SIGHUP: store could not start: etcd3: cannot load the client' },
+    ]);
+    expect(d.internalErrors).toEqual([]);
+    // The file's new VIP is in; the store's stay as its cache last had them (fail static).
+    expect(onLo(d)).toEqual(['192.0.2.10', '192.0.2.11', '192.0.2.20']);
+  });
+
   it("removing `source:` stops the store; its VIPs go as changes, the file's stay", async () => {
     const d = await daemon.start(storeConfig(), withGroups);
     d.setConfig(inProcessConfig(tempDir()).replace('192.0.2.10, 192.0.2.11', '192.0.2.10'));

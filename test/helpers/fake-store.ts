@@ -1,4 +1,5 @@
 import type { StoreConfig } from '../../src/config/types.js';
+import { AgentError } from '../../src/errors.js';
 import type { ConnectStore, StoreLink } from '../../src/daemon/triggers/store-link.js';
 import type { WatchEvents } from '../../src/source/etcd-watch.js';
 import type { StoreEntry } from '../../src/source/host-desired.js';
@@ -13,6 +14,7 @@ export class FakeStore {
   readonly connects: StoreConfig[] = []; // each connection's settings, in order
   revision = 1;
   firstRead: 'answer' | 'fail' | 'hang' = 'answer';
+  connectError: string | null = null; // the client cannot even be made (an AgentError)
   private readonly links = new Set<{ events: WatchEvents | null }>();
   private answer: (() => void)[] = [];
 
@@ -40,6 +42,7 @@ export class FakeStore {
   }
 
   readonly connect: ConnectStore = async (store) => {
+    if (this.connectError !== null) throw new AgentError(this.connectError);
     this.connects.push(store);
     const state: { events: WatchEvents | null } = { events: null };
     const link: StoreLink = {
