@@ -11,14 +11,16 @@
 //     an address fight elsewhere on the host, counted by a real prober in a peer
 //     namespace (daemon-exposure.ts).
 // Run as root: npm run bench:daemon. BENCH_IDLE_S shortens the idle minute;
-// BENCH_EXPOSURE_ROUNDS sets the rounds of each exposure case (default 3).
+// BENCH_EXPOSURE_ROUNDS sets the rounds of each exposure case (default 3);
+// BENCH_COMPARE_CLI names another build's dist/cli/main.js (an earlier commit's, say): its
+// exposure rounds alternate with this one's, so both see the same load.
 // The machine may be shared: each figure carries the 1-minute load average around it.
 import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { exposureRound, OWN_ADDRESS, PEER_ADDRESS, type ExposureRound } from './daemon-exposure.js';
+import { CASES, exposureRound, OWN_ADDRESS, PEER_ADDRESS, type Case, type ExposureRound } from './daemon-exposure.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -29,6 +31,7 @@ const VIP_ROUNDS = 40;
 const SYSCTL_ROUNDS = 12;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const EXPOSURE_ROUNDS = Number(process.env.BENCH_EXPOSURE_ROUNDS ?? 3);
+const COMPARE_CLI = process.env.BENCH_COMPARE_CLI;
 const FOUGHT_VIP = '192.0.2.11';
 const CLK_TCK = 100; // USER_HZ on Linux
 
@@ -81,18 +84,20 @@ async function inside(dir: string, peer: string): Promise<void> {
   await first.stop();
 
   // ARP exposure, each round with a daemon of its own (the flap backoff starts afresh),
-  // without and with the fight in turn.
-  const rounds: ExposureRound[] = [];
+  // the cases in turn, and this build's and the compared one's in turn.
+  const clis = { this: CLI, ...(COMPARE_CLI ? { compare: COMPARE_CLI } : {}) };
+  const rounds: (ExposureRound & { cli: string })[] = [];
   for (let r = 0; r < EXPOSURE_ROUNDS; r++) {
-    for (const fight of [false, true]) {
-      const d = await startDaemon(dir, '');
-      rounds.push(await exposureRound(ROOT, peer, VIP, FOUGHT_VIP, fight));
-      d.log.length = 0;
-      await d.stop();
+    for (const what of CASES) {
+      for (const [name, cli] of Object.entries(clis)) {
+        const d = await startDaemon(dir, '', cli);
+        rounds.push({ cli: name, ...(await exposureRound(ROOT, peer, VIP, FOUGHT_VIP, what)) });
+        await d.stop();
+      }
     }
   }
-  const exposure = (fight: boolean) => {
-    const these = rounds.filter((r) => r.fight === fight);
+  const exposure = (cli: string, what: Case) => {
+    const these = rounds.filter((r) => r.cli === cli && r.case === what);
     return {
       answered: these.map((r) => r.answered),
       sent: these.map((r) => r.sent),
@@ -101,6 +106,15 @@ async function inside(dir: string, peer: string): Promise<void> {
       loadavg1: these.map((r) => r.loadavg1.map((l) => round(l, 2))),
     };
   };
+  const exposures: Record<string, { cli: string } & Record<Case, ReturnType<typeof exposure>>> = {};
+  for (const [name, cli] of Object.entries(clis))
+    exposures[name] = {
+      cli,
+      ...(Object.fromEntries(CASES.map((what) => [what, exposure(name, what)])) as Record<
+        Case,
+        ReturnType<typeof exposure>
+      >),
+    };
 
   const result = {
     when: new Date().toISOString(),
@@ -110,7 +124,7 @@ async function inside(dir: string, peer: string): Promise<void> {
     vipPassMs: summary(vip.value.passDurations), // the daemon's own figure for the same repairs
     sysctlRepairMs: { ...summary(sysctl.value), loadavg1: sysctl.loadavg1 },
     idle: { ...idle.value, loadavg1: idle.loadavg1 },
-    exposure: { quiet: exposure(false), fight: exposure(true) },
+    exposure: exposures,
   };
   const load = (l: number[]) => `load ${l.join(' → ')}`;
   const v = result.vipRepairMs;
@@ -129,12 +143,22 @@ async function inside(dir: string, peer: string): Promise<void> {
   console.log(
     `RSS ${i.rssMiB} MiB (private ${i.anonMiB} MiB + file-backed ${i.fileMiB} MiB, mostly the node binary shared with every node process), peak ${i.hwmMiB} MiB; ip monitor ${i.monitorRssMiB} MiB`,
   );
-  for (const [name, e] of Object.entries(result.exposure)) {
+  const cases: Record<Case, string> = {
+    quiet: 'no fight',
+    fight: `another tool deleting ${FOUGHT_VIP} every 200 ms`,
+    churn: `that, and a route added and removed every 200 ms`,
+  };
+  for (const [name, byCase] of Object.entries(exposures)) {
     console.log(
-      `ARP exposure of ${VIP}, arp.guard off, 10 resets of the ARP sysctls a second apart, ${name === 'fight' ? `another tool deleting ${FOUGHT_VIP} every 200 ms` : 'no fight'}: ` +
-        `answered ${e.answered.join(', ')} of ${e.sent.join(', ')} requests; reset → back median ${e.exposureMs.median} ms, p90 ${e.exposureMs.p90} ms, max ${e.exposureMs.max} ms` +
-        `${name === 'fight' ? ` (fight deletions ${e.fightDeletions.join(', ')})` : ''} (load ${e.loadavg1.map((l) => l.join(' → ')).join('; ')})`,
+      `ARP exposure of ${VIP}, arp.guard off, 10 resets of the ARP sysctls a second apart (${name}: ${byCase.cli}):`,
     );
+    for (const what of CASES) {
+      const e = byCase[what];
+      console.log(
+        `  ${cases[what]}: answered ${e.answered.join(', ')} of ${e.sent.join(', ')} requests; reset → back median ${e.exposureMs.median} ms, p90 ${e.exposureMs.p90} ms, max ${e.exposureMs.max} ms` +
+          `${what === 'quiet' ? '' : ` (VIP deletions ${e.fightDeletions.join(', ')})`} (load ${e.loadavg1.map((l) => l.join(' → ')).join('; ')})`,
+      );
+    }
   }
   console.log(`on ${machine.cpus} CPUs`);
   mkdirSync(OUT, { recursive: true });
@@ -147,7 +171,7 @@ async function inside(dir: string, peer: string): Promise<void> {
 // `rs-agent run` on a config of two VIPs, arp.guard off, plus `drift`; ready when it
 // resolves. As in production: the state dir on tmpfs (/run is one under systemd), and
 // the NODE_OPTIONS the watch unit sets.
-async function startDaemon(dir: string, drift: string) {
+async function startDaemon(dir: string, drift: string, cli = CLI) {
   const config = join(dir, 'rs-agent.yaml');
   writeFileSync(config, `vips: [${VIP}, ${FOUGHT_VIP}]\ninterfaces: [eth0]\narp: {guard: off}\n${drift}`);
   const log: { event: string; item?: string; duration_ms?: number }[] = [];
@@ -155,7 +179,7 @@ async function startDaemon(dir: string, drift: string) {
   const nodeOptions =
     /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ??
     '';
-  const daemon = execa(process.execPath, [CLI, 'run', '--config', config, '--state-dir', stateDir], {
+  const daemon = execa(process.execPath, [cli, 'run', '--config', config, '--state-dir', stateDir], {
     buffer: false,
     reject: false,
     env: { NODE_OPTIONS: nodeOptions },
