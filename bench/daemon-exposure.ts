@@ -73,6 +73,11 @@ export async function exposureRound(
     String(PROBE_MS),
     String(RESETS),
   ]);
+  // The resets start when the prober asks: python may take seconds to start on a loaded machine.
+  await new Promise<void>((resolve, reject) => {
+    prober.stderr?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    prober.catch(reject);
+  });
   const exposureMs: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < RESETS; i++) {
