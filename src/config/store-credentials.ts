@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 export interface Tls {
   rootCertificate: Buffer;
   certChain?: Buffer;
@@ -23,6 +25,16 @@ export class StoreCredentials {
   // The etcd3 client's `credentials` and `auth` options.
   clientOptions(): { credentials?: Tls; auth?: Auth } {
     return { ...(this.#tls ? { credentials: this.#tls } : {}), ...(this.#auth ? { auth: this.#auth } : {}) };
+  }
+
+  // A digest of the material, to tell whether a reload changed it without keeping or
+  // showing any of it.
+  fingerprint(): string {
+    const hash = createHash('sha256');
+    const tls = this.#tls;
+    for (const part of [tls?.rootCertificate, tls?.certChain, tls?.privateKey]) hash.update(part ?? '').update('\0');
+    hash.update(JSON.stringify(this.#auth));
+    return hash.digest('hex');
   }
 
   toJSON(): string {

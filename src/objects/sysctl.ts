@@ -122,13 +122,20 @@ function planSysctls(desired: DesiredSysctl[], owned: SysctlOriginals, ctx: Plan
   return { changes, kept };
 }
 
+// Whether a set of this sysctl protects (keeps the host from answering ARP for a VIP):
+// what its changes carry as safety.protects, and what the daemon's re-read asks when it
+// finds the value moved (a reset of one is an urgent pass).
+export function sysctlProtects(path: string): boolean {
+  return isArpSysctl(path);
+}
+
 // An ARP sysctl protects: the ones of a device facing the wire are what every IPv4 VIP
 // waits for. rp_filter protects nothing (a strict value drops a TUN VIP's packets, it
 // exposes nothing): it is what the TUN VIPs on its device need to receive anything.
 function setSafety(path: string, { actual, placement }: PlanContext): SysctlChange['safety'] {
   const dev = deviceOfSysctl(path) ?? '';
   const needs = dev === 'all' || dev === 'default' ? [] : [deviceKey(dev)];
-  if (isArpSysctl(path)) {
+  if (sysctlProtects(path)) {
     const home = facesWire(dev, actual.links, placement) ? arpNicKey(dev) : arpHomeKey(dev);
     return { provides: [home], needs, protects: true };
   }

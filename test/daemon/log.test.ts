@@ -13,7 +13,7 @@ function lines(format: LogFormat, journal: boolean): string[] {
   const out: string[] = [];
   const logger = createLogger(format, (l) => out.push(l), journal);
   logger.log('error', 'repair-failed', 'could not add 192.0.2.10/32', { vip: '192.0.2.10' });
-  logger.log('warning', 'flap-guard', 'held back');
+  logger.log('warning', 'flap-backoff', 'held back');
   logger.log('info', 'reconciled', 'in sync');
   return out;
 }

@@ -81,7 +81,7 @@ describe('ARP for a VIP on the real kernel', () => {
     // Four resets a second apart: three repaired at least (the last may still be under way).
     const repairs = () => daemon?.repairsOf('sysctl net.ipv4.conf.all.arp_ignore').length ?? 0;
     expect(await eventually(async () => repairs() >= 3, 10_000), `${repairs()} repairs`).toBe(true);
-    expect(daemon.lines.filter((l) => l.event === 'flap-guard')).toEqual([]);
+    expect(daemon.lines.filter((l) => l.event === 'flap-backoff')).toEqual([]);
   });
 
   it('with the guard off, answers stay within the sysctl re-read bound', async () => {

@@ -157,13 +157,13 @@ describe('state-dir lock: a holder killed mid-pass', () => {
   });
 });
 
-describe('one daemon per state directory (the guardian lock)', () => {
+describe('one daemon per state directory (the instance lock)', () => {
   it('two stops asking at once both see no daemon; a daemon is refused only by a live one', async () => {
-    const { becomeGuardian, currentGuardian } = await import('../../src/state/guardian.js');
+    const { takeInstanceLock, runningDaemon } = await import('../../src/state/instance-lock.js');
     const d = dir();
-    expect(await Promise.all([currentGuardian(d), currentGuardian(d), currentGuardian(d)])).toEqual([null, null, null]);
-    await becomeGuardian(d);
-    expect(await currentGuardian(d)).toBe(process.pid);
-    await expect(becomeGuardian(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already guards ${d}`);
+    expect(await Promise.all([runningDaemon(d), runningDaemon(d), runningDaemon(d)])).toEqual([null, null, null]);
+    await takeInstanceLock(d);
+    expect(await runningDaemon(d)).toBe(process.pid);
+    await expect(takeInstanceLock(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already runs on ${d}`);
   });
 });
