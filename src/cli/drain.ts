@@ -1,5 +1,5 @@
 import { AgentError } from '../errors.js';
-import { agentOptions, print, runCommand, type GlobalArgs } from './common.js';
+import { agentOptions, print, printError, runCommand, type GlobalArgs } from './common.js';
 
 // `rs-agent drain`: exit 0 drained (or set, with --no-wait), 1 at the timeout or when
 // undrain lifted it meanwhile, 2 on error. `rs-agent undrain`: 0 undrained, 1 when there
@@ -35,7 +35,7 @@ export async function drainCommand(args: GlobalArgs & { timeout?: string; wait?:
       return 0;
     }
     const what = result.outcome === 'timeout' ? 'drain timed out' : 'drain cancelled';
-    process.stderr.write(`rs-agent: ${what}: ${result.line}; the drain stays set (rs-agent undrain lifts it)\n`);
+    printError(`${what}: ${result.line}; the drain stays set (rs-agent undrain lifts it)`);
     return 1;
   });
 }

@@ -1,4 +1,4 @@
-import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
+import { agentOptions, print, printError, printJson, printProgress, runCommand, type GlobalArgs } from './common.js';
 import { reportConflicts, reportOutcomes, reportProblems } from './report.js';
 
 export async function startCommand(args: GlobalArgs): Promise<void> {
@@ -20,15 +20,15 @@ export async function stopCommand(args: GlobalArgs & { json?: boolean; drain?: b
     ]);
     const opts = await agentOptions(args);
     // Progress on stderr: stdout stays what stop prints (and JSON with --json).
-    const drained = await drainBeforeStop(opts, args.drain === true, (line) => process.stderr.write(`${line}\n`));
+    const drained = await drainBeforeStop(opts, args.drain === true, printProgress);
     if (drained && drained.outcome !== 'drained')
-      process.stderr.write(
-        `rs-agent: drain ${drained.outcome === 'timeout' ? 'timed out' : 'cancelled'}: ${drained.line}; stopping anyway\n`,
+      printError(
+        `drain ${drained.outcome === 'timeout' ? 'timed out' : 'cancelled'}: ${drained.line}; stopping anyway`,
       );
     const cut = drained !== null && drained.outcome !== 'drained' ? 1 : 0;
     const result = await stop(opts);
     if (drained && result.ok && liftStopDrain(drained))
-      process.stderr.write('drain lifted: stop set it, and the VIPs are gone\n');
+      printProgress('drain lifted: stop set it, and the VIPs are gone');
     const kept = result.kept ?? [];
     if (args.json) {
       printJson({ outcomes: result.outcomes, kept, unrecorded: result.unrecorded });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { canonicalIPv6, parseIPv4 } from './address.js';
 import { durationMs } from './drift.js';
+import { validateFilePath } from './file-path.js';
 import { expectMapping, show, type Fail } from './schema.js';
 import type { DrainConfig, Endpoint, HealthConfig, ServiceCheck } from './types.js';
 
@@ -29,14 +30,14 @@ export function validateDrain(value: unknown, fail: Fail): DrainConfig {
     drain[key] === undefined ? fallback : durationMs(drain[key], `drain.${key}`, fail, range);
   const onStop = drain.on_stop ?? false;
   if (typeof onStop !== 'boolean') fail('drain.on_stop', `${show(onStop)} must be true or false`);
-  const file = drain.file ?? DEFAULT_DRAIN_FILE;
-  if (typeof file !== 'string' || !file.startsWith('/') || file.endsWith('/') || file.includes('\0'))
-    fail('drain.file', `${show(file)} must be an absolute file path (on disk, so a drain outlives a reboot)`);
+  // Where it may be (a directory only root can change) is checked when the config is
+  // loaded (written-paths.ts), like metrics.file.
+  const file = validateFilePath(drain.file ?? DEFAULT_DRAIN_FILE, 'drain.file', fail);
   return {
     quietMs: ms('quiet', DEFAULT_DRAIN.quietMs, { min: 1000, max: 600_000 }),
     timeoutMs: ms('timeout', DEFAULT_DRAIN.timeoutMs, { min: 1000, max: 86_400_000 }),
     onStop: onStop as boolean,
-    file: file as string,
+    file,
   };
 }
 

@@ -65,7 +65,7 @@ export function validateConfig(raw: unknown, source: string): Config {
       fail,
     ),
     store,
-    host: validateHost(top.host, fail),
+    host: validateHost(top.host, store !== null, fail),
     labels: validateLabels(top.labels, fail),
   };
 }

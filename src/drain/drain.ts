@@ -5,7 +5,7 @@ import { AgentError } from '../errors.js';
 import { parseTrafficTable } from '../objects/nft/traffic.js';
 import { nftListArgv, readNftTable } from '../observe/nft-read.js';
 import { takeFlock } from '../state/flock.js';
-import { refuseIfGuarded } from '../state/guardian.js';
+import { refuseWhileDaemonRuns } from '../state/instance-lock.js';
 import { vipTraffic, type VipTraffic } from '../traffic/sample.js';
 import {
   clearDrained,
@@ -128,7 +128,7 @@ export async function drainBeforeStop(
     return null;
   }
   if (!explicit && !config.drain.onStop) return null;
-  await refuseIfGuarded(opts.stateDir, 'stop');
+  await refuseWhileDaemonRuns(opts.stateDir, 'stop');
   const result = await drain(opts, { wait: true, by: 'stop', print }, config);
   return { ...result, file: config.drain.file };
 }

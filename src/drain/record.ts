@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AgentError, describeError, isCode } from '../errors.js';
+import { AgentError, describeError } from '../errors.js';
 import { syncDir, writeFileAtomic, WriteError } from '../system/atomic-write.js';
+import { readSmallFile } from '../system/small-file.js';
+import { directoryProblem, explainProblem, makeDirectory, type PathProblem } from '../system/trusted-path.js';
 
 // The drain record: while it exists the health endpoint tells the director to send this
 // server no new connection. On disk (drain.file, /var/lib/rs-agent/drain), written
@@ -10,6 +12,9 @@ import { syncDir, writeFileAtomic, WriteError } from '../system/atomic-write.js'
 // `undrain` (or the `stop --drain` that set it) removes it. Beside it: FILE.done, written
 // by `drain` once no connection is left (its content the record's id, so a marker left
 // from an earlier drain means nothing), and FILE.lock, held by a `drain` while it waits.
+// rs-agent writes them as root: like the state file, only in a directory that passes the
+// StrictModes check (system/trusted-path.ts), each created exclusively and renamed into
+// place (writeFileAtomic), and read without following a link or blocking on a FIFO.
 
 export interface DrainRecord {
   id: string;
@@ -27,6 +32,8 @@ export interface DrainState {
 }
 
 const VERSION = 1;
+// The record is under 200 bytes; the health endpoint reads it for every request.
+export const MAX_RECORD_BYTES = 4096;
 
 export const donePath = (file: string) => `${file}.done`;
 export const drainLockPath = (file: string) => `${file}.lock`;
@@ -34,13 +41,13 @@ export const drainLockPath = (file: string) => `${file}.lock`;
 // The record, or null when there is none. A record that cannot be read is a problem, not
 // an absence: a damaged drain must not put the host back in the pool.
 export function readRecord(file: string): DrainRecord | { problem: string } | null {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallFile(file, MAX_RECORD_BYTES);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return null;
     return { problem: `drain record ${file}: cannot read: ${describeError(error)}` };
   }
+  if (text === null) return null;
   try {
     const doc = JSON.parse(text) as Record<string, unknown>;
     if (
@@ -54,7 +61,9 @@ export function readRecord(file: string): DrainRecord | { problem: string } | nu
   } catch {
     // reported below
   }
-  return { problem: `drain record ${file} is damaged (rs-agent undrain removes it)` };
+  return {
+    problem: `drain record ${file} is damaged: not a record rs-agent wrote; move it away to put the host back in the pool`,
+  };
 }
 
 // Whether the host is drained or draining now, and since when; null: pooled.
@@ -64,7 +73,7 @@ export function readDrain(file: string): DrainState | null {
   if ('problem' in record) return { state: 'draining', since: null, by: null, problem: record.problem };
   let done = '';
   try {
-    done = readFileSync(donePath(file), 'utf8').trim();
+    done = readSmallFile(donePath(file), MAX_RECORD_BYTES)?.trim() ?? '';
   } catch {
     // not drained yet
   }
@@ -107,6 +116,8 @@ function write(path: string, content: string): void {
 }
 
 function remove(path: string): void {
+  const problem = directoryProblem(dirname(path));
+  if (problem) throw pathError(path, problem);
   try {
     rmSync(path, { force: true });
   } catch (error) {
@@ -115,12 +126,17 @@ function remove(path: string): void {
   syncDir(dirname(path));
 }
 
-// The record's directory (0755: nothing in it is secret, and a watcher not running as
-// root must be able to read the record).
+// The record's directory, made 0755 where missing (nothing in it is secret, and a
+// watcher not running as root must be able to read the record), once every directory
+// above it passes the check; refused when it or one above it is someone else's.
 export function ensureDrainDir(file: string): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  } catch (error) {
-    throw new AgentError(`drain record: cannot create ${dirname(file)}: ${describeError(error)}`);
-  }
+  const problem = makeDirectory(dirname(file), 0o755);
+  if (problem) throw pathError(file, problem);
+}
+
+function pathError(path: string, problem: PathProblem): AgentError {
+  return new AgentError(
+    `drain record: ${explainProblem(path, path, problem)}; ` +
+      'name a drain.file in a directory only root can change (the default is /var/lib/rs-agent/drain)',
+  );
 }

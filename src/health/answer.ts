@@ -1,8 +1,10 @@
 import type { DrainState } from '../drain/record.js';
+import { clipText, escapeText } from '../render/escape.js';
 
 // What the health endpoint says, from what the daemon last published and the drain
 // record: 200 "pooled" only when the host is in sync, not drained, and its service
-// answers; otherwise 503 with the reason first. Pure.
+// answers; otherwise 503 with the reason first. Pure. The reasons carry text rs-agent did
+// not write (interface names, the store's VIPs, a path): escaped, one reason one line.
 
 export interface HealthState {
   verdict: { inSync: boolean; why: readonly string[] } | null; // null: no pass has finished yet
@@ -44,12 +46,12 @@ export function healthAnswer(
   if (first === undefined) {
     const weight = agentWeight === null ? '' : ` ${agentWeight}%`;
     const line = `pooled: in sync${service ? `; service: ${service.detail}` : ''}`;
-    return { status: 200, state: 'pooled', lines: [line], agent: `up ready${weight}` };
+    return { status: 200, state: 'pooled', lines: [escapeText(line)], agent: `up ready${weight}` };
   }
   return {
     status: 503,
     state: first.state,
-    lines: reasons.map((r) => r.line),
+    lines: reasons.map((r) => escapeText(clipText(r.line))),
     agent: agentLine(first.state, first.line),
   };
 }

@@ -85,8 +85,11 @@ describe('the health endpoint of rs-agent run', () => {
       },
     );
     others.push(holder);
+    // Held once a try of our own fails (the file being open is not enough: the daemon may
+    // have it open too).
+    const lockFile = join(peer.ns.stateDir, 'lock');
     await eventually(
-      async () => (await execa('fuser', [join(peer.ns.stateDir, 'lock')], { reject: false })).exitCode === 0,
+      async () => (await execa('flock', ['--nonblock', lockFile, 'true'], { reject: false })).exitCode === 1,
     );
     await peer.ns.ip(['addr', 'del', `${VIP}/32`, 'dev', 'lo']);
     const t0 = Date.now();
