@@ -1,5 +1,6 @@
 import { canonicalIPv6 } from '../../config/address.js';
 import type { Config } from '../../config/types.js';
+import { deviceKey } from '../../model/safety-keys.js';
 import type { NftTableState } from '../../observe/types.js';
 import type { NftTableSpec } from '../nft-table.js';
 
@@ -100,18 +101,26 @@ function addressOf(e: unknown): string {
   return e.includes(':') ? canonicalIPv6(e) : e;
 }
 
-export const TRAFFIC_TABLE: NftTableSpec<string[]> = {
+// The VIPs it counts, each with the device it goes on.
+type CountedVip = { address: string; dev: string };
+
+export const TRAFFIC_TABLE: NftTableSpec<CountedVip[]> = {
   family: 'inet',
   name: 'rs_agent_traffic',
   stateKey: 'traffic',
   protects: false,
   provides: `nft:${TRAFFIC_TABLE_ID}`,
   observeWhen: (config: Config | null, owned: boolean) => owned || (config !== null && config.vips.length > 0),
-  desire: (placement) => placement.vips.map((v) => v.address),
+  desire: (placement) => placement.vips.map((v) => ({ address: v.address, dev: v.dev })),
   // Where nft works; without it new connections are not counted (status says so), which
-  // is no reason to call the host out of sync.
-  want: (vips, { actual }) =>
-    vips.length > 0 && actual.nft?.[TRAFFIC_TABLE_ID]?.available === true ? { holds: [...vips].sort() } : null,
+  // is no reason to call the host out of sync. Not loaded when every device its VIPs go
+  // on is missing (a tunnel whose module failed): it would count nothing, and a start
+  // that could put no VIP in place changes nothing.
+  want: (vips, { actual }) => {
+    if (vips.length === 0 || actual.nft?.[TRAFFIC_TABLE_ID]?.available !== true) return null;
+    const holds = [...new Set(vips.map((v) => v.address))].sort();
+    return { holds, needsAny: [...new Set(vips.map((v) => deviceKey(v.dev)))].sort() };
+  },
   removalNeeds: [],
   parse: parseTrafficTable,
   body,
