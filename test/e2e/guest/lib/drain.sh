@@ -166,24 +166,29 @@ drain_case() {
       health_after_start:$health_after_start, weight_back_seconds:$weight_back_s, after_undrain:$after_undrain,
       times:$times}')"
 
-  # The control: the same requests, rs1 stopped without a drain, as `systemctl stop
-  # rs-agent` does on real hardware: the watcher goes (its endpoint with it) and the VIP
-  # follows a fraction of a second later, before the director's next check. Under TCG
-  # `rs-agent stop` takes seconds just to start, long enough for keepalived to notice the
-  # endpoint gone first (a first version of this control, which ran it, saw no failure):
-  # so the VIP is deleted at once by hand, then `rs-agent stop` cleans up.
+  # The control: the same requests and a download from rs1 started again, then rs1
+  # stopped without a drain, as `systemctl stop rs-agent` does: the watcher goes (its
+  # endpoint with it) and the VIP follows. Under TCG `rs-agent stop` takes seconds just to
+  # start, so the VIP is deleted at once by hand, then `rs-agent stop` cleans up. The
+  # download in flight cannot finish: its connection's VIP is gone.
   echo "--- control: stop rs1 without a drain" >&2
   control_log=/run/rs-e2e/requests-control.log
   : > "$flag"
   request_loop "$flag" "$control_log"
   requests_settled "$control_log" 4
   control_t=$EPOCHREALTIME
+  on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" \
+    > /run/rs-e2e/download-control.json &
+  dlpid=$!
+  sleep 2
   eval "kill -KILL \$WATCHER_rs1"
   ip -n rs1 addr del "$VIP/32" dev "$(case $mode in dr) echo lo ;; *) echo tunl0 ;; esac)"
   sleep 8
   rs_agent rs1 stop > /dev/null 2>&1
   rm -f "$flag"; wait "$REQUEST_LOOP"
+  wait "$dlpid"
   emit drain-control requests "$(request_counts "$control_log" "$control_t")"
+  emit drain-control download "$(cat /run/rs-e2e/download-control.json)"
 
   # As the scenario's next phases expect: the plain ipvsadm service, rs1 started, no watchers.
   kill -TERM "$kpid"; wait "$kpid" 2>/dev/null
@@ -193,5 +198,5 @@ drain_case() {
   stop_watcher rs2
   for rs in $REAL_SERVERS; do mv "/run/rs-e2e/$rs.yaml.saved" "/run/rs-e2e/$rs.yaml"; done
   rs_agent rs1 start > /dev/null 2>&1
-  echo "[$MODE] drain case: $(request_counts "$log" "$t0"); control $(request_counts "$control_log" "$control_t")" >&2
+  echo "[$MODE] drain case: $(request_counts "$log" "$t0"); download $dl; control $(request_counts "$control_log" "$control_t"), download $(cat /run/rs-e2e/download-control.json)" >&2
 }
