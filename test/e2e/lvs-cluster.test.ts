@@ -198,6 +198,7 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
     expect(requests.failed, 'failed requests during the maintenance').toBe(0);
     expect(requests.by.rs2).toBeGreaterThan(0);
     // The control: the same download from rs1, rs1 stopped without a drain: it breaks.
+    expect(controlDownload.bytes, 'the control download had begun').toBeGreaterThan(0);
     expect(controlDownload.complete, JSON.stringify(controlDownload)).toBe(false);
   });
 

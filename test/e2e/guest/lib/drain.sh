@@ -180,6 +180,12 @@ drain_case() {
   on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" \
     > /run/rs-e2e/download-control.json &
   dlpid=$!
+  # Under TCG python takes seconds to start: the stop comes once the download's
+  # connection is established on rs1 (or after 20 s), and 2 s into it.
+  for i in $(seq 200); do
+    [ -n "$(ip netns exec rs1 ss -Htn state established src "$VIP:$DRAIN_PORT")" ] && break
+    sleep 0.1
+  done
   sleep 2
   eval "kill -KILL \$WATCHER_rs1"
   ip -n rs1 addr del "$VIP/32" dev "$(case $mode in dr) echo lo ;; *) echo tunl0 ;; esac)"
