@@ -1,9 +1,10 @@
-// The e2e suites: each boots a VM (minutes under TCG); run with `npm run test:e2e` (the LVS
-// cluster, then the units under systemd, one VM at a time), never as part of the unit tests.
+// The e2e tier: the VM suites, each booting a VM (minutes under TCG); run with `npm run test:e2e`,
+// never as part of the other tiers (vitest.config.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    name: 'e2e',
     include: ['test/e2e/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30 * 60_000,

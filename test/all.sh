@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# npm run test:all, which .ci/run runs on a fresh clone, as root: the system packages of every
+# tier, one build, then every tier, in two lines run side by side on the two cores: the host
+# tiers (unit, kernel, packaging) and then the systemd VM suite, beside the LVS cluster's VM
+# suite, the longest single piece. The VMs spend much of their time waiting inside emulation,
+# so the two lines take about as long as each other and the cores stay busy without a third
+# line fighting them. Each line of output is prefixed with its tier; a table of the tiers'
+# times (with the load average: the machine may be shared) ends the run.
+# The unit tier runs as nobody, which proves it needs no root (npm test's promise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/install-deps.sh --with-e2e
+npm ci
+npm run build
+npm run format:check
+
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+vitest=(node node_modules/vitest/vitest.mjs run)
+
+# tier NAME COMMAND...: runs one tier with its lines prefixed by [NAME], notes how it went
+# and how long it took (with the load average at its end: the machine may be shared).
+tier() {
+  local name=$1 start=$SECONDS rc=0
+  shift
+  "$@" 2>&1 | sed -u "s/^/[$name] /" || rc=$?
+  printf '%-12s %-7s %5d s   load %s\n' "$name" "$([ "$rc" = 0 ] && echo passed || echo FAILED)" \
+    $((SECONDS - start)) "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$summary"
+  return "$rc"
+}
+
+# The unit tier as nobody, in a home of its own (vitest's runner config loader writes nothing
+# into the checkout, which nobody cannot write). A checkout that nobody cannot read (under
+# /root, say) runs it as root, and the table says so.
+# shellcheck disable=SC2317 # run through tier's "$@"
+unit_as_nobody() {
+  local home rc=0
+  local as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  if ! "${as_nobody[@]}" test -r node_modules/vitest/vitest.mjs; then
+    echo "nobody cannot read $PWD: the unit tier runs as $(id -un)"
+    echo "unit        ran as $(id -un): nobody cannot read $PWD" >>"$summary"
+    "${vitest[@]}" --project unit
+    return
+  fi
+  home=$(mktemp -d)
+  chown 65534:65534 "$home"
+  "${as_nobody[@]}" env HOME="$home" "${vitest[@]}" --configLoader runner --project unit || rc=$?
+  rm -rf "$home"
+  return "$rc"
+}
+
+# The host tiers, then the systemd suite; every tier runs even when one before it failed.
+host_then_systemd() {
+  local rc=0
+  tier unit unit_as_nobody || rc=1
+  tier kernel "${vitest[@]}" --project kernel || rc=1
+  tier packaging "${vitest[@]}" --project packaging || rc=1
+  tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts || rc=1
+  return "$rc"
+}
+
+start=$SECONDS
+host_then_systemd &
+first=$!
+tier e2e-lvs "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/lvs-cluster.test.ts &
+second=$!
+rc=0
+wait "$first" || rc=1
+wait "$second" || rc=1
+
+echo
+echo "tier         result     time"
+cat "$summary"
+printf '%-12s %-7s %5d s   load %s\n' "all tiers" "$([ "$rc" = 0 ] && echo passed || echo FAILED)" \
+  $((SECONDS - start)) "$(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$rc"
