@@ -1,20 +1,20 @@
 import { apply, type ApplyResult } from './apply/apply.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
+import type { KeptProtection, Problem } from './model/change.js';
+import type { HostAddress } from './model/host.js';
+import { unrecordedVips } from './objects/address.js';
+import { followRenames, isEmptyOwned, NFT_TABLES, type Change, type Owned } from './objects/registry.js';
+import { tableId } from './objects/nft-table.js';
 import { observeObjects, readSysctls } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
-import { desiredState, NOTHING } from './plan/desired.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
-import { fouProblems } from './plan/fou.js';
-import { desiredMss, mssProblems, resolveMss } from './plan/mss.js';
-import { planFull, sysctlPathsToRead } from './plan/plan.js';
-import { unrecordedVips } from './plan/address.js';
-import type { Change, DesiredState, HostAddress, KeptProtection, Problem } from './plan/types.js';
-import { refuseIfGuarded } from './state/guardian.js';
+import { missingOf, selectChanges } from './plan/gate.js';
+import { desiredState, NOTHING, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
+import { refuseWhileDaemonRuns } from './state/instance-lock.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
-import { followRenames } from './state/renames.js';
 import { readState, removeState, writeState } from './state/state-file.js';
-import { isEmptyOwned, type Owned } from './state/types.js';
+import { verdictOf, type Held, type Verdict } from './verdict.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
@@ -54,10 +54,9 @@ export interface Snapshot {
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
   const recorded = readState(opts.stateDir);
   const objects = await observeObjects(opts.runner, {
-    ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.routes.some((r) => r.family === 6),
+    ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.route.some((r) => r.family === 6),
     fou: Boolean(config?.vips.some((v) => v.encap === 'gue')) || recorded.fou.length > 0,
-    nft: (config !== null && config.arp.guard !== 'off') || recorded.nft === true,
-    mss: (config !== null && desiredMss(config).length > 0) || recorded.mss === true,
+    tables: NFT_TABLES.filter((t) => t.observeWhen(config, recorded.nft.includes(tableId(t)))),
   });
   // The NICs and tunnel devices the config means are among the links found; the sysctls
   // to read are theirs and those rs-agent holds originals for (renamed devices followed).
@@ -65,12 +64,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const owned = followRenames(recorded, objects.links);
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
-  const problems = [
-    ...desired.problems,
-    ...fouProblems(desired.fou, actual.fou),
-    ...mssProblems(resolveMss(desired.mss, actual.links, actual.routes), actual.mss),
-  ];
-  const { changes, kept } = planFull(desired, actual, owned);
+  const { changes, kept, problems } = planFull(desired, actual, owned);
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
 
@@ -92,6 +86,8 @@ export interface ConvergeResult extends ApplyResult {
   conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
   problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
   kept?: KeptProtection[]; // protection left in force: an address still needs it
+  held: Held[]; // planned, but held back: what the flap backoff holds, what is missing, and what needs those
+  verdict: Verdict;
 }
 
 // Converges the host to the config.
@@ -113,7 +109,7 @@ export async function start(opts: AgentOptions): Promise<ConvergeResult> {
 // `unrecorded` the VIP-like addresses still on lo and the tunnel devices.
 export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrecorded: HostAddress[] }> {
   requirePrivileges(opts, 'stop');
-  await refuseIfGuarded(opts.stateDir, 'stop');
+  await refuseWhileDaemonRuns(opts.stateDir, 'stop');
   return withLock(
     opts.stateDir,
     async (lock) => {
@@ -131,6 +127,7 @@ export interface CheckResult {
   remaining: Change[]; // what differs now
   conflicts: Conflict[]; // VIPs on a NIC: reported, never repaired (the address is not rs-agent's)
   problems: Problem[]; // what cannot be put in place now (a configured NIC missing): drift
+  verdict: Verdict;
 }
 
 // Compares actual with desired; with fix, repairs and looks again.
@@ -139,23 +136,46 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
   const config = await desiredConfig(opts);
   if (!fix) {
     const { changes, conflicts, problems } = await snapshot(opts, config);
-    return { drift: changes, remaining: changes, conflicts, problems };
+    return {
+      drift: changes,
+      remaining: changes,
+      conflicts,
+      problems,
+      verdict: verdictOf({ changes, conflicts, problems }),
+    };
   }
   // Observed under the lock, so a repair never acts on what another pass just changed.
   return withLock(
     opts.stateDir,
     async (lock) => {
       const before = await snapshot(opts, config);
-      if (before.changes.length === 0)
-        return { drift: [], remaining: [], conflicts: before.conflicts, problems: before.problems };
+      if (before.changes.length === 0) {
+        const { conflicts, problems } = before;
+        return {
+          drift: [],
+          remaining: [],
+          conflicts,
+          problems,
+          verdict: verdictOf({ changes: [], conflicts, problems }),
+        };
+      }
       const repair = await converge(opts, before, lock);
       const after = await snapshot(opts, config);
+      const verdict = verdictOf({
+        changes: before.changes,
+        outcomes: repair.outcomes,
+        remaining: after.changes,
+        conflicts: after.conflicts,
+        problems: after.problems,
+        ...(repair.error === undefined ? {} : { error: repair.error }),
+      });
       return {
         drift: before.changes,
         repair,
         remaining: after.changes,
         conflicts: after.conflicts,
         problems: after.problems,
+        verdict,
       };
     },
     lockOptions(opts),
@@ -163,38 +183,38 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
 }
 
 export interface ReconcileResult extends ConvergeResult {
-  snapshot: Snapshot; // what the pass observed and planned, before select
-  held: Change[]; // planned, but held back by select
+  snapshot: Snapshot; // what the pass observed and planned, before the gate held anything back
 }
 
-// Which planned changes a daemon pass applies, and which it holds back.
-export interface Selection {
-  apply: Change[];
-  held: Change[];
-}
-
-// One pass of the daemon: converges to an already-loaded config, under the lock.
-// select splits the plan (the flap guard holds some changes back).
+// One pass of the daemon: converges to an already-loaded config, under the lock. The
+// gate (plan/gate.ts) holds back what the flap backoff holds, and what needs it.
 export async function reconcile(
   opts: AgentOptions,
   config: Config,
-  select: (changes: Change[]) => Selection = (changes) => ({ apply: changes, held: [] }),
+  isHeld: (item: string) => boolean = () => false,
 ): Promise<ReconcileResult> {
   requirePrivileges(opts, 'run');
   return withLock(
     opts.stateDir,
     async (lock) => {
       const snap = await snapshot(opts, config);
-      const { apply: selected, held } = select(snap.changes);
-      return { snapshot: snap, held, ...(await converge(opts, { ...snap, changes: selected }, lock)) };
+      return { ...(await converge(opts, snap, lock, isHeld)), snapshot: snap };
     },
     lockOptions(opts),
   );
 }
 
-// Applies the plan; apply records what rs-agent owns before and after (see there).
-async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise<ConvergeResult> {
-  const result = await apply(snap.changes, {
+// Applies the plan, less what the gate holds back before it starts (plan/gate.ts): what
+// isHeld says (the daemon's flap backoff) and what the problems say is missing, with
+// everything that needs them. Apply records what rs-agent owns before and after (see there).
+async function converge(
+  opts: AgentOptions,
+  snap: Snapshot,
+  lock: Lock,
+  isHeld: (item: string) => boolean = () => false,
+): Promise<ConvergeResult> {
+  const selection = selectChanges(snap.changes, isHeld, missingOf(snap.problems));
+  const result = await apply(selection.apply, {
     runner: opts.runner,
     sysctlFs: opts.sysctlFs,
     owned: snap.owned,
@@ -203,7 +223,24 @@ async function converge(opts: AgentOptions, snap: Snapshot, lock: Lock): Promise
     batchDir: opts.stateDir,
     lockFd: lock.fd,
   });
-  return { changes: snap.changes, ...result, conflicts: snap.conflicts, problems: snap.problems, kept: snap.kept };
+  const verdict = verdictOf({
+    changes: snap.changes,
+    outcomes: result.outcomes,
+    held: selection.held,
+    conflicts: snap.conflicts,
+    problems: snap.problems,
+    kept: snap.kept,
+    ...(result.error === undefined ? {} : { error: result.error }),
+  });
+  return {
+    changes: snap.changes,
+    ...result,
+    conflicts: snap.conflicts,
+    problems: snap.problems,
+    kept: snap.kept,
+    held: selection.held,
+    verdict,
+  };
 }
 
 function lockOptions(opts: AgentOptions): LockOptions {

@@ -1,14 +1,18 @@
 import { desiredConfig, snapshot, type AgentOptions } from './agent.js';
 import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
-import { addressKey, presentAddresses } from './plan/address.js';
-import { fouKey } from './plan/fou.js';
-import { routeKey } from './plan/route.js';
-import { resolveMss } from './plan/mss.js';
-import { guardApplies } from './plan/nft.js';
-import { sysctlKey } from './plan/sysctl.js';
-import type { KeptProtection } from './plan/types.js';
+import type { KeptProtection } from './model/change.js';
+import { addressKey, fouKey, routeKey } from './model/host.js';
+import { sysctlKey } from './model/sysctl-path.js';
+import { presentAddresses } from './objects/address.js';
+import type { DesiredFou } from './objects/fou.js';
+import { guardApplies } from './objects/nft/arp-guard.js';
+import { desiredMss } from './objects/nft/mss-clamp.js';
+import { resolveMss } from './objects/nft/mss-value.js';
+import type { DesiredSysctl } from './objects/sysctl.js';
+import type { NftTableState } from './observe/types.js';
 import { statePath } from './state/state-file.js';
+import { verdictOf } from './verdict.js';
 
 export interface VipStatus {
   address: string;
@@ -49,7 +53,7 @@ export interface ArpGuardStatus {
   setting: string; // auto | nftables | off
   applies: boolean;
   reason?: string; // why not, when nft or nf_tables is missing
-  table: 'present' | 'altered' | 'absent' | 'unknown';
+  table: 'present' | 'flushed' | 'altered' | 'absent' | 'unknown';
   elements: string[];
   owned: boolean;
 }
@@ -71,34 +75,36 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const snap = await snapshot(opts, config);
   const present = new Set(presentAddresses(snap.actual.links).map(addressKey));
   const routes = new Set(snap.actual.routes.map(routeKey));
-  const ownedAddresses = new Set(snap.owned.addresses.map(addressKey));
-  const modes = new Map(config.vips.map((v) => [v.address, v.mode]));
-  const clamps = resolveMss(snap.desired.mss, snap.actual.links, snap.actual.routes);
-  const mssTable = snap.actual.mss?.table;
-  const loaded = new Set(mssTable?.state === 'intact' ? mssTable.clamps.map((c) => `${c.address} ${c.mss}`) : []);
+  const ownedAddresses = new Set(snap.owned.address.map(addressKey));
+  const clamps = resolveMss(desiredMss(snap.desired.placement), snap.actual.links, snap.actual.routes);
+  const mss = snap.actual.nft?.['inet rs_agent'];
+  const mssTable = mss?.table;
+  const loaded = new Set(mssTable?.state === 'intact' ? mssTable.holds : []);
   const mssOf = new Map(clamps.map((c) => [c.address, c.mss]));
-  const vips = snap.desired.addresses.map((a): VipStatus => ({
+  const vips = snap.desired.placement.vips.map((a): VipStatus => ({
     address: a.address,
-    mode: modes.get(a.address) ?? 'dr',
+    mode: a.mode,
     dev: a.dev,
     addressPresent: present.has(addressKey(a)),
-    routePresent: routes.has(routeKey({ dst: a.address, prefixlen: a.prefixlen, family: a.family, dev: a.dev })),
+    routePresent: routes.has(routeKey({ dst: a.address, prefixlen: a.prefixlen, dev: a.dev })),
     owned: ownedAddresses.has(addressKey(a)),
     ...(mssOf.has(a.address) ? { mss: mssOf.get(a.address) } : {}),
   }));
-  const desiredValues = new Map(snap.desired.sysctls.map((s) => [s.path, s.value]));
-  const paths = [...new Set([...desiredValues.keys(), ...Object.keys(snap.owned.sysctls)])];
+  const desiredValues = new Map((snap.desired.parts.sysctl as DesiredSysctl[]).map((s) => [s.path, s.value]));
+  const paths = [...new Set([...desiredValues.keys(), ...Object.keys(snap.owned.sysctl)])];
   const sysctls = paths.map((path): SysctlStatus => ({
     key: sysctlKey(path),
     actual: snap.actual.sysctls[path] ?? null,
     desired: desiredValues.get(path) ?? null,
-    original: snap.owned.sysctls[path]?.original ?? null,
+    original: snap.owned.sysctl[path]?.original ?? null,
   }));
-  const linkNames = [...new Set([...snap.desired.links, ...snap.owned.links])];
+  const linkNames = [...new Set([...(snap.desired.parts.link as string[]), ...snap.owned.link])];
+  const verdict = verdictOf(snap);
+  const guard = snap.actual.nft?.['arp rs_agent'];
   return {
     config: config.source,
     stateFile: statePath(opts.stateDir),
-    inSync: snap.changes.length + snap.conflicts.length + snap.problems.length === 0,
+    inSync: verdict.inSync,
     drift: snap.changes.length + snap.conflicts.length + snap.problems.length,
     problems: snap.problems.map((p) => p.message),
     vips,
@@ -106,48 +112,36 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
     links: linkNames.map((dev) => ({
       dev,
       up: snap.actual.links.find((l) => l.name === dev)?.up ?? false,
-      ownedByAgent: snap.owned.links.includes(dev),
+      ownedByAgent: snap.owned.link.includes(dev),
     })),
-    fou: [...new Map([...snap.desired.fou, ...snap.owned.fou].map((f) => [fouKey(f), f])).values()].map((f) => ({
+    fou: [
+      ...new Map([...(snap.desired.parts.fou as DesiredFou[]), ...snap.owned.fou].map((f) => [fouKey(f), f])).values(),
+    ].map((f) => ({
       listener: fouKey(f),
       present: (snap.actual.fou ?? []).some((a) => a.kind === 'gue' && fouKey(a) === fouKey(f)),
       ownedByAgent: snap.owned.fou.some((o) => fouKey(o) === fouKey(f)),
     })),
     owned: {
-      addresses: snap.owned.addresses.length,
-      routes: snap.owned.routes.length,
-      sysctls: Object.keys(snap.owned.sysctls).length,
-      links: snap.owned.links,
-      modules: snap.owned.modules,
+      addresses: snap.owned.address.length,
+      routes: snap.owned.route.length,
+      sysctls: Object.keys(snap.owned.sysctl).length,
+      links: snap.owned.link,
+      modules: snap.owned.module,
     },
     arpGuard: {
       setting: config.arp.guard,
-      applies: guardApplies(config.arp.guard, snap.actual.nft),
-      ...(snap.actual.nft?.reason ? { reason: snap.actual.nft.reason } : {}),
-      table:
-        snap.actual.nft === undefined
-          ? 'unknown'
-          : snap.actual.nft.table === null
-            ? 'absent'
-            : snap.actual.nft.table.intact
-              ? 'present'
-              : 'altered',
-      elements: snap.actual.nft?.table?.elements ?? [],
-      owned: snap.owned.nft === true,
+      applies: guardApplies(config.arp.guard, guard),
+      ...(guard?.reason ? { reason: guard.reason } : {}),
+      table: tableStatus(guard?.table, 'altered'),
+      elements: guard?.table?.holds ?? [],
+      owned: snap.owned.nft.includes('arp rs_agent'),
     },
     mssClamp: {
       setting: { ipv4: String(config.tunnel.mss.ipv4), ipv6: String(config.tunnel.mss.ipv6) },
-      available: snap.actual.mss?.available ?? null,
-      ...(snap.actual.mss?.reason ? { reason: snap.actual.mss.reason } : {}),
-      table:
-        mssTable === undefined
-          ? 'unknown'
-          : mssTable === null
-            ? 'absent'
-            : mssTable.state === 'intact'
-              ? 'present'
-              : mssTable.state,
-      owned: snap.owned.mss === true,
+      available: mss?.available ?? null,
+      ...(mss?.reason ? { reason: mss.reason } : {}),
+      table: tableStatus(mssTable, undefined),
+      owned: snap.owned.nft.includes('inet rs_agent'),
       clamps: clamps.map((c) => ({
         address: c.address,
         mss: c.mss,
@@ -158,4 +152,16 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
     kept: snap.kept,
     daemon: readDaemonStatus(opts.stateDir),
   };
+}
+
+// A table as status shows it: undefined when it was not looked at. A guard that is not
+// intact reads as altered, flushed or not.
+function tableStatus(
+  table: NftTableState | null | undefined,
+  notIntact: 'altered' | undefined,
+): 'present' | 'flushed' | 'altered' | 'absent' | 'unknown' {
+  if (table === undefined) return 'unknown';
+  if (table === null) return 'absent';
+  if (table.state === 'intact') return 'present';
+  return notIntact ?? table.state;
 }

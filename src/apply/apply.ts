@@ -1,30 +1,16 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AgentError, describeError } from '../errors.js';
+import { AgentError } from '../errors.js';
+import type { ChangeBase } from '../model/change.js';
+import { ownedAfter, sameOwned, type Change, type Owned } from '../objects/registry.js';
+import type { Observed } from '../objects/kind.js';
 import type { ActualState } from '../observe/types.js';
-import type { Change, ModuleChange, MssChange, NftChange, SysctlChange } from '../plan/types.js';
-import type { CommandResult, Runner } from '../system/runner.js';
-import { type SysctlFs } from '../system/sysctl-fs.js';
-import { sameOwned, type Owned } from '../state/types.js';
-import {
-  batchErrorHint,
-  ipBatchArgv,
-  ipBatchLine,
-  isAlreadyDone,
-  parseBatchErrors,
-  type IpChange,
-} from './ip-batch.js';
-import { runNft } from './nft.js';
-import { ownedAfter, type Observed } from './ownership.js';
+import { blockDependents, Blocked, gate } from '../plan/gate.js';
+import type { SysctlFs } from '../system/sysctl-fs.js';
+import { EXECUTORS, skipped, viaOf, type ExecContext, type Outcome, type Via } from './executors.js';
 
-export interface Outcome {
-  change: Change;
-  status: 'applied' | 'failed' | 'skipped';
-  error?: string;
-}
+export type { Outcome } from './executors.js';
 
 export interface ApplyResult {
-  outcomes: Outcome[];
+  outcomes: Outcome<Change>[];
   ok: boolean;
   owned: Owned;
   // A failure that belongs to no one change (the state file could not be written):
@@ -32,21 +18,12 @@ export interface ApplyResult {
   error?: string;
 }
 
-export interface ApplyContext {
-  runner: Runner;
-  sysctlFs: SysctlFs;
+export interface ApplyContext extends ExecContext {
   owned: Owned; // what the state file holds (renamed devices followed)
   actual: ActualState; // what the pass observed before planning
   // Persists what rs-agent owns (see apply for when).
   saveOwned(owned: Owned): void;
-  // Where the `ip -batch` file is written (the state dir: root's, 0700).
-  batchDir: string;
-  // The state-dir lock's descriptor, inherited by every command that changes the host,
-  // so the lock outlives a killed rs-agent until those commands have exited.
-  lockFd?: number;
 }
-
-type Executor = 'module' | 'sysctl' | 'ip' | 'nft' | 'mss';
 
 // Executes exactly the plan, in its order, and records what rs-agent owns (ownedAfter)
 // through ctx.saveOwned, only here and only when it changes:
@@ -58,13 +35,11 @@ type Executor = 'module' | 'sysctl' | 'ip' | 'nft' | 'mss';
 // A state file that cannot be written stops the pass before the next change: a change
 // not recorded first could not be undone by stop.
 //
-// Safety rules: if setting a protective sysctl or loading the ARP guard fails, no VIP,
-// route or link is brought up after it (no VIP is added without ARP protection);
-// removals still run. If a module fails to load, only what lives on its device is
-// skipped (that family's TUN VIPs): everything else is still converged. If anything
-// failed before the sysctl restores and guard removal at the end, they are skipped: a
-// VIP that could not be removed keeps its protection.
-export async function apply(changes: Change[], ctx: ApplyContext): Promise<ApplyResult> {
+// Which changes run is the gate's (plan/gate.ts): a change whose needs failed or were
+// not attempted is not attempted, and neither is what needs it. Changes of one executor
+// run together (one `ip -batch`), so the gate is applied before each run; the order puts
+// every change a need names in an earlier run than the change that needs it.
+export async function apply(changes: readonly Change[], ctx: ApplyContext): Promise<ApplyResult> {
   const observed: Observed & { originals: Record<string, string | null> } = { actual: ctx.actual, originals: {} };
   let saved = ctx.owned;
   let error: string | undefined;
@@ -83,31 +58,17 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
   };
   record(null); // before: all the plan may add
   const outcomes: Outcome[] = [];
-  const missingModule = new Map<string, string>(); // device (or fou) → why it is not there
-  let exposureBlocked: string | null = null;
+  const blocked = new Blocked();
 
   for (const segment of segments(changes)) {
-    if (stopReason !== null) {
-      outcomes.push(...segment.changes.map((change) => skipped(change, stopReason as string)));
-      continue;
-    }
-    const restoring =
-      (segment.executor === 'sysctl' && segment.changes.every((c) => c.action === 'restore')) ||
-      (segment.executor === 'nft' && segment.changes.every((c) => c.action === 'delete'));
-    if (restoring && outcomes.some((o) => o.status === 'failed')) {
-      const reason = 'kept protective: an earlier change failed';
-      outcomes.push(...segment.changes.map((change) => skipped(change, reason)));
-      continue;
-    }
-    const runnable: Change[] = [];
+    const runnable: ChangeBase[] = [];
     for (const change of segment.changes) {
-      const dev = dependencyOf(change);
-      const why =
-        (dev !== null ? missingModule.get(dev) : undefined) ??
-        (exposes(change) ? exposureBlocked : null) ??
-        (change.kind === 'mss' ? clampsNothing(change, missingModule) : null);
-      if (why) outcomes.push(skipped(change, why));
-      else runnable.push(change);
+      const why = stopReason ?? gate(change, blocked);
+      if (why === null) runnable.push(change);
+      else {
+        outcomes.push(skipped(change, why));
+        blockDependents(change, blocked, why);
+      }
     }
     if (runnable.length === 0) continue;
     if (readOriginals(runnable, ctx.sysctlFs, saved, observed.originals)) record(null); // and the originals just read
@@ -115,187 +76,58 @@ export async function apply(changes: Change[], ctx: ApplyContext): Promise<Apply
       outcomes.push(...runnable.map((change) => skipped(change, stopReason as string)));
       continue;
     }
-
-    const results = await execute({ executor: segment.executor, changes: runnable }, ctx);
+    const results = await EXECUTORS[segment.via](runnable, ctx);
     outcomes.push(...results);
     for (const o of results) {
-      if (o.status !== 'failed') continue;
-      if (o.change.kind === 'module') {
-        missingModule.set(
-          o.change.device ?? o.change.module,
-          `not attempted: kernel module ${o.change.module} failed first`,
-        );
-      } else if ((o.change.kind === 'sysctl' || o.change.kind === 'nft') && !restoring && exposureBlocked === null) {
-        exposureBlocked = `not attempted: ${o.change.kind} ${o.change.target} failed first`;
-      }
+      if (o.status !== 'applied')
+        blockDependents(o.change, blocked, `not attempted: ${failureName(o.change)} failed first`);
     }
   }
   record(outcomes); // after: what the outcomes made true
   const ok = error === undefined && outcomes.every((o) => o.status === 'applied');
-  return { outcomes, ok, owned: saved, ...(error === undefined ? {} : { error }) };
+  return { outcomes: outcomes as Outcome<Change>[], ok, owned: saved, ...(error === undefined ? {} : { error }) };
 }
 
-// The device a change acts on, if any (a sysctl's is in its path); for a GUE
-// listener, the module it needs (fou has no device).
-function dependencyOf(change: Change): string | null {
-  switch (change.kind) {
-    case 'module':
-    case 'nft':
-    case 'mss':
-      return null;
-    case 'fou':
-      return 'fou';
-    case 'sysctl':
-      return /^net\/ipv[46]\/conf\/([^/]+)\//.exec(change.path)?.[1] ?? null;
-    case 'link':
-    case 'address':
-    case 'route':
-      return change.dev;
-  }
-}
-
-// An MSS clamp whose VIPs all live on devices whose module failed: none of them is
-// placed, so the table would clamp nothing; why, or null.
-function clampsNothing(change: MssChange, missingModule: Map<string, string>): string | null {
-  if (change.action !== 'load' || change.devices.length === 0) return null;
-  return change.devices.every((d) => missingModule.has(d))
-    ? (missingModule.get(change.devices[0] as string) ?? null)
-    : null;
-}
-
-// A change that can make a VIP reachable: never run once protection failed.
-function exposes(change: Change): boolean {
-  if (change.kind === 'address' || change.kind === 'route') return change.action === 'add';
-  return change.kind === 'link' && change.action === 'up';
+// How a failed change is named in what it keeps from running.
+function failureName(change: ChangeBase): string {
+  const c = change as ChangeBase & { module?: string };
+  return change.kind === 'module' ? `kernel module ${c.module}` : `${change.kind} ${change.target}`;
 }
 
 // A device created by this pass (tunl0 after modprobe) had no value to plan with: its
 // originals are read just before they are first written. Says whether any was read.
 function readOriginals(
-  changes: Change[],
+  changes: readonly ChangeBase[],
   sysctlFs: SysctlFs,
   owned: Owned,
   originals: Record<string, string | null>,
 ): boolean {
   let read = false;
   for (const change of changes) {
-    if (change.kind !== 'sysctl' || change.action !== 'set' || change.from !== null) continue;
-    if (owned.sysctls[change.path] || change.path in originals) continue;
-    originals[change.path] = sysctlFs.read(change.path);
+    const c = change as ChangeBase & { path?: string };
+    if (change.kind !== 'sysctl' || change.action !== 'set' || change.from !== null || c.path === undefined) continue;
+    if (owned.sysctl[c.path] || c.path in originals) continue;
+    originals[c.path] = sysctlFs.read(c.path);
     read = true;
   }
   return read;
 }
 
-async function execute(segment: Segment, ctx: ApplyContext): Promise<Outcome[]> {
-  switch (segment.executor) {
-    case 'module':
-      return Promise.all(segment.changes.map((c) => loadModule(c as ModuleChange, ctx)));
-    case 'sysctl':
-      return segment.changes.map((c) => writeSysctl(c as SysctlChange, ctx.sysctlFs));
-    case 'ip':
-      return runIpBatch(segment.changes as IpChange[], ctx);
-    case 'nft':
-    case 'mss': {
-      const out: Outcome[] = [];
-      for (const change of segment.changes as (NftChange | MssChange)[]) {
-        const error = await runNft(change, ctx);
-        out.push(error === null ? { change, status: 'applied' } : failed(change, error));
-      }
-      return out;
-    }
-  }
-}
-
-async function loadModule(change: ModuleChange, ctx: ApplyContext): Promise<Outcome> {
-  const argv = ['modprobe', change.module];
-  try {
-    const result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
-    if (result.exitCode === 0) return { change, status: 'applied' };
-    const stderr = result.stderr.trim();
-    // EPERM: the module exists but this process may not load it (a unit's syscall filter
-    // or capabilities), which "not available" would misstate.
-    const what = /Operation not permitted/i.test(stderr) ? 'could not be loaded: not permitted' : 'is not available';
-    return failed(
-      change,
-      `kernel module ${change.module} ${what} (${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`})`,
-    );
-  } catch (error) {
-    if (error instanceof AgentError)
-      return failed(change, `kernel module ${change.module} is not available (${error.message})`);
-    throw error;
-  }
-}
-
-function writeSysctl(change: SysctlChange, sysctlFs: SysctlFs): Outcome {
-  try {
-    sysctlFs.write(change.path, change.to);
-    return { change, status: 'applied' };
-  } catch (error) {
-    if (error instanceof AgentError) return failed(change, error.message);
-    throw error;
-  }
-}
-
-async function runIpBatch(changes: IpChange[], ctx: ApplyContext): Promise<Outcome[]> {
-  const file = join(ctx.batchDir, `ip-batch.${process.pid}.tmp`);
-  const argv = ipBatchArgv(file);
-  try {
-    writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
-  } catch (error) {
-    // A full file system leaves the file created and empty (or cut): not left behind.
-    rmSync(file, { force: true });
-    return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
-  }
-  let result: CommandResult;
-  try {
-    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
-  } catch (error) {
-    // ip could not be run at all (gone, or not executable): a failure of these changes,
-    // reported with what the pass had already applied, not an abort that hides it.
-    if (!(error instanceof AgentError)) throw error;
-    return changes.map((change) => failed(change, error.message));
-  } finally {
-    rmSync(file, { force: true });
-  }
-  const errors = parseBatchErrors(result.stderr);
-  if (result.exitCode !== 0 && errors.size === 0) {
-    const reason = `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
-    return changes.map((change) => failed(change, reason));
-  }
-  return changes.map((change, i) => {
-    const error = errors.get(i + 1);
-    if (error === undefined || isAlreadyDone(change, error)) return { change, status: 'applied' };
-    return failed(change, `ip ${ipBatchLine(change)}: ${error}${batchErrorHint(change, error)}`);
-  });
-}
-
 interface Segment {
-  executor: Executor;
-  changes: Change[];
+  via: Via;
+  changes: ChangeBase[];
 }
 
 // Consecutive changes that one executor can run together (one `ip -batch` for all
-// link, address and route changes in a row).
-function segments(changes: Change[]): Segment[] {
+// link, address, route and listener changes in a row); sysctl writes and restores apart.
+function segments(changes: readonly ChangeBase[]): Segment[] {
   const out: Segment[] = [];
   for (const change of changes) {
-    const executor: Executor =
-      change.kind === 'module' || change.kind === 'sysctl' || change.kind === 'nft' || change.kind === 'mss'
-        ? change.kind
-        : 'ip';
+    const via = viaOf(change);
     const last = out[out.length - 1];
-    const sameSysctlAction = executor !== 'sysctl' || last?.changes[0]?.action === change.action;
-    if (last && last.executor === executor && sameSysctlAction) last.changes.push(change);
-    else out.push({ executor, changes: [change] });
+    const sameAction = via !== 'sysctl' || last?.changes[0]?.action === change.action;
+    if (last && last.via === via && sameAction) last.changes.push(change);
+    else out.push({ via, changes: [change] });
   }
   return out;
-}
-
-function failed(change: Change, error: string): Outcome {
-  return { change, status: 'failed', error };
-}
-
-function skipped(change: Change, error: string): Outcome {
-  return { change, status: 'skipped', error };
 }

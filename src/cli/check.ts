@@ -33,7 +33,7 @@ export async function checkCommand(args: GlobalArgs & { json?: boolean; fix?: bo
     }
     for (const change of result.drift) print(`drift: ${formatDrift(change)}`);
     if (result.repair) {
-      reportOutcomes(result.repair.outcomes, result.repair.error);
+      reportOutcomes(result.repair.outcomes, result.repair.error, result.repair.held);
       if (result.remaining.length === 0)
         print(`repaired: ${result.drift.length} drifted items${inSync ? ', now in sync' : ''}`);
       else for (const change of result.remaining) print(`still drifted: ${formatDrift(change)}`);

@@ -7,7 +7,7 @@ export async function startCommand(args: GlobalArgs): Promise<void> {
     const result = await start(await agentOptions(args));
     if (result.changes.length === 0 && result.conflicts.length === 0 && result.problems.length === 0)
       print('in sync: nothing to change');
-    const status = reportOutcomes(result.outcomes, result.error);
+    const status = reportOutcomes(result.outcomes, result.error, result.held);
     return Math.max(reportConflicts(result.conflicts), reportProblems(result.problems), status);
   });
 }
@@ -36,7 +36,7 @@ export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promis
         `left in place: ${key} on ${a.dev}: rs-agent has no record of adding it; if it did before its state file was lost, remove it with "ip address del ${key} dev ${a.dev}"`,
       );
     }
-    const status = reportOutcomes(result.outcomes, result.error);
+    const status = reportOutcomes(result.outcomes, result.error, result.held);
     const { formatKept } = await import('../render/change.js');
     for (const k of kept) print(formatKept(k));
     return status;

@@ -1,7 +1,8 @@
 import type { Config } from '../config/types.js';
-import { desiredFou, desiredSysctls, FOU_MODULE } from '../plan/desired.js';
-import { sysctlKey } from '../plan/sysctl.js';
-import { tunnelNeeds } from '../plan/tunnel.js';
+import { FOU_MODULE, TUNNEL_KINDS } from '../model/devices.js';
+import { sysctlKey } from '../model/sysctl-path.js';
+import { desiredSysctls } from '../objects/sysctl.js';
+import { tunnelNeeds } from '../plan/placement.js';
 
 // Pure renderers of the files that carry a config's kernel settings across reboots.
 
@@ -22,7 +23,12 @@ export function renderSysctlDropIn(config: Config): string | null {
   const tunnels4 = tunnelNeeds(config)
     .filter((t) => t.family === 4)
     .map((t) => t.name);
-  const sysctls = desiredSysctls(config, config.interfaces ?? [], tunnels4);
+  const sysctls = desiredSysctls(
+    config.arp,
+    config.vips.some((v) => v.family === 4),
+    config.interfaces ?? [],
+    tunnels4,
+  );
   if (sysctls.length === 0) return null;
   const lines = [HEADER(config).trimEnd()];
   lines.push("# Sorts after 50-default.conf, so systemd's rp_filter default does not override these at boot.");
@@ -41,8 +47,8 @@ export function renderSysctlDropIn(config: Config): string | null {
 // rs-agent starts, and fou for GUE. (The GUE listeners themselves are runtime state:
 // `rs-agent start` adds them.) Null without TUN VIPs.
 export function renderModulesLoad(config: Config): string | null {
-  const modules = tunnelNeeds(config).map((t) => t.fallback.name);
-  if (desiredFou(config).length > 0) modules.push(FOU_MODULE.name);
+  const modules = tunnelNeeds(config).map((t) => TUNNEL_KINDS[t.carrier][t.family].module);
+  if (config.vips.some((v) => v.mode === 'tun' && v.encap === 'gue')) modules.push(FOU_MODULE);
   if (modules.length === 0) return null;
   return `${HEADER(config)}${modules.join('\n')}\n`;
 }

@@ -3,9 +3,8 @@ import type { Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import { observeFou } from './fou.js';
 import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
-import { observeMss } from './mss-json.js';
-import { observeNft } from './nft-json.js';
-import type { ActualState } from './types.js';
+import { nftListArgv, readNftTable } from './nft-read.js';
+import type { ActualNftTable, ActualState, NftTableState } from './types.js';
 
 // The argv that reads links, addresses and main-table routes in one process.
 export const OBSERVE_ARGV = ['ip', '-json', '-batch', '-'] as const;
@@ -18,20 +17,26 @@ export const OBSERVE_V6_ROUTES_ARGV = ['ip', '-json', '-6', 'route', 'show', 'ta
 // (every NIC's own, the tunnel devices'), so they are read after, by readSysctls.
 export type ActualObjects = Omit<ActualState, 'sysctls'>;
 
+// One of rs-agent's nftables tables to read, with its own parser.
+export interface NftTableRead {
+  family: string;
+  name: string;
+  parse(json: string): NftTableState;
+}
+
 // Reads links, addresses and main-table routes in one `ip` process. With ipv6Routes, a
-// second `ip` reads the IPv6 main table alongside the first; with nft, `nft -j` reads
-// rs-agent's ARP guard table alongside too; with fou, another reads the GUE listeners
-// (`ip -batch` has no JSON for fou); with mss, `nft -j` reads the MSS clamp table (inet).
+// second `ip` reads the IPv6 main table alongside the first; with fou, another reads the
+// GUE listeners (`ip -batch` has no JSON for fou); each of `tables`, `nft -j` alongside.
 export async function observeObjects(
   runner: Runner,
-  options: { ipv6Routes?: boolean; nft?: boolean; fou?: boolean; mss?: boolean } = {},
+  options: { ipv6Routes?: boolean; fou?: boolean; tables?: readonly NftTableRead[] } = {},
 ): Promise<ActualObjects> {
-  const [result, v6, nft, fou, mss] = await Promise.all([
+  const tables = options.tables ?? [];
+  const [result, v6, fou, ...read] = await Promise.all([
     runner.run(OBSERVE_ARGV, { input: OBSERVE_INPUT }),
     options.ipv6Routes ? runner.run(OBSERVE_V6_ROUTES_ARGV) : null,
-    options.nft ? observeNft(runner) : undefined,
     options.fou ? observeFou(runner) : undefined,
-    options.mss ? observeMss(runner) : undefined,
+    ...tables.map((t) => readNftTable(runner, nftListArgv(t.family, t.name), (json) => t.parse(json))),
   ]);
   if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
   if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
@@ -41,9 +46,10 @@ export async function observeObjects(
   return {
     links: parseAddrShow(addrJson),
     routes,
-    ...(nft ? { nft } : {}),
     ...(fou !== undefined ? { fou } : {}),
-    ...(mss ? { mss } : {}),
+    ...(tables.length > 0
+      ? { nft: Object.fromEntries(tables.map((t, i) => [`${t.family} ${t.name}`, read[i] as ActualNftTable])) }
+      : {}),
   };
 }
 

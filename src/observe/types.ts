@@ -44,30 +44,20 @@ export interface ActualState {
   // Read only when GUE is configured or owned. null: the fou module is not loaded (so
   // there is no listener); undefined: not read this pass.
   fou?: ActualFou[] | null;
-  nft?: ActualNft; // rs-agent's nftables table; absent when not looked at
-  mss?: ActualMss; // rs-agent's MSS clamp table (inet); absent when not looked at
+  // rs-agent's nftables tables that were looked at, by "family name".
+  nft?: Record<string, ActualNftTable>;
 }
 
-export interface ActualMss {
-  available: boolean; // nft runs and the kernel has nf_tables
+export interface ActualNftTable {
+  available: boolean; // nft runs and the kernel has nf_tables for the table's family
   reason?: string; // why not, when unavailable
-  table: MssTable | null; // null: no such table
+  table: NftTableState | null; // null: no such table
 }
 
-export interface MssTable {
-  // intact: one output chain and only rules as rs-agent writes them; flushed: the
-  // chain is there without rules; altered: anything else.
+// A table of rs-agent's as read back. intact: exactly as rs-agent loads it (holds lists
+// what it holds, in its spec's terms); flushed: its chains are there without rules;
+// altered: anything else.
+export interface NftTableState {
   state: 'intact' | 'flushed' | 'altered';
-  clamps: { address: string; family: Family; mss: number }[]; // what the intact rules clamp
-}
-
-export interface ActualNft {
-  available: boolean; // nft runs and the kernel has nf_tables with the arp family
-  reason?: string; // why not, when unavailable
-  table: NftTable | null; // null: no such table
-}
-
-export interface NftTable {
-  elements: string[]; // the VIP set, normalised ("192.0.2.10", "10.0.0.0/24"), sorted
-  intact: boolean; // chains and rules exactly as rs-agent loads them
+  holds: string[];
 }

@@ -1,7 +1,9 @@
+import { addressKey } from '../model/host.js';
+import type { ChangeBase } from '../model/change.js';
+import type { HostAddress } from '../model/host.js';
+import type { Owned } from '../objects/registry.js';
 import type { ActualLink } from '../observe/types.js';
-import type { Owned } from '../state/types.js';
-import { addressKey } from './address.js';
-import type { Change, DesiredState } from './types.js';
+import type { DesiredState } from './plan.js';
 
 // A VIP that the host also holds on a NIC, put there by someone else. On a NIC the
 // kernel answers ARP for it whatever arp_ignore says (1 and 2 answer for addresses
@@ -23,10 +25,10 @@ export interface Conflict {
 
 export function findConflicts(desired: DesiredState, links: readonly ActualLink[], owned: Owned): Conflict[] {
   // The VIP's homes (lo, the tunnel devices) never answer ARP for it; every other device might.
-  const homes = new Set(['lo', ...desired.links]);
-  const ownedKeys = new Set(owned.addresses.map(addressKey));
+  const homes = new Set(['lo', ...desired.placement.tunnels.map((t) => t.device)]);
+  const ownedKeys = new Set(owned.address.map(addressKey));
   const conflicts: Conflict[] = [];
-  desired.addresses.forEach((vip, index) => {
+  (desired.parts.address as HostAddress[]).forEach((vip, index) => {
     const home = links.find((l) => l.name === vip.dev);
     for (const a of home?.addresses ?? []) {
       if (vip.family !== 6 || a.family !== 6 || a.address !== vip.address || a.prefixlen === vip.prefixlen) continue;
@@ -63,12 +65,13 @@ export function describeConflict(c: Conflict): string {
 // The one policy for start, check --fix and the daemon: a conflicted VIP is neither
 // added nor routed (the address that is there is not rs-agent's to remove), and
 // everything else is repaired; the caller reports the conflict.
-export function withoutConflicts(changes: Change[], conflicts: readonly Conflict[]): Change[] {
+export function withoutConflicts<C extends ChangeBase>(changes: C[], conflicts: readonly Conflict[]): C[] {
   if (conflicts.length === 0) return changes;
   const vips = new Set(conflicts.map((c) => c.vip));
   return changes.filter((c) => {
-    if (c.kind === 'address') return !(c.action === 'add' && vips.has(c.address));
-    if (c.kind === 'route') return !(c.action === 'add' && vips.has(c.dst));
+    const a = c as ChangeBase & { address?: string; dst?: string };
+    if (c.kind === 'address') return !(c.action === 'add' && vips.has(a.address ?? ''));
+    if (c.kind === 'route') return !(c.action === 'add' && vips.has(a.dst ?? ''));
     return true;
   });
 }

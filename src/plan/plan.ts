@@ -1,20 +1,33 @@
-import type { ActualState } from '../observe/types.js';
-import type { Owned } from '../state/types.js';
-import { addressPlan } from './address.js';
-import { fouPlan } from './fou.js';
-import { linkPlan } from './link.js';
-import { modulePlan } from './module.js';
-import { mssPlan, resolveMss } from './mss.js';
-import { nftPlan } from './nft.js';
+import type { Config } from '../config/types.js';
+import type { ChangeBase, KeptProtection, Problem } from '../model/change.js';
+import { exposedAfter } from '../model/exposure.js';
+import type { HostAddress } from '../model/host.js';
+import type { Placement } from '../model/placement.js';
+import type { PlanContext } from '../objects/kind.js';
+import { eachKind, type Change, type Owned } from '../objects/registry.js';
+import type { DesiredSysctl } from '../objects/sysctl.js';
+import type { ActualLink, ActualState } from '../observe/types.js';
 import { orderChanges } from './order.js';
-import { routePlan } from './route.js';
-import { sysctlPlan } from './sysctl.js';
-import type { Change, DesiredState, KeptProtection } from './types.js';
-import { vipLikeAfter } from './vip-like.js';
+import { NOWHERE, placement } from './placement.js';
+
+// The desired state, fully resolved: where everything goes, and each kind's part of it.
+export interface DesiredState {
+  placement: Placement;
+  parts: Record<string, unknown>; // by kind
+}
+
+export function desiredState(config: Config | null, links: readonly ActualLink[]): DesiredState {
+  const where = config === null ? NOWHERE : placement(config, links);
+  return { placement: where, parts: Object.fromEntries(eachKind().map((k) => [k.kind, k.desire(where)])) };
+}
+
+// Nothing desired: the state `stop` converges to.
+export const NOTHING: DesiredState = desiredState(null, []);
 
 export interface FullPlan {
   changes: Change[];
   kept: KeptProtection[]; // protection left in force for addresses that still need it
+  problems: Problem[]; // what cannot be put in place now: the placement's and each kind's
 }
 
 // desired × actual × what rs-agent owns → the ordered changes that converge the host.
@@ -23,29 +36,28 @@ export function plan(desired: DesiredState, actual: ActualState, owned: Owned): 
   return planFull(desired, actual, owned).changes;
 }
 
-// The plan and what it keeps protected. Protection is lowered only when no VIP-like
-// address remains once the plan's own deletions are done.
+// The plan, what it keeps protected and what it cannot do. Protection is lowered only
+// when no VIP-like address remains once the plan's own deletions are done.
 export function planFull(desired: DesiredState, actual: ActualState, owned: Owned): FullPlan {
-  const addresses = addressPlan(desired.addresses, actual.links, owned.addresses);
-  const exposed = vipLikeAfter(actual.links, addresses, desired.addresses);
-  const sysctls = sysctlPlan(desired.sysctls, actual.sysctls, owned.sysctls, exposed);
-  const nft = nftPlan(desired.arpGuard, actual.nft, owned.nft === true, exposed);
-  return {
-    changes: orderChanges([
-      ...modulePlan(desired.modules, actual),
-      ...fouPlan(desired.fou, actual.fou, owned.fou),
-      ...sysctls.changes,
-      ...nft.changes,
-      ...linkPlan(desired.links, actual.links, owned.links),
-      ...addresses,
-      ...routePlan(desired.routes, actual.routes, owned.routes),
-      ...mssPlan(resolveMss(desired.mss, actual.links, actual.routes), actual.mss, owned.mss === true),
-    ]),
-    kept: [...sysctls.kept, ...nft.kept],
+  const ctx: PlanContext = {
+    actual,
+    placement: desired.placement,
+    exposed: exposedAfter(actual.links, owned.address, desired.parts.address as HostAddress[]),
   };
+  const changes: ChangeBase[] = [];
+  const kept: KeptProtection[] = [];
+  const problems: Problem[] = [...desired.placement.problems];
+  for (const kind of eachKind()) {
+    const part = kind.plan(desired.parts[kind.kind], (owned as Record<string, unknown>)[kind.kind], ctx);
+    changes.push(...part.changes);
+    kept.push(...(part.kept ?? []));
+    problems.push(...(part.problems ?? []));
+  }
+  return { changes: orderChanges(changes) as Change[], kept, problems };
 }
 
 // The sysctl files a pass must read: the desired ones and the ones it must restore.
 export function sysctlPathsToRead(desired: DesiredState, owned: Owned): string[] {
-  return [...new Set([...desired.sysctls.map((s) => s.path), ...Object.keys(owned.sysctls)])];
+  const wanted = (desired.parts.sysctl as DesiredSysctl[]).map((s) => s.path);
+  return [...new Set([...wanted, ...Object.keys(owned.sysctl)])];
 }

@@ -8,6 +8,6 @@ export function heldVips(stateDir: string, config: Config): VipConfig[] {
   const tunnels = new Set([config.tunnel.ipv4, config.tunnel.ipv6]);
   const local = new Set(config.vips.map((v) => v.address));
   return readState(stateDir)
-    .addresses.filter((a) => !local.has(a.address))
+    .address.filter((a) => !local.has(a.address))
     .map((a) => ({ address: a.address, family: a.family, mode: tunnels.has(a.dev) ? 'tun' : 'dr' }));
 }

@@ -238,23 +238,23 @@ describe('transitions between configs', () => {
 });
 
 describe('reconcile (one daemon pass)', () => {
-  it('applies what select picks, returns what it held back, and the next pass applies it', async () => {
+  it('holds back what the flap backoff holds and what needs it, returns them, and the next pass applies them', async () => {
     const { kernel, opts } = fakeAgent(DR);
     const config = validate(opts);
     const isVip = (c: { kind: string }) => c.kind === 'address' || c.kind === 'route';
-    const held = await reconcile(opts, config, (changes) => ({
-      apply: changes.filter((c) => !isVip(c)),
-      held: changes.filter(isVip),
-    }));
-    expect(held.held.map((c) => `${c.kind} ${c.target}`)).toEqual(
+    // The addresses held: their routes, which need them, are held back with them.
+    const held = await reconcile(opts, config, (item) => item.startsWith('address '));
+    expect(held.held.map((h) => `${h.change.kind} ${h.change.target}`)).toEqual(
       held.snapshot.changes.filter(isVip).map((c) => `${c.kind} ${c.target}`),
     );
     expect(held.held).toHaveLength(4);
+    expect(held.verdict.inSync).toBe(false);
     expect(held.outcomes.map((o) => o.change)).toEqual(held.snapshot.changes.filter((c) => !isVip(c)));
     expect(kernel.render().addresses).toEqual(['127.0.0.1/8 dev lo']);
     const all = await reconcile(opts, config);
     expect(all.held).toEqual([]);
     expect(all.ok).toBe(true);
+    expect(all.verdict.inSync).toBe(true);
     expect(kernel.render().addresses).toEqual([
       '127.0.0.1/8 dev lo',
       '192.0.2.10/32 dev lo label lo:0',

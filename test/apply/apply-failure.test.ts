@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planStart } from '../../src/agent.js';
 import { apply } from '../../src/apply/apply.js';
 import { AgentError } from '../../src/errors.js';
-import { emptyOwned, type Owned } from '../../src/state/types.js';
+import { emptyOwned, type Owned } from '../../src/objects/registry.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
 
 // A state file that cannot be written (a full or read-only state directory) at each

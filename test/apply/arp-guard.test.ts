@@ -6,6 +6,7 @@ import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
 
 const DR = 'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\n';
+const GUARD = 'arp rs_agent';
 const withNft = () => Object.assign(new FakeKernel().addLink('eth0'), { nftInstalled: true });
 
 describe('the nftables ARP guard against the fake kernel', () => {
@@ -17,7 +18,8 @@ describe('the nftables ARP guard against the fake kernel', () => {
     const batch = mutating.findIndex((c) => c.startsWith('ip -force -batch'));
     expect(nft).toBeGreaterThanOrEqual(0);
     expect(nft).toBeLessThan(batch);
-    expect(kernel.nft).toEqual({ elements: ['192.0.2.10', '192.0.2.11'] });
+    expect(kernel.nft.elements(GUARD, 'vips4')).toEqual(['192.0.2.10', '192.0.2.11']);
+    expect(kernel.nft.ruleCount(GUARD)).toBe(2);
     expect(JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')).owned.nft).toBe(true);
     expect((await check(opts, false)).drift).toEqual([]);
   });
@@ -25,13 +27,13 @@ describe('the nftables ARP guard against the fake kernel', () => {
   it('a flushed or deleted table is drift, and check --fix loads it again', async () => {
     const { kernel, opts } = fakeAgent(DR, withNft());
     await start(opts);
-    kernel.nft = { elements: ['192.0.2.10', '192.0.2.11'], flushed: true };
+    kernel.nft.flush(GUARD);
     expect((await check(opts, false)).drift.map((c) => `${c.kind} ${c.from}`)).toEqual(['nft altered']);
     expect((await check(opts, true)).remaining).toEqual([]);
-    expect(kernel.nft).toEqual({ elements: ['192.0.2.10', '192.0.2.11'] });
-    kernel.nft = null;
+    expect(kernel.nft.ruleCount(GUARD)).toBe(2);
+    kernel.nft.tables.delete(GUARD);
     expect((await check(opts, true)).drift.map((c) => `${c.kind} ${c.from}`)).toEqual(['nft absent']);
-    expect(kernel.nft).not.toBeNull();
+    expect(kernel.nft.elements(GUARD, 'vips4')).toEqual(['192.0.2.10', '192.0.2.11']);
   });
 
   it('stop removes it last, once nothing VIP-like remains', async () => {
@@ -40,7 +42,7 @@ describe('the nftables ARP guard against the fake kernel', () => {
     const result = await stop(opts);
     expect(result.ok).toBe(true);
     expect(result.changes.at(-1)).toMatchObject({ kind: 'nft', action: 'delete' });
-    expect(kernel.nft).toBeNull();
+    expect(kernel.nft.tables.has(GUARD)).toBe(false);
     expect((await stop(opts)).changes).toEqual([]);
   });
 

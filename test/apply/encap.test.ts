@@ -71,7 +71,7 @@ describe('GUE against the fake kernel', () => {
     expect(kernel.fou).toEqual(['port 6080 gue']);
   });
 
-  it('a port bound by another UDP socket: start fails naming it, everything else is in place', async () => {
+  it('a port bound by another UDP socket: start fails naming it; the GUE VIPs, which need their listener, wait', async () => {
     const kernel = kernelWith('ipip', 'ip6_tunnel', 'fou');
     kernel.udpPorts.add(6080);
     const { opts } = fakeAgent(GUE, kernel);
@@ -84,28 +84,39 @@ describe('GUE against the fake kernel', () => {
       'ip fou add port 6080 gue -6: RTNETLINK answers: Address already in use (UDP port 6080 is taken by another socket on this host, ' +
         'not a fou listener: see "ss -uln sport = :6080"; free it or choose another GUE port)',
     ]);
-    expect(kernel.render().addresses).toContain('198.51.100.7/32 dev tunl0');
+    expect(result.outcomes.filter((o) => o.status === 'skipped').map((o) => o.change.target)).toEqual([
+      '198.51.100.7/32 dev tunl0',
+      '2001:db8::7/128 dev ip6tnl0',
+      '198.51.100.7/32 dev tunl0',
+      '2001:db8::7/128 dev ip6tnl0',
+    ]);
+    expect(kernel.render().addresses).not.toContain('198.51.100.7/32 dev tunl0');
     // Nothing claimed for what failed: stop has no listener to delete.
     await stop(opts);
     expect(kernel.mutatingCommands().filter((c) => c.includes('fou del'))).toEqual([]);
   });
 
-  it('a port held by a fou listener of another kind: a problem naming it, no attempt to add', async () => {
+  it('a port held by a fou listener of another kind: a problem naming it, no attempt to add, its VIP held back', async () => {
     const kernel = kernelWith('ipip', 'ip6_tunnel', 'fou');
     kernel.fou = ['port 6080 ipproto 4'];
     const { opts } = fakeAgent(GUE, kernel);
     const result = await start(opts);
     // (This fake kernel has no nft: the MSS clamp is the other thing not in place.)
-    expect(result.problems.map((p) => p.item)).toEqual(['fou port 6080 gue', 'mss table inet rs_agent']);
+    expect(result.problems.map((p) => p.item)).toEqual(['fou port 6080 gue', 'nft table inet rs_agent']);
     expect(result.problems[0]?.message).toMatch(
       /^GUE port 6080 \(IPv4\) is taken by a fou listener of another kind \(port 6080 ipproto 4\)/,
     );
+    expect(result.held.map((h) => `${formatChange(h.change)}: ${h.why}`)).toEqual([
+      '+ address 198.51.100.7/32 dev tunl0: not attempted: fou port 6080 gue is not available (see above)',
+      '+ route 198.51.100.7/32 dev tunl0: not attempted: fou port 6080 gue is not available (see above)',
+    ]);
+    expect(kernel.render().addresses).toContain('2001:db8::7/128 dev ip6tnl0');
     expect(kernel.fou).toEqual(['port 6080 ipproto 4', 'port 6080 gue -6']);
     await stop(opts);
     expect(kernel.fou).toEqual(['port 6080 ipproto 4']);
   });
 
-  it('fou missing: its listeners are not attempted, the rest converges', async () => {
+  it('fou missing: its listeners and the GUE VIPs that need them are not attempted, the rest converges', async () => {
     const { kernel, opts } = fakeAgent(GUE, kernelWith('ipip', 'ip6_tunnel'));
     const result = await start(opts);
     const notApplied = result.outcomes
@@ -115,8 +126,13 @@ describe('GUE against the fake kernel', () => {
       'failed + module fou (load; GUE listeners): kernel module fou is not available (modprobe fou: modprobe: FATAL: Module fou not found in directory /lib/modules/fake)',
       'skipped + fou port 6080 gue: not attempted: kernel module fou failed first',
       'skipped + fou port 6080 gue -6: not attempted: kernel module fou failed first',
+      'skipped + address 198.51.100.7/32 dev tunl0: not attempted: kernel module fou failed first',
+      'skipped + address 2001:db8::7/128 dev ip6tnl0: not attempted: kernel module fou failed first',
+      'skipped + route 198.51.100.7/32 dev tunl0: not attempted: kernel module fou failed first',
+      'skipped + route 2001:db8::7/128 dev ip6tnl0: not attempted: kernel module fou failed first',
     ]);
-    expect(kernel.render().addresses).toContain('198.51.100.7/32 dev tunl0');
+    expect(kernel.render().up).toContain('tunl0');
+    expect(kernel.render().addresses).not.toContain('198.51.100.7/32 dev tunl0');
     expect((await stop(opts)).ok).toBe(true);
     expect(existsSync(statePath(opts.stateDir))).toBe(false);
   });

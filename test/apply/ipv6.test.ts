@@ -115,7 +115,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
       'address update 2001:db8::10/128 dev lo',
       'route add 2001:db8::10/128 dev lo',
     ]);
-    expect(readState(opts.stateDir).addresses).toEqual([]);
+    expect(readState(opts.stateDir).address).toEqual([]);
     expect((await planStart(opts)).changes).toEqual([]);
     await stop(opts);
     expect(kernel.render().addresses).toContain('2001:db8::10/128 dev lo');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { check, planStart, start, stop } from '../../src/agent.js';
 import { formatChange, formatDrift } from '../../src/render/change.js';
 import { statePath } from '../../src/state/state-file.js';
+import { parseMssTable } from '../../src/objects/nft/mss-clamp.js';
 import { status } from '../../src/status.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
@@ -19,24 +20,27 @@ function kernel(nft = true): FakeKernel {
   return k;
 }
 
+const MSS = 'inet rs_agent';
+// What the fake's table clamps, as the observer reads it back; null: no table.
+const clamps = (k: FakeKernel) => {
+  const json = k.nft.list(MSS);
+  return json === null ? null : parseMssTable(JSON.stringify(json)).holds;
+};
+
 const owned = (opts: { stateDir: string }) =>
   (JSON.parse(readFileSync(statePath(opts.stateDir), 'utf8')) as { owned: { mss?: boolean } }).owned;
 
 describe('MSS clamping against the fake kernel', () => {
-  it('start loads the clamp for each TUN VIP after the VIPs, records it; the next plan is empty; stop deletes it', async () => {
+  it('start loads the clamp for each TUN VIP before the VIPs, records it; the next plan is empty; stop deletes it', async () => {
     const { kernel: k, opts } = fakeAgent(TUN, kernel());
     const result = await start(opts);
     expect(result.ok).toBe(true);
     expect(result.problems).toEqual([]);
-    expect(result.changes.map(formatChange).at(-1)).toBe(
-      '+ mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428',
-    );
-    expect(k.mss).toEqual({
-      clamps: [
-        { address: '198.51.100.7', family: 4, mss: 1440 },
-        { address: '198.51.100.8', family: 4, mss: 1428 },
-      ],
-    });
+    const lines = result.changes.map(formatChange);
+    const load = lines.indexOf('+ nft table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428');
+    expect(load).toBeGreaterThan(0);
+    expect(load).toBeLessThan(lines.findIndex((l) => l.startsWith('+ address')));
+    expect(clamps(k)).toEqual(['198.51.100.7 1440', '198.51.100.8 1428']);
     expect(owned(opts).mss).toBe(true);
     expect((await planStart(opts)).changes).toEqual([]);
     const report = await status(opts);
@@ -49,43 +53,43 @@ describe('MSS clamping against the fake kernel', () => {
     expect(report.mssClamp.clamps.every((c) => c.inForce)).toBe(true);
     const stopped = await stop(opts);
     expect(stopped.changes.map(formatChange)).toContain(
-      '- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
+      '- nft table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
     );
-    expect(k.mss).toBeNull();
+    expect(clamps(k)).toBeNull();
   });
 
   it('flushed or deleted by someone else: check reports it, check --fix reloads it', async () => {
     const { kernel: k, opts } = fakeAgent(TUN, kernel());
     await start(opts);
-    k.mss = { ...k.mss!, flushed: true };
+    k.nft.flush(MSS);
     const drift = await check(opts, false);
     expect(drift.drift.map(formatDrift)).toEqual([
-      'mss table inet rs_agent: flushed → 198.51.100.7 1440, 198.51.100.8 1428',
+      'nft table inet rs_agent: flushed → 198.51.100.7 1440, 198.51.100.8 1428',
     ]);
     expect((await status(opts)).mssClamp.clamps.map((c) => c.inForce)).toEqual([false, false]);
     const fixed = await check(opts, true);
     expect(fixed.remaining).toEqual([]);
-    expect(k.mss?.flushed).toBeUndefined();
-    k.mss = null;
+    expect(k.nft.ruleCount(MSS)).toBe(2);
+    k.nft.tables.delete(MSS);
     expect((await check(opts, false)).drift.map(formatDrift)).toEqual([
-      'mss table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428',
+      'nft table inet rs_agent: absent → 198.51.100.7 1440, 198.51.100.8 1428',
     ]);
   });
 
   it('tunnel.mss off: no table; turned off after start: the table rs-agent loaded goes', async () => {
     const { kernel: k, opts, setConfig } = fakeAgent(`${TUN}tunnel: {mss: off}\n`, kernel());
     await start(opts);
-    expect(k.mss).toBeNull();
+    expect(clamps(k)).toBeNull();
     expect(k.commands.filter((c) => c.includes('inet'))).toEqual([]);
     setConfig(TUN);
     await start(opts);
-    expect(k.mss).not.toBeNull();
+    expect(clamps(k)).not.toBeNull();
     setConfig(`${TUN}tunnel: {mss: {ipv4: off}}\n`);
     const off = await start(opts);
     expect(off.changes.map(formatChange)).toEqual([
-      '- mss table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
+      '- nft table inet rs_agent: 198.51.100.7 1440, 198.51.100.8 1428 → absent',
     ]);
-    expect(k.mss).toBeNull();
+    expect(clamps(k)).toBeNull();
     expect(owned(opts).mss).toBeUndefined();
   });
 
@@ -98,7 +102,7 @@ describe('MSS clamping against the fake kernel', () => {
     (await import('node:fs')).writeFileSync(path, JSON.stringify(file));
     await stop(opts);
     // Not recorded as rs-agent's: left in place, as any table someone else loaded.
-    expect(k.mss).not.toBeNull();
+    expect(clamps(k)).not.toBeNull();
     expect(k.render().addresses).toEqual(['127.0.0.1/8 dev lo']);
   });
 
@@ -107,21 +111,21 @@ describe('MSS clamping against the fake kernel', () => {
     k.availableModules.delete('ipip');
     const { opts } = fakeAgent('mode: tun\nvips: [198.51.100.7]\ninterfaces: [eth0]\n', k);
     const result = await start(opts);
-    const mss = result.outcomes.find((o) => o.change.kind === 'mss');
+    const mss = result.outcomes.find((o) => o.change.target === 'table inet rs_agent');
     expect(mss).toMatchObject({ status: 'skipped', error: 'not attempted: kernel module ipip failed first' });
-    expect(k.mss).toBeNull();
+    expect(clamps(k)).toBeNull();
     // Another module's failure (fou: the GUE listener) is no reason: the VIPs are on tunl0.
     const both = kernel();
     both.availableModules.delete('fou');
     const { opts: opts2 } = fakeAgent(TUN, both);
     await start(opts2);
-    expect(both.mss?.clamps.map((c) => c.address)).toEqual(['198.51.100.7', '198.51.100.8']);
+    expect(clamps(both)).toEqual(['198.51.100.7 1440', '198.51.100.8 1428']);
   });
 
   it('without nft: a problem naming the TUN VIPs, every VIP still in place', async () => {
     const { kernel: k, opts } = fakeAgent(TUN, kernel(false));
     const result = await start(opts);
-    expect(result.problems.map((p) => p.item)).toEqual(['mss table inet rs_agent']);
+    expect(result.problems.map((p) => p.item)).toEqual(['nft table inet rs_agent']);
     expect(result.problems[0]?.message).toMatch(
       /^MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 198\.51\.100\.7, 198\.51\.100\.8 /,
     );
@@ -133,7 +137,7 @@ describe('MSS clamping against the fake kernel', () => {
         '198.51.100.8/32 dev tunl0',
       ]),
     );
-    expect((await check(opts, false)).problems.map((p) => p.item)).toEqual(['mss table inet rs_agent']);
+    expect((await check(opts, false)).problems.map((p) => p.item)).toEqual(['nft table inet rs_agent']);
     const report = await status(opts);
     expect(report.inSync).toBe(false);
     expect(report.mssClamp).toMatchObject({

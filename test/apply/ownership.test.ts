@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { ownedAfter, type ChangeOutcome, type Observed } from '../../src/apply/ownership.js';
+import type { Safety } from '../../src/model/change.js';
+import type { AddressChange } from '../../src/objects/address.js';
+import type { FouChange } from '../../src/objects/fou.js';
+import type { Observed } from '../../src/objects/kind.js';
+import type { LinkChange } from '../../src/objects/link.js';
+import type { NftChange } from '../../src/objects/nft-table.js';
+import {
+  decodeOwned,
+  emptyOwned,
+  ownedAfter,
+  type Change,
+  type ChangeOutcome,
+  type Owned,
+} from '../../src/objects/registry.js';
+import type { RouteChange } from '../../src/objects/route.js';
+import type { SysctlChange } from '../../src/objects/sysctl.js';
 import type { ActualState } from '../../src/observe/types.js';
-import type {
-  AddressChange,
-  Change,
-  FouChange,
-  LinkChange,
-  NftChange,
-  RouteChange,
-  SysctlChange,
-} from '../../src/plan/types.js';
-import { emptyOwned, type Owned } from '../../src/state/types.js';
 import { ipipModule } from '../helpers/changes.js';
+
+// Ownership does not depend on the safety facts.
+const safety: Safety = { provides: [], needs: [] };
 
 const ip = (n: number) => `198.18.${n >> 8}.${n & 255}`;
 const host = (n: number) => ({ address: ip(n), prefixlen: 32, family: 4 as const, dev: 'lo' });
@@ -23,6 +31,7 @@ const address = (n: number, action: AddressChange['action'] = 'add'): AddressCha
   from: null,
   to: null,
   ...host(n),
+  safety,
 });
 const route = (n: number, action: RouteChange['action'] = 'add'): RouteChange => ({
   kind: 'route',
@@ -31,6 +40,7 @@ const route = (n: number, action: RouteChange['action'] = 'add'): RouteChange =>
   from: null,
   to: null,
   ...hostRoute(n),
+  safety,
 });
 const ALL = 'net/ipv4/conf/all/arp_ignore';
 const TUNL = 'net/ipv4/conf/tunl0/arp_ignore';
@@ -41,6 +51,7 @@ const sysctl = (path: string, from: string | null, action: SysctlChange['action'
   path,
   from,
   to: '1',
+  safety,
 });
 const link = (action: LinkChange['action']): LinkChange => ({
   kind: 'link',
@@ -49,16 +60,18 @@ const link = (action: LinkChange['action']): LinkChange => ({
   dev: 'tunl0',
   from: null,
   to: null,
+  safety,
 });
 const nft = (action: NftChange['action']): NftChange => ({
   kind: 'nft',
   action,
   target: 'table arp rs_agent',
   table: 'arp rs_agent',
-  elements: [],
+  holds: [],
   ruleset: '',
   from: null,
   to: null,
+  safety,
 });
 const fou = (action: FouChange['action'], port: number): FouChange => ({
   kind: 'fou',
@@ -68,9 +81,12 @@ const fou = (action: FouChange['action'], port: number): FouChange => ({
   to: null,
   port,
   family: 4,
+  safety,
 });
 
-const owned = (parts: Partial<Owned>): Owned => ({ ...emptyOwned(), ...parts });
+// A record as the state file holds it (addresses, routes, sysctls, links, modules, fou, nft).
+type FileOwned = Record<string, unknown>;
+const owned = (parts: FileOwned): Owned => decodeOwned(parts) as Owned;
 
 // A host that bears out everything `before` records (its sysctls not read this pass).
 function bearing(before: Owned): ActualState {
@@ -80,11 +96,11 @@ function bearing(before: Owned): ActualState {
         name: 'lo',
         up: true,
         linkType: 'loopback',
-        addresses: before.addresses.map(({ address: a, prefixlen, family }) => ({ address: a, prefixlen, family })),
+        addresses: before.address.map(({ address: a, prefixlen, family }) => ({ address: a, prefixlen, family })),
       },
-      ...before.links.map((name) => ({ name, up: true, linkType: 'ipip', addresses: [] })),
+      ...before.link.map((name) => ({ name, up: true, linkType: 'ipip', addresses: [] })),
     ],
-    routes: before.routes,
+    routes: before.route,
     sysctls: {},
   };
 }
@@ -98,7 +114,7 @@ interface Row {
   outcomes: Status[] | null; // one per change of the plan; null: not applied yet
   actual?: (before: Owned) => ActualState;
   originals?: Record<string, string | null>;
-  want: Partial<Owned>;
+  want: FileOwned;
 }
 
 const rows: Row[] = [
@@ -248,7 +264,7 @@ const rows: Row[] = [
     before: owned({ nft: true }),
     plan: [],
     outcomes: [],
-    actual: (b) => ({ ...bearing(b), nft: { available: true, table: null } }),
+    actual: (b) => ({ ...bearing(b), nft: { 'arp rs_agent': { available: true, table: null } } }),
     want: {},
   },
   {
@@ -376,8 +392,8 @@ describe('ownedAfter', () => {
   it('10000 VIPs (20000 objects): all recorded before applying, all given back once deleted', () => {
     const adds = Array.from({ length: 10000 }, (_, i) => [address(i), route(i)]).flat();
     const all = ownedAfter(emptyOwned(), adds, null, { actual: bearing(emptyOwned()) });
-    expect(all.addresses).toHaveLength(10000);
-    expect(all.routes).toHaveLength(10000);
+    expect(all.address).toHaveLength(10000);
+    expect(all.route).toHaveLength(10000);
     const deletes = adds.map((c) => ({ ...c, action: 'delete' as const }));
     const outcomes = deletes.map((change) => ({ change, status: 'applied' as const }));
     expect(ownedAfter(all, deletes, outcomes, { actual: bearing(all) })).toEqual(emptyOwned());

@@ -452,7 +452,7 @@ describe.each(mssModes)('LVS %s cluster: MSS clamping of TUN VIPs', (mode) => {
   it(`c. with tunnel.mss off, the table is gone, the client is told ${unclamped}, and the upload stalls`, () => {
     const off = v.rsAgent('mss-off', 'rs2');
     expect(off.exit, off.output).toBe(0);
-    expect(off.output).toContain('- mss table inet rs_agent');
+    expect(off.output).toContain('- nft table inet rs_agent');
     expect(v.get<NftTables>('mss-off', 'nft', 'rs2').tables).not.toContain('table inet rs_agent');
     const upload = v.get<Upload>('mss-off', 'upload');
     console.log(`${mode} mss-off: ${JSON.stringify(upload)}`);
@@ -462,6 +462,6 @@ describe.each(mssModes)('LVS %s cluster: MSS clamping of TUN VIPs', (mode) => {
     expect(upload.acked ?? 0, 'bytes acknowledged').toBeLessThan(upload.bytes);
     const again = v.rsAgent('mss-again', 'rs2');
     expect(again.exit, again.output).toBe(0);
-    expect(again.output).toContain('+ mss table inet rs_agent: absent');
+    expect(again.output).toContain('+ nft table inet rs_agent: absent');
   });
 });

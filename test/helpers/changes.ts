@@ -1,49 +1,63 @@
-import type { Change, ModuleChange } from '../../src/plan/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Change } from '../../src/objects/registry.js';
+import { emptyOwned } from '../../src/objects/registry.js';
+import type { ActualLink, ActualState } from '../../src/observe/types.js';
+import { desiredState, plan } from '../../src/plan/plan.js';
 
-// Planned changes as the planner makes them, for tests of what consumes a plan.
+// Planned changes as the planner makes them (safety facts included), for tests of what
+// consumes a plan: one plan of a host with lo and eth0, ipip not loaded, for a DR VIP
+// 192.0.2.10, a GUE VIP 198.51.100.7 on tunl0 and an IPv6 VIP, with the ARP guard on.
 
-// An IPv4 conf sysctl set from 0 to 1.
-export const sysctl = (dev: string, name: string): Change => ({
-  kind: 'sysctl',
-  action: 'set',
-  target: `net.ipv4.conf.${dev}.${name}`,
-  path: `net/ipv4/conf/${dev}/${name}`,
-  from: '0',
-  to: '1',
-});
+const lo: ActualLink = {
+  name: 'lo',
+  up: true,
+  linkType: 'loopback',
+  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }],
+};
+const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [] };
+
+const config = parseConfig(
+  [
+    'arp: {guard: nftables}',
+    'vips:',
+    '  - 192.0.2.10',
+    '  - {address: 198.51.100.7, mode: tun, encap: gue, port: 6080}',
+    '  - 2001:db8::10',
+    'interfaces: [eth0]',
+  ].join('\n'),
+  'changes',
+);
+const actual: ActualState = { links: [lo, eth0], routes: [], sysctls: {}, fou: null, nft: {} };
+
+export const PLANNED: readonly Change[] = plan(desiredState(config, actual.links), actual, emptyOwned());
+
+// The planned change of that kind and target.
+export function planned(kind: Change['kind'], target: string): Change {
+  const change = PLANNED.find((c) => c.kind === kind && c.target === target);
+  if (!change)
+    throw new Error(`no planned ${kind} ${target} in: ${PLANNED.map((c) => `${c.kind} ${c.target}`).join(', ')}`);
+  return change;
+}
+
+// An IPv4 conf sysctl set (all, default, lo, eth0, tunl0; rp_filter on all and tunl0).
+export const sysctl = (dev: string, name: string): Change => planned('sysctl', `net.ipv4.conf.${dev}.${name}`);
 
 // The VIP 192.0.2.10 added on lo, and its host route.
-export const address: Change = {
-  kind: 'address',
-  action: 'add',
-  target: '192.0.2.10/32 dev lo',
-  address: '192.0.2.10',
-  prefixlen: 32,
-  family: 4,
-  dev: 'lo',
-  from: 'absent',
-  to: 'present',
-  label: 'lo:0',
-};
-export const route: Change = {
-  kind: 'route',
-  action: 'add',
-  target: '192.0.2.10/32 dev lo',
-  dst: '192.0.2.10',
-  prefixlen: 32,
-  family: 4,
-  dev: 'lo',
-  from: 'absent',
-  to: 'present',
-};
+export const address = planned('address', '192.0.2.10/32 dev lo');
+export const route = planned('route', '192.0.2.10/32 dev lo');
 
-// ipip loaded, creating tunl0.
-export const ipipModule: ModuleChange = {
-  kind: 'module',
-  action: 'load',
-  target: 'ipip',
-  module: 'ipip',
-  device: 'tunl0',
-  from: 'absent',
-  to: 'loaded',
-};
+// The TUN VIP on tunl0, its route, the device up, its GUE listener.
+export const tunAddress = planned('address', '198.51.100.7/32 dev tunl0');
+export const tunRoute = planned('route', '198.51.100.7/32 dev tunl0');
+export const tunl0Up = planned('link', 'tunl0');
+export const listener = planned('fou', 'port 6080 gue');
+
+// ipip loaded, creating tunl0; fou for the listener.
+export const ipipModule = planned('module', 'ipip');
+export const fouModule = planned('module', 'fou');
+
+// The ARP guard loaded.
+export const guard = planned('nft', 'table arp rs_agent');
+
+// The IPv6 VIP added on lo.
+export const address6 = planned('address', '2001:db8::10/128 dev lo');

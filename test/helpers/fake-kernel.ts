@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AgentError } from '../../src/errors.js';
 import type { CommandResult, RunOptions, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
-import { renderGuard, renderGuardDelete } from '../../src/plan/nft.js';
-import { groupClamps, renderMss, renderMssDelete } from '../../src/plan/mss.js';
-import type { MssClamp } from '../../src/plan/types.js';
+import { FakeNft } from './fake-nft.js';
 
 // A strict, in-memory model of the kernel objects rs-agent touches. It understands
 // exactly the commands rs-agent is meant to run and throws on anything else, so a
@@ -52,14 +50,15 @@ export class FakeKernel implements Runner, SysctlFs {
   readonly failingLines = new Map<string, string>();
   // nftables: not installed unless a test says so (then nf_tables works, as in a netns).
   nftInstalled = false;
-  // rs-agent's table arp rs_agent: null when absent; flushed: chains emptied by someone.
-  nft: { elements: string[]; flushed?: boolean } | null = null;
-  // rs-agent's table inet rs_agent (MSS clamps): null when absent; flushed: rules gone.
-  mss: { clamps: MssClamp[]; flushed?: boolean } | null = null;
+  // Every nftables table, as the files rs-agent loads built them (see fake-nft.ts).
+  readonly nft = new FakeNft();
   // fou listeners ("port 6080 gue", "port 7000 ipproto 4", "... -6"), as ip fou show
   // prints them; null: the fou module is not loaded. UDP ports bound by other sockets.
   fou: string[] | null = null;
   readonly udpPorts = new Set<number>();
+  // Called after every change the fake makes to its state (a sysctl written, one batch
+  // line, a table loaded, a module): a test can check an invariant at each step of a pass.
+  onStep?: (step: string) => void;
 
   constructor() {
     for (const dev of ['all', 'default']) this.addConf(dev);
@@ -112,14 +111,17 @@ export class FakeKernel implements Runner, SysctlFs {
     if (this.readOnlySysctls) throw new AgentError(`cannot write ${value} to /proc/sys/${path}: read-only file system`);
     if (!this.sysctls.has(path)) throw new AgentError(`cannot write ${value} to /proc/sys/${path}: ENOENT`);
     this.sysctls.set(path, value);
+    this.onStep?.(`write ${path} ${value}`);
   }
 
   // --- Runner
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const text = argv.join(' ');
-    // The batch file is read when the command runs, as ip does.
+    // The batch is read from the stdin file when the command runs, as ip does.
     const batchFile =
-      argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
+      text === 'ip -force -batch -' && options.stdinFile !== undefined
+        ? readFileSync(options.stdinFile, 'utf8')
+        : undefined;
     const input = options.input ?? batchFile;
     this.commands.push(input ? `${text} <<< ${input.trim().split('\n').join(' | ')}` : text);
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
@@ -128,59 +130,45 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -6 route show table main' && options.input === undefined)
       return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (text === 'ip -json fou show' && options.input === undefined) return this.fouShow();
-    if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
+    if (batchFile !== undefined) return this.batch(batchFile, '-');
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
-    if (argv[0] === 'nft') return this.runNft(argv);
+    if (argv[0] === 'nft') return this.runNft(argv, options);
     throw new Error(
       `fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`,
     );
   }
 
-  // Exactly the two nft commands rs-agent runs: list its table as JSON, and load a
-  // file that replaces (or deletes) the table in one transaction.
-  private runNft(argv: readonly string[]): CommandResult {
+  // Exactly the two nft commands rs-agent runs: list one of its tables as JSON, and load
+  // a file that replaces (or deletes) a table in one transaction.
+  private runNft(argv: readonly string[], options: RunOptions): CommandResult {
     const text = argv.join(' ');
     if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
-    if (text === 'nft -j list table arp rs_agent') {
-      if (this.nft === null)
-        return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table arp rs_agent\n' };
-      return ok(`${JSON.stringify(nftJson(this.nft))}\n`);
+    const list = /^nft -j list table (\w+) (\w+)$/.exec(text);
+    if (list) {
+      const json = this.nft.list(`${list[1]} ${list[2]}`);
+      if (json === null)
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: `Error: No such file or directory\nlist table ${list[1]} ${list[2]}\n`,
+        };
+      return ok(`${JSON.stringify(json)}\n`);
     }
-    if (text === 'nft -j list table inet rs_agent') {
-      if (this.mss === null)
-        return { exitCode: 1, stdout: '', stderr: 'Error: No such file or directory\nlist table inet rs_agent\n' };
-      return ok(`${JSON.stringify(mssJson(this.mss))}\n`);
-    }
-    if (argv.length === 3 && argv[1] === '-f') {
-      const file = readFileSync(argv[2] as string, 'utf8');
+    if (text === 'nft -f -' && options.stdinFile !== undefined) {
+      const file = readFileSync(options.stdinFile, 'utf8');
       this.commands[this.commands.length - 1] = `nft -f <<< ${file
         .trim()
         .split('\n')
         .map((l) => l.trim())
         .join(' | ')}`;
-      if (file === renderGuardDelete()) {
-        this.nft = null;
-        return ok('');
+      try {
+        this.nft.load(file);
+        this.onStep?.('nft -f');
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message.startsWith('fake nft:')) throw error;
+        return { exitCode: 1, stdout: '', stderr: `${message}\n` };
       }
-      if (file === renderMssDelete()) {
-        this.mss = null;
-        return ok('');
-      }
-      if (file.startsWith('table inet rs_agent {}\n')) {
-        const clamps = [...file.matchAll(/ (ip6?) saddr \{ ([^}]*) \} tcp option maxseg size > (\d+) /g)].flatMap(
-          ([, ip, list, mss]) =>
-            (list as string)
-              .split(', ')
-              .map((address) => ({ address, family: ip === 'ip' ? 4 : 6, mss: Number(mss) }) as MssClamp),
-        );
-        if (file !== renderMss(clamps)) throw new Error(`fake kernel: unexpected nft file: ${file}`);
-        this.mss = { clamps };
-        return ok('');
-      }
-      const match = /elements = \{ ([^}]*) \}/.exec(file);
-      const elements = match ? (match[1] as string).split(', ') : [];
-      if (file !== renderGuard(elements)) throw new Error(`fake kernel: unexpected nft file: ${file}`);
-      this.nft = { elements: [...elements].sort() };
       return ok('');
     }
     throw new Error(`fake kernel: unexpected command: ${text}`);
@@ -216,6 +204,11 @@ export class FakeKernel implements Runner, SysctlFs {
       .forEach((line, i) => {
         const failure = this.failingLines.get(line) ?? this.batchLine(line);
         if (failure) errors.push(`${failure}\nCommand failed ${file}:${i + 1}`);
+        else if (this.onStep) {
+          this.index.flush();
+          this.index = new BatchIndex(this.links, this.routes);
+          this.onStep(line);
+        }
       });
     this.index.flush();
     return { exitCode: errors.length ? 1 : 0, stdout: '', stderr: errors.length ? `${errors.join('\n')}\n` : '' };
@@ -407,109 +400,4 @@ function v6Flags(a: FakeAddress): Record<string, unknown> {
 
 function ok(stdout: string): CommandResult {
   return { exitCode: 0, stdout, stderr: '' };
-}
-
-// What `nft -j list table arp rs_agent` prints for the fake's table (nft 1.0.6's shape).
-function nftJson(table: { elements: string[]; flushed?: boolean }): unknown {
-  const base = { family: 'arp', table: 'rs_agent' };
-  const elem = table.elements.map((e) => {
-    const [addr, len] = e.split('/');
-    return len === undefined ? addr : { prefix: { addr, len: Number(len) } };
-  });
-  const chain = (name: string, handle: number) => ({
-    chain: { ...base, name, handle, type: 'filter', hook: name, prio: 0, policy: 'accept' },
-  });
-  const payload = (field: string) => ({ payload: { protocol: 'arp', field } });
-  const rules = table.flushed
-    ? []
-    : [
-        {
-          rule: {
-            ...base,
-            chain: 'input',
-            handle: 4,
-            expr: [
-              { match: { op: '==', left: payload('operation'), right: 'request' } },
-              { match: { op: '==', left: payload('daddr ip'), right: '@vips4' } },
-              { counter: { packets: 3, bytes: 84 } },
-              { drop: null },
-            ],
-          },
-        },
-        {
-          rule: {
-            ...base,
-            chain: 'output',
-            handle: 5,
-            expr: [
-              { match: { op: '==', left: payload('saddr ip'), right: '@vips4' } },
-              { counter: { packets: 0, bytes: 0 } },
-              { drop: null },
-            ],
-          },
-        },
-      ];
-  return {
-    nftables: [
-      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-      { table: { family: 'arp', name: 'rs_agent', handle: 2 } },
-      {
-        set: {
-          family: 'arp',
-          name: 'vips4',
-          table: 'rs_agent',
-          type: 'ipv4_addr',
-          handle: 3,
-          flags: ['interval'],
-          ...(elem.length ? { elem } : {}),
-        },
-      },
-      chain('input', 1),
-      chain('output', 2),
-      ...rules,
-    ],
-  };
-}
-
-// What `nft -j list table inet rs_agent` prints for the fake's MSS table (nft 1.0.6's
-// shape: a one-element set prints as the bare address).
-function mssJson(table: { clamps: MssClamp[]; flushed?: boolean }): unknown {
-  const base = { family: 'inet', table: 'rs_agent' };
-  const maxseg = { 'tcp option': { name: 'maxseg', field: 'size' } };
-  const rules = table.flushed
-    ? []
-    : groupClamps(table.clamps).map((g, i) => ({
-        rule: {
-          ...base,
-          chain: 'output',
-          handle: 3 + i,
-          expr: [
-            {
-              match: {
-                op: '==',
-                left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['syn', 'ack']] },
-                right: ['syn', 'ack'],
-              },
-            },
-            {
-              match: {
-                op: '==',
-                left: { payload: { protocol: g.family === 4 ? 'ip' : 'ip6', field: 'saddr' } },
-                right: g.addresses.length === 1 ? g.addresses[0] : { set: g.addresses },
-              },
-            },
-            { match: { op: '>', left: maxseg, right: g.mss } },
-            { mangle: { key: maxseg, value: g.mss } },
-            { counter: { packets: 2, bytes: 120 } },
-          ],
-        },
-      }));
-  return {
-    nftables: [
-      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-      { table: { family: 'inet', name: 'rs_agent', handle: 5 } },
-      { chain: { ...base, name: 'output', handle: 1, type: 'filter', hook: 'output', prio: -150, policy: 'accept' } },
-      ...rules,
-    ],
-  };
 }

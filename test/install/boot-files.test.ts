@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from '../../src/install/boot-files.js';
 import type { ActualLink } from '../../src/observe/types.js';
-import { desiredState } from '../../src/plan/desired.js';
-import { sysctlKey } from '../../src/plan/sysctl.js';
+import { desiredState } from '../../src/plan/plan.js';
+import { sysctlKey } from '../../src/model/sysctl-path.js';
+import { parts } from '../helpers/desired.js';
 
 const settings = (text: string | null) => (text ?? '').split('\n').filter((l) => l && !l.startsWith('#'));
 
@@ -25,7 +26,7 @@ describe('the sysctl.d drop-in', () => {
       addresses: [],
     }));
     links.push({ name: 'tunl0', up: true, linkType: 'ipip', addresses: [] });
-    const runtime = desiredState(config, links).sysctls.map((s) => `${sysctlKey(s.path)} = ${s.value}`);
+    const runtime = parts(desiredState(config, links)).sysctls.map((s) => `${sysctlKey(s.path)} = ${s.value}`);
     const text = renderSysctlDropIn(config);
     expect(settings(text)).toEqual(runtime);
     expect(settings(text)).toContain('net.ipv4.conf.eth0/100.arp_ignore = 2');

@@ -90,7 +90,7 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     const started = await ns.cli(['start'], noModules);
     // Exit 2: tunl0 and ip6tnl0 never appear here; the clamp is loaded all the same.
     expect(started.exitCode).toBe(2);
-    expect(started.stdout).toContain(`+ mss table inet rs_agent: absent → ${VIP4} 1440, ${VIP6} 1388`);
+    expect(started.stdout).toContain(`+ nft table inet rs_agent: absent → ${VIP4} 1440, ${VIP6} 1388`);
     expect(await mssSeen(VIP4)).toBe(1440);
     expect(await mssSeen(VIP6)).toBe(1388);
     const status = await ns.cli(['status'], noModules);
@@ -108,16 +108,16 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     expect(await mssSeen(VIP4)).toBe(1460);
     const drift = await ns.cli(['check'], noModules);
     expect(drift.exitCode).toBe(1);
-    expect(drift.stdout).toContain(`drift: mss table inet rs_agent: flushed → ${VIP4} 1440, ${VIP6} 1388`);
+    expect(drift.stdout).toContain(`drift: nft table inet rs_agent: flushed → ${VIP4} 1440, ${VIP6} 1388`);
     expect((await ns.cli(['status'], noModules)).stdout).toContain(`${VIP4}: mss 1440 NOT IN FORCE`);
     const fixed = await ns.cli(['check', '--fix'], noModules);
-    expect(fixed.stdout).toContain(`+ mss table inet rs_agent: flushed → ${VIP4} 1440, ${VIP6} 1388`);
+    expect(fixed.stdout).toContain(`+ nft table inet rs_agent: flushed → ${VIP4} 1440, ${VIP6} 1388`);
     expect(await mssSeen(VIP4)).toBe(1440);
-    expect((await ns.cli(['check'], noModules)).stdout).not.toContain('mss table');
+    expect((await ns.cli(['check'], noModules)).stdout).not.toContain('nft table inet');
 
     const stopped = await ns.cli(['stop'], noModules);
     expect(stopped.exitCode).toBe(0);
-    expect(stopped.stdout).toContain(`- mss table inet rs_agent: ${VIP4} 1440, ${VIP6} 1388 → absent`);
+    expect(stopped.stdout).toContain(`- nft table inet rs_agent: ${VIP4} 1440, ${VIP6} 1388 → absent`);
     expect(await table()).toBe('');
     expect(await mssSeen(VIP4)).toBe(1460);
   });
@@ -149,8 +149,8 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     await daemon.waitFor((l) => l.event === 'ready', 20_000);
     expect(await mssSeen(VIP4)).toBe(1440);
     const cases = [
-      ['delete', 'inet', 'mss table inet rs_agent', 'absent'],
-      ['flush', 'inet', 'mss table inet rs_agent', 'flushed'],
+      ['delete', 'inet', 'nft table inet rs_agent', 'absent'],
+      ['flush', 'inet', 'nft table inet rs_agent', 'flushed'],
       ['flush', 'arp', 'nft table arp rs_agent', 'altered'],
       ['delete', 'arp', 'nft table arp rs_agent', 'absent'],
     ] as const;

@@ -3,8 +3,9 @@ import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink } from '../../src/observe/types.js';
 import { describeConflict, findConflicts, withoutConflicts } from '../../src/plan/conflicts.js';
 import { plan } from '../../src/plan/plan.js';
-import { desiredState } from '../../src/plan/desired.js';
-import { emptyOwned } from '../../src/state/types.js';
+import { desiredState } from '../../src/plan/plan.js';
+import { emptyOwned } from '../../src/objects/registry.js';
+import { ownedFrom } from '../helpers/desired.js';
 
 const link = (name: string, linkType: string, addresses: [string, number][]): ActualLink => ({
   name,
@@ -44,10 +45,9 @@ describe('findConflicts: a VIP the host holds on a NIC', () => {
 
   it('not an address rs-agent put on that device itself (the plan moves it)', () => {
     const links = [lo, link('eth0', 'ether', []), link('eth1', 'ether', [['192.0.2.10', 32]])];
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [{ address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'eth1' }],
-    };
+    });
     expect(findConflicts(desired(links), links, owned)).toEqual([]);
   });
 
@@ -70,10 +70,9 @@ describe('findConflicts: a VIP the host holds on a NIC', () => {
       "VIP 2001:db8::10 is already on lo as 2001:db8::10/64, not rs-agent's /128: the kernel keeps one 2001:db8::10 per device, " +
         'and this one can be picked as a source address; remove it (ip address del 2001:db8::10/64 dev lo) and rs-agent adds the VIP',
     );
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [{ address: '2001:db8::10', prefixlen: 64, family: 6 as const, dev: 'lo' }],
-    };
+    });
     expect(findConflicts(v6(links), links, owned)).toEqual([]);
   });
 

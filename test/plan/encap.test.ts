@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualFou, ActualLink, ActualState } from '../../src/observe/types.js';
-import { desiredState, NOTHING } from '../../src/plan/desired.js';
-import { fouPlan, fouProblems } from '../../src/plan/fou.js';
+import { desiredState, NOTHING } from '../../src/plan/plan.js';
+import { fouKind, fouProblems, type DesiredFou } from '../../src/objects/fou.js';
+import type { FouListener } from '../../src/model/host.js';
+import { NOWHERE } from '../../src/plan/placement.js';
 import { plan } from '../../src/plan/plan.js';
-import { encapOverhead } from '../../src/plan/tunnel.js';
-import { emptyOwned, type Owned } from '../../src/state/types.js';
+import { encapOverhead } from '../../src/objects/nft/mss-value.js';
+import { emptyOwned, type Owned } from '../../src/objects/registry.js';
+import { ownedFrom, parts } from '../helpers/desired.js';
 
 const lo: ActualLink = {
   name: 'lo',
@@ -40,22 +43,22 @@ describe('desired state per encapsulation', () => {
       ),
       [lo, eth0],
     );
-    expect(desired.modules).toEqual([
+    expect(parts(desired).modules).toEqual([
       { name: 'ipip', device: 'tunl0' },
       { name: 'ip6_tunnel', device: 'ip6tnl0' },
       { name: 'fou', device: null },
     ]);
-    expect(desired.fou).toEqual([
+    expect(parts(desired).fou).toEqual([
       { port: 6080, family: 4, vips: ['198.51.100.7', '198.51.100.8'] },
       { port: 6080, family: 6, vips: ['2001:db8::7'] },
     ]);
-    expect(desired.links).toEqual(['tunl0', 'ip6tnl0']);
-    expect(desired.addresses.map((a) => `${a.address} ${a.dev}`)).toEqual([
+    expect(parts(desired).links).toEqual(['tunl0', 'ip6tnl0']);
+    expect(parts(desired).addresses.map((a) => `${a.address} ${a.dev}`)).toEqual([
       '198.51.100.7 tunl0',
       '198.51.100.8 tunl0',
       '2001:db8::7 ip6tnl0',
     ]);
-    expect(desired.sysctls).toContainEqual({ path: 'net/ipv4/conf/tunl0/rp_filter', value: '0' });
+    expect(parts(desired).sysctls).toContainEqual({ path: 'net/ipv4/conf/tunl0/rp_filter', value: '0' });
   });
 
   it('GRE: ip_gre/ip6_gre, the VIPs on gre0/ip6gre0 with ARP sysctls and rp_filter 0 on gre0; no fou', () => {
@@ -63,14 +66,17 @@ describe('desired state per encapsulation', () => {
       config('  - {address: 198.51.100.7, encap: gre}\n  - {address: "2001:db8::7", encap: gre}'),
       [lo, eth0],
     );
-    expect(desired.modules).toEqual([
+    expect(parts(desired).modules).toEqual([
       { name: 'ip_gre', device: 'gre0' },
       { name: 'ip6_gre', device: 'ip6gre0' },
     ]);
-    expect(desired.fou).toEqual([]);
-    expect(desired.links).toEqual(['gre0', 'ip6gre0']);
-    expect(desired.addresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['198.51.100.7 gre0', '2001:db8::7 ip6gre0']);
-    const sysctls = Object.fromEntries(desired.sysctls.map((s) => [s.path, s.value]));
+    expect(parts(desired).fou).toEqual([]);
+    expect(parts(desired).links).toEqual(['gre0', 'ip6gre0']);
+    expect(parts(desired).addresses.map((a) => `${a.address} ${a.dev}`)).toEqual([
+      '198.51.100.7 gre0',
+      '2001:db8::7 ip6gre0',
+    ]);
+    const sysctls = Object.fromEntries(parts(desired).sysctls.map((s) => [s.path, s.value]));
     expect(sysctls).toMatchObject({
       'net/ipv4/conf/gre0/arp_ignore': '1',
       'net/ipv4/conf/gre0/arp_announce': '2',
@@ -82,8 +88,8 @@ describe('desired state per encapsulation', () => {
 
   it('IPIP and GRE VIPs side by side: each on its own device, rp_filter 0 on both', () => {
     const desired = desiredState(config('  - 198.51.100.7\n  - {address: 198.51.100.8, encap: gre}'), [lo, eth0]);
-    expect(desired.links).toEqual(['tunl0', 'gre0']);
-    expect(desired.sysctls.filter((s) => s.path.endsWith('rp_filter'))).toEqual([
+    expect(parts(desired).links).toEqual(['tunl0', 'gre0']);
+    expect(parts(desired).sysctls.filter((s) => s.path.endsWith('rp_filter'))).toEqual([
       { path: 'net/ipv4/conf/all/rp_filter', value: '0' },
       { path: 'net/ipv4/conf/tunl0/rp_filter', value: '0' },
       { path: 'net/ipv4/conf/gre0/rp_filter', value: '0' },
@@ -96,8 +102,8 @@ describe('desired state per encapsulation', () => {
       eth0,
       link('gre0', 'ether'),
     ]);
-    expect(desired.addresses.map((a) => a.address)).toEqual(['198.51.100.7']);
-    expect(desired.problems).toEqual([
+    expect(parts(desired).addresses.map((a) => a.address)).toEqual(['198.51.100.7']);
+    expect(parts(desired).problems).toEqual([
       {
         item: 'link gre0',
         message:
@@ -114,10 +120,20 @@ describe('desired state per encapsulation', () => {
       link('gretap0', 'ether'),
       link('erspan0', 'ether'),
     ]);
-    expect(desired.sysctls.map((s) => s.path).filter((p) => /gretap0|erspan0/.test(p))).toEqual([]);
-    expect(desired.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
+    expect(
+      parts(desired)
+        .sysctls.map((s) => s.path)
+        .filter((p) => /gretap0|erspan0/.test(p)),
+    ).toEqual([]);
+    expect(parts(desired).sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
   });
 });
+
+// The listeners' part of a plan.
+function fouPlan(desired: DesiredFou[], actual: ActualFou[] | null, owned: FouListener[]) {
+  const ctx = { actual: { links: [], routes: [], sysctls: {}, fou: actual }, placement: NOWHERE, exposed: [] };
+  return fouKind.plan(desired, owned, ctx).changes;
+}
 
 describe('fouPlan', () => {
   const want = [{ port: 6080, family: 4 as const, vips: ['198.51.100.7'] }];
@@ -154,6 +170,7 @@ describe('fouPlan', () => {
     expect(fouProblems(want, actual)).toEqual([
       {
         item: 'fou port 6080 gue',
+        blocks: ['fou:4:6080'],
         message:
           "GUE port 6080 (IPv4) is taken by a fou listener of another kind (port 6080 ipproto 4), not rs-agent's: " +
           '198.51.100.7 receive no GUE packets; remove it (ip fou del port 6080) or choose another port',
@@ -190,13 +207,12 @@ describe('plan with GUE: order', () => {
       linkType: 'ipip',
       addresses: [{ address: '198.51.100.7', prefixlen: 32, family: 4 }],
     };
-    const owned: Owned = {
-      ...emptyOwned(),
+    const owned: Owned = ownedFrom({
       sysctls: { 'net/ipv4/conf/all/rp_filter': { original: '1' } },
       addresses: [{ address: '198.51.100.7', prefixlen: 32, family: 4, dev: 'tunl0' }],
       links: ['tunl0'],
       fou: [{ port: 6080, family: 4 }],
-    };
+    });
     const actual: ActualState = {
       links: [lo, eth0, tunl0],
       routes: [],

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ownedAfter } from '../../src/apply/ownership.js';
 import { ipBatchLine } from '../../src/apply/ip-batch.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualAddress, ActualState } from '../../src/observe/types.js';
-import { desiredState } from '../../src/plan/desired.js';
+import { desiredState } from '../../src/plan/plan.js';
 import { rankOf } from '../../src/plan/order.js';
 import { plan } from '../../src/plan/plan.js';
-import type { AddressChange } from '../../src/plan/types.js';
+import type { AddressChange } from '../../src/objects/address.js';
 import { formatChange, formatDrift } from '../../src/render/change.js';
-import { emptyOwned, type Owned } from '../../src/state/types.js';
+import { emptyOwned, ownedAfter, type Owned } from '../../src/objects/registry.js';
+import { ownedFrom } from '../helpers/desired.js';
 
 // A present IPv6 VIP that lost deprecated (preferred_lft 0) or noprefixroute is drift,
 // repaired in place without taking the VIP away.
@@ -54,6 +54,8 @@ describe('plan: IPv6 VIP address flags', () => {
         prefixlen: 128,
         family: 6,
         dev: 'lo',
+        // It neither needs nor provides anything: the VIP is already there.
+        safety: { provides: [], needs: [] },
       },
     ]);
     const [update] = changes as [AddressChange];
@@ -114,10 +116,9 @@ describe('plan: IPv6 VIP address flags', () => {
     expect(
       ownedAfter(emptyOwned(), changes, [{ change: changes[0] as AddressChange, status: 'applied' }], { actual }),
     ).toEqual(emptyOwned());
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [{ address: '2001:db8::10', prefixlen: 128, family: 6 as const, dev: 'lo' }],
-    };
+    });
     for (const status of ['applied', 'failed'] as const) {
       expect(ownedAfter(owned, changes, [{ change: changes[0] as AddressChange, status }], { actual })).toEqual(owned);
     }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
-import { desiredState, NOTHING } from '../../src/plan/desired.js';
+import { desiredState, NOTHING } from '../../src/plan/plan.js';
 import { rankOf } from '../../src/plan/order.js';
 import { plan } from '../../src/plan/plan.js';
-import { emptyOwned } from '../../src/state/types.js';
+import { emptyOwned } from '../../src/objects/registry.js';
+import { ownedFrom, parts } from '../helpers/desired.js';
 
 const lo: ActualLink = {
   name: 'lo',
@@ -69,11 +70,10 @@ describe('plan with IPv6 VIPs', () => {
       routes: [{ dst: vip.address, prefixlen: 128, family: 6, dev: 'lo' }],
       sysctls: {},
     };
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [vip],
       routes: [{ dst: vip.address, prefixlen: 128, family: 6 as const, dev: 'lo' }],
-    };
+    });
     expect(plan(NOTHING, actual, owned).map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual([
       'route delete 2001:db8::10/128 dev lo',
       'address delete 2001:db8::10/128 dev lo',
@@ -102,8 +102,8 @@ describe('named tunnel devices', () => {
 
   it('a named device that does not exist is a problem saying how to create one; its VIPs are left out', () => {
     const d = desiredState(parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: tun6}\n', 't'), host().links);
-    expect(d.addresses).toEqual([]);
-    expect(d.problems.map((p) => p.message)).toEqual([
+    expect(parts(d).addresses).toEqual([]);
+    expect(parts(d).problems.map((p) => p.message)).toEqual([
       'config t: tunnel.ipv6: "tun6": no such device; rs-agent creates only the fallback ip6tnl0 (module ip6_tunnel): ' +
         'create it first, e.g. "ip link add tun6 type ip6tnl external"; not placed: 2001:db8::10 (everything else is in place)',
     ]);
@@ -115,8 +115,8 @@ describe('named tunnel devices', () => {
       parseConfig('mode: tun\nvips: ["2001:db8::10"]\ntunnel: {ipv6: sit1}\n', 't'),
       host(sit1).links,
     );
-    expect(d.addresses).toEqual([]);
-    expect(d.problems.map((p) => p.message)).toEqual([
+    expect(parts(d).addresses).toEqual([]);
+    expect(parts(d).problems.map((p) => p.message)).toEqual([
       expect.stringMatching(/tunnel\.ipv6: "sit1": is a device of type sit, not an ip6tnl tunnel/),
     ]);
   });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import type { ActualLink, ActualMss, ActualRoute, ActualState } from '../../src/observe/types.js';
-import { desiredState, NOTHING } from '../../src/plan/desired.js';
-import { desiredMss, egressMtu, mssPlan, mssProblems, renderMss, resolveMss } from '../../src/plan/mss.js';
-import { plan } from '../../src/plan/plan.js';
-import type { MssClamp } from '../../src/plan/types.js';
-import { emptyOwned } from '../../src/state/types.js';
+import { desiredMss as desiredMssOf, MSS_CLAMP_TABLE } from '../../src/objects/nft/mss-clamp.js';
+import { egressMtu, resolveMss, type MssClamp } from '../../src/objects/nft/mss-value.js';
+import { nftTableKind, rulesetOf } from '../../src/objects/nft-table.js';
+import { decodeOwned, emptyOwned, type Owned } from '../../src/objects/registry.js';
+import type { ActualLink, ActualNftTable, ActualRoute, ActualState } from '../../src/observe/types.js';
+import { placement, NOWHERE } from '../../src/plan/placement.js';
+import { desiredState, NOTHING, plan } from '../../src/plan/plan.js';
+import { parts } from '../helpers/desired.js';
 
 const link = (name: string, mtu: number, linkType = 'ether', up = true): ActualLink => ({
   name,
@@ -39,7 +41,7 @@ const values = (resolved: { address: string; mss: number }[]) =>
 describe('the MSS a TUN VIP advertises', () => {
   it('auto at MTU 1500: the MTU less the encapsulation, the inner IP header and TCP; DR VIPs are not clamped', () => {
     const resolved = resolveMss(
-      desiredState(config(ALL_ENCAPS), [lo, eth0]).mss,
+      parts(desiredState(config(ALL_ENCAPS), [lo, eth0])).mss,
       [lo, eth0],
       [defaultVia('eth0'), defaultVia('eth0', 6)],
     );
@@ -56,18 +58,20 @@ describe('the MSS a TUN VIP advertises', () => {
 
   it('a number per family, or off for one family', () => {
     const resolved = resolveMss(
-      desiredState(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}'), [lo, eth0]).mss,
+      parts(desiredState(config(ALL_ENCAPS, 'tunnel: {mss: {ipv4: 1300, ipv6: off}}'), [lo, eth0])).mss,
       [lo, eth0],
       [],
     );
     expect(values(resolved)).toEqual({ '192.0.2.1': 1300, '192.0.2.2': 1300, '192.0.2.3': 1300 });
     expect(resolved[0]?.why).toBe('tunnel.mss 1300');
-    expect(desiredMss(config(ALL_ENCAPS, 'tunnel: {mss: off}'))).toEqual([]);
+    expect(desiredMssOf(placement(config(ALL_ENCAPS, 'tunnel: {mss: off}'), [lo, eth0]))).toEqual([]);
   });
 
   it('the desired state carries the TUN VIPs to clamp, with their device; stop wants none', () => {
     expect(
-      desiredState(config(ALL_ENCAPS), [lo, eth0]).mss.map((m) => `${m.address} ${m.encap} ${m.setting} ${m.dev}`),
+      parts(desiredState(config(ALL_ENCAPS), [lo, eth0])).mss.map(
+        (m) => `${m.address} ${m.encap} ${m.setting} ${m.dev}`,
+      ),
     ).toEqual([
       '192.0.2.1 ipip auto tunl0',
       '192.0.2.2 gue auto tunl0',
@@ -76,7 +80,7 @@ describe('the MSS a TUN VIP advertises', () => {
       '2001:db8::2 gue auto ip6tnl0',
       '2001:db8::3 gre auto ip6gre0',
     ]);
-    expect(NOTHING.mss).toEqual([]);
+    expect(parts(NOTHING).mss).toEqual([]);
   });
 
   it('a TUN VIP with no device to go on (a named tunnel that is missing) has nothing to clamp', () => {
@@ -84,7 +88,7 @@ describe('the MSS a TUN VIP advertises', () => {
       config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}', 'tunnel: {ipv6: tun6}'),
       [lo, eth0],
     );
-    expect(desired.mss.map((m) => m.address)).toEqual(['192.0.2.1']);
+    expect(parts(desired).mss.map((m) => m.address)).toEqual(['192.0.2.1']);
   });
 });
 
@@ -129,7 +133,8 @@ describe('egress MTU', () => {
     expect(egressMtu(4, [lo], [])).toEqual({ mtu: 1500, dev: null, via: 'assumed' });
     const links = [lo, link('eth0', 576)];
     const tiny = resolveMss(
-      desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}'), links).mss,
+      parts(desiredState(config('  - {address: 192.0.2.1, mode: tun}\n  - {address: "2001:db8::1", mode: tun}'), links))
+        .mss,
       links,
       [],
     );
@@ -137,26 +142,47 @@ describe('egress MTU', () => {
   });
 });
 
-describe('mssPlan', () => {
+// The MSS table's part of a plan, from clamps as resolved, what nft lists and whether
+// rs-agent owns the table.
+const MSS_KIND = nftTableKind([MSS_CLAMP_TABLE]);
+function mssPlan(clamps: readonly (MssClamp & { dev: string })[], actual: ActualNftTable, owned: boolean) {
+  const desired = clamps.map((c) => ({ ...c, encap: 'ipip' as const, setting: c.mss }));
+  const ctx = {
+    actual: { links: [], routes: [], sysctls: {}, nft: { 'inet rs_agent': actual } },
+    placement: NOWHERE,
+    exposed: [],
+  };
+  return {
+    changes: MSS_KIND.plan([desired], owned ? ['inet rs_agent'] : [], ctx).changes,
+    problems: MSS_CLAMP_TABLE.problems?.(desired, ctx) ?? [],
+  };
+}
+const renderMss = (clamps: MssClamp[]) =>
+  rulesetOf(
+    MSS_CLAMP_TABLE,
+    clamps.map((c) => `${c.address} ${c.mss}`),
+  );
+
+describe('the MSS clamp table', () => {
   const clamps: (MssClamp & { dev: string })[] = [
     { address: '192.0.2.2', family: 4, mss: 1428, dev: 'tunl0' },
     { address: '192.0.2.1', family: 4, mss: 1440, dev: 'tunl0' },
   ];
-  const present = (state: 'intact' | 'flushed' | 'altered', list: MssClamp[] = clamps): ActualMss => ({
+  const present = (state: 'intact' | 'flushed' | 'altered', list: MssClamp[] = clamps): ActualNftTable => ({
     available: true,
-    table: { state, clamps: list },
+    table: { state, holds: list.map((c) => `${c.address} ${c.mss}`) },
   });
 
   it('missing: one load replacing the whole table, clamps sorted, largest value first', () => {
-    const [change, ...rest] = mssPlan(clamps, { available: true, table: null }, false);
+    const [change, ...rest] = mssPlan(clamps, { available: true, table: null }, false).changes;
     expect(rest).toEqual([]);
     expect(change).toMatchObject({
-      kind: 'mss',
+      kind: 'nft',
       action: 'load',
       target: 'table inet rs_agent',
       from: 'absent',
       to: '192.0.2.1 1440, 192.0.2.2 1428',
-      devices: ['tunl0'],
+      safety: { needsAny: ['device:tunl0'] },
     });
     expect(change?.ruleset).toBe(
       [
@@ -175,46 +201,47 @@ describe('mssPlan', () => {
   });
 
   it('intact with the same clamps: nothing; flushed, altered or other values: reload', () => {
-    expect(mssPlan(clamps, present('intact', [...clamps].reverse()), true)).toEqual([]);
-    expect(mssPlan(clamps, present('flushed', []), true)[0]).toMatchObject({ action: 'load', from: 'flushed' });
-    expect(mssPlan(clamps, present('altered', []), true)[0]).toMatchObject({ action: 'load', from: 'altered' });
+    expect(mssPlan(clamps, present('intact', [...clamps].reverse()), true).changes).toEqual([]);
+    expect(mssPlan(clamps, present('flushed', []), true).changes[0]).toMatchObject({ action: 'load', from: 'flushed' });
+    expect(mssPlan(clamps, present('altered', []), true).changes[0]).toMatchObject({ action: 'load', from: 'altered' });
     const other = [{ address: '192.0.2.1', family: 4 as const, mss: 1400 }];
-    expect(mssPlan(clamps, present('intact', other), true)[0]).toMatchObject({
+    expect(mssPlan(clamps, present('intact', other), true).changes[0]).toMatchObject({
       action: 'load',
       from: '192.0.2.1 1400',
     });
   });
 
   it("nothing to clamp: the table rs-agent loaded is deleted, anyone else's left alone", () => {
-    expect(mssPlan([], present('intact'), true)).toEqual([
+    expect(mssPlan([], present('intact'), true).changes).toEqual([
       {
-        kind: 'mss',
+        kind: 'nft',
         action: 'delete',
         target: 'table inet rs_agent',
         table: 'inet rs_agent',
         from: '192.0.2.2 1428, 192.0.2.1 1440',
         to: 'absent',
-        clamps: [],
-        devices: [],
+        holds: [],
         ruleset: 'table inet rs_agent {}\ndelete table inet rs_agent\n',
+        safety: { provides: [], needs: [] },
       },
     ]);
-    expect(mssPlan([], present('intact'), false)).toEqual([]);
-    expect(mssPlan([], { available: true, table: null }, true)).toEqual([]);
+    expect(mssPlan([], present('intact'), false).changes).toEqual([]);
+    expect(mssPlan([], { available: true, table: null }, true).changes).toEqual([]);
   });
 
   it('without nft: nothing planned, a problem naming the VIPs and the way out', () => {
-    const actual: ActualMss = { available: false, reason: 'nft: command not found in PATH', table: null };
-    expect(mssPlan(clamps, actual, false)).toEqual([]);
-    const [problem, ...rest] = mssProblems(clamps, actual);
+    const actual: ActualNftTable = { available: false, reason: 'nft: command not found in PATH', table: null };
+    const { changes, problems } = mssPlan(clamps, actual, false);
+    expect(changes).toEqual([]);
+    const [problem, ...rest] = problems;
     expect(rest).toEqual([]);
-    expect(problem?.item).toBe('mss table inet rs_agent');
+    expect(problem?.item).toBe('nft table inet rs_agent');
     expect(problem?.message).toBe(
       'MSS clamping for TUN VIPs needs nftables: nft: command not found in PATH; not clamped: 192.0.2.2, 192.0.2.1 ' +
         '(uploads from clients whose path drops ICMP may stall; everything else is in place): install nftables, or set tunnel.mss: off',
     );
-    expect(mssProblems([], actual)).toEqual([]);
-    expect(mssProblems(clamps, { available: true, table: null })).toEqual([]);
+    expect(mssPlan([], actual, false).problems).toEqual([]);
+    expect(mssPlan(clamps, { available: true, table: null }, false).problems).toEqual([]);
   });
 
   it('renders IPv6 clamps with ip6 saddr, after the IPv4 ones', () => {
@@ -236,25 +263,28 @@ describe('mssPlan', () => {
 });
 
 describe('the whole plan', () => {
-  it("loads the clamp after the VIPs are in place, and it comes out in stop's removals", () => {
+  it("loads the clamp before the VIPs are placed, and it comes out in stop's removals", () => {
     const cfg = config('  - {address: 192.0.2.1, mode: tun}');
     const tunl0 = link('tunl0', 1480, 'ipip', false);
     const actual: ActualState = {
       links: [lo, eth0, tunl0],
       routes: [defaultVia('eth0')],
       sysctls: {},
-      mss: { available: true, table: null },
+      nft: { 'inet rs_agent': { available: true, table: null } },
     };
     const changes = plan(desiredState(cfg, actual.links), actual, emptyOwned());
-    expect(changes.map((c) => `${c.kind} ${c.action}`).slice(-3)).toEqual(['address add', 'route add', 'mss load']);
+    const steps = changes.map((c) => `${c.kind} ${c.action} ${c.target}`);
+    expect(steps.indexOf('nft load table inet rs_agent')).toBeLessThan(
+      steps.indexOf('address add 192.0.2.1/32 dev tunl0'),
+    );
     const loaded: ActualState = {
       ...actual,
-      mss: { available: true, table: { state: 'intact', clamps: [{ address: '192.0.2.1', family: 4, mss: 1440 }] } },
+      nft: { 'inet rs_agent': { available: true, table: { state: 'intact', holds: ['192.0.2.1 1440'] } } },
     };
     expect(plan(desiredState(cfg, actual.links), loaded, emptyOwned())).not.toContainEqual(
-      expect.objectContaining({ kind: 'mss' }),
+      expect.objectContaining({ kind: 'nft' }),
     );
-    const stop = plan(NOTHING, loaded, { ...emptyOwned(), mss: true });
-    expect(stop.map((c) => `${c.kind} ${c.action}`)).toEqual(['mss delete']);
+    const stop = plan(NOTHING, loaded, decodeOwned({ mss: true }) as Owned);
+    expect(stop.map((c) => `${c.kind} ${c.action} ${c.target}`)).toEqual(['nft delete table inet rs_agent']);
   });
 });

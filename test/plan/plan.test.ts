@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
-import { desiredState, NOTHING } from '../../src/plan/desired.js';
+import { desiredState, NOTHING } from '../../src/plan/plan.js';
 import { plan, planFull } from '../../src/plan/plan.js';
-import { emptyOwned } from '../../src/state/types.js';
+import { emptyOwned } from '../../src/objects/registry.js';
+import { ownedFrom, parts } from '../helpers/desired.js';
 
 const lo = (extra: ActualLink['addresses'] = []): ActualLink => ({
   name: 'lo',
@@ -87,15 +88,14 @@ describe('plan', () => {
       ],
       sysctls: { 'net/ipv4/conf/all/arp_ignore': '1', 'net/ipv4/conf/eth0/arp_ignore': '1' },
     };
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [vip],
       routes: [{ dst: vip.address, prefixlen: 32, family: 4 as const, dev: 'lo' }],
       sysctls: {
         'net/ipv4/conf/all/arp_ignore': { original: '0' },
         'net/ipv4/conf/eth0/arp_ignore': { original: '1' },
       },
-    };
+    });
     // The foreign /32 on lo still needs ARP protection: nothing weaker is restored.
     const full = planFull(NOTHING, actual, owned);
     expect(full.changes.map(describeChange)).toEqual([
@@ -118,11 +118,10 @@ describe('plan', () => {
   });
 
   it('moving a VIP from DR to TUN deletes the old route and address before adding the new ones', () => {
-    const owned = {
-      ...emptyOwned(),
+    const owned = ownedFrom({
       addresses: [{ address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'lo' }],
       routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'lo' }],
-    };
+    });
     const tunl0: ActualLink = { name: 'tunl0', up: true, linkType: 'ipip', addresses: [] };
     const actual: ActualState = {
       links: [lo([{ address: '192.0.2.10', prefixlen: 32, family: 4, label: 'lo:0' }]), eth0, tunl0],
@@ -144,34 +143,38 @@ describe('plan', () => {
   it('takes every ethernet NIC when interfaces is omitted; a configured NIC that is missing is a problem, not a halt', () => {
     const eth1: ActualLink = { name: 'eth1', up: true, linkType: 'ether', addresses: [] };
     const all = desiredState(parseConfig('vips: [192.0.2.10]\n', 't'), [lo(), eth0, eth1]);
-    expect(all.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth1/arp_ignore');
-    expect(all.problems).toEqual([]);
+    expect(parts(all).sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth1/arp_ignore');
+    expect(parts(all).problems).toEqual([]);
     const some = desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [bond0, eth0]\n', 't'), [lo(), eth0]);
-    expect(some.problems).toEqual([
+    expect(parts(some).problems).toEqual([
       {
         item: 'interface bond0',
         message: expect.stringMatching(/interfaces\[0\]: "bond0": no such network interface/),
       },
     ]);
     // Everything else is still wanted: the VIP, and eth0's, lo's, all's and default's sysctls.
-    expect(some.addresses.map((a) => a.address)).toEqual(['192.0.2.10']);
-    expect(some.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
-    expect(some.sysctls.map((s) => s.path).filter((p) => p.includes('bond0'))).toEqual([]);
+    expect(parts(some).addresses.map((a) => a.address)).toEqual(['192.0.2.10']);
+    expect(parts(some).sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth0/arp_ignore');
+    expect(
+      parts(some)
+        .sysctls.map((s) => s.path)
+        .filter((p) => p.includes('bond0')),
+    ).toEqual([]);
   });
 
   it('resolves a configured altname to its device (sysctls use the device name)', () => {
     const uplink: ActualLink = { name: 'eth7', up: true, linkType: 'ether', altnames: ['uplink0'], addresses: [] };
     const d = desiredState(parseConfig('vips: [192.0.2.10]\ninterfaces: [uplink0]\n', 't'), [lo(), uplink]);
-    expect(d.problems).toEqual([]);
-    expect(d.sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth7/arp_ignore');
+    expect(parts(d).problems).toEqual([]);
+    expect(parts(d).sysctls.map((s) => s.path)).toContain('net/ipv4/conf/eth7/arp_ignore');
   });
 
   it('a named tunnel device that is missing leaves out its TUN VIPs alone, and says which', () => {
     const config = parseConfig('vips: [192.0.2.10, {address: 198.51.100.7, mode: tun}]\ntunnel: {ipv4: tun9}\n', 't');
     const d = desiredState(config, [lo(), eth0]);
-    expect(d.addresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['192.0.2.10 lo']);
-    expect(d.links).toEqual([]);
-    expect(d.problems).toEqual([
+    expect(parts(d).addresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['192.0.2.10 lo']);
+    expect(parts(d).links).toEqual([]);
+    expect(parts(d).problems).toEqual([
       {
         item: 'link tun9',
         message: expect.stringMatching(/tunnel\.ipv4: "tun9": no such device.*not placed: 198\.51\.100\.7/),

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
-import { desiredState, NOTHING } from '../../src/plan/desired.js';
-import { guardElements, renderGuard } from '../../src/plan/nft.js';
+import { desiredState, NOTHING } from '../../src/plan/plan.js';
+import { ARP_GUARD_TABLE, guardElements } from '../../src/objects/nft/arp-guard.js';
+import { rulesetOf } from '../../src/objects/nft-table.js';
+import { exposedAfter } from '../../src/model/exposure.js';
 import { planFull } from '../../src/plan/plan.js';
-import { satisfies } from '../../src/plan/protective.js';
-import { vipLikeAfter } from '../../src/plan/vip-like.js';
-import { emptyOwned, type Owned } from '../../src/state/types.js';
+import { satisfies } from '../../src/model/sysctl-strength.js';
+import { emptyOwned, type Owned } from '../../src/objects/registry.js';
+import { ownedFrom } from '../helpers/desired.js';
 
 const eth0: ActualLink = {
   name: 'eth0',
@@ -57,13 +59,14 @@ describe('never weaken', () => {
 });
 
 describe('stop keeps protection while a VIP-like address remains', () => {
-  const owned: Owned = {
-    ...emptyOwned(),
+  const owned: Owned = ownedFrom({
     addresses: [{ address: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
     sysctls: Object.fromEntries(ARP_PATHS.map((p) => [p, { original: '0' }])),
     nft: true,
+  });
+  const nftPresent = {
+    'arp rs_agent': { available: true, table: { state: 'intact' as const, holds: ['192.0.2.10', '192.0.2.20'] } },
   };
-  const nftPresent = { available: true, table: { elements: ['192.0.2.10', '192.0.2.20'], intact: true } };
 
   it('another VIP on lo (a second rs-agent, or added by hand): sysctls kept, guard narrowed to it, each named', () => {
     const actual: ActualState = {
@@ -80,7 +83,7 @@ describe('stop keeps protection while a VIP-like address remains', () => {
     };
     const full = planFull(NOTHING, actual, owned);
     expect(full.changes.map(describe_)).toEqual(['nft load table arp rs_agent', 'address delete 192.0.2.10/32 dev lo']);
-    expect(full.changes[0]).toMatchObject({ elements: ['192.0.2.20'] });
+    expect(full.changes[0]).toMatchObject({ holds: ['192.0.2.20'] });
     expect(full.kept.map((k) => k.item)).toEqual([
       ...ARP_PATHS.map((p) => `sysctl ${p.replace(/\//g, '.')}`),
       'nft table arp rs_agent',
@@ -96,20 +99,9 @@ describe('stop keeps protection while a VIP-like address remains', () => {
       addresses: [{ address: '203.0.113.9', prefixlen: 28, family: 4 }],
     };
     const links = [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0, tunl0];
-    const deletes = [
-      {
-        kind: 'address' as const,
-        action: 'delete' as const,
-        target: '',
-        from: 'present',
-        to: 'absent',
-        address: '192.0.2.10',
-        prefixlen: 32,
-        family: 4 as const,
-        dev: 'lo',
-      },
-    ];
-    expect(vipLikeAfter(links, deletes)).toEqual([{ address: '203.0.113.9', prefixlen: 28, dev: 'tunl0' }]);
+    // The owned 192.0.2.10, no longer desired, is deleted by the plan.
+    const owned = [{ address: '192.0.2.10', prefixlen: 32, family: 4 as const, dev: 'lo' }];
+    expect(exposedAfter(links, owned, [])).toEqual([{ address: '203.0.113.9', prefixlen: 28, dev: 'tunl0' }]);
   });
 
   it('nothing VIP-like left: every original restored and the guard removed, protection last', () => {
@@ -145,7 +137,7 @@ describe('stop keeps protection while a VIP-like address remains', () => {
     };
     const full = planFull(desiredState(config, links), actual, {
       ...owned,
-      addresses: [...owned.addresses, { address: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }],
+      address: [...owned.address, { address: '192.0.2.20', prefixlen: 32, family: 4, dev: 'lo' }],
     });
     expect(full.changes.map(describe_)).toEqual(['nft load table arp rs_agent', 'address delete 192.0.2.10/32 dev lo']);
   });
@@ -159,7 +151,7 @@ describe('the nftables ARP guard', () => {
   it('auto: loaded before any VIP where nft works, with the IPv4 VIPs only', () => {
     const full = planFull(
       desiredState(config, links),
-      { ...base, nft: { available: true, table: null } },
+      { ...base, nft: { 'arp rs_agent': { available: true, table: null } } },
       emptyOwned(),
     );
     expect(full.changes.map(describe_).slice(0, 2)).toEqual([
@@ -168,13 +160,13 @@ describe('the nftables ARP guard', () => {
     ]);
     expect(full.changes[0]).toMatchObject({
       from: 'absent',
-      elements: ['192.0.2.10'],
-      ruleset: renderGuard(['192.0.2.10']),
+      holds: ['192.0.2.10'],
+      ruleset: rulesetOf(ARP_GUARD_TABLE, ['192.0.2.10']),
     });
   });
 
   it('auto without nft: no guard, no error; nftables without nft: a load that will fail naming nft', () => {
-    const none = { ...base, nft: { available: false, table: null } };
+    const none = { ...base, nft: { 'arp rs_agent': { available: false, table: null } } };
     expect(planFull(desiredState(config, links), none, emptyOwned()).changes.some((c) => c.kind === 'nft')).toBe(false);
     const strict = parseConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\narp: {guard: nftables}\n', 'x.yaml');
     expect(planFull(desiredState(strict, links), none, emptyOwned()).changes[0]?.kind).toBe('nft');
@@ -182,22 +174,22 @@ describe('the nftables ARP guard', () => {
 
   it('repairs a flushed table and a changed set; an intact one is in sync', () => {
     const desired = desiredState(config, [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0]);
-    const at = (table: { elements: string[]; intact: boolean }) =>
+    const at = (table: { holds: string[]; state: 'intact' | 'altered' }) =>
       planFull(
         desired,
         {
           ...base,
           links: [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0],
           routes: [{ dst: '192.0.2.10', prefixlen: 32, family: 4, dev: 'lo' }],
-          nft: { available: true, table },
+          nft: { 'arp rs_agent': { available: true, table } },
         },
         emptyOwned(),
       )
         .changes.filter((c) => c.kind === 'nft')
         .map((c) => `${describe_(c)} ${c.from}`);
-    expect(at({ elements: ['192.0.2.10'], intact: true })).toEqual([]);
-    expect(at({ elements: ['192.0.2.10'], intact: false })).toEqual(['nft load table arp rs_agent altered']);
-    expect(at({ elements: [], intact: true })).toEqual(['nft load table arp rs_agent { }']);
+    expect(at({ holds: ['192.0.2.10'], state: 'intact' })).toEqual([]);
+    expect(at({ holds: ['192.0.2.10'], state: 'altered' })).toEqual(['nft load table arp rs_agent altered']);
+    expect(at({ holds: [], state: 'intact' })).toEqual(['nft load table arp rs_agent vips4 { }']);
   });
 
   it('set elements: hosts plain, wider prefixes as networks, covered ones dropped', () => {

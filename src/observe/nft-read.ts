@@ -1,0 +1,29 @@
+import { AgentError } from '../errors.js';
+import type { Runner } from '../system/runner.js';
+import type { ActualNftTable, NftTableState } from './types.js';
+
+// The argv that lists one of rs-agent's tables as JSON.
+export function nftListArgv(family: string, name: string): string[] {
+  return ['nft', '-j', 'list', 'table', family, name];
+}
+
+// `nft -j list table …`: the table parsed; null when there is none; unavailable (with
+// the reason) when nft is missing or the kernel lacks nf_tables for that family (not an
+// error: arp.guard auto then goes without, the MSS clamp is reported).
+export async function readNftTable(
+  runner: Runner,
+  argv: readonly string[],
+  parse: (json: string) => NftTableState,
+): Promise<ActualNftTable> {
+  let result;
+  try {
+    result = await runner.run(argv);
+  } catch (error) {
+    if (error instanceof AgentError) return { available: false, reason: error.message, table: null };
+    throw error;
+  }
+  if (result.exitCode === 0) return { available: true, table: parse(result.stdout) };
+  const stderr = result.stderr.trim();
+  if (/No such file or directory/.test(stderr)) return { available: true, table: null };
+  return { available: false, reason: `${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
+}
