@@ -5,13 +5,30 @@ import { defineConfig } from 'vitest/config';
 // file is in which tier (a file that needs something is listed here, never skipped at run time).
 //   unit       an ordinary user with Node and a POSIX shell, nothing else: every file not
 //              listed below (npm test)
-//   kernel     root: network namespaces, nftables, a real etcd, files of other users
+//   kernel     root: network namespaces, nftables, a real etcd, files of other users, real
+//              users made with useradd
 //              (npm run test:kernel)
 //   packaging  root and Debian's tools: dpkg-deb, lintian, shellcheck, systemd-analyze,
 //              promtool (npm run test:packaging)
 // The VM suites are the e2e tier, in vitest.e2e.config.ts (npm run test:e2e), so that a bare
 // `vitest run` (all three tiers here) never boots a VM.
-const KERNEL = ['test/kernel/**/*.test.ts', 'test/source/etcd-fleet.test.ts', 'test/config/read-file-owner.test.ts'];
+const KERNEL = [
+  'test/kernel/**/*.test.ts',
+  // a real etcd in network namespaces
+  'test/source/etcd-fleet.test.ts',
+  'test/source/etcd-auth.test.ts',
+  'test/source/fleet-hostile.test.ts',
+  'test/source/hostile-cache.test.ts',
+  // files and directories of other users (chown), real users (useradd)
+  'test/config/read-file-owner.test.ts',
+  'test/config/written-paths-owner.test.ts',
+  'test/config/store-files.test.ts',
+  'test/install/install-owner.test.ts',
+  'test/install/binary-path.test.ts',
+  'test/install/unsafe-path.test.ts',
+  'test/system/atomic-write-owner.test.ts',
+  'test/system/trusted-path.test.ts',
+];
 const PACKAGING = [
   'test/deb/package.test.ts',
   'test/deb/maintainer-scripts.test.ts',
@@ -39,7 +56,18 @@ export default defineConfig({
       },
       // tier-needs stops a tier whose machine lacks root or a command, with one line saying so.
       { extends: true, test: { name: 'kernel', include: KERNEL, globalSetup: [NEEDS] } },
-      { extends: true, test: { name: 'packaging', include: PACKAGING, globalSetup: [NEEDS] } },
+      {
+        extends: true,
+        // lintian and the package builds take as long as the machine's load makes them: the
+        // timeout is there to catch a hang, not to time them.
+        test: {
+          name: 'packaging',
+          include: PACKAGING,
+          globalSetup: [NEEDS],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -6,8 +6,8 @@ import type { TestProject } from 'vitest/node';
 
 const NEEDS: Record<string, { commands: string[]; packages: string }> = {
   kernel: {
-    commands: ['ip', 'nft', 'etcd', 'etcdctl', 'python3', 'setpriv', 'unshare'],
-    packages: 'iproute2, nftables, etcd-server, etcd-client, python3, util-linux',
+    commands: ['ip', 'nft', 'etcd', 'etcdctl', 'python3', 'setpriv', 'unshare', 'useradd', 'systemd-analyze'],
+    packages: 'iproute2, nftables, etcd-server, etcd-client, python3, util-linux, passwd, systemd',
   },
   packaging: {
     commands: ['dpkg-deb', 'lintian', 'shellcheck', 'systemd-analyze', 'promtool', 'groff', 'etcd', 'unshare'],
