@@ -14,6 +14,7 @@ bash test/install-deps.sh --with-e2e
 npm ci
 npm run build
 npm run format:check
+npm run typecheck
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
