@@ -11,7 +11,7 @@
 # iputils-arping is the one arping package either list names;
 # net-tools (ifconfig, route) and time (GNU time, peak RSS): npm run bench;
 # lintian and shellcheck: the Debian package and its maintainer scripts (npm run
-# package:deb itself needs only dpkg-deb and gzip); groff-base: the man page rendered;
+# package:deb itself needs only dpkg-deb and gzip); groff-base and man-db: the man pages rendered;
 # prometheus: promtool for the alert rules; nftables: the ARP guard (nft -f, nft -j);
 # etcd-server and etcd-client (etcd 3.4): the fleet tests start their own members in
 # namespaces of their own. Neither the packaged etcd nor prometheus service may run:
@@ -31,7 +31,7 @@ policy=/usr/sbin/policy-rc.d
 had_policy=0
 [ -e "$policy" ] && had_policy=1 && cp "$policy" "$policy.rs-agent-saved"
 printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
-"${apt[@]}" install -y -qq --no-install-recommends nftables lintian shellcheck groff-base prometheus etcd-server etcd-client \
+"${apt[@]}" install -y -qq --no-install-recommends nftables lintian shellcheck groff-base man-db prometheus etcd-server etcd-client \
   "${extra[@]}" >/dev/null
 if [ "$had_policy" = 1 ]; then mv "$policy.rs-agent-saved" "$policy"; else rm -f "$policy"; fi
 if [ -d /run/systemd/system ]; then systemctl disable --now etcd.service prometheus.service >/dev/null 2>&1 || true; fi

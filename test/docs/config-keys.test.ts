@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigError } from '../../src/errors.js';
+import { documentedKeys } from '../helpers/config-reference.js';
 
 // The configuration reference (docs/configuration.md) names every key the validator accepts and
 // no other. The validator's keys are not listed anywhere but in its code, so they are asked of
 // it: a mapping given an unknown key answers with the keys it expects.
 
-const ROOT = join(import.meta.dirname, '../..');
 const PROBE = 'zz_probe';
 // What a mapping needs beside the probed key for the validator to reach it.
 const NEEDS: Record<string, Record<string, unknown>> = {
@@ -60,13 +58,6 @@ function validatorKeys(path: string[] = []): string[] {
     const name = child.join('.').replaceAll('.[]', '[]');
     return [name, ...validatorKeys(child), ...validatorKeys([...child, '[]'])];
   });
-}
-
-// The keys in the first column of the reference's table under "## Keys".
-function documentedKeys(): string[] {
-  const text = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
-  const section = text.split(/^## /m).find((s) => s.startsWith('Keys\n')) ?? '';
-  return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1] as string);
 }
 
 describe('docs/configuration.md', () => {

@@ -10,8 +10,8 @@ const NEEDS: Record<string, { commands: string[]; packages: string }> = {
     packages: 'iproute2, nftables, etcd-server, etcd-client, python3, util-linux, passwd, systemd',
   },
   packaging: {
-    commands: ['dpkg-deb', 'lintian', 'shellcheck', 'systemd-analyze', 'promtool', 'groff', 'etcd', 'unshare'],
-    packages: 'dpkg, lintian, shellcheck, systemd, prometheus, groff-base, etcd-server, util-linux',
+    commands: ['dpkg-deb', 'lintian', 'shellcheck', 'systemd-analyze', 'promtool', 'groff', 'man', 'etcd', 'unshare'],
+    packages: 'dpkg, lintian, shellcheck, systemd, prometheus, groff-base, man-db, etcd-server, util-linux',
   },
 };
 
