@@ -15,10 +15,10 @@ import { defineConfig } from 'vitest/config';
 const KERNEL = [
   'test/kernel/**/*.test.ts',
   // a real etcd in network namespaces
-  'test/source/etcd-fleet.test.ts',
-  'test/source/etcd-auth.test.ts',
-  'test/source/fleet-hostile.test.ts',
-  'test/source/hostile-cache.test.ts',
+  'test/store/etcd-fleet.test.ts',
+  'test/store/etcd-auth.test.ts',
+  'test/store/fleet-hostile.test.ts',
+  'test/store/hostile-cache.test.ts',
   // files and directories of other users (chown), real users (useradd)
   'test/config/read-file-owner.test.ts',
   'test/config/written-paths-owner.test.ts',

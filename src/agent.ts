@@ -18,7 +18,7 @@ import { verdictOf, type Held, type Verdict } from './verdict.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
-import { withStoreVips } from './source/resolve.js';
+import { withStoreVips } from './store/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
 // kernel), assembles a plan with the pure planner, and applies it where asked.

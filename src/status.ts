@@ -102,7 +102,7 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const verdict = verdictOf(snap);
   const guard = snap.actual.nft?.['arp rs_agent'];
   return {
-    config: config.source,
+    config: config.file,
     stateFile: statePath(opts.stateDir),
     inSync: verdict.inSync,
     drift: snap.changes.length + snap.conflicts.length + snap.problems.length,

@@ -1,12 +1,12 @@
 import { escapeText } from '../render/escape.js';
-import type { FleetRow } from '../source/fleet-status.js';
+import type { FleetRow } from '../store/fleet-status.js';
 import { print, printJson, runCommand, type GlobalArgs } from './common.js';
 
 // `rs-agent fleet status`: the whole fleet as the store shows it. Exit 0 when every
 // host is in sync, 1 otherwise, 2 when there is no store or it cannot be read.
 export async function fleetCommand(args: GlobalArgs & { action?: string; json?: boolean }): Promise<void> {
   await runCommand(async () => {
-    const { readFleet } = await import('../source/fleet-read.js');
+    const { readFleet } = await import('../store/fleet-read.js');
     const { rows, revision } = await readFleet(args.config, args['allow-insecure-config']);
     if (args.json) printJson({ revision, hosts: rows });
     else printTable(rows, revision);

@@ -39,7 +39,7 @@ export function resolveInterfaces(
     problems.push({
       item: `interface ${name}`,
       message:
-        `config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
+        `config ${config.file}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
         'everything else is in place, and its ARP sysctls are set as soon as it appears',
     });
   });
@@ -91,7 +91,7 @@ export function resolveTunnels(
       problems.push({
         item: `link ${name}`,
         message:
-          `config ${config.source}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
+          `config ${config.file}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
           `not placed: ${vips.join(', ')} (everything else is in place)`,
       });
     if (link && link.linkType !== kind.linkType) {

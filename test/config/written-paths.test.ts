@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { renderMetrics } from '../../src/daemon/metrics.js';
 import { initialStats } from '../../src/daemon/stats.js';
-import { writeCache } from '../../src/source/cache.js';
+import { writeCache } from '../../src/store/cache.js';
 import { ConfigError } from '../../src/errors.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 

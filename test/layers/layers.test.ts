@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['state'],
   ['apply'],
   ['verdict.ts', 'render'],
-  ['source'],
+  ['store'],
   ['agent.ts'],
   ['daemon', 'install', 'migrate', 'status.ts'],
   ['cli'],

@@ -11,7 +11,7 @@ export async function readFleet(
 ): Promise<{ rows: FleetRow[]; revision: number }> {
   const config = loadConfig(configPath, { allowInsecure });
   if (!config.store)
-    throw new AgentError(`config ${config.source}: names no store (source.etcd): there is no fleet to show`);
+    throw new AgentError(`config ${config.file}: names no store (source.etcd): there is no fleet to show`);
   const client = await createEtcdClient(config.store);
   try {
     const res = await client.getAll().prefix(config.store.prefix).exec();

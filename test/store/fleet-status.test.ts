@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fleetRows } from '../../src/source/fleet-status.js';
-import type { StoreView } from '../../src/source/host-desired.js';
-import type { HostStatus } from '../../src/source/status-record.js';
+import { fleetRows } from '../../src/store/fleet-status.js';
+import type { StoreView } from '../../src/store/host-desired.js';
+import type { HostStatus } from '../../src/store/status-record.js';
 
 const P = '/rs-agent/';
 const NOW = Date.parse('2030-01-01T00:00:10Z');
