@@ -12,7 +12,7 @@ import { defineConfig } from 'vitest/config';
 //              promtool (npm run test:packaging)
 // The VM suites are the e2e tier, in vitest.e2e.config.ts (npm run test:e2e), so that a bare
 // `vitest run` (all three tiers here) never boots a VM.
-const KERNEL = [
+export const KERNEL = [
   'test/kernel/**/*.test.ts',
   // a real etcd in network namespaces
   'test/store/etcd-fleet.test.ts',
@@ -29,7 +29,7 @@ const KERNEL = [
   'test/system/atomic-write-owner.test.ts',
   'test/system/trusted-path.test.ts',
 ];
-const PACKAGING = [
+export const PACKAGING = [
   'test/deb/package.test.ts',
   'test/deb/maintainer-scripts.test.ts',
   'test/examples/prometheus-rules.test.ts',
