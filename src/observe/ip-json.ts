@@ -23,11 +23,17 @@ interface IpLink {
   addr_info?: IpAddrInfo[];
 }
 
-interface IpRoute {
+interface IpNexthop {
+  gateway?: string;
+  via?: { family?: string; host?: string };
+}
+
+interface IpRoute extends IpNexthop {
   dst?: string;
   dev?: string;
   type?: string;
   protocol?: string;
+  nexthops?: IpNexthop[];
 }
 
 export function parseAddrShow(json: string): ActualLink[] {
@@ -84,6 +90,22 @@ export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
     const address = family === 6 ? canonicalIPv6(dst) : dst;
     return [{ dst: address, prefixlen: prefix === undefined ? hostLength : Number(prefix), family, dev: route.dev }];
   });
+}
+
+// The gateways of the default routes (`dst: default`): a single route's `gateway`, a
+// multipath route's `nexthops`, and `via` where the gateway is of the other family.
+export function parseGateways(json: string): string[] {
+  const routes = parseArray<IpRoute>(json, 'ip -json route show');
+  const out = new Set<string>();
+  for (const route of routes) {
+    if (route.dst !== 'default' || (route.type !== undefined && route.type !== 'unicast')) continue;
+    for (const hop of [route, ...(Array.isArray(route.nexthops) ? route.nexthops : [])]) {
+      for (const address of [hop.gateway, hop.via?.host]) {
+        if (typeof address === 'string') out.add(address.includes(':') ? canonicalIPv6(address) : address);
+      }
+    }
+  }
+  return [...out];
 }
 
 // `ip -json -batch -` prints one JSON array per command, each on its own line.
