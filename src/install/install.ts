@@ -5,6 +5,7 @@ import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
 import { directoryProblem, problemText } from '../system/trusted-path.js';
+import { binaryPathProblems, unitExecPath } from './binary-path.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
@@ -42,9 +43,20 @@ interface WantedFile {
 // the config changes: files still needed are brought up to date, files no longer
 // needed are removed. A file rs-agent did not write (or that was edited since) is
 // never overwritten: install refuses and writes nothing.
-export function install(opts: { root: string; config: Config; unitsDir?: string; binary?: string }): FileAction[] {
+// The units run `binary` as root: a binary someone other than root could change is
+// refused (nothing written) unless allowUnsafePath, which makes it a warning.
+export function install(opts: {
+  root: string;
+  config: Config;
+  unitsDir?: string;
+  binary?: string;
+  allowUnsafePath?: boolean;
+  warn?: (message: string) => void;
+}): FileAction[] {
   const { root } = opts;
-  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, opts.binary ?? UNITS_BINARY);
+  const binary = opts.binary ?? UNITS_BINARY;
+  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, binary);
+  if (wanted.some((f) => f.path.startsWith(`${UNIT_DIR}/`))) requireSafeBinary(binary, opts);
   const manifest = readManifest(join(root, MANIFEST));
   const recorded = manifest?.files ?? {};
   refuseUnsafeDirs('install', root, [...wanted.map((f) => f.path), MANIFEST]);
@@ -126,16 +138,34 @@ function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFi
   return files;
 }
 
-// The unit with its Exec lines naming binary. systemd runs an Exec path as given and
-// wants it absolute; a path with a space would need quoting systemd does not do here.
+// The unit with its Exec lines naming binary, escaped as systemd reads an Exec line.
 export function pointUnitAt(unit: Buffer, binary: string): Buffer {
-  if (!binary.startsWith('/') || /\s/.test(binary))
+  const path = unitExecPath(binary);
+  if (path === null)
     throw new AgentError(
-      `install: ${JSON.stringify(binary)} cannot be named in a unit (an absolute path without spaces is needed)`,
+      `install: ${JSON.stringify(binary)} cannot be named in a unit: systemd wants an absolute path without ` +
+        'quotes, backslashes or control characters (systemd.service(5)); run install from rs-agent installed elsewhere',
     );
   return Buffer.from(
-    unit.toString('utf8').replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${binary}`),
+    unit
+      .toString('utf8')
+      .replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, (_, prefix: string) => prefix + path),
   );
+}
+
+function requireSafeBinary(
+  binary: string,
+  opts: { allowUnsafePath?: boolean; warn?: (message: string) => void },
+): void {
+  const problems = binaryPathProblems(binary);
+  if (problems.length === 0) return;
+  const what = `the units would run ${binary} as root, but a user other than root can change what that runs: ${problems.join('; ')}`;
+  if (!opts.allowUnsafePath)
+    throw new AgentError(
+      `install: ${what}; nothing was written: install rs-agent where only root can write ` +
+        '(the Debian package, or npm install -g as root), or pass --allow-unsafe-path',
+    );
+  opts.warn?.(`warning: ${what} (written anyway: --allow-unsafe-path)`);
 }
 
 // Every regular file in the units directory, by name; none when it does not exist.

@@ -1,5 +1,6 @@
 import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
+import { decodeBytes, encodeBytes } from './byte-text.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -75,14 +76,15 @@ async function runProcess(
   const { execa } = await loadExeca();
   const result = await execa(file, args, {
     env: { LC_ALL: 'C' },
-    input,
+    input: input === undefined ? undefined : encodeBytes(input),
     stdio: lockFd === undefined ? descriptors([stdin, 'pipe', 'pipe']) : withFd3([stdin, 'pipe', 'pipe'], lockFd),
     timeout: timeoutMs,
     forceKillAfterDelay: KILL_AFTER_MS,
     cleanup: true,
     reject: false,
     stripFinalNewline: false,
-    encoding: 'utf8',
+    // Bytes, decoded without loss: an interface name need not be UTF-8 (byte-text.ts).
+    encoding: 'buffer',
     maxBuffer: 1 << 30,
   });
   if (result.timedOut) {
@@ -96,7 +98,11 @@ async function runProcess(
     if (result.signal) throw new AgentError(`cannot run ${file}: it was killed by ${result.signal}`);
     throw new AgentError(`cannot run ${file}: ${result.originalMessage ?? result.shortMessage}`);
   }
-  return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return { exitCode: result.exitCode ?? 0, stdout: textOf(result.stdout), stderr: textOf(result.stderr) };
+}
+
+function textOf(output: unknown): string {
+  return output instanceof Uint8Array ? decodeBytes(Buffer.from(output.buffer, output.byteOffset, output.length)) : '';
 }
 
 // execa takes a while to load: commands that run nothing (validate, install) skip it.

@@ -47,13 +47,17 @@ describe('install', () => {
     );
   });
 
-  it('refuses a binary path systemd cannot run as given', () => {
+  it('escapes the binary path for systemd, and refuses one systemd cannot run', () => {
     expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), 'bin/rs-agent')).toThrow(
       /"bin\/rs-agent" cannot be named in a unit/,
     );
-    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my tools/rs-agent')).toThrow(
-      /cannot be named in a unit/,
-    );
+    expect(() =>
+      pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my "tools"/rs-agent'),
+    ).toThrow(/cannot be named in a unit/);
+    // A space is quoted, a % doubled (systemd.service(5), "Command lines").
+    expect(
+      pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my 100%/rs-agent').toString(),
+    ).toBe('ExecStart="/opt/my 100%%/rs-agent" run\n');
   });
 
   it("writes every unit, the drop-in and (for TUN) modules-load.d, and records each file's hash", () => {

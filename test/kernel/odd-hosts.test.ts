@@ -101,7 +101,7 @@ describe('a VIP already on lo at another prefix', () => {
     try {
       expect(await daemon.waitFor((l) => l.event === 'ready')).toMatchObject({ in_sync: false });
       expect(daemon.lines.filter((l) => l.event === 'conflict')).toHaveLength(1);
-      expect(daemon.lines.filter((l) => l.event === 'repair')).toEqual([]);
+      expect(daemon.lines.filter((l) => l.event === 'repair' || l.event === 'change')).toEqual([]);
     } finally {
       await daemon.kill(ns);
     }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
@@ -38,18 +38,7 @@ async function agent(host: string, vips: (own: string) => string[]): Promise<{ n
   const ns = await net.addAgent();
   const own = (await ns.addresses('eth0'))[0]!.local;
   await ns.ip(['route', 'add', 'default', 'via', GATEWAY]);
-  ns.writeConfig(
-    [
-      'source:',
-      '  etcd:',
-      `    endpoints: [${net.endpoints.join(', ')}]`,
-      `    cache: ${join(ns.dir, 'cache.json')}`,
-      `host: ${host}`,
-      'interfaces: [eth0]',
-      `vips: [${vips(own).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
+  ns.writeConfig(`${net.agentConfig(ns, host, {})}vips: [${vips(own).join(', ')}]\n`);
   return { ns, own };
 }
 

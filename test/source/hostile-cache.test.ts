@@ -17,7 +17,7 @@ let user: HostileUser;
 let secret: string;
 
 function config(cache: string): string {
-  return `source:\n  etcd:\n    endpoints: [${net.endpoints.join(', ')}]\n    cache: ${cache}\nhost: rs1\ninterfaces: [eth0]\n`;
+  return `source:\n  etcd:\n    endpoints: [${net.endpoints.join(', ')}]\n    insecure: true\n    cache: ${cache}\nhost: rs1\ninterfaces: [eth0]\n`;
 }
 
 beforeAll(async () => {

@@ -24,12 +24,16 @@ describe('state-dir lock', () => {
   it('serialises holders: the second waits until the first releases', async () => {
     const d = dir();
     const events: string[] = [];
+    // The second asks only once the first holds it (taking it runs flock: no fixed time).
+    let firstIn!: () => void;
+    const held = new Promise<void>((r) => (firstIn = r));
     const first = withLock(d, async () => {
       events.push('first in');
-      await new Promise((r) => setTimeout(r, 100));
+      firstIn();
+      await new Promise((r) => setTimeout(r, 300));
       events.push('first out');
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await held;
     const second = withLock(d, async () => {
       events.push('second in');
     });
@@ -153,13 +157,13 @@ describe('state-dir lock: a holder killed mid-pass', () => {
   });
 });
 
-describe('one daemon per state directory (the guardian lock)', () => {
+describe('one daemon per state directory (the instance lock)', () => {
   it('two stops asking at once both see no daemon; a daemon is refused only by a live one', async () => {
-    const { becomeGuardian, currentGuardian } = await import('../../src/state/guardian.js');
+    const { takeInstanceLock, runningDaemon } = await import('../../src/state/instance-lock.js');
     const d = dir();
-    expect(await Promise.all([currentGuardian(d), currentGuardian(d), currentGuardian(d)])).toEqual([null, null, null]);
-    await becomeGuardian(d);
-    expect(await currentGuardian(d)).toBe(process.pid);
-    await expect(becomeGuardian(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already guards ${d}`);
+    expect(await Promise.all([runningDaemon(d), runningDaemon(d), runningDaemon(d)])).toEqual([null, null, null]);
+    await takeInstanceLock(d);
+    expect(await runningDaemon(d)).toBe(process.pid);
+    await expect(takeInstanceLock(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already runs on ${d}`);
   });
 });

@@ -1,9 +1,7 @@
 import type { Family } from '../../config/address.js';
 import type { FouListener } from '../../model/host.js';
 import { readUdpPorts } from '../../observe/udp-sockets.js';
-import type { PassQueue } from '../pass-queue.js';
-import type { Scheduler } from '../scheduler.js';
-import type { Source } from './source.js';
+import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // A GUE listener deleted (`ip fou del`) sends no event: fou is a generic netlink family
 // without notifications, and ip monitor does not see it. Its UDP socket does leave the
@@ -14,22 +12,12 @@ import type { Source } from './source.js';
 // nothing is read.
 export const LISTENER_INTERVAL_MS = 1000;
 
-export interface ListenerReread extends Source {
-  // The GUE listeners the config wants, after a pass: the host's ports now are the
-  // baseline for the next comparison.
-  rebase(listeners: readonly FouListener[]): void;
-}
-
 export type ReadPorts = (family: Family) => Set<number> | null;
 
-export function listenerReread(
-  queue: PassQueue,
-  scheduler: Scheduler,
-  readPorts: ReadPorts = readUdpPorts,
-): ListenerReread {
+export function listenerReread(readPorts: ReadPorts = readUdpPorts): TriggerSource {
   let watched: readonly FouListener[] = [];
   let baseline = '';
-  let running = false;
+  let ctx: TriggerContext | null = null;
   // Which watched ports have a socket now, as one comparable string ("4:6080 6:6080").
   const present = (): string => {
     const families = new Set(watched.map((l) => l.family));
@@ -40,22 +28,28 @@ export function listenerReread(
       .join(' ');
   };
   const schedule = () => {
-    if (running && watched.length > 0)
-      scheduler.every('listener-reread', LISTENER_INTERVAL_MS, () => {
-        if (present() !== baseline) queue.request('listener');
+    if (ctx === null) return;
+    if (watched.length > 0)
+      ctx.scheduler.every('listener-reread', LISTENER_INTERVAL_MS, () => {
+        if (present() !== baseline) ctx?.request('listener');
       });
-    else scheduler.cancel('listener-reread');
+    else ctx.scheduler.cancel('listener-reread');
   };
   return {
-    start() {
-      running = true;
+    key: 'listener-reread',
+    start(c) {
+      ctx = c;
       schedule();
     },
     stop() {
-      running = false;
-      schedule();
+      ctx?.scheduler.cancel('listener-reread');
+      ctx = null;
     },
-    rebase(listeners) {
+    // The GUE listeners the config wants, after a pass: the host's ports now are the
+    // baseline for the next comparison.
+    afterPass(result) {
+      const listeners = result.reconcile?.snapshot.desired.parts.fou as FouListener[] | undefined;
+      if (listeners === undefined) return;
       const before = watched.length;
       watched = listeners;
       baseline = present();

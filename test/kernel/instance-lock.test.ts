@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../helpers/daemon.js';
 import { TestNamespace } from '../helpers/netns.js';
 
-// One guardian per state directory: a second `rs-agent run` and a `stop` typed while
+// One daemon per state directory: a second `rs-agent run` and a `stop` typed while
 // the daemon runs would fight it (the daemon puts back what they take away).
 
 let ns: TestNamespace;
@@ -32,7 +32,7 @@ describe('one daemon per state directory', () => {
     daemons.push(second);
     expect(await second.exit()).toMatchObject({ exitCode: 2 });
     expect(second.stderr).toBe(
-      `rs-agent: another rs-agent run (pid ${first.pid}) already guards ${ns.stateDir} (it holds ${ns.stateDir}/run.lock); one daemon per state directory\n`,
+      `rs-agent: another rs-agent run (pid ${first.pid}) already runs on ${ns.stateDir} (it holds ${ns.stateDir}/run.lock); one daemon per state directory\n`,
     );
     expect(second.lines).toEqual([]);
     // The first goes on guarding.
@@ -49,7 +49,7 @@ describe('one daemon per state directory', () => {
     const refused = await ns.cli(['stop']);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toBe(
-      `rs-agent: stop: rs-agent run (pid ${d.pid}) guards ${ns.stateDir} and would put everything back; stop it first (systemctl stop rs-agent stops the daemon, then runs rs-agent stop)`,
+      `rs-agent: stop: rs-agent run (pid ${d.pid}) runs on ${ns.stateDir} and would put everything back; stop it first (systemctl stop rs-agent stops the daemon, then runs rs-agent stop)`,
     );
     expect(await vipsOnLo()).toEqual(['127.0.0.1', '192.0.2.10']);
     // start and check --fix converge to the same config: allowed beside the daemon.

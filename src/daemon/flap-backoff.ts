@@ -2,8 +2,9 @@ import type { FlapConfig } from '../config/types.js';
 
 // Stops rs-agent from fighting another tool forever. When the same item has been
 // repaired more than maxRepairs times within windowMs, someone keeps undoing it: the
-// guard holds the item back for backoffMs, doubling with each further trip up to
-// maxBackoffMs. Repairs are remembered across a backoff, so the first repair after it
+// backoff holds the item back (through the gate, plan/gate.ts) for backoffMs, doubling
+// with each further trip up to maxBackoffMs. Only repairs count: a change the desired
+// state asked for (a reload, the store) is no fight. Repairs are remembered across a backoff, so the first repair after it
 // trips again at once; an item left alone for a whole window starts afresh.
 // A protective item (an ARP sysctl, the ARP guard) is never held: protection wins
 // every fight. Its trip is reported once, and again only after it was left alone
@@ -31,7 +32,7 @@ interface ItemState {
   fighting: boolean; // a protective item's trip was reported
 }
 
-export class FlapGuard {
+export class FlapBackoff {
   private readonly items = new Map<string, ItemState>();
   private tripCount = 0;
 
@@ -82,6 +83,12 @@ export class FlapGuard {
     const backoff = Math.min(backoffMs * 2 ** (state.trips - 1), maxBackoffMs);
     state.heldUntil = now + backoff;
     return { item, repairs: state.repairs.length, backoffMs: backoff, until: state.heldUntil, protective: false };
+  }
+
+  // Drops what is known of an item: its desired state moved, so the fight was over a
+  // value no longer wanted.
+  forget(item: string): void {
+    this.items.delete(item);
   }
 
   // The earliest end of a backoff after `since`, or null. A pass passes its own start:

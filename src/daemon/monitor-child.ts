@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { utilLinux } from '../system/util-linux.js';
+import type { Lifecycle } from './lifecycle.js';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -7,13 +8,16 @@ import { utilLinux } from '../system/util-linux.js';
 // decides what, if anything, to do. Changes rs-agent makes itself come back here too;
 // they cost one more pass whose plan is empty.
 
-export const WATCH_ARGV = ['ip', 'monitor', 'address', 'route', 'link'] as const;
+export const IP_MONITOR_ARGV = ['ip', 'monitor', 'address', 'route', 'link'] as const;
 
-export interface Watch {
+export interface MonitorChild {
   stop(): void;
 }
 
-export interface WatchHandlers {
+// How a monitor child is started: startMonitorChild, or a test's stand-in.
+export type StartMonitor = (handlers: MonitorHandlers, argv: readonly string[]) => MonitorChild;
+
+export interface MonitorHandlers {
   onChange(text: string): void; // what the child printed (a chunk: lines may be split)
   // The child ended without being asked to (killed, ip missing): the caller restarts it.
   onExit(reason: string): void;
@@ -24,8 +28,8 @@ export interface WatchHandlers {
 // setpriv sets its parent-death signal, then execs ip in place.
 const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
 
-// argv: the monitor to run (ip monitor by default; the nftables source runs nft monitor).
-export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WATCH_ARGV): Watch {
+// argv: the monitor to run (ip monitor by default; the nftables trigger runs nft monitor).
+export function startMonitorChild(handlers: MonitorHandlers, argv: readonly string[] = IP_MONITOR_ARGV): MonitorChild {
   const command = argv[0] ?? 'ip';
   const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,12 +39,12 @@ export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WA
     reject: false,
     forceKillAfterDelay: 1000,
   });
-  let stopping = false;
-  let ended = false;
+  // Stopped by the daemon, or ended on its own (reported once).
+  let state: Lifecycle = 'running';
   let stderr = '';
   const end = (why: string) => {
-    if (stopping || ended) return;
-    ended = true;
+    if (state !== 'running') return;
+    state = 'stopped';
     handlers.onExit(`${argv.join(' ')} ended: ${why}`);
   };
   child.stdout?.on('data', (chunk: Buffer) => handlers.onChange(chunk.toString()));
@@ -60,7 +64,7 @@ export function startWatch(handlers: WatchHandlers, argv: readonly string[] = WA
   });
   return {
     stop() {
-      stopping = true;
+      state = 'stopping';
       child.kill('SIGTERM');
     },
   };

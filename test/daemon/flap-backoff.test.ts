@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { FlapGuard } from '../../src/daemon/flap-guard.js';
+import { FlapBackoff } from '../../src/daemon/flap-backoff.js';
 
 const SETTINGS = { maxRepairs: 3, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 4_000 };
 const VIP = 'address 192.0.2.10/32 dev lo';
 
 function guardAt(start = 1_000_000) {
   const clock = { now: start };
-  return { clock, guard: new FlapGuard(SETTINGS, () => clock.now) };
+  return { clock, guard: new FlapBackoff(SETTINGS, () => clock.now) };
 }
 
-describe('flap guard', () => {
+describe('flap backoff', () => {
   it('lets max_repairs repairs through, trips on the next one within the window, and holds the item for the backoff', () => {
     const { clock, guard } = guardAt();
     for (let i = 0; i < 3; i++) {
