@@ -84,7 +84,7 @@ describe('fleet status never hides a host', () => {
     } finally {
       for (const [i, d] of daemons.entries()) await d.kill(agents[i]!);
     }
-  });
+  }, 90_000);
 
   it('records adding up to more than 4 MiB are read in pages: every host is listed', async () => {
     // 4 600 synthetic status records of ~1 KiB, written 100 to a transaction.
