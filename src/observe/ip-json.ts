@@ -77,7 +77,17 @@ export function parseAddrShow(json: string): ActualLink[] {
 }
 
 export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
-  const routes = parseArray<IpRoute>(json, 'ip -json route show');
+  return parseRouteTable(json, family).routes;
+}
+
+// The main table's routes and its default routes' gateways, from one parse (a host
+// with 10 000 VIPs has a route table of a megabyte, read every pass).
+export function parseRouteTable(json: string, family: 4 | 6): { routes: ActualRoute[]; gateways: string[] } {
+  const table = parseArray<IpRoute>(json, 'ip -json route show');
+  return { routes: hostRoutes(table, family), gateways: gatewaysOf(table) };
+}
+
+function hostRoutes(routes: readonly IpRoute[], family: 4 | 6): ActualRoute[] {
   return routes.flatMap((route) => {
     if (typeof route.dst !== 'string' || typeof route.dev !== 'string') return [];
     if (route.type !== undefined && route.type !== 'unicast') return [];
@@ -95,7 +105,10 @@ export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
 // The gateways of the default routes (`dst: default`): a single route's `gateway`, a
 // multipath route's `nexthops`, and `via` where the gateway is of the other family.
 export function parseGateways(json: string): string[] {
-  const routes = parseArray<IpRoute>(json, 'ip -json route show');
+  return gatewaysOf(parseArray<IpRoute>(json, 'ip -json route show'));
+}
+
+function gatewaysOf(routes: readonly IpRoute[]): string[] {
   const out = new Set<string>();
   for (const route of routes) {
     if (route.dst !== 'default' || (route.type !== undefined && route.type !== 'unicast')) continue;
