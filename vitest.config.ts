@@ -16,6 +16,9 @@ export const KERNEL = [
   'test/kernel/**/*.test.ts',
   // a real etcd in network namespaces
   'test/store/etcd-fleet.test.ts',
+  'test/store/etcd-fleet-down.test.ts',
+  'test/store/etcd-lifelines.test.ts',
+  'test/store/etcd-watch-skip.test.ts',
   'test/store/etcd-auth.test.ts',
   'test/store/fleet-hostile.test.ts',
   'test/store/hostile-cache.test.ts',
@@ -55,7 +58,7 @@ export default defineConfig({
         },
       },
       // tier-needs stops a tier whose machine lacks root or a command, with one line saying so.
-      { extends: true, test: { name: 'kernel', include: KERNEL, globalSetup: [NEEDS] } },
+      { extends: true, test: { name: 'kernel', include: KERNEL, globalSetup: [NEEDS], sequence: { groupOrder: 1 } } },
       {
         extends: true,
         // lintian and the package builds take as long as the machine's load makes them: the
@@ -63,6 +66,7 @@ export default defineConfig({
         test: {
           name: 'packaging',
           include: PACKAGING,
+          sequence: { groupOrder: 2 },
           globalSetup: [NEEDS],
           testTimeout: 120_000,
           hookTimeout: 120_000,

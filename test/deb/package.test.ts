@@ -175,8 +175,9 @@ describe('the installed package', () => {
       until ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 put /elsewhere x >/dev/null 2>&1; do sleep 0.1; done
       rs-agent fleet status --config ${dir}/rs-agent.yaml'`);
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').at(-1)).toBe('0 hosts at store revision 2: none');
-    expect(r.exitCode).toBe(0);
+    // No host has reported: the store was read (exit 1 says the fleet is not in sync, 2 would be an error).
+    expect(r.stdout.split('\n').at(-1)).toBe('0 hosts at store revision 2: no host has reported');
+    expect(r.exitCode).toBe(1);
   });
 
   it('only the fleet path loads the etcd client: without etcd3 and cockatiel, validate still works', async () => {
