@@ -14,7 +14,8 @@ npm run format:check
 npm run typecheck
 
 summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
+logs=$(mktemp -d)
+trap 'rm -rf "$summary" "$logs"' EXIT
 vitest=(node node_modules/vitest/vitest.mjs run)
 
 # tier NAME COMMAND...: runs one tier with its lines prefixed by [NAME], notes how it went
@@ -22,7 +23,7 @@ vitest=(node node_modules/vitest/vitest.mjs run)
 tier() {
   local name=$1 start=$SECONDS rc=0
   shift
-  "$@" 2>&1 | sed -u "s/^/[$name] /" || rc=$?
+  "$@" 2>&1 | sed -u "s/^/[$name] /" | tee "$logs/$name" || rc=$?
   printf '%-12s %-7s %5d s   load %s\n' "$name" "$([ "$rc" = 0 ] && echo passed || echo FAILED)" \
     $((SECONDS - start)) "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$summary"
   return "$rc"
@@ -71,6 +72,15 @@ tier kernel "${vitest[@]}" --project kernel || rc=1
 tier packaging "${vitest[@]}" --project packaging || rc=1
 tier e2e-lvs "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/lvs-cluster.test.ts || rc=1
 tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts || rc=1
+
+# A failed tier's failures again, last, where a reader of only the output's tail sees them:
+# vitest's report of each failed test (its name, the assertion and the lines around it).
+for log in "$logs"/*; do
+  grep -Eq 'Failed (Tests|Suites) [0-9]|Unhandled Error' "$log" || continue
+  echo
+  echo "==== the failures of $(basename "$log") again ===="
+  sed -En '/Failed (Tests|Suites) [0-9]|Unhandled Error/,/Test Files /p' "$log" | head -n 300
+done
 
 echo
 echo "tier         result     time"
