@@ -113,7 +113,7 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const h = config.health;
   const service = h.check ? await checkService(h.check, h.checkTimeoutMs) : null;
   return {
-    config: config.source,
+    config: config.file,
     stateFile: statePath(opts.stateDir),
     inSync: verdict.inSync,
     drift: snap.changes.length + snap.conflicts.length + snap.problems.length,

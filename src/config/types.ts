@@ -18,7 +18,7 @@ export interface VipConfig {
 
 // A validated configuration: every field present, defaults filled in.
 export interface Config {
-  source: string; // where it was read from, for messages
+  file: string; // the config file it was read from, for messages
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number; guard: ArpGuard };
@@ -28,12 +28,12 @@ export interface Config {
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
   drain: DrainConfig; // how `rs-agent drain` waits, where the drain is recorded
   health: HealthConfig; // the endpoints `rs-agent run` serves the director
-  store: StoreConfig | null; // a fleet's store of desired state (src/source/); null: the file alone
+  store: StoreConfig | null; // a fleet's store of desired state (src/store/); null: the file alone
   host: string; // this host's name in the store (default: the host name)
   labels: Record<string, string>; // matched by the store's selectors
 }
 
-// An etcd cluster holding the fleet's desired state under a prefix (see src/source/).
+// An etcd cluster holding the fleet's desired state under a prefix (see src/store/).
 export interface StoreConfig {
   endpoints: string[]; // all https://, or all http:// with insecure
   insecure: boolean; // http:// endpoints allowed: plaintext, on a network the operator trusts

@@ -51,7 +51,7 @@ export function validateConfig(raw: unknown, source: string): Config {
 
   const interfaces = validateInterfaces(top.interfaces, fail);
   return {
-    source,
+    file: source,
     vips,
     interfaces,
     arp: validateArp(top.arp, fail),

@@ -7,7 +7,7 @@ import type { Config } from './types.js';
 // What a file rs-agent writes looks like, so that a path naming some other file (a
 // root-only system file such as /etc/shadow, another tool's metrics) is refused rather
 // than replaced. Kept in step with renderMetrics (daemon/metrics.ts) and writeCache
-// (source/cache.ts) and the drain record (drain/record.ts) by test/config/written-paths.test.ts.
+// (store/cache.ts) and the drain record (drain/record.ts) by test/config/written-paths.test.ts.
 interface Kind {
   what: string;
   maxBytes: number;
@@ -51,9 +51,9 @@ const DRAIN: Kind = {
 // one that rs-agent wrote. Checked when the config is loaded, so a bad path is refused
 // (exit 2, naming the key and value) before anything is changed.
 export function checkWrittenPaths(config: Config, owners: Owners = defaultOwners()): void {
-  if (config.metrics.file !== null) checkFile(config.source, 'metrics.file', config.metrics.file, METRICS, owners);
-  if (config.store) checkFile(config.source, 'source.etcd.cache', config.store.cache, CACHE, owners);
-  checkFile(config.source, 'drain.file', config.drain.file, DRAIN, owners);
+  if (config.metrics.file !== null) checkFile(config.file, 'metrics.file', config.metrics.file, METRICS, owners);
+  if (config.store) checkFile(config.file, 'source.etcd.cache', config.store.cache, CACHE, owners);
+  checkFile(config.file, 'drain.file', config.drain.file, DRAIN, owners);
 }
 
 function checkFile(source: string, key: string, path: string, kind: Kind, owners: Owners): void {

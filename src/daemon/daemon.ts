@@ -69,7 +69,7 @@ export class Daemon {
     this.config = parts.config;
     this.scheduler = parts.scheduler ?? new Scheduler();
     this.backoff = new FlapBackoff(parts.config.drift.flap, this.scheduler.now);
-    this.stats = initialStats(process.pid, new Date(), parts.config.source);
+    this.stats = initialStats(process.pid, new Date(), parts.config.file);
     this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, this.scheduler);
     this.sinks = new Sinks(parts.logger);
     this.ctx = {
@@ -120,7 +120,7 @@ export class Daemon {
       wanted = this.parts.sources(next);
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
-      this.stats = foldReload(this.stats, false, this.config.source);
+      this.stats = foldReload(this.stats, false, this.config.file);
       logger.log('error', 'reload-rejected', `SIGHUP: new config rejected, the one in force stays: ${error.message}`, {
         error: error.message,
       });
@@ -135,7 +135,7 @@ export class Daemon {
     this.sources = wanted.map((s) => running.get(s.key) ?? s);
     this.config = next;
     this.backoff.configure(next.drift.flap);
-    this.stats = foldReload(this.stats, true, next.source);
+    this.stats = foldReload(this.stats, true, next.file);
     const names = (list: TriggerSource[]) => list.map((s) => s.key.split(' ')[0]).join(' ');
     const moved = [
       started.length > 0 ? `started ${names(started)}` : '',
@@ -145,7 +145,7 @@ export class Daemon {
     logger.log(
       'info',
       'reloaded',
-      `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs${said ? `; ${said}` : ''}`,
+      `SIGHUP: config ${next.file} reloaded: ${next.vips.length} VIPs${said ? `; ${said}` : ''}`,
       {
         vips: next.vips.length,
         started: names(started) || null,

@@ -63,7 +63,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     process.off('SIGHUP', onReload);
   };
 
-  logger.log('info', 'starting', `rs-agent run: converging to ${config.source} (${config.vips.length} VIPs)`, {
+  logger.log('info', 'starting', `rs-agent run: converging to ${config.file} (${config.vips.length} VIPs)`, {
     pid: process.pid,
   });
   try {

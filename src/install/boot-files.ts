@@ -13,7 +13,7 @@ export const SYSCTL_DROP_IN = '/etc/sysctl.d/90-rs-agent.conf';
 export const MODULES_LOAD = '/etc/modules-load.d/rs-agent.conf';
 
 const HEADER = (config: Config) =>
-  `# Written by "rs-agent install" from ${config.source}; "rs-agent uninstall" removes it.\n` +
+  `# Written by "rs-agent install" from ${config.file}; "rs-agent uninstall" removes it.\n` +
   '# Edit the config and run "rs-agent install" again rather than editing this file.\n';
 
 // The sysctl.d drop-in: the same ARP and rp_filter values `rs-agent start` sets, so

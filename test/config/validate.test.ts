@@ -8,7 +8,7 @@ describe('parseConfig: valid configs', () => {
   it('fills defaults and takes a bare address in the default mode', () => {
     const config = parseConfig('vips: [192.0.2.10]\n', 'x.yaml');
     expect(config).toEqual({
-      source: 'x.yaml',
+      file: 'x.yaml',
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2, guard: 'auto' },

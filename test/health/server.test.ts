@@ -106,19 +106,19 @@ describe('the health endpoints', () => {
       status: 200,
       body: `pooled: in sync; service: http://127.0.0.1:${port}/ok answered 200\n`,
     });
-    await service.close();
+    await service?.close();
     service = await startHealth(at('/fail'), () => pooled);
     expect(await get('/health')).toMatchObject({
       status: 503,
       body: `service: http://127.0.0.1:${port}/fail answered 500\n`,
     });
-    await service.close();
+    await service?.close();
     service = await startHealth(at('/hang'), () => pooled);
     expect(await get('/health')).toMatchObject({
       status: 503,
       body: `service: http://127.0.0.1:${port}/hang: no answer within 0.3 s\n`,
     });
-    await service.close();
+    await service?.close();
 
     const closed = createTcpServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['state'],
   ['apply'],
   ['verdict.ts', 'render'],
-  ['source', 'traffic'],
+  ['store', 'traffic'],
   ['agent.ts'],
   ['daemon', 'install', 'migrate', 'status.ts', 'drain', 'health'],
   ['cli'],

@@ -1,6 +1,6 @@
-import { createEtcdClient } from '../../source/etcd-client.js';
-import { PrefixWatch } from '../../source/etcd-watch.js';
-import { StatusWriter } from '../../source/status-writer.js';
+import { createEtcdClient } from '../../store/etcd-client.js';
+import { PrefixWatch } from '../../store/etcd-watch.js';
+import { StatusWriter } from '../../store/status-writer.js';
 import type { ConnectStore } from './store-link.js';
 
 // The store link to a real etcd: the client (loaded only here), a prefix watch whose

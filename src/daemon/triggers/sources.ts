@@ -1,6 +1,6 @@
 import type { AgentOptions } from '../../agent.js';
 import type { Config } from '../../config/types.js';
-import { heldVips } from '../../source/held-vips.js';
+import { heldVips } from '../../store/held-vips.js';
 import type { Logger } from '../log.js';
 import type { StartMonitor } from '../monitor-child.js';
 import { backoffRelease } from './backoff-release.js';

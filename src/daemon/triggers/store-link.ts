@@ -1,6 +1,6 @@
 import type { Config, StoreConfig } from '../../config/types.js';
-import type { Timers, WatchEvents } from '../../source/etcd-watch.js';
-import type { HostStatus } from '../../source/status-record.js';
+import type { Timers, WatchEvents } from '../../store/etcd-watch.js';
+import type { HostStatus } from '../../store/status-record.js';
 
 // The store as the store source sees it: a prefix read then watched, and a status
 // record written under a lease. connectEtcd (etcd-link.ts) is the real one; tests give

@@ -1,8 +1,8 @@
 import type { Config, StoreConfig, VipConfig } from '../../config/types.js';
-import { readCache, writeCache } from '../../source/cache.js';
-import { DocumentBook, type HostDesired, type StoreView } from '../../source/host-desired.js';
-import { agentVersion, type HostStatus } from '../../source/status-record.js';
-import { guardWipe } from '../../source/wipe.js';
+import { readCache, writeCache } from '../../store/cache.js';
+import { DocumentBook, type HostDesired, type StoreView } from '../../store/host-desired.js';
+import { agentVersion, type HostStatus } from '../../store/status-record.js';
+import { checkWipe } from '../../store/wipe.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { DaemonStats } from '../stats.js';
@@ -124,7 +124,7 @@ export class StoreSource implements TriggerSource {
     const { logger } = this.seams;
     const desired = this.book.resolve(view);
     this.report(desired);
-    const decision = guardWipe(this.applied, desired.vips, desired.allowEmpty);
+    const decision = checkWipe(this.applied, desired.vips, desired.allowEmpty);
     if (decision.held !== this.wipeHeld) {
       this.wipeHeld = decision.held;
       if (decision.held) {

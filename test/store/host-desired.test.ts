@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentBook, type StoreView } from '../../src/source/host-desired.js';
-import { parseKey } from '../../src/source/layout.js';
-import { guardWipe } from '../../src/source/wipe.js';
+import { DocumentBook, type StoreView } from '../../src/store/host-desired.js';
+import { parseKey } from '../../src/store/layout.js';
+import { checkWipe } from '../../src/store/wipe.js';
 
 const P = '/rs-agent/';
 
@@ -114,6 +114,6 @@ describe('wipe protection', () => {
     ['none to none', [], [], false, { vips: [], held: false }],
     ['some to fewer', [vip, { ...vip, address: '192.0.2.11' }], [vip], false, { vips: [vip], held: false }],
   ])('%s', (_name, previous, next, allowEmpty, want) => {
-    expect(guardWipe(previous, next, allowEmpty)).toEqual(want);
+    expect(checkWipe(previous, next, allowEmpty)).toEqual(want);
   });
 });

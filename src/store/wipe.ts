@@ -11,7 +11,7 @@ export interface WipeDecision {
 // selector typo that matches nobody: every host refuses on its own, so a change
 // that would empty most of the fleet empties none of it. Removing some of a host's
 // VIPs, or a host that never had any, goes through.
-export function guardWipe(previous: VipConfig[] | null, next: VipConfig[], allowEmpty: boolean): WipeDecision {
+export function checkWipe(previous: VipConfig[] | null, next: VipConfig[], allowEmpty: boolean): WipeDecision {
   if (next.length === 0 && previous !== null && previous.length > 0 && !allowEmpty)
     return { vips: previous, held: true };
   return { vips: next, held: false };

@@ -5,10 +5,10 @@ import { createEtcdClient } from './etcd-client.js';
 import { heldVips } from './held-vips.js';
 import { DocumentBook, type StoreEntry } from './host-desired.js';
 import { desiredRange } from './layout.js';
-import { guardWipe } from './wipe.js';
+import { checkWipe } from './wipe.js';
 
 // One read of the store for this host, as `run` does at its start: validated, wipe-
-// guarded against the cache, cached. When the store does not answer: the cache, else
+// checked against the cache, cached. When the store does not answer: the cache, else
 // what rs-agent holds now, so that a boot without the store removes nothing.
 export async function readStoreVips(
   config: Config,
@@ -29,7 +29,7 @@ export async function readStoreVips(
       entries,
     });
     for (const error of desired.errors) note(error);
-    const decision = guardWipe(
+    const decision = checkWipe(
       cached ? cached.vips : previous.length ? previous : null,
       desired.vips,
       desired.allowEmpty,

@@ -13,7 +13,7 @@ export interface HostStatus {
   vips: number; // VIPs from the store in force
   repairs: number; // drift repaired since the agent started
   drift: number; // changes the last pass found
-  held: string[]; // items the flap guard holds back
+  held: string[]; // items the last pass held back (the flap backoff, or what they need is missing)
   wipeHeld: boolean; // the store would leave this host with no VIP: refused (see wipe.ts)
   errors: string[]; // refused store documents, unavailable items
   lastError: string | null;
