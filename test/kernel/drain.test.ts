@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +61,44 @@ describe('rs-agent drain on the real kernel', () => {
     expect(await drainState()).toMatchObject({ state: 'drained' });
     // The VIP stayed throughout.
     expect((await peer.ns.addresses('lo')).map((a) => a.local)).toContain(VIP);
+  });
+
+  // The maintenance case's download (test/e2e/guest/lib/download.py): data flowing from the
+  // server, on a connection established before the drain began. It holds halfway until the
+  // drain has sampled once, so that sample cannot come after the download ended.
+  it("waits for a slow download that began before it, from its first sample, and exits 0 only after the download's end", async () => {
+    const download = join(import.meta.dirname, '../e2e/guest/lib/download.py');
+    const server = execa('ip', ['netns', 'exec', peer.ns.name, 'python3', download, 'serve', '8081', '524288'], {
+      reject: false,
+      buffer: false,
+    });
+    running.push(server);
+    await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
+    const hold = join(peer.ns.dir, 'hold');
+    writeFileSync(hold, '');
+    const fetch = execa(
+      'ip',
+      ['netns', 'exec', peer.client, 'python3', download, 'fetch', VIP, '8081', '524288', '131072', hold],
+      { reject: false },
+    );
+    running.push(fetch);
+    let receiving = false;
+    fetch.stderr?.on('data', (c: Buffer) => (receiving ||= c.toString().includes('receiving')));
+    await until(() => receiving, 'the download under way');
+    const d = background(['drain']);
+    await until(() => /^draining: /m.test(d.out()), "drain's first sample");
+    rmSync(hold);
+    const [r, got] = await Promise.all([d.proc, fetch]);
+    const drainEnded = Date.now() / 1000;
+    const result = JSON.parse(String(got.stdout)) as { complete: boolean; ended: number; held: number };
+    expect(result, String(got.stderr)).toMatchObject({ complete: true });
+    const first = d
+      .out()
+      .split('\n')
+      .find((line) => line.startsWith('draining: '));
+    expect(first, d.out()).toBe('draining: 1 connection left (192.0.2.100:8081 ×1)');
+    expect(r.exitCode, d.out()).toBe(0);
+    expect(result.ended, 'the download ended before drain did').toBeLessThan(drainEnded);
   });
 
   it('exits 1 at the timeout naming what is left; the drain stays set', async () => {

@@ -4,11 +4,16 @@
 #                                     client, then closes. Its send buffer is small, so its
 #                                     side stays open (ESTABLISHED) until the client has read
 #                                     nearly everything: the connection a drain must wait for
-#   download.py fetch HOST PORT BYTES RATE
+#   download.py fetch HOST PORT BYTES RATE [HOLD]
 #                                     reads at about RATE bytes/s with a small receive
-#                                     buffer; prints one JSON line: bytes, complete, seconds,
-#                                     error
+#                                     buffer; says "receiving" on stderr at the first bytes;
+#                                     prints one JSON line: bytes, complete, seconds, error,
+#                                     ended (epoch seconds), held (seconds). With HOLD (a file):
+#                                     halfway, reads nothing while HOLD exists (at most 300 s),
+#                                     the connection established and idle, so that whoever
+#                                     removes HOLD knows the transfer outlasts that moment
 import json
+import os
 import socket
 import sys
 import threading
@@ -39,18 +44,26 @@ def serve(port, size):
         threading.Thread(target=send, args=(c, size), daemon=True).start()
 
 
-def fetch(host, port, size, rate):
+def fetch(host, port, size, rate, hold=None):
     t0 = time.monotonic()
-    out = {'expected': size, 'bytes': 0, 'complete': False, 'error': None}
+    out = {'expected': size, 'bytes': 0, 'complete': False, 'error': None, 'held': 0.0}
     try:
         s = socket.socket(socket.AF_INET)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.settimeout(30)
         s.connect((host, port))
         while True:
+            if hold and out['bytes'] >= size // 2 and os.path.exists(hold):
+                h0 = time.monotonic()
+                while os.path.exists(hold) and time.monotonic() - h0 < 300:
+                    time.sleep(0.1)
+                out['held'] = round(time.monotonic() - h0, 2)
+                hold = None
             chunk = s.recv(4096)
             if not chunk:
                 break
+            if out['bytes'] == 0:
+                print('receiving', file=sys.stderr, flush=True)
             out['bytes'] += len(chunk)
             time.sleep(len(chunk) / rate)
         s.close()
@@ -58,10 +71,11 @@ def fetch(host, port, size, rate):
         out['error'] = f'{type(e).__name__}: {e}'
     out['complete'] = out['bytes'] == size
     out['seconds'] = round(time.monotonic() - t0, 2)
+    out['ended'] = round(time.time(), 2)
     print(json.dumps(out), flush=True)
 
 
 if sys.argv[1] == 'serve':
     serve(int(sys.argv[2]), int(sys.argv[3]))
 else:
-    fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+    fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else None)
