@@ -129,13 +129,23 @@ interface DrainSteps {
   drain_seconds: number;
   weight_after_drain: string;
   weight_zero_seconds: number | null;
-  download: { expected: number; bytes: number; complete: boolean; seconds: number; error: string | null };
+  download: {
+    expected: number;
+    bytes: number;
+    complete: boolean;
+    seconds: number;
+    error: string | null;
+    held?: number; // seconds it held halfway, until drain's first sample
+    ended?: number; // epoch seconds
+  };
   stop_exit: number;
   start_exit: number;
   health_after_start: string;
   weight_back_seconds: number | null;
   after_undrain: RequestCounts;
-  times: Record<string, number>; // each step, seconds after the requests settled
+  // each step, seconds after the requests settled: receiving (the download's first bytes),
+  // drain (started), drain_sampled (its first progress line), drained, download_ended, ...
+  times: Record<string, number>;
 }
 
 describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
@@ -183,9 +193,15 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
     );
     expect(steps.settled, 'keepalived settled: requests answered in a row').toBe(true);
     expect(steps.drain_exit, steps.drain_output).toBe(0);
-    // The drain waited for the download's connection, and the director stopped sending new ones.
-    expect(steps.drain_output).toMatch(/draining: 1 connection left \(192\.0\.2\.100:8080 ×1\)/);
+    // The drain saw the download's connection at its first sample (the download, under way
+    // before drain started, held halfway until then), waited for it, and ended after it.
+    const firstProgress = steps.drain_output.split('\n').find((line) => line.startsWith('draining: '));
+    expect(firstProgress, steps.drain_output).toBe('draining: 1 connection left (192.0.2.100:8080 ×1)');
     expect(steps.drain_output).toMatch(/drained: no connection to a VIP left$/);
+    expect(steps.times.receiving, 'the download was under way before drain started').toBeLessThanOrEqual(
+      steps.times.drain!,
+    );
+    expect(steps.times.download_ended, 'the download ended before drain did').toBeLessThan(steps.times.drained!);
     expect(steps.weight_zero_seconds, 'keepalived set rs1 weight 0').not.toBeNull();
     expect(steps.weight_after_drain).toBe('0');
     expect(steps.download).toMatchObject({ complete: true, error: null });

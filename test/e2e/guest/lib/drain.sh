@@ -24,14 +24,14 @@ keepalived_conf() {
 }
 
 # The client's requests through the VIP, one connection each, until FLAG is removed: one
-# line per request, "START END BODY" (body "-": no answer within 5 s; under TCG on a busy
-# machine an answer can take over 2 s, and a request to a server without the VIP never
-# gets one however long it waits).
+# line per request, "START END BODY" (body "-": no answer within 10 s; under TCG on a busy
+# machine an answer has taken over 5 s, and a request to a server without the VIP never
+# gets one however long it waits, so the longer wait hides no failure).
 request_loop() {
   local flag=$1 out=$2
   on client bash -c 'while [ -e "$1" ]; do
       t=$EPOCHREALTIME
-      body=$(printf "GET / HTTP/1.0\r\n\r\n" | busybox nc -w 5 "$2" 80 2>/dev/null | tail -n 1)
+      body=$(printf "GET / HTTP/1.0\r\n\r\n" | busybox nc -w 10 "$2" 80 2>/dev/null | tail -n 1)
       echo "$t $EPOCHREALTIME ${body:--}"; sleep 0.2; done' bash "$flag" "$VIP" > "$out" &
   REQUEST_LOOP=$!
 }
@@ -61,12 +61,12 @@ rs1_weight() {
   on director ipvsadm -Ln -t "$VIP:80" | awk -v rs="$(host_ip rs1):80" '$2 == rs { print $4 }'
 }
 
-# Waits until rs1's weight is W; prints how long it took (s), or "null".
+# Waits until rs1's weight is W (at most 120 s: under TCG rs-agent drain alone has taken
+# 40 s to set the drain); prints how long it took (s), or "null".
 wait_weight() {
-  local w=$1 t0 i
-  t0=$(date +%s.%N)
-  for i in $(seq 200); do
-    if [ "$(rs1_weight)" = "$w" ]; then awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; return; fi
+  local w=$1 t0=$EPOCHREALTIME
+  while [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do
+    if [ "$(rs1_weight)" = "$w" ]; then since "$t0"; return; fi
     sleep 0.1
   done
   echo null
@@ -92,7 +92,7 @@ health_of() {
 
 drain_case() {
   local mode=$1 rs flag=/run/rs-e2e/requests.on log=/run/rs-e2e/requests.log
-  local t0 kpid dl dlpid drain_out drain_code drain_s weight_s weight_after undrain_t
+  local t0 kpid dl dlpid drain_out drain_code drain_s weight_after undrain_t hold=/run/rs-e2e/download.hold
   local stop_code start_code health_drained back_s control_log control_t weight0_s times=
   echo "--- drain rs1 behind keepalived ($mode)" >&2
   for rs in $REAL_SERVERS; do
@@ -115,23 +115,40 @@ drain_case() {
   requests_settled "$log" 6 || settled=false
   t0=$EPOCHREALTIME
 
-  # The download from rs1 starts before the drain.
-  on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" \
-    > /run/rs-e2e/download.json &
+  # The download from rs1 starts before the drain, and is under way (bytes received) when
+  # drain starts. Under TCG rs-agent drain took 20 to 40 s to set the drain and take its
+  # first sample, longer than the whole download (the third run's drain saw nothing because
+  # the download had ended before it looked): the download holds halfway, its connection
+  # established and idle, until drain has printed its first progress line.
+  : > "$hold"
+  on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" "$hold" \
+    > /run/rs-e2e/download.json 2> /run/rs-e2e/download.err &
   dlpid=$!
-  sleep 2
+  for i in $(seq 300); do grep -q receiving /run/rs-e2e/download.err && break; sleep 0.1; done
+  # null: no byte had arrived after 30 s (the test fails on it)
+  times="\"receiving\":$(grep -q receiving /run/rs-e2e/download.err && since "$t0" || echo null)"
   wait_weight 0 > /run/rs-e2e/weight0 &
-  times="\"drain\":$(since "$t0")"
-  drain_out=$(rs_agent rs1 drain 2>&1); drain_code=$?
+  local weight0_pid=$!
+  times="$times,\"drain\":$(since "$t0")"
+  local drain_t=$EPOCHREALTIME
+  rs_agent rs1 drain > /run/rs-e2e/drain.out 2>&1 &
+  local drain_pid=$!
+  while kill -0 "$drain_pid" 2>/dev/null && ! grep -q '^draining: ' /run/rs-e2e/drain.out; do sleep 0.1; done
+  times="$times,\"drain_sampled\":$(since "$t0")"
+  rm -f "$hold"
+  wait "$drain_pid"; drain_code=$?
+  drain_out=$(cat /run/rs-e2e/drain.out)
   times="$times,\"drained\":$(since "$t0")"
-  wait $!
+  local drained_at=$EPOCHREALTIME
+  wait "$weight0_pid"
   weight0_s=$(cat /run/rs-e2e/weight0)
-  drain_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a - 2 }')
+  drain_s=$(awk -v a="$drain_t" -v b="$drained_at" 'BEGIN { printf "%.1f", b - a }')
   echo "[$MODE] rs1: rs-agent drain: exit $drain_code after ${drain_s} s" >&2
   printf '%s\n' "$drain_out" | sed 's/^/[rs1 rs-agent drain] /' >&2
   weight_after=$(rs1_weight)
   wait "$dlpid"
   dl=$(cat /run/rs-e2e/download.json)
+  times="$times,\"download_ended\":$(awk -v a="$t0" -v b="$(jq -r .ended <<< "$dl")" 'BEGIN { printf "%.1f", b - a }')"
 
   # Maintenance: the watcher, then rs-agent stop; then start and the watcher again.
   times="$times,\"downloaded\":$(since "$t0")"
