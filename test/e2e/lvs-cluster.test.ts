@@ -201,7 +201,12 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
     expect(steps.times.receiving, 'the download was under way before drain started').toBeLessThanOrEqual(
       steps.times.drain!,
     );
-    expect(steps.times.download_ended, 'the download ended before drain did').toBeLessThan(steps.times.drained!);
+    // The server's side leaves the count once its last byte is acknowledged; the client still
+    // reads the last few KiB from its buffer (a fraction of a second at 64 KiB/s), so drain may
+    // exit just before the client is done, never seconds before (the held half takes 8 s).
+    expect(steps.times.drained, 'drain exited while the download still had seconds to run').toBeGreaterThan(
+      steps.times.download_ended! - 2,
+    );
     expect(steps.weight_zero_seconds, 'keepalived set rs1 weight 0').not.toBeNull();
     expect(steps.weight_after_drain).toBe('0');
     expect(steps.download).toMatchObject({ complete: true, error: null });

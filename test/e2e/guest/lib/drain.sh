@@ -56,17 +56,18 @@ requests_settled() {
   return 1
 }
 
-# rs1's weight for VIP:80 as IPVS has it now.
+# rs1's weight for VIP:PORT (default 80) as IPVS has it now.
 rs1_weight() {
-  on director ipvsadm -Ln -t "$VIP:80" | awk -v rs="$(host_ip rs1):80" '$2 == rs { print $4 }'
+  local port=${1:-80}
+  on director ipvsadm -Ln -t "$VIP:$port" | awk -v rs="$(host_ip rs1):$port" '$2 == rs { print $4 }'
 }
 
-# Waits until rs1's weight is W (at most 120 s: under TCG rs-agent drain alone has taken
+# Waits until rs1's weight (on VIP:PORT, default 80) is W (at most 120 s: under TCG rs-agent drain alone has taken
 # 40 s to set the drain); prints how long it took (s), or "null".
 wait_weight() {
-  local w=$1 t0=$EPOCHREALTIME
+  local w=$1 port=${2:-80} t0=$EPOCHREALTIME
   while [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do
-    if [ "$(rs1_weight)" = "$w" ]; then since "$t0"; return; fi
+    if [ "$(rs1_weight "$port")" = "$w" ]; then since "$t0"; return; fi
     sleep 0.1
   done
   echo null
@@ -74,9 +75,10 @@ wait_weight() {
 
 # rs-agent run on a real server, in the background; waits until it is ready.
 start_watcher() {
-  local rs=$1 log=/run/rs-e2e/$1-run.log i
+  local rs=$1 log=/run/rs-e2e/$1-run.log t0=$EPOCHREALTIME
   rs_agent "$rs" run > "$log" 2>&1 &
-  for i in $(seq 300); do grep -q '"event":"ready"' "$log" && break; sleep 0.1; done
+  # Up to 120 s: under TCG a watcher started right after rs-agent start has taken over 30 s.
+  while ! grep -q '"event":"ready"' "$log" && [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do sleep 0.1; done
   eval "WATCHER_$rs=\$(jq -r .pid /run/rs-agent-$rs/daemon.json)"
 }
 stop_watcher() {
@@ -87,7 +89,7 @@ stop_watcher() {
 
 # GET /health of a real server from the director, as keepalived asks: "STATUS BODY".
 health_of() {
-  on director curl -s -m 3 -w ' %{http_code}' "http://$(host_ip "$1"):9100/health" | tr '\n' ' '
+  on director curl -s -m 5 -w ' %{http_code}' "http://$(host_ip "$1"):9100/health" | tr '\n' ' '
 }
 
 drain_case() {
@@ -111,8 +113,11 @@ drain_case() {
   kpid=$!
   : > "$flag"
   request_loop "$flag" "$log"
+  # Settled: the last requests answered, and rs1 in VIP:8080 (its only real server), whose
+  # check under TCG has failed at keepalived's start and come back seconds later.
   local settled=true
   requests_settled "$log" 6 || settled=false
+  [ "$(wait_weight 1 "$DRAIN_PORT")" != null ] || settled=false
   t0=$EPOCHREALTIME
 
   # The download from rs1 starts before the drain, and is under way (bytes received) when
