@@ -207,7 +207,8 @@ describe('a VIP the host already holds on a NIC', () => {
     const fix = await ns.cli(['check', '--fix']);
     expect(fix.exitCode).toBe(1);
     expect(fix.stdout).toContain('drift: VIP 192.0.2.10 is on eth0');
-    expect(fix.stdout).toContain('repaired: 4 drifted items'); // arp_ignore, the guard's set, lo's address and route
+    // arp_ignore, the guard's set, the traffic table's set, lo's address and route
+    expect(fix.stdout).toContain('repaired: 5 drifted items');
     expect(fix.stdout).not.toContain('now in sync');
     expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
     expect((await ns.addresses('eth0')).map((a) => a.local)).toEqual(['192.0.2.10']);
