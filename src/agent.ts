@@ -6,6 +6,7 @@ import type { HostAddress } from './model/host.js';
 import { unrecordedVips } from './objects/address.js';
 import { followRenames, isEmptyOwned, NFT_TABLES, type Change, type Owned } from './objects/registry.js';
 import { tableId } from './objects/nft-table.js';
+import type { NftWatch } from './daemon/nft-watch.js';
 import { observeObjects, readSysctls } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
@@ -37,6 +38,9 @@ export interface AgentOptions {
   lockSignal?: AbortSignal;
   // Accept a config file someone other than root could have written.
   allowInsecureConfig?: boolean;
+  // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
+  // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
+  nftWatch?: Pick<NftWatch, 'toRead' | 'remember'>;
 }
 
 export interface Snapshot {
@@ -54,11 +58,15 @@ export interface Snapshot {
 // "nothing": what stop converges to.
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
   const recorded = readState(opts.stateDir);
+  const looked = NFT_TABLES.filter((t) => t.observeWhen(config, recorded.nft.includes(tableId(t))));
+  const { read, known } = opts.nftWatch?.toRead(looked) ?? { read: looked, known: {} };
   const objects = await observeObjects(opts.runner, {
     ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.route.some((r) => r.family === 6),
     fou: Boolean(config?.vips.some((v) => v.encap === 'gue')) || recorded.fou.length > 0,
-    tables: NFT_TABLES.filter((t) => t.observeWhen(config, recorded.nft.includes(tableId(t)))),
+    tables: read,
   });
+  opts.nftWatch?.remember(objects.nft ?? {});
+  if (looked.length > 0) objects.nft = { ...known, ...objects.nft };
   // The NICs and tunnel devices the config means are among the links found; the sysctls
   // to read are theirs and those rs-agent holds originals for (renamed devices followed).
   // No VIP may be the host's gateway or its store's address (model/lifelines.ts).

@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import { logPass } from './pass-log.js';
 import { PassQueue } from './pass-queue.js';
 import { exposureHeld, type PassResult } from './pass-result.js';
+import { NftWatch } from './nft-watch.js';
 import { runPass } from './pass.js';
 import { requireRunnableSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
@@ -22,6 +23,8 @@ const DEBOUNCE_MS = 2;
 // passes are spaced out: each would find it drifted again and change nothing. Urgent
 // requests (protection, a backoff's end, a deliberate change) are not.
 const SPACING_MS = 500;
+// The passes that read every nftables table, whatever nft monitor said.
+const LOOK_AT_ALL: readonly Trigger[] = ['start', 'reload', 'schedule'];
 
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
   const config = validate(agent);
@@ -52,6 +55,8 @@ export class Daemon {
   private readonly backoff: FlapBackoff;
   private readonly queue: PassQueue;
   private readonly sinks: Sinks;
+  // What it knows of its nftables tables between passes: nft monitor keeps it current.
+  private readonly nft = new NftWatch();
   // Aborted on shutdown: a pass still waiting for the lock gives up at once.
   private readonly abort = new AbortController();
   // What the last pass wanted, and which of the changes it asked for did not apply: a
@@ -77,6 +82,7 @@ export class Daemon {
         if (this.state === 'running') this.queue.request(trigger, options);
       },
       scheduler: this.scheduler,
+      nft: this.nft,
     };
   }
 
@@ -195,9 +201,12 @@ export class Daemon {
   private async pass(triggers: Set<Trigger>): Promise<void> {
     const before = this.stats;
     let result: PassResult;
+    // These passes look at every table; the metrics read the counters after each pass.
+    if (LOOK_AT_ALL.some((t) => triggers.has(t))) this.nft.readAll();
+    this.nft.setCounting(Boolean(this.config.metrics.file));
     try {
       result = await runPass({
-        agent: { ...this.parts.agent, lockSignal: this.abort.signal },
+        agent: { ...this.parts.agent, lockSignal: this.abort.signal, nftWatch: this.nft },
         config: this.desiredConfig(),
         backoff: this.backoff,
         previous: this.previous,
@@ -214,6 +223,7 @@ export class Daemon {
       this.unfinished = new Set(result.unfinished);
       this.observed = result.reconcile.snapshot;
     }
+    for (const r of result.ran) if (r.change.kind === 'nft') this.nft.changed(r.change.table);
     logPass(this.parts.logger, result, before, this.config);
     // Folded into the stats as they are now: a reload or a stop may have come meanwhile.
     this.stats = foldStats(this.stats, result);

@@ -16,6 +16,8 @@ export interface MonitorSpec {
   unavailable?(reason: string): boolean;
   // The pass asked for when the child has been restarted.
   restartUrgent: boolean;
+  // The child was started (true), or has ended or been stopped (false).
+  watching?(on: boolean): void;
 }
 
 // A `… monitor` child that asks for passes. It is restarted when it dies, and the
@@ -36,6 +38,7 @@ export function monitorSource(
           if (ask) ctx.request('event', ask);
         },
         onExit: (reason) => {
+          spec.watching?.(false);
           if (state !== 'running' || spec.unavailable?.(reason)) return;
           logger.log('error', 'monitor-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
           ctx.scheduler.after(`${spec.name}-restart`, RESTART_MS, () => {
@@ -46,6 +49,7 @@ export function monitorSource(
       },
       spec.argv,
     );
+    spec.watching?.(true);
   };
   return {
     key: spec.name,
@@ -56,6 +60,7 @@ export function monitorSource(
     },
     stop() {
       state = 'stopped';
+      spec.watching?.(false);
       scheduler?.cancel(`${spec.name}-restart`);
       child?.stop();
       child = null;

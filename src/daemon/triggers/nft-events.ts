@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { StartMonitor } from '../monitor-child.js';
 import type { RequestOptions } from '../trigger.js';
 import { monitorSource } from './monitor.js';
-import type { TriggerSource } from './trigger-source.js';
+import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // nftables changes as the kernel reports them (`nft monitor`, in the daemon's network
 // namespace). A table of rs-agent's flushed or deleted (the ARP guard in the arp family,
@@ -32,16 +32,20 @@ export function nftRequest(lines: readonly string[]): RequestOptions | null {
   return { urgent: tables.some((t) => t.protects) };
 }
 
+// Each event also tells the daemon which of its tables a pass must read again
+// (daemon/nft-watch.ts).
 export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerSource {
   // A chunk may end mid-line: the rest waits for the next one.
   let partial = '';
-  return monitorSource(
+  let watch: TriggerContext['nft'];
+  const source = monitorSource(
     {
       name: 'nft-monitor',
       argv: NFT_MONITOR_ARGV,
       onText: (text) => {
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
+        for (const table of lines.map(ownTableOf)) if (table) watch?.changed(tableId(table));
         return nftRequest(lines);
       },
       // Without nft there is no table to watch (nor to load): the schedule is enough.
@@ -56,8 +60,16 @@ export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerS
       },
       // The guard's table may have been flushed while nothing watched.
       restartUrgent: true,
+      watching: (on) => watch?.watched(on),
     },
     logger,
     startMonitor,
   );
+  return {
+    ...source,
+    start(ctx) {
+      watch = ctx.nft;
+      return source.start(ctx);
+    },
+  };
 }

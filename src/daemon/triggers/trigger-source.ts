@@ -1,4 +1,5 @@
 import type { VipConfig } from '../../config/types.js';
+import type { NftWatch } from '../nft-watch.js';
 import type { PassResult } from '../pass-result.js';
 import type { Scheduler } from '../scheduler.js';
 import type { DaemonStats } from '../stats.js';
@@ -9,6 +10,8 @@ import type { RequestOptions, Trigger } from '../trigger.js';
 export interface TriggerContext {
   request(trigger: Trigger, options?: RequestOptions): void;
   readonly scheduler: Scheduler;
+  // What the daemon knows of its nftables tables: nft monitor's events keep it current.
+  readonly nft?: Pick<NftWatch, 'watched' | 'changed'>;
 }
 
 // Something that notices a reason to look at the host again and asks for a pass: kernel

@@ -143,6 +143,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   protects: true,
   provides: ARP_GUARD,
   observeWhen: (config: Config | null, owned: boolean) => (config !== null && config.arp.guard !== 'off') || owned,
+  counts: true,
   desire: (placement) => placement.arp.guard,
   // No IPv4 VIP-like address (a v6-only host): nothing to guard.
   want: (setting, { actual, exposed }: PlanContext) => {

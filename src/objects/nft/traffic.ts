@@ -111,6 +111,7 @@ export const TRAFFIC_TABLE: NftTableSpec<CountedVip[]> = {
   protects: false,
   provides: `nft:${TRAFFIC_TABLE_ID}`,
   observeWhen: (config: Config | null, owned: boolean) => owned || (config !== null && config.vips.length > 0),
+  counts: true,
   desire: (placement) => placement.vips.map((v) => ({ address: v.address, dev: v.dev })),
   // Where nft works; without it new connections are not counted (status says so), which
   // is no reason to call the host out of sync. Not loaded when every device its VIPs go
