@@ -5,10 +5,9 @@ import type { KeptProtection, Problem } from './model/change.js';
 import type { HostAddress } from './model/host.js';
 import { unrecordedVips } from './objects/address.js';
 import { followRenames, isEmptyOwned, NFT_TABLES, type Change, type Owned } from './objects/registry.js';
-import { tableId } from './objects/nft-table.js';
-import type { NftWatch } from './daemon/nft-watch.js';
+import { tableId, type NftTableSpec } from './objects/nft-table.js';
 import { observeObjects, readSysctls } from './observe/observe.js';
-import type { ActualState } from './observe/types.js';
+import type { ActualNftTable, ActualState } from './observe/types.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { missingOf, selectChanges } from './plan/gate.js';
 import { desiredState, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
@@ -40,7 +39,13 @@ export interface AgentOptions {
   allowInsecureConfig?: boolean;
   // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
   // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
-  nftWatch?: Pick<NftWatch, 'toRead' | 'remember'>;
+  nftWatch?: NftReadings;
+}
+
+// Which tables a pass reads afresh, the last reading of the others, and what it read.
+export interface NftReadings {
+  toRead<T extends NftTableSpec>(tables: readonly T[]): { read: T[]; known: Record<string, ActualNftTable> };
+  remember(read: Readonly<Record<string, ActualNftTable>>): void;
 }
 
 export interface Snapshot {

@@ -1,3 +1,4 @@
+import type { NftReadings } from '../agent.js';
 import { tableId, type NftTableSpec } from '../objects/nft-table.js';
 import type { ActualNftTable } from '../observe/types.js';
 
@@ -8,7 +9,7 @@ import type { ActualNftTable } from '../observe/types.js';
 // when nothing watches (no monitor, or it has ended), on the passes that must look at
 // everything (start, reload, the schedule), and, for a table whose spec says its
 // counters are read (the metrics), on every pass that feeds them.
-export class NftWatch {
+export class NftWatch implements NftReadings {
   private watching = false;
   private everything = true; // the next pass reads every table
   private counting = false; // the metrics read the counters after each pass
