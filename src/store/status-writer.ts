@@ -1,6 +1,7 @@
 import type { Etcd3, Lease } from 'etcd3';
 import { statusKey, trackedKey } from './layout.js';
 import type { HostStatus } from './status-record.js';
+import { describeStoreError } from './store-error.js';
 
 // Puts this host's status under a lease the client keeps alive. A lease the store
 // says is gone (expired while the store or this host was away) is replaced at the
@@ -53,7 +54,9 @@ export class StatusWriter {
     } catch (error) {
       this.dropLease();
       if (!this.failing)
-        this.onError(`status not written (kept for when the store is back): ${(error as Error).message}`);
+        this.onError(
+          `status ${statusKey(this.prefix, status.host)} not written (kept for when the store is back): ${describeStoreError(error).text}`,
+        );
       this.failing = true;
     } finally {
       this.writing = false;

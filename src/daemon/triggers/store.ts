@@ -41,6 +41,8 @@ export class StoreSource implements TriggerSource {
   private lastOutage: HostStatus['lastOutage'] = null;
   private lastStatusJson = '';
   private lastStats: DaemonStats | null = null;
+  private known = false; // a cache was read, or the store answered: the desired state is known
+  private lastFailure = 'the store has not answered yet';
 
   constructor(
     private readonly config: Config,
@@ -53,6 +55,12 @@ export class StoreSource implements TriggerSource {
 
   vips(): VipConfig[] {
     return this.applied ?? [];
+  }
+
+  // Why the desired state is unknown: the store has not answered and there was no cache.
+  unknown(): string | null {
+    if (this.known) return null;
+    return `desired state unknown: ${this.lastFailure}, and no cache at ${this.store.cache}; keeping the ${this.applied?.length ?? 0} store VIPs rs-agent holds`;
   }
 
   // The cache, then one read of the store, waited for a little on the scheduler.
@@ -70,7 +78,7 @@ export class StoreSource implements TriggerSource {
     ctx.scheduler.every('store-heartbeat', this.store.heartbeatS * 1000, () => this.writeStatus(true));
     const first = link.open({
       view: (view, cause) => this.onView(view, cause),
-      reachable: (up, message) => this.onReachable(up, message),
+      reachable: (up, message, refused) => this.onReachable(up, message, refused ?? false),
       resync: (message) => this.seams.logger.log('warning', 'store-resync', message, { revision: link.revision }),
     });
     await Promise.race([first, ctx.scheduler.wait('store-first-read', FIRST_READ_WAIT_MS)]);
@@ -98,6 +106,7 @@ export class StoreSource implements TriggerSource {
       logger.log('error', 'store-cache', message, { error: message }),
     );
     if (cached) {
+      this.known = true;
       this.applied = cached.vips;
       this.appliedRevision = cached.revision;
       logger.log(
@@ -123,6 +132,8 @@ export class StoreSource implements TriggerSource {
     if (this.state === 'stopped') return;
     const { logger } = this.seams;
     const desired = this.book.resolve(view);
+    const wasUnknown = !this.known;
+    this.known = true;
     this.report(desired);
     const decision = checkWipe(this.applied, desired.vips, desired.allowEmpty);
     if (decision.held !== this.wipeHeld) {
@@ -149,6 +160,8 @@ export class StoreSource implements TriggerSource {
         logger.log('error', 'store-cache', (error as Error).message, { error: (error as Error).message });
       }
     }
+    // Known at last: a pass that reported it unknown (another source's, before this read) is redone.
+    if (wasUnknown && !changed) this.ctx?.request('store', { urgent: true });
     if (changed) {
       logger.log(
         'info',
@@ -173,7 +186,7 @@ export class StoreSource implements TriggerSource {
     this.errors = desired.errors;
   }
 
-  private onReachable(up: boolean, message: string): void {
+  private onReachable(up: boolean, message: string, refused: boolean): void {
     const { logger } = this.seams;
     if (up) {
       const since = this.storeLostAt;
@@ -186,10 +199,15 @@ export class StoreSource implements TriggerSource {
       this.writeStatus(true);
     } else {
       this.storeLostAt ??= new Date().toISOString();
+      const endpoints = this.store.endpoints.join(',');
+      this.lastFailure = refused
+        ? `store ${endpoints}: cannot read ${this.store.prefix}: ${message}`
+        : `store ${endpoints} unreachable (${message})`;
+      // A refusal waits for someone to fix it: an error, not an outage.
       logger.log(
-        'warning',
-        'store-down',
-        `store unreachable; keeping the last validated state (${this.applied?.length ?? 0} store VIPs): ${message}`,
+        refused ? 'error' : 'warning',
+        refused ? 'store-refused' : 'store-down',
+        `${this.lastFailure}; keeping the last validated state (${this.applied?.length ?? 0} store VIPs)`,
         { error: message },
       );
     }
