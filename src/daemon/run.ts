@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { takeInstanceLock } from '../state/instance-lock.js';
+import { agentInstance } from '../store/status-record.js';
 import { readableStack } from '../system/stack.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
@@ -65,6 +66,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   logger.log('info', 'starting', `rs-agent run: converging to ${config.file} (${config.vips.length} VIPs)`, {
     pid: process.pid,
+    instance: agentInstance(),
   });
   try {
     await daemon.start();

@@ -1,7 +1,7 @@
 import type { Config, StoreConfig, VipConfig } from '../../config/types.js';
 import { readCache, writeCache } from '../../store/cache.js';
 import { DocumentBook, type HostDesired, type StoreView } from '../../store/host-desired.js';
-import { agentVersion, type HostStatus } from '../../store/status-record.js';
+import { agentInstance, agentVersion, type HostStatus } from '../../store/status-record.js';
 import { checkWipe } from '../../store/wipe.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -12,6 +12,7 @@ import type { TriggerContext, TriggerSource } from './trigger-source.js';
 // How long the first pass waits for the store's first read; then it goes on with the
 // cache and the store is read again in the background.
 const FIRST_READ_WAIT_MS = 3000;
+const DUPLICATE_CLEAR = 'store-duplicate-clear';
 
 export interface StoreSeams {
   logger: Logger;
@@ -43,6 +44,7 @@ export class StoreSource implements TriggerSource {
   private lastStats: DaemonStats | null = null;
   private known = false; // a cache was read, or the store answered: the desired state is known
   private lastFailure = 'the store has not answered yet';
+  private duplicate: string | null = null; // another agent writing this host's status
 
   constructor(
     private readonly config: Config,
@@ -70,8 +72,11 @@ export class StoreSource implements TriggerSource {
     this.state = 'starting';
     this.ctx = ctx;
     this.loadCache();
-    const link = await this.seams.connect(this.store, ctx.scheduler, (message) =>
-      this.seams.logger.log('warning', 'status-write', message, { error: message }),
+    const link = await this.seams.connect(
+      this.store,
+      ctx.scheduler,
+      (message) => this.seams.logger.log('warning', 'status-write', message, { error: message }),
+      (other) => this.onDuplicate(other),
     );
     if (this.state !== 'starting') return link.close(); // stopped meanwhile
     this.link = link;
@@ -90,6 +95,7 @@ export class StoreSource implements TriggerSource {
     this.state = 'stopped';
     this.ctx?.scheduler.cancel('store-heartbeat');
     this.ctx?.scheduler.cancel('store-first-read');
+    this.ctx?.scheduler.cancel(DUPLICATE_CLEAR);
     this.link?.close();
     this.link = null;
   }
@@ -177,6 +183,29 @@ export class StoreSource implements TriggerSource {
     }
   }
 
+  // Two agents with one host name write one status key and would each hide the other: both
+  // log it (once per other agent), and the status says so until the other has written
+  // nothing for three heartbeats.
+  private onDuplicate(other: string | null): void {
+    const key = `${this.store.prefix}status/${this.config.host}`;
+    if (other)
+      this.ctx?.scheduler.after(DUPLICATE_CLEAR, 3 * this.store.heartbeatS * 1000, () => this.onDuplicate(null));
+    if (other === this.duplicate) return;
+    this.duplicate = other;
+    if (other)
+      this.seams.logger.log(
+        'error',
+        'duplicate-host',
+        `another agent (instance ${other}) writes ${key} too: two hosts are named ${this.config.host}; give each its own host: (this agent is instance ${agentInstance()})`,
+        { instance: agentInstance(), other },
+      );
+    else
+      this.seams.logger.log('info', 'duplicate-host', `no other agent has written ${key} for three heartbeats`, {
+        instance: agentInstance(),
+      });
+    this.writeStatus(true);
+  }
+
   // Refused documents are logged when they appear, not on every change.
   private report(desired: HostDesired): void {
     for (const message of desired.errors) {
@@ -223,7 +252,7 @@ export class StoreSource implements TriggerSource {
       host: this.config.host,
       labels: this.config.labels,
       version: agentVersion(),
-      inSync: Boolean(last?.inSync) && this.errors.length === 0 && !this.wipeHeld,
+      inSync: Boolean(last?.inSync) && this.errors.length === 0 && !this.wipeHeld && !this.duplicate,
       revision: this.appliedRevision,
       vips: this.applied?.length ?? 0,
       repairs: Object.values(stats.repairs).reduce((a, b) => a + b, 0),
@@ -234,6 +263,8 @@ export class StoreSource implements TriggerSource {
       lastError: last?.error ?? null,
       lastOutage: this.lastOutage,
       heartbeatS: this.store.heartbeatS,
+      instance: agentInstance(),
+      duplicate: this.duplicate,
     };
     const json = JSON.stringify(record);
     if (!force && json === this.lastStatusJson) return;
