@@ -22,6 +22,7 @@ export const KERNEL = [
   'test/store/etcd-auth.test.ts',
   'test/store/etcd-reporting.test.ts',
   'test/store/etcd-duplicate-host.test.ts',
+  'test/store/etcd-large-prefix.test.ts',
   'test/store/fleet-hostile.test.ts',
   'test/store/hostile-cache.test.ts',
   // files and directories of other users (chown), real users (useradd)

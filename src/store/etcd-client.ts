@@ -1,6 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { StoreCredentials } from '../config/store-credentials.js';
 import type { StoreConfig } from '../config/types.js';
+import { MAX_MESSAGE_BYTES } from './range-read.js';
 
 // A unary call (a read, a put) gives up after this long, so a read against a member
 // that is gone fails over to another quickly.
@@ -26,6 +27,7 @@ export async function createEtcdClient(store: StoreConfig): Promise<Etcd3> {
       'grpc.keepalive_time_ms': KEEPALIVE_MS,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
       'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
     faultHandling: {

@@ -1,6 +1,7 @@
 import type { Etcd3, Watcher } from 'etcd3';
-import type { StoreEntry, StoreView } from './host-desired.js';
+import type { StoreView } from './host-desired.js';
 import { desiredRange } from './layout.js';
+import { readRange } from './range-read.js';
 import { describeStoreError } from './store-error.js';
 
 export interface WatchEvents {
@@ -77,11 +78,7 @@ export class PrefixWatch {
     this.watcher = null;
     await old?.cancel().catch(() => undefined);
     try {
-      const res = await this.client.getAll().inRange(desiredRange(this.prefix)).exec();
-      const entries = new Map<string, StoreEntry>();
-      for (const kv of res.kvs)
-        entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
-      this.view = { revision: Number(res.header.revision), entries };
+      this.view = await readRange(this.client, desiredRange(this.prefix));
       this.setReachable(true, `read ${this.prefix} at revision ${this.view.revision}`);
       this.events.view(this.view, 'read');
       await this.watchFrom(this.view.revision + 1);

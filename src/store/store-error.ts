@@ -1,3 +1,5 @@
+import { StoreSizeError } from './range-read.js';
+
 // What went wrong with a call to the store, in the operator's terms. gRPC folds a refused
 // certificate, a refused user and an answer too large into the same kind of error as a
 // member that is down; they are not the same: a member that is down comes back by itself,
@@ -30,6 +32,7 @@ const REFUSALS: [RegExp, (detail: string) => string][] = [
 // The failure behind an error from the etcd client, with gRPC's noise taken out.
 export function describeStoreError(error: unknown): StoreFailure {
   const raw = error instanceof Error ? error.message : String(error);
+  if (error instanceof StoreSizeError) return { refused: true, text: raw };
   if ((error as { isBrokenCircuitError?: boolean })?.isBrokenCircuitError)
     return { refused: false, text: 'no endpoint answers (each failed its last call; tried again within a second)' };
   const detail = cleanGrpcMessage(raw);

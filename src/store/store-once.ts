@@ -3,8 +3,9 @@ import { AgentError } from '../errors.js';
 import { readCache, writeCache } from './cache.js';
 import { createEtcdClient } from './etcd-client.js';
 import { heldVips } from './held-vips.js';
+import { readRange } from './range-read.js';
 import { describeStoreError } from './store-error.js';
-import { DocumentBook, type StoreEntry } from './host-desired.js';
+import { DocumentBook } from './host-desired.js';
 import { desiredRange } from './layout.js';
 import { checkWipe } from './wipe.js';
 
@@ -23,14 +24,8 @@ export async function readStoreVips(
   const previous = cached?.vips ?? heldVips(stateDir, config);
   const client = await createEtcdClient(store);
   try {
-    const res = await client.getAll().inRange(desiredRange(store.prefix)).exec();
-    const entries = new Map<string, StoreEntry>();
-    for (const kv of res.kvs)
-      entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
-    const desired = new DocumentBook(store.prefix, config.host, config.labels).resolve({
-      revision: Number(res.header.revision),
-      entries,
-    });
+    const view = await readRange(client, desiredRange(store.prefix));
+    const desired = new DocumentBook(store.prefix, config.host, config.labels).resolve(view);
     for (const error of desired.errors) note(error);
     const decision = checkWipe(
       cached ? cached.vips : previous.length ? previous : null,

@@ -120,6 +120,7 @@ export class FleetNetwork {
     args: string[],
     endpoints = this.members.filter((m) => m.running).map((m) => m.clientUrl),
     reject = true,
+    input: string | undefined = undefined, // etcdctl put reads the value here when none is given
   ) {
     return execa(
       'ip',
@@ -147,6 +148,7 @@ export class FleetNetwork {
       {
         reject,
         env: { ETCDCTL_API: '3' },
+        ...(input === undefined ? {} : { input }),
       },
     );
   }
