@@ -1,4 +1,5 @@
 import type { LogFormat } from '../daemon/log.js';
+import { routeGrpcLog } from '../store/etcd-client.js';
 import { routeNodeWarnings } from '../system/node-warnings.js';
 import { agentOptions, runCommand, type GlobalArgs } from './common.js';
 
@@ -13,6 +14,7 @@ export async function runDaemonCommand(args: GlobalArgs & { 'log-format'?: LogFo
     const logger = createLogger(args['log-format'] ?? 'json');
     // Node's own warnings are log lines like any other (JSON stays JSON).
     routeNodeWarnings((text, code) => logger.log('warning', 'node-warning', text, { code }));
+    routeGrpcLog((text) => logger.log('warning', 'grpc', text, { error: text }));
     return runDaemon({ agent: await agentOptions(args), logger });
   });
 }

@@ -20,6 +20,8 @@ export class FleetNetwork {
   // name:password for etcdctl once the store has authentication enabled.
   user: string | null = null;
   pki: string | null = null;
+  // More flags for every member, set before startAll.
+  etcdArgs: string[] = [];
   private nextAgent = 10;
 
   private constructor(readonly id: string) {
@@ -257,6 +259,7 @@ export class EtcdMember {
         '--election-timeout',
         '500',
         ...(this.net.pki ? this.tlsArgs(this.net.pki) : []),
+        ...this.net.etcdArgs,
         '--logger',
         'zap',
         '--log-outputs',
