@@ -16,17 +16,17 @@ export async function fleetCommand(args: GlobalArgs & { action?: string; json?: 
 }
 
 function printTable(rows: FleetRow[], revision: number): void {
-  const table = [['HOST', 'AGENT', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'ERRORS']];
+  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'AGENT', 'ERRORS']];
   for (const r of rows) {
     table.push([
       r.host,
-      r.instance ?? '-',
       r.state,
       r.revision === null ? '-' : String(r.revision),
       String(r.wanted),
       r.vips === null ? '-' : String(r.vips),
       r.updatedAt ?? '-',
       outage(r.lastOutage),
+      r.instance ?? '-',
       r.errors.join('; ') || '-',
     ]);
   }
