@@ -16,11 +16,27 @@ export async function fleetCommand(args: GlobalArgs & { action?: string; json?: 
 }
 
 function printTable(rows: FleetRow[], revision: number): void {
-  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'AGENT', 'ERRORS']];
+  const table = [
+    [
+      'HOST',
+      'STATE',
+      'DRAIN',
+      'CONNS',
+      'REVISION',
+      'WANTED',
+      'VIPS',
+      'UPDATED',
+      'LAST STORE OUTAGE',
+      'AGENT',
+      'ERRORS',
+    ],
+  ];
   for (const r of rows) {
     table.push([
       r.host,
       r.state,
+      r.drain ?? '-',
+      r.connections === null ? '-' : String(r.connections),
       r.revision === null ? '-' : String(r.revision),
       String(r.wanted),
       r.vips === null ? '-' : String(r.vips),
@@ -43,8 +59,11 @@ function printTable(rows: FleetRow[], revision: number): void {
     );
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  const drains = new Map<string, number>();
+  for (const r of rows) if (r.drain) drains.set(r.drain, (drains.get(r.drain) ?? 0) + 1);
+  const drained = drains.size > 0 ? ` (${[...drains].map(([s, n]) => `${n} ${s}`).join(', ')})` : '';
   print(
-    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'no host has reported'}`,
+    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'no host has reported'}${drained}`,
   );
 }
 

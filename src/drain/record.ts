@@ -19,7 +19,10 @@ import { directoryProblem, explainProblem, makeDirectory, type PathProblem } fro
 export interface DrainRecord {
   id: string;
   since: string; // ISO time it was set
-  by: 'operator' | 'stop'; // stop: set by `stop --drain` (or drain.on_stop), removed by it
+  // stop: set by `stop --drain` (or drain.on_stop), removed by it; store: set by `run` for
+  // the store's drain/<host> key, in its own file (storeDrainPath), removed with the key
+  by: 'operator' | 'stop' | 'store';
+  reason?: string; // the store key's reason
 }
 
 // What the health endpoint and status go by. problem: the record could not be read;
@@ -29,6 +32,9 @@ export interface DrainState {
   since: string | null;
   by: DrainRecord['by'] | null;
   problem?: string;
+  // The store's drain/<host> key drains it (too): a drain of its own, apart from the
+  // operator's, so that neither lifts the other.
+  store?: { since: string; reason: string | null };
 }
 
 const VERSION = 1;
@@ -37,6 +43,9 @@ export const MAX_RECORD_BYTES = 4096;
 
 export const donePath = (file: string) => `${file}.done`;
 export const drainLockPath = (file: string) => `${file}.lock`;
+// The drain the store's key asks for, beside the operator's (drain.file): drained while
+// either is there.
+export const storeDrainPath = (file: string) => `${file}.store`;
 
 // The record, or null when there is none. A record that cannot be read is a problem, not
 // an absence: a damaged drain must not put the host back in the pool.
@@ -55,9 +64,15 @@ export function readRecord(file: string): DrainRecord | { problem: string } | nu
       typeof doc.id === 'string' &&
       typeof doc.since === 'string' &&
       !Number.isNaN(Date.parse(doc.since)) &&
-      (doc.by === 'operator' || doc.by === 'stop')
+      (doc.by === 'operator' || doc.by === 'stop' || doc.by === 'store') &&
+      (doc.reason === undefined || typeof doc.reason === 'string')
     )
-      return { id: doc.id, since: doc.since, by: doc.by };
+      return {
+        id: doc.id,
+        since: doc.since,
+        by: doc.by,
+        ...(typeof doc.reason === 'string' ? { reason: doc.reason } : {}),
+      };
   } catch {
     // reported below
   }
@@ -66,8 +81,21 @@ export function readRecord(file: string): DrainRecord | { problem: string } | nu
   };
 }
 
-// Whether the host is drained or draining now, and since when; null: pooled.
+// Whether the host is drained or draining now, and since when; null: pooled. The
+// operator's drain (drain.file) and the store's (beside it) each count: drained when
+// either says so.
 export function readDrain(file: string): DrainState | null {
+  const local = readOne(file);
+  const store = readOne(storeDrainPath(file));
+  if (store === null) return local;
+  // A store record that cannot be read drains too, until someone looks.
+  if (store.since === null) return local ?? store;
+  const fromStore = { since: store.since, reason: store.reason ?? null };
+  if (local === null) return { state: store.state, since: store.since, by: 'store', store: fromStore };
+  return { ...local, state: local.state === 'drained' ? 'drained' : store.state, store: fromStore };
+}
+
+function readOne(file: string): (DrainState & { reason?: string }) | null {
   const record = readRecord(file);
   if (record === null) return null;
   if ('problem' in record) return { state: 'draining', since: null, by: null, problem: record.problem };
@@ -77,14 +105,19 @@ export function readDrain(file: string): DrainState | null {
   } catch {
     // not drained yet
   }
-  return { state: done === record.id ? 'drained' : 'draining', since: record.since, by: record.by };
+  return {
+    state: done === record.id ? 'drained' : 'draining',
+    since: record.since,
+    by: record.by,
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+  };
 }
 
 // Sets the drain (a new record), or returns the one in force.
-export function setDrain(file: string, by: DrainRecord['by'], now = new Date()): DrainRecord {
+export function setDrain(file: string, by: DrainRecord['by'], now = new Date(), reason?: string): DrainRecord {
   const current = readRecord(file);
   if (current !== null && !('problem' in current)) return current;
-  const record: DrainRecord = { id: randomUUID(), since: now.toISOString(), by };
+  const record: DrainRecord = { id: randomUUID(), since: now.toISOString(), by, ...(reason ? { reason } : {}) };
   ensureDrainDir(file);
   write(file, `${JSON.stringify({ version: VERSION, ...record })}\n`);
   return record;

@@ -32,7 +32,11 @@ export function healthAnswer(
   const { drain, verdict } = state;
   if (drain) {
     const since = drain.since ? ` since ${drain.since}` : '';
-    reasons.push({ state: drain.state, line: `${drain.state}${since}${drain.problem ? `: ${drain.problem}` : ''}` });
+    const store = drain.store ? ` (the store drains it${drain.store.reason ? `: ${drain.store.reason}` : ''})` : '';
+    reasons.push({
+      state: drain.state,
+      line: `${drain.state}${since}${store}${drain.problem ? `: ${drain.problem}` : ''}`,
+    });
   }
   if (verdict === null)
     reasons.push({ state: 'unknown', line: 'desired state unknown: no reconcile has finished yet' });

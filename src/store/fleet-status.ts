@@ -19,6 +19,8 @@ export interface FleetRow {
   labels: Record<string, string>;
   lastOutage: HostStatus['lastOutage']; // the last time the store was unreachable from the host
   instance: string | null; // the agent process that wrote the status (a random id made at its start)
+  drain: HostStatus['drain'] | null; // pooled, draining or drained; null: not reported
+  connections: number | null; // open connections to its VIPs
 }
 
 // A status older than this many heartbeats is stale: the agent stopped writing (the
@@ -67,6 +69,8 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
         labels,
         lastOutage: null,
         instance: null,
+        drain: null,
+        connections: null,
       });
       continue;
     }
@@ -95,7 +99,10 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
       labels,
       lastOutage: status.lastOutage ?? null,
       instance: status.instance ?? null,
+      drain: status.drain ?? null,
+      connections: status.connections ?? null,
     });
+    if (status.drainRefused) rows.at(-1)!.errors = [status.drainRefused, ...rows.at(-1)!.errors];
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));
 }

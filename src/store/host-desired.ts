@@ -21,6 +21,7 @@ export interface HostDesired {
   vips: VipConfig[];
   keys: string[]; // the documents that concern this host
   allowEmpty: boolean; // an allow-empty key names this host (or all)
+  groups: { name: string; selector: Record<string, string> }[]; // the groups whose selector matches this host
   errors: string[]; // documents refused; each one's last valid value stays in force
 }
 
@@ -56,7 +57,7 @@ export class DocumentBook {
     }
     for (const key of [...view.entries.keys()].sort()) {
       const parsed = parseKey(this.prefix, key);
-      if (!parsed || parsed.kind === 'status' || parsed.kind === 'tracked') continue;
+      if (!parsed || !['allow-empty', 'group', 'host'].includes(parsed.kind)) continue;
       if (parsed.kind === 'allow-empty') {
         if (parsed.name === this.host || parsed.name === 'all') {
           allowEmpty = true;
@@ -78,6 +79,10 @@ export class DocumentBook {
       vips,
       keys: [...groups, ...own].map(([k]) => k),
       allowEmpty,
+      groups: groups.map(([key, doc]) => ({
+        name: key.slice(`${this.prefix}groups/`.length),
+        selector: doc.selector ?? {},
+      })),
       errors: [...errors, ...conflicts],
     };
   }

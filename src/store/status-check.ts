@@ -71,6 +71,10 @@ function checkStatus(host: string, value: unknown): HostStatus {
     if (typeof v !== 'string' || !/^[0-9a-f]{1,32}$/.test(v)) fail(key, 'not an agent instance id (hex digits)');
     return v as string;
   };
+  const drainState = (v: unknown): NonNullable<HostStatus['drain']> => {
+    if (v !== 'pooled' && v !== 'draining' && v !== 'drained') return fail('drain', 'not pooled, draining or drained');
+    return v;
+  };
   // In the order an agent writes them: the first that is wrong is named.
   const status: HostStatus = {
     host,
@@ -91,6 +95,12 @@ function checkStatus(host: string, value: unknown): HostStatus {
     // Agents before the instance id wrote neither.
     instance: r.instance === undefined ? undefined : instanceId('instance', r.instance),
     duplicate: r.duplicate === undefined || r.duplicate === null ? null : instanceId('duplicate', r.duplicate),
+    // Agents before the fleet's drain wrote none of these.
+    ...(r.drain === undefined ? {} : { drain: drainState(r.drain) }),
+    ...(r.drainRefused === undefined
+      ? {}
+      : { drainRefused: r.drainRefused === null ? null : text('drainRefused', 4096) }),
+    ...(r.connections === undefined ? {} : { connections: count('connections') }),
   };
   if (r.host !== host) fail('host', 'not the host the key names');
   return status;

@@ -26,6 +26,10 @@ export interface HostStatus {
   instance?: string;
   // Another agent's id found under this status key between two of this agent's writes.
   duplicate?: string | null;
+  // Agents before the fleet's drain wrote none of these three.
+  drain?: 'pooled' | 'draining' | 'drained'; // the operator's drain or the store's, as the health endpoint says
+  drainRefused?: string | null; // why the store's drain/<host> is not in force ("drain refused: budget ...")
+  connections?: number; // open connections to the VIPs
 }
 
 let instance: string | null = null;

@@ -1,7 +1,15 @@
 import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clearDrained, donePath, markDrained, readDrain, removeDrain, setDrain } from '../../src/drain/record.js';
+import {
+  clearDrained,
+  donePath,
+  markDrained,
+  readDrain,
+  removeDrain,
+  setDrain,
+  storeDrainPath,
+} from '../../src/drain/record.js';
 import { execa } from 'execa';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -73,5 +81,33 @@ describe('the drain record', () => {
       by: null,
       problem: `drain record ${file}: cannot read: not a regular file`,
     });
+  });
+});
+
+describe("the store's drain beside the operator's", () => {
+  it('drained while either says so; each set and lifted apart; the store alone is by: store with its reason', () => {
+    const file = join(tempDir(), 'lib', 'drain');
+    const store = setDrain(storeDrainPath(file), 'store', new Date('2030-01-02T00:00:00Z'), 'kernel');
+    expect(readDrain(file)).toEqual({
+      state: 'draining',
+      since: '2030-01-02T00:00:00.000Z',
+      by: 'store',
+      store: { since: '2030-01-02T00:00:00.000Z', reason: 'kernel' },
+    });
+    const local = setDrain(file, 'operator', new Date('2030-01-01T00:00:00Z'));
+    expect(readDrain(file)).toMatchObject({ state: 'draining', by: 'operator', since: '2030-01-01T00:00:00.000Z' });
+    markDrained(storeDrainPath(file), store);
+    expect(readDrain(file)?.state).toBe('drained');
+    removeDrain(storeDrainPath(file));
+    expect(readDrain(file)).toEqual({ state: 'draining', since: local.since, by: 'operator' });
+    setDrain(storeDrainPath(file), 'store');
+    removeDrain(file);
+    expect(readDrain(file)?.by).toBe('store');
+  });
+
+  it("a damaged store record drains the host, as a damaged operator's record does", () => {
+    const file = join(tempDir(), 'drain');
+    writeFileSync(storeDrainPath(file), 'not a record');
+    expect(readDrain(file)).toMatchObject({ state: 'draining', problem: expect.stringContaining('is damaged') });
   });
 });

@@ -111,4 +111,38 @@ describe('fleet status: hosts whose status lease expired', () => {
       'a\n<3>b': ['invalid', null, 'invalid tracked record: key: the name after tracked/ is not a host name'],
     });
   });
+
+  it("each host's drain and connections as its agent reported them, checked like the rest; a refusal first among its errors", () => {
+    const entry = (value: string) => ({ value, modRevision: 30 });
+    const view: StoreView = {
+      revision: 40,
+      entries: new Map(
+        Object.entries({
+          '/rs-agent/status/a': entry(status('a', { drain: 'pooled', connections: 3 })),
+          '/rs-agent/status/b': entry(
+            status('b', {
+              drain: 'pooled',
+              drainRefused: 'drain refused: budget 1 of group web in use',
+              connections: 0,
+            }),
+          ),
+          '/rs-agent/status/c': entry(status('c', { drain: 'drained', connections: 0 })),
+          '/rs-agent/status/old': entry(status('old')),
+          '/rs-agent/status/d': entry(JSON.stringify({ ...JSON.parse(status('d')), drain: 'gone fishing' })),
+          '/rs-agent/status/e': entry(JSON.stringify({ ...JSON.parse(status('e')), connections: -1 })),
+          '/rs-agent/status/f': entry(JSON.stringify({ ...JSON.parse(status('f')), drainRefused: 7 })),
+        }),
+      ),
+    };
+    const rows = fleetRows(P, view, NOW);
+    expect(rows.map((r) => [r.host, r.state, r.drain, r.connections, r.errors[0] ?? null])).toEqual([
+      ['a', 'in-sync', 'pooled', 3, null],
+      ['b', 'in-sync', 'pooled', 0, 'drain refused: budget 1 of group web in use'],
+      ['c', 'in-sync', 'drained', 0, null],
+      ['d', 'invalid', null, null, 'invalid status record: drain: not pooled, draining or drained'],
+      ['e', 'invalid', null, null, 'invalid status record: connections: not a whole number ≥ 0'],
+      ['f', 'invalid', null, null, 'invalid status record: drainRefused: not a string of at most 4096 characters'],
+      ['old', 'in-sync', null, null, null],
+    ]);
+  });
 });
