@@ -24,6 +24,7 @@ export const KERNEL = [
   'test/store/etcd-duplicate-host.test.ts',
   'test/store/etcd-large-prefix.test.ts',
   'test/store/etcd-keepalive.test.ts',
+  'test/store/etcd-drain.test.ts',
   'test/store/fleet-hostile.test.ts',
   'test/store/hostile-cache.test.ts',
   // files and directories of other users (chown), real users (useradd)

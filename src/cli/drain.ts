@@ -1,4 +1,5 @@
 import { AgentError } from '../errors.js';
+import { escapeText } from '../render/escape.js';
 import { agentOptions, print, printError, runCommand, type GlobalArgs } from './common.js';
 
 // `rs-agent drain`: exit 0 drained (or set, with --no-wait), 1 at the timeout or when
@@ -43,8 +44,19 @@ export async function drainCommand(args: GlobalArgs & { timeout?: string; wait?:
 export async function undrainCommand(args: GlobalArgs): Promise<void> {
   await runCommand(async () => {
     const { undrain } = await import('../drain/drain.js');
-    const record = await undrain(await agentOptions(args));
-    const since = record ? ` (drained since ${record.since})` : ' (its record was damaged)';
+    const { record, storeKey, stale } = await undrain(await agentOptions(args));
+    const since = record
+      ? ` (drained since ${record.since})`
+      : stale
+        ? " (a store's drain left behind, and the config names no store to lift it)"
+        : ' (its record was damaged)';
+    if (storeKey) {
+      print(
+        `undrained by rs-agent drain${since}, but the store still drains this host (etcd key ${escapeText(storeKey)}): ` +
+          'the health endpoint answers 503 until that key is deleted',
+      );
+      return 0;
+    }
     print(`undrained${since}: the health endpoint answers 200 again while the host is in sync`);
     return 0;
   });

@@ -15,8 +15,10 @@ import {
   readRecord,
   removeDrain,
   setDrain,
+  storeDrainPath,
   type DrainRecord,
 } from './record.js';
+import { drainKey } from '../store/layout.js';
 import { waitDrained, type DrainOutcome } from './wait.js';
 
 // `rs-agent drain` and `undrain`: the drain record set or removed, and the wait for the
@@ -78,15 +80,30 @@ export async function drain(opts: AgentOptions, request: DrainRequest, config?: 
   }
 }
 
-// Removes the drain record (a damaged one too); returns what it said. Not drained:
-// exit 1, nothing changed.
-export async function undrain(opts: AgentOptions): Promise<DrainRecord | null> {
+// Removes the operator's drain record (a damaged one too); returns what it said, and the
+// store's key if the store drains the host too (that drain is the store's to lift: only
+// deleting the key does). Not drained by the operator: exit 1, nothing changed. Without a
+// store in the config, a store's drain record left behind has no key to lift it: it goes too.
+export async function undrain(
+  opts: AgentOptions,
+): Promise<{ record: DrainRecord | null; storeKey: string | null; stale: boolean }> {
   const cfg = await desiredConfig(opts);
-  const record = readRecord(cfg.drain.file);
-  if (record === null)
-    throw new AgentError(`not drained: there is no drain record ${cfg.drain.file}; nothing changed`, 1);
-  removeDrain(cfg.drain.file);
-  return 'problem' in record ? null : record;
+  const file = cfg.drain.file;
+  const record = readRecord(file);
+  const fromStore = readRecord(storeDrainPath(file)) !== null;
+  const storeKey = fromStore && cfg.store ? drainKey(cfg.store.prefix, cfg.host) : null;
+  if (record === null && storeKey)
+    throw new AgentError(
+      `not drained by rs-agent drain: there is no drain record ${file}; the store drains this host ` +
+        `(etcd key ${storeKey}): delete that key to put it back in the pool; nothing changed`,
+      1,
+    );
+  if (record === null && !fromStore)
+    throw new AgentError(`not drained: there is no drain record ${file}; nothing changed`, 1);
+  if (record !== null) removeDrain(file);
+  const stale = fromStore && !cfg.store;
+  if (stale) removeDrain(storeDrainPath(file));
+  return { record: record === null || 'problem' in record ? null : record, storeKey, stale };
 }
 
 // The VIPs' connections now, and the new ones counted by the traffic table.

@@ -16,3 +16,11 @@ export function checkWipe(previous: VipConfig[] | null, next: VipConfig[], allow
     return { vips: previous, held: true };
   return { vips: next, held: false };
 }
+
+// The same VIPs in the same modes, in any order.
+export function sameVips(a: VipConfig[] | null, b: VipConfig[]): boolean {
+  if (a === null || a.length !== b.length) return false;
+  const key = (v: VipConfig) => `${v.address}/${v.mode}`;
+  const set = new Set(a.map(key));
+  return b.every((v) => set.has(key(v)));
+}

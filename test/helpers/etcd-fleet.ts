@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestNamespace } from './netns.js';
+import { CLI, TestNamespace } from './netns.js';
 
 let counter = 0;
 
@@ -167,6 +167,12 @@ export class FleetNetwork {
 
   async del(key: string): Promise<void> {
     await this.etcdctl(['del', key]);
+  }
+
+  // `rs-agent fleet status` from the store's namespace, with an agent's config.
+  fleetStatus(configPath: string, json = true) {
+    const args = ['fleet', 'status', ...(json ? ['--json'] : []), '--config', configPath];
+    return execa('ip', ['netns', 'exec', this.storeNs, process.execPath, CLI, ...args], { reject: false });
   }
 
   async revision(): Promise<number> {

@@ -64,6 +64,11 @@ export class FakeStore {
       },
       writeStatus: (status) => void this.statuses.push(status),
       retryStatus: () => {},
+      // No budget's slots here: the real store's transaction is tested against etcd.
+      slots: () => ({
+        take: () => Promise.reject(new Error('the fake store takes no drain slot')),
+        release: () => Promise.resolve(),
+      }),
       close: () => void this.links.delete(state),
     };
     return link;

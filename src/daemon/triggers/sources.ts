@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../../agent.js';
 import type { Config } from '../../config/types.js';
+import { readVipTraffic } from '../../drain/drain.js';
 import { heldVips } from '../../store/held-vips.js';
 import type { Logger } from '../log.js';
 import type { StartMonitor } from '../monitor-child.js';
@@ -42,7 +43,8 @@ export function triggerSources(config: Config, seams: SourceSeams): TriggerSourc
     // The etcd client is loaded only here: a host without a store never pays for it.
     const connect: ConnectStore =
       seams.connectStore ?? (async (...args) => (await import('./etcd-link.js')).connectEtcd(...args));
-    sources.push(new StoreSource(config, { logger, recorded: () => heldVips(agent.stateDir, config), connect }));
+    const recorded = () => heldVips(agent.stateDir, config);
+    sources.push(new StoreSource(config, { logger, recorded, connect, sample: (vips) => readVipTraffic(agent, vips) }));
   }
   return sources;
 }

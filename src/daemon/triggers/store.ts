@@ -1,11 +1,14 @@
 import type { Config, StoreConfig, VipConfig } from '../../config/types.js';
 import { readCache, writeCache } from '../../store/cache.js';
+import { drainErrors, fleetDrainFor } from '../../store/drain-keys.js';
 import { DocumentBook, type HostDesired, type StoreView } from '../../store/host-desired.js';
 import { agentInstance, agentVersion, type HostStatus } from '../../store/status-record.js';
-import { checkWipe } from '../../store/wipe.js';
+import { checkWipe, sameVips } from '../../store/wipe.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { DaemonStats } from '../stats.js';
+import type { VipTraffic } from '../../traffic/sample.js';
+import { FleetDrain, statusDrainFields } from './fleet-drain.js';
 import { storeKey, type ConnectStore, type StoreLink } from './store-link.js';
 import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
@@ -20,6 +23,7 @@ export interface StoreSeams {
   // is neither a cache nor an answer from the store.
   recorded(): VipConfig[];
   connect: ConnectStore;
+  sample(vips: string[]): Promise<VipTraffic>; // the VIPs' connections, for the store's drain
 }
 
 // The fleet's store, as a trigger source and a source of desired state: it watches the
@@ -45,6 +49,7 @@ export class StoreSource implements TriggerSource {
   private known = false; // a cache was read, or the store answered: the desired state is known
   private lastFailure = 'the store has not answered yet';
   private duplicate: string | null = null; // another agent writing this host's status
+  private drain: FleetDrain | null = null; // the store's drain/<host> key
 
   constructor(
     private readonly config: Config,
@@ -57,6 +62,11 @@ export class StoreSource implements TriggerSource {
 
   vips(): VipConfig[] {
     return this.applied ?? [];
+  }
+
+  // Every VIP of this host, the file's and the store's: what the store's drain waits on.
+  private allVips(): string[] {
+    return [...new Set([...this.config.vips, ...this.vips()].map((v) => v.address))];
   }
 
   // Why the desired state is unknown: the store has not answered and there was no cache.
@@ -80,6 +90,13 @@ export class StoreSource implements TriggerSource {
     );
     if (this.state !== 'starting') return link.close(); // stopped meanwhile
     this.link = link;
+    this.drain = new FleetDrain(this.config, this.store.prefix, {
+      logger: this.seams.logger,
+      scheduler: ctx.scheduler,
+      sample: () => this.seams.sample(this.allVips()),
+      changed: () => this.writeStatus(false),
+      slots: (onLost) => link.slots(onLost),
+    });
     ctx.scheduler.every('store-heartbeat', this.store.heartbeatS * 1000, () => this.writeStatus(true));
     const first = link.open({
       view: (view, cause) => this.onView(view, cause),
@@ -96,6 +113,7 @@ export class StoreSource implements TriggerSource {
     this.ctx?.scheduler.cancel('store-heartbeat');
     this.ctx?.scheduler.cancel('store-first-read');
     this.ctx?.scheduler.cancel(DUPLICATE_CLEAR);
+    this.drain?.stop();
     this.link?.close();
     this.link = null;
   }
@@ -140,7 +158,10 @@ export class StoreSource implements TriggerSource {
     const desired = this.book.resolve(view);
     const wasUnknown = !this.known;
     this.known = true;
+    const drain = fleetDrainFor(this.store.prefix, this.config.host, desired.groups, view);
+    desired.errors.push(...drainErrors(drain));
     this.report(desired);
+    this.drain?.update(drain, desired.groups, view);
     const decision = checkWipe(this.applied, desired.vips, desired.allowEmpty);
     if (decision.held !== this.wipeHeld) {
       this.wipeHeld = decision.held;
@@ -225,6 +246,7 @@ export class StoreSource implements TriggerSource {
       if (since) this.lastOutage = { from: since, to: new Date().toISOString() };
       this.storeLostAt = null;
       this.link?.retryStatus();
+      this.drain?.retry();
       this.writeStatus(true);
     } else {
       this.storeLostAt ??= new Date().toISOString();
@@ -265,17 +287,11 @@ export class StoreSource implements TriggerSource {
       heartbeatS: this.store.heartbeatS,
       instance: agentInstance(),
       duplicate: this.duplicate,
+      ...statusDrainFields(this.config.drain.file, this.drain?.refusal() ?? null, this.allVips()),
     };
     const json = JSON.stringify(record);
     if (!force && json === this.lastStatusJson) return;
     this.lastStatusJson = json;
     this.link.writeStatus({ ...record, updatedAt: new Date().toISOString() });
   }
-}
-
-function sameVips(a: VipConfig[] | null, b: VipConfig[]): boolean {
-  if (a === null || a.length !== b.length) return false;
-  const key = (v: VipConfig) => `${v.address}/${v.mode}`;
-  const set = new Set(a.map(key));
-  return b.every((v) => set.has(key(v)));
 }
