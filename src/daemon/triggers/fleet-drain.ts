@@ -35,7 +35,7 @@ const SAMPLE_MS = 1000;
 export class FleetDrain {
   private wanted: FleetDrainWanted | null = null;
   private budgets: BudgetOfGroup[] = [];
-  private held: { groups: string; revision: number } | null = null;
+  private held: { groups: string[]; revision: number } | null = null;
   private refused: string | null = null;
   private busy = false;
   private again = false;
@@ -79,7 +79,7 @@ export class FleetDrain {
     if (
       held &&
       view.revision >= held.revision &&
-      held.groups.split(' ').some((g) => g && !view.entries.has(drainActiveKey(this.prefix, g, this.host)))
+      held.groups.some((g) => !view.entries.has(drainActiveKey(this.prefix, g, this.host)))
     )
       this.held = null;
     this.kick();
@@ -117,10 +117,10 @@ export class FleetDrain {
       if (!w?.drain || 'problem' in w.drain) return await this.lift(null);
       if (w.refusedGroups.length > 0)
         return await this.lift(`drain refused: the budget of group ${w.refusedGroups.join(', ')} is not valid`);
-      const groups = this.budgets.map((b) => b.group).join(' ');
+      const groups = this.budgets.map((b) => b.group);
       if (this.budgets.length === 0) {
         if (this.held) await this.release();
-      } else if (this.held?.groups !== groups) {
+      } else if (this.held?.groups.join('/') !== groups.join('/')) {
         if (this.held) await this.release();
         const outcome = await this.slots.take(this.host, this.budgets);
         if (!outcome.held) return await this.lift(outcome.refused);
