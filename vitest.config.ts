@@ -17,6 +17,7 @@ export const KERNEL = [
   // a real etcd in network namespaces
   'test/store/etcd-fleet.test.ts',
   'test/store/etcd-fleet-down.test.ts',
+  'test/store/etcd-stale.test.ts',
   'test/store/etcd-lifelines.test.ts',
   'test/store/etcd-watch-skip.test.ts',
   'test/store/etcd-auth.test.ts',
