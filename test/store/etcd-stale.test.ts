@@ -1,8 +1,7 @@
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
-import { CLI, type TestNamespace } from '../helpers/netns.js';
+import type { TestNamespace } from '../helpers/netns.js';
 
 // `stale` with the default status lease (30 s), against a real etcd: a store that keeps the
 // host's lease alive but refuses its writes. etcd over its space quota raises the NOSPACE
@@ -26,17 +25,10 @@ afterAll(async () => {
   await net?.destroy();
 }, 30_000);
 
-async function fleet(): Promise<{ host: string; state: string; errors: string[] }[]> {
-  const r = await execa(
-    'ip',
-    [
-      ...['netns', 'exec', net.storeNs, process.execPath, CLI, 'fleet', 'status', '--json'],
-      ...['--config', agent.configPath],
-    ],
-    { reject: false },
-  );
+async function fleet() {
+  const r = await net.fleetStatus(agent);
   if (r.exitCode === 2) throw new Error(r.stderr);
-  return (JSON.parse(r.stdout) as { hosts: never[] }).hosts;
+  return r.json!.hosts;
 }
 
 describe('fleet status: a host whose status stops changing while its lease lives', () => {
@@ -50,11 +42,7 @@ describe('fleet status: a host whose status stops changing while its lease lives
       const big = 'x'.repeat(1024 * 1024);
       let refused = '';
       for (let i = 0; i < 16 && !refused; i++) {
-        const r = await execa(
-          'ip',
-          ['netns', 'exec', net.storeNs, 'etcdctl', `--endpoints=${net.endpoints[0]}`, 'put', `/filler/${i}`],
-          { input: big, env: { ETCDCTL_API: '3' }, reject: false },
-        );
+        const r = await net.etcdctl(['put', `/filler/${i}`], undefined, false, big);
         if (r.exitCode !== 0) refused = r.stderr;
       }
       expect(refused).toMatch(/database space exceeded/);
@@ -67,11 +55,7 @@ describe('fleet status: a host whose status stops changing while its lease lives
         15_000,
         from,
       );
-      const r = await execa(
-        'ip',
-        [...['netns', 'exec', net.storeNs, process.execPath, CLI, 'fleet', 'status', '--config', agent.configPath]],
-        { reject: false },
-      );
+      const r = await net.fleetStatus(agent, []);
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toMatch(/^web-1\s+stale\s/m);
     } finally {

@@ -5,7 +5,7 @@ import { DocumentBook, type StoreEntry, type StoreView } from '../../src/store/h
 
 const P = '/rs-agent/';
 const HOSTS = ['a', 'b', 'c'];
-const LABELS = [{}, { pool: 'web' }, { pool: 'db' }, { pool: 'web', zone: 'x' }];
+const LABELS: Record<string, string>[] = [{}, { pool: 'web' }, { pool: 'db' }, { pool: 'web', zone: 'x' }];
 
 // Values a key may hold: valid groups with and without a selector, valid host documents,
 // and values a document refuses (not YAML, empty, a bad VIP, an unknown key).
