@@ -7,6 +7,19 @@ import { CLI, TestNamespace } from './netns.js';
 
 let counter = 0;
 
+// What `fleet status --json` prints, as far as the tests read it.
+export interface FleetJson {
+  revision: number;
+  hosts: {
+    host: string;
+    state: string;
+    revision: number | null;
+    updatedAt: string;
+    instance: string | null;
+    errors: string[];
+  }[];
+}
+
 // A throwaway network for a fleet test: a hub namespace holding a bridge, a store
 // namespace holding the etcd members (one address each on a veth into the bridge),
 // and one namespace per agent with eth0 on the bridge. Nothing leaves these namespaces:
@@ -93,6 +106,26 @@ export class FleetNetwork {
     return ns;
   }
 
+  // An agent's namespace with its config written: this host name and labels, the store
+  // lines given added under source.etcd (agentConfig).
+  async addConfiguredAgent(host: string, labels: Record<string, string>, store: string[] = []): Promise<TestNamespace> {
+    const ns = await this.addAgent();
+    ns.writeConfig(this.agentConfig(ns, host, labels, store));
+    return ns;
+  }
+
+  // `rs-agent fleet status` as an operator runs it, from the store's namespace with an
+  // agent's config: its exit status and output, the JSON parsed with --json (null else).
+  async fleetStatus<T = FleetJson>(
+    config: TestNamespace,
+    args: string[] = ['--json'],
+  ): Promise<{ exitCode: number; stdout: string; stderr: string; json: T | null }> {
+    const argv = ['netns', 'exec', this.storeNs, process.execPath, CLI, 'fleet', 'status', ...args];
+    const r = await execa('ip', [...argv, '--config', config.configPath], { reject: false });
+    const json = args.includes('--json') && r.exitCode !== 2 ? (JSON.parse(r.stdout) as T) : null;
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+  }
+
   // Cuts one agent off the store (its bridge port down), or puts it back.
   async setAgentLink(index: number, up: boolean): Promise<void> {
     await execa('ip', ['-n', this.hub, 'link', 'set', `va${index + 10}`, up ? 'up' : 'down']);
@@ -167,12 +200,6 @@ export class FleetNetwork {
 
   async del(key: string): Promise<void> {
     await this.etcdctl(['del', key]);
-  }
-
-  // `rs-agent fleet status` from the store's namespace, with an agent's config.
-  fleetStatus(configPath: string, json = true) {
-    const args = ['fleet', 'status', ...(json ? ['--json'] : []), '--config', configPath];
-    return execa('ip', ['netns', 'exec', this.storeNs, process.execPath, CLI, ...args], { reject: false });
   }
 
   async revision(): Promise<number> {

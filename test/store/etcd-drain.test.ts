@@ -45,7 +45,7 @@ async function statuses(): Promise<number[]> {
   return Promise.all(agents.map((_, i) => health(i).then((h) => h.status)));
 }
 
-const fleet = (json = true) => net.fleetStatus(agents[0]!.ns.configPath, json);
+const fleet = (json = true) => net.fleetStatus(agents[0]!.ns, json ? ['--json'] : []);
 
 type Row = { host: string; drain: string | null; connections: number | null; errors: string[] };
 async function rows(): Promise<Row[]> {
