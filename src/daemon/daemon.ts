@@ -66,6 +66,7 @@ export class Daemon {
   // What the last pass that ran observed: the metrics' traffic is sampled from it.
   private observed: MetricsSink['traffic'] = null;
   private reloads: Promise<void> = Promise.resolve();
+  private started = false; // every source has started: their requests are taken
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
   private readonly ctx: TriggerContext;
@@ -79,7 +80,7 @@ export class Daemon {
     this.sinks = new Sinks(parts.logger);
     this.ctx = {
       request: (trigger, options) => {
-        if (this.state === 'running') this.queue.request(trigger, options);
+        if (this.state === 'running' && this.started) this.queue.request(trigger, options);
       },
       scheduler: this.scheduler,
       nft: this.nft,
@@ -99,11 +100,14 @@ export class Daemon {
   }
 
   // Starts every source (the kernel's event monitors among them, so nothing that
-  // changes during the first pass goes unseen), then asks for the first pass.
+  // changes during the first pass goes unseen), then asks for the first pass. What a
+  // source asks for while the sources start (a monitor that has joined, while the store
+  // waits for its first read) that first pass does: it has not begun to read yet.
   async start(): Promise<void> {
     this.state = 'running';
     this.sources = this.parts.sources(this.config);
     await Promise.all(this.sources.map((s) => s.start(this.ctx)));
+    this.started = true;
     this.ctx.request('start', { urgent: true });
   }
 

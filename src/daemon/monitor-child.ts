@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { utilLinux } from '../system/util-linux.js';
 import type { Lifecycle } from './lifecycle.js';
+import { joinedNetlinkGroup } from './netlink-joined.js';
 
 // The kernel reports every address, route and link change on netlink; one long-lived
 // `ip monitor` child relays them (in the network namespace the daemon runs in). Its
@@ -21,7 +22,14 @@ export interface MonitorHandlers {
   onChange(text: string): void; // what the child printed (a chunk: lines may be split)
   // The child ended without being asked to (killed, ip missing): the caller restarts it.
   onExit(reason: string): void;
+  // The child has joined the kernel's events: every change from now on reaches it (once).
+  onJoined(): void;
 }
+
+// How often a started child is looked at until it has joined: soon at first, then at most
+// once a second (a child that never shows a joined socket of its own costs little).
+const FIRST_LOOK_MS = 10;
+const LAST_LOOK_MS = 1000;
 
 // The child is killed when the daemon exits or is killed with TERM/INT/HUP (execa's
 // cleanup), and by the kernel when the daemon is killed with SIGKILL: util-linux
@@ -51,6 +59,17 @@ export function startMonitorChild(handlers: MonitorHandlers, argv: readonly stri
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-500);
   });
+  const look = (delayMs: number) => {
+    const timer = setTimeout(() => {
+      void joinedNetlinkGroup(child.pid as number).then((joined) => {
+        if (state !== 'running') return;
+        if (joined) handlers.onJoined();
+        else look(Math.min(delayMs * 2, LAST_LOOK_MS));
+      });
+    }, delayMs);
+    timer.unref();
+  };
+  if (child.pid !== undefined) look(FIRST_LOOK_MS);
   void child.then((result) => {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
     if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');

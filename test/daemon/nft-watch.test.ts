@@ -68,6 +68,14 @@ describe('what a daemon pass reads of its nftables tables', () => {
     expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
   });
 
+  it("does not keep a reading begun before the monitor joined the kernel's events", () => {
+    const watch = new NftWatch();
+    const { read } = watch.toRead(TABLES);
+    watch.watched(true);
+    watch.remember(Object.fromEntries(ids(read).map((id) => [id, FOUND[id as keyof typeof FOUND]])));
+    expect(ids(watch.toRead(TABLES).read)).toEqual(ids(TABLES));
+  });
+
   it('while the metrics read counters, reads the tables whose spec counts on every pass', () => {
     const watch = new NftWatch();
     watch.watched(true);
@@ -102,5 +110,43 @@ describe('the daemon reads its nftables tables when nft monitor names them', () 
     await d.run(10);
     expect(lists(d.kernel.commands, before)).toEqual(['nft -j list table arp rs_agent']);
     expect(d.kernel.nft.ruleCount('arp rs_agent')).toBe(2);
+  });
+
+  // nft monitor hears of changes only once it has joined the kernel's events (after reading
+  // the ruleset): a guard flushed before that has no event, at start or after a restart.
+  it('until nft monitor has joined, every pass lists every table; its join asks for a pass that does', async () => {
+    const d = await daemon.start(YAML, (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('nft');
+    });
+    const flushedUnseen = async () => {
+      d.kernel.nft.flush('arp rs_agent');
+      expect(d.kernel.nft.ruleCount('arp rs_agent')).toBe(0);
+      await d.run(10);
+    };
+    const repairsOfGuard = () => d.events('repair').filter((l) => l.item === 'nft table arp rs_agent').length;
+    for (const round of ['start', 'restart']) {
+      const before = repairsOfGuard();
+      await flushedUnseen();
+      d.deleteVip('192.0.2.10');
+      await d.run(10);
+      expect(d.kernel.nft.ruleCount('arp rs_agent'), `${round}: a VIP's event`).toBe(2);
+      await flushedUnseen();
+      const from = d.kernel.commands.length;
+      d.monitors.join('nft');
+      await d.run(10);
+      expect(d.kernel.nft.ruleCount('arp rs_agent'), `${round}: the join`).toBe(2);
+      expect(repairsOfGuard() - before).toBe(2);
+      expect(lists(d.kernel.commands, from)).toContain('nft -j list table arp rs_agent');
+      // Joined: the next pass reads back what the repair loaded, and the one after lists nothing.
+      d.deleteVip('192.0.2.11');
+      await d.run(10);
+      const quiet = d.kernel.commands.length;
+      d.deleteVip('192.0.2.10');
+      await d.run(10);
+      expect(lists(d.kernel.commands, quiet)).toEqual([]);
+      d.monitors.end('nft', 'signal SIGKILL');
+      await d.run(1_500);
+    }
   });
 });

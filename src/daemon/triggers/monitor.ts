@@ -14,14 +14,18 @@ export interface MonitorSpec {
   // Whether an exit means the tool is missing (then the schedule is enough): returns
   // true when it handled the exit, so no restart is tried.
   unavailable?(reason: string): boolean;
-  // The pass asked for when the child has been restarted.
-  restartUrgent: boolean;
-  // The child was started (true), or has ended or been stopped (false).
+  // Whether the pass asked for once the child has joined (or has been restarted) is urgent.
+  joinUrgent: boolean;
+  // The child has joined the kernel's events (true), or has ended or been stopped (false).
   watching?(on: boolean): void;
 }
 
-// A `… monitor` child that asks for passes. It is restarted when it dies, and the
-// restart asks for a pass: changes made while nothing watched went unseen.
+// A `… monitor` child that asks for passes. It is restarted when it dies. A child hears of
+// changes only once it has joined the kernel's events (nft monitor: after reading the whole
+// ruleset), so it counts as watching from then on, not from its start, and that moment asks
+// for a pass: what changed between the last pass's reading and the join went unseen (at
+// start and after each restart). A restart asks for one at once too, in case the join is
+// never seen.
 export function monitorSource(
   spec: MonitorSpec,
   logger: Logger,
@@ -37,19 +41,23 @@ export function monitorSource(
           const ask = spec.onText(text);
           if (ask) ctx.request('event', ask);
         },
+        onJoined: () => {
+          if (state !== 'running') return;
+          spec.watching?.(true);
+          ctx.request('event', { urgent: spec.joinUrgent });
+        },
         onExit: (reason) => {
           spec.watching?.(false);
           if (state !== 'running' || spec.unavailable?.(reason)) return;
           logger.log('error', 'monitor-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
           ctx.scheduler.after(`${spec.name}-restart`, RESTART_MS, () => {
             begin(ctx);
-            ctx.request('event', { urgent: spec.restartUrgent });
+            ctx.request('event', { urgent: spec.joinUrgent });
           });
         },
       },
       spec.argv,
     );
-    spec.watching?.(true);
   };
   return {
     key: spec.name,

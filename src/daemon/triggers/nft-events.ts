@@ -59,7 +59,7 @@ export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerS
         return true;
       },
       // The guard's table may have been flushed while nothing watched.
-      restartUrgent: true,
+      joinUrgent: true,
       watching: (on) => watch?.watched(on),
     },
     logger,
