@@ -30,6 +30,12 @@ export class NftWatch implements NftReadings {
     this.known.clear();
   }
 
+  // The monitor lost events (its socket's buffer overflowed): what was read may be old.
+  lost(): void {
+    this.era += 1;
+    this.known.clear();
+  }
+
   // An event named the table, or a pass loaded or removed it.
   changed(id: string): void {
     this.known.delete(id);
