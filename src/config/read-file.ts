@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, describeError } from '../errors.js';
+import { serviceAccount } from '../system/service-user.js';
 
 // A config is a few lines per VIP; anything larger is a mistake (or an attack on the parser).
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -93,10 +94,13 @@ export function ownerProblem(subject: string | null, stats: Stats): string | nul
   return null;
 }
 
-// Why others can read a secret (a key, a password), or null.
-function secretProblem(stats: Stats): string | null {
-  if ((stats.mode & 0o044) === 0) return null;
-  const readers = ['its group', 'others'].filter((_, i) => stats.mode & (i === 0 ? 0o040 : 0o004)).join(' and ');
+// Why others can read a secret (a key, a password), or null. Its group may read it when
+// that group is the service user's (system/service-user.ts): mode 0640, root:rs-agent is
+// how the daemon, run by the packaged units as that user, reads a key root owns.
+export function secretProblem(stats: Stats, serviceGid = serviceAccount()?.gid): string | null {
+  const groupReads = (stats.mode & 0o040) !== 0 && stats.gid !== serviceGid;
+  if (!groupReads && (stats.mode & 0o004) === 0) return null;
+  const readers = [groupReads ? 'its group' : '', stats.mode & 0o004 ? 'others' : ''].filter(Boolean).join(' and ');
   return `is readable by ${readers} (mode ${modeOf(stats)})`;
 }
 
