@@ -33,10 +33,12 @@ export function serviceAccount(passwd = '/etc/passwd', name = SERVICE_USER): Acc
 // state directory, past the owner check) is given to that user and its group: the
 // daemon running as it must read, lock and replace what `start`, `stop` or `check` run
 // by root wrote there. A no-op for root's own directories and when not run as root.
-export function shareWithDirectoryOwner(fd: number, dir: string): void {
+export function shareWithDirectoryOwner(fd: number, dir: string, passwd?: string): void {
   if ((process.geteuid?.() ?? 0) !== 0) return;
   const owner = statSync(dir);
-  if (owner.uid === 0) return;
+  // Only to the service user: a directory that changed hands since it was checked is not
+  // given what root writes.
+  if (owner.uid === 0 || owner.uid !== serviceAccount(passwd)?.uid) return;
   const file = fstatSync(fd);
   if (file.uid !== owner.uid || file.gid !== owner.gid) fchownSync(fd, owner.uid, owner.gid);
 }

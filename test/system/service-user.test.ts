@@ -50,7 +50,9 @@ describe('shareWithDirectoryOwner, run as root', () => {
       shareWithDirectoryOwner(fd, dir);
       expect(statSync(file).uid).toBe(0);
       chownSync(dir, 4242, 4343);
-      shareWithDirectoryOwner(fd, dir);
+      shareWithDirectoryOwner(fd, dir); // not the service user's: stays root's
+      expect(statSync(file).uid).toBe(0);
+      shareWithDirectoryOwner(fd, dir, passwd(`${SYSTEM}rs-agent:x:4242:4343::/:/bin/false\n`));
     } finally {
       closeSync(fd);
     }
