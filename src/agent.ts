@@ -10,7 +10,7 @@ import { observeObjects, readSysctls } from './observe/observe.js';
 import type { ActualState } from './observe/types.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { missingOf, selectChanges } from './plan/gate.js';
-import { desiredState, NOTHING, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
+import { desiredState, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
 import { refuseWhileDaemonRuns } from './state/instance-lock.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
@@ -18,6 +18,7 @@ import { verdictOf, type Held, type Verdict } from './verdict.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
+import { storeEndpoints } from './store/endpoint-addresses.js';
 import { withStoreVips } from './store/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
@@ -60,7 +61,9 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   });
   // The NICs and tunnel devices the config means are among the links found; the sysctls
   // to read are theirs and those rs-agent holds originals for (renamed devices followed).
-  const desired = config ? desiredState(config, objects.links) : NOTHING;
+  // No VIP may be the host's gateway or its store's address (model/lifelines.ts).
+  const store = config?.store ? await storeEndpoints(config.store) : [];
+  const desired = desiredState(config, objects.links, { gateways: objects.gateways, store });
   const owned = followRenames(recorded, objects.links);
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);

@@ -3,14 +3,15 @@ import type { FleetRow } from '../store/fleet-status.js';
 import { print, printJson, runCommand, type GlobalArgs } from './common.js';
 
 // `rs-agent fleet status`: the whole fleet as the store shows it. Exit 0 when every
-// host is in sync, 1 otherwise, 2 when there is no store or it cannot be read.
+// host is in sync, 1 otherwise (a host down, behind, stale...; or no host at all), 2
+// when there is no store or it cannot be read.
 export async function fleetCommand(args: GlobalArgs & { action?: string; json?: boolean }): Promise<void> {
   await runCommand(async () => {
     const { readFleet } = await import('../store/fleet-read.js');
     const { rows, revision } = await readFleet(args.config, args['allow-insecure-config']);
     if (args.json) printJson({ revision, hosts: rows });
     else printTable(rows, revision);
-    return rows.every((r) => r.state === 'in-sync') ? 0 : 1;
+    return rows.length > 0 && rows.every((r) => r.state === 'in-sync') ? 0 : 1;
   });
 }
 
@@ -42,7 +43,7 @@ function printTable(rows: FleetRow[], revision: number): void {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
   print(
-    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`,
+    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'no host has reported'}`,
   );
 }
 

@@ -40,6 +40,9 @@ export interface ActualFou {
 export interface ActualState {
   links: ActualLink[];
   routes: ActualRoute[]; // main table
+  // The main table's default routes' gateways (IPv6 ones read only with the IPv6 routes);
+  // absent: not read.
+  gateways?: string[];
   sysctls: Record<string, string | null>; // by sysctl path; null: no such file
   // Read only when GUE is configured or owned. null: the fou module is not loaded (so
   // there is no listener); undefined: not read this pass.

@@ -21,12 +21,20 @@ export interface Timers {
   cancel(name: string): void;
 }
 const RETRY = 'store-retry';
+const CHECK = 'store-check';
+// How often the view is compared with the store (one small read): a watch that missed an
+// event for any reason is found out within this, and the prefix read again.
+export const CHECK_MS = 30_000;
 
 // Reads the prefix once, then watches it from that revision. A watch the store
 // cancels (its start revision was compacted away while this host was disconnected)
-// is replaced by a fresh read and a new watch; a broken stream is resumed by the
-// client from the last revision it delivered. A read is one range request: it is
-// answered whole at one revision, or it fails and the view stays as it was.
+// is replaced by a fresh read and a new watch, and so is a watch whose stream broke:
+// the client resumes it from the revision of the store when the stream was created
+// (the create reply's header + 1), which is past the events still to be delivered,
+// so an event in flight when the stream broke would be lost for good. Every CHECK_MS
+// the number of keys and the newest modification in the prefix are compared with the
+// view; a difference is read again too. A read is one range request: it is answered
+// whole at one revision, or it fails and the view stays as it was.
 export class PrefixWatch {
   private view: StoreView | null = null;
   private watcher: Watcher | null = null;
@@ -54,6 +62,7 @@ export class PrefixWatch {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.cancel(RETRY);
+    this.timers.cancel(CHECK);
     const watcher = this.watcher;
     this.watcher = null;
     await watcher?.cancel().catch(() => undefined);
@@ -61,6 +70,10 @@ export class PrefixWatch {
 
   private async sync(): Promise<boolean> {
     if (this.stopped) return false;
+    // The watch in force is dropped first: nothing it still delivers mixes with the read.
+    const old = this.watcher;
+    this.watcher = null;
+    await old?.cancel().catch(() => undefined);
     try {
       const res = await this.client.getAll().inRange(desiredRange(this.prefix)).exec();
       const entries = new Map<string, StoreEntry>();
@@ -71,6 +84,7 @@ export class PrefixWatch {
       this.events.view(this.view, 'read');
       await this.watchFrom(this.view.revision + 1);
       this.retryMs = RETRY_MIN_MS;
+      this.checkLater();
       return true;
     } catch (error) {
       this.setReachable(false, (error as Error).message);
@@ -85,15 +99,32 @@ export class PrefixWatch {
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 
-  private async watchFrom(revision: number): Promise<void> {
-    const old = this.watcher;
-    this.watcher = null;
-    await old?.cancel().catch(() => undefined);
-    const watcher = await this.client
-      .watch()
-      .inRange(desiredRange(this.prefix))
-      .startRevision(String(revision))
-      .create();
+  // The periodic comparison of the view with the store.
+  private checkLater(): void {
+    if (this.stopped) return;
+    this.timers.cancel(CHECK);
+    this.timers.after(CHECK, CHECK_MS, () => void this.check());
+  }
+
+  private async check(): Promise<void> {
+    const view = this.view;
+    if (this.stopped || !view || !this.watcher) return;
+    let differs: string | null = null;
+    try {
+      differs = differsFrom(
+        view,
+        await this.client.getAll().inRange(desiredRange(this.prefix)).sort('Mod', 'Descend').limit(1).exec(),
+      );
+    } catch {
+      // Unreachable: the watch's own reconnect reads again.
+    }
+    if (differs === null || this.view !== view || this.stopped) return this.checkLater();
+    this.events.resync(`${differs}: reading ${this.prefix} again`);
+    await this.sync();
+  }
+
+  private async watchFrom(from: number): Promise<void> {
+    const watcher = await this.client.watch().inRange(desiredRange(this.prefix)).startRevision(String(from)).create();
     if (this.stopped) {
       await watcher.cancel().catch(() => undefined);
       return;
@@ -103,6 +134,7 @@ export class PrefixWatch {
       const view = this.view;
       if (!view || this.watcher !== watcher) return;
       for (const event of res.events) {
+        if (Number(event.kv.mod_revision) < from) continue; // already in the read
         const key = event.kv.key.toString();
         if (event.type === 'Delete') view.entries.delete(key);
         else view.entries.set(key, { value: event.kv.value.toString(), modRevision: Number(event.kv.mod_revision) });
@@ -111,10 +143,17 @@ export class PrefixWatch {
       if (revision > view.revision) view.revision = revision;
       if (res.events.length > 0) this.events.view(view, 'watch');
     });
-    watcher.on('disconnected', (error: Error) => this.setReachable(false, error.message));
-    watcher.on('connected', () =>
-      this.setReachable(true, `watching ${this.prefix} again from revision ${watcher.lastRevision() ?? '?'}`),
-    );
+    // The first 'connected' is the create reply; any later one a stream the client resumed.
+    let broken = false;
+    watcher.on('disconnected', (error: Error) => {
+      broken = true;
+      this.setReachable(false, error.message);
+    });
+    watcher.on('connected', () => {
+      if (!broken || this.watcher !== watcher) return;
+      this.events.resync(`watch stream resumed: reading ${this.prefix} again`);
+      void this.sync();
+    });
     // Cancelled by the store: its start revision was compacted (or the watch refused).
     watcher.on('error', (error: Error) => {
       if (this.watcher !== watcher) return;
@@ -130,4 +169,21 @@ export class PrefixWatch {
     this.up = up;
     this.events.reachable(up, message);
   }
+}
+
+// Why the store's prefix differs from the view, from a read of its newest key (its count
+// is every key's): another number of keys, or a newer modification.
+export function differsFrom(
+  view: StoreView,
+  res: { count?: unknown; kvs: { mod_revision: unknown }[] },
+): string | null {
+  const count = Number(res.count ?? res.kvs.length);
+  const newest = Number(res.kvs[0]?.mod_revision ?? 0);
+  let mine = 0;
+  for (const entry of view.entries.values()) mine = Math.max(mine, entry.modRevision);
+  if (count !== view.entries.size)
+    return `the store holds ${count} keys under the prefix, this host's view ${view.entries.size}`;
+  if (newest !== mine)
+    return `the store's newest key under the prefix is of revision ${newest}, this host's view's of ${mine}`;
+  return null;
 }

@@ -1,9 +1,10 @@
+import { isHostName } from '../config/store.js';
 import { DocumentBook, type StoreView } from './host-desired.js';
 import { parseKey } from './layout.js';
 import { parseStatusRecord } from './status-check.js';
 import type { HostStatus } from './status-record.js';
 
-export type HostState = 'in-sync' | 'behind' | 'drift' | 'stale' | 'missing' | 'wipe-held' | 'invalid';
+export type HostState = 'in-sync' | 'behind' | 'drift' | 'stale' | 'down' | 'missing' | 'wipe-held' | 'invalid';
 
 export interface FleetRow {
   host: string;
@@ -12,7 +13,7 @@ export interface FleetRow {
   revision: number | null; // the store revision the host has applied
   wanted: number; // the newest revision of a document that concerns it
   vips: number | null;
-  updatedAt: string | null;
+  updatedAt: string | null; // when its status was written; down: when it was last seen
   errors: string[];
   labels: Record<string, string>;
   lastOutage: HostStatus['lastOutage']; // the last time the store was unreachable from the host
@@ -24,18 +25,21 @@ export interface FleetRow {
 // old statuses until they write again).
 const STALE_HEARTBEATS = 2.5;
 
-// The fleet as the store shows it: every host that wrote a status, and every host a
-// hosts/ key names that did not. Pure: `now` is the reader's clock.
+// The fleet as the store shows it: every host that wrote a status, every host seen
+// before whose status lease has expired (down, with when it was last seen), and every
+// host a hosts/ key names that was never seen. Pure: `now` is the reader's clock.
 export function fleetRows(prefix: string, view: StoreView, now: number): FleetRow[] {
   const statuses = new Map<string, ReturnType<typeof parseStatusRecord>>();
+  const tracked = new Map<string, ReturnType<typeof parseTracked>>();
   const named = new Set<string>();
   for (const [key, entry] of view.entries) {
     const parsed = parseKey(prefix, key);
     if (parsed?.kind === 'status') statuses.set(parsed.name, parseStatusRecord(parsed.name, entry.value));
+    else if (parsed?.kind === 'tracked') tracked.set(parsed.name, parseTracked(parsed.name, entry.value));
     else if (parsed?.kind === 'host') named.add(parsed.name);
   }
   const rows: FleetRow[] = [];
-  for (const host of new Set([...statuses.keys(), ...named])) {
+  for (const host of new Set([...statuses.keys(), ...tracked.keys(), ...named])) {
     const record = statuses.get(host);
     const status = record && 'status' in record ? record.status : null;
     const labels = status?.labels ?? {};
@@ -43,16 +47,21 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     const wanted = desired.docRevision;
     if (!status) {
       // No record, or one that is not what an agent writes: either way nothing it says is used.
-      const problem = record && 'problem' in record ? [`invalid status record: ${record.problem}`] : [];
+      const seen = tracked.get(host);
+      const problems = [
+        ...(record && 'problem' in record ? [`invalid status record: ${record.problem}`] : []),
+        ...(seen && 'problem' in seen ? [`invalid tracked record: ${seen.problem}`] : []),
+      ];
+      const seenAt = !record && seen && 'seenAt' in seen ? seen.seenAt : null;
       rows.push({
         host,
-        state: problem.length > 0 ? 'invalid' : 'missing',
+        state: problems.length > 0 ? 'invalid' : seenAt ? 'down' : 'missing',
         inSync: false,
         revision: null,
         wanted,
         vips: null,
-        updatedAt: null,
-        errors: problem,
+        updatedAt: seenAt,
+        errors: seenAt ? [`no status since ${seenAt}: its lease expired`] : problems,
         labels,
         lastOutage: null,
       });
@@ -78,4 +87,19 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     });
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));
+}
+
+// tracked/<host>: when the host last wrote its status, or what is wrong with the record.
+function parseTracked(host: string, text: string): { seenAt: string } | { problem: string } {
+  if (!isHostName(host)) return { problem: 'key: the name after tracked/ is not a host name' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  const seenAt = (value as { seenAt?: unknown } | null)?.seenAt;
+  if (typeof seenAt !== 'string' || seenAt.length > 40 || Number.isNaN(Date.parse(seenAt)))
+    return { problem: 'seenAt: not a time' };
+  return { seenAt };
 }

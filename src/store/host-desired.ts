@@ -56,7 +56,7 @@ export class DocumentBook {
     }
     for (const key of [...view.entries.keys()].sort()) {
       const parsed = parseKey(this.prefix, key);
-      if (!parsed || parsed.kind === 'status') continue;
+      if (!parsed || parsed.kind === 'status' || parsed.kind === 'tracked') continue;
       if (parsed.kind === 'allow-empty') {
         if (parsed.name === this.host || parsed.name === 'all') {
           allowEmpty = true;

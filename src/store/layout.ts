@@ -6,10 +6,12 @@
 //   <prefix>allow-empty/<host>  present: this host may be left with no VIP (see wipe.ts);
 //   <prefix>allow-empty/all     the same for every host
 //   <prefix>status/<host>       written by the agent under a lease (JSON; see status-record.ts)
+//   <prefix>tracked/<host>      {"host", "seenAt"}: written with every status, without a lease, so
+//                               a host whose lease expired (dead, cut off) is still listed, as down
 //
 // Pure: names and matching, no client.
 
-export type KeyKind = 'group' | 'host' | 'allow-empty' | 'status';
+export type KeyKind = 'group' | 'host' | 'allow-empty' | 'status' | 'tracked';
 
 export interface ParsedKey {
   kind: KeyKind;
@@ -21,6 +23,7 @@ const KINDS: Record<string, KeyKind> = {
   hosts: 'host',
   'allow-empty': 'allow-empty',
   status: 'status',
+  tracked: 'tracked',
 };
 
 export function parseKey(prefix: string, key: string): ParsedKey | null {
@@ -40,6 +43,11 @@ export function hostKey(prefix: string, host: string): string {
 
 export function statusKey(prefix: string, host: string): string {
   return `${prefix}status/${host}`;
+}
+
+// Sorts after status/, so outside what agents watch (desiredRange).
+export function trackedKey(prefix: string, host: string): string {
+  return `${prefix}tracked/${host}`;
 }
 
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {

@@ -1,10 +1,12 @@
 import type { Etcd3, Lease } from 'etcd3';
-import { statusKey } from './layout.js';
+import { statusKey, trackedKey } from './layout.js';
 import type { HostStatus } from './status-record.js';
 
 // Puts this host's status under a lease the client keeps alive. A lease the store
 // says is gone (expired while the store or this host was away) is replaced at the
-// next write. A write that fails is kept and retried: the newest status wins.
+// next write. A write that fails is kept and retried: the newest status wins. Each
+// status also puts when it was written under tracked/<host>, without a lease: once the
+// lease expires (the host died, or is cut off) fleet status still lists it, as down.
 export class StatusWriter {
   private lease: Lease | null = null;
   private pending: HostStatus | null = null;
@@ -43,6 +45,8 @@ export class StatusWriter {
     try {
       const lease = this.currentLease();
       await lease.put(statusKey(this.prefix, status.host)).value(JSON.stringify(status)).exec();
+      const seen = { host: status.host, seenAt: status.updatedAt };
+      await this.client.put(trackedKey(this.prefix, status.host)).value(JSON.stringify(seen)).exec();
       this.last = status;
       this.failing = false;
       if (this.pending === status) this.pending = null;

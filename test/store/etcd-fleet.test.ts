@@ -40,7 +40,7 @@ async function fleet(): Promise<{
   return JSON.parse(r.stdout);
 }
 
-async function converged(expected: Record<string, string[]>, timeoutMs = 10_000): Promise<boolean> {
+async function converged(expected: Record<string, string[]>, timeoutMs = 30_000): Promise<boolean> {
   return eventually(async () => {
     for (const a of agents)
       if (JSON.stringify(await vipsOn(a.ns)) !== JSON.stringify(expected[a.host] ?? [])) return false;

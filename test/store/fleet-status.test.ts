@@ -89,3 +89,26 @@ describe('fleet status', () => {
     });
   });
 });
+
+describe('fleet status: hosts whose status lease expired', () => {
+  const seen = (host: string, seenAt: string) => JSON.stringify({ host, seenAt });
+
+  it('a host seen before and whose status is gone is listed down, with when it was last seen; never hidden', () => {
+    const entries = new Map(
+      Object.entries({
+        '/rs-agent/status/ok': { value: status('ok'), modRevision: 10 },
+        '/rs-agent/tracked/ok': { value: seen('ok', '2030-01-01T00:00:09Z'), modRevision: 10 },
+        '/rs-agent/tracked/dead': { value: seen('dead', '2029-12-31T23:50:00Z'), modRevision: 4 },
+        '/rs-agent/tracked/odd': { value: '{"seenAt": 5}', modRevision: 5 },
+        '/rs-agent/tracked/a\n<3>b': { value: seen('x', '2029-12-31T23:50:00Z'), modRevision: 6 },
+      }),
+    );
+    const rows = fleetRows(P, { revision: 40, entries }, NOW);
+    expect(Object.fromEntries(rows.map((r) => [r.host, [r.state, r.updatedAt, ...r.errors]]))).toEqual({
+      ok: ['in-sync', '2030-01-01T00:00:09Z'],
+      dead: ['down', '2029-12-31T23:50:00Z', 'no status since 2029-12-31T23:50:00Z: its lease expired'],
+      odd: ['invalid', null, 'invalid tracked record: seenAt: not a time'],
+      'a\n<3>b': ['invalid', null, 'invalid tracked record: key: the name after tracked/ is not a host name'],
+    });
+  });
+});
