@@ -1,8 +1,8 @@
 import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { ChangeBase } from '../model/change.js';
+import { MODULES_LOAD } from '../objects/module.js';
 import { kindOf } from '../objects/registry.js';
-import { MODULES_LOAD } from '../install/boot-files.js';
 import { inputFile } from '../system/exclusive-file.js';
 import { CAP_SYS_MODULE, hasCapability } from '../system/privileges.js';
 import type { CommandResult, Runner } from '../system/runner.js';

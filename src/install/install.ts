@@ -3,10 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { MODULES_LOAD } from '../objects/module.js';
 import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
 import { directoryProblem, problemText } from '../system/trusted-path.js';
 import { binaryPathProblems, unitExecPath } from './binary-path.js';
-import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
+import { renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
 // The systemd units shipped with the program: the units/ directory nearest above the
