@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,9 +7,10 @@ import { asUser, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 
 // rs-agent as the packaged units run it: a system user of its own holding CAP_NET_ADMIN
 // alone (AmbientCapabilities=CAP_NET_ADMIN), its state directory its own (RuntimeDirectory=
-// with User=), beside root running start, stop and check from a shell. Root knows that user
-// by its name, rs-agent, in /etc/passwd: here a copy naming the test's user so, bind-mounted
-// over /etc/passwd in a mount namespace of the root CLI's own (the machine's is untouched).
+// with User=), beside root running start, stop and check from a shell. rs-agent knows that
+// user by its name, rs-agent, in /etc/passwd: here a copy naming the test's user so,
+// bind-mounted over /etc/passwd in a mount namespace of the CLI's own (the machine's is
+// untouched).
 
 const user = useUnprivilegedUser('svc');
 let ns: TestNamespace;
@@ -25,17 +27,25 @@ afterEach(async () => {
   await ns.destroy();
 });
 
-// The CLI as the service user: its uid and gid, no other group, CAP_NET_ADMIN ambient.
+// The prefix that runs a command where /etc/passwd names `name` with the test user's uid
+// and gid: a copy bind-mounted in a mount namespace of the command's own.
+function withPasswd(name: string): string[] {
+  const passwd = join(ns.dir, `passwd-${name}`);
+  writeFileSync(passwd, `${readFileSync('/etc/passwd', 'utf8')}${name}:x:${user().uid}:${user().gid}::/:/bin/false\n`);
+  chmodSync(passwd, 0o644);
+  const mount = 'mount --bind "$0" /etc/passwd && exec "$@"';
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', mount, passwd];
+}
+
+// The CLI as the service user rs-agent: its uid and gid, no other group, CAP_NET_ADMIN ambient.
 function asService(args: string[]) {
-  return ns.cliWith([...asUser(user()), '--inh-caps=+net_admin', '--ambient-caps=+net_admin'], args);
+  const caps = ['--inh-caps=+net_admin', '--ambient-caps=+net_admin'];
+  return ns.cliWith([...withPasswd('rs-agent'), ...asUser(user()), ...caps], args);
 }
 
 // The CLI as root, where /etc/passwd names `name` with the test user's uid and gid.
 function asRoot(args: string[], name = 'rs-agent') {
-  const passwd = join(ns.dir, 'passwd');
-  writeFileSync(passwd, `${readFileSync('/etc/passwd', 'utf8')}${name}:x:${user().uid}:${user().gid}::/:/bin/false\n`);
-  const mount = 'mount --bind "$0" /etc/passwd && exec "$@"';
-  return ns.cliWith(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', mount, passwd], args);
+  return ns.cliWith(withPasswd(name), args);
 }
 
 async function vips(): Promise<string[]> {
@@ -92,5 +102,62 @@ describe('root beside the service user, in its state directory', () => {
     );
     expect(start.exitCode).toBe(2);
     expect(await vips()).toEqual([]);
+  });
+});
+
+// The store's TLS files as the packaged units read them: the daemon runs as the service
+// user, so they are its own (the key mode 0600) or root's with the key readable by its
+// group (0640 root:rs-agent). Root, checking them as it checks the config, accepts both
+// and still refuses a key others can read or files of any other user.
+describe("the store's TLS files, readable by the service user", () => {
+  async function tlsConfig(owner: 'user' | 'root-group', keyMode = 0o600): Promise<void> {
+    const pki = join(ns.dir, 'pki');
+    mkdirSync(pki, { mode: 0o755 });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'];
+    await execa('openssl', ['req', '-x509', ...ec, '-keyout', 'key.pem', '-out', 'cert.pem', '-subj', '/CN=rs1'], {
+      cwd: pki,
+    });
+    chmodSync(join(pki, 'cert.pem'), 0o644);
+    chmodSync(join(pki, 'key.pem'), keyMode);
+    for (const file of ['cert.pem', 'key.pem'])
+      if (owner === 'user') chownSync(join(pki, file), user().uid, user().gid);
+      else chownSync(join(pki, file), 0, user().gid);
+    const tls = `{ca: ${pki}/cert.pem, cert: ${pki}/cert.pem, key: ${pki}/key.pem}`;
+    ns.writeConfig(
+      `vips: [192.0.2.10]\nsource:\n  etcd:\n    endpoints: [https://192.0.2.1:2379]\n    tls: ${tls}\nhost: rs1\n`,
+    );
+  }
+
+  it("files of the service user's own (key 0600): root and the service user both accept them", async () => {
+    await tlsConfig('user');
+    for (const r of [await asRoot(['validate']), await asService(['validate'])]) {
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+    }
+  });
+
+  it("root's files with the key 0640 root:rs-agent: root and the service user both accept them", async () => {
+    await tlsConfig('root-group', 0o640);
+    for (const r of [await asRoot(['validate']), await asService(['validate'])]) {
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+    }
+  });
+
+  it('root refuses them when that user is not the service user, and a key others can read (exit 2)', async () => {
+    await tlsConfig('user');
+    const other = await asRoot(['validate'], 'someone-else');
+    expect(other.stderr).toBe(
+      `rs-agent: config ${ns.configPath}: source.etcd.tls.ca: ${ns.dir}/pki/cert.pem: is owned by uid ${user().uid}, ` +
+        'not root: whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config',
+    );
+    expect(other.exitCode).toBe(2);
+    chmodSync(join(ns.dir, 'pki', 'key.pem'), 0o604);
+    const readable = await asRoot(['validate']);
+    expect(readable.stderr).toBe(
+      `rs-agent: config ${ns.configPath}: source.etcd.tls.key: ${ns.dir}/pki/key.pem: is readable by others (mode 0604): ` +
+        'it holds a secret; chmod 0600 it, or pass --allow-insecure-config',
+    );
+    expect(readable.exitCode).toBe(2);
   });
 });
