@@ -11,7 +11,8 @@ import { tunnelNeeds } from '../plan/placement.js';
 // Before 99-sysctl.conf (/etc/sysctl.conf), so the operator's own file still has the last word.
 export const SYSCTL_DROP_IN = '/etc/sysctl.d/90-rs-agent.conf';
 
-const HEADER = (config: Config) =>
+// The first lines of every file install writes from the config.
+export const HEADER = (config: Config) =>
   `# Written by "rs-agent install" from ${config.file}; "rs-agent uninstall" removes it.\n` +
   '# Edit the config and run "rs-agent install" again rather than editing this file.\n';
 

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE } from '../../src/config/store.js';
+import { SERVICE_UNITS, SHIPPED_WRITABLE } from '../../src/install/unit-paths.js';
 import { CLI } from '../helpers/netns.js';
 
 // The systemd units and the cron example, as shipped.
 const ROOT = resolve(import.meta.dirname, '../..');
 const UNITS = join(ROOT, 'units');
 const INSTALLED = '/usr/local/bin/rs-agent';
-const SERVICES = ['rs-agent.service', 'rs-agent-watch.service', 'rs-agent-check.service'];
+const SERVICES = SERVICE_UNITS;
 
 // The units name the installed binary; systemd-analyze verify checks that it exists,
 // so each test verifies copies that point at the built CLI instead.
@@ -126,6 +127,15 @@ describe('systemd units', () => {
       reject: false,
     });
     expect(Number(/Overall exposure level for \S+: ([\d.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(2.5);
+  });
+
+  // install's drop-in (src/install/unit-paths.ts) names what these leave out.
+  it('the service units make writable what install knows they do, and no more', () => {
+    expect(readdirSync(UNITS).filter((name) => name.endsWith('.service'))).toEqual(expect.arrayContaining(SERVICES));
+    const writable = SERVICES.flatMap((name) => directives(name).get('ReadWritePaths') ?? [])
+      .flatMap((line) => line.split(' '))
+      .map((path) => path.replace(/^-/, ''));
+    expect([...new Set(writable)].sort()).toEqual([...SHIPPED_WRITABLE].sort());
   });
 
   it('rs-agent-check.timer starts rs-agent-check.service, which runs check --fix', () => {
