@@ -20,6 +20,10 @@ export const KERNEL = [
   'test/store/etcd-lifelines.test.ts',
   'test/store/etcd-watch-skip.test.ts',
   'test/store/etcd-auth.test.ts',
+  'test/store/etcd-reporting.test.ts',
+  'test/store/etcd-duplicate-host.test.ts',
+  'test/store/etcd-large-prefix.test.ts',
+  'test/store/etcd-keepalive.test.ts',
   'test/store/fleet-hostile.test.ts',
   'test/store/hostile-cache.test.ts',
   // files and directories of other users (chown), real users (useradd)

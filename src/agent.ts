@@ -68,6 +68,7 @@ export async function snapshot(opts: AgentOptions, config: Config | null): Promi
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
   const { changes, kept, problems } = planFull(desired, actual, owned);
+  if (config?.storeUnknown) problems.push({ item: 'store', message: config.storeUnknown });
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
 

@@ -24,6 +24,7 @@ export interface Outcome<C extends ChangeBase = ChangeBase> {
   change: C;
   status: 'applied' | 'failed' | 'skipped';
   error?: string;
+  uncertain?: boolean; // failed with its whole batch, which may have run in part (see ownedAfter)
 }
 
 export interface ExecContext {
@@ -113,17 +114,18 @@ async function runIpBatch(changes: ChangeBase[], ctx: ExecContext): Promise<Outc
   try {
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
-    // ip could not be run at all (gone, or not executable): a failure of these changes,
-    // reported with what the pass had already applied, not an abort that hides it.
+    // ip could not be run (gone, not executable), or was killed at the command timeout: a
+    // failure of these changes, reported with what the pass had already applied, not an
+    // abort that hides it. A killed batch ran some of its lines, which ones is unknown.
     if (!(error instanceof AgentError)) throw error;
-    return changes.map((change) => failed(change, error.message));
+    return changes.map((change) => ({ ...failed(change, error.message), uncertain: true }));
   } finally {
     closeSync(input);
   }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {
     const reason = `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
-    return changes.map((change) => failed(change, reason));
+    return changes.map((change) => ({ ...failed(change, reason), uncertain: true }));
   }
   return changes.map((change, i) => {
     const error = errors.get(i + 1);

@@ -16,7 +16,7 @@ export async function fleetCommand(args: GlobalArgs & { action?: string; json?: 
 }
 
 function printTable(rows: FleetRow[], revision: number): void {
-  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'ERRORS']];
+  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'AGENT', 'ERRORS']];
   for (const r of rows) {
     table.push([
       r.host,
@@ -26,6 +26,7 @@ function printTable(rows: FleetRow[], revision: number): void {
       r.vips === null ? '-' : String(r.vips),
       r.updatedAt ?? '-',
       outage(r.lastOutage),
+      r.instance ?? '-',
       r.errors.join('; ') || '-',
     ]);
   }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { routeNodeWarnings } from '../system/node-warnings.js';
 import { printError } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
 import { COMMANDS as SPECS, defaultOf, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
@@ -38,6 +39,7 @@ const yargsOption = (o: OptionSpec) => ({
   ...(o.array ? { array: true, requiresArg: true } : {}),
 });
 
+routeNodeWarnings((text) => printError(`warning: ${text}`));
 const argv = process.argv.slice(2);
 const fast = parseFastArgs(argv);
 if (fast) await lazy(fast.command)(fast.args);

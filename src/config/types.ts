@@ -29,6 +29,9 @@ export interface Config {
   store: StoreConfig | null; // a fleet's store of desired state (src/store/); null: the file alone
   host: string; // this host's name in the store (default: the host name)
   labels: Record<string, string>; // matched by the store's selectors
+  // Set when the store neither answered nor left a cache: why this host's desired state is
+  // unknown. Reported as a problem by every pass, so nothing calls the host in sync.
+  storeUnknown?: string;
 }
 
 // An etcd cluster holding the fleet's desired state under a prefix (see src/store/).

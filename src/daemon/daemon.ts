@@ -227,9 +227,19 @@ export class Daemon {
   // the file's own entry wins.
   private desiredConfig(): Config {
     const added = this.sources.flatMap((s) => s.vips?.() ?? []);
-    if (added.length === 0) return this.config;
+    const unknown = this.desiredUnknown();
+    if (added.length === 0 && !unknown) return this.config;
     const local = new Set(this.config.vips.map((v) => v.address));
-    return { ...this.config, vips: [...this.config.vips, ...added.filter((v) => !local.has(v.address))] };
+    return {
+      ...this.config,
+      vips: [...this.config.vips, ...added.filter((v) => !local.has(v.address))],
+      ...(unknown ? { storeUnknown: unknown } : {}),
+    };
+  }
+
+  // Why a source's desired state is unknown (the store unanswered, no cache), or null.
+  desiredUnknown(): string | null {
+    return this.sources.map((s) => s.unknown?.() ?? null).find((u) => u !== null) ?? null;
   }
 
   private publish(): void {

@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { takeInstanceLock } from '../state/instance-lock.js';
+import { agentInstance } from '../store/status-record.js';
 import { readableStack } from '../system/stack.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
@@ -65,6 +66,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   logger.log('info', 'starting', `rs-agent run: converging to ${config.file} (${config.vips.length} VIPs)`, {
     pid: process.pid,
+    instance: agentInstance(),
   });
   try {
     await daemon.start();
@@ -86,10 +88,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       );
       void shutdown('start failure', 1);
     } else {
-      const status = last?.inSync ? 'in sync' : 'running; drift remains (see the log)';
+      // Never "in sync" while the store's desired state is unknown.
+      const unknown = daemon.desiredUnknown();
+      const state = unknown ? 'desired state unknown' : last?.inSync ? 'in sync' : 'drift remains';
+      const status = unknown || last?.inSync ? state : 'running; drift remains (see the log)';
       await notifyReady(agent.runner, logger, status, daemon.scheduler);
-      logger.log('info', 'ready', `ready: ${last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, {
-        in_sync: last?.inSync ?? false,
+      logger.log('info', 'ready', `ready: ${state}; watching for drift`, {
+        in_sync: (last?.inSync ?? false) && !unknown,
+        ...(unknown ? { error: unknown } : {}),
       });
     }
   }

@@ -1,12 +1,15 @@
 import type { Etcd3, Watcher } from 'etcd3';
-import type { StoreEntry, StoreView } from './host-desired.js';
+import type { StoreView } from './host-desired.js';
 import { desiredRange } from './layout.js';
+import { readRange } from './range-read.js';
+import { describeStoreError } from './store-error.js';
 
 export interface WatchEvents {
   // A new view of the prefix: after a full read ('read') or a watch event ('watch').
   view(view: StoreView, cause: 'read' | 'watch'): void;
-  // The store became reachable or unreachable (message says why).
-  reachable(up: boolean, message: string): void;
+  // The store became reachable or unreachable (message says why; refused: it answered
+  // but refused this host: a certificate, a user, a permission, a size).
+  reachable(up: boolean, message: string, refused?: boolean): void;
   // The watch was cancelled by the store (compacted history): the prefix is read again.
   resync(message: string): void;
 }
@@ -75,11 +78,7 @@ export class PrefixWatch {
     this.watcher = null;
     await old?.cancel().catch(() => undefined);
     try {
-      const res = await this.client.getAll().inRange(desiredRange(this.prefix)).exec();
-      const entries = new Map<string, StoreEntry>();
-      for (const kv of res.kvs)
-        entries.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
-      this.view = { revision: Number(res.header.revision), entries };
+      this.view = await readRange(this.client, desiredRange(this.prefix));
       this.setReachable(true, `read ${this.prefix} at revision ${this.view.revision}`);
       this.events.view(this.view, 'read');
       await this.watchFrom(this.view.revision + 1);
@@ -87,7 +86,8 @@ export class PrefixWatch {
       this.checkLater();
       return true;
     } catch (error) {
-      this.setReachable(false, (error as Error).message);
+      const failure = describeStoreError(error);
+      this.setReachable(false, failure.text, failure.refused);
       this.retryLater();
       return false;
     }
@@ -147,7 +147,8 @@ export class PrefixWatch {
     let broken = false;
     watcher.on('disconnected', (error: Error) => {
       broken = true;
-      this.setReachable(false, error.message);
+      const failure = describeStoreError(error);
+      this.setReachable(false, failure.text, failure.refused);
     });
     watcher.on('connected', () => {
       if (!broken || this.watcher !== watcher) return;
@@ -164,10 +165,10 @@ export class PrefixWatch {
     });
   }
 
-  private setReachable(up: boolean, message: string): void {
+  private setReachable(up: boolean, message: string, refused = false): void {
     if (this.up === up) return;
     this.up = up;
-    this.events.reachable(up, message);
+    this.events.reachable(up, message, refused);
   }
 }
 

@@ -4,7 +4,8 @@ import { parseKey } from './layout.js';
 import { parseStatusRecord } from './status-check.js';
 import type { HostStatus } from './status-record.js';
 
-export type HostState = 'in-sync' | 'behind' | 'drift' | 'stale' | 'down' | 'missing' | 'wipe-held' | 'invalid';
+export type HostState =
+  'in-sync' | 'behind' | 'drift' | 'stale' | 'down' | 'missing' | 'wipe-held' | 'invalid' | 'duplicate';
 
 export interface FleetRow {
   host: string;
@@ -17,6 +18,7 @@ export interface FleetRow {
   errors: string[];
   labels: Record<string, string>;
   lastOutage: HostStatus['lastOutage']; // the last time the store was unreachable from the host
+  instance: string | null; // the agent process that wrote the status (a random id made at its start)
 }
 
 // A status older than this many heartbeats is stale: the agent stopped writing (the
@@ -64,12 +66,15 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
         errors: seenAt ? [`no status since ${seenAt}: its lease expired`] : problems,
         labels,
         lastOutage: null,
+        instance: null,
       });
       continue;
     }
     const age = now - Date.parse(status.updatedAt);
     let state: HostState = 'in-sync';
-    if (status.wipeHeld) state = 'wipe-held';
+    // Two agents with this name overwrite each other's status: neither row can be believed.
+    if (status.duplicate) state = 'duplicate';
+    else if (status.wipeHeld) state = 'wipe-held';
     else if (age > STALE_HEARTBEATS * status.heartbeatS * 1000) state = 'stale';
     else if (status.revision < wanted) state = 'behind';
     else if (!status.inSync) state = 'drift';
@@ -81,9 +86,15 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
       wanted,
       vips: status.vips,
       updatedAt: status.updatedAt,
-      errors: status.errors,
+      errors: status.duplicate
+        ? [
+            `agents ${status.instance ?? '?'} and ${status.duplicate} both write this host's status: two hosts share the name ${host}`,
+            ...status.errors,
+          ]
+        : status.errors,
       labels,
       lastOutage: status.lastOutage ?? null,
+      instance: status.instance ?? null,
     });
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));

@@ -11,9 +11,13 @@ export async function withStoreVips(
 ): Promise<Config> {
   if (!config.store) return config;
   const { readStoreVips } = await import('./store-once.js');
-  const vips = await readStoreVips(config, stateDir, note);
+  const { vips, unknown } = await readStoreVips(config, stateDir, note);
   const local = new Set(config.vips.map((v) => v.address));
-  return { ...config, vips: [...config.vips, ...vips.filter((v) => !local.has(v.address))] };
+  return {
+    ...config,
+    vips: [...config.vips, ...vips.filter((v) => !local.has(v.address))],
+    ...(unknown ? { storeUnknown: unknown } : {}),
+  };
 }
 
 function stderrNote(message: string): void {

@@ -67,6 +67,10 @@ function checkStatus(host: string, value: unknown): HostStatus {
     if (v < 1 || v > 3600) fail(key, 'not a number of seconds from 1 to 3600');
     return v;
   };
+  const instanceId = (key: string, v: unknown): string => {
+    if (typeof v !== 'string' || !/^[0-9a-f]{1,32}$/.test(v)) fail(key, 'not an agent instance id (hex digits)');
+    return v as string;
+  };
   // In the order an agent writes them: the first that is wrong is named.
   const status: HostStatus = {
     host,
@@ -84,6 +88,9 @@ function checkStatus(host: string, value: unknown): HostStatus {
     lastOutage: outage('lastOutage'),
     updatedAt: time('updatedAt', r.updatedAt),
     heartbeatS: seconds('heartbeatS'),
+    // Agents before the instance id wrote neither.
+    instance: r.instance === undefined ? undefined : instanceId('instance', r.instance),
+    duplicate: r.duplicate === undefined || r.duplicate === null ? null : instanceId('duplicate', r.duplicate),
   };
   if (r.host !== host) fail('host', 'not the host the key names');
   return status;

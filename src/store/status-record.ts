@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,19 @@ export interface HostStatus {
   lastOutage: { from: string; to: string } | null; // the last time the store was unreachable from this host
   updatedAt: string;
   heartbeatS: number; // rewritten at least this often
+  // This agent process: a random id made when it started. Two hosts given one host name (a
+  // cloned image keeps the system host name) write one status key with two ids.
+  instance?: string;
+  // Another agent's id found under this status key between two of this agent's writes.
+  duplicate?: string | null;
+}
+
+let instance: string | null = null;
+
+// This process's id, the same for every status it writes and in its log.
+export function agentInstance(): string {
+  instance ??= randomBytes(4).toString('hex');
+  return instance;
 }
 
 let version: string | null = null;

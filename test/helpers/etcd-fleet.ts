@@ -19,6 +19,9 @@ export class FleetNetwork {
   readonly agents: TestNamespace[] = [];
   // name:password for etcdctl once the store has authentication enabled.
   user: string | null = null;
+  pki: string | null = null;
+  // More flags for every member, set before startAll.
+  etcdArgs: string[] = [];
   private nextAgent = 10;
 
   private constructor(readonly id: string) {
@@ -27,8 +30,12 @@ export class FleetNetwork {
     this.dir = mkdtempSync(join(tmpdir(), `rsf-${id}-`));
   }
 
-  static async create(memberCount: number): Promise<FleetNetwork> {
+  // With `pki` (a directory made by makePki holding server.pem and root.pem), the members
+  // serve https:// only and ask every client for a certificate signed by its CA (etcd's
+  // --client-cert-auth: with authentication enabled, the certificate's CN is the user).
+  static async create(memberCount: number, pki: string | null = null): Promise<FleetNetwork> {
     const net = new FleetNetwork(`${process.pid}${counter++}`);
+    net.pki = pki;
     await execa('ip', ['netns', 'add', net.hub]);
     await execa('ip', ['netns', 'add', net.storeNs]);
     await execa('ip', ['-n', net.hub, 'link', 'add', 'br0', 'type', 'bridge']);
@@ -115,6 +122,7 @@ export class FleetNetwork {
     args: string[],
     endpoints = this.members.filter((m) => m.running).map((m) => m.clientUrl),
     reject = true,
+    input: string | undefined = undefined, // etcdctl put reads the value here when none is given
   ) {
     return execa(
       'ip',
@@ -127,11 +135,22 @@ export class FleetNetwork {
         '--dial-timeout=2s',
         '--command-timeout=5s',
         ...(this.user ? [`--user=${this.user}`] : []),
+        ...(this.pki
+          ? [
+              '--cacert',
+              join(this.pki, 'ca.pem'),
+              '--cert',
+              join(this.pki, 'root.pem'),
+              '--key',
+              join(this.pki, 'root-key.pem'),
+            ]
+          : []),
         ...args,
       ],
       {
         reject,
         env: { ETCDCTL_API: '3' },
+        ...(input === undefined ? {} : { input }),
       },
     );
   }
@@ -201,7 +220,7 @@ export class EtcdMember {
     readonly ip: string,
     private readonly cluster: string,
   ) {
-    this.clientUrl = `http://${ip}:2379`;
+    this.clientUrl = `${net.pki ? 'https' : 'http'}://${ip}:2379`;
     this.dataDir = join(net.dir, name);
   }
 
@@ -239,6 +258,8 @@ export class EtcdMember {
         '50',
         '--election-timeout',
         '500',
+        ...(this.net.pki ? this.tlsArgs(this.net.pki) : []),
+        ...this.net.etcdArgs,
         '--logger',
         'zap',
         '--log-outputs',
@@ -249,6 +270,18 @@ export class EtcdMember {
       { reject: false, buffer: false },
     );
     this.child.stderr?.on('data', (c: Buffer) => (this.log = (this.log + c.toString()).slice(-4000)));
+  }
+
+  private tlsArgs(pki: string): string[] {
+    return [
+      '--cert-file',
+      join(pki, 'server.pem'),
+      '--key-file',
+      join(pki, 'server-key.pem'),
+      '--trusted-ca-file',
+      join(pki, 'ca.pem'),
+      '--client-cert-auth',
+    ];
   }
 
   async stop(): Promise<void> {

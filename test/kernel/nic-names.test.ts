@@ -92,9 +92,10 @@ describe('NICs whose names the kernel accepts but ip -batch could not carry', ()
     let log = '';
     run.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     try {
+      // Waits up to 15 s (a loaded machine) for a line; on failure says what the log held.
       const until = async (what: string) => {
-        for (let i = 0; i < 250 && !log.includes(what); i++) await new Promise((r) => setTimeout(r, 20));
-        expect(log).toContain(what);
+        for (let i = 0; i < 750 && !log.includes(what); i++) await new Promise((r) => setTimeout(r, 20));
+        if (!log.includes(what)) throw new Error(`no ${JSON.stringify(what)} in 15 s; the log:\n${log}`);
       };
       await until(' ready: ');
       const name = bashBytes(Buffer.from('n\x1b[2J'));

@@ -5,9 +5,9 @@ import type { ConnectStore } from './store-link.js';
 
 // The store link to a real etcd: the client (loaded only here), a prefix watch whose
 // retries wait on the daemon's scheduler, and the status writer.
-export const connectEtcd: ConnectStore = async (store, timers, warn) => {
+export const connectEtcd: ConnectStore = async (store, timers, warn, duplicate) => {
   const client = await createEtcdClient(store);
-  const status = new StatusWriter(client, store.prefix, store.statusTtlS, warn);
+  const status = new StatusWriter(client, store.prefix, store.statusTtlS, warn, duplicate);
   let watch: PrefixWatch | null = null;
   return {
     get revision() {

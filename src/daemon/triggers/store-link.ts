@@ -17,7 +17,13 @@ export interface StoreLink {
   close(): void;
 }
 
-export type ConnectStore = (store: StoreConfig, timers: Timers, warn: (message: string) => void) => Promise<StoreLink>;
+// duplicate: another agent's id found under this host's status key.
+export type ConnectStore = (
+  store: StoreConfig,
+  timers: Timers,
+  warn: (message: string) => void,
+  duplicate?: (other: string) => void,
+) => Promise<StoreLink>;
 
 // What the store source depends on, as one comparable string: a reload that changes any
 // of it (endpoints, prefix, TLS and auth files or their contents, cache, lease and

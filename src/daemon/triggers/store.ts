@@ -1,7 +1,7 @@
 import type { Config, StoreConfig, VipConfig } from '../../config/types.js';
 import { readCache, writeCache } from '../../store/cache.js';
 import { DocumentBook, type HostDesired, type StoreView } from '../../store/host-desired.js';
-import { agentVersion, type HostStatus } from '../../store/status-record.js';
+import { agentInstance, agentVersion, type HostStatus } from '../../store/status-record.js';
 import { checkWipe } from '../../store/wipe.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -12,6 +12,7 @@ import type { TriggerContext, TriggerSource } from './trigger-source.js';
 // How long the first pass waits for the store's first read; then it goes on with the
 // cache and the store is read again in the background.
 const FIRST_READ_WAIT_MS = 3000;
+const DUPLICATE_CLEAR = 'store-duplicate-clear';
 
 export interface StoreSeams {
   logger: Logger;
@@ -41,6 +42,9 @@ export class StoreSource implements TriggerSource {
   private lastOutage: HostStatus['lastOutage'] = null;
   private lastStatusJson = '';
   private lastStats: DaemonStats | null = null;
+  private known = false; // a cache was read, or the store answered: the desired state is known
+  private lastFailure = 'the store has not answered yet';
+  private duplicate: string | null = null; // another agent writing this host's status
 
   constructor(
     private readonly config: Config,
@@ -55,6 +59,12 @@ export class StoreSource implements TriggerSource {
     return this.applied ?? [];
   }
 
+  // Why the desired state is unknown: the store has not answered and there was no cache.
+  unknown(): string | null {
+    if (this.known) return null;
+    return `desired state unknown: ${this.lastFailure}, and no cache at ${this.store.cache}; keeping the ${this.applied?.length ?? 0} store VIPs rs-agent holds`;
+  }
+
   // The cache, then one read of the store, waited for a little on the scheduler.
   // Without either, what this host already holds from rs-agent stands in, so nothing is
   // removed for want of an answer.
@@ -62,15 +72,18 @@ export class StoreSource implements TriggerSource {
     this.state = 'starting';
     this.ctx = ctx;
     this.loadCache();
-    const link = await this.seams.connect(this.store, ctx.scheduler, (message) =>
-      this.seams.logger.log('warning', 'status-write', message, { error: message }),
+    const link = await this.seams.connect(
+      this.store,
+      ctx.scheduler,
+      (message) => this.seams.logger.log('warning', 'status-write', message, { error: message }),
+      (other) => this.onDuplicate(other),
     );
     if (this.state !== 'starting') return link.close(); // stopped meanwhile
     this.link = link;
     ctx.scheduler.every('store-heartbeat', this.store.heartbeatS * 1000, () => this.writeStatus(true));
     const first = link.open({
       view: (view, cause) => this.onView(view, cause),
-      reachable: (up, message) => this.onReachable(up, message),
+      reachable: (up, message, refused) => this.onReachable(up, message, refused ?? false),
       resync: (message) => this.seams.logger.log('warning', 'store-resync', message, { revision: link.revision }),
     });
     await Promise.race([first, ctx.scheduler.wait('store-first-read', FIRST_READ_WAIT_MS)]);
@@ -82,6 +95,7 @@ export class StoreSource implements TriggerSource {
     this.state = 'stopped';
     this.ctx?.scheduler.cancel('store-heartbeat');
     this.ctx?.scheduler.cancel('store-first-read');
+    this.ctx?.scheduler.cancel(DUPLICATE_CLEAR);
     this.link?.close();
     this.link = null;
   }
@@ -98,6 +112,7 @@ export class StoreSource implements TriggerSource {
       logger.log('error', 'store-cache', message, { error: message }),
     );
     if (cached) {
+      this.known = true;
       this.applied = cached.vips;
       this.appliedRevision = cached.revision;
       logger.log(
@@ -123,6 +138,8 @@ export class StoreSource implements TriggerSource {
     if (this.state === 'stopped') return;
     const { logger } = this.seams;
     const desired = this.book.resolve(view);
+    const wasUnknown = !this.known;
+    this.known = true;
     this.report(desired);
     const decision = checkWipe(this.applied, desired.vips, desired.allowEmpty);
     if (decision.held !== this.wipeHeld) {
@@ -149,6 +166,8 @@ export class StoreSource implements TriggerSource {
         logger.log('error', 'store-cache', (error as Error).message, { error: (error as Error).message });
       }
     }
+    // Known at last: a pass that reported it unknown (another source's, before this read) is redone.
+    if (wasUnknown && !changed) this.ctx?.request('store', { urgent: true });
     if (changed) {
       logger.log(
         'info',
@@ -164,6 +183,29 @@ export class StoreSource implements TriggerSource {
     }
   }
 
+  // Two agents with one host name write one status key and would each hide the other: both
+  // log it (once per other agent), and the status says so until the other has written
+  // nothing for three heartbeats.
+  private onDuplicate(other: string | null): void {
+    const key = `${this.store.prefix}status/${this.config.host}`;
+    if (other)
+      this.ctx?.scheduler.after(DUPLICATE_CLEAR, 3 * this.store.heartbeatS * 1000, () => this.onDuplicate(null));
+    if (other === this.duplicate) return;
+    this.duplicate = other;
+    if (other)
+      this.seams.logger.log(
+        'error',
+        'duplicate-host',
+        `another agent (instance ${other}) writes ${key} too: two hosts are named ${this.config.host}; give each its own host: (this agent is instance ${agentInstance()})`,
+        { instance: agentInstance(), other },
+      );
+    else
+      this.seams.logger.log('info', 'duplicate-host', `no other agent has written ${key} for three heartbeats`, {
+        instance: agentInstance(),
+      });
+    this.writeStatus(true);
+  }
+
   // Refused documents are logged when they appear, not on every change.
   private report(desired: HostDesired): void {
     for (const message of desired.errors) {
@@ -173,7 +215,7 @@ export class StoreSource implements TriggerSource {
     this.errors = desired.errors;
   }
 
-  private onReachable(up: boolean, message: string): void {
+  private onReachable(up: boolean, message: string, refused: boolean): void {
     const { logger } = this.seams;
     if (up) {
       const since = this.storeLostAt;
@@ -186,10 +228,15 @@ export class StoreSource implements TriggerSource {
       this.writeStatus(true);
     } else {
       this.storeLostAt ??= new Date().toISOString();
+      const endpoints = this.store.endpoints.join(',');
+      this.lastFailure = refused
+        ? `store ${endpoints}: cannot read ${this.store.prefix}: ${message}`
+        : `store ${endpoints} unreachable (${message})`;
+      // A refusal waits for someone to fix it: an error, not an outage.
       logger.log(
-        'warning',
-        'store-down',
-        `store unreachable; keeping the last validated state (${this.applied?.length ?? 0} store VIPs): ${message}`,
+        refused ? 'error' : 'warning',
+        refused ? 'store-refused' : 'store-down',
+        `${this.lastFailure}; keeping the last validated state (${this.applied?.length ?? 0} store VIPs)`,
         { error: message },
       );
     }
@@ -205,7 +252,7 @@ export class StoreSource implements TriggerSource {
       host: this.config.host,
       labels: this.config.labels,
       version: agentVersion(),
-      inSync: Boolean(last?.inSync) && this.errors.length === 0 && !this.wipeHeld,
+      inSync: Boolean(last?.inSync) && this.errors.length === 0 && !this.wipeHeld && !this.duplicate,
       revision: this.appliedRevision,
       vips: this.applied?.length ?? 0,
       repairs: Object.values(stats.repairs).reduce((a, b) => a + b, 0),
@@ -216,6 +263,8 @@ export class StoreSource implements TriggerSource {
       lastError: last?.error ?? null,
       lastOutage: this.lastOutage,
       heartbeatS: this.store.heartbeatS,
+      instance: agentInstance(),
+      duplicate: this.duplicate,
     };
     const json = JSON.stringify(record);
     if (!force && json === this.lastStatusJson) return;

@@ -29,4 +29,6 @@ export interface TriggerSource {
   // A source of desired state too (the store): the VIPs it adds to the file's, read by
   // every pass.
   vips?(): VipConfig[];
+  // Why that desired state is unknown (the store has not answered, and no cache), or null.
+  unknown?(): string | null;
 }
