@@ -116,6 +116,16 @@ describe('systemd units', () => {
     });
   }
 
+  // The daemon starts its ip and nft monitors through util-linux setpriv, which calls
+  // capset(2) however it is invoked: refused (systemd's @privileged holds it), every monitor
+  // exits 127 and the watcher has no kernel events (seen under systemd as PID 1).
+  it('rs-agent-watch.service: its system call filter lets setpriv start the monitors (capset)', async () => {
+    const allowed = await allowedSyscalls(directives('rs-agent-watch.service').get('SystemCallFilter') ?? []);
+    expect(allowed.has('capset')).toBe(true);
+    expect(allowed.has('setuid'), 'the rest of @privileged stays refused').toBe(false);
+    expect(allowed.has('prctl'), 'setpriv --pdeathsig').toBe(true);
+  });
+
   it('systemd-analyze security does rate a unit without the hardening above 2.5 (so the check means something)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsa-units-'));
     const bare = readFileSync(join(UNITS, 'rs-agent-watch.service'), 'utf8').replace(
@@ -153,3 +163,25 @@ describe('examples/cron.d/rs-agent', () => {
     expect(jobs[0]).toMatch(/^(\S+\s+){5}root\s+rs-agent check --fix\b/);
   });
 });
+
+// The system calls a unit's SystemCallFilter= lines allow, in systemd's order: the first
+// line is an allow list (the units use no other kind), a later "~" line takes calls away
+// from it and a later plain line adds them back. Groups from systemd-analyze syscall-filter.
+async function allowedSyscalls(lines: readonly string[]): Promise<Set<string>> {
+  const groups = new Map<string, string[]>();
+  let group: string[] = [];
+  for (const line of (await execa('systemd-analyze', ['syscall-filter'], { reject: false })).stdout.split('\n')) {
+    if (line.startsWith('@')) groups.set(line.trim(), (group = []));
+    else if (line.trim() && !line.trim().startsWith('#')) group.push(line.trim());
+  }
+  const expand = (name: string): string[] => (name.startsWith('@') ? (groups.get(name) ?? []).flatMap(expand) : [name]);
+  const allowed = new Set<string>();
+  lines.forEach((line, i) => {
+    const deny = line.startsWith('~');
+    if (i === 0 && deny) throw new Error(`a deny list first: ${line}`);
+    for (const call of line.replace(/^~/, '').split(/\s+/).filter(Boolean).flatMap(expand))
+      if (deny) allowed.delete(call);
+      else allowed.add(call);
+  });
+  return allowed;
+}
