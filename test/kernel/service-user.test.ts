@@ -1,7 +1,9 @@
 import { execa } from 'execa';
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon } from '../helpers/daemon.js';
 import { TestNamespace } from '../helpers/netns.js';
 import { asUser, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 
@@ -37,10 +39,14 @@ function withPasswd(name: string): string[] {
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', mount, passwd];
 }
 
-// The CLI as the service user rs-agent: its uid and gid, no other group, CAP_NET_ADMIN ambient.
+// What runs a command as the service user rs-agent: its uid and gid, no other group,
+// CAP_NET_ADMIN ambient.
+function asServiceUser(): string[] {
+  return [...withPasswd('rs-agent'), ...asUser(user()), '--inh-caps=+net_admin', '--ambient-caps=+net_admin'];
+}
+
 function asService(args: string[]) {
-  const caps = ['--inh-caps=+net_admin', '--ambient-caps=+net_admin'];
-  return ns.cliWith([...withPasswd('rs-agent'), ...asUser(user()), ...caps], args);
+  return ns.cliWith(asServiceUser(), args);
 }
 
 // The CLI as root, where /etc/passwd names `name` with the test user's uid and gid.
@@ -66,6 +72,50 @@ describe('the service user with CAP_NET_ADMIN alone', () => {
     expect(stop.exitCode).toBe(0);
     expect(await vips()).toEqual([]);
     expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('0');
+  });
+});
+
+// rs-agent run as rs-agent-watch.service runs it. Its ip and nft monitors start through
+// util-linux setpriv (--pdeathsig), which calls capset(2) whatever it is asked; the unit's
+// seccomp filter once refused that (SystemCallFilter=~@privileged): every monitor exited 127,
+// logged as "ip: command not found" every second or two, and no kernel event came.
+describe('rs-agent run as the service user', () => {
+  const DENY_SYSCALL = resolve(import.meta.dirname, '../helpers/deny-syscall.py');
+  const VIP = 'address 192.0.2.10/32 dev lo';
+
+  async function runUntilRepaired(prefix: string[]): Promise<Daemon> {
+    ns.writeConfig('vips: [192.0.2.10]\ndrift:\n  schedule: "*/2 * * * * *"\n');
+    const d = new Daemon(ns, {}, prefix);
+    try {
+      await d.waitFor((l) => l.event === 'ready');
+      await sleep(4000); // a monitor that cannot run has ended and been restarted by now
+      await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
+      await d.waitFor((l) => l.event === 'repair' && l.item === VIP);
+    } finally {
+      await d.kill(ns);
+    }
+    return d;
+  }
+
+  it('its ip monitor runs (CAP_NET_ADMIN alone): a deleted VIP is repaired on the kernel event', async () => {
+    const d = await runUntilRepaired(asServiceUser());
+    expect(d.lines.filter((l) => l.level !== 'info')).toEqual([]);
+    expect(d.repairsOf(VIP)).toMatchObject([{ trigger: 'event' }]);
+  });
+
+  it('with capset refused to setpriv, it says why once and the schedule still repairs', async () => {
+    const d = await runUntilRepaired([...asServiceUser(), '/usr/bin/python3', DENY_SYSCALL, 'capset']);
+    const ip = d.lines.filter((l) => /^monitor-/.test(l.event) && l.message.startsWith('ip monitor '));
+    expect(ip.map((l) => [l.level, l.event])).toEqual([
+      ['error', 'monitor-ended'],
+      ['error', 'monitor-failing'],
+    ]);
+    expect(ip[0]?.message).toBe(
+      'ip monitor address route link ended: setpriv: activate capabilities: Operation not permitted ' +
+        '(exit status 127); restarting it in 1 s',
+    );
+    expect(d.lines.filter((l) => /command not found/.test(l.message))).toEqual([]);
+    expect(d.repairsOf(VIP)).toHaveLength(1);
   });
 });
 
