@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ let ns: TestNamespace;
 beforeEach(async () => {
   ns = await TestNamespace.create();
   chmodSync(ns.dir, 0o755); // root's, so trusted; the user reads the config in it
+  ns.useCliCopy(); // the checkout may be where only root can search
   ns.writeConfig('vips: [192.0.2.10]\n');
   mkdirSync(ns.stateDir, { mode: 0o700 });
   chownSync(ns.stateDir, user().uid, user().gid);
@@ -40,9 +41,11 @@ function withPasswd(name: string): string[] {
 }
 
 // What runs a command as the service user rs-agent: its uid and gid, no other group,
-// CAP_NET_ADMIN ambient.
+// CAP_NET_ADMIN ambient, in / as under its unit (the test's own working directory, the
+// checkout, may be one only root can search: then the CLI could start no command).
 function asServiceUser(): string[] {
-  return [...withPasswd('rs-agent'), ...asUser(user()), '--inh-caps=+net_admin', '--ambient-caps=+net_admin'];
+  const caps = ['--inh-caps=+net_admin', '--ambient-caps=+net_admin'];
+  return [...withPasswd('rs-agent'), ...asUser(user()), ...caps, 'env', '--chdir=/'];
 }
 
 function asService(args: string[]) {
@@ -104,7 +107,10 @@ describe('rs-agent run as the service user', () => {
   });
 
   it('with capset refused to setpriv, it says why once and the schedule still repairs', async () => {
-    const d = await runUntilRepaired([...asServiceUser(), '/usr/bin/python3', DENY_SYSCALL, 'capset']);
+    const filter = join(ns.dir, 'deny-syscall.py'); // where the service user can read it
+    copyFileSync(DENY_SYSCALL, filter);
+    chmodSync(filter, 0o644);
+    const d = await runUntilRepaired([...asServiceUser(), '/usr/bin/python3', filter, 'capset']);
     const ip = d.lines.filter((l) => /^monitor-/.test(l.event) && l.message.startsWith('ip monitor '));
     expect(ip.map((l) => [l.level, l.event])).toEqual([
       ['error', 'monitor-ended'],
