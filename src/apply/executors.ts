@@ -4,7 +4,6 @@ import type { ChangeBase } from '../model/change.js';
 import { MODULES_LOAD } from '../objects/module.js';
 import { kindOf } from '../objects/registry.js';
 import { inputFile } from '../system/exclusive-file.js';
-import { CAP_SYS_MODULE, hasCapability } from '../system/privileges.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import {
@@ -64,7 +63,7 @@ async function loadModule(change: ChangeBase, ctx: ExecContext): Promise<Outcome
   const argv = ['modprobe', module];
   // Run as the packaged units run the daemon (CAP_NET_ADMIN alone), modprobe cannot load
   // it; say what can, rather than modprobe's own error under the unit's sandbox.
-  if (!hasCapability(CAP_SYS_MODULE))
+  if (ctx.runner.canLoadModules?.() === false)
     return failed(
       change,
       `kernel module ${module} is not loaded, and rs-agent runs without CAP_SYS_MODULE: load it as root ` +
