@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+import { execa, type Result } from 'execa';
+import { escapeText } from '../render/escape.js';
 import { utilLinux } from '../system/util-linux.js';
 import type { Lifecycle } from './lifecycle.js';
 import { joinedNetlinkGroup } from './netlink-joined.js';
@@ -36,9 +37,13 @@ const LAST_LOOK_MS = 1000;
 // setpriv sets its parent-death signal, then execs ip in place.
 const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'] as const;
 
+const PACKAGES: Record<string, string> = { setpriv: 'util-linux', ip: 'iproute2', nft: 'nftables' };
+// What setpriv prints when it cannot find the command it was to run (LC_ALL=C).
+const EXEC_ENOENT = /^setpriv: failed to execute .*: No such file or directory$/m;
+const MAX_STDERR = 500;
+
 // argv: the monitor to run (ip monitor by default; the nftables trigger runs nft monitor).
 export function startMonitorChild(handlers: MonitorHandlers, argv: readonly string[] = IP_MONITOR_ARGV): MonitorChild {
-  const command = argv[0] ?? 'ip';
   const child = execa(utilLinux('setpriv'), [...DIE_WITH_PARENT, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { LC_ALL: 'C' },
@@ -57,7 +62,7 @@ export function startMonitorChild(handlers: MonitorHandlers, argv: readonly stri
   };
   child.stdout?.on('data', (chunk: Buffer) => handlers.onChange(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-500);
+    stderr = (stderr + chunk.toString()).slice(-MAX_STDERR);
   });
   const look = (delayMs: number) => {
     const timer = setTimeout(() => {
@@ -70,21 +75,29 @@ export function startMonitorChild(handlers: MonitorHandlers, argv: readonly stri
     timer.unref();
   };
   if (child.pid !== undefined) look(FIRST_LOOK_MS);
-  void child.then((result) => {
-    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
-    if (code === 'ENOENT') end('setpriv: command not found in PATH (install util-linux)');
-    else if (result.exitCode === 127)
-      end(
-        `${command}: command not found in PATH (install ${command === 'ip' ? 'iproute2' : command === 'nft' ? 'nftables' : command})`,
-      );
-    else if (result.failed && result.exitCode === undefined && !result.signal)
-      end(result.originalMessage || result.shortMessage || 'failed');
-    else end(stderr.trim() || (result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`));
-  });
+  void child.then((result) => end(exitReason(argv, result, stderr)));
   return {
     stop() {
       state = 'stopping';
       child.kill('SIGTERM');
     },
   };
+}
+
+// Why a monitor child ended, in the user's terms. "command not found" only when a command
+// is missing: setpriv itself (execa's ENOENT), or the monitor (setpriv's own message). Else
+// what setpriv or the monitor said on stderr, with the status: setpriv exits 127 as well when
+// it cannot set up the child (it calls capset(2) however it is invoked, which a seccomp
+// filter such as systemd's SystemCallFilter=~@privileged refuses).
+export function exitReason(argv: readonly string[], result: Result, stderr: string): string {
+  const command = argv[0] ?? 'ip';
+  const notFound = (name: string) => `${name}: command not found in PATH (install ${PACKAGES[name] ?? name})`;
+  const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
+  if (code === 'ENOENT') return notFound('setpriv');
+  if (result.exitCode === 127 && EXEC_ENOENT.test(stderr)) return notFound(command);
+  if (result.failed && result.exitCode === undefined && !result.signal)
+    return result.originalMessage || result.shortMessage || 'failed';
+  const status = result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`;
+  const said = escapeText(stderr.trim().slice(-MAX_STDERR));
+  return said ? `${said} (${status})` : status;
 }

@@ -160,7 +160,7 @@ export class PrefixWatch {
       if (this.watcher !== watcher) return;
       this.watcher = null;
       void watcher.cancel().catch(() => undefined);
-      this.events.resync(`watch cancelled (${error.message}): reading ${this.prefix} again`);
+      this.events.resync(`watch cancelled: ${cancelledWhy(error.message)}; reading ${this.prefix} again`);
       void this.sync();
     });
   }
@@ -170,6 +170,14 @@ export class PrefixWatch {
     this.up = up;
     this.events.reachable(up, message, refused);
   }
+}
+
+// Why the store cancelled a watch, from the client's "Watcher canceled: <reason>". etcd gives
+// no reason when the revision the watch starts or resumes from has been compacted away (it
+// sets only the compact revision, which the client drops); it names any other.
+export function cancelledWhy(message: string): string {
+  const reason = message.replace(/^Watcher canceled:\s*/, '').trim();
+  return reason === '' ? 'the store has compacted the history it was to resume from' : reason;
 }
 
 // Why the store's prefix differs from the view, from a read of its newest key (its count

@@ -1,6 +1,8 @@
 import { isHostName } from '../config/store.js';
-import { DocumentBook, type StoreView } from './host-desired.js';
-import { parseKey } from './layout.js';
+import { AgentError } from '../errors.js';
+import { parseDocument } from './document.js';
+import type { StoreView } from './host-desired.js';
+import { parseKey, selectorMatches } from './layout.js';
 import { parseStatusRecord } from './status-check.js';
 import type { HostStatus } from './status-record.js';
 
@@ -40,13 +42,13 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     else if (parsed?.kind === 'tracked') tracked.set(parsed.name, parseTracked(parsed.name, entry.value));
     else if (parsed?.kind === 'host') named.add(parsed.name);
   }
+  const documents = new DocumentRevisions(prefix, view);
   const rows: FleetRow[] = [];
   for (const host of new Set([...statuses.keys(), ...tracked.keys(), ...named])) {
     const record = statuses.get(host);
     const status = record && 'status' in record ? record.status : null;
     const labels = status?.labels ?? {};
-    const desired = new DocumentBook(prefix, host, labels).resolve(view);
-    const wanted = desired.docRevision;
+    const wanted = documents.wanted(host, labels);
     if (!status) {
       // No record, or one that is not what an agent writes: either way nothing it says is used.
       const seen = tracked.get(host);
@@ -98,6 +100,48 @@ export function fleetRows(prefix: string, view: StoreView, now: number): FleetRo
     });
   }
   return rows.sort((a, b) => a.host.localeCompare(b.host));
+}
+
+// The newest revision of the documents that concern each host, as an agent reading the
+// view afresh counts them (DocumentBook's docRevision: its allow-empty keys, the valid
+// groups its labels match, its own valid hosts/ key). Each document is parsed once for the
+// whole fleet, not once per host: fleet status stays linear in the number of hosts.
+export class DocumentRevisions {
+  private everyHost = 0; // allow-empty/all
+  private readonly own = new Map<string, number>(); // allow-empty/<host> and a valid hosts/<host>
+  private readonly groups: { selector: Record<string, string>; modRevision: number }[] = [];
+
+  constructor(prefix: string, view: StoreView) {
+    for (const [key, entry] of view.entries) {
+      const parsed = parseKey(prefix, key);
+      if (!parsed || parsed.kind === 'status' || parsed.kind === 'tracked') continue;
+      if (parsed.kind === 'allow-empty' && parsed.name === 'all') {
+        this.everyHost = Math.max(this.everyHost, entry.modRevision);
+        continue;
+      }
+      if (parsed.kind !== 'allow-empty') {
+        let selector: Record<string, string>;
+        try {
+          selector = parseDocument(key, parsed, entry.value).selector ?? {};
+        } catch (error) {
+          if (!(error instanceof AgentError)) throw error;
+          continue; // a refused document concerns nobody until it validates
+        }
+        if (parsed.kind === 'group') {
+          this.groups.push({ selector, modRevision: entry.modRevision });
+          continue;
+        }
+      }
+      this.own.set(parsed.name, Math.max(this.own.get(parsed.name) ?? 0, entry.modRevision));
+    }
+  }
+
+  wanted(host: string, labels: Record<string, string>): number {
+    let revision = Math.max(this.everyHost, this.own.get(host) ?? 0);
+    for (const group of this.groups)
+      if (group.modRevision > revision && selectorMatches(group.selector, labels)) revision = group.modRevision;
+    return revision;
+  }
 }
 
 // tracked/<host>: when the host last wrote its status, or what is wrong with the record.

@@ -3,9 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestNamespace } from './netns.js';
+import { CLI, TestNamespace } from './netns.js';
 
 let counter = 0;
+
+// What `fleet status --json` prints, as far as the tests read it.
+export interface FleetJson {
+  revision: number;
+  hosts: {
+    host: string;
+    state: string;
+    revision: number | null;
+    updatedAt: string;
+    instance: string | null;
+    errors: string[];
+  }[];
+}
 
 // A throwaway network for a fleet test: a hub namespace holding a bridge, a store
 // namespace holding the etcd members (one address each on a veth into the bridge),
@@ -91,6 +104,26 @@ export class FleetNetwork {
     await ns.ip(['addr', 'add', `10.77.0.${n}/24`, 'dev', 'eth0']);
     this.agents.push(ns);
     return ns;
+  }
+
+  // An agent's namespace with its config written: this host name and labels, the store
+  // lines given added under source.etcd (agentConfig).
+  async addConfiguredAgent(host: string, labels: Record<string, string>, store: string[] = []): Promise<TestNamespace> {
+    const ns = await this.addAgent();
+    ns.writeConfig(this.agentConfig(ns, host, labels, store));
+    return ns;
+  }
+
+  // `rs-agent fleet status` as an operator runs it, from the store's namespace with an
+  // agent's config: its exit status and output, the JSON parsed with --json (null else).
+  async fleetStatus<T = FleetJson>(
+    config: TestNamespace,
+    args: string[] = ['--json'],
+  ): Promise<{ exitCode: number; stdout: string; stderr: string; json: T | null }> {
+    const argv = ['netns', 'exec', this.storeNs, process.execPath, CLI, 'fleet', 'status', ...args];
+    const r = await execa('ip', [...argv, '--config', config.configPath], { reject: false });
+    const json = args.includes('--json') && r.exitCode !== 2 ? (JSON.parse(r.stdout) as T) : null;
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json };
   }
 
   // Cuts one agent off the store (its bridge port down), or puts it back.

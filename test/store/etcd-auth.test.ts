@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
-import { CLI, type TestNamespace } from '../helpers/netns.js';
+import type { TestNamespace } from '../helpers/netns.js';
 
 // etcd's user/password authentication end to end: a real etcd member with auth
 // enabled, an agent whose credentials come from a root-only file (source.etcd.auth),
@@ -22,11 +22,7 @@ function writeAuth(password: string): string {
   return file;
 }
 
-async function fleet() {
-  const args = ['fleet', 'status', '--json', '--config', agent.configPath];
-  const r = await execa('ip', ['netns', 'exec', net.storeNs, process.execPath, CLI, ...args], { reject: false });
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-}
+const fleet = () => net.fleetStatus(agent);
 
 beforeAll(async () => {
   net = await FleetNetwork.create(1);

@@ -1,8 +1,7 @@
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
-import { CLI, type TestNamespace } from '../helpers/netns.js';
+import type { TestNamespace } from '../helpers/netns.js';
 
 // Two hosts given one host name (a cloned image keeps the system's host name) against a real
 // etcd: each agent's status write replaces the other's under status/web-1. Each agent has an id
@@ -13,21 +12,19 @@ const PREFIX = '/rs-agent/';
 let net: FleetNetwork;
 let agents: TestNamespace[];
 
-async function fleet(): Promise<{
-  exitCode: number;
-  hosts: { host: string; state: string; instance: string | null; errors: string[] }[];
-}> {
-  const args = ['fleet', 'status', '--json', '--config', agents[0]!.configPath];
-  const r = await execa('ip', ['netns', 'exec', net.storeNs, process.execPath, CLI, ...args], { reject: false });
-  return { exitCode: r.exitCode ?? -1, hosts: JSON.parse(r.stdout).hosts };
+async function fleet() {
+  const r = await net.fleetStatus(agents[0]!);
+  return { exitCode: r.exitCode, hosts: r.json!.hosts };
 }
 
 beforeAll(async () => {
   net = await FleetNetwork.create(1);
   await net.startAll();
   await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.10]\n');
-  agents = [await net.addAgent(), await net.addAgent()];
-  for (const ns of agents) ns.writeConfig(net.agentConfig(ns, 'web-1', { pool: 'web' }));
+  agents = [
+    await net.addConfiguredAgent('web-1', { pool: 'web' }),
+    await net.addConfiguredAgent('web-1', { pool: 'web' }),
+  ];
 }, 60_000);
 
 afterAll(async () => {

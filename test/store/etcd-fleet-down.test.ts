@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
-import { CLI, type TestNamespace } from '../helpers/netns.js';
+import type { TestNamespace } from '../helpers/netns.js';
 
 // fleet status never hides a host, against a real etcd: a dead agent's status lease
 // expires, and it is listed down with when it was last seen; no host at all is not "in
@@ -16,42 +16,25 @@ let agents: TestNamespace[] = [];
 beforeAll(async () => {
   net = await FleetNetwork.create(1);
   await net.startAll();
-  agents = [await net.addAgent(), await net.addAgent()];
-  agents.forEach((ns, i) => ns.writeConfig(net.agentConfig(ns, `web-${i + 1}`, { pool: 'web' })));
+  agents = [
+    await net.addConfiguredAgent('web-1', { pool: 'web' }),
+    await net.addConfiguredAgent('web-2', { pool: 'web' }),
+  ];
 }, 60_000);
 
 afterAll(async () => {
   await net?.destroy();
 }, 30_000);
 
-async function fleet(): Promise<{ exitCode: number; hosts: { host: string; state: string; updatedAt: string }[] }> {
-  const r = await execa(
-    'ip',
-    [
-      'netns',
-      'exec',
-      net.storeNs,
-      process.execPath,
-      CLI,
-      'fleet',
-      'status',
-      '--json',
-      '--config',
-      agents[0]!.configPath,
-    ],
-    { reject: false },
-  );
+async function fleet() {
+  const r = await net.fleetStatus(agents[0]!);
   if (r.exitCode === 2) throw new Error(r.stderr);
-  return { exitCode: r.exitCode ?? -1, hosts: (JSON.parse(r.stdout) as { hosts: never[] }).hosts };
+  return { exitCode: r.exitCode, hosts: r.json!.hosts };
 }
 
 describe('fleet status never hides a host', () => {
   it('no host at all: exit 1, saying no host has reported', async () => {
-    const r = await execa(
-      'ip',
-      ['netns', 'exec', net.storeNs, process.execPath, CLI, 'fleet', 'status', '--config', agents[0]!.configPath],
-      { reject: false },
-    );
+    const r = await net.fleetStatus(agents[0]!, []);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^0 hosts at store revision \d+: no host has reported$/m);
   });

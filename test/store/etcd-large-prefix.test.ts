@@ -27,8 +27,7 @@ beforeAll(async () => {
   for (const [i, vip] of ['192.0.2.21', '192.0.2.22', '192.0.2.23'].entries())
     await net.etcdctl(['put', `${PREFIX}groups/big-${i}`], undefined, true, bigGroup(vip, VALUE_BYTES));
   await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.10]\n');
-  agent = await net.addAgent();
-  agent.writeConfig(net.agentConfig(agent, 'web-1', { pool: 'web' }));
+  agent = await net.addConfiguredAgent('web-1', { pool: 'web' });
 }, 60_000);
 
 afterAll(async () => {

@@ -147,4 +147,18 @@ describe('PrefixWatch', () => {
     );
     expect(views.at(-1)).toBe('read 3 ');
   });
+
+  it('a watch the store cancels with no reason (its history compacted) says so, and the prefix is read again', async () => {
+    const { store, resyncs } = await started();
+    const first = store.watchers[0]!;
+    first.emit('error', new Error('Watcher canceled: ')); // what the client makes of a compaction
+    await settle();
+    expect(resyncs).toEqual([
+      'watch cancelled: the store has compacted the history it was to resume from; reading /rs-agent/ again',
+    ]);
+    expect(store.reads).toBe(2);
+    store.watchers[1]!.emit('error', new Error('Watcher canceled: permission denied'));
+    await settle();
+    expect(resyncs.at(-1)).toBe('watch cancelled: permission denied; reading /rs-agent/ again');
+  });
 });

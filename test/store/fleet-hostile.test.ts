@@ -2,7 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/daemon.js';
 import { FleetNetwork } from '../helpers/etcd-fleet.js';
-import { CLI, type TestNamespace } from '../helpers/netns.js';
+import type { TestNamespace } from '../helpers/netns.js';
 
 // A hostile store writer against a real etcd member and a real agent: whoever can
 // write status/ or groups/ keys must not crash `fleet status`, forge its rows, drive
@@ -19,17 +19,12 @@ function expectEscaped(text: string): void {
   expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
 }
 
-async function fleet(json = false) {
-  const args = ['fleet', 'status', ...(json ? ['--json'] : []), '--config', agent.configPath];
-  const r = await execa('ip', ['netns', 'exec', net.storeNs, process.execPath, CLI, ...args], { reject: false });
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-}
+const fleet = (json = false) => net.fleetStatus(agent, json ? ['--json'] : []);
 
 beforeAll(async () => {
   net = await FleetNetwork.create(1);
   await net.startAll();
-  agent = await net.addAgent();
-  agent.writeConfig(net.agentConfig(agent, 'web-1', { pool: 'web' }));
+  agent = await net.addConfiguredAgent('web-1', { pool: 'web' });
   await net.put(`${PREFIX}groups/web`, 'selector: {pool: web}\nvips: [192.0.2.10]\n');
   daemon = execa('ip', agent.cliArgv(['run', '--log-format', 'text']), { reject: false, buffer: false });
   daemon.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));

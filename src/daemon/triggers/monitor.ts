@@ -5,6 +5,9 @@ import type { RequestOptions } from '../trigger.js';
 import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 const RESTART_MS = 1000;
+const MAX_RESTART_MS = 60_000;
+// A child up this long runs: a later end is news again, logged as such.
+const RUNNING_MS = 10_000;
 
 export interface MonitorSpec {
   name: string; // the source's key, and its restart timer's name
@@ -25,7 +28,10 @@ export interface MonitorSpec {
 // ruleset), so it counts as watching from then on, not from its start, and that moment asks
 // for a pass: what changed between the last pass's reading and the join went unseen (at
 // start and after each restart). A restart asks for one at once too, in case the join is
-// never seen.
+// never seen. One that cannot run (it ends the same way again before it has run RUNNING_MS)
+// is said so once, then retried with a growing delay without a line each time: until it
+// runs, drift is found by the scheduled reconcile and the sysctl re-reads, as it is without
+// events.
 export function monitorSource(
   spec: MonitorSpec,
   logger: Logger,
@@ -34,7 +40,30 @@ export function monitorSource(
   let child: MonitorChild | null = null;
   let state: Lifecycle = 'new';
   let scheduler: TriggerContext['scheduler'] | null = null;
+  // The ends in a row with one reason, none after a child ran RUNNING_MS.
+  let streak: { reason: string; ends: number } | null = null;
+  const command = spec.argv.join(' ');
+  const ended = (reason: string): number => {
+    streak = streak?.reason === reason ? { reason, ends: streak.ends + 1 } : { reason, ends: 1 };
+    const delay = Math.min(RESTART_MS * 2 ** (streak.ends - 1), MAX_RESTART_MS);
+    if (streak.ends === 1) logger.log('error', 'monitor-ended', `${reason}; restarting it in ${delay / 1000} s`);
+    if (streak.ends === 2)
+      logger.log(
+        'error',
+        'monitor-failing',
+        `${command} ended the same way again within ${RUNNING_MS / 1000} s of its restart: retrying it with a ` +
+          `delay growing to ${MAX_RESTART_MS / 1000} s, logged again once it runs; until then drift is found ` +
+          'by the scheduled reconcile and the sysctl re-reads',
+      );
+    return delay;
+  };
+  const runs = () => {
+    if (streak && streak.ends >= 2)
+      logger.log('info', 'monitor-running', `${command} runs again, after ${streak.ends} ends in a row`);
+    streak = null;
+  };
   const begin = (ctx: TriggerContext) => {
+    ctx.scheduler.after(`${spec.name}-running`, RUNNING_MS, runs);
     child = startMonitor(
       {
         onChange: (text) => {
@@ -49,8 +78,8 @@ export function monitorSource(
         onExit: (reason) => {
           spec.watching?.(false);
           if (state !== 'running' || spec.unavailable?.(reason)) return;
-          logger.log('error', 'monitor-ended', `${reason}; restarting it in ${RESTART_MS / 1000} s`);
-          ctx.scheduler.after(`${spec.name}-restart`, RESTART_MS, () => {
+          ctx.scheduler.cancel(`${spec.name}-running`);
+          ctx.scheduler.after(`${spec.name}-restart`, ended(reason), () => {
             begin(ctx);
             ctx.request('event', { urgent: spec.joinUrgent });
           });
@@ -70,6 +99,7 @@ export function monitorSource(
       state = 'stopped';
       spec.watching?.(false);
       scheduler?.cancel(`${spec.name}-restart`);
+      scheduler?.cancel(`${spec.name}-running`);
       child?.stop();
       child = null;
     },
