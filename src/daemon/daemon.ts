@@ -197,6 +197,24 @@ export class Daemon {
     this.firstPassDone();
   }
 
+  // Resolves once every source that watches the kernel is watching (its monitor child has
+  // joined the kernel's events) and the passes asked for meanwhile have run, or after
+  // waitMs: the keys of the sources not watching yet. What changes after it resolves
+  // reaches a monitor; what changed before, a pass has read.
+  async watching(waitMs: number): Promise<string[]> {
+    const waiting = new Set<string>();
+    const joins = this.sources.flatMap((source) => {
+      if (!source.watching) return [];
+      waiting.add(source.key);
+      return [source.watching().then(() => waiting.delete(source.key))];
+    });
+    const bound = this.scheduler.wait('watching-wait', waitMs);
+    await Promise.race([Promise.all(joins), bound]);
+    await Promise.race([this.queue.quiet(), bound]);
+    this.scheduler.cancel('watching-wait');
+    return [...waiting];
+  }
+
   // Resolves when no pass runs (tests drive the daemon with fake timers in between).
   settled(): Promise<void> {
     return this.queue.idle();

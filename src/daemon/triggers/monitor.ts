@@ -43,6 +43,9 @@ export function monitorSource(
   // The ends in a row with one reason, none after a child ran RUNNING_MS.
   let streak: { reason: string; ends: number } | null = null;
   const command = spec.argv.join(' ');
+  // Resolved once the first child has joined, or the tool is found missing.
+  let watched!: () => void;
+  const watching = new Promise<void>((resolve) => (watched = resolve));
   const ended = (reason: string): number => {
     streak = streak?.reason === reason ? { reason, ends: streak.ends + 1 } : { reason, ends: 1 };
     const delay = Math.min(RESTART_MS * 2 ** (streak.ends - 1), MAX_RESTART_MS);
@@ -73,11 +76,13 @@ export function monitorSource(
         onJoined: () => {
           if (state !== 'running') return;
           spec.watching?.(true);
+          watched();
           ctx.request('event', { urgent: spec.joinUrgent });
         },
         onExit: (reason) => {
           spec.watching?.(false);
-          if (state !== 'running' || spec.unavailable?.(reason)) return;
+          if (state !== 'running') return;
+          if (spec.unavailable?.(reason)) return watched();
           ctx.scheduler.cancel(`${spec.name}-running`);
           ctx.scheduler.after(`${spec.name}-restart`, ended(reason), () => {
             begin(ctx);
@@ -90,6 +95,7 @@ export function monitorSource(
   };
   return {
     key: spec.name,
+    watching: () => watching,
     start(ctx) {
       state = 'running';
       scheduler = ctx.scheduler;
