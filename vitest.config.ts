@@ -36,6 +36,7 @@ export const KERNEL = [
   'test/install/binary-path.test.ts',
   'test/install/unsafe-path.test.ts',
   'test/system/atomic-write-owner.test.ts',
+  'test/system/service-user-owner.test.ts',
   'test/system/trusted-path.test.ts',
 ];
 export const PACKAGING = [

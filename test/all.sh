@@ -48,7 +48,9 @@ searchable_path() {
 unit_as_nobody() {
   local home rc=0
   local as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-  if ! "${as_nobody[@]}" test -r node_modules/vitest/vitest.mjs; then
+  # By its absolute path, as node opens it: a path relative to the checkout reads even when
+  # a directory above it is one nobody may search (a clone in a 0700 temp dir).
+  if ! "${as_nobody[@]}" test -r "$PWD/node_modules/vitest/vitest.mjs"; then
     echo "nobody cannot read $PWD: the unit tier runs as $(id -un)"
     echo "unit        ran as $(id -un): nobody cannot read $PWD" >>"$summary"
     "${vitest[@]}" --project unit

@@ -14,7 +14,9 @@
 # package:deb itself needs only dpkg-deb and gzip); groff-base and man-db: the man pages rendered;
 # prometheus: promtool for the alert rules; nftables: the ARP guard (nft -f, nft -j);
 # etcd-server and etcd-client (etcd 3.4): the fleet tests start their own members in
-# namespaces of their own. Neither the packaged etcd nor prometheus service may run:
+# namespaces of their own; haproxy and ldirectord: the director snippets of docs/directors.md,
+# run in namespaces (test/kernel/directors.test.ts). None of the packaged etcd, prometheus,
+# haproxy or ldirectord services may run:
 # policy-rc.d forbids starting services during the install, and they are stopped and
 # disabled afterwards in case a service manager started them anyway.
 set -euo pipefail
@@ -31,8 +33,10 @@ policy=/usr/sbin/policy-rc.d
 had_policy=0
 [ -e "$policy" ] && had_policy=1 && cp "$policy" "$policy.rs-agent-saved"
 printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
-"${apt[@]}" install -y -qq --no-install-recommends nftables lintian shellcheck groff-base man-db prometheus etcd-server etcd-client \
+"${apt[@]}" install -y -qq --no-install-recommends nftables lintian shellcheck groff-base man-db prometheus etcd-server etcd-client haproxy ldirectord \
   "${extra[@]}" >/dev/null
 if [ "$had_policy" = 1 ]; then mv "$policy.rs-agent-saved" "$policy"; else rm -f "$policy"; fi
 if [ -d /run/systemd/system ]; then systemctl disable --now etcd.service prometheus.service >/dev/null 2>&1 || true; fi
+# Not enabled either (the e2e VMs boot this machine's root under systemd).
+systemctl disable haproxy.service ldirectord.service >/dev/null 2>&1 || true
 if pgrep -x etcd >/dev/null; then echo "install-deps: a system etcd is running; the fleet tests need it stopped" >&2; exit 1; fi

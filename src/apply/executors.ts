@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { ChangeBase } from '../model/change.js';
+import { MODULES_LOAD } from '../objects/module.js';
 import { kindOf } from '../objects/registry.js';
 import { inputFile } from '../system/exclusive-file.js';
 import type { CommandResult, Runner } from '../system/runner.js';
@@ -60,6 +61,14 @@ async function loadModule(change: ChangeBase, ctx: ExecContext): Promise<Outcome
   if (execute.via !== 'module') throw new Error(`${change.kind} is not a module`);
   const module = execute.module(change);
   const argv = ['modprobe', module];
+  // Run as the packaged units run the daemon (CAP_NET_ADMIN alone), modprobe cannot load
+  // it; say what can, rather than modprobe's own error under the unit's sandbox.
+  if (ctx.runner.canLoadModules?.() === false)
+    return failed(
+      change,
+      `kernel module ${module} is not loaded, and rs-agent runs without CAP_SYS_MODULE: load it as root ` +
+        `(modprobe ${module}), or restart the unit (its privileged ExecStartPre loads ${MODULES_LOAD})`,
+    );
   try {
     const result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
     if (result.exitCode === 0) return { change, status: 'applied' };

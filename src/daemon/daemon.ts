@@ -66,6 +66,7 @@ export class Daemon {
   // What the last pass that ran observed: the metrics' traffic is sampled from it.
   private observed: MetricsSink['traffic'] = null;
   private reloads: Promise<void> = Promise.resolve();
+  private started = false; // every source has started: their requests are taken
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
   private readonly ctx: TriggerContext;
@@ -79,7 +80,7 @@ export class Daemon {
     this.sinks = new Sinks(parts.logger);
     this.ctx = {
       request: (trigger, options) => {
-        if (this.state === 'running') this.queue.request(trigger, options);
+        if (this.state === 'running' && this.started) this.queue.request(trigger, options);
       },
       scheduler: this.scheduler,
       nft: this.nft,
@@ -99,11 +100,14 @@ export class Daemon {
   }
 
   // Starts every source (the kernel's event monitors among them, so nothing that
-  // changes during the first pass goes unseen), then asks for the first pass.
+  // changes during the first pass goes unseen), then asks for the first pass. What a
+  // source asks for while the sources start (a monitor that has joined, while the store
+  // waits for its first read) that first pass does: it has not begun to read yet.
   async start(): Promise<void> {
     this.state = 'running';
     this.sources = this.parts.sources(this.config);
     await Promise.all(this.sources.map((s) => s.start(this.ctx)));
+    this.started = true;
     this.ctx.request('start', { urgent: true });
   }
 
@@ -191,6 +195,24 @@ export class Daemon {
     this.publish();
     this.state = 'stopped';
     this.firstPassDone();
+  }
+
+  // Resolves once every source that watches the kernel is watching (its monitor child has
+  // joined the kernel's events) and the passes asked for meanwhile have run, or after
+  // waitMs: the keys of the sources not watching yet. What changes after it resolves
+  // reaches a monitor; what changed before, a pass has read.
+  async watching(waitMs: number): Promise<string[]> {
+    const waiting = new Set<string>();
+    const joins = this.sources.flatMap((source) => {
+      if (!source.watching) return [];
+      waiting.add(source.key);
+      return [source.watching().then(() => waiting.delete(source.key))];
+    });
+    const bound = this.scheduler.wait('watching-wait', waitMs);
+    await Promise.race([Promise.all(joins), bound]);
+    await Promise.race([this.queue.quiet(), bound]);
+    this.scheduler.cancel('watching-wait');
+    return [...waiting];
   }
 
   // Resolves when no pass runs (tests drive the daemon with fake timers in between).

@@ -3,12 +3,13 @@ import { tableId, type NftTableSpec } from '../objects/nft-table.js';
 import type { ActualNftTable } from '../observe/types.js';
 
 // What the daemon knows of rs-agent's nftables tables between passes. Listing a table
-// costs an `nft` process; while `nft monitor` runs, any change to a table (flushed,
+// costs an `nft` process; while `nft monitor` listens, any change to a table (flushed,
 // deleted, a rule or element touched, rs-agent's own loads) names it in an event, so a
 // pass reads again only the tables named since their last reading. Every table is read
-// when nothing watches (no monitor, or it has ended), on the passes that must look at
-// everything (start, reload, the schedule), and, for a table whose spec says its
-// counters are read (the metrics), on every pass that feeds them.
+// when nothing watches (no monitor, or one that has not yet joined the kernel's events,
+// or has ended), on the passes that must look at everything (start, reload, the
+// schedule), and, for a table whose spec says its counters are read (the metrics), on
+// every pass that feeds them.
 export class NftWatch implements NftReadings {
   private watching = false;
   private everything = true; // the next pass reads every table
@@ -16,10 +17,22 @@ export class NftWatch implements NftReadings {
   private readonly known = new Map<string, ActualNftTable>();
   // Named by an event since a reading began: what that reading found may be old.
   private readonly named = new Set<string>();
+  // Counts the monitor's joins and ends: a reading begun before the last one is not kept
+  // (a table may have changed after it was read and before the monitor heard anything).
+  private era = 0;
+  private readingEra = 0;
 
-  // The monitor runs (true) or has ended (false): without it nothing is known.
+  // The monitor has joined the kernel's events (true) or has ended (false): without it
+  // nothing is known.
   watched(on: boolean): void {
     this.watching = on;
+    this.era += 1;
+    this.known.clear();
+  }
+
+  // The monitor lost events (its socket's buffer overflowed): what was read may be old.
+  lost(): void {
+    this.era += 1;
     this.known.clear();
   }
 
@@ -44,6 +57,7 @@ export class NftWatch implements NftReadings {
     const all = this.everything || !this.watching;
     const read = tables.filter((t) => all || (this.counting && t.counts) || !this.known.has(tableId(t)));
     for (const t of read) this.named.delete(tableId(t));
+    this.readingEra = this.era;
     const known = Object.fromEntries(
       tables.filter((t) => !read.includes(t)).map((t) => [tableId(t), this.known.get(tableId(t)) as ActualNftTable]),
     );
@@ -54,7 +68,7 @@ export class NftWatch implements NftReadings {
   // failed before it read remembers nothing, and the next reads all it had to.
   remember(read: Readonly<Record<string, ActualNftTable>>): void {
     this.everything = false;
-    if (!this.watching) return;
+    if (!this.watching || this.readingEra !== this.era) return;
     for (const [id, table] of Object.entries(read)) if (!this.named.has(id)) this.known.set(id, table);
   }
 }

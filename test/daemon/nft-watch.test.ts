@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useInProcessDaemon } from '../helpers/daemon-in-process.js';
+import { useInProcessDaemon, type InProcess } from '../helpers/daemon-in-process.js';
 import { NftWatch } from '../../src/daemon/nft-watch.js';
 import { ARP_GUARD_TABLE } from '../../src/objects/nft/arp-guard.js';
 import { MSS_CLAMP_TABLE } from '../../src/objects/nft/mss-clamp.js';
@@ -68,6 +68,14 @@ describe('what a daemon pass reads of its nftables tables', () => {
     expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
   });
 
+  it("does not keep a reading begun before the monitor joined the kernel's events", () => {
+    const watch = new NftWatch();
+    const { read } = watch.toRead(TABLES);
+    watch.watched(true);
+    watch.remember(Object.fromEntries(ids(read).map((id) => [id, FOUND[id as keyof typeof FOUND]])));
+    expect(ids(watch.toRead(TABLES).read)).toEqual(ids(TABLES));
+  });
+
   it('while the metrics read counters, reads the tables whose spec counts on every pass', () => {
     const watch = new NftWatch();
     watch.watched(true);
@@ -84,6 +92,16 @@ describe('the daemon reads its nftables tables when nft monitor names them', () 
     'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\narp: {guard: nftables}\n' +
     'drift: {schedule: "0 0 1 1 *", sysctl_interval: 100ms}\n';
   const lists = (commands: string[], from: number) => commands.slice(from).filter((c) => c.startsWith('nft -j list'));
+  // Two passes for VIP events: the first reads back what the last loaded, the second (whose
+  // listings it returns) reads what the watch says it must.
+  const twoVipPasses = async (d: InProcess) => {
+    d.deleteVip('192.0.2.11');
+    await d.run(10);
+    const from = d.kernel.commands.length;
+    d.deleteVip('192.0.2.10');
+    await d.run(10);
+    return lists(d.kernel.commands, from);
+  };
 
   it('repairs a deleted VIP without listing a table, and a flushed guard after listing that table alone', async () => {
     const d = await daemon.start(YAML, (kernel) => void (kernel.nftInstalled = true));
@@ -102,5 +120,50 @@ describe('the daemon reads its nftables tables when nft monitor names them', () 
     await d.run(10);
     expect(lists(d.kernel.commands, before)).toEqual(['nft -j list table arp rs_agent']);
     expect(d.kernel.nft.ruleCount('arp rs_agent')).toBe(2);
+  });
+
+  // nft monitor hears of changes only once it has joined the kernel's events (after reading
+  // the ruleset): a guard flushed before that has no event, at start or after a restart.
+  it('until nft monitor has joined, every pass lists every table; its join asks for a pass that does', async () => {
+    const d = await daemon.start(YAML, (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('nft');
+    });
+    const flushedUnseen = async () => {
+      d.kernel.nft.flush('arp rs_agent');
+      expect(d.kernel.nft.ruleCount('arp rs_agent')).toBe(0);
+      await d.run(10);
+    };
+    const repairsOfGuard = () => d.events('repair').filter((l) => l.item === 'nft table arp rs_agent').length;
+    for (const round of ['start', 'restart']) {
+      const before = repairsOfGuard();
+      await flushedUnseen();
+      d.deleteVip('192.0.2.10');
+      await d.run(10);
+      expect(d.kernel.nft.ruleCount('arp rs_agent'), `${round}: a VIP's event`).toBe(2);
+      await flushedUnseen();
+      const from = d.kernel.commands.length;
+      d.monitors.join('nft');
+      await d.run(10);
+      expect(d.kernel.nft.ruleCount('arp rs_agent'), `${round}: the join`).toBe(2);
+      expect(repairsOfGuard() - before).toBe(2);
+      expect(lists(d.kernel.commands, from)).toContain('nft -j list table arp rs_agent');
+      // Joined: the next pass reads back what the repair loaded, and the one after lists nothing.
+      expect(await twoVipPasses(d)).toEqual([]);
+      d.monitors.end('nft', 'signal SIGKILL');
+      await d.run(1_500);
+    }
+  });
+
+  // nft monitor prints this line (nftables 1.0.6, on its output) when its socket's buffer
+  // overflowed and the kernel dropped events: a flush among them has no event of its own.
+  it('a guard flushed among events nft monitor lost is listed and repaired at once', async () => {
+    const d = await daemon.start(YAML, (kernel) => void (kernel.nftInstalled = true));
+    expect(await twoVipPasses(d)).toEqual([]);
+    d.kernel.nft.flush('arp rs_agent');
+    d.monitors.print('nft', '# ERROR: We lost some netlink events!\n');
+    await d.run(10);
+    expect(d.kernel.nft.ruleCount('arp rs_agent')).toBe(2);
+    expect(d.events('repair').filter((l) => l.item === 'nft table arp rs_agent')).toHaveLength(1);
   });
 });

@@ -48,7 +48,7 @@ describe('npm run package:deb', () => {
     expect(await field('Package')).toBe('rs-agent');
     expect(await field('Version')).toBe(VERSION);
     expect(await field('Architecture')).toBe('all');
-    expect(await field('Depends')).toBe('nodejs (>= 20.19), iproute2, kmod');
+    expect(await field('Depends')).toBe('nodejs (>= 20.19), iproute2, kmod, adduser');
     expect(await field('Recommends')).toBe('nftables');
     const info = (await execa('dpkg-deb', ['-I', deb])).stdout;
     expect(info).toMatch(/\bconffiles\b/);
@@ -241,10 +241,12 @@ describe('dpkg with the package, in a throwaway copy of this machine', () => {
   }
   const WANTS = '/etc/systemd/system/multi-user.target.wants/rs-agent.service';
 
-  it('install enables nothing; a modified conffile survives remove; purge takes it and the enable links', async () => {
+  it('install makes the system user and enables nothing; a modified conffile survives remove; purge takes it, the enable links and the user', async () => {
     const r = await dpkgSession(`
       dpkg -i ${deb} >/dev/null
       echo "version: $(rs-agent --version)"
+      getent passwd rs-agent | cut -d: -f6,7
+      test "$(id -u rs-agent)" -lt 1000 && echo "a system user"
       test -e ${WANTS} && echo "enabled on install" || echo "not enabled on install"
       systemctl enable rs-agent.service 2>/dev/null
       dpkg -i ${deb} >/dev/null
@@ -255,16 +257,20 @@ describe('dpkg with the package, in a throwaway copy of this machine', () => {
       test -e /usr/bin/rs-agent || echo "program gone"
       dpkg -P rs-agent >/dev/null
       test -e /etc/rs-agent || echo "config gone"
-      test -e ${WANTS} || echo "enable link gone"`);
+      test -e ${WANTS} || echo "enable link gone"
+      getent passwd rs-agent || echo "user gone"`);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n')).toEqual([
       `version: ${VERSION.replace(/-1$/, '')}`,
+      '/nonexistent:/usr/sbin/nologin',
+      'a system user',
       'not enabled on install',
       'still enabled after upgrade',
       'after remove: vips: [192.0.2.99], deinstall ok config-files',
       'program gone',
       'config gone',
       'enable link gone',
+      'user gone',
     ]);
-  });
+  }, 120_000);
 });

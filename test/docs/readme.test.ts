@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/spec.js';
 import { parseConfig } from '../../src/config/load.js';
 
 // The README is the front door: short, its example a config rs-agent accepts, and its test
@@ -29,6 +30,24 @@ describe('README.md', () => {
       '192.0.2.11 dr',
       '198.51.100.7 tun',
     ]);
+  });
+
+  it('shows the maintenance procedure in five commands, each one rs-agent or its unit has', () => {
+    const commands = blockAfter('## Maintenance', 'sh')
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter(Boolean);
+    expect(commands.map((c) => c.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'rs-agent drain',
+      'systemctl stop',
+      'systemctl start',
+      'rs-agent undrain',
+      'rs-agent status',
+    ]);
+    const names = COMMANDS.map((c) => c.name);
+    for (const c of commands.filter((c) => c.startsWith('rs-agent '))) expect(names, c).toContain(c.split(/\s+/)[1]);
+    for (const c of commands.filter((c) => c.startsWith('systemctl ')))
+      expect(c).toMatch(/^systemctl (stop|start) rs-agent$/);
   });
 
   it('its test command is the one .ci/run runs', () => {

@@ -6,8 +6,20 @@ import type { TestProject } from 'vitest/node';
 
 const NEEDS: Record<string, { commands: string[]; packages: string }> = {
   kernel: {
-    commands: ['ip', 'nft', 'etcd', 'etcdctl', 'python3', 'setpriv', 'unshare', 'useradd', 'systemd-analyze'],
-    packages: 'iproute2, nftables, etcd-server, etcd-client, python3, util-linux, passwd, systemd',
+    commands: [
+      'ip',
+      'nft',
+      'etcd',
+      'etcdctl',
+      'python3',
+      'setpriv',
+      'unshare',
+      'useradd',
+      'systemd-analyze',
+      'haproxy',
+      'ldirectord',
+    ],
+    packages: 'iproute2, nftables, etcd-server, etcd-client, python3, util-linux, passwd, systemd, haproxy, ldirectord',
   },
   packaging: {
     commands: ['dpkg-deb', 'lintian', 'shellcheck', 'systemd-analyze', 'promtool', 'groff', 'man', 'etcd', 'unshare'],

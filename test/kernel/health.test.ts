@@ -152,14 +152,18 @@ describe('the health endpoint of rs-agent run', () => {
     await peer.ns.cli(['drain', '--no-wait']);
     // The schedule's next pass (every 30 s) writes them; a SIGHUP asks for one now.
     daemon?.signal('SIGHUP');
+    // A pass before the drain (the held connections' own) may already show them: wait for
+    // the file that shows both.
     const prom = join(peer.ns.dir, 'rs-agent.prom');
-    expect(
-      await eventually(
-        async () => readFileSync(prom, 'utf8').includes('rs_agent_vip_connections{vip="192.0.2.100",port="8080"} 2'),
-        20_000,
-      ),
-    ).toBe(true);
-    const text = readFileSync(prom, 'utf8');
+    let text = '';
+    const shows = async () => {
+      text = readFileSync(prom, 'utf8');
+      return (
+        text.includes('rs_agent_vip_connections{vip="192.0.2.100",port="8080"} 2\n') &&
+        text.includes('rs_agent_drained 1\n')
+      );
+    };
+    expect(await eventually(shows, 20_000), `the metrics file as last read:\n${text}`).toBe(true);
     expect(text).toContain('rs_agent_vip_new_connections_total{vip="192.0.2.100",port="8080"} 2\n');
     expect(text).toContain('rs_agent_vip_counted{vip="192.0.2.100"} 1\n');
     expect(text).toContain('rs_agent_drained 1\n');

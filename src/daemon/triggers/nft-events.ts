@@ -21,6 +21,10 @@ export function ownTableOf(line: string): (typeof NFT_TABLES)[number] | undefine
   return NFT_TABLES.find((t) => words.includes(` ${tableId(t)} `));
 }
 
+// What nft monitor prints (on its output) when the kernel dropped events its socket had no
+// room for: any table may have changed unseen.
+export const LOST_EVENTS = /^# ERROR: We lost some netlink events/;
+
 export function isOwnTableEvent(line: string): boolean {
   return ownTableOf(line) !== undefined;
 }
@@ -46,6 +50,10 @@ export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerS
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
         for (const table of lines.map(ownTableOf)) if (table) watch?.changed(tableId(table));
+        if (lines.some((l) => LOST_EVENTS.test(l))) {
+          watch?.lost();
+          return { urgent: true };
+        }
         return nftRequest(lines);
       },
       // Without nft there is no table to watch (nor to load): the schedule is enough.
@@ -59,7 +67,7 @@ export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerS
         return true;
       },
       // The guard's table may have been flushed while nothing watched.
-      restartUrgent: true,
+      joinUrgent: true,
       watching: (on) => watch?.watched(on),
     },
     logger,

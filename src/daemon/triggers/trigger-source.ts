@@ -11,7 +11,7 @@ export interface TriggerContext {
   request(trigger: Trigger, options?: RequestOptions): void;
   readonly scheduler: Scheduler;
   // What the daemon knows of its nftables tables: nft monitor's events keep it current.
-  readonly nft?: Pick<NftWatch, 'watched' | 'changed'>;
+  readonly nft?: Pick<NftWatch, 'watched' | 'changed' | 'lost'>;
 }
 
 // Something that notices a reason to look at the host again and asks for a pass: kernel
@@ -26,6 +26,9 @@ export interface TriggerSource {
   // a bounded wait for it).
   start(ctx: TriggerContext): void | Promise<void>;
   stop(): void;
+  // A source that watches the kernel (a monitor child): resolves once it is watching (its
+  // child has joined the kernel's events), or has found there is nothing it can watch.
+  watching?(): Promise<void>;
   // After each pass: what the pass read becomes the next baseline; the store writes
   // its status record.
   afterPass?(result: PassResult, stats: DaemonStats): void;
