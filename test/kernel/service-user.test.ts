@@ -1,9 +1,8 @@
 import { execa } from 'execa';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Daemon } from '../helpers/daemon.js';
+import { Daemon, type LogLine } from '../helpers/daemon.js';
 import { TestNamespace } from '../helpers/netns.js';
 import { asUser, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 
@@ -88,24 +87,31 @@ describe('rs-agent run as the service user', () => {
 
   // schedule: the daemon's scheduled reconcile; every 2 s by default (the fallback when no
   // event comes), once a year where only an event may repair.
-  async function runUntilRepaired(prefix: string[], schedule = '*/2 * * * * *'): Promise<Daemon> {
+  // ready: what the daemon said it watches when it was ready. The VIP is deleted once it is
+  // ready and, where the monitors cannot run, once they have been said failing.
+  async function runUntilRepaired(
+    prefix: string[],
+    schedule = '*/2 * * * * *',
+  ): Promise<{ d: Daemon; ready: LogLine }> {
     ns.writeConfig(`vips: [192.0.2.10]\ndrift:\n  schedule: "${schedule}"\n`);
     const d = new Daemon(ns, {}, prefix);
+    let ready: LogLine;
     try {
-      await d.waitFor((l) => l.event === 'ready');
-      await sleep(4000); // a monitor that cannot run has ended and been restarted by now
+      ready = await d.waitFor((l) => l.event === 'ready');
+      if (ready.not_watching) await d.waitFor((l) => l.event === 'monitor-failing');
       await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
       await d.waitFor((l) => l.event === 'repair' && l.item === VIP);
     } finally {
       await d.kill(ns);
     }
-    return d;
+    return { d, ready };
   }
 
   it('its ip monitor runs (CAP_NET_ADMIN alone): a deleted VIP is repaired on the kernel event', async () => {
     // No schedule to race the event: a scheduled pass every 2 s repaired it first once in
     // five clean-clone runs.
-    const d = await runUntilRepaired(asServiceUser(), '0 0 1 1 *');
+    const { d, ready } = await runUntilRepaired(asServiceUser(), '0 0 1 1 *');
+    expect(ready.not_watching, 'both monitors joined before ready').toBeUndefined();
     expect(d.lines.filter((l) => l.level !== 'info')).toEqual([]);
     expect(d.repairsOf(VIP)).toMatchObject([{ trigger: 'event' }]);
   });
@@ -114,7 +120,8 @@ describe('rs-agent run as the service user', () => {
     const filter = join(ns.dir, 'deny-syscall.py'); // where the service user can read it
     copyFileSync(DENY_SYSCALL, filter);
     chmodSync(filter, 0o644);
-    const d = await runUntilRepaired([...asServiceUser(), '/usr/bin/python3', filter, 'capset']);
+    const { d, ready } = await runUntilRepaired([...asServiceUser(), '/usr/bin/python3', filter, 'capset']);
+    expect(ready.not_watching, 'ready names the monitors that could not join').toBe('ip monitor, nft monitor');
     const ip = d.lines.filter((l) => /^monitor-/.test(l.event) && l.message.startsWith('ip monitor '));
     expect(ip.map((l) => [l.level, l.event])).toEqual([
       ['error', 'monitor-ended'],
