@@ -30,6 +30,7 @@ export const KERNEL = [
   'test/store/hostile-cache.test.ts',
   // files and directories of other users (chown), real users (useradd)
   'test/config/read-file-owner.test.ts',
+  'test/drain/record-owner.test.ts',
   'test/config/written-paths-owner.test.ts',
   'test/config/store-files.test.ts',
   'test/install/install-owner.test.ts',
