@@ -74,6 +74,11 @@ export default defineConfig({
         test: {
           name: 'kernel',
           include: KERNEL,
+          // Two files at a time, whatever the cores: these tests mostly wait (for a daemon's
+          // repair, an etcd election, a namespace's prober), and each works in namespaces,
+          // users and directories of its own. They pass with two CPU hogs beside them
+          // (stress-ng --cpu 2, the busy CI runs), a harder neighbour than one more file.
+          maxWorkers: 2,
           globalSetup: [NEEDS],
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,

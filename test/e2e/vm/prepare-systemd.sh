@@ -13,7 +13,11 @@
 # - a tmpfiles.d override that keeps /tmp's contents: the stock tmp.conf says `D /tmp`, and
 #   systemd-tmpfiles --remove at boot would empty the host's /tmp through the overlay (one
 #   whiteout per entry, walked over 9p: over 30 s under TCG), hiding a checkout that lives there;
-# - no container markers (/.dockerenv, policy-rc.d) the host root may carry.
+# - no container markers (/.dockerenv, policy-rc.d) the host root may carry;
+# - an apt that reads no package index (an empty Dir::State::Lists): each apt-get run parsed
+#   the host's whole index over 9p, 25 to 30 s under TCG, before doing anything. The scenario
+#   only removes and purges an installed package, which needs dpkg's status alone; the
+#   maintainer scripts apt runs are the same.
 prepare_systemd() {
   root=$1
   units=$root/etc/systemd/system
@@ -26,6 +30,8 @@ prepare_systemd() {
   # restart anything; a real server has none.
   rm -f "$root/usr/sbin/policy-rc.d"
   echo "d /tmp 1777 root root -" > "$root/etc/tmpfiles.d/tmp.conf"
+  mkdir -p "$root/var/lib/rs-agent-e2e/apt-lists/partial" "$root/etc/apt/apt.conf.d"
+  echo 'Dir::State::Lists "/var/lib/rs-agent-e2e/apt-lists";' > "$root/etc/apt/apt.conf.d/99rs-agent-e2e"
   {
     echo "[Unit]"
     echo "Description=e2e scenario $E2E_INIT"
