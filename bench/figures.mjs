@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { formatTable, ratio } from './stats.mjs';
 
 const med = (cli, op, n) => cli?.summary[op]?.[n]?.medianMs;
-const agentOverCheck = (op) => (r) => ratio(med(r.cli, `rs-agent ${op}`, 1), med(r.cli, 'rs-agent check', 1));
+const agentOverCheck = (op) => (r, a) => ratio(med(r.cli, `${a} ${op}`, 1), med(r.cli, `${a} check`, 1));
 
 // at most: the goal is met when the figure is at or below it.
 export const FIGURES = [
@@ -14,7 +14,7 @@ export const FIGURES = [
     name: 'converged check (1 VIP) / node -e 0',
     short: 'check / node',
     goal: 1.3,
-    of: (r) => ratio(med(r.cli, 'rs-agent check', 1), med(r.cli, 'node -e 0', 1)),
+    of: (r, a) => ratio(med(r.cli, `${a} check`, 1), med(r.cli, 'node -e 0', 1)),
   },
   {
     key: 'validate_over_check',
@@ -36,7 +36,7 @@ export const FIGURES = [
     name: 'start of 1000 VIPs / the shell loop',
     short: 'start 1k / shell',
     goal: 0.1,
-    of: (r) => ratio(med(r.cli, 'rs-agent start', 1000), med(r.cli, 'shell start', 1000)),
+    of: (r, a) => ratio(med(r.cli, `${a} start`, 1000), med(r.cli, 'shell start', 1000)),
   },
   {
     // Linear or better: 10 times the VIPs in at most 10 times the time.
@@ -44,7 +44,7 @@ export const FIGURES = [
     name: 'start of 10000 VIPs / start of 1000',
     short: 'start 10k / 1k',
     goal: 10,
-    of: (r) => ratio(med(r.cli, 'rs-agent start', 10000), med(r.cli, 'rs-agent start', 1000)),
+    of: (r, a) => ratio(med(r.cli, `${a} start`, 10000), med(r.cli, `${a} start`, 1000)),
   },
   {
     key: 'repair_median_ms',
@@ -83,20 +83,24 @@ export const FIGURES = [
   },
 ];
 
-export function figuresOf(results) {
-  return Object.fromEntries(FIGURES.map((f) => [f.key, f.of(results) ?? null]));
+// The figures of one build: the CLI's are measured per build (cli.mjs names its
+// operations "rs-agent start", "compare start"), the daemon's and the fleet's only for --cli.
+export function figuresOf(results, agent = 'rs-agent') {
+  return Object.fromEntries(FIGURES.map((f) => [f.key, f.of(results, agent) ?? null]));
 }
 
-// The table of the issue: each figure, its goal, the baseline's value and this run's.
-export function printFigures(figures, baseline) {
+// The table of the issue: each figure, its goal, the baseline's value, the compared
+// build's in this run (if any) and this run's.
+export function printFigures(figures, baseline, compared = null) {
   const rows = FIGURES.map((f) => {
     const value = figures[f.key];
     const met = typeof value === 'number' ? (value <= f.goal ? 'yes' : 'no') : '-';
-    return [f.name, `≤ ${f.goal}`, baseline?.figures[f.key] ?? null, value, met];
+    const row = [f.name, `≤ ${f.goal}`, baseline?.figures[f.key] ?? null];
+    return [...row, ...(compared ? [compared[f.key]] : []), value, met];
   });
   const from = baseline ? ` (baseline: ${baseline.date}, ${baseline.commit}, ${baseline.note})` : '';
-  process.stdout.write(`\nthe figures of issue 23${from}:\n`);
-  process.stdout.write(`${formatTable(['figure', 'goal', 'baseline', 'this run', 'met'], rows)}\n`);
+  const header = ['figure', 'goal', 'baseline', ...(compared ? ['--compare'] : []), 'this run', 'met'];
+  process.stdout.write(`\nthe figures of issue 23${from}:\n${formatTable(header, rows)}\n`);
 }
 
 export function readHistory(file) {

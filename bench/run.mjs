@@ -11,6 +11,8 @@
 //   --cli FILE (the build measured; default dist/cli/main.js)   --compare FILE (a second
 //   build measured in the same turns: before/after in one run)   --idle-seconds 60
 //   --wait-load 2 (wait, up to --wait-minutes 30, until the 1-minute load average is at most this)
+//   --record NOTE, with --baseline (later runs compare with this one) and --commit REV (the
+//   commit the --cli build was made from, when it is not this tree's)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
@@ -38,6 +40,8 @@ const { values: options } = parseArgs({
     'wait-load': { type: 'string' },
     'wait-minutes': { type: 'string', default: '30' },
     record: { type: 'string' },
+    baseline: { type: 'boolean', default: false },
+    commit: { type: 'string' },
   },
 });
 const only = new Set(options.only.split(','));
@@ -65,7 +69,8 @@ const loadAfter = loadavg();
 
 const figures = figuresOf(results);
 const history = readHistory(HISTORY);
-printFigures(figures, baselineOf(history));
+const compared = compare && results.cli ? figuresOf({ cli: results.cli }, 'compare') : null;
+printFigures(figures, baselineOf(history), compared);
 const machine = {
   cores: cpus().length,
   cpu: cpus()[0]?.model,
@@ -74,14 +79,19 @@ const machine = {
   load: `load ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
   loadAfter: loadAfter.map((l) => Number(l.toFixed(2))),
 };
-const entry = { date: new Date().toISOString().slice(0, 16).replace('T', ' '), commit: commit(), machine, figures };
+const entry = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' '),
+  commit: options.commit ?? commit(),
+  machine,
+  figures,
+};
 process.stdout.write(
   `\nmachine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}; ${machine.load} before, `,
 );
 process.stdout.write(`${loadAfter.map((l) => l.toFixed(1)).join(' ')} after\n`);
 writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ ...entry, options, results }, null, 2)}\n`);
 if (options.record !== undefined) {
-  recordRun(HISTORY, README, { ...entry, note: options.record, ...(compare ? { compare } : {}) });
+  recordRun(HISTORY, README, { ...entry, note: options.record, ...(options.baseline ? { baseline: true } : {}) });
   process.stdout.write(`recorded in ${HISTORY} and ${README}\n`);
 }
 
