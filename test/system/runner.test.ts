@@ -1,4 +1,3 @@
-import { build } from 'esbuild';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { AgentError } from '../../src/errors.js';
 import { isProcessAlive } from '../../src/state/flock.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { createRunner, DEFAULT_TIMEOUT_MS, timeoutFromEnv } from '../../src/system/runner.js';
+import { bundleModule } from '../helpers/bundle.js';
 
 // The real runner with real processes: what `ip` and `modprobe` go through.
 describe('createRunner', () => {
@@ -118,16 +118,7 @@ describe('createRunner', () => {
     'takes its commands with it when rs-agent is killed with %s',
     async (signal) => {
       const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
-      const script = join(dir, 'runs-sleep.mjs');
-      await build({
-        entryPoints: [resolve(import.meta.dirname, 'fixtures/runs-sleep.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        outfile: script,
-        logLevel: 'silent',
-      });
+      const script = await bundleModule(resolve(import.meta.dirname, 'fixtures/runs-sleep.ts'));
       const pidFile = join(dir, 'pid');
       const agent = execa(process.execPath, [script, pidFile], { reject: false });
       while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await sleep(10);
