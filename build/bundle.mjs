@@ -20,7 +20,8 @@ import { Script } from 'node:vm';
 import { EXTERNAL } from './externals.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const OUT = join(ROOT, 'dist/cli');
+// node build/bundle.mjs [DIR]: DIR instead of dist/cli (a test builds a copy elsewhere).
+const OUT = resolve(process.argv[2] ?? join(ROOT, 'dist/cli'));
 const BUNDLE = 'rs-agent.js';
 // The bundle's import.meta.url (src/install and src/source find files beside it).
 const IMPORT_META_URL = '__rsImportMetaUrl';
@@ -28,7 +29,7 @@ const IMPORT_META_URL = '__rsImportMetaUrl';
 await bundleCli();
 
 async function bundleCli() {
-  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+  rmSync(process.argv[2] === undefined ? join(ROOT, 'dist') : OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const result = await build({
     entryPoints: [join(ROOT, 'src/cli/main.ts')],
@@ -66,11 +67,12 @@ async function bundleCli() {
   writeFileSync(`${bundlePath}.map`, JSON.stringify({ ...map, file: BUNDLE }));
 
   const cachePrefix = `rs-agent.${createHash('sha256').update(wrapped).digest('hex').slice(0, 12)}`;
-  const cache = new Script(wrapped, { filename: bundlePath }).createCachedData();
+  // Named as the loader names it: V8 keeps this name for the functions it takes from the cache.
+  const cache = new Script(wrapped, { filename: BUNDLE }).createCachedData();
   writeFileSync(join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`), cache);
 
   const loader = readFileSync(join(ROOT, 'build/loader.cjs'), 'utf8')
-    .replace('@BUNDLE@', BUNDLE)
+    .replaceAll('@BUNDLE@', BUNDLE)
     .replace('@CACHE_PREFIX@', cachePrefix);
   writeFileSync(join(OUT, 'main.js'), loader);
   chmodSync(join(OUT, 'main.js'), 0o755);

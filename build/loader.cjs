@@ -19,8 +19,10 @@ try {
 } catch {
   // No cache for this node: compile.
 }
-// The bundle is ASCII (the build checks): latin1 reads it without decoding UTF-8.
-const script = new Script(readFileSync(bundle, 'latin1'), { filename: bundle, cachedData });
+// The bundle is ASCII (the build checks): latin1 reads it without decoding UTF-8. Its
+// name in stacks is the bare file name, as in the cache (V8 keeps the name a cached script
+// was made with): src/system/stack.ts finds the map beside the bundle.
+const script = new Script(readFileSync(bundle, 'latin1'), { filename: '@BUNDLE@', cachedData });
 const module_ = { exports: {} };
 script.runInThisContext()(
   module_.exports,

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,14 +67,25 @@ describe('the built CLI', () => {
     }
   });
 
-  it('names source files and lines in the stack of an internal error, not the minified bundle', async () => {
+  it('names source files and lines in the stack of an internal error, wherever it is installed', async () => {
+    // Built elsewhere, then moved, cache and all (as a package is): V8 names the cached
+    // functions' script as it was named at build time, and that name must lead to the map
+    // beside the bundle where it is now, not to where it was built.
+    const built = join(dir, 'built');
+    await execa(process.execPath, [resolve(import.meta.dirname, '../../build/bundle.mjs'), built]);
+    const moved = join(dir, 'installed');
+    renameSync(built, moved);
     const failing = join(dir, 'stdout-fails.cjs');
-    writeFileSync(failing, "process.stdout.write = () => { throw new TypeError('stdout broke'); };\n");
-    const r = await validate(join(DIST, 'main.js'), failing);
+    writeFileSync(
+      failing,
+      `${readFileSync(watchCache, 'utf8')}process.stdout.write = () => { throw new TypeError('stdout broke'); };\n`,
+    );
+    const r = await validate(join(moved, 'main.js'), failing);
+    expect(r.stderr).toMatch(/^code cache: used$/m);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^rs-agent: internal error \(please report\): TypeError: stdout broke$/m);
     expect(r.stderr).toMatch(/^ {4}at \S+ \(src\/cli\/common\.ts:\d+:\d+\)$/m);
     expect(r.stderr).toMatch(/^ {4}at (async )?\S+ \(src\/cli\/validate\.ts:\d+:\d+\)$/m);
-    expect(r.stderr).not.toMatch(/rs-agent\.js:\d+/);
+    expect(r.stderr).not.toMatch(/\.js:\d+/);
   });
 });
