@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Options } from 'execa';
-import { onExit } from 'signal-exit';
 import { AgentError } from '../errors.js';
 
 export interface CommandResult {
@@ -38,11 +36,9 @@ const MODPROBE_FACTOR = 3;
 // TERM first, so a command may finish writing; KILL if it ignores TERM.
 const KILL_AFTER_MS = 1000;
 
-// Runs commands (no shell) with node's child_process, in the C locale so error text is
-// stable. Every command has a timeout: on expiry it is killed (TERM, then KILL) and the
-// pass fails with one error naming it. Children are killed when rs-agent exits or is
-// killed with TERM/INT/HUP (signal-exit, as execa's cleanup does). Not execa itself: its
-// loading and its streams cost a converged `check` more than the rest of its own work.
+// Runs commands with execa (no shell), in the C locale so error text is stable. Every
+// command has a timeout: on expiry it is killed and the pass fails with one error
+// naming it. Children are killed when rs-agent exits or is killed with TERM/INT/HUP.
 export function createRunner(options: RunnerOptions = {}): Runner {
   const timeoutMs = options.timeoutMs ?? timeoutFromEnv();
   return {
@@ -66,82 +62,41 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return Math.round(seconds * 1000);
 }
 
-function runProcess(file: string, args: string[], { input, lockFd }: RunOptions, timeoutMs: number) {
-  return new Promise<CommandResult>((resolve, reject) => {
-    const stdio: StdioOptions = [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
-    if (lockFd !== undefined) stdio.push(lockFd);
-    // Before the child exists: a TERM that comes once it does finds the handler in place
-    // (node runs it after spawn has returned).
-    const forget = onExit(() => {
-      child.kill();
-    });
-    const child = spawn(file, args, { env: { ...process.env, LC_ALL: 'C' }, stdio });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const deadline = killAfter(child, timeoutMs);
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      deadline.clear();
-      forget();
-      outcome();
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => settle(() => reject(spawnError(file, error))));
-    child.once('close', (code, signal) =>
-      settle(() => {
-        if (deadline.expired) {
-          const command = [file, ...args].join(' ');
-          reject(
-            new AgentError(
-              `${command}: no answer after ${formatSeconds(timeoutMs)}; killed it (${TIMEOUT_ENV} sets the limit)`,
-            ),
-          );
-        } else if (code === null) reject(new AgentError(`cannot run ${file}: it was killed by ${signal}`));
-        else
-          resolve({
-            exitCode: code,
-            stdout: Buffer.concat(stdout).toString(),
-            stderr: Buffer.concat(stderr).toString(),
-          });
-      }),
-    );
-    if (input !== undefined && child.stdin) {
-      // A command that exits without reading all of it closes the pipe: not a failure.
-      child.stdin.on('error', () => {});
-      child.stdin.end(input);
-    }
+async function runProcess(
+  file: string,
+  args: string[],
+  { input, lockFd }: RunOptions,
+  timeoutMs: number,
+): Promise<CommandResult> {
+  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const { execa } = await loadExeca();
+  const result = await execa(file, args, {
+    env: { LC_ALL: 'C' },
+    input,
+    stdio: lockFd === undefined ? [stdin, 'pipe', 'pipe'] : withFd3([stdin, 'pipe', 'pipe'], lockFd),
+    timeout: timeoutMs,
+    forceKillAfterDelay: KILL_AFTER_MS,
+    cleanup: true,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
   });
+  if (result.timedOut) {
+    throw new AgentError(
+      `${[file, ...args].join(' ')}: no answer after ${formatSeconds(timeoutMs)}; killed it (${TIMEOUT_ENV} sets the limit)`,
+    );
+  }
+  if (result.failed && result.exitCode === undefined) {
+    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
+    if (code === 'ENOENT') throw new AgentError(`${file}: command not found in PATH${hintFor(file)}`);
+    if (result.signal) throw new AgentError(`cannot run ${file}: it was killed by ${result.signal}`);
+    throw new AgentError(`cannot run ${file}: ${result.originalMessage ?? result.shortMessage}`);
+  }
+  return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 
-// TERM once the time is up, KILL if the command is still there KILL_AFTER_MS later.
-function killAfter(child: ChildProcess, timeoutMs: number): { readonly expired: boolean; clear(): void } {
-  let expired = false;
-  let kill: NodeJS.Timeout | undefined;
-  const term = setTimeout(() => {
-    expired = true;
-    child.kill('SIGTERM');
-    kill = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-  }, timeoutMs);
-  return {
-    get expired() {
-      return expired;
-    },
-    clear() {
-      clearTimeout(term);
-      clearTimeout(kill);
-    },
-  };
-}
-
-function spawnError(file: string, error: NodeJS.ErrnoException): AgentError {
-  if (error.code === 'ENOENT') return new AgentError(`${file}: command not found in PATH${hintFor(file)}`);
-  return new AgentError(`cannot run ${file}: ${error.message}`);
-}
-
-// execa takes a while to load: only what needs more than the runner (the flock lock) loads it.
+// execa takes a while to load: commands that run nothing (validate, install) skip it.
 export const loadExeca = () => import('execa');
 
 // execa's types accept a descriptor number only for fds 0-2; at run time it hands the
