@@ -6,13 +6,21 @@
 //     with arp.guard off: the exposure a reset leaves when only the sysctls protect,
 //     bounded by drift.sysctl_interval (default 100 ms) plus one pass;
 //   - the daemon's idle CPU over a minute (its own time, its reaped children's, and
-//     its `ip monitor` child's) and its RSS.
-// Run as root: npm run bench:daemon. BENCH_IDLE_S shortens the idle minute.
+//     its `ip monitor` child's) and its RSS;
+//   - ARP exposure of a steady VIP after sysctl resets, arp.guard off, with and without
+//     an address fight elsewhere on the host, counted by a real prober in a peer
+//     namespace (daemon-exposure.ts).
+// Run as root: npm run bench:daemon. BENCH_IDLE_S shortens the idle minute;
+// BENCH_EXPOSURE_ROUNDS sets the rounds of each exposure case (default 3);
+// BENCH_COMPARE_CLI names another build's dist/cli/main.js (an earlier commit's, say): its
+// exposure rounds alternate with this one's, so both see the same load.
+// The machine may be shared: each figure carries the 1-minute load average around it.
 import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CASES, exposureRound, OWN_ADDRESS, PEER_ADDRESS, type Case, type ExposureRound } from './daemon-exposure.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 // BENCH_CLI: another build's CLI (npm run bench -- --cli FILE).
@@ -23,100 +31,172 @@ const SYSCTL = '/proc/sys/net/ipv4/conf/eth0/arp_ignore';
 const VIP_ROUNDS = 40;
 const SYSCTL_ROUNDS = 12;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const EXPOSURE_ROUNDS = Number(process.env.BENCH_EXPOSURE_ROUNDS ?? 3);
+const COMPARE_CLI = process.env.BENCH_COMPARE_CLI;
+const FOUGHT_VIP = '192.0.2.11';
 const CLK_TCK = 100; // USER_HZ on Linux
 
-if (process.argv[2] === '--inside') await inside(process.argv[3] as string);
+if (process.argv[2] === '--inside') await inside(process.argv[3] as string, process.argv[4] as string);
 else await outside();
 
-// Sets up the namespace and runs this file again inside it.
+// Sets up the namespace (eth0, whose peer end lives in a second namespace with an
+// address in eth0's subnet: the prober's side) and runs this file again inside it.
 async function outside(): Promise<void> {
   const ns = `rsa-bench-${process.pid}`;
+  const peer = `${ns}-peer`;
   const dir = mkdtempSync(join(tmpdir(), `${ns}-`));
   try {
     await execa('ip', ['netns', 'add', ns]);
+    await execa('ip', ['netns', 'add', peer]);
     await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    await execa('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer']);
+    await execa('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer', 'netns', peer]);
     await execa('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-    await execa('ip', ['netns', 'exec', ns, process.execPath, import.meta.filename, '--inside', dir], {
+    await execa('ip', ['-n', ns, 'addr', 'add', `${OWN_ADDRESS}/24`, 'dev', 'eth0']);
+    await execa('ip', ['-n', peer, 'link', 'set', 'eth0-peer', 'up']);
+    await execa('ip', ['-n', peer, 'addr', 'add', `${PEER_ADDRESS}/24`, 'dev', 'eth0-peer']);
+    await execa('ip', ['netns', 'exec', ns, process.execPath, import.meta.filename, '--inside', dir, peer], {
       stdio: 'inherit',
     });
   } finally {
-    const pids = (await execa('ip', ['netns', 'pids', ns], { reject: false })).stdout.split('\n').filter(Boolean);
-    for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
-    await execa('ip', ['netns', 'del', ns], { reject: false });
+    for (const name of [ns, peer]) {
+      const pids = (await execa('ip', ['netns', 'pids', name], { reject: false })).stdout.split('\n').filter(Boolean);
+      for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+      await execa('ip', ['netns', 'del', name], { reject: false });
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function inside(dir: string): Promise<void> {
-  const config = join(dir, 'rs-agent.yaml');
-  // Default drift settings, except the flap guard: the benchmark itself deletes the
+async function inside(dir: string, peer: string): Promise<void> {
+  // Default drift settings, except the flap backoff: the benchmark itself deletes the
   // VIP far more often than it allows. The ARP guard off: the sysctl figure is then the
   // exposure after a reset (with the guard on, ARP for the VIP is dropped meanwhile).
-  writeFileSync(
-    config,
-    `vips: [${VIP}, 192.0.2.11]\ninterfaces: [eth0]\narp: {guard: off}\ndrift: {flap: {max_repairs: 1000}}\n`,
+  const first = await startDaemon(dir, `drift: {flap: {max_repairs: 1000}}\n`);
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version };
+  const withLoad = async <T>(measure: () => Promise<T>) => {
+    const before = loadavg()[0] ?? 0;
+    const value = await measure();
+    return { value, loadavg1: [round(before, 2), round(loadavg()[0] ?? 0, 2)] };
+  };
+  const vip = await withLoad(() => vipLatency(first.log));
+  const sysctl = await withLoad(() => sysctlLatency());
+  await sleep(2_000);
+  const idle = await withLoad(() => idleCost(first.pid));
+  await first.stop();
+
+  // ARP exposure, each round with a daemon of its own (the flap backoff starts afresh),
+  // the cases in turn, and this build's and the compared one's in turn.
+  const clis = { this: CLI, ...(COMPARE_CLI ? { compare: COMPARE_CLI } : {}) };
+  const rounds: (ExposureRound & { cli: string })[] = [];
+  for (let r = 0; r < EXPOSURE_ROUNDS; r++) {
+    for (const what of CASES) {
+      for (const [name, cli] of Object.entries(clis)) {
+        const d = await startDaemon(dir, '', cli);
+        rounds.push({ cli: name, ...(await exposureRound(ROOT, peer, VIP, FOUGHT_VIP, what)) });
+        await d.stop();
+      }
+    }
+  }
+  const exposure = (cli: string, what: Case) => {
+    const these = rounds.filter((r) => r.cli === cli && r.case === what);
+    return {
+      answered: these.map((r) => r.answered),
+      sent: these.map((r) => r.sent),
+      exposureMs: summary(these.flatMap((r) => r.exposureMs)),
+      fightDeletions: these.map((r) => r.fightDeletions),
+      loadavg1: these.map((r) => r.loadavg1.map((l) => round(l, 2))),
+    };
+  };
+  const exposures: Record<string, { cli: string } & Record<Case, ReturnType<typeof exposure>>> = {};
+  for (const [name, cli] of Object.entries(clis))
+    exposures[name] = {
+      cli,
+      ...(Object.fromEntries(CASES.map((what) => [what, exposure(name, what)])) as Record<
+        Case,
+        ReturnType<typeof exposure>
+      >),
+    };
+
+  const result = {
+    when: new Date().toISOString(),
+    nodeOptions: first.nodeOptions,
+    machine,
+    vipRepairMs: { ...summary(vip.value.fromMonitor), loadavg1: vip.loadavg1 },
+    vipPassMs: summary(vip.value.passDurations), // the daemon's own figure for the same repairs
+    sysctlRepairMs: { ...summary(sysctl.value), loadavg1: sysctl.loadavg1 },
+    idle: { ...idle.value, loadavg1: idle.loadavg1 },
+    exposure: exposures,
+  };
+  const load = (l: number[]) => `load ${l.join(' → ')}`;
+  const v = result.vipRepairMs;
+  console.log(
+    `VIP repair (ip addr del → back, ip -ts monitor), ${v.n} rounds: median ${v.median} ms, p90 ${v.p90} ms, min ${v.min} ms, max ${v.max} ms (${load(v.loadavg1)})`,
   );
+  console.log(`  the daemon's pass duration for those repairs: median ${result.vipPassMs.median} ms`);
+  const s = result.sysctlRepairMs;
+  console.log(
+    `sysctl repair = exposure after a reset with arp.guard off (${SYSCTL} reset → back, default sysctl_interval), ${s.n} rounds: median ${s.median} ms, p90 ${s.p90} ms, max ${s.max} ms (${load(s.loadavg1)})`,
+  );
+  const i = result.idle;
+  console.log(
+    `idle over ${IDLE_S} s: CPU ${i.cpuPercent}% (daemon ${i.daemonTicks} ticks, reaped children ${i.childTicks}, ip monitor ${i.monitorTicks}) (${load(i.loadavg1)})`,
+  );
+  console.log(
+    `RSS ${i.rssMiB} MiB (private ${i.anonMiB} MiB + file-backed ${i.fileMiB} MiB, mostly the node binary shared with every node process), peak ${i.hwmMiB} MiB; ip monitor ${i.monitorRssMiB} MiB`,
+  );
+  const cases: Record<Case, string> = {
+    quiet: 'no fight',
+    fight: `another tool deleting ${FOUGHT_VIP} every 200 ms`,
+    churn: `that, and a route added and removed every 200 ms`,
+  };
+  for (const [name, byCase] of Object.entries(exposures)) {
+    console.log(
+      `ARP exposure of ${VIP}, arp.guard off, 10 resets of the ARP sysctls a second apart (${name}: ${byCase.cli}):`,
+    );
+    for (const what of CASES) {
+      const e = byCase[what];
+      console.log(
+        `  ${cases[what]}: answered ${e.answered.join(', ')} of ${e.sent.join(', ')} requests; reset → back median ${e.exposureMs.median} ms, p90 ${e.exposureMs.p90} ms, max ${e.exposureMs.max} ms` +
+          `${what === 'quiet' ? '' : ` (VIP deletions ${e.fightDeletions.join(', ')})`} (load ${e.loadavg1.map((l) => l.join(' → ')).join('; ')})`,
+      );
+    }
+  }
+  console.log(`on ${machine.cpus} CPUs`);
+  mkdirSync(OUT, { recursive: true });
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(join(OUT, 'daemon.json'), text);
+  writeFileSync(join(OUT, `daemon-${result.when.replace(/[:.]/g, '-')}.json`), text);
+  console.log(`written to ${join(OUT, 'daemon.json')}`);
+}
+
+// `rs-agent run` on a config of two VIPs, arp.guard off, plus `drift`; ready when it
+// resolves. As in production: the state dir on tmpfs (/run is one under systemd), and
+// the NODE_OPTIONS the watch unit sets.
+async function startDaemon(dir: string, drift: string, cli = CLI) {
+  const config = join(dir, 'rs-agent.yaml');
+  writeFileSync(config, `vips: [${VIP}, ${FOUGHT_VIP}]\ninterfaces: [eth0]\narp: {guard: off}\n${drift}`);
   const log: { event: string; item?: string; duration_ms?: number }[] = [];
-  // As in production: the state dir on tmpfs (/run is one under systemd), and the
-  // NODE_OPTIONS the watch unit sets.
   const stateDir = mkdtempSync('/dev/shm/rs-agent-bench-');
   const nodeOptions =
     /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ??
     '';
-  const daemon = execa(process.execPath, [CLI, 'run', '--config', config, '--state-dir', stateDir], {
+  const daemon = execa(process.execPath, [cli, 'run', '--config', config, '--state-dir', stateDir], {
     buffer: false,
     reject: false,
     env: { NODE_OPTIONS: nodeOptions },
   });
   lines(daemon, (line) => log.push(JSON.parse(line)));
   await until(() => log.some((l) => l.event === 'ready'), 20_000);
-  const pid = daemon.pid as number;
-  const loadBefore = loadavg();
-
-  const vip = await vipLatency(log);
-  const sysctl = await sysctlLatency();
-  await sleep(2_000);
-  const idle = await idleCost(pid);
-  daemon.kill('SIGTERM');
-  await daemon;
-  rmSync(stateDir, { recursive: true, force: true });
-
-  const result = {
-    when: new Date().toISOString(),
+  return {
+    log,
     nodeOptions,
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model,
-      node: process.version,
-      loadavg1: [loadBefore[0], loadavg()[0]],
+    pid: daemon.pid as number,
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      await daemon;
+      rmSync(stateDir, { recursive: true, force: true });
     },
-    vipRepairMs: summary(vip.fromMonitor),
-    vipPassMs: summary(vip.passDurations), // the daemon's own figure for the same repairs
-    sysctlRepairMs: summary(sysctl),
-    idle,
   };
-  console.log(
-    `VIP repair (ip addr del → back, ip -ts monitor), ${vip.fromMonitor.length} rounds: median ${result.vipRepairMs.median} ms, p90 ${result.vipRepairMs.p90} ms, min ${result.vipRepairMs.min} ms, max ${result.vipRepairMs.max} ms`,
-  );
-  console.log(`  the daemon's pass duration for those repairs: median ${result.vipPassMs.median} ms`);
-  console.log(
-    `sysctl repair = exposure after a reset with arp.guard off (${SYSCTL} reset → back, default sysctl_interval), ${sysctl.length} rounds: median ${result.sysctlRepairMs.median} ms, p90 ${result.sysctlRepairMs.p90} ms, max ${result.sysctlRepairMs.max} ms`,
-  );
-  console.log(
-    `idle over ${IDLE_S} s: CPU ${idle.cpuPercent}% (daemon ${idle.daemonTicks} ticks, reaped children ${idle.childTicks}, ip monitor ${idle.monitorTicks})`,
-  );
-  console.log(
-    `RSS ${idle.rssMiB} MiB (private ${idle.anonMiB} MiB + file-backed ${idle.fileMiB} MiB, mostly the node binary shared with every node process), peak ${idle.hwmMiB} MiB; ip monitor ${idle.monitorRssMiB} MiB`,
-  );
-  console.log(
-    `load average (1 min) before/after: ${result.machine.loadavg1.map((l) => l?.toFixed(2)).join(' / ')} on ${result.machine.cpus} CPUs`,
-  );
-  mkdirSync(OUT, { recursive: true });
-  const text = `${JSON.stringify(result, null, 2)}\n`;
-  writeFileSync(join(OUT, 'daemon.json'), text);
-  writeFileSync(join(OUT, `daemon-${result.when.replace(/[:.]/g, '-')}.json`), text);
-  console.log(`written to ${join(OUT, 'daemon.json')}`);
 }
 
 // Deletes the VIP from outside the daemon, VIP_ROUNDS times, and reads from one

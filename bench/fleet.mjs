@@ -137,7 +137,7 @@ async function bench(n) {
     mkdirSync(dir);
     writeFileSync(
       join(dir, 'rs-agent.yaml'),
-      `source:\n  etcd:\n    endpoints: [http://10.79.0.1:2379]\n    cache: ${dir}/cache.json\nhost: h${i}\nlabels: {pool: p${i % 2}}\ninterfaces: [eth0]\n`,
+      `source:\n  etcd:\n    endpoints: [http://10.79.0.1:2379]\n    insecure: true\n    cache: ${dir}/cache.json\nhost: h${i}\nlabels: {pool: p${i % 2}}\ninterfaces: [eth0]\n`,
     );
     const child = spawn(
       'ip',

@@ -66,6 +66,7 @@ for i in "${!hosts[@]}"; do
 source:
   etcd:
     endpoints: [http://10.78.0.1:2379]
+    insecure: true              # plain http on the demo's own bridge
     cache: $work/$i/cache.json
     heartbeat: 2
 host: ${hosts[$i]}

@@ -11,7 +11,7 @@ import type { ActualState } from './observe/types.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { missingOf, selectChanges } from './plan/gate.js';
 import { desiredState, NOTHING, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
-import { refuseIfGuarded } from './state/guardian.js';
+import { refuseWhileDaemonRuns } from './state/instance-lock.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { verdictOf, type Held, type Verdict } from './verdict.js';
@@ -86,7 +86,7 @@ export interface ConvergeResult extends ApplyResult {
   conflicts: Conflict[]; // VIPs this pass did not add: the caller reports them as a failure
   problems: Problem[]; // left undone because the host lacks something (reported, exit 2)
   kept?: KeptProtection[]; // protection left in force: an address still needs it
-  held: Held[]; // planned, but held back: what the flap guard holds, what is missing, and what needs those
+  held: Held[]; // planned, but held back: what the flap backoff holds, what is missing, and what needs those
   verdict: Verdict;
 }
 
@@ -109,7 +109,7 @@ export async function start(opts: AgentOptions): Promise<ConvergeResult> {
 // `unrecorded` the VIP-like addresses still on lo and the tunnel devices.
 export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrecorded: HostAddress[] }> {
   requirePrivileges(opts, 'stop');
-  await refuseIfGuarded(opts.stateDir, 'stop');
+  await refuseWhileDaemonRuns(opts.stateDir, 'stop');
   return withLock(
     opts.stateDir,
     async (lock) => {
@@ -187,7 +187,7 @@ export interface ReconcileResult extends ConvergeResult {
 }
 
 // One pass of the daemon: converges to an already-loaded config, under the lock. The
-// gate (plan/gate.ts) holds back what the flap guard holds, and what needs it.
+// gate (plan/gate.ts) holds back what the flap backoff holds, and what needs it.
 export async function reconcile(
   opts: AgentOptions,
   config: Config,
@@ -205,7 +205,7 @@ export async function reconcile(
 }
 
 // Applies the plan, less what the gate holds back before it starts (plan/gate.ts): what
-// isHeld says (the daemon's flap guard) and what the problems say is missing, with
+// isHeld says (the daemon's flap backoff) and what the problems say is missing, with
 // everything that needs them. Apply records what rs-agent owns before and after (see there).
 async function converge(
   opts: AgentOptions,

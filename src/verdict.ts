@@ -15,7 +15,7 @@ export interface Held {
 export interface Verdict {
   changes: Change[]; // what the pass planned (the drift it found)
   outcomes: Outcome<Change>[]; // what it ran; empty when it only looked
-  held: Held[]; // planned but held back (the flap guard, or what that needs)
+  held: Held[]; // planned but held back (the flap backoff, or what that needs)
   remaining: Change[]; // what differs now
   conflicts: Conflict[]; // VIPs not added (on a NIC, or at another prefix)
   problems: Problem[]; // what the config asks for but the host cannot have now

@@ -1,11 +1,18 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { ChangeBase } from '../model/change.js';
 import { kindOf } from '../objects/registry.js';
+import { inputFile } from '../system/exclusive-file.js';
 import type { CommandResult, Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
-import { batchErrorHint, ipBatchArgv, ipBatchLine, isAlreadyDone, parseBatchErrors } from './ip-batch.js';
+import {
+  batchErrorHint,
+  IP_BATCH_ARGV,
+  ipBatchInput,
+  ipBatchLine,
+  isAlreadyDone,
+  parseBatchErrors,
+} from './ip-batch.js';
 
 // How each kind of change is carried out (objects/kind.ts Execution): modprobe, a
 // /proc/sys write, one `ip -batch` for a run of link, address, route and listener
@@ -20,7 +27,7 @@ export interface Outcome<C extends ChangeBase = ChangeBase> {
 export interface ExecContext {
   runner: Runner;
   sysctlFs: SysctlFs;
-  // Where the `ip -batch` and `nft -f` files are written (the state dir: root's, 0700).
+  // Where the `ip -batch` and nft input files are made (the state dir: root's, 0700).
   batchDir: string;
   // The state-dir lock's descriptor, inherited by every command that changes the host,
   // so the lock outlives a killed rs-agent until those commands have exited.
@@ -83,25 +90,25 @@ function writeSysctl(change: ChangeBase, sysctlFs: SysctlFs): Outcome {
 }
 
 async function runIpBatch(changes: ChangeBase[], ctx: ExecContext): Promise<Outcome[]> {
-  const file = join(ctx.batchDir, `ip-batch.${process.pid}.tmp`);
-  const argv = ipBatchArgv(file);
+  const argv = IP_BATCH_ARGV;
+  let input: number;
   try {
-    writeFileSync(file, changes.map((c) => `${ipBatchLine(c)}\n`).join(''), { mode: 0o600 });
+    input = ipBatchInput(ctx.batchDir, changes);
   } catch (error) {
-    // A full file system leaves the file created and empty (or cut): not left behind.
-    rmSync(file, { force: true });
-    return changes.map((change) => failed(change, `cannot write ${file}: ${describeError(error)}`));
+    return changes.map((change) =>
+      failed(change, `cannot write the ip batch in ${ctx.batchDir}: ${describeError(error)}`),
+    );
   }
   let result: CommandResult;
   try {
-    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
+    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
     // ip could not be run at all (gone, or not executable): a failure of these changes,
     // reported with what the pass had already applied, not an abort that hides it.
     if (!(error instanceof AgentError)) throw error;
     return changes.map((change) => failed(change, error.message));
   } finally {
-    rmSync(file, { force: true });
+    closeSync(input);
   }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {
@@ -115,30 +122,29 @@ async function runIpBatch(changes: ChangeBase[], ctx: ExecContext): Promise<Outc
   });
 }
 
-export function nftArgv(file: string): string[] {
-  return ['nft', '-f', file];
-}
+// nft reads the ruleset from its stdin ("-"), a private file already unlinked (see
+// inputFile): nothing planted in the state directory can change what it loads.
+const NFT_ARGV: readonly string[] = ['nft', '-f', '-'];
 
 // Loads (or deletes) one of rs-agent's nftables tables: the change carries the whole
 // file, which nft applies as one transaction, so the table is never seen half-built.
 async function runNft(change: ChangeBase, ctx: ExecContext): Promise<string | null> {
   const execute = kindOf(change).execute;
   if (execute.via !== 'nft') throw new Error(`${change.kind} is not an nftables table`);
-  const file = join(ctx.batchDir, `nft.${process.pid}.tmp`);
-  const argv = nftArgv(file);
+  let input: number;
   try {
-    writeFileSync(file, execute.ruleset(change), { mode: 0o600 });
+    input = inputFile(ctx.batchDir, 'nft', execute.ruleset(change));
   } catch (error) {
-    return `cannot write ${file}: ${describeError(error)}`;
+    return `cannot write the nft ruleset in ${ctx.batchDir}: ${describeError(error)}`;
   }
   let result: CommandResult;
   try {
-    result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
+    result = await ctx.runner.run(NFT_ARGV, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     return `${error.message} (${execute.missing(change)})`;
   } finally {
-    rmSync(file, { force: true });
+    closeSync(input);
   }
   if (result.exitCode === 0) return null;
   return `nft -f: ${result.stderr.trim() || `exit ${result.exitCode}`}`;

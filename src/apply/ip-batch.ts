@@ -1,13 +1,19 @@
 import type { ChangeBase } from '../model/change.js';
 import type { Execution } from '../objects/kind.js';
 import { kindOf } from '../objects/registry.js';
+import { inputFile } from '../system/exclusive-file.js';
 
 // `ip` reads the batch from a file rather than a pipe: if rs-agent is killed while
 // feeding a pipe, ip still runs the last line it got, cut anywhere, and a cut
 // `route del 192.0.2.10/32 dev lo` is `route del 192.0.2.1`, someone else's route.
-// A file is complete before ip starts.
-export function ipBatchArgv(file: string): string[] {
-  return ['ip', '-force', '-batch', file];
+// A file is complete before ip starts. It is given as stdin ("-"), a private file
+// already unlinked (system/exclusive-file.ts's inputFile): ip never opens a path that
+// someone could have replaced.
+export const IP_BATCH_ARGV: readonly string[] = ['ip', '-force', '-batch', '-'];
+
+// The batch for IP_BATCH_ARGV, as the descriptor to give ip as its stdin.
+export function ipBatchInput(dir: string, changes: readonly ChangeBase[]): number {
+  return inputFile(dir, 'ip-batch', changes.map((c) => `${ipBatchLine(c)}\n`).join(''));
 }
 
 type IpExecution = Extract<Execution<ChangeBase>, { via: 'ip' }>;
@@ -24,8 +30,8 @@ export function ipBatchLine(change: ChangeBase): string {
 }
 
 // `ip -force -batch FILE` runs every line and, for each that fails, prints the kernel's
-// message followed by "Command failed FILE:N" ("-:N" when it reads stdin). Returns the
-// message for each failed line.
+// message followed by "Command failed FILE:N" ("-:N" when it reads stdin, as here).
+// Returns the message for each failed line.
 export function parseBatchErrors(stderr: string): Map<number, string> {
   const failures = new Map<number, string>();
   let pending: string[] = [];

@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { AgentError } from '../errors.js';
+import { clipText, escapeLines, escapeText } from '../render/escape.js';
 
 export interface GlobalArgs {
   config: string;
@@ -30,18 +31,33 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     process.exitCode = await body();
   } catch (error) {
     if (error instanceof AgentError) {
-      process.stderr.write(`rs-agent: ${error.message}\n`);
+      printError(error.message);
       process.exitCode = error.exitCode;
     } else {
       const { readableStack } = await import('../system/stack.js');
-      process.stderr.write(`rs-agent: internal error (please report): ${readableStack(error)}\n`);
+      printError(`internal error (please report): ${readableStack(error)}`);
       process.exitCode = 2;
     }
   }
 }
 
+// One line on stdout for a person, control characters escaped (render/escape.ts).
 export function print(line = ''): void {
-  if (process.stdout.writable) process.stdout.write(`${line}\n`);
+  if (process.stdout.writable) process.stdout.write(`${escapeText(line)}\n`);
+}
+
+// Many lines in one write (a start of 10000 VIPs reports 20000), each escaped.
+export function printLines(lines: readonly string[]): void {
+  if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${escapeLines(lines)}\n`);
+}
+
+// A message on stderr, "rs-agent: " first, control characters escaped. A message of
+// several lines (import's notes, a stack) keeps them, each further line indented: no
+// text in it can start a line of its own, where journald would read a "<3>" priority.
+export function printError(message: string): void {
+  const [first = '', ...rest] = message.split('\n').map((text) => escapeText(clipText(text)));
+  const more = rest.map((text) => (/^\s/.test(text) ? text : `  ${text}`));
+  process.stderr.write(`rs-agent: ${[first, ...more].join('\n')}\n`);
 }
 
 export function printJson(value: unknown): void {

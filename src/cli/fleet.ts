@@ -1,3 +1,4 @@
+import { escapeText } from '../render/escape.js';
 import type { FleetRow } from '../source/fleet-status.js';
 import { print, printJson, runCommand, type GlobalArgs } from './common.js';
 
@@ -27,8 +28,11 @@ function printTable(rows: FleetRow[], revision: number): void {
       r.errors.join('; ') || '-',
     ]);
   }
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table)
+  // Escaped before measuring: what an agent wrote (a host name, its errors) reaches the
+  // terminal as text, and the columns still line up.
+  const cells = table.map((row) => row.map(escapeText));
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  for (const row of cells)
     print(
       row
         .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))

@@ -1,6 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { readAtMost } from '../config/read-file.js';
 import { AgentError, describeError, isCode } from '../errors.js';
-import { runCommand, type GlobalArgs } from './common.js';
+import { MAX_SCRIPT_BYTES, scriptTooLarge } from '../migrate/bounds.js';
+import { printError, runCommand, type GlobalArgs } from './common.js';
 
 // The YAML goes to stdout (redirect it into the config file); one summary line to stderr.
 export async function importCommand(args: GlobalArgs & { file?: string | boolean; arg?: string[] }): Promise<void> {
@@ -15,16 +17,17 @@ export async function importCommand(args: GlobalArgs & { file?: string | boolean
     if (process.stdout.writable) process.stdout.write(yaml);
     const notes = result.notes.length;
     const vips = result.vips.length;
-    process.stderr.write(
-      `rs-agent: imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
-        `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}\n`,
+    printError(
+      `imported ${vips} VIP${vips === 1 ? '' : 's'} from ${file}` +
+        `${notes ? `; ${notes} lines not translated or done differently (see the comments at the end)` : ''}`,
     );
     return 0;
   });
 }
 
 // Only a regular file: opening a FIFO or a device to read it could wait forever. The
-// open does not block (O_NONBLOCK), and the type is checked on what was opened.
+// open does not block (O_NONBLOCK), and the type is checked on what was opened. A file
+// over MAX_SCRIPT_BYTES is refused by its size, and no more than that is ever read.
 function readScript(file: string): string {
   let fd: number;
   try {
@@ -46,7 +49,10 @@ function readScript(file: string): string {
             : 'a device';
       throw new AgentError(`import: cannot read ${file}: is ${kind}, not a regular file (give the script file itself)`);
     }
-    return readFileSync(fd, 'utf8');
+    if (stat.size > MAX_SCRIPT_BYTES) throw scriptTooLarge(file, stat.size);
+    const bytes = readAtMost(fd, MAX_SCRIPT_BYTES + 1);
+    if (bytes.length > MAX_SCRIPT_BYTES) throw scriptTooLarge(file, bytes.length); // it grew since fstat
+    return bytes.toString('utf8');
   } catch (error) {
     if (error instanceof AgentError) throw error;
     throw new AgentError(`import: cannot read ${file}: ${describeError(error)}`);

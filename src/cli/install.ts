@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { print, runCommand, type GlobalArgs } from './common.js';
+import { print, printError, runCommand, type GlobalArgs } from './common.js';
 
-type InstallArgs = GlobalArgs & { root?: string };
+type InstallArgs = GlobalArgs & { root?: string; 'allow-unsafe-path'?: boolean };
 
 // Exit 0: installed (or already so). 2: a bad config, or a file in the way.
 export async function installCommand(args: InstallArgs): Promise<void> {
@@ -15,7 +15,13 @@ export async function installCommand(args: InstallArgs): Promise<void> {
     const config = loadConfig(args.config, { allowInsecure: args['allow-insecure-config'] });
     // The units name the rs-agent that runs this install: argv[1] is the path it was
     // started by (the /usr/local/bin/rs-agent link of npm install -g, or a checkout's bundle).
-    const actions = install({ root, config, binary: process.argv[1] as string });
+    const actions = install({
+      root,
+      config,
+      binary: process.argv[1] as string,
+      allowUnsafePath: args['allow-unsafe-path'],
+      warn: printError,
+    });
     for (const a of actions) print(`${a.action} ${join(root, a.path)}${a.note ? ` (${a.note})` : ''}`);
     if (!actions.some((a) => a.path.endsWith('.service'))) {
       print(

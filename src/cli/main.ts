@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { printError } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
 import { COMMANDS as SPECS, defaultOf, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
@@ -69,7 +70,9 @@ async function main(argv: string[]): Promise<void> {
     .strict()
     .fail((message, error, yy) => {
       if (error) throw error;
-      process.stderr.write(`${yy.help() && ''}rs-agent: ${message}\nrun "rs-agent --help" for usage\n`);
+      yy.help();
+      printError(message);
+      process.stderr.write('run "rs-agent --help" for usage\n');
       process.exit(2);
     })
     .help()

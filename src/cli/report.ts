@@ -3,7 +3,7 @@ import type { Held } from '../verdict.js';
 import { describeConflict, type Conflict } from '../plan/conflicts.js';
 import type { Problem } from '../model/change.js';
 import { formatChange } from '../render/change.js';
-import { print } from './common.js';
+import { printError, printLines } from './common.js';
 
 // Prints what a pass did, one line per change; failures on stderr, each with the
 // reason; changes not attempted after a failure summed up in one line.
@@ -18,17 +18,16 @@ export function reportOutcomes(outcomes: Outcome[], error?: string, held: readon
   ];
   const applied = outcomes.filter((o) => o.status === 'applied');
   // One write for all of them: a start of 10000 VIPs reports 20000 lines.
-  if (applied.length > 0) print(applied.map((o) => formatChange(o.change)).join('\n'));
+  printLines(applied.map((o) => formatChange(o.change)));
   if (failed.length === 0 && skipped.length === 0 && error === undefined) return 0;
   if (failed.length === 1 && applied.length === 0 && error === undefined) {
-    process.stderr.write(`rs-agent: ${failed[0]?.error}; nothing was changed\n`);
+    printError(`${failed[0]?.error}; nothing was changed`);
     return 2;
   }
-  for (const o of failed) process.stderr.write(`rs-agent: failed: ${formatChange(o.change)}: ${o.error ?? ''}\n`);
-  if (error !== undefined)
-    process.stderr.write(`rs-agent: ${error}${applied.length === 0 ? '; nothing was changed' : ''}\n`);
+  for (const o of failed) printError(`failed: ${formatChange(o.change)}: ${o.error ?? ''}`);
+  if (error !== undefined) printError(`${error}${applied.length === 0 ? '; nothing was changed' : ''}`);
   if (skipped.length > 0) {
-    process.stderr.write(`rs-agent: not attempted: ${skipped.length} changes (${skipped[0]?.error ?? ''})\n`);
+    printError(`not attempted: ${skipped.length} changes (${skipped[0]?.error ?? ''})`);
   }
   return 2;
 }
@@ -36,13 +35,13 @@ export function reportOutcomes(outcomes: Outcome[], error?: string, held: readon
 // VIPs a pass left out (see plan/conflicts.ts), one line each on stderr. Returns 2
 // when there are any: the host is not what the config asks for.
 export function reportConflicts(conflicts: readonly Conflict[]): number {
-  for (const c of conflicts) process.stderr.write(`rs-agent: not added: ${describeConflict(c)}\n`);
+  for (const c of conflicts) printError(`not added: ${describeConflict(c)}`);
   return conflicts.length > 0 ? 2 : 0;
 }
 
 // What the config asks for but the host cannot have now, one line each on stderr.
 // Returns 2 when there is any.
 export function reportProblems(problems: readonly Problem[]): number {
-  for (const p of problems) process.stderr.write(`rs-agent: not in place: ${p.message}\n`);
+  for (const p of problems) printError(`not in place: ${p.message}`);
   return problems.length > 0 ? 2 : 0;
 }

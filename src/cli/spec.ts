@@ -69,7 +69,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'install',
     describe: 'install the systemd units, sysctl.d and modules-load.d files the config needs',
-    options: root,
+    options: {
+      ...root,
+      'allow-unsafe-path': {
+        type: 'boolean',
+        default: false,
+        describe: 'write units naming this rs-agent although a user other than root could change it (a warning)',
+      },
+    },
   },
   { name: 'uninstall', describe: 'remove exactly what install wrote (files edited since are kept)', options: root },
   {

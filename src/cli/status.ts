@@ -1,5 +1,6 @@
 import type { DaemonStats } from '../daemon/stats.js';
 import type { StatusReport } from '../status.js';
+import { escapeText } from '../render/escape.js';
 import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
 
 export async function statusCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
@@ -26,14 +27,18 @@ function printDaemon(d: DaemonStats): void {
     const outcome = d.last.error ? `failed: ${d.last.error}` : d.last.inSync ? 'in sync' : 'drift remains';
     print(`  last reconcile: ${d.last.at} (${d.last.trigger}, ${d.last.durationMs} ms): ${outcome}`);
   }
-  const repairs = Object.entries(d.repairs)
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${kind} ${n}`);
+  const counts = (byKind: Record<string, number> | undefined) =>
+    Object.entries(byKind ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ') || 'none';
+  print(`  repairs: ${counts(d.repairs)}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`);
+  print(`  changes (desired state moved): ${counts(d.changes)}`);
+  // A daemon.json written before the flap backoff was so named reads as none.
   print(
-    `  repairs: ${repairs.length ? repairs.join(', ') : 'none'}${d.failedRepairs ? `; failed: ${d.failedRepairs}` : ''}`,
+    `  flap backoff: ${d.flapBackoffs ?? 0} backoffs; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`,
   );
-  print(`  flap guard: ${d.flapTrips} trips; ARP protection fights (repaired every time): ${d.protectionFights ?? 0}`);
-  for (const h of d.held) {
+  for (const h of d.backoffItems ?? []) {
     const state = h.heldUntil ? `HELD BACK until ${h.heldUntil}` : 'watched';
     print(`    ${h.item}: ${state} (${h.repairsInWindow} repairs in window, ${h.trips} trips)`);
   }
@@ -76,7 +81,7 @@ function printFacts(r: StatusReport): void {
   print('sysctls:                                  actual  desired  original');
   for (const s of r.sysctls) {
     print(
-      `  ${s.key.padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`,
+      `  ${escapeText(s.key).padEnd(40)} ${String(s.actual ?? '-').padEnd(7)} ${String(s.desired ?? '-').padEnd(8)} ${s.original ?? '-'}`,
     );
   }
   print('');

@@ -1,4 +1,5 @@
 import { cronProblem } from './cron.js';
+import { validateFilePath } from './file-path.js';
 import type { Config, DriftConfig, FlapConfig } from './types.js';
 import { expectMapping, show, type Fail } from './schema.js';
 
@@ -50,15 +51,10 @@ export function validateMetrics(value: unknown, fail: Fail): Config['metrics'] {
   const metrics = expectMapping(value, 'metrics', fail, ['file']);
   const file = metrics.file ?? null;
   if (file === null) return { file: null };
-  if (typeof file !== 'string' || !file.startsWith('/') || file.endsWith('/')) {
-    fail(
-      'metrics.file',
-      `${show(file)} must be an absolute file path (node_exporter reads *.prom files from its textfile directory)`,
-    );
-  }
-  if (!(file as string).endsWith('.prom'))
+  const path = validateFilePath(file, 'metrics.file', fail);
+  if (!path.endsWith('.prom'))
     fail('metrics.file', `${show(file)} must end in .prom, or node_exporter's textfile collector ignores it`);
-  return { file: file as string };
+  return { file: path };
 }
 
 // Checked field by field here (config/cron.ts), so every command refuses a schedule the

@@ -1,8 +1,10 @@
 import { load as parseYaml, CORE_SCHEMA } from 'js-yaml';
 import { ConfigError } from '../errors.js';
 import { MAX_CONFIG_BYTES, readConfigFile, tooLarge, type ReadConfigOptions } from './read-file.js';
+import { loadStoreCredentials } from './store-files.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
+import { checkWrittenPaths } from './written-paths.js';
 
 // A config is three levels deep; YAML nested far deeper is not one.
 const MAX_DEPTH = 20;
@@ -11,9 +13,14 @@ const MAX_DEPTH = 20;
 // expand it. More values than a 1 MiB file can spell out means aliases multiplied them.
 const MAX_VALUES = 1_000_000;
 
-// Reads and validates the config file; every failure is a ConfigError (exit 2).
+// Reads and validates the config file, checks where it has rs-agent write files, and
+// reads the store's TLS and credentials files it names; every failure is a ConfigError
+// (exit 2).
 export function loadConfig(path: string, options: ReadConfigOptions = {}): Config {
-  return parseConfig(readConfigFile(path, options), path);
+  const config = parseConfig(readConfigFile(path, options), path);
+  checkWrittenPaths(config);
+  if (config.store) config.store.credentials = loadStoreCredentials(config.store, config.source, options);
+  return config;
 }
 
 export function parseConfig(text: string, source: string): Config {

@@ -12,57 +12,96 @@ export interface ReadConfigOptions {
 }
 
 export function tooLarge(source: string, bytes: number): ConfigError {
-  return new ConfigError(source, '', `is ${formatSize(bytes)}; a config is at most ${formatSize(MAX_CONFIG_BYTES)}`);
+  return new ConfigError(source, '', sizeProblem(bytes, MAX_CONFIG_BYTES, 'a config'));
+}
+
+function sizeProblem(bytes: number, max: number, what: string): string {
+  return `is ${formatSize(bytes)}; ${what} is at most ${formatSize(max)}`;
 }
 
 // Reads the config file, refusing what is not a regular file, what someone other than
 // root (or the running user) could have written, as sshd does with StrictModes, and
-// anything over MAX_CONFIG_BYTES. At most MAX_CONFIG_BYTES + 1 bytes are read, so the
-// parser can see that the file is too large without the file ever being read whole.
+// anything over MAX_CONFIG_BYTES.
 export function readConfigFile(path: string, options: ReadConfigOptions = {}): string {
+  const fail = (detail: string): never => {
+    throw new ConfigError(path, '', detail);
+  };
+  const missing = 'no such file (set --config or RS_AGENT_CONFIG)';
+  const rules = { ...options, maxBytes: MAX_CONFIG_BYTES, what: 'a config', missing };
+  return readTrustedFile(path, rules, fail).toString('utf8');
+}
+
+export interface TrustedFileOptions extends ReadConfigOptions {
+  maxBytes: number; // a larger file is refused without being read whole
+  what: string; // "a config", for that message
+  missing: string; // what to say when there is no such file
+  // A key or a password: readable by its owner alone (not by its group, not by others).
+  secret?: boolean;
+}
+
+// A file rs-agent acts on as root (the config, the store's CA, certificate, key and
+// credentials): a regular file, owned by root or the running user, writable by no one
+// else, in directories no one else can write to; a secret also readable by no one else.
+// Every problem goes to fail, as one line without the file's content.
+export function readTrustedFile(path: string, options: TrustedFileOptions, fail: (detail: string) => never): Buffer {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO in its place must not hang the agent waiting for a writer.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw cannotRead(path, error);
+    return fail(cannotRead(error, options.missing));
   }
   try {
     const stats = fstatSync(fd);
-    if (stats.isDirectory()) throw new ConfigError(path, '', 'is a directory, not a file');
-    if (!stats.isFile()) throw new ConfigError(path, '', 'is not a regular file');
+    if (stats.isDirectory()) fail('is a directory, not a file');
+    if (!stats.isFile()) fail('is not a regular file');
     if (!options.allowInsecure) {
-      requireTrusted(path, null, stats);
-      for (const dir of parentDirectories(path)) requireTrusted(path, `directory ${dir}`, statSync(dir));
+      const hint =
+        'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
+      for (const problem of [
+        ownerProblem(null, stats),
+        ...parentDirectories(path).map((dir) => ownerProblem(`directory ${dir}`, statSync(dir))),
+      ])
+        if (problem) fail(`${problem}: ${hint}`);
+      const readers = options.secret ? secretProblem(stats) : null;
+      if (readers) fail(`${readers}: it holds a secret; chmod 0600 it, or pass --allow-insecure-config`);
     }
-    if (stats.size > MAX_CONFIG_BYTES) throw tooLarge(path, stats.size);
-    return readAtMost(fd, MAX_CONFIG_BYTES + 1).toString('utf8');
+    const tooBig = (bytes: number) => fail(sizeProblem(bytes, options.maxBytes, options.what));
+    if (stats.size > options.maxBytes) tooBig(stats.size);
+    // One byte more than allowed: a file that grew since fstat is seen to be too large.
+    const content = readAtMost(fd, options.maxBytes + 1);
+    return content.length > options.maxBytes ? tooBig(content.length) : content;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw cannotRead(path, error);
+    return fail(cannotRead(error, options.missing));
   } finally {
     closeSync(fd);
   }
 }
 
-// Owned by root or the running user, and not writable by group or others. A sticky
-// directory (/tmp) is fine: others cannot replace what is in it.
-// subject: null for the file itself, or the directory being checked.
-function requireTrusted(source: string, subject: string | null, stats: Stats): void {
+// Why someone other than root (or the running user) could change this file or
+// directory, or null: owned by another user, or writable by its group or by others. A
+// sticky directory (/tmp) is fine: others cannot rename or remove what is in it, and
+// what is in it is checked on its own. subject: null for the file itself, or a name.
+export function ownerProblem(subject: string | null, stats: Stats): string | null {
   const uid = process.getuid?.() ?? 0;
   const who = subject ? `${subject} ` : '';
-  const hint = 'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
-  if (stats.uid !== 0 && stats.uid !== uid)
-    throw new ConfigError(source, '', `${who}is owned by uid ${stats.uid}, not root: ${hint}`);
+  if (stats.uid !== 0 && stats.uid !== uid) return `${who}is owned by uid ${stats.uid}, not root`;
   const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
-  if ((stats.mode & 0o022) !== 0 && !sticky) {
-    const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-    throw new ConfigError(
-      source,
-      '',
-      `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${mode}): ${hint}`,
-    );
-  }
+  if ((stats.mode & 0o022) !== 0 && !sticky)
+    return `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${modeOf(stats)})`;
+  return null;
+}
+
+// Why others can read a secret (a key, a password), or null.
+function secretProblem(stats: Stats): string | null {
+  if ((stats.mode & 0o044) === 0) return null;
+  const readers = ['its group', 'others'].filter((_, i) => stats.mode & (i === 0 ? 0o040 : 0o004)).join(' and ');
+  return `is readable by ${readers} (mode ${modeOf(stats)})`;
+}
+
+function modeOf(stats: Stats): string {
+  return (stats.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
 // Every directory above the file, both as named and where a symlink leads, up to /.
@@ -74,7 +113,8 @@ function parentDirectories(path: string): string[] {
   return [...dirs];
 }
 
-function readAtMost(fd: number, limit: number): Buffer {
+// At most `limit` bytes from the file: one more than a reader accepts tells it the file is too large.
+export function readAtMost(fd: number, limit: number): Buffer {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {
@@ -85,14 +125,14 @@ function readAtMost(fd: number, limit: number): Buffer {
   return buffer.subarray(0, length);
 }
 
-function cannotRead(path: string, error: unknown): ConfigError {
+function cannotRead(error: unknown, missing: string): string {
   const code = (error as { code?: string }).code;
-  if (code === 'ENOENT') return new ConfigError(path, '', 'no such file (set --config or RS_AGENT_CONFIG)');
-  if (code === 'EISDIR') return new ConfigError(path, '', 'is a directory, not a file');
-  if (code === 'EAGAIN') return new ConfigError(path, '', 'is not a regular file');
-  return new ConfigError(path, '', `cannot read: ${describeError(error)}`);
+  if (code === 'ENOENT') return missing;
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EAGAIN') return 'is not a regular file';
+  return `cannot read: ${describeError(error)}`;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { validateFilePath } from './file-path.js';
 import { expectMapping, isObject, show, type Fail } from './schema.js';
 import type { StoreConfig } from './types.js';
 
@@ -21,8 +22,10 @@ export function validateStore(value: unknown, fail: Fail): StoreConfig | null {
   if (source.etcd === undefined || source.etcd === null) return fail('source', 'names no store; add etcd:');
   const etcd = expectMapping(source.etcd, 'source.etcd', fail, [
     'endpoints',
+    'insecure',
     'prefix',
     'tls',
+    'auth',
     'cache',
     'status_ttl',
     'heartbeat',
@@ -36,6 +39,11 @@ export function validateStore(value: unknown, fail: Fail): StoreConfig | null {
   const endpoints = etcd.endpoints.map((e: unknown, i: number) =>
     validateEndpoint(e, `source.etcd.endpoints[${i}]`, fail),
   );
+  if (etcd.insecure !== undefined && etcd.insecure !== null && typeof etcd.insecure !== 'boolean')
+    fail('source.etcd.insecure', `${show(etcd.insecure)} must be true or false`);
+  const insecure = etcd.insecure === true;
+  const tls = validateTls(etcd.tls, fail);
+  validateSchemes(endpoints, insecure, tls !== null, fail);
   let prefix = DEFAULT_PREFIX;
   if (etcd.prefix !== undefined && etcd.prefix !== null) {
     if (typeof etcd.prefix !== 'string' || !/^\/[\x21-\x7e]*$/.test(etcd.prefix)) {
@@ -47,8 +55,10 @@ export function validateStore(value: unknown, fail: Fail): StoreConfig | null {
   const heartbeat = validateSeconds(etcd.heartbeat, 'source.etcd.heartbeat', DEFAULT_HEARTBEAT_S, 1, fail);
   return {
     endpoints,
+    insecure,
     prefix,
-    tls: validateTls(etcd.tls, fail),
+    tls,
+    auth: validateAuth(etcd.auth, fail),
     cache: validatePath(etcd.cache, 'source.etcd.cache', DEFAULT_CACHE, fail),
     statusTtlS: ttl,
     heartbeatS: heartbeat,
@@ -57,6 +67,14 @@ export function validateStore(value: unknown, fail: Fail): StoreConfig | null {
 
 function validateEndpoint(value: unknown, path: string, fail: Fail): string {
   if (typeof value !== 'string') return fail(path, `${show(value)} is not a URL`);
+  // Before anything that would echo the value: it may hold a password. No endpoint
+  // needs an '@' otherwise.
+  if (value.includes('@'))
+    return fail(
+      path,
+      'has a user name or password in it (user:password@); the value is not shown: ' +
+        'give only the scheme, host and port, and the credentials in a file named by source.etcd.auth.file',
+    );
   let url: URL;
   try {
     url = new URL(value);
@@ -67,6 +85,36 @@ function validateEndpoint(value: unknown, path: string, fail: Fail): string {
     fail(path, `${show(value)} must start with http:// or https://`);
   if (url.pathname !== '/' || url.search || url.hash) fail(path, `${show(value)} must be a scheme, host and port only`);
   return value.replace(/\/$/, '');
+}
+
+// One kind of connection for every member (the etcd client cannot mix them): https://,
+// verified against tls.ca or the system's CAs, or http:// where the operator said
+// insecure: true, knowing that anyone on the path can read and change this host's VIPs.
+function validateSchemes(endpoints: string[], insecure: boolean, tls: boolean, fail: Fail): void {
+  const plain = endpoints.filter((e) => e.startsWith('http://'));
+  if (plain.length > 0 && plain.length < endpoints.length)
+    fail(
+      'source.etcd.endpoints',
+      'mixes http:// and https://; the etcd client uses one kind of connection for every member: make them all https://',
+    );
+  if (plain.length === 0) return;
+  if (tls) fail('source.etcd.tls', 'is set but the endpoints are http://; use https:// endpoints with it');
+  if (!insecure)
+    fail(
+      'source.etcd.endpoints',
+      `${show(plain[0])} is plaintext: anyone on the path can read and change this host's VIPs; ` +
+        'use https:// (with tls: for your own CA), or set source.etcd.insecure: true',
+    );
+}
+
+// Credentials for etcd's user/password authentication: only from a file (checked like a
+// key: root's alone), never in the config or an endpoint, where they would be shown.
+function validateAuth(value: unknown, fail: Fail): StoreConfig['auth'] {
+  if (value === undefined || value === null) return null;
+  const auth = expectMapping(value, 'source.etcd.auth', fail, ['file']);
+  if (auth.file === undefined)
+    fail('source.etcd.auth.file', 'is required: a file holding username: and password: (mode 0600)');
+  return { file: validatePath(auth.file, 'source.etcd.auth.file', '', fail) };
 }
 
 function validateTls(value: unknown, fail: Fail): StoreConfig['tls'] {
@@ -87,8 +135,7 @@ function validateTls(value: unknown, fail: Fail): StoreConfig['tls'] {
 
 function validatePath(value: unknown, path: string, fallback: string, fail: Fail): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string' || !value.startsWith('/')) return fail(path, `${show(value)} must be an absolute path`);
-  return value;
+  return validateFilePath(value, path, fail);
 }
 
 function validateSeconds(value: unknown, path: string, fallback: number, min: number, fail: Fail): number {
@@ -99,9 +146,24 @@ function validateSeconds(value: unknown, path: string, fallback: number, min: nu
   return value;
 }
 
-export function validateHost(value: unknown, fail: Fail): string {
-  if (value === undefined || value === null) return hostname();
-  if (typeof value !== 'string' || !HOST.test(value)) {
+// Whether a value can be this host's name in the store (one key segment).
+export function isHostName(value: unknown): value is string {
+  return typeof value === 'string' && HOST.test(value);
+}
+
+// host:, or the system's host name, which must be one too where a store uses it.
+export function validateHost(value: unknown, store: boolean, fail: Fail): string {
+  if (value === undefined || value === null) {
+    const system = hostname();
+    if (store && !isHostName(system))
+      fail(
+        'host',
+        `is not set, and the system host name ${show(system)} cannot stand in for it (letters, digits, '.', '-', '_': ` +
+          'it is one segment of a store key); set host:',
+      );
+    return system;
+  }
+  if (!isHostName(value)) {
     return fail(
       'host',
       `${show(value)} must be a host name (letters, digits, '.', '-', '_'): it is one segment of a store key`,

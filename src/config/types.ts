@@ -1,5 +1,6 @@
 import type { Family } from './address.js';
 import type { MssConfig } from './mss.js';
+import type { StoreCredentials } from './store-credentials.js';
 
 export type Mode = 'dr' | 'tun';
 
@@ -32,9 +33,14 @@ export interface Config {
 
 // An etcd cluster holding the fleet's desired state under a prefix (see src/source/).
 export interface StoreConfig {
-  endpoints: string[];
+  endpoints: string[]; // all https://, or all http:// with insecure
+  insecure: boolean; // http:// endpoints allowed: plaintext, on a network the operator trusts
   prefix: string; // ends with '/'
   tls: { ca: string; cert: string | null; key: string | null } | null; // PEM file paths
+  auth: { file: string } | null; // etcd user and password, from a file readable by root alone
+  // The files above, read and checked when the config loaded (config/store-files.ts);
+  // absent when the config was only parsed.
+  credentials?: StoreCredentials;
   cache: string; // the last validated desired state, kept on disk for when the store is away
   statusTtlS: number; // the lease under which this host's status lives
   heartbeatS: number; // status is rewritten at least this often; older is shown as stale

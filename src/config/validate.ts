@@ -56,7 +56,7 @@ export function validateConfig(raw: unknown, source: string): Config {
     drift: validateDrift(top.drift, fail),
     metrics: validateMetrics(top.metrics, fail),
     store,
-    host: validateHost(top.host, fail),
+    host: validateHost(top.host, store !== null, fail),
     labels: validateLabels(top.labels, fail),
   };
 }

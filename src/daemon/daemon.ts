@@ -1,213 +1,238 @@
 import { validate, type AgentOptions } from '../agent.js';
-import type { Config, VipConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
-import { readableStack } from '../system/stack.js';
-import { FlapGuard } from './flap-guard.js';
+import type { DesiredState } from '../plan/plan.js';
+import { FlapBackoff } from './flap-backoff.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './log.js';
-import { writeMetrics } from './metrics.js';
+import { logPass } from './pass-log.js';
 import { PassQueue } from './pass-queue.js';
+import { exposureHeld, type PassResult } from './pass-result.js';
 import { runPass } from './pass.js';
+import { requireRunnableSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
-import { backoffRelease } from './sources/backoff-release.js';
-import { cronSchedule } from './sources/cron.js';
-import { kernelEvents } from './sources/kernel-events.js';
-import { listenerReread } from './sources/listener-reread.js';
-import { nftEvents } from './sources/nft-events.js';
-import type { Source } from './sources/source.js';
-import type { StoreWatch } from './sources/store-watch.js';
-import { sysctlReread } from './sources/sysctl-reread.js';
-import { writeDaemonStatus } from './status-file.js';
-import { initialStats, type DaemonStats, type Trigger } from './stats.js';
+import { Sinks } from './sinks.js';
+import { foldReload, foldStats, foldStop, initialStats, type DaemonStats } from './stats.js';
+import type { Trigger } from './trigger.js';
+import type { TriggerContext, TriggerSource } from './triggers/trigger-source.js';
 
 // Kernel events of one change arrive within microseconds of each other.
 const DEBOUNCE_MS = 2;
-// While the flap guard holds items back, passes are spaced out: each would find the
-// held items drifted again and change nothing.
-const HELD_GAP_MS = 500;
+// While the gate holds back an exposing change (the flap backoff holds a VIP), ordinary
+// passes are spaced out: each would find it drifted again and change nothing. Urgent
+// requests (protection, a backoff's end, a deliberate change) are not.
+const SPACING_MS = 500;
 
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
-  return validate(agent);
+  const config = validate(agent);
+  requireRunnableSchedule(config);
+  return config;
 }
 
-// The guardian's moving parts: one scheduler (every timer), one queue (every pass),
-// and the event sources that feed it. Sources only enqueue; the queue runs one pass
-// at a time; a pass reads everything afresh. Signals and exit codes are run.ts's.
+export interface DaemonParts {
+  agent: AgentOptions;
+  logger: Logger;
+  config: Config;
+  // The trigger sources for a config, asked for at start and at every reload.
+  sources(config: Config): TriggerSource[];
+  // A pass failed in a way rs-agent does not expect (a bug): run.ts ends the process.
+  onInternalError(error: unknown): void;
+  scheduler?: Scheduler;
+}
+
+// rs-agent run, inside: a list of trigger sources → one queue → one pass at a time →
+// the sinks (status file, metrics, and what each source does after a pass). Sources only
+// ask for passes; a pass reads everything afresh. Signals and exit codes are run.ts's.
 export class Daemon {
   readonly scheduler: Scheduler;
-  readonly stats: DaemonStats;
-  readonly guard: FlapGuard;
+  private state: Lifecycle = 'new';
+  private config: Config;
+  private stats: DaemonStats;
+  private sources: TriggerSource[] = [];
+  private readonly backoff: FlapBackoff;
   private readonly queue: PassQueue;
-  private readonly kernel: Source;
-  private readonly nft: Source;
-  private readonly sysctls;
-  private readonly listeners;
-  private readonly cron: Source;
-  private readonly release;
+  private readonly sinks: Sinks;
   // Aborted on shutdown: a pass still waiting for the lock gives up at once.
   private readonly abort = new AbortController();
-  private readonly publishErrors = new Set<string>();
-  private timersRunning = false;
-  private started = false;
-  // A fleet's store (sources/store-watch.ts): its VIPs for this host join the file's.
-  private store: StoreWatch | null = null;
-  private storeVips: VipConfig[] = [];
-  private stopping = false;
+  // What the last pass wanted, and which of the changes it asked for did not apply: a
+  // change is a repair only when the desired state has not moved (desired-moved.ts).
+  private previous: DesiredState | null = null;
+  private unfinished: ReadonlySet<string> = new Set();
+  private reloads: Promise<void> = Promise.resolve();
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
+  private readonly ctx: TriggerContext;
 
-  constructor(
-    private readonly agent: AgentOptions,
-    private readonly logger: Logger,
-    private config: Config,
-    scheduler = new Scheduler(),
-  ) {
-    this.scheduler = scheduler;
-    this.guard = new FlapGuard(config.drift.flap, scheduler.now);
-    this.stats = initialStats(process.pid, new Date(), config.source);
-    this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, scheduler);
-    this.kernel = kernelEvents(this.queue, scheduler, logger);
-    this.nft = nftEvents(this.queue, scheduler, logger);
-    this.sysctls = sysctlReread(this.queue, scheduler, agent.sysctlFs, () => this.config.drift.sysctlIntervalMs);
-    this.listeners = listenerReread(this.queue, scheduler);
-    this.cron = cronSchedule(this.queue, () => this.config.drift.schedule);
-    this.release = backoffRelease(this.queue, scheduler, this.guard);
+  constructor(private readonly parts: DaemonParts) {
+    this.config = parts.config;
+    this.scheduler = parts.scheduler ?? new Scheduler();
+    this.backoff = new FlapBackoff(parts.config.drift.flap, this.scheduler.now);
+    this.stats = initialStats(process.pid, new Date(), parts.config.source);
+    this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, this.scheduler);
+    this.sinks = new Sinks(parts.logger);
+    this.ctx = {
+      request: (trigger, options) => {
+        if (this.state === 'running') this.queue.request(trigger, options);
+      },
+      scheduler: this.scheduler,
+    };
   }
 
   get currentConfig(): Config {
     return this.config;
   }
 
-  // The kernel watch first, so nothing that changes during the first pass goes unseen.
-  start(): void {
-    this.started = true;
-    this.kernel.start();
-    this.nft.start();
-    this.release.start();
-    this.queue.request('start');
+  get currentStats(): DaemonStats {
+    return this.stats;
   }
 
-  // After the first pass: the periodic sources.
-  startTimers(): void {
-    this.timersRunning = true;
-    this.sysctls.start();
-    this.listeners.start();
-    this.cron.start();
-    this.store?.start();
+  get lifecycle(): Lifecycle {
+    return this.state;
   }
 
-  attachStore(store: StoreWatch): void {
-    this.store = store;
+  // Starts every source (the kernel's event monitors among them, so nothing that
+  // changes during the first pass goes unseen), then asks for the first pass.
+  async start(): Promise<void> {
+    this.state = 'running';
+    this.sources = this.parts.sources(this.config);
+    await Promise.all(this.sources.map((s) => s.start(this.ctx)));
+    this.ctx.request('start', { urgent: true });
   }
 
-  // The store's VIPs for this host (already validated and wipe-guarded).
-  setStoreVips(vips: VipConfig[]): void {
-    this.storeVips = vips;
-    if (this.started && !this.stopping) this.queue.request('store');
+  // SIGHUP: the file is read again, and with it `source:`, `host` and `labels`. A config
+  // that does not validate is rejected and the one in force stays. A source whose setup
+  // changed (the sysctl interval, the schedule, the store's endpoints, prefix, TLS
+  // material, host or labels) is restarted; one the config no longer asks for is stopped.
+  reload(): Promise<void> {
+    this.reloads = this.reloads.then(() => this.reloadNow());
+    return this.reloads;
   }
 
-  // The file's config with the store's VIPs added (the file's own entry wins).
-  private desiredConfig(): Config {
-    if (this.storeVips.length === 0) return this.config;
-    const local = new Set(this.config.vips.map((v) => v.address));
-    return { ...this.config, vips: [...this.config.vips, ...this.storeVips.filter((v) => !local.has(v.address))] };
-  }
-
-  // SIGHUP: a config that does not validate is rejected and the one in force stays.
-  reload(): void {
-    if (this.stopping) return;
+  private async reloadNow(): Promise<void> {
+    if (this.state !== 'running') return;
+    const { logger } = this.parts;
     let next: Config;
+    let wanted: TriggerSource[];
     try {
-      next = loadDaemonConfig(this.agent);
+      next = loadDaemonConfig(this.parts.agent);
+      wanted = this.parts.sources(next);
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
-      this.stats.reloads.rejected += 1;
-      this.logger.log(
-        'error',
-        'reload-rejected',
-        `SIGHUP: new config rejected, the one in force stays: ${error.message}`,
-        { error: error.message },
-      );
+      this.stats = foldReload(this.stats, false, this.config.source);
+      logger.log('error', 'reload-rejected', `SIGHUP: new config rejected, the one in force stays: ${error.message}`, {
+        error: error.message,
+      });
       this.publish();
       return;
     }
+    const running = new Map(this.sources.map((s) => [s.key, s]));
+    const started = wanted.filter((s) => !running.has(s.key));
+    const keys = new Set(wanted.map((s) => s.key));
+    const stopped = this.sources.filter((s) => !keys.has(s.key));
+    for (const source of stopped) source.stop();
+    this.sources = wanted.map((s) => running.get(s.key) ?? s);
     this.config = next;
-    this.guard.configure(next.drift.flap);
-    if (this.timersRunning) {
-      // The interval and the schedule may have changed.
-      this.sysctls.stop();
-      this.cron.stop();
-      this.sysctls.start();
-      this.cron.start();
+    this.backoff.configure(next.drift.flap);
+    this.stats = foldReload(this.stats, true, next.source);
+    const names = (list: TriggerSource[]) => list.map((s) => s.key.split(' ')[0]).join(' ');
+    const moved = [
+      started.length > 0 ? `started ${names(started)}` : '',
+      stopped.length ? `stopped ${names(stopped)}` : '',
+    ];
+    const said = moved.filter(Boolean).join(', ');
+    logger.log(
+      'info',
+      'reloaded',
+      `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs${said ? `; ${said}` : ''}`,
+      {
+        vips: next.vips.length,
+        started: names(started) || null,
+        stopped: names(stopped) || null,
+      },
+    );
+    await Promise.all(started.map((s) => this.startAfterReload(s)));
+    this.ctx.request('reload', { urgent: true });
+  }
+
+  // A source that cannot start after a reload (the store's client failing to load) is
+  // said, and the others go on; what it would have asked for, the schedule still finds.
+  private async startAfterReload(source: TriggerSource): Promise<void> {
+    try {
+      await source.start(this.ctx);
+    } catch (error) {
+      if (!(error instanceof AgentError)) throw error;
+      const name = source.key.split(' ')[0];
+      this.parts.logger.log('error', 'source-failed', `SIGHUP: ${name} could not start: ${error.message}`, {
+        source: name,
+        error: error.message,
+      });
     }
-    this.stats.reloads.applied += 1;
-    this.logger.log('info', 'reloaded', `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs`, {
-      vips: next.vips.length,
-    });
-    this.queue.request('reload');
   }
 
   // Stops every source and timer, cancels a pass waiting for the lock, and waits up
   // to waitMs for a pass under way (one that holds the lock is changing the host:
   // it is let finish).
   async stop(waitMs: number): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
     this.abort.abort();
-    for (const source of [this.kernel, this.nft, this.sysctls, this.listeners, this.cron, this.release]) source.stop();
-    this.store?.stop();
-    await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+    for (const source of this.sources) source.stop();
+    await Promise.race([this.queue.close(), this.scheduler.wait('shutdown-wait', waitMs)]);
     this.scheduler.close();
-    this.firstPassDone();
-    this.stats.running = false;
-    this.stats.stoppedAt = new Date().toISOString();
+    this.stats = foldStop(this.stats, new Date());
     this.publish();
+    this.state = 'stopped';
+    this.firstPassDone();
+  }
+
+  // Resolves when no pass runs (tests drive the daemon with fake timers in between).
+  settled(): Promise<void> {
+    return this.queue.idle();
   }
 
   private async pass(triggers: Set<Trigger>): Promise<void> {
-    const startedAt = this.scheduler.now();
-    let report;
+    const before = this.stats;
+    let result: PassResult;
     try {
-      report = await runPass(
-        { ...this.agent, lockSignal: this.abort.signal },
-        this.desiredConfig(),
-        this.guard,
-        this.stats,
-        this.logger,
+      result = await runPass({
+        agent: { ...this.parts.agent, lockSignal: this.abort.signal },
+        config: this.desiredConfig(),
+        backoff: this.backoff,
+        previous: this.previous,
+        unfinished: this.unfinished,
         triggers,
-        this.scheduler.now,
-      );
+        now: this.scheduler.now,
+      });
     } catch (error) {
-      this.logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
-      process.exit(70);
+      this.parts.onInternalError(error);
+      return;
     }
-    if (report) {
-      this.sysctls.rebase(report.sysctlPaths);
-      this.listeners.rebase(report.listeners);
-      if (report.held > 0) this.queue.holdOff(HELD_GAP_MS);
+    if (result.reconcile) {
+      this.previous = result.reconcile.snapshot.desired;
+      this.unfinished = new Set(result.unfinished);
     }
-    this.release.arm(startedAt);
+    logPass(this.parts.logger, result, before, this.config);
+    // Folded into the stats as they are now: a reload or a stop may have come meanwhile.
+    this.stats = foldStats(this.stats, result);
+    if (this.state === 'running') {
+      if (exposureHeld(result)) this.queue.spaceOut(SPACING_MS);
+      if (result.released.length > 0) this.queue.request('backoff', { urgent: true });
+      for (const source of this.sources) source.afterPass?.(result, this.stats);
+    }
     this.publish();
-    this.store?.afterPass(this.stats);
     this.firstPassDone();
   }
 
-  // The status file for `rs-agent status`, and the metrics file if configured. A
-  // failed write is logged once per cause, not once per pass.
-  publish(): void {
-    this.stats.config = this.config.source;
-    const writes: [string, () => void][] = [['status', () => writeDaemonStatus(this.agent.stateDir, this.stats)]];
-    const metricsFile = this.config.metrics.file;
-    if (metricsFile) writes.push([`metrics ${metricsFile}`, () => writeMetrics(metricsFile, this.stats)]);
-    for (const [what, write] of writes) {
-      try {
-        write();
-        this.publishErrors.delete(what);
-      } catch (error) {
-        if (!(error instanceof AgentError)) throw error;
-        if (!this.publishErrors.has(what))
-          this.logger.log('error', 'write-failed', error.message, { error: error.message });
-        this.publishErrors.add(what);
-      }
-    }
+  // The file's config with the VIPs of its sources of desired state (the store) added;
+  // the file's own entry wins.
+  private desiredConfig(): Config {
+    const added = this.sources.flatMap((s) => s.vips?.() ?? []);
+    if (added.length === 0) return this.config;
+    const local = new Set(this.config.vips.map((v) => v.address));
+    return { ...this.config, vips: [...this.config.vips, ...added.filter((v) => !local.has(v.address))] };
+  }
+
+  private publish(): void {
+    this.sinks.write(this.parts.agent.stateDir, this.config.metrics.file, this.stats);
   }
 }

@@ -1,3 +1,4 @@
+import { clipText as clip, escapeText } from '../render/escape.js';
 import { stdoutIsJournal } from './journal-stream.js';
 
 // One line per event on stdout (the journal under systemd): JSON by default, so a log
@@ -22,13 +23,19 @@ export function createLogger(
   journal: boolean = stdoutIsJournal(),
 ): Logger {
   return {
-    log(level, event, message, fields = {}) {
+    log(level, event, text, given = {}) {
       const time = new Date().toISOString();
       const prefix = journal ? `<${PRIORITY[level]}>` : '';
+      const message = clip(text);
       if (format === 'json') {
+        const fields = Object.fromEntries(
+          Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]),
+        );
         write(`${prefix}${JSON.stringify({ time, level, event, message, ...fields })}\n`);
       } else {
-        write(`${prefix}${time} ${level.padEnd(7)} ${message}\n`);
+        // Escaped: a store key or an interface name in the message cannot start a line of
+        // its own (a forged entry, or a "<3>" journald would file as an error).
+        write(`${prefix}${time} ${level.padEnd(7)} ${escapeText(message)}\n`);
       }
     },
   };

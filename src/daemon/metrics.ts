@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../system/atomic-write.js';
-import { KINDS, TRIGGERS, type DaemonStats } from './stats.js';
+import { KINDS, type DaemonStats } from './stats.js';
+import { TRIGGERS } from './trigger.js';
 
 // The Prometheus text exposition format, for node_exporter's textfile collector:
 // no listening socket, the file is replaced atomically after every reconcile.
@@ -16,24 +17,30 @@ export function renderMetrics(stats: DaemonStats): string {
   metric(
     'rs_agent_repairs_total',
     'counter',
-    'Drifted items repaired by rs-agent run, by kind.',
+    'Drifted items repaired by rs-agent run (the desired state had not moved), by kind.',
     KINDS.map((k) => [`{kind="${k}"}`, stats.repairs[k]]),
+  );
+  metric(
+    'rs_agent_changes_total',
+    'counter',
+    'Changes applied because the desired state moved (the first pass, a reload, the store), by kind.',
+    KINDS.map((k) => [`{kind="${k}"}`, stats.changes[k]]),
   );
   metric('rs_agent_repair_failures_total', 'counter', 'Repairs that failed.', [['', stats.failedRepairs]]);
   metric(
-    'rs_agent_flap_guard_trips_total',
+    'rs_agent_flap_backoffs_total',
     'counter',
     'Times an item was repaired too often and held back (another tool keeps undoing it).',
-    [['', stats.flapTrips]],
+    [['', stats.flapBackoffs]],
   );
   metric(
     'rs_agent_protection_fights_total',
     'counter',
     'Times something else kept undoing ARP protection (a sysctl, the ARP guard); never held back, repaired every time.',
-    [['', stats.protectionFights ?? 0]],
+    [['', stats.protectionFights]],
   );
-  metric('rs_agent_flap_guard_held_items', 'gauge', 'Items the flap guard holds back now.', [
-    ['', stats.held.filter((h) => h.heldUntil !== null).length],
+  metric('rs_agent_flap_backoff_items', 'gauge', 'Items the flap backoff holds back now.', [
+    ['', stats.backoffItems.filter((h) => h.heldUntil !== null).length],
   ]);
   metric(
     'rs_agent_unavailable_items',

@@ -1,16 +1,17 @@
+import type { Lifecycle } from './lifecycle.js';
 import type { Scheduler } from './scheduler.js';
-import type { Trigger } from './stats.js';
+import type { RequestOptions, Trigger } from './trigger.js';
 
 // Runs one reconcile at a time. Requests that arrive while a pass runs are merged
 // into one follow-up pass, so a burst of kernel events (a flushed lo reports every
 // address and route it loses) costs one or two passes, not one per event. Every
-// event source only calls request(); this queue decides when the pass runs.
+// trigger source only calls request(); this queue decides when the pass runs.
 export class PassQueue {
   private pending = new Set<Trigger>();
+  private urgent = false; // a pending request is not to be spaced out
   private running: Promise<void> | null = null;
-  private notBefore = -Infinity;
-  private due = false; // a pending request is not to be held off
-  private closed = false;
+  private spacedUntil = -Infinity;
+  private state: Lifecycle = 'running';
 
   constructor(
     private readonly run: (triggers: Set<Trigger>) => Promise<void>,
@@ -19,47 +20,46 @@ export class PassQueue {
     private readonly scheduler: Scheduler,
   ) {}
 
-  request(trigger: Trigger): void {
-    if (this.closed) return;
+  // An urgent request runs in the next pass whatever the spacing: right after the pass
+  // under way, or after the debounce.
+  request(trigger: Trigger, options: RequestOptions = {}): void {
+    if (this.state !== 'running') return;
     this.pending.add(trigger);
-    if (this.running === null && !this.scheduler.has(TIMER)) this.arm();
+    if (options.urgent) this.urgent = true;
+    if (this.running === null && (options.urgent || !this.scheduler.has(TIMER))) this.arm();
   }
 
-  // A request that holdOff does not delay: the end of a flap-guard backoff, or a
-  // protective item to repair. It is due now; the gap only spares passes that could
-  // change nothing.
-  requestNow(trigger: Trigger): void {
-    if (this.closed) return;
-    this.due = true;
-    this.pending.add(trigger);
-    if (this.running === null) this.arm();
+  // Until ms from now, a pass asked for by ordinary requests alone waits: the gate holds
+  // back an exposing change, and every such pass would find it again and change nothing.
+  // Urgent requests are never spaced out.
+  spaceOut(ms: number): void {
+    this.spacedUntil = this.scheduler.now() + ms;
   }
 
-  // No ordinary pass starts before ms from now (used while the flap guard holds items
-  // back: every pass would find them drifted again and change nothing).
-  holdOff(ms: number): void {
-    this.notBefore = this.scheduler.now() + ms;
+  // Resolves when no pass runs (at once, or when the one under way has ended).
+  async idle(): Promise<void> {
+    await this.running;
   }
 
   // Stops accepting requests; resolves when the pass under way (if any) has ended.
   async close(): Promise<void> {
-    this.closed = true;
+    this.state = 'stopped';
     this.scheduler.cancel(TIMER);
     await this.running;
   }
 
   private arm(): void {
-    const wait = this.due ? this.debounceMs : Math.max(this.debounceMs, this.notBefore - this.scheduler.now());
+    const wait = this.urgent ? this.debounceMs : Math.max(this.debounceMs, this.spacedUntil - this.scheduler.now());
     this.scheduler.after(TIMER, wait, () => this.drain());
   }
 
   private drain(): void {
     const triggers = this.pending;
     this.pending = new Set();
-    this.due = false;
+    this.urgent = false;
     this.running = this.run(triggers).finally(() => {
       this.running = null;
-      if (this.pending.size > 0 && !this.closed) this.arm();
+      if (this.pending.size > 0 && this.state === 'running') this.arm();
     });
   }
 }

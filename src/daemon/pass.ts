@@ -2,174 +2,87 @@ import { performance } from 'node:perf_hooks';
 import { reconcile, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
-import { describeConflict } from '../plan/conflicts.js';
 import { itemOf } from '../model/change.js';
-import type { FouListener } from '../model/host.js';
 import type { Change } from '../objects/registry.js';
-import type { FlapGuard } from './flap-guard.js';
-import type { Level, Logger } from './log.js';
-import { heldItems, TRIGGERS, type DaemonStats, type Trigger } from './stats.js';
+import type { DesiredState } from '../plan/plan.js';
+import { movedSince } from './desired-moved.js';
+import type { FlapBackoff, Trip } from './flap-backoff.js';
+import type { BackoffItem, PassResult, RanChange } from './pass-result.js';
+import type { Now } from './scheduler.js';
+import { TRIGGERS, type Trigger } from './trigger.js';
 
-export interface PassReport {
-  sysctlPaths: string[]; // the sysctl files this pass read: the next baseline
-  listeners: FouListener[]; // the GUE listeners the config wants: their ports are watched
-  held: number; // changes the flap guard held back
+export interface PassInput {
+  agent: AgentOptions;
+  config: Config; // the desired state: the file's, plus what the store adds
+  backoff: FlapBackoff;
+  previous: DesiredState | null; // the last pass's desired state (null: none yet)
+  unfinished: ReadonlySet<string>; // items of changes the desired state asked for that did not apply yet
+  triggers: Set<Trigger>;
+  now: Now; // the scheduler's clock
 }
 
-// One reconcile: observe and plan under the lock, apply what the flap guard allows,
-// log one line per repair, count it in stats. A pass that cannot run (lock held too
-// long, ip failing) is logged and counted; the next trigger tries again.
-export async function runPass(
-  agent: AgentOptions,
-  config: Config,
-  guard: FlapGuard,
-  stats: DaemonStats,
-  logger: Logger,
-  triggers: Set<Trigger>,
-  now: () => number,
-): Promise<PassReport | null> {
-  // Requests that arrived together share one pass: it names them all ("event+reload").
-  const merged = TRIGGERS.filter((t) => triggers.has(t));
-  const trigger = merged.join('+');
+// One reconcile: observe and plan under the lock, apply what the gate lets through (the
+// flap backoff's items held back), then sort what ran into repairs and changes and count
+// the repairs with the backoff. A pass that cannot run (lock held too long, ip failing)
+// returns why; anything else thrown is a bug and goes up.
+export async function runPass(input: PassInput): Promise<PassResult> {
+  const { backoff } = input;
+  const triggers = TRIGGERS.filter((t) => input.triggers.has(t));
+  const startedAt = input.now();
   const t0 = performance.now();
-  for (const t of merged) stats.reconciles[t] += 1;
+  const end = () => ({ endedAt: new Date().toISOString(), durationMs: round(performance.now() - t0) });
   try {
-    const failing = new Set<string>();
-    const result = await reconcile(agent, config, (item) => guard.isHeld(item));
-    const ms = round(performance.now() - t0);
-    for (const outcome of result.outcomes) {
-      const { change } = outcome;
-      const fields = {
-        item: itemOf(change),
-        kind: change.kind,
-        action: change.action,
-        from: change.from,
-        to: change.to,
-        duration_ms: ms,
-        trigger,
-      };
-      if (outcome.status === 'applied') {
-        stats.repairs[change.kind] += 1;
-        logger.log(
-          'info',
-          'repair',
-          `repaired ${itemOf(change)}: ${change.from ?? '(none)'} → ${change.to} in ${ms} ms (${trigger})`,
-          fields,
-        );
-        const trip = guard.record(itemOf(change), { protective: change.safety.protects === true });
-        if (trip?.protective) {
-          stats.protectionFights = (stats.protectionFights ?? 0) + 1;
-          logger.log(
-            'error',
-            'protection-fight',
-            `${trip.item} keeps being undone: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
-              `something else keeps lowering ARP protection; rs-agent repairs it every time`,
-            { item: trip.item, repairs: trip.repairs, window_s: config.drift.flap.windowMs / 1000 },
-          );
-        } else if (trip) {
-          stats.flapTrips += 1;
-          logger.log(
-            'error',
-            'flap-guard',
-            `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${config.drift.flap.windowMs / 1000} s, ` +
-              `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
-            {
-              item: trip.item,
-              repairs: trip.repairs,
-              window_s: config.drift.flap.windowMs / 1000,
-              backoff_s: trip.backoffMs / 1000,
-            },
-          );
-        }
-      } else {
-        stats.failedRepairs += outcome.status === 'failed' ? 1 : 0;
-        const item = itemOf(change);
-        const level = repairFailureLevel(change, outcome.error, stats.failing?.includes(item) === true);
-        failing.add(item);
-        logger.log(level, `repair-${outcome.status}`, `could not repair ${item}: ${outcome.error ?? ''}`, {
-          ...fields,
-          error: outcome.error,
-        });
-      }
+    const result = await reconcile(input.agent, input.config, (item) => backoff.isHeld(item));
+    // A change the desired state asked for stays one until it applies (held back, or
+    // failed, on an earlier pass).
+    const moved = movedSince(input.previous, result.snapshot);
+    const isChange = (c: Change) => moved(c) || input.unfinished.has(itemOf(c));
+    const ran: RanChange[] = result.outcomes.map((o) => ({
+      change: o.change,
+      status: o.status,
+      ...(o.error === undefined ? {} : { error: o.error }),
+      repair: !isChange(o.change),
+    }));
+    const trips: Trip[] = [];
+    for (const r of ran) {
+      if (r.status !== 'applied' || !r.repair) continue;
+      const trip = backoff.record(itemOf(r.change), { protective: r.change.safety.protects === true });
+      if (trip) trips.push(trip);
     }
-    stats.failing = [...failing];
-    if (result.error !== undefined) {
-      stats.failedRepairs += 1;
-      logger.log('error', 'state-write-failed', `reconcile (${trigger}) stopped: ${result.error}`, {
-        trigger,
-        error: result.error,
-      });
-    }
-    // Left out until the operator acts or the device appears: said when it starts and
-    // when it ends, not on every pass; status shows it meanwhile.
-    const conflicts = new Map(
-      result.snapshot.conflicts.map((c) => [`not adding VIP ${c.vip}: ${describeConflict(c)}`, c]),
-    );
-    stats.conflicts = logOnChange(
-      stats.conflicts,
-      [...conflicts.keys()],
-      (m) => {
-        const c = conflicts.get(m);
-        logger.log('error', 'conflict', m, {
-          item: `address ${c?.vip}`,
-          vip: c?.vip,
-          dev: c?.dev,
-          prefixlen: c?.prefixlen,
-        });
-      },
-      (m) => logger.log('info', 'conflict-resolved', `resolved: ${m}`),
-    );
-    stats.problems = logOnChange(
-      stats.problems,
-      result.problems.map((p) => p.message),
-      (m) => logger.log('error', 'unavailable', `cannot be put in place: ${m}`, { error: m }),
-      (m) => logger.log('info', 'available', `in place again: ${m}`),
-    );
-    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: result.verdict.inSync };
-    stats.held = heldItems(guard.status(), now());
+    const heldChanges = result.held.map((h) => h.change).filter(isChange);
+    const released = heldChanges.map(itemOf).filter((item) => backoff.isHeld(item));
+    for (const item of released) backoff.forget(item);
+    const unfinished = [...ran.filter((r) => !r.repair && r.status !== 'applied').map((r) => r.change), ...heldChanges];
     return {
-      sysctlPaths: Object.keys(result.snapshot.actual.sysctls),
-      listeners: result.snapshot.desired.parts.fou as FouListener[],
-      held: result.held.length,
+      triggers,
+      startedAt,
+      ...end(),
+      reconcile: result,
+      ran,
+      trips,
+      released,
+      unfinished: unfinished.map(itemOf),
+      backoff: backoffOf(input, startedAt),
     };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
-    const ms = round(performance.now() - t0);
-    logger.log('error', 'reconcile-failed', `reconcile (${trigger}) failed: ${error.message}`, {
-      trigger,
-      duration_ms: ms,
-      error: error.message,
-    });
-    stats.last = { at: new Date().toISOString(), durationMs: ms, trigger, inSync: false, error: error.message };
-    return null;
+    const failed = { reconcile: null, error: error.message, ran: [], trips: [], released: [], unfinished: [] };
+    return { triggers, startedAt, ...end(), ...failed, backoff: backoffOf(input, startedAt) };
   }
 }
 
-// Logs each message that is new since the last pass, and each that is gone; returns the current set.
-function logOnChange(
-  before: readonly string[],
-  now: string[],
-  onNew: (m: string) => void,
-  onGone: (m: string) => void,
-): string[] {
-  const was = new Set(before);
-  const is = new Set(now);
-  for (const m of now) if (!was.has(m)) onNew(m);
-  for (const m of before) if (!is.has(m)) onGone(m);
-  return now;
+// The backoff's items, with wall-clock times for status (it counts on the monotonic
+// clock), and its next release since the pass started: a backoff that ended while the
+// pass ran held its item back all the same, and the item is due at once.
+function backoffOf({ backoff, now }: PassInput, startedAt: number): PassResult['backoff'] {
+  const at = now();
+  const toWall = (t: number) => new Date(Date.now() + (t - at)).toISOString();
+  const items: BackoffItem[] = backoff
+    .status()
+    .map((s) => ({ ...s, heldUntil: s.heldUntil === null ? null : toWall(s.heldUntil) }));
+  return { items, nextRelease: backoff.nextRelease(startedAt) };
 }
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
-}
-
-// A repair that races the host (a device removed between observing and applying, as
-// `rmmod ipip` does to tunl0) fails once and the next pass plans afresh: a warning.
-// It is an error when the same item failed on the last pass too, or when ARP protection
-// is at stake: a protective sysctl that could not be written, unless its file is gone
-// with its device (ENOENT), since a device that does not exist answers no ARP.
-export function repairFailureLevel(change: Change, error: string | undefined, failedLastPass: boolean): Level {
-  if (failedLastPass) return 'error';
-  const deviceGone = change.kind === 'sysctl' && /\bENOENT\b/.test(error ?? '');
-  return change.safety.protects && !deviceGone ? 'error' : 'warning';
 }

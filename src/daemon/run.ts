@@ -1,15 +1,19 @@
 import type { AgentOptions } from '../agent.js';
-import { becomeGuardian } from '../state/guardian.js';
+import { takeInstanceLock } from '../state/instance-lock.js';
+import { readableStack } from '../system/stack.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
 import type { Logger } from './log.js';
 import { notifyReady } from './notify.js';
+import { triggerSources } from './triggers/sources.js';
 
 export { loadDaemonConfig } from './daemon.js';
 
 // SIGTERM waits this long for a pass under way (a pass takes milliseconds; one still
 // waiting for the lock is cancelled at once, having changed nothing).
 const SHUTDOWN_WAIT_MS = 2000;
+// EX_SOFTWARE (sysexits.h): a bug in rs-agent. systemd's Restart=on-failure restarts it.
+const EXIT_INTERNAL_ERROR = 70;
 
 export interface DaemonOptions {
   agent: AgentOptions;
@@ -19,30 +23,29 @@ export interface DaemonOptions {
 // `rs-agent run`: converges, tells systemd it is ready, then repairs drift as the
 // kernel reports it, as the sysctl re-reads find it, and on the schedule. Resolves
 // with the exit status: 0 after SIGTERM/SIGINT, 1 when the first convergence could
-// not run. VIPs stay in place when it exits: their lifecycle is start/stop's.
+// not run; an internal error ends the process here with 70, at once (its state is
+// unknown). VIPs stay in place when it exits: their lifecycle is start/stop's.
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const config = loadDaemonConfig(opts.agent);
   if (!opts.agent.skipPrivilegeCheck) requireNetAdmin('run');
-  await becomeGuardian(opts.agent.stateDir); // one daemon per state dir, held until exit
+  await takeInstanceLock(opts.agent.stateDir); // one daemon per state dir, held until exit
   const { agent, logger } = opts;
-  const daemon = new Daemon(agent, logger, config);
-  if (config.store) {
-    // Loaded only here: a host without a store never pays for the etcd client.
-    const [{ StoreWatch }, { heldVips }] = await Promise.all([
-      import('./sources/store-watch.js'),
-      import('../source/held-vips.js'),
-    ]);
-    const store = new StoreWatch(config, daemon, logger);
-    await store.open(heldVips(agent.stateDir, config));
-    daemon.attachStore(store);
-  }
+  const internalError = (error: unknown) => {
+    logger.log('error', 'internal-error', `internal error (please report): ${readableStack(error)}`);
+    process.exit(EXIT_INTERNAL_ERROR);
+  };
+  const daemon = new Daemon({
+    agent,
+    logger,
+    config,
+    sources: (c) => triggerSources(c, { agent, logger }),
+    onInternalError: internalError,
+  });
 
   let done!: (status: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));
-  let stopping = false;
   const shutdown = async (reason: string, status: number) => {
-    if (stopping) return;
-    stopping = true;
+    if (daemon.lifecycle === 'stopping' || daemon.lifecycle === 'stopped') return;
     await daemon.stop(SHUTDOWN_WAIT_MS);
     logger.log('info', 'stopped', `${reason}: stopped; VIPs stay in place (rs-agent stop removes them)`, {
       signal: reason,
@@ -50,18 +53,31 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     done(status);
   };
   const onSignal = (signal: NodeJS.Signals) => void shutdown(signal, 0);
-  const onReload = () => daemon.reload();
+  const onReload = () => void daemon.reload().catch(internalError);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onReload);
+  const detach = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onReload);
+  };
 
   logger.log('info', 'starting', `rs-agent run: converging to ${config.source} (${config.vips.length} VIPs)`, {
     pid: process.pid,
   });
-  daemon.start();
+  try {
+    await daemon.start();
+  } catch (error) {
+    // A source that cannot start (a store whose TLS files cannot be read): said like a
+    // bad config, after stopping what did start.
+    await daemon.stop(0);
+    detach();
+    throw error;
+  }
   await daemon.firstPass;
-  if (!stopping) {
-    const last = daemon.stats.last;
+  if (daemon.lifecycle === 'running') {
+    const last = daemon.currentStats.last;
     if (last?.error !== undefined) {
       logger.log(
         'error',
@@ -70,16 +86,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       );
       void shutdown('start failure', 1);
     } else {
-      daemon.startTimers();
-      await notifyReady(agent.runner, logger, last?.inSync ? 'in sync' : 'running; drift remains (see the log)');
+      const status = last?.inSync ? 'in sync' : 'running; drift remains (see the log)';
+      await notifyReady(agent.runner, logger, status, daemon.scheduler);
       logger.log('info', 'ready', `ready: ${last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, {
         in_sync: last?.inSync ?? false,
       });
     }
   }
   const status = await finished;
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
-  process.off('SIGHUP', onReload);
+  detach();
   return status;
 }

@@ -1,9 +1,11 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
+import { directoryProblem, problemText } from '../system/trusted-path.js';
+import { binaryPathProblems, unitExecPath } from './binary-path.js';
 import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
 
@@ -41,11 +43,23 @@ interface WantedFile {
 // the config changes: files still needed are brought up to date, files no longer
 // needed are removed. A file rs-agent did not write (or that was edited since) is
 // never overwritten: install refuses and writes nothing.
-export function install(opts: { root: string; config: Config; unitsDir?: string; binary?: string }): FileAction[] {
+// The units run `binary` as root: a binary someone other than root could change is
+// refused (nothing written) unless allowUnsafePath, which makes it a warning.
+export function install(opts: {
+  root: string;
+  config: Config;
+  unitsDir?: string;
+  binary?: string;
+  allowUnsafePath?: boolean;
+  warn?: (message: string) => void;
+}): FileAction[] {
   const { root } = opts;
-  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, opts.binary ?? UNITS_BINARY);
+  const binary = opts.binary ?? UNITS_BINARY;
+  const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, binary);
+  if (wanted.some((f) => f.path.startsWith(`${UNIT_DIR}/`))) requireSafeBinary(binary, opts);
   const manifest = readManifest(join(root, MANIFEST));
   const recorded = manifest?.files ?? {};
+  refuseUnsafeDirs('install', root, [...wanted.map((f) => f.path), MANIFEST]);
   for (const file of wanted) {
     const current = readIfPresent(join(root, file.path));
     if (current === null || current.equals(file.content) || recorded[file.path] === sha256(current)) continue;
@@ -82,9 +96,19 @@ export function uninstall(opts: { root: string }): FileAction[] | null {
   const manifestPath = join(opts.root, MANIFEST);
   const manifest = readManifest(manifestPath);
   if (manifest === null) return null;
+  refuseUnsafeDirs('uninstall', opts.root, [...Object.keys(manifest.files), MANIFEST]);
   const actions = Object.entries(manifest.files).map(([path, hash]) => removeIfOurs(opts.root, path, hash));
   remove(manifestPath);
   return actions;
+}
+
+// Every directory install writes in (or removes from) is checked before the first file
+// is touched, so a refusal changes nothing (see system/trusted-path.ts).
+function refuseUnsafeDirs(command: string, root: string, paths: string[]): void {
+  for (const dir of new Set(paths.map((p) => dirname(join(root, p))))) {
+    const problem = directoryProblem(dir);
+    if (problem) throw new AgentError(`${command}: ${problemText(problem)}; nothing was changed`);
+  }
 }
 
 // Units installed under root that some target still wants (systemctl enable left a link).
@@ -114,16 +138,34 @@ function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFi
   return files;
 }
 
-// The unit with its Exec lines naming binary. systemd runs an Exec path as given and
-// wants it absolute; a path with a space would need quoting systemd does not do here.
+// The unit with its Exec lines naming binary, escaped as systemd reads an Exec line.
 export function pointUnitAt(unit: Buffer, binary: string): Buffer {
-  if (!binary.startsWith('/') || /\s/.test(binary))
+  const path = unitExecPath(binary);
+  if (path === null)
     throw new AgentError(
-      `install: ${JSON.stringify(binary)} cannot be named in a unit (an absolute path without spaces is needed)`,
+      `install: ${JSON.stringify(binary)} cannot be named in a unit: systemd wants an absolute path without ` +
+        'quotes, backslashes or control characters (systemd.service(5)); run install from rs-agent installed elsewhere',
     );
   return Buffer.from(
-    unit.toString('utf8').replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, `$1${binary}`),
+    unit
+      .toString('utf8')
+      .replace(/^(Exec[A-Za-z]*=[-@:+!]*)\/usr\/local\/bin\/rs-agent(?=\s|$)/gm, (_, prefix: string) => prefix + path),
   );
+}
+
+function requireSafeBinary(
+  binary: string,
+  opts: { allowUnsafePath?: boolean; warn?: (message: string) => void },
+): void {
+  const problems = binaryPathProblems(binary);
+  if (problems.length === 0) return;
+  const what = `the units would run ${binary} as root, but a user other than root can change what that runs: ${problems.join('; ')}`;
+  if (!opts.allowUnsafePath)
+    throw new AgentError(
+      `install: ${what}; nothing was written: install rs-agent where only root can write ` +
+        '(the Debian package, or npm install -g as root), or pass --allow-unsafe-path',
+    );
+  opts.warn?.(`warning: ${what} (written anyway: --allow-unsafe-path)`);
 }
 
 // Every regular file in the units directory, by name; none when it does not exist.
@@ -157,13 +199,10 @@ function readIfPresent(file: string): Buffer | null {
 // Durable (fsync of the file and its directory): these files configure the next boot
 // (systemd-sysctl, systemd-modules-load, the units), so a power loss soon after install
 // must leave the old file or the new, not an empty one.
+// A missing directory (/etc/modules-load.d) is made mode 0755, as the system's own are;
+// one that someone other than root could change is refused (system/trusted-path.ts).
 function writeAtomic(file: string, content: Buffer): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-  } catch (error) {
-    throw new AgentError(`cannot write ${file}: ${describeError(error)}`);
-  }
-  writeFileAtomic(file, content, { mode: 0o644, durable: true });
+  writeFileAtomic(file, content, { mode: 0o644, durable: true, dirMode: 0o755 });
 }
 
 // Synced like a write: a removed drop-in must not come back at the next boot.

@@ -1,7 +1,7 @@
 import { parseVipAddress } from '../config/address.js';
 import { DEFAULT_TUNNELS } from '../config/types.js';
 import { ifconfigPrefix, ipv4Network, type KernelPrefix } from './prefix.js';
-import type { Findings, Origin } from './types.js';
+import type { Findings, ImportedVip, Origin } from './types.js';
 import type { Words } from './shell-words.js';
 
 // Translators for the commands real-server scripts use, one per command. Each records
@@ -45,11 +45,15 @@ export function addVip(f: Findings, text: string, dev: string, at: Origin, kerne
         : `the kernel routes all of ${network} into ${base}`;
     note(f, at, `${cause}, so ${owns}; rs-agent adds the VIP as a single host (/${host})`);
   }
-  const earlier = f.vips.find((v) => v.address === parsed.address);
+  const earlier = f.seen.vips.get(parsed.address);
   if (earlier && earlier.mode !== mode) {
     note(f, at, `${parsed.address} is also added on line ${earlier.line}; kept as ${earlier.mode}`);
   }
-  if (!earlier) f.vips.push({ address: parsed.address, family: parsed.family, mode, ...at });
+  if (!earlier) {
+    const vip: ImportedVip = { address: parsed.address, family: parsed.family, mode, ...at };
+    f.vips.push(vip);
+    f.seen.vips.set(vip.address, vip);
+  }
 }
 
 const IFCONFIG_KEYWORDS = new Set([
@@ -205,7 +209,10 @@ export function setSysctl(f: Findings, path: string, value: string, at: Origin):
 
 // Once per line and reason: an unrolled loop would repeat it.
 export function note(f: Findings, at: Origin, reason: string): void {
-  if (!f.notes.some((n) => n.line === at.line && n.reason === reason)) f.notes.push({ ...at, reason });
+  const key = `${at.line} ${reason}`;
+  if (f.seen.notes.has(key)) return;
+  f.seen.notes.add(key);
+  f.notes.push({ ...at, reason });
 }
 
 function valueAfter(args: string[], keyword: string): string | undefined {

@@ -1,5 +1,6 @@
 import { parseConfig } from '../config/load.js';
 import { AgentError } from '../errors.js';
+import { MAX_SCRIPT_BYTES, ScriptBoundError, scriptTooLarge } from './bounds.js';
 import { renderImport } from './render.js';
 import { summarize } from './summarize.js';
 import { fillPlaceholders } from './template.js';
@@ -22,15 +23,24 @@ export class ImportError extends AgentError {
 // parameter ($1), a name fills a template placeholder ({{ name }}, <%= @name %>).
 export type ImportArgs = ReadonlyMap<string, string>;
 
-// A real-server script → the equivalent rs-agent config as YAML. Pure: the caller reads the file.
+// A real-server script → the equivalent rs-agent config as YAML. Pure: the caller reads the
+// file. A script past one of import's bounds (bounds.ts) is an error naming its line.
 export function importScript(
   script: string,
   source: string,
   args: ImportArgs = new Map(),
 ): { yaml: string; result: ImportResult } {
+  const bytes = Buffer.byteLength(script);
+  if (bytes > MAX_SCRIPT_BYTES) throw scriptTooLarge(source, bytes);
   const positional = new Map([...args].filter(([key]) => /^[0-9]+$/.test(key)));
   const named = new Map([...args].filter(([key]) => !/^[0-9]+$/.test(key)));
-  const findings = findScript(fillPlaceholders(script, named), { positional });
+  let findings;
+  try {
+    findings = findScript(fillPlaceholders(script, named), { positional });
+  } catch (error) {
+    if (error instanceof ScriptBoundError) throw new AgentError(`import ${source}: ${error.message}`);
+    throw error;
+  }
   const result = summarize(findings);
   if (result.vips.length === 0) {
     const why =

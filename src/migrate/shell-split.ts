@@ -1,3 +1,5 @@
+import { lineTooLong, MAX_LINE } from './bounds.js';
+
 // Splits a shell script into simple statements, each with the line it starts on:
 // comments dropped, backslash continuations joined, and `;`, `;;`, `&&`, `||`, `&` as
 // separators (`;;` kept as a statement of its own: it ends a case branch). A single `|`
@@ -16,12 +18,8 @@ export function splitStatements(script: string): Statement[] {
   const lines = script.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
-    let text = lines[i] ?? '';
-    while (/(^|[^\\])(\\\\)*\\$/.test(text) && i + 1 < lines.length) text = `${text.slice(0, -1)} ${lines[++i] ?? ''}`;
-    if (/^\s*(?:(?:declare|local|readonly|typeset|export)(?:\s+-\w+)*\s+)?[A-Za-z_]\w*\+?=\([^)]*$/.test(text)) {
-      while (!text.includes(')') && i + 1 < lines.length)
-        text = `${text} ${(lines[++i] ?? '').replace(/(^|\s)#.*$/, '')}`;
-    }
+    const { text, last } = joinLines(lines, i);
+    i = last;
     for (const heredoc of heredocs(text)) {
       // The body ends at a line that is exactly the delimiter (<<- also strips leading tabs).
       while (i + 1 < lines.length) {
@@ -35,6 +33,42 @@ export function splitStatements(script: string): Statement[] {
     }
   }
   return out;
+}
+
+// One line with its continuation lines, and a multi-line array's lines, joined; `last`
+// is the index of the last line taken. The pieces are gathered and measured first and
+// joined once, so that many continuation lines cost no more than as many lines, and a
+// line over MAX_LINE is refused before it is built.
+function joinLines(lines: string[], first: number): { text: string; last: number } {
+  const start = first + 1;
+  let i = first;
+  const pieces = [lines[i] ?? ''];
+  let length = pieces[0]?.length ?? 0;
+  const take = (piece: string) => {
+    pieces.push(piece);
+    length += 1 + piece.length;
+  };
+  while (continues(pieces[pieces.length - 1] as string) && i + 1 < lines.length) {
+    pieces.push((pieces.pop() as string).slice(0, -1));
+    length--;
+    take(lines[++i] ?? '');
+  }
+  if (length > MAX_LINE) throw lineTooLong(start, length);
+  const head = pieces.join(' ');
+  if (/^\s*(?:(?:declare|local|readonly|typeset|export)(?:\s+-\w+)*\s+)?[A-Za-z_]\w*\+?=\([^)]*$/.test(head)) {
+    // The first piece with a ) closes the array (the head has none).
+    while (!(pieces[pieces.length - 1] as string).includes(')') && i + 1 < lines.length)
+      take((lines[++i] ?? '').replace(/(^|\s)#.*$/, ''));
+    if (length > MAX_LINE) throw lineTooLong(start, length);
+  }
+  return { text: pieces.join(' '), last: i };
+}
+
+// Whether a line ends in a backslash that is not itself escaped: an odd run of them.
+function continues(line: string): boolean {
+  let n = 0;
+  while (n < line.length && line[line.length - 1 - n] === '\\') n++;
+  return n % 2 === 1;
 }
 
 function splitLine(text: string): string[] {
@@ -67,7 +101,7 @@ function splitLine(text: string): string[] {
       current += c;
       continue;
     }
-    if (c === '#' && (current === '' || /\s$/.test(current))) break;
+    if (c === '#' && (current === '' || /\s/.test(current[current.length - 1] as string))) break;
     if (c === ';' && next === ';') {
       pieces.push(current, ';;');
       current = '';

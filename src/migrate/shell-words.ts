@@ -4,7 +4,10 @@
 // same map as NAME[0], NAME[1] ...: ${A[@]}, "${A[@]}", ${A[*]}, ${A[i]}, ${#A[@]},
 // ${!A[@]}), positional parameters (kept as 1, 2 ... and # when known), and
 // redirections taken out. What cannot be known without running the script (command substitution,
-// positional parameters, unset variables) is listed in `unresolved`.
+// positional parameters, unset variables) is listed in `unresolved`. The work is paid
+// for from the import's budget, and what the expansions add is capped (MAX_EXPANSION).
+
+import type { Budget } from './bounds.js';
 
 export interface Redirect {
   op: string; // >, >>, <, >& ...
@@ -18,7 +21,7 @@ export interface Words {
   defaulted: { param: string; value: string }[]; // ${1:-x} with $1 not given: x taken
 }
 
-export function expandWords(text: string, vars: ReadonlyMap<string, string>): Words {
+export function expandWords(text: string, vars: ReadonlyMap<string, string>, budget: Budget): Words {
   const words: string[] = [];
   const redirects: Redirect[] = [];
   const unresolved: string[] = [];
@@ -27,6 +30,14 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
   let started = false;
   let quoted = false; // the word has a quoted part: "1">file is a word and a redirection
   let pendingRedirect: string | null = null;
+  let expanded = 0; // characters the expansions have added so far
+
+  // Counts an expansion's value before it is added to the words.
+  const grow = (value: string) => {
+    expanded += value.length;
+    budget.spend(value.length);
+    budget.expanded(expanded);
+  };
 
   const finish = () => {
     if (!started) return;
@@ -52,7 +63,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
   };
   // ${A[@]}, ${A[*]}, $@, $*: the elements, or null (and noted) when unknown.
   const elements = (name: string, shown: string): string[] | null => {
-    const list = name === '@' || name === '*' ? positionals(vars) : arrayElements(vars, name);
+    const list = name === '@' || name === '*' ? positionals(vars, budget) : arrayElements(vars, name, budget);
     if (list === null) unresolved.push(shown);
     return list;
   };
@@ -60,6 +71,8 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
   // for the forms that expand to several words when quoted ("$@", "${A[@]}"), the words.
   const dollar = (i: number): [string, number, string[]?] => {
     const rest = text.slice(i + 1);
+    // The patterns below for ${...}, $(...) and $((...)) may read up to the end of the line.
+    if (rest[0] === '{' || rest[0] === '(') budget.spend(rest.length);
     let m = /^\{([A-Za-z_]\w*|[0-9]+)(?:\[([^\]]*)\])?(:?-([^}]*))?\}/.exec(rest);
     if (m) {
       const [whole, name = '', index, dash, fallback] = m;
@@ -70,7 +83,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
         return [list.join(' '), next, index === '@' ? list : undefined];
       }
       if (index === undefined) return [lookup(name, def), next];
-      const n = arithmetic(index, vars);
+      const n = arithmetic(index, vars, budget);
       if (n === null) {
         unresolved.push(`$${whole}`);
         return ['', next];
@@ -79,7 +92,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
     }
     m = /^\{([#!])([A-Za-z_]\w*)\[[@*]\]\}/.exec(rest);
     if (m) {
-      const list = arrayIndices(vars, m[2] as string);
+      const list = arrayIndices(vars, m[2] as string, budget);
       if (list === null) unresolved.push(`$${m[0]}`);
       const value = m[1] === '#' ? String(list?.length ?? 0) : (list ?? []).join(' ');
       return [value, i + 1 + m[0].length, m[1] === '!' ? (list ?? []).map(String) : undefined];
@@ -95,7 +108,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
     if (rest[0] === '#' && vars.has('#')) return [vars.get('#') as string, i + 2];
     m = /^\(\((.*?)\)\)/.exec(rest);
     if (m) {
-      const n = arithmetic(m[1] as string, vars);
+      const n = arithmetic(m[1] as string, vars, budget);
       if (n !== null) return [String(n), i + 1 + m[0].length];
     }
     m = /^\((.*?)\)/.exec(rest);
@@ -132,6 +145,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
           i += 2;
         } else if (text[i] === '$') {
           const [value, next, list] = dollar(i);
+          grow(value);
           if (list) {
             // "${A[@]}": one word per element (none when empty).
             list.forEach((element, n) => {
@@ -148,7 +162,9 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
           }
           i = next;
         } else {
-          word += text[i++];
+          const run = runAt(QUOTED_PLAIN, text, i) || (text[i] as string);
+          word += run;
+          i += run.length;
         }
       }
       i++;
@@ -163,6 +179,7 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
       i = end < 0 ? text.length : end + 1;
     } else if (c === '$') {
       const [value, next] = dollar(i);
+      grow(value);
       // Unquoted: the value splits into words on blanks.
       const parts = value.split(/\s+/);
       parts.forEach((part, n) => {
@@ -193,13 +210,24 @@ export function expandWords(text: string, vars: ReadonlyMap<string, string>): Wo
         pendingRedirect = op;
       }
     } else {
-      word += c;
+      const run = runAt(PLAIN, text, i);
+      word += run;
       started = true;
-      i++;
+      i += run.length;
     }
   }
   finish();
   return { words, redirects, unresolved, defaulted };
+}
+
+// Characters that stand for themselves, unquoted and inside double quotes: taken a run
+// at a time, since adding to the word one character at a time made a long line slow.
+const PLAIN = /[^\s'"\\`$<>]+/y;
+const QUOTED_PLAIN = /[^"\\$]+/y;
+
+function runAt(pattern: RegExp, text: string, i: number): string {
+  pattern.lastIndex = i;
+  return pattern.exec(text)?.[0] ?? '';
 }
 
 // A variable's value: NAME is also NAME[0] and NAME[0] also NAME, as in bash.
@@ -210,8 +238,10 @@ function get(vars: ReadonlyMap<string, string>, name: string): string | undefine
   return /^[A-Za-z_]\w*$/.test(name) ? vars.get(`${name}[0]`) : undefined;
 }
 
-// An array's indices in order, or null when the array is not set at all.
-export function arrayIndices(vars: ReadonlyMap<string, string>, name: string): number[] | null {
+// An array's indices in order, or null when the array is not set at all. It looks
+// through every variable: paid for by the number of them.
+export function arrayIndices(vars: ReadonlyMap<string, string>, name: string, budget: Budget): number[] | null {
+  budget.spend(vars.size);
   const indices: number[] = [];
   for (const key of vars.keys()) {
     const m = /^([A-Za-z_]\w*)\[([0-9]+)\]$/.exec(key);
@@ -221,20 +251,21 @@ export function arrayIndices(vars: ReadonlyMap<string, string>, name: string): n
   return indices.sort((a, b) => a - b);
 }
 
-function arrayElements(vars: ReadonlyMap<string, string>, name: string): string[] | null {
-  return arrayIndices(vars, name)?.map((n) => get(vars, `${name}[${n}]`) ?? '') ?? null;
+function arrayElements(vars: ReadonlyMap<string, string>, name: string, budget: Budget): string[] | null {
+  return arrayIndices(vars, name, budget)?.map((n) => get(vars, `${name}[${n}]`) ?? '') ?? null;
 }
 
 // $1 .. $N when the parameters are known ($# is set), else null.
-function positionals(vars: ReadonlyMap<string, string>): string[] | null {
+function positionals(vars: ReadonlyMap<string, string>, budget: Budget): string[] | null {
   const count = vars.get('#');
   if (count === undefined) return null;
+  budget.spend(Number(count));
   return Array.from({ length: Number(count) }, (_, n) => vars.get(String(n + 1)) ?? '');
 }
 
 // The integer arithmetic init scripts use for array indices and loop bounds:
 // numbers, variables ($i, i, ${#A[@]}), + and -. Anything else is null.
-export function arithmetic(expression: string, vars: ReadonlyMap<string, string>): number | null {
+export function arithmetic(expression: string, vars: ReadonlyMap<string, string>, budget: Budget): number | null {
   const terms = expression.replace(/\s+/g, '').split(/(?=[+-])/);
   let sum = 0;
   for (const term of terms) {
@@ -242,7 +273,7 @@ export function arithmetic(expression: string, vars: ReadonlyMap<string, string>
     if (!m) return null;
     let value: number;
     if (m[2] !== undefined) value = Number(m[2]);
-    else if (m[4] !== undefined) value = arrayIndices(vars, m[4])?.length ?? 0;
+    else if (m[4] !== undefined) value = arrayIndices(vars, m[4], budget)?.length ?? 0;
     else {
       const v = get(vars, m[3] as string);
       if (v === undefined || !/^-?[0-9]+$/.test(v)) return null;

@@ -38,10 +38,14 @@ export function summarize(f: Findings): ImportResult {
   }
 
   const nics: string[] = [];
+  const seen = new Set<string>();
   for (const s of [...f.arpIgnore, ...f.arpAnnounce]) {
-    if (NOT_NICS.has(s.dev) || nics.includes(s.dev)) continue;
+    if (NOT_NICS.has(s.dev) || seen.has(s.dev)) continue;
     if (interfaceNameProblem(s.dev)) add(s, `"${s.dev}" is not an interface name`);
-    else nics.push(s.dev);
+    else {
+      nics.push(s.dev);
+      seen.add(s.dev);
+    }
   }
 
   const dr = f.vips.filter((v) => v.mode === 'dr').length;

@@ -30,6 +30,8 @@ export interface Findings {
   // Why a VIP command could not be read, in the operator's terms ("the VIP is $1 ..."),
   // for the error when no VIP is found at all.
   missing: string[];
+  // What is already there, so that a note or a VIP repeated by a loop is found at once.
+  seen: { notes: Set<string>; vips: Map<string, ImportedVip> };
 }
 
 // The config the findings amount to, ready to render.

@@ -13,7 +13,7 @@ export interface Safety {
   needs: string[];
   // Runs only if at least one of these is not blocked (an MSS clamp whose every device failed clamps nothing).
   needsAny?: string[];
-  // Keeps the host from answering ARP for a VIP: never held back by the flap guard, and
+  // Keeps the host from answering ARP for a VIP: never held back by the flap backoff, and
   // its repair never waits behind anything else.
   protects?: true;
   // Can make a VIP reachable on the wire (an address, a route, a VIP's device brought up).
@@ -49,7 +49,7 @@ export interface KeptProtection {
   neededBy: string[]; // the addresses, e.g. "192.0.2.20/32 on lo"
 }
 
-// What the flap guard, the logs and the metrics call the object a change acts on.
+// What the flap backoff, the logs and the metrics call the object a change acts on.
 export function itemOf(change: Pick<ChangeBase, 'kind' | 'target'>): string {
   return `${change.kind} ${change.target}`;
 }

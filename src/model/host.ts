@@ -25,7 +25,7 @@ export interface FouListener {
   family: Family; // of the UDP socket: an IPv6 listener does not receive IPv4 packets
 }
 
-// The one way each object is named: in plans, logs, the flap guard, the state file.
+// The one way each object is named: in plans, logs, the flap backoff, the state file.
 export function addressKey(a: Pick<HostAddress, 'address' | 'prefixlen' | 'dev'>): string {
   return `${a.address}/${a.prefixlen} dev ${a.dev}`;
 }

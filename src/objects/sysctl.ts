@@ -1,4 +1,4 @@
-import { interfaceNameProblem } from '../config/interface-name.js';
+import { kernelNameProblem } from '../config/interface-name.js';
 import type { ChangeBase } from '../model/change.js';
 import { isVipHome } from '../model/devices.js';
 import { describeVipLike } from '../model/exposure.js';
@@ -122,13 +122,20 @@ function planSysctls(desired: DesiredSysctl[], owned: SysctlOriginals, ctx: Plan
   return { changes, kept };
 }
 
+// Whether a set of this sysctl protects (keeps the host from answering ARP for a VIP):
+// what its changes carry as safety.protects, and what the daemon's re-read asks when it
+// finds the value moved (a reset of one is an urgent pass).
+export function sysctlProtects(path: string): boolean {
+  return isArpSysctl(path);
+}
+
 // An ARP sysctl protects: the ones of a device facing the wire are what every IPv4 VIP
 // waits for. rp_filter protects nothing (a strict value drops a TUN VIP's packets, it
 // exposes nothing): it is what the TUN VIPs on its device need to receive anything.
 function setSafety(path: string, { actual, placement }: PlanContext): SysctlChange['safety'] {
   const dev = deviceOfSysctl(path) ?? '';
   const needs = dev === 'all' || dev === 'default' ? [] : [deviceKey(dev)];
-  if (isArpSysctl(path)) {
+  if (sysctlProtects(path)) {
     const home = facesWire(dev, actual.links, placement) ? arpNicKey(dev) : arpHomeKey(dev);
     return { provides: [home], needs, protects: true };
   }
@@ -207,13 +214,16 @@ export function followRenames(sysctls: SysctlOriginals, links: readonly ActualLi
   return out;
 }
 
-// The state file's sysctls reach /proc/sys paths: checked as strictly as the config.
+// The state file's sysctls reach /proc/sys paths: checked as strictly as the config. A
+// NIC's sysctl names the device as the kernel does (`a#b`, `-x`, an escape, bytes that
+// are not UTF-8: with interfaces omitted every ethernet NIC is set up, whatever its
+// name); it only ever becomes a /proc/sys path, never part of an ip command.
 function decode(owned: Readonly<Record<string, unknown>>): SysctlOriginals | string {
   const sysctls = owned.sysctls ?? {};
   if (!isObject(sysctls)) return 'owned.sysctls is not a mapping';
   for (const [path, entry] of Object.entries(sysctls)) {
     const dev = deviceOfSysctl(path);
-    if (!isConfSysctl(path) || dev === null || interfaceNameProblem(dev) !== null)
+    if (!isConfSysctl(path) || dev === null || kernelNameProblem(dev) !== null)
       return `owned.sysctls: ${JSON.stringify(path)} is not a net.ipv4/ipv6 conf sysctl`;
     if (!isObject(entry) || typeof entry.original !== 'string' || !/^-?\d{1,10}$/.test(entry.original))
       return `owned.sysctls[${JSON.stringify(path)}].original is not an integer value`;

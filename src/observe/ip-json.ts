@@ -91,10 +91,17 @@ export function splitBatchOutput(stdout: string): string[] {
   return stdout.split('\n').filter((line) => line.trim() !== '');
 }
 
+// iproute2's JSON writer escapes only \t \n \r \f \b, quote and backslash in a
+// string: any other control character the kernel allows in a name (an escape, 0x1b)
+// comes out raw, which JSON does not allow. Escaped here before parsing; outside
+// strings ip writes none of them.
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 function parseArray<T>(json: string, what: string): T[] {
   let value: unknown;
   try {
-    value = JSON.parse(json === '' ? '[]' : json);
+    const text = json.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    value = JSON.parse(text === '' ? '[]' : text);
   } catch {
     throw new Error(`${what} printed something that is not JSON: ${json.slice(0, 80)}`);
   }

@@ -3,7 +3,7 @@ import { itemOf, type ChangeBase, type Problem } from '../model/change.js';
 // The one safety gate. Every change carries what it provides and what it needs
 // (model/change.ts Safety, filled in by its kind's planner); this decides, from what is
 // blocked, which changes may run. Apply calls it before each change, with what failed
-// so far; the daemon calls it (selectChanges) with what the flap guard holds back.
+// so far; the daemon calls it (selectChanges) with what the flap backoff holds back.
 // Nothing else re-derives the rule "no VIP without ARP protection": it is the needs
 // every IPv4 VIP carries (model/safety-keys.ts ARP_PROTECTION).
 
@@ -75,7 +75,7 @@ export function selectChanges<C extends ChangeBase>(
   const out: Selection<C> = { apply: [], held: [] };
   for (const change of changes) {
     const held = !change.safety.protects && isHeld(itemOf(change));
-    const why = held ? `held back: ${itemOf(change)} keeps being undone (flap guard)` : gate(change, blocked);
+    const why = held ? `held back: ${itemOf(change)} keeps being undone (flap backoff)` : gate(change, blocked);
     if (why === null) {
       out.apply.push(change);
       continue;

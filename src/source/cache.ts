@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { VipConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { AgentError } from '../errors.js';
@@ -15,8 +14,9 @@ export interface CachedDesired {
   savedAt: string;
 }
 
+// Its directory is made (mode 0700) if missing, and must be root's like the state
+// directory (system/trusted-path.ts): rs-agent writes there as root.
 export function writeCache(path: string, host: string, revision: number, vips: VipConfig[], keys: string[]): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const cached: CachedDesired = {
     host,
     revision,
@@ -26,7 +26,7 @@ export function writeCache(path: string, host: string, revision: number, vips: V
   };
   // Durable: it is what the agent starts from at boot when the store is away, so it
   // must survive a power loss whole.
-  writeFileAtomic(path, `${JSON.stringify(cached, null, 2)}\n`, { mode: 0o600, durable: true });
+  writeFileAtomic(path, `${JSON.stringify(cached, null, 2)}\n`, { mode: 0o600, durable: true, dirMode: 0o700 });
 }
 
 // The cache, validated again as the file would be: null when there is none, or when

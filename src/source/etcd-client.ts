@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Etcd3 } from 'etcd3';
+import type { StoreCredentials } from '../config/store-credentials.js';
 import type { StoreConfig } from '../config/types.js';
-import { AgentError, describeError } from '../errors.js';
 
 // A unary call (a read, a put) gives up after this long, so a read against a member
 // that is gone fails over to another quickly.
@@ -18,7 +17,8 @@ export async function createEtcdClient(store: StoreConfig): Promise<Etcd3> {
   const { ExponentialBackoff, ConsecutiveBreaker, circuitBreaker, handleWhen, retry } = cockatiel;
   return new Etcd3({
     hosts: store.endpoints,
-    credentials: store.tls ? readCredentials(store.tls) : undefined,
+    // Read and checked when the config loaded (config/store-files.ts).
+    ...credentialsOf(store).clientOptions(),
     dialTimeout: CALL_TIMEOUT_MS,
     // A member that vanishes without a word (a cut link, a powered-off host) leaves a
     // watch stream open for ever unless something probes it: HTTP/2 pings do.
@@ -40,20 +40,8 @@ export async function createEtcdClient(store: StoreConfig): Promise<Etcd3> {
   });
 }
 
-function readCredentials(tls: NonNullable<StoreConfig['tls']>): {
-  rootCertificate: Buffer;
-  certChain?: Buffer;
-  privateKey?: Buffer;
-} {
-  const read = (what: string, path: string) => {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new AgentError(`source.etcd.tls.${what}: cannot read ${path}: ${describeError(error)}`);
-    }
-  };
-  return {
-    rootCertificate: read('ca', tls.ca),
-    ...(tls.cert && tls.key ? { certChain: read('cert', tls.cert), privateKey: read('key', tls.key) } : {}),
-  };
+function credentialsOf(store: StoreConfig): StoreCredentials {
+  if (!store.credentials)
+    throw new Error('the store was not read by loadConfig: its TLS and credentials files are not loaded');
+  return store.credentials;
 }

@@ -14,6 +14,14 @@ export interface WatchEvents {
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
 
+// Where a retry waits: the daemon's scheduler (monotonic, every timer under a name).
+export interface Timers {
+  after(name: string, delayMs: number, fn: () => void): void;
+  has(name: string): boolean;
+  cancel(name: string): void;
+}
+const RETRY = 'store-retry';
+
 // Reads the prefix once, then watches it from that revision. A watch the store
 // cancels (its start revision was compacted away while this host was disconnected)
 // is replaced by a fresh read and a new watch; a broken stream is resumed by the
@@ -24,13 +32,13 @@ export class PrefixWatch {
   private watcher: Watcher | null = null;
   private stopped = false;
   private retryMs = RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
   private up: boolean | null = null;
 
   constructor(
     private readonly client: Etcd3,
     private readonly prefix: string,
     private readonly events: WatchEvents,
+    private readonly timers: Timers,
   ) {}
 
   get revision(): number {
@@ -45,7 +53,7 @@ export class PrefixWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timers.cancel(RETRY);
     const watcher = this.watcher;
     this.watcher = null;
     await watcher?.cancel().catch(() => undefined);
@@ -72,11 +80,8 @@ export class PrefixWatch {
   }
 
   private retryLater(): void {
-    if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.sync();
-    }, this.retryMs);
+    if (this.stopped || this.timers.has(RETRY)) return;
+    this.timers.after(RETRY, this.retryMs, () => void this.sync());
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 

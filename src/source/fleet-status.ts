@@ -1,8 +1,9 @@
 import { DocumentBook, type StoreView } from './host-desired.js';
 import { parseKey } from './layout.js';
+import { parseStatusRecord } from './status-check.js';
 import type { HostStatus } from './status-record.js';
 
-export type HostState = 'in-sync' | 'behind' | 'drift' | 'stale' | 'missing' | 'wipe-held';
+export type HostState = 'in-sync' | 'behind' | 'drift' | 'stale' | 'missing' | 'wipe-held' | 'invalid';
 
 export interface FleetRow {
   host: string;
@@ -26,34 +27,32 @@ const STALE_HEARTBEATS = 2.5;
 // The fleet as the store shows it: every host that wrote a status, and every host a
 // hosts/ key names that did not. Pure: `now` is the reader's clock.
 export function fleetRows(prefix: string, view: StoreView, now: number): FleetRow[] {
-  const statuses = new Map<string, HostStatus>();
+  const statuses = new Map<string, ReturnType<typeof parseStatusRecord>>();
   const named = new Set<string>();
   for (const [key, entry] of view.entries) {
     const parsed = parseKey(prefix, key);
-    if (parsed?.kind === 'status') {
-      try {
-        statuses.set(parsed.name, JSON.parse(entry.value) as HostStatus);
-      } catch {
-        // a status that is not ours: shown as missing below if a hosts/ key names it
-      }
-    } else if (parsed?.kind === 'host') named.add(parsed.name);
+    if (parsed?.kind === 'status') statuses.set(parsed.name, parseStatusRecord(parsed.name, entry.value));
+    else if (parsed?.kind === 'host') named.add(parsed.name);
   }
   const rows: FleetRow[] = [];
   for (const host of new Set([...statuses.keys(), ...named])) {
-    const status = statuses.get(host);
+    const record = statuses.get(host);
+    const status = record && 'status' in record ? record.status : null;
     const labels = status?.labels ?? {};
     const desired = new DocumentBook(prefix, host, labels).resolve(view);
     const wanted = desired.docRevision;
     if (!status) {
+      // No record, or one that is not what an agent writes: either way nothing it says is used.
+      const problem = record && 'problem' in record ? [`invalid status record: ${record.problem}`] : [];
       rows.push({
         host,
-        state: 'missing',
+        state: problem.length > 0 ? 'invalid' : 'missing',
         inSync: false,
         revision: null,
         wanted,
         vips: null,
         updatedAt: null,
-        errors: [],
+        errors: problem,
         labels,
         lastOutage: null,
       });

@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { clipText, escapeText } from '../render/escape.js';
 
 // The config a one-shot command (start, check, plan) converges to: the file's, plus,
 // when it names a store, this host's VIPs from the store, or from the cache when the
@@ -16,5 +17,5 @@ export async function withStoreVips(
 }
 
 function stderrNote(message: string): void {
-  process.stderr.write(`rs-agent: ${message}\n`);
+  process.stderr.write(`rs-agent: ${escapeText(clipText(message))}\n`);
 }

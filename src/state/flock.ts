@@ -1,4 +1,4 @@
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { loadExeca, withFd3 } from '../system/runner.js';
 import { utilLinux } from '../system/util-linux.js';
@@ -60,14 +60,25 @@ export async function takeFlock(path: string, options: FlockOptions): Promise<Fl
   throw new AgentError(`${options.what} ${path}: flock failed: ${String(result.stderr).trim() || result.shortMessage}`);
 }
 
+// The lock file outlives its holders (every process must lock the same file), so it
+// cannot be created exclusively. Opened without following a symlink, and refused unless
+// it is a regular file with no other name (Linux opens a FIFO O_RDWR without blocking):
+// a hard link to another file would have writeHolder truncate that file.
 function openLockFile(path: string, what: string): number {
+  let fd: number;
   try {
-    return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     if (isCode(error, 'EISDIR'))
       throw new AgentError(`${what} ${path} is a directory; it must be a file rs-agent creates (remove the directory)`);
     throw new AgentError(`${what} ${path}: cannot open: ${describeError(error)}`);
   }
+  const stats = fstatSync(fd);
+  if (stats.isFile() && stats.nlink === 1) return fd;
+  closeSync(fd);
+  throw new AgentError(
+    `${what} ${path} is ${stats.isFile() ? 'a file with other hard links' : 'not a regular file'}; it must be a file rs-agent creates (remove it)`,
+  );
 }
 
 // The pid is for messages only: flock cannot say who holds a lock.

@@ -74,10 +74,11 @@ export function lockPath(stateDir: string): string {
   return join(stateDir, 'lock');
 }
 
-// What an earlier holder killed mid-pass left: its `ip -batch` file and a half-written
-// state file. Only a holder writes them, and the kernel gives us the lock only once
-// that holder and its commands are gone. Other temp files (the daemon's status, written
-// outside the lock) are not ours to touch.
+// What an earlier holder killed mid-pass left: an `ip -batch` or nft file it had not yet
+// unlinked, a half-written state file (named `<name>.<pid>.<random>.tmp`, or
+// `<name>.<pid>.tmp` by an older rs-agent). Only a holder writes them, and the kernel
+// gives us the lock only once that holder and its commands are gone. Other temp files
+// (the daemon's status, written outside the lock) are not ours to touch.
 function removeLeftovers(stateDir: string): void {
   let names: string[];
   try {
@@ -86,7 +87,7 @@ function removeLeftovers(stateDir: string): void {
     return;
   }
   for (const name of names) {
-    const leftover = /^(ip-batch|nft|state\.json)\.(\d+)\.tmp$/.exec(name);
+    const leftover = /^(ip-batch|nft|state\.json)\.(\d+)(\.[0-9a-f]+)?\.tmp$/.exec(name);
     if (leftover && Number(leftover[2]) !== process.pid) rmSync(join(stateDir, name), { force: true });
   }
 }

@@ -1,8 +1,16 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { writeFileAtomic, WriteError } from '../system/atomic-write.js';
 import { decodeOwned, emptyOwned, encodeOwned, type Owned } from '../objects/registry.js';
+import {
+  defaultOwners,
+  directoryProblem,
+  explainProblem,
+  makeDirectory,
+  type Owners,
+  type PathProblem,
+} from '../system/trusted-path.js';
 
 export const STATE_VERSION = 1;
 
@@ -16,6 +24,7 @@ export function statePath(dir: string): string {
 // Reads what rs-agent owns. A missing file means it owns nothing (first start, or the
 // host rebooted and /run was cleared with the runtime values it described).
 export function readState(dir: string): Owned {
+  checkStateDir(dir);
   const path = statePath(dir);
   let text: string;
   try {
@@ -60,6 +69,7 @@ export function writeState(dir: string, owned: Owned): void {
     writeFileAtomic(path, `${JSON.stringify({ version: STATE_VERSION, owned: encodeOwned(owned) })}\n`, {
       mode: 0o600,
       durable: false,
+      owners: stateDirOwners(),
     });
   } catch (error) {
     if (error instanceof WriteError) throw new AgentError(`state file ${path}: cannot write: ${error.reason}`);
@@ -71,10 +81,25 @@ export function removeState(dir: string): void {
   rmSync(statePath(dir), { force: true });
 }
 
+// Who may own the state directory. A later rs-agent whose watcher runs as a system user
+// of its own gives start and stop (root) that user's uid here as well.
+export function stateDirOwners(): Owners {
+  return defaultOwners();
+}
+
+// The state directory, created (mode 0700) if missing, and refused (exit 2, nothing
+// changed) if it or a directory above it is someone else's: rs-agent, as root, writes
+// its state and lock files there, and a directory another user controls would let them
+// rename those and plant symlinks or FIFOs in their place.
 export function ensureStateDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new AgentError(`state directory ${dir}: cannot create: ${describeError(error)}`);
-  }
+  refuse(dir, makeDirectory(dir, 0o700, stateDirOwners()));
+}
+
+// The same check without creating it, for commands that only read the state.
+export function checkStateDir(dir: string): void {
+  refuse(dir, directoryProblem(dir, stateDirOwners()));
+}
+
+function refuse(dir: string, problem: PathProblem | null): void {
+  if (problem) throw new AgentError(explainProblem(`state directory ${dir}`, dir, problem));
 }

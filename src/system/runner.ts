@@ -1,5 +1,6 @@
 import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
+import { decodeBytes, encodeBytes } from './byte-text.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -15,6 +16,9 @@ export interface Runner {
 
 export interface RunOptions {
   input?: string;
+  // An open regular file given to the command as its stdin (see system/exclusive-file.ts's
+  // inputFile), read from where its offset stands.
+  stdinFile?: number;
   // Given to the child as its fd 3: the state-dir lock's open file description, so the
   // kernel keeps the lock held until this child has exited too (see state/lock.ts).
   lockFd?: number;
@@ -65,21 +69,22 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 async function runProcess(
   file: string,
   args: string[],
-  { input, lockFd }: RunOptions,
+  { input, stdinFile, lockFd }: RunOptions,
   timeoutMs: number,
 ): Promise<CommandResult> {
-  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const stdin = stdinFile ?? (input === undefined ? 'ignore' : 'pipe');
   const { execa } = await loadExeca();
   const result = await execa(file, args, {
     env: { LC_ALL: 'C' },
-    input,
-    stdio: lockFd === undefined ? [stdin, 'pipe', 'pipe'] : withFd3([stdin, 'pipe', 'pipe'], lockFd),
+    input: input === undefined ? undefined : encodeBytes(input),
+    stdio: lockFd === undefined ? descriptors([stdin, 'pipe', 'pipe']) : withFd3([stdin, 'pipe', 'pipe'], lockFd),
     timeout: timeoutMs,
     forceKillAfterDelay: KILL_AFTER_MS,
     cleanup: true,
     reject: false,
     stripFinalNewline: false,
-    encoding: 'utf8',
+    // Bytes, decoded without loss: an interface name need not be UTF-8 (byte-text.ts).
+    encoding: 'buffer',
     maxBuffer: 1 << 30,
   });
   if (result.timedOut) {
@@ -93,16 +98,24 @@ async function runProcess(
     if (result.signal) throw new AgentError(`cannot run ${file}: it was killed by ${result.signal}`);
     throw new AgentError(`cannot run ${file}: ${result.originalMessage ?? result.shortMessage}`);
   }
-  return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return { exitCode: result.exitCode ?? 0, stdout: textOf(result.stdout), stderr: textOf(result.stderr) };
+}
+
+function textOf(output: unknown): string {
+  return output instanceof Uint8Array ? decodeBytes(Buffer.from(output.buffer, output.byteOffset, output.length)) : '';
 }
 
 // execa takes a while to load: commands that run nothing (validate, install) skip it.
 export const loadExeca = () => import('execa');
 
-// execa's types accept a descriptor number only for fds 0-2; at run time it hands the
-// array to node's spawn, which gives any number to the child as that fd.
-export function withFd3(stdio: readonly ('ignore' | 'pipe')[], fd: number): Options['stdio'] {
-  return [...stdio, fd] as unknown as Options['stdio'];
+// execa's types take no plain descriptor number in stdio; at run time execa hands the
+// array to node's spawn, which gives each number to the child as that fd.
+export function withFd3(stdio: readonly ('ignore' | 'pipe' | number)[], fd: number): Options['stdio'] {
+  return descriptors([...stdio, fd]);
+}
+
+function descriptors(stdio: readonly ('ignore' | 'pipe' | number)[]): Options['stdio'] {
+  return stdio as unknown as Options['stdio'];
 }
 
 function formatSeconds(ms: number): string {

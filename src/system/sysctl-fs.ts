@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { encodeBytes } from './byte-text.js';
 
 // The seam for /proc/sys. Values are the kernel's text, trimmed; null when the file
 // does not exist (the interface is not there).
@@ -19,7 +20,7 @@ export function createSysctlFs(root = '/proc/sys'): SysctlFs {
   return {
     read(path) {
       try {
-        return readFileSync(`${root}/${path}`, 'utf8').trim();
+        return readFileSync(fileOf(root, path), 'utf8').trim();
       } catch (error) {
         if (isCode(error, 'ENOENT')) return null;
         throw new AgentError(`cannot read ${root}/${path}: ${describeError(error)}`);
@@ -30,7 +31,7 @@ export function createSysctlFs(root = '/proc/sys'): SysctlFs {
     openReader(path) {
       let fd: number | null = null;
       try {
-        fd = openSync(`${root}/${path}`, 'r');
+        fd = openSync(fileOf(root, path), 'r');
       } catch {
         fd = null;
       }
@@ -52,10 +53,15 @@ export function createSysctlFs(root = '/proc/sys'): SysctlFs {
     },
     write(path, value) {
       try {
-        writeFileSync(`${root}/${path}`, `${value}\n`);
+        writeFileSync(fileOf(root, path), `${value}\n`);
       } catch (error) {
         throw new AgentError(`cannot write ${value} to ${root}/${path}: ${describeError(error)}`);
       }
     },
   };
+}
+
+// The file's name as bytes: a device's name need not be UTF-8 (see byte-text.ts).
+function fileOf(root: string, path: string): Buffer {
+  return encodeBytes(`${root}/${path}`);
 }

@@ -238,7 +238,7 @@ describe('transitions between configs', () => {
 });
 
 describe('reconcile (one daemon pass)', () => {
-  it('holds back what the flap guard holds and what needs it, returns them, and the next pass applies them', async () => {
+  it('holds back what the flap backoff holds and what needs it, returns them, and the next pass applies them', async () => {
     const { kernel, opts } = fakeAgent(DR);
     const config = validate(opts);
     const isVip = (c: { kind: string }) => c.kind === 'address' || c.kind === 'route';

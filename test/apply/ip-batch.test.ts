@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipBatchLine, isAlreadyDone } from '../../src/apply/ip-batch.js';
 import type { AddressChange } from '../../src/objects/address.js';
+import type { FouChange } from '../../src/objects/fou.js';
 
 const add: AddressChange = {
   kind: 'address',
@@ -57,8 +58,19 @@ describe('isAlreadyDone: "File exists" counts as done only when what exists is w
 });
 
 describe('ipBatchLine: GUE listeners', () => {
-  const fou = (action: 'add' | 'delete', family: 4 | 6, port = 6080) =>
-    ipBatchLine({ kind: 'fou', action, target: 't', from: null, to: null, port, family });
+  const fou = (action: 'add' | 'delete', family: 4 | 6, port = 6080) => {
+    const change: FouChange = {
+      kind: 'fou',
+      action,
+      target: 't',
+      from: null,
+      to: null,
+      port,
+      family,
+      safety: { provides: [], needs: [] },
+    };
+    return ipBatchLine(change);
+  };
 
   it('adds and deletes per family, as ip fou takes them (-6 trailing)', () => {
     expect(fou('add', 4)).toBe('fou add port 6080 gue');

@@ -254,6 +254,58 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
     'vips: [192.0.2.10]\ninterfaces: [eth0, eth0]\n',
     /: interfaces\[1\]: "eth0" is listed twice/,
   ),
+  // Paths of files rs-agent writes as root (where they may be is checked at load:
+  // test/config/written-paths.test.ts)
+  row(
+    'metrics.file relative',
+    'vips: [192.0.2.10]\nmetrics: {file: rs-agent.prom}\n',
+    /: metrics\.file: "rs-agent\.prom" must be an absolute file path/,
+  ),
+  row(
+    'metrics.file with a NUL',
+    'vips: [192.0.2.10]\nmetrics: {file: "/var/lib/node_exporter/rs\\0.prom"}\n',
+    /: metrics\.file: "\/var\/lib\/node_exporter\/rs\\u0000\.prom" has a control character/,
+  ),
+  row(
+    'metrics.file with a newline',
+    'vips: [192.0.2.10]\nmetrics: {file: "/var/lib/node_exporter/rs\\n.prom"}\n',
+    /: metrics\.file: "\/var\/lib\/node_exporter\/rs\\n\.prom" has a control character/,
+  ),
+  row(
+    'metrics.file with ..',
+    'vips: [192.0.2.10]\nmetrics: {file: /var/lib/node_exporter/../../../etc/rs.prom}\n',
+    /: metrics\.file: "\/var\/lib\/node_exporter\/\.\.\/\.\.\/\.\.\/etc\/rs\.prom" has a "\.\." component/,
+  ),
+  row(
+    'metrics.file a directory',
+    'vips: [192.0.2.10]\nmetrics: {file: /var/lib/rs.prom/}\n',
+    /: metrics\.file: "\/var\/lib\/rs\.prom\/" names a directory, not a file/,
+  ),
+  row(
+    'source.etcd.cache /',
+    'source: {etcd: {endpoints: ["https://192.0.2.1:2379"], cache: /}}\n',
+    /: source\.etcd\.cache: "\/" names a directory, not a file/,
+  ),
+  row(
+    'source.etcd.cache relative',
+    'source: {etcd: {endpoints: ["https://192.0.2.1:2379"], cache: cache.json}}\n',
+    /: source\.etcd\.cache: "cache\.json" must be an absolute file path/,
+  ),
+  row(
+    'source.etcd.cache with a newline',
+    'source: {etcd: {endpoints: ["https://192.0.2.1:2379"], cache: "/var/lib/rs-agent/c\\njson"}}\n',
+    /: source\.etcd\.cache: "\/var\/lib\/rs-agent\/c\\njson" has a control character/,
+  ),
+  row(
+    'source.etcd.cache with ..',
+    'source: {etcd: {endpoints: ["https://192.0.2.1:2379"], cache: /var/lib/rs-agent/../../../etc/shadow}}\n',
+    /: source\.etcd\.cache: "\/var\/lib\/rs-agent\/\.\.\/\.\.\/\.\.\/etc\/shadow" has a "\.\." component/,
+  ),
+  row(
+    'source.etcd.tls.ca with ..',
+    'source: {etcd: {endpoints: ["https://192.0.2.1:2379"], tls: {ca: /etc/ssl/../../root/ca.pem}}}\n',
+    /: source\.etcd\.tls\.ca: "\/etc\/ssl\/\.\.\/\.\.\/root\/ca\.pem" has a "\.\." component/,
+  ),
   // arp
   row('arp a list', 'vips: [192.0.2.10]\narp: [1, 2]\n', /: arp: must be a mapping, not a list/),
   row('arp unknown key', 'vips: [192.0.2.10]\narp: {filter: 1}\n', /: arp\.filter: unknown key/),

@@ -9,8 +9,10 @@ describe('config: a store', () => {
     expect(config.vips).toEqual([]);
     expect(config.store).toEqual({
       endpoints: ['https://192.0.2.1:2379'],
+      insecure: false,
       prefix: '/rs-agent/',
       tls: null,
+      auth: null,
       cache: '/var/lib/rs-agent/desired-cache.json',
       statusTtlS: 30,
       heartbeatS: 60,
@@ -28,6 +30,50 @@ describe('config: a store', () => {
       tls: { ca: '/etc/ca.pem', cert: '/etc/c.pem', key: '/etc/k.pem' },
     });
     expect(config.vips).toHaveLength(1);
+  });
+
+  it('takes http:// endpoints where insecure: true says so, and credentials from a file', () => {
+    const config = parseConfig(
+      'source: {etcd: {endpoints: [http://192.0.2.1:2379, http://192.0.2.2:2379], insecure: true, auth: {file: /etc/rs-agent/etcd-auth.yaml}}}\n',
+      'x.yaml',
+    );
+    expect(config.store).toMatchObject({ insecure: true, auth: { file: '/etc/rs-agent/etcd-auth.yaml' } });
+  });
+
+  it('refuses a password in an endpoint without showing it', () => {
+    for (const url of ['https://root:s3cret@192.0.2.1:2379', 'root:s3cret@192.0.2.1:2379', 'ftp://:s3cret@x']) {
+      let message = '';
+      try {
+        parseConfig(`source: {etcd: {endpoints: [https://192.0.2.2:2379, "${url}"]}}\n`, 'x.yaml');
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe(
+        'config x.yaml: source.etcd.endpoints[1]: has a user name or password in it (user:password@); the value is not shown: ' +
+          'give only the scheme, host and port, and the credentials in a file named by source.etcd.auth.file',
+      );
+    }
+  });
+
+  it.each([
+    [
+      'source: {etcd: {endpoints: [http://192.0.2.1:2379]}}\n',
+      'source.etcd.endpoints: "http://192.0.2.1:2379" is plaintext: anyone on the path can read and change this host\'s VIPs; use https:// (with tls: for your own CA), or set source.etcd.insecure: true',
+    ],
+    [
+      'source: {etcd: {endpoints: [https://192.0.2.1:2379, http://192.0.2.2:2379], insecure: true}}\n',
+      'source.etcd.endpoints: mixes http:// and https://; the etcd client uses one kind of connection for every member',
+    ],
+    [
+      'source: {etcd: {endpoints: [http://192.0.2.1:2379], insecure: true, tls: {ca: /ca.pem}}}\n',
+      'source.etcd.tls: is set but the endpoints are http://; use https:// endpoints with it',
+    ],
+    [`${base}    insecure: yes please\n`, 'source.etcd.insecure: "yes please" must be true or false'],
+    [`${base}    auth: {user: root}\n`, 'source.etcd.auth.user: unknown key; expected one of file'],
+    [`${base}    auth: {}\n`, 'source.etcd.auth.file: is required: a file holding username: and password: (mode 0600)'],
+    [`${base}    auth: {file: etcd.yaml}\n`, 'source.etcd.auth.file: "etcd.yaml" must be an absolute file path'],
+  ])('refuses %j', (yaml, message) => {
+    expect(() => parseConfig(yaml, 'x.yaml')).toThrow(`config x.yaml: ${message}`);
   });
 
   it.each([

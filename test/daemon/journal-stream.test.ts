@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stdoutIsJournal } from '../../src/daemon/journal-stream.js';
@@ -7,7 +7,7 @@ import { useTempDir } from '../helpers/temp-dir.js';
 const tempDir = useTempDir('rsa-journal-');
 
 // A real file's fstat stands in for stdout: JOURNAL_STREAM must name its device and inode.
-function withStdout(test: (stat: () => ReturnType<typeof fstatSync>, id: string) => void): void {
+function withStdout(test: (stat: () => Stats, id: string) => void): void {
   const fd = openSync(join(tempDir(), 'stdout'), 'w');
   try {
     const stat = fstatSync(fd);

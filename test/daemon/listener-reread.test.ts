@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Family } from '../../src/config/address.js';
-import { PassQueue } from '../../src/daemon/pass-queue.js';
-import { Scheduler } from '../../src/daemon/scheduler.js';
-import { LISTENER_INTERVAL_MS, listenerReread } from '../../src/daemon/sources/listener-reread.js';
-import type { Trigger } from '../../src/daemon/stats.js';
+import type { FouListener } from '../../src/model/host.js';
+import { LISTENER_INTERVAL_MS, listenerReread } from '../../src/daemon/triggers/listener-reread.js';
+import { passResultWith, recordingContext } from '../helpers/trigger-context.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -25,60 +24,62 @@ function fakeTables(initial: Record<Family, number[]>) {
 
 function setup(tables: ReturnType<typeof fakeTables>) {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
-  const scheduler = new Scheduler();
-  const passes: Trigger[][] = [];
-  const queue = new PassQueue(async (t) => void passes.push([...t]), 1, scheduler);
-  const reread = listenerReread(queue, scheduler, tables.read);
-  return { scheduler, passes, queue, reread };
+  const { ctx, scheduler, triggers } = recordingContext();
+  const source = listenerReread(tables.read);
+  // As the daemon drives it: started, then told after each pass what the config wants.
+  const reread = {
+    start: () => source.start(ctx),
+    stop: () => source.stop(),
+    rebase: (fou: FouListener[]) => source.afterPass?.(passResultWith({ fou }), {} as never),
+  };
+  return { scheduler, passes: { triggers }, reread };
 }
 
 describe('GUE listener re-read', () => {
   it('a listener deleted asks for one pass; after the pass its absence is the baseline', async () => {
     const tables = fakeTables({ 4: [6080, 53], 6: [6080] });
-    const { passes, queue, reread } = setup(tables);
+    const { passes, reread } = setup(tables);
     reread.start();
     reread.rebase([
       { port: 6080, family: 4 },
       { port: 6080, family: 6 },
     ]);
     await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
-    expect(passes).toEqual([]);
+    expect(passes.triggers()).toEqual([]);
     tables.ports[6]?.delete(6080); // ip fou del port 6080 gue -6
     await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
-    expect(passes).toEqual([['listener']]);
+    expect(passes.triggers()).toEqual(['listener']);
     // The pass could not put it back (say the port was taken): its state is the new baseline.
     reread.rebase([
       { port: 6080, family: 4 },
       { port: 6080, family: 6 },
     ]);
     await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
-    expect(passes).toHaveLength(1);
+    expect(passes.triggers()).toHaveLength(1);
     // Back again (someone re-added it): a change too.
     tables.ports[6]?.add(6080);
     await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
-    expect(passes).toEqual([['listener'], ['listener']]);
+    expect(passes.triggers()).toEqual(['listener', 'listener']);
     reread.stop();
-    await queue.close();
   });
 
   it('ports other than the listeners come and go unnoticed', async () => {
     const tables = fakeTables({ 4: [6080], 6: [] });
-    const { passes, queue, reread } = setup(tables);
+    const { passes, reread } = setup(tables);
     reread.start();
     reread.rebase([{ port: 6080, family: 4 }]);
     tables.ports[4]?.add(53);
     tables.ports[4]?.add(5353);
     await vi.advanceTimersByTimeAsync(3 * LISTENER_INTERVAL_MS);
-    expect(passes).toEqual([]);
+    expect(passes.triggers()).toEqual([]);
     // Only the family that has a listener is read.
     expect(new Set(tables.reads)).toEqual(new Set([4]));
     reread.stop();
-    await queue.close();
   });
 
   it('without GUE VIPs nothing is read; with them only while started', async () => {
     const tables = fakeTables({ 4: [], 6: [] });
-    const { scheduler, queue, reread } = setup(tables);
+    const { scheduler, reread } = setup(tables);
     reread.start();
     reread.rebase([]);
     await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
@@ -91,21 +92,19 @@ describe('GUE listener re-read', () => {
     const before = tables.reads.length;
     await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
     expect(tables.reads).toHaveLength(before);
-    await queue.close();
   });
 
   it('a table that cannot be read counts as no socket: the listener reads as missing, once', async () => {
     const tables = fakeTables({ 4: [], 6: [6080] });
-    const { passes, queue, reread } = setup(tables);
+    const { passes, reread } = setup(tables);
     reread.start();
     reread.rebase([{ port: 6080, family: 6 }]);
     tables.ports[6] = null; // IPv6 turned off under the daemon
     await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
-    expect(passes).toEqual([['listener']]);
+    expect(passes.triggers()).toEqual(['listener']);
     reread.rebase([{ port: 6080, family: 6 }]); // as the daemon does after every pass
     await vi.advanceTimersByTimeAsync(3 * LISTENER_INTERVAL_MS);
-    expect(passes).toHaveLength(1);
+    expect(passes.triggers()).toHaveLength(1);
     reread.stop();
-    await queue.close();
   });
 });

@@ -6,14 +6,15 @@ import { renderMetrics, writeMetrics } from '../../src/daemon/metrics.js';
 import { initialStats } from '../../src/daemon/stats.js';
 
 describe('metrics', () => {
-  it('renders the Prometheus text format: in-sync flag, repairs by kind, trips, last reconcile', () => {
+  it('renders the Prometheus text format: in-sync flag, repairs and changes by kind, backoffs, last reconcile', () => {
     const stats = initialStats(42, new Date('2030-01-01T00:00:00Z'), '/etc/rs-agent/rs-agent.yaml');
     stats.repairs.address = 3;
     stats.repairs.sysctl = 1;
-    stats.flapTrips = 2;
+    stats.changes.address = 7;
+    stats.flapBackoffs = 2;
     stats.protectionFights = 4;
     stats.reconciles.event = 5;
-    stats.held = [
+    stats.backoffItems = [
       { item: 'address 192.0.2.10/32 dev lo', repairsInWindow: 6, trips: 2, heldUntil: '2030-01-01T00:01:00.000Z' },
     ];
     stats.last = { at: '2030-01-01T00:00:10.500Z', durationMs: 13.8, trigger: 'event', inSync: true };
@@ -29,10 +30,17 @@ describe('metrics', () => {
       'rs_agent_repairs_total{kind="route"} 0',
       'rs_agent_repairs_total{kind="fou"} 0',
       'rs_agent_repairs_total{kind="nft"} 0',
+      'rs_agent_changes_total{kind="module"} 0',
+      'rs_agent_changes_total{kind="sysctl"} 0',
+      'rs_agent_changes_total{kind="link"} 0',
+      'rs_agent_changes_total{kind="address"} 7',
+      'rs_agent_changes_total{kind="route"} 0',
+      'rs_agent_changes_total{kind="fou"} 0',
+      'rs_agent_changes_total{kind="nft"} 0',
       'rs_agent_repair_failures_total 0',
-      'rs_agent_flap_guard_trips_total 2',
+      'rs_agent_flap_backoffs_total 2',
       'rs_agent_protection_fights_total 4',
-      'rs_agent_flap_guard_held_items 1',
+      'rs_agent_flap_backoff_items 1',
       'rs_agent_unavailable_items 1',
       'rs_agent_reconciles_total{trigger="start"} 0',
       'rs_agent_reconciles_total{trigger="event"} 5',
@@ -46,8 +54,8 @@ describe('metrics', () => {
       'rs_agent_last_reconcile_duration_seconds 0.0138',
     ]);
     // Every metric has its HELP and TYPE, and the file ends with a newline.
-    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(10);
-    expect(text.match(/^# HELP /gm)).toHaveLength(10);
+    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(11);
+    expect(text.match(/^# HELP /gm)).toHaveLength(11);
     expect(text.endsWith('\n')).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOwnTableEvent } from '../../src/daemon/sources/nft-events.js';
+import { isOwnTableEvent, nftRequest } from '../../src/daemon/triggers/nft-events.js';
 
 // Lines as `nft monitor` (nftables 1.0.6) printed them in a namespace while the tables were
 // loaded, flushed and deleted.
@@ -23,5 +23,12 @@ describe('nft monitor lines', () => {
     '# new generation 12 by process 4242 (nft)',
   ])("not rs-agent's: %s", (line) => {
     expect(isOwnTableEvent(line)).toBe(false);
+  });
+
+  it('an event on the ARP guard asks for an urgent pass (protection), one on the MSS clamp for an ordinary one', () => {
+    expect(nftRequest(['delete rule arp rs_agent input handle 4'])).toEqual({ urgent: true });
+    expect(nftRequest(['delete table inet rs_agent'])).toEqual({ urgent: false });
+    expect(nftRequest(['delete table inet rs_agent', 'delete set arp rs_agent vips4'])).toEqual({ urgent: true });
+    expect(nftRequest(['delete table inet filter', ''])).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PassQueue } from '../../src/daemon/pass-queue.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
-import type { Trigger } from '../../src/daemon/stats.js';
+import type { Trigger } from '../../src/daemon/trigger.js';
 
 // Fake timers throughout: the queue's waits are asserted exactly, whatever the load.
 beforeEach(() => {
@@ -46,9 +46,9 @@ describe('pass queue', () => {
     ]);
   });
 
-  it('holdOff delays the next pass; close waits for the pass under way and refuses new ones', async () => {
+  it('spaceOut delays the next ordinary pass; close waits for the pass under way and refuses new ones', async () => {
     const { queue, passes } = recorder(20, 1);
-    queue.holdOff(80);
+    queue.spaceOut(80);
     queue.request('event');
     await vi.advanceTimersByTimeAsync(79);
     expect(passes).toEqual([]);
@@ -61,23 +61,23 @@ describe('pass queue', () => {
     expect(passes).toHaveLength(1);
   });
 
-  it('requestNow (a backoff ending) is not held off, whether it comes while a timer waits or while a pass runs', async () => {
-    const { queue, passes } = recorder(20, 1, (q) => q.holdOff(300)); // as the daemon does while an item is held back
-    queue.holdOff(300);
-    queue.request('event'); // waits for the hold-off
+  it('an urgent request (protection, a backoff ending) is not spaced out, whether it comes while a timer waits or while a pass runs', async () => {
+    const { queue, passes } = recorder(20, 1, (q) => q.spaceOut(300)); // as the daemon does while a VIP is held back
+    queue.spaceOut(300);
+    queue.request('event'); // waits for the spacing
     await vi.advanceTimersByTimeAsync(10);
-    queue.requestNow('backoff');
+    queue.request('sysctl', { urgent: true });
     await vi.advanceTimersByTimeAsync(1);
-    expect(passes).toEqual([{ at: 11, triggers: ['event', 'backoff'] }]);
+    expect(passes).toEqual([{ at: 11, triggers: ['event', 'sysctl'] }]);
 
-    // Arriving during a pass that holds off again: the follow-up runs right after it.
+    // Arriving during a pass that spaces out again: the follow-up runs right after it.
     await vi.advanceTimersByTimeAsync(20);
-    queue.requestNow('backoff');
+    queue.request('backoff', { urgent: true });
     await vi.advanceTimersByTimeAsync(5);
-    queue.requestNow('backoff');
+    queue.request('backoff', { urgent: true });
     await vi.advanceTimersByTimeAsync(40);
     expect(passes.map((p) => p.at)).toEqual([11, 32, 53]);
-    // A plain request after that is held off again, for the whole 300 ms.
+    // An ordinary request after that waits again, for the whole 300 ms.
     queue.request('event');
     await vi.advanceTimersByTimeAsync(250);
     expect(passes).toHaveLength(3);
@@ -86,9 +86,9 @@ describe('pass queue', () => {
     await queue.close();
   });
 
-  it('a hold-off lasts its length on the monotonic clock when the wall clock is stepped', async () => {
+  it('a spacing lasts its length on the monotonic clock when the wall clock is stepped', async () => {
     const { queue, passes } = recorder(1, 1);
-    queue.holdOff(1000);
+    queue.spaceOut(1000);
     queue.request('event');
     vi.setSystemTime(Date.now() + 3_600_000); // NTP steps the clock an hour forward
     await vi.advanceTimersByTimeAsync(999);

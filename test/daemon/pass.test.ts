@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repairFailureLevel } from '../../src/daemon/pass.js';
+import { failureLevel } from '../../src/daemon/pass-log.js';
 import { address, sysctl } from '../helpers/changes.js';
 
 const gone = "cannot write 1 to /proc/sys/net/ipv4/conf/tunl0/arp_ignore: ENOENT: no such file or directory, open '…'";
@@ -14,6 +14,6 @@ describe('how loud a failed repair is', () => {
     ['arp_ignore of a device that is gone', sysctl('tunl0', 'arp_ignore'), gone, false, 'warning'],
     ['arp_announce of a device gone twice in a row', sysctl('tunl0', 'arp_announce'), gone, true, 'error'],
   ] as const)('%s', (_what, change, error, failedLastPass, level) => {
-    expect(repairFailureLevel(change, error, failedLastPass)).toBe(level);
+    expect(failureLevel(change, error, failedLastPass)).toBe(level);
   });
 });

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FlapGuard } from '../../src/daemon/flap-guard.js';
-import { PassQueue } from '../../src/daemon/pass-queue.js';
+import { FlapBackoff } from '../../src/daemon/flap-backoff.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
-import { backoffRelease } from '../../src/daemon/sources/backoff-release.js';
-import { sysctlReread } from '../../src/daemon/sources/sysctl-reread.js';
-import type { Trigger } from '../../src/daemon/stats.js';
+import { backoffRelease } from '../../src/daemon/triggers/backoff-release.js';
+import { sysctlReread } from '../../src/daemon/triggers/sysctl-reread.js';
+import { passResultWith, recordingContext } from '../helpers/trigger-context.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
@@ -12,12 +11,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function queueOf(scheduler: Scheduler) {
-  const passes: Trigger[][] = [];
-  const queue = new PassQueue(async (t) => void passes.push([...t]), 1, scheduler);
-  return { queue, passes };
-}
 
 describe('scheduler', () => {
   it('runs named timers once or repeatedly; a name replaces its timer; close cancels all and refuses new ones', async () => {
@@ -35,48 +28,70 @@ describe('scheduler', () => {
     expect(calls).toEqual(['tick', 'a2', 'tick']);
   });
 
-  it('the flap guard and the backoff release count on the monotonic clock: a wall-clock step neither ends nor stretches a backoff', async () => {
-    const scheduler = new Scheduler();
-    const guard = new FlapGuard(
+  it('wait resolves true when its time is up, false when cancelled or when the scheduler closes', async () => {
+    const s = new Scheduler();
+    const done: [string, boolean][] = [];
+    void s.wait('a', 100).then((v) => done.push(['a', v]));
+    void s.wait('b', 100).then((v) => done.push(['b', v]));
+    void s.wait('c', 1_000).then((v) => done.push(['c', v]));
+    s.cancel('b');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(done).toEqual([
+      ['b', false],
+      ['a', true],
+    ]);
+    s.close();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done.at(-1)).toEqual(['c', false]);
+    expect(await s.wait('d', 10)).toBe(false); // closed: no wait at all
+  });
+
+  it('the flap backoff and the backoff release count on the monotonic clock: a wall-clock step neither ends nor stretches a backoff', async () => {
+    const { ctx, scheduler, requests } = recordingContext();
+    const backoff = new FlapBackoff(
       { maxRepairs: 1, windowMs: 60_000, backoffMs: 5_000, maxBackoffMs: 60_000 },
       scheduler.now,
     );
-    const { queue, passes } = queueOf(scheduler);
-    const release = backoffRelease(queue, scheduler, guard);
-    release.start();
-    guard.record('address 192.0.2.10/32 dev lo');
-    expect(guard.record('address 192.0.2.10/32 dev lo')).not.toBeNull(); // tripped: held 5 s
-    release.arm(scheduler.now());
+    const release = backoffRelease();
+    release.start(ctx);
+    backoff.record('address 192.0.2.10/32 dev lo');
+    expect(backoff.record('address 192.0.2.10/32 dev lo')).not.toBeNull(); // tripped: held 5 s
+    release.afterPass?.(passResultWith({ nextRelease: backoff.nextRelease(scheduler.now()) }), {} as never);
     vi.setSystemTime(Date.now() + 86_400_000); // a day forward
     await vi.advanceTimersByTimeAsync(4_000);
-    expect(guard.isHeld('address 192.0.2.10/32 dev lo')).toBe(true);
-    expect(passes).toEqual([]);
+    expect(backoff.isHeld('address 192.0.2.10/32 dev lo')).toBe(true);
+    expect(requests).toEqual([]);
     vi.setSystemTime(Date.now() - 172_800_000); // two days back
     await vi.advanceTimersByTimeAsync(1_002);
-    expect(guard.isHeld('address 192.0.2.10/32 dev lo')).toBe(false);
-    expect(passes).toEqual([['backoff']]);
+    expect(backoff.isHeld('address 192.0.2.10/32 dev lo')).toBe(false);
+    // The item was held, not the queue: its pass is urgent.
+    expect(requests).toEqual([{ trigger: 'backoff', urgent: true }]);
     release.stop();
-    await queue.close();
   });
 
-  it("sysctl re-read: asks for a pass when a value differs from the last pass's, every interval, and not after stop", async () => {
-    const scheduler = new Scheduler();
-    const { queue, passes } = queueOf(scheduler);
-    const values: Record<string, string> = { 'net/ipv4/conf/all/arp_ignore': '1' };
+  it("sysctl re-read: asks for a pass when a value differs from the last pass's, every interval, urgent only for an ARP sysctl, and not after stop", async () => {
+    const { ctx, requests } = recordingContext();
+    const values: Record<string, string> = {
+      'net/ipv4/conf/all/arp_ignore': '1',
+      'net/ipv4/conf/tunl0/rp_filter': '0',
+    };
     const fs = { read: (p: string) => values[p] ?? null, write: () => {} };
-    const reread = sysctlReread(queue, scheduler, fs, () => 100);
-    reread.rebase(Object.keys(values));
-    reread.start();
+    const reread = sysctlReread(fs, 100);
+    reread.start(ctx);
+    reread.afterPass?.(passResultWith({ sysctls: Object.keys(values) }), {} as never);
     await vi.advanceTimersByTimeAsync(250);
-    expect(passes).toEqual([]);
-    values['net/ipv4/conf/all/arp_ignore'] = '0';
+    expect(requests).toEqual([]);
+    values['net/ipv4/conf/tunl0/rp_filter'] = '1'; // systemd-sysctl's default back: no ARP at stake
     await vi.advanceTimersByTimeAsync(49);
-    expect(passes).toEqual([]); // read at 300 ms, not before
+    expect(requests).toEqual([]); // read at 300 ms, not before
     await vi.advanceTimersByTimeAsync(2);
-    expect(passes).toEqual([['sysctl']]);
+    expect(requests).toEqual([{ trigger: 'sysctl', urgent: false }]);
+    values['net/ipv4/conf/all/arp_ignore'] = '0';
+    await vi.advanceTimersByTimeAsync(100);
+    expect(requests.at(-1)).toEqual({ trigger: 'sysctl', urgent: true });
     reread.stop();
+    const asked = requests.length;
     await vi.advanceTimersByTimeAsync(1000);
-    expect(passes).toHaveLength(1);
-    await queue.close();
+    expect(requests).toHaveLength(asked);
   });
 });

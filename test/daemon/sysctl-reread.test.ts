@@ -2,11 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PassQueue } from '../../src/daemon/pass-queue.js';
-import { Scheduler } from '../../src/daemon/scheduler.js';
-import { sysctlReread } from '../../src/daemon/sources/sysctl-reread.js';
-import type { Trigger } from '../../src/daemon/stats.js';
+import { sysctlReread } from '../../src/daemon/triggers/sysctl-reread.js';
 import { createSysctlFs } from '../../src/system/sysctl-fs.js';
+import { passResultWith, recordingContext } from '../helpers/trigger-context.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -19,22 +17,21 @@ describe('sysctl re-read on real files', () => {
     mkdirSync(join(root, 'net/ipv4/conf/eth0'), { recursive: true });
     const file = join(root, 'net/ipv4/conf/eth0/arp_ignore');
     writeFileSync(file, '1\n');
-    const scheduler = new Scheduler();
-    const passes: Trigger[][] = [];
-    const queue = new PassQueue(async (t) => void passes.push([...t]), 1, scheduler);
-    const reread = sysctlReread(queue, scheduler, createSysctlFs(root), () => 100);
-    reread.rebase(['net/ipv4/conf/eth0/arp_ignore', 'net/ipv4/conf/gone/arp_ignore']);
-    reread.start();
+    const { ctx, requests } = recordingContext();
+    const reread = sysctlReread(createSysctlFs(root), 100);
+    reread.start(ctx);
+    const sysctls = ['net/ipv4/conf/eth0/arp_ignore', 'net/ipv4/conf/gone/arp_ignore'];
+    reread.afterPass?.(passResultWith({ sysctls }), {} as never);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(passes).toEqual([]);
+    expect(requests).toEqual([]);
     writeFileSync(file, '0\n'); // rewritten in place, as /proc/sys files are
     await vi.advanceTimersByTimeAsync(101);
-    expect(passes).toEqual([['sysctl']]);
-    reread.rebase(['net/ipv4/conf/eth0/arp_ignore']);
+    // An ARP sysctl reset: protection is gone, the pass is urgent.
+    expect(requests).toEqual([{ trigger: 'sysctl', urgent: true }]);
+    reread.afterPass?.(passResultWith({ sysctls: ['net/ipv4/conf/eth0/arp_ignore'] }), {} as never);
     await vi.advanceTimersByTimeAsync(500);
-    expect(passes).toHaveLength(1);
+    expect(requests).toHaveLength(1);
     reread.stop();
-    await queue.close();
     rmSync(root, { recursive: true, force: true });
   });
 });

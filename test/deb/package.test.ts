@@ -165,7 +165,7 @@ describe('the installed package', () => {
     mkdirSync(dir);
     writeFileSync(
       join(dir, 'rs-agent.yaml'),
-      `source:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n    cache: ${dir}/cache.json\nhost: rs1\n`,
+      `source:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n    insecure: true\n    cache: ${dir}/cache.json\nhost: rs1\n`,
     );
     const r = await installed(`unshare --net sh -euc '
       ip link set lo up

@@ -21,6 +21,9 @@ const VIP4_TUN = '198.51.100.7/32';
 const VIP6 = '2001:db8::10/128';
 const VIP6_TUN = '2001:db8::20/128';
 const ALL_VIPS = [VIP4, VIP4_ADDED, VIP4_TUN, VIP6, VIP6_TUN];
+// The scenario's bound on a repair (REPAIR_S in guest/systemd-units.sh): a step that took
+// longer reports -1. Generous for TCG on a loaded host; the seconds each took are reported.
+const REPAIR_S = 30;
 const ARP_KEYS = [
   'all.arp_ignore',
   'all.arp_announce',
@@ -78,7 +81,8 @@ const b1 = inBoot(1);
 const b2 = inBoot(2);
 const b3 = inBoot(3);
 
-// Boot to ready and each step's duration (from the end of the step before it), per boot.
+// Boot to ready and each step's duration (from the end of the step before it), per boot; for
+// a step that waited for something (a repair, a journal line), how long that took.
 function timingTable(): string {
   const lines = ['systemd e2e timings (s; VM uptime under TCG):'];
   boots.forEach((run, i) => {
@@ -90,7 +94,12 @@ function timingTable(): string {
     let prev = boot.t;
     for (const s of run.steps) {
       if (s.step === 'boot') continue;
-      lines.push(`  ${s.step.padEnd(22)} ${(s.t - prev).toFixed(1).padStart(6)}   (at ${s.t.toFixed(1)})`);
+      const waited = ['seconds', 'journal_s']
+        .filter((k) => typeof s[k] === 'number')
+        .map((k) => `${k} ${String(s[k])}`);
+      lines.push(
+        `  ${s.step.padEnd(22)} ${(s.t - prev).toFixed(1).padStart(6)}   (at ${s.t.toFixed(1)})${waited.length ? `   ${waited.join(', ')}` : ''}`,
+      );
       prev = s.t;
     }
   });
@@ -170,16 +179,17 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
   describe('2: drift repaired by the watcher through its hardened unit', () => {
     for (const name of ['drift-vip', 'drift-sysctl', 'drift-link']) {
       it(name, () => {
-        // -1: not repaired within the 15 s the scenario waits (a bound for a loaded TCG host;
-        // the figures are in README.md).
-        expect(b1<Timed>(name).seconds, `${name}: not repaired within 15 s`).toBeGreaterThanOrEqual(0);
+        // -1: not repaired within the scenario's bound (the figures are in README.md).
+        expect(b1<Timed>(name).seconds, `${name}: not repaired within ${REPAIR_S} s`).toBeGreaterThanOrEqual(0);
       });
     }
 
     it('rmmod ipip: the watcher loads it again (modprobe under its syscall filter) and tunl0 gets its VIP back', () => {
-      const s = b1<State & Timed & { tunl0_gone: number; journal: string }>('drift-module');
+      const s = b1<State & Timed & { tunl0_gone: number; journal: string; journal_s: number }>('drift-module');
       expect(s.tunl0_gone, 'rmmod ipip removed tunl0').toBe(1);
-      expect(s.seconds, `not repaired within 20 s; journal:\n${s.journal}`).toBeGreaterThanOrEqual(0);
+      expect(s.seconds, `not repaired within ${REPAIR_S} s; journal:\n${s.journal}`).toBeGreaterThanOrEqual(0);
+      // The journal as read once it had the repair of tunl0's VIP: with every line before it.
+      expect(s.journal_s, `no repair of ${VIP4_TUN} in the journal; it read:\n${s.journal}`).toBeGreaterThanOrEqual(0);
       expect(s.modules).toContain('ipip');
       expectInPlace(s);
       expect(s.journal).not.toMatch(/Operation not permitted|EPERM/);
@@ -203,7 +213,11 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expect(r.reload_exit).toBe(0);
     expect(r.seconds, 'the added VIP never appeared').toBeGreaterThanOrEqual(0);
     expectInPlace(r, [VIP4_ADDED]);
-    const b = b1<State & { reload_exit: number; journal: string }>('reload-broken');
+    const b = b1<State & { reload_exit: number; journal: string; journal_s: number }>('reload-broken');
+    expect(
+      b.journal_s,
+      `no reload-rejected line within ${REPAIR_S} s; the journal read:\n${b.journal}`,
+    ).toBeGreaterThanOrEqual(0);
     expect(b.journal).toMatch(/not-an-address/);
     expect(active(b, 'rs-agent-watch.service')).toBe('active/running');
     expectInPlace(b, [VIP4_ADDED]);
@@ -252,9 +266,15 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
   it('2 (nftables): the ARP guard is in place, and the watcher reloads it after an `nft flush table arp rs_agent`', () => {
     const g = b1<Step & { intact: boolean; table: string }>('arp-guard');
     expect(g.intact, g.table).toBe(true);
-    const f = b1<Step & Timed & { flushed: boolean; table: string; journal: string }>('arp-guard-flushed');
+    const f = b1<Step & Timed & { flushed: boolean; table: string; journal: string; journal_s: number }>(
+      'arp-guard-flushed',
+    );
     expect(f.flushed, 'the flush emptied the guard').toBe(true);
-    expect(f.seconds, `not repaired within 15 s; journal:\n${f.journal}`).toBeGreaterThanOrEqual(0);
+    expect(f.seconds, `not repaired within ${REPAIR_S} s; journal:\n${f.journal}`).toBeGreaterThanOrEqual(0);
+    // journald writes the watcher's line some time after the repair: read until it is there.
+    expect(f.journal_s, `no repair line within ${REPAIR_S} s; the journal read:\n${f.journal}`).toBeGreaterThanOrEqual(
+      0,
+    );
     expect(f.journal).toMatch(/"event":"repair".*"item":"nft table arp rs_agent"/);
   });
 

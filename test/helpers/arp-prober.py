@@ -26,6 +26,9 @@ vip_bytes = socket.inet_aton(vip)
 
 sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
 sock.bind((iface, ETH_P_ARP))
+# Said on stderr (stdout is the result): a caller timing something against the probe
+# can wait for this, since python may take seconds to start on a loaded machine.
+print("ready", file=sys.stderr, flush=True)
 sent = answered = 0
 start = time.monotonic()
 next_send = start

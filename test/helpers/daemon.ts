@@ -35,8 +35,9 @@ export class Daemon {
     return this.child.pid as number;
   }
 
-  // Waits for a log line matching the predicate, from index `from` on.
-  async waitFor(match: (line: LogLine) => boolean, timeoutMs = 10_000, from = 0): Promise<LogLine> {
+  // Waits for a log line matching the predicate, from index `from` on (the bound is for a
+  // busy machine: a line that comes is taken at once).
+  async waitFor(match: (line: LogLine) => boolean, timeoutMs = 20_000, from = 0): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.slice(from).find(match);
@@ -85,7 +86,7 @@ export class Daemon {
 }
 
 // Polls until check() holds or the time is up; returns whether it held.
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;

@@ -17,6 +17,8 @@ export class FleetNetwork {
   readonly dir: string;
   readonly members: EtcdMember[] = [];
   readonly agents: TestNamespace[] = [];
+  // name:password for etcdctl once the store has authentication enabled.
+  user: string | null = null;
   private nextAgent = 10;
 
   private constructor(readonly id: string) {
@@ -43,6 +45,27 @@ export class FleetNetwork {
 
   get endpoints(): string[] {
     return this.members.map((m) => m.clientUrl);
+  }
+
+  // An agent's config naming this network's store: plain http:// on the test bridge, so
+  // insecure: true; a status every second; `store` adds lines under source.etcd.
+  agentConfig(ns: TestNamespace, host: string, labels: Record<string, string>, store: string[] = []): string {
+    return [
+      'source:',
+      '  etcd:',
+      `    endpoints: [${this.endpoints.join(', ')}]`,
+      '    insecure: true',
+      `    cache: ${join(ns.dir, 'cache.json')}`,
+      '    heartbeat: 1',
+      '    status_ttl: 5',
+      ...store.map((line) => `    ${line}`),
+      `host: ${host}`,
+      `labels: {${Object.entries(labels)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}}`,
+      'interfaces: [eth0]',
+      '',
+    ].join('\n');
   }
 
   // A veth pair: eth0 in `ns`, its peer on the hub's bridge.
@@ -103,6 +126,7 @@ export class FleetNetwork {
         `--endpoints=${endpoints.join(',')}`,
         '--dial-timeout=2s',
         '--command-timeout=5s',
+        ...(this.user ? [`--user=${this.user}`] : []),
         ...args,
       ],
       {

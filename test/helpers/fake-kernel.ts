@@ -117,9 +117,11 @@ export class FakeKernel implements Runner, SysctlFs {
   // --- Runner
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const text = argv.join(' ');
-    // The batch file is read when the command runs, as ip does.
+    // The batch is read from the stdin file when the command runs, as ip does.
     const batchFile =
-      argv.length === 4 && text.startsWith('ip -force -batch /') ? readFileSync(argv[3] as string, 'utf8') : undefined;
+      text === 'ip -force -batch -' && options.stdinFile !== undefined
+        ? readFileSync(options.stdinFile, 'utf8')
+        : undefined;
     const input = options.input ?? batchFile;
     this.commands.push(input ? `${text} <<< ${input.trim().split('\n').join(' | ')}` : text);
     if (text === 'ip -json -batch -' && options.input === 'addr show\nroute show table main\n') {
@@ -128,9 +130,9 @@ export class FakeKernel implements Runner, SysctlFs {
     if (text === 'ip -json -6 route show table main' && options.input === undefined)
       return ok(`${JSON.stringify(this.routeShow6())}\n`);
     if (text === 'ip -json fou show' && options.input === undefined) return this.fouShow();
-    if (batchFile !== undefined) return this.batch(batchFile, argv[3] as string);
+    if (batchFile !== undefined) return this.batch(batchFile, '-');
     if (argv[0] === 'modprobe' && argv.length === 2) return this.modprobe(argv[1] as string);
-    if (argv[0] === 'nft') return this.runNft(argv);
+    if (argv[0] === 'nft') return this.runNft(argv, options);
     throw new Error(
       `fake kernel: unexpected command: ${text}${options.input ? ` with input ${JSON.stringify(options.input)}` : ''}`,
     );
@@ -138,7 +140,7 @@ export class FakeKernel implements Runner, SysctlFs {
 
   // Exactly the two nft commands rs-agent runs: list one of its tables as JSON, and load
   // a file that replaces (or deletes) a table in one transaction.
-  private runNft(argv: readonly string[]): CommandResult {
+  private runNft(argv: readonly string[], options: RunOptions): CommandResult {
     const text = argv.join(' ');
     if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
     const list = /^nft -j list table (\w+) (\w+)$/.exec(text);
@@ -152,8 +154,8 @@ export class FakeKernel implements Runner, SysctlFs {
         };
       return ok(`${JSON.stringify(json)}\n`);
     }
-    if (argv.length === 3 && argv[1] === '-f') {
-      const file = readFileSync(argv[2] as string, 'utf8');
+    if (text === 'nft -f -' && options.stdinFile !== undefined) {
+      const file = readFileSync(options.stdinFile, 'utf8');
       this.commands[this.commands.length - 1] = `nft -f <<< ${file
         .trim()
         .split('\n')

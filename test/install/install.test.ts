@@ -1,4 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -36,13 +47,17 @@ describe('install', () => {
     );
   });
 
-  it('refuses a binary path systemd cannot run as given', () => {
+  it('escapes the binary path for systemd, and refuses one systemd cannot run', () => {
     expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), 'bin/rs-agent')).toThrow(
       /"bin\/rs-agent" cannot be named in a unit/,
     );
-    expect(() => pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my tools/rs-agent')).toThrow(
-      /cannot be named in a unit/,
-    );
+    expect(() =>
+      pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my "tools"/rs-agent'),
+    ).toThrow(/cannot be named in a unit/);
+    // A space is quoted, a % doubled (systemd.service(5), "Command lines").
+    expect(
+      pointUnitAt(Buffer.from('ExecStart=/usr/local/bin/rs-agent run\n'), '/opt/my 100%/rs-agent').toString(),
+    ).toBe('ExecStart="/opt/my 100%%/rs-agent" run\n');
   });
 
   it("writes every unit, the drop-in and (for TUN) modules-load.d, and records each file's hash", () => {
@@ -82,6 +97,24 @@ describe('install', () => {
     );
     expect(existsSync(at('/etc/systemd/system/rs-agent.service'))).toBe(false);
     expect(existsSync(at(MANIFEST))).toBe(false);
+  });
+
+  it('refuses a directory someone other than root could change, before writing anything; makes missing ones 0755', () => {
+    mkdirSync(at('/etc/sysctl.d'), { recursive: true });
+    chownSync(at('/etc/sysctl.d'), 4242, 4242);
+    expect(() => install({ root, config: TUN, unitsDir })).toThrow(
+      `install: ${at('/etc/sysctl.d')} is owned by uid 4242 and mode 0755: it must be owned by root and writable by no one else; nothing was changed`,
+    );
+    expect(existsSync(at('/etc/systemd'))).toBe(false);
+    expect(existsSync(at(MANIFEST))).toBe(false);
+    chownSync(at('/etc/sysctl.d'), 0, 0);
+    install({ root, config: TUN, unitsDir });
+    expect(statSync(at('/etc/modules-load.d')).mode & 0o7777).toBe(0o755);
+    chmodSync(at('/etc/systemd/system'), 0o777);
+    expect(() => uninstall({ root })).toThrow(
+      `uninstall: ${at('/etc/systemd/system')} is owned by uid 0 (root) and mode 0777`,
+    );
+    expect(existsSync(at('/etc/modules-load.d/rs-agent.conf'))).toBe(true);
   });
 
   it('installs with no units directory at all (the units are not shipped yet)', () => {

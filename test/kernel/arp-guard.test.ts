@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Daemon } from '../helpers/daemon.js';
+import { Daemon, eventually } from '../helpers/daemon.js';
 import { TestNamespace } from '../helpers/netns.js';
 
 // The promise: a real server never answers ARP for a VIP. A real prober in a second
@@ -78,8 +78,10 @@ describe('ARP for a VIP on the real kernel', () => {
     console.log(`guard on, sysctls reset 4 times: ${result.answered} of ${result.sent} requests answered`);
     expect(result.answered).toBe(0);
     await daemon.waitFor((l) => l.event === 'protection-fight');
-    expect(daemon.lines.filter((l) => l.event === 'flap-guard')).toEqual([]);
-    expect(daemon.repairsOf('sysctl net.ipv4.conf.all.arp_ignore').length).toBeGreaterThanOrEqual(3);
+    // Four resets a second apart: three repaired at least (the last may still be under way).
+    const repairs = () => daemon?.repairsOf('sysctl net.ipv4.conf.all.arp_ignore').length ?? 0;
+    expect(await eventually(async () => repairs() >= 3, 10_000), `${repairs()} repairs`).toBe(true);
+    expect(daemon.lines.filter((l) => l.event === 'flap-backoff')).toEqual([]);
   });
 
   it('with the guard off, answers stay within the sysctl re-read bound', async () => {
@@ -90,9 +92,17 @@ describe('ARP for a VIP on the real kernel', () => {
     const [result] = await Promise.all([probe('192.0.2.10', 4), fight(resets)]);
     console.log(`guard off, sysctls reset ${resets} times: ${result.answered} of ${result.sent} requests answered`);
     // Each reset exposes the VIP for at most the 100 ms re-read plus one pass: with a
-    // request every 50 ms that is a few answers a reset. 10 a reset leaves room for a
-    // loaded machine (a pass of 400 ms) and still fails if a repair is held back.
-    expect(result.answered).toBeLessThanOrEqual(resets * 10);
+    // request every 50 ms that is a few answers a reset. The pass is as slow as the machine
+    // is busy, so the bound takes the longest pass the daemon logged (at least 400 ms: 10
+    // answers a reset); a repair held back leaves the VIP answered to the end, and fails it.
+    expect(
+      await eventually(async () => (daemon?.repairsOf('sysctl net.ipv4.conf.all.arp_ignore').length ?? 0) > 0),
+    ).toBe(true);
+    const passMs = Math.max(400, ...daemon.lines.filter((l) => l.event === 'repair').map((l) => Number(l.duration_ms)));
+    const perReset = Math.ceil((100 + passMs) / 50);
+    expect(result.answered, `${perReset} answers a reset allowed (the longest pass ${passMs} ms)`).toBeLessThanOrEqual(
+      resets * perReset,
+    );
     expect(await ns.sysctl('net/ipv4/conf/all/arp_ignore')).toBe('1');
   });
 

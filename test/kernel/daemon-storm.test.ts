@@ -19,7 +19,7 @@ import {
 // `rs-agent run` under a storm: a tool deletes the VIPs from lo as fast as the daemon
 // puts them back, RS_AGENT_STORM_EVENTS times (default 10 000), or for at least
 // RS_AGENT_SOAK_SECONDS when that is set (a soak run by hand). Every deletion must be
-// followed by the daemon's repair, except while the flap guard holds the VIP back;
+// followed by the daemon's repair, except while the flap backoff holds the VIP back;
 // afterwards the host must be in sync and the daemon's memory and fds where they were.
 
 const EVENTS = positiveInt('RS_AGENT_STORM_EVENTS', 10_000);
@@ -31,15 +31,16 @@ const VIPS = Array.from({ length: 16 }, (_, i) => `192.0.2.${10 + i}`);
 // The first tenth warms the daemon up (V8's heap and code, node's lazily loaded
 // modules grow once to their working size: about +10 MiB) before memory is measured.
 const WARM_UP = Math.max(VIPS.length, Math.round(EVENTS / 10));
-// The flap guard trips on count, not on speed, so it trips however loaded the machine
+// The flap backoff trips on count, not on speed, so it trips however loaded the machine
 // is: with a window longer than the default storm, each VIP may be repaired
 // MAX_REPAIRS times, 98% of its share of the storm; each later repair trips it again.
 // Backoffs of 0.1 to 0.2 s keep that tail of the storm short.
 const MAX_REPAIRS = Math.min(1000, Math.max(1, Math.floor((EVENTS / VIPS.length) * 0.98)));
 const FLAP = `{max_repairs: ${MAX_REPAIRS}, window: 60s, backoff: 100ms, max_backoff: 200ms}`;
 // A repair not made within this long of its deletion (or of its backoff's end) was
-// missed: no later pass is coming, the schedule is set to once a year.
-const MISSED_MS = 5_000;
+// missed: no later pass is coming, the schedule is set to once a year. Repairs take
+// milliseconds (the test prints them); the bound is for a busy machine.
+const MISSED_MS = 15_000;
 // RSS of a node process is not one number. On the development VM, over storms of up to
 // 60 000 events, the live JS heap after each full GC stayed at 5.6 to 6.0 MB, but V8
 // lets its old generation fill with garbage up to ~24 MB before collecting and returns
@@ -105,12 +106,12 @@ describe('rs-agent run under a storm of drift', () => {
           async () =>
             [...present.values()].every(Boolean) &&
             repairs().length === deletions() &&
-            (daemonStatus()?.held ?? []).every((h) => h.heldUntil === null),
+            (daemonStatus()?.backoffItems ?? []).every((h) => h.heldUntil === null),
           30_000,
         );
         expect(
           rest,
-          `not at rest: ${JSON.stringify({ present: [...present], deletions: deletions(), repairs: repairs().length, held: daemonStatus()?.held })}`,
+          `not at rest: ${JSON.stringify({ present: [...present], deletions: deletions(), repairs: repairs().length, backoff: daemonStatus()?.backoffItems })}`,
         ).toBe(true);
       };
       const storm = async (until: number, during?: () => void) => {
@@ -173,7 +174,7 @@ describe('rs-agent run under a storm of drift', () => {
       const events = monitor.events.filter((e) => present.has(e.vip));
       expect(events.filter((e) => e.deleted)).toHaveLength(deleter.sent);
       expect(deleter.sent).toBeGreaterThanOrEqual(EVENTS);
-      const trips = d.lines.slice(readyAt).filter((l) => l.event === 'flap-guard');
+      const trips = d.lines.slice(readyAt).filter((l) => l.event === 'flap-backoff');
       const late: string[] = [];
       const delays = { prompt: [] as number[], afterBackoff: [] as number[] }; // figures for the report
       for (const vip of VIPS) {
@@ -183,7 +184,7 @@ describe('rs-agent run under a storm of drift', () => {
         expect(seen.map((e) => e.deleted)).toEqual(seen.map((_, i) => i % 2 === 0));
         const lines = d.lines
           .slice(readyAt)
-          .filter((l) => l.item === item && (isVipRepair(l) || l.event === 'flap-guard'));
+          .filter((l) => l.item === item && (isVipRepair(l) || l.event === 'flap-backoff'));
         const fixes = lines.filter(isVipRepair);
         expect(fixes).toHaveLength(seen.length / 2); // every add the kernel saw was the daemon's
         // The i-th deletion is answered by the i-th repair: promptly, or, when the repair
@@ -193,7 +194,7 @@ describe('rs-agent run under a storm of drift', () => {
           .forEach((deletion, i) => {
             const fix = fixes[i] as LogLine;
             const previous = i === 0 ? null : lines[lines.indexOf(fixes[i - 1] as LogLine) + 1];
-            const trip = previous?.event === 'flap-guard' ? previous : null;
+            const trip = previous?.event === 'flap-backoff' ? previous : null;
             const due = trip ? Date.parse(trip.time) + Number(trip.backoff_s) * 1000 : deletion.at;
             (trip ? delays.afterBackoff : delays.prompt).push(Date.parse(fix.time) - due);
             if (trip && Date.parse(fix.time) < due - 5)
@@ -209,16 +210,17 @@ describe('rs-agent run under a storm of drift', () => {
       // The guard tripped, only on VIPs, and status and log agree.
       expect(trips.length).toBeGreaterThan(0);
       const status = daemonStatus();
-      expect(status).toMatchObject({ running: true, flapTrips: trips.length });
-      expect(status?.repairs.address).toBe(VIPS.length + repairs().length); // the start pass added each once
-      // Nothing went wrong but the flap-guard trips and the one `ip monitor` it restarted.
-      const errors = d.lines.filter((l) => l.level !== 'info' && l.event !== 'flap-guard');
-      expect(errors.map((l) => l.event)).toEqual(['watch-ended']);
+      expect(status).toMatchObject({ running: true, flapBackoffs: trips.length });
+      expect(status?.repairs.address).toBe(repairs().length); // the start pass's adds are changes, not repairs
+      expect(status?.changes.address).toBe(VIPS.length);
+      // Nothing went wrong but the flap backoffs and the one `ip monitor` it restarted.
+      const errors = d.lines.filter((l) => l.level !== 'info' && l.event !== 'flap-backoff');
+      expect(errors.map((l) => l.event)).toEqual(['monitor-ended']);
 
       const mib = (kib: number) => Math.round((kib / MiB) * 10) / 10;
       console.log(
         `storm: ${deleter.sent - WARM_UP} deletions after a warm-up of ${WARM_UP} (${deleter.sent} in all) in ${(stormMs / 1000).toFixed(1)} s, ` +
-          `${repairs().length} repairs, ${trips.length} flap-guard trips (max_repairs ${MAX_REPAIRS}), daemon CPU ${cpuPercent.toFixed(0)}% of a core ` +
+          `${repairs().length} repairs, ${trips.length} flap backoffs (max_repairs ${MAX_REPAIRS}), daemon CPU ${cpuPercent.toFixed(0)}% of a core ` +
           `(itself, its ip runs, its ip monitor); deletion to repair logged ${quantiles(delays.prompt)} ms, ` +
           `backoff end to repair logged ${quantiles(delays.afterBackoff)} ms; RSS ${mib(atReady.rssKiB)} MiB at ready, ${mib(before.rssKiB)} before (anon ${mib(before.anonKiB)}), ` +
           `${mib(after.rssKiB)} after (anon ${mib(after.anonKiB)}); fds ${atReady.fds.length} at ready, ${before.fds.length} before, ${after.fds.length} after`,

@@ -6,7 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
 import { TestNamespace } from '../helpers/netns.js';
 
-// `rs-agent run` against the real kernel, each test in a network namespace of its own.
+// `rs-agent run` against the real kernel, each test in a network namespace of its own:
+// what only the real kernel and a real process show (events delivered by ip monitor, the
+// re-read of the real /proc, a slow ip holding the lock, a monitor child killed, signals,
+// systemd's readiness notice). The daemon's logic (backoff, hold, urgency, reload of the
+// file and of `source:`, the store, shutdown mid-pass) is tested in-process, on fake
+// timers: test/daemon/. Waits here are for log lines, with deadlines that only say when to
+// give up, never how fast something must be.
 
 const VIP10 = 'address 192.0.2.10/32 dev lo';
 const VIP11 = 'address 192.0.2.11/32 dev lo';
@@ -28,7 +34,7 @@ function config(extra = ''): string {
 
 async function startDaemon(env: Record<string, string> = {}): Promise<Daemon> {
   daemon = new Daemon(ns, env);
-  await daemon.waitFor((l) => l.event === 'ready');
+  await daemon.waitFor((l) => l.event === 'ready', 20_000);
   return daemon;
 }
 
@@ -45,7 +51,7 @@ describe('rs-agent run on the real kernel', () => {
 
     const mark = d.lines.length;
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
-    const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 5_000, mark);
+    const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 20_000, mark);
     expect(repair).toMatchObject({ level: 'info', kind: 'address', action: 'add', from: 'absent', to: 'present' });
     expect(repair.trigger).toMatch(/event/);
     expect(typeof repair.duration_ms).toBe('number');
@@ -59,7 +65,7 @@ describe('rs-agent run on the real kernel', () => {
       await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
       sysctl = await d.waitFor(
         (l) => l.event === 'repair' && l.item === 'sysctl net.ipv4.conf.eth0.arp_ignore',
-        5_000,
+        20_000,
         from,
       );
       if (String(sysctl.trigger).includes('sysctl')) break;
@@ -70,102 +76,30 @@ describe('rs-agent run on the real kernel', () => {
     expect((await ns.cli(['check'])).exitCode).toBe(0);
 
     expect(metrics()).toMatch(/^rs_agent_in_sync 1$/m);
-    expect(metrics()).toMatch(/^rs_agent_repairs_total\{kind="address"\} 3$/m); // 2 at start, 1 repair
+    expect(metrics()).toMatch(/^rs_agent_repairs_total\{kind="address"\} 1$/m);
+    expect(metrics()).toMatch(/^rs_agent_changes_total\{kind="address"\} 2$/m); // the first pass's
     const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as {
       daemon: { running: boolean; pid: number; repairs: Record<string, number> };
     };
     expect(status.daemon).toMatchObject({ running: true, pid: d.pid });
-    expect(status.daemon.repairs.address).toBe(3);
+    expect(status.daemon.repairs.address).toBe(1);
     expect((await ns.cli(['status'])).stdout).toMatch(new RegExp(`daemon:  running \\(pid ${d.pid}\\)`));
   });
 
-  it('SIGTERM: exits 0 promptly and leaves the VIPs in place', async () => {
+  it('SIGTERM: exits 0 and leaves the VIPs in place', async () => {
     ns.writeConfig(config());
     const d = await startDaemon();
-    const t0 = Date.now();
     d.signal('SIGTERM');
     expect(await d.exit()).toEqual({ exitCode: 0, signal: undefined });
-    expect(Date.now() - t0).toBeLessThan(3_000);
     expect(d.lines.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
     expect(await vipsOnLo()).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
     expect((await ns.cli(['check'])).exitCode).toBe(0);
     const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as { daemon: { running: boolean } };
     expect(status.daemon.running).toBe(false);
     // Its `ip monitor` child is gone too: no process is left in the namespace.
-    expect(await eventually(async () => (await execa('ip', ['netns', 'pids', ns.name])).stdout === '')).toBe(true);
-  });
-
-  it('SIGHUP with a broken config keeps the old one in force; with a valid one it takes the new one', async () => {
-    ns.writeConfig(config());
-    const d = await startDaemon();
-    ns.writeConfig('vips: [192.0.2.10]\narp: {ignore: 0}\n');
-    d.signal('SIGHUP');
-    const rejected = await d.waitFor((l) => l.event === 'reload-rejected');
-    expect(rejected.level).toBe('error');
-    expect(rejected.message).toMatch(/arp\.ignore: 0 must be 1 or 2/);
-    const mark = d.lines.length;
-    await ns.ip(['addr', 'del', '192.0.2.11/32', 'dev', 'lo']);
-    await d.waitFor((l) => l.event === 'repair' && l.item === VIP11, 5_000, mark);
-    expect(await eventually(hasVip('192.0.2.11'))).toBe(true);
-
-    ns.writeConfig(config().replace('192.0.2.11]', '192.0.2.11, 192.0.2.12]'));
-    d.signal('SIGHUP');
-    await d.waitFor((l) => l.event === 'reloaded');
-    await d.waitFor(
-      (l) => l.event === 'repair' && l.item === 'address 192.0.2.12/32 dev lo' && String(l.trigger).includes('reload'),
+    expect(await eventually(async () => (await execa('ip', ['netns', 'pids', ns.name])).stdout === '', 20_000)).toBe(
+      true,
     );
-    expect(await vipsOnLo()).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11', '192.0.2.12']);
-    expect(JSON.parse((await ns.cli(['status', '--json'])).stdout).daemon.reloads).toEqual({ applied: 1, rejected: 1 });
-  });
-
-  it('flap guard: against a loop that keeps deleting a VIP it logs an error, backs off, and keeps repairing the rest', async () => {
-    ns.writeConfig(config('  flap: {max_repairs: 3, window: 30s, backoff: 5s, max_backoff: 20s}\n'));
-    const d = await startDaemon();
-    const loop = execa(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        'sh',
-        '-c',
-        'while :; do ip addr del 192.0.2.10/32 dev lo 2>/dev/null; sleep 0.02; done',
-      ],
-      { reject: false },
-    );
-    let trip;
-    try {
-      trip = await d.waitFor((l) => l.event === 'flap-guard');
-      // The start pass added it once, the loop made it drift three more times.
-      expect(trip).toMatchObject({ level: 'error', item: VIP10, repairs: 4, backoff_s: 5 });
-      expect(trip.message).toMatch(/address 192\.0\.2\.10\/32 dev lo keeps drifting: repaired 4 times within 30 s/);
-      expect(d.repairsOf(VIP10)).toHaveLength(4);
-
-      const status = JSON.parse((await ns.cli(['status', '--json'])).stdout) as {
-        daemon: { flapTrips: number; held: { item: string; heldUntil: string | null }[] };
-      };
-      expect(status.daemon.flapTrips).toBe(1);
-      expect(status.daemon.held.find((h) => h.item === VIP10)?.heldUntil).toBeTruthy();
-      expect((await ns.cli(['status'])).stdout).toMatch(/address 192\.0\.2\.10\/32 dev lo: HELD BACK until/);
-      expect(metrics()).toMatch(/^rs_agent_flap_guard_trips_total 1$/m);
-      expect(metrics()).toMatch(/^rs_agent_flap_guard_held_items 1$/m);
-
-      // Held back: other items are still repaired meanwhile.
-      const mark = d.lines.length;
-      await ns.ip(['addr', 'del', '192.0.2.11/32', 'dev', 'lo']);
-      await d.waitFor((l) => l.event === 'repair' && l.item === VIP11, 5_000, mark);
-    } finally {
-      loop.kill('SIGKILL');
-      await loop;
-    }
-    // Once the backoff ends, the VIP is put back without waiting for an event, and not before.
-    const back = await d.waitFor(
-      (l) => l.event === 'repair' && l.item === VIP10 && String(l.trigger).includes('backoff'),
-      15_000,
-    );
-    expect(Date.parse(back.time) - Date.parse(trip.time)).toBeGreaterThanOrEqual(5_000);
-    expect(d.repairsOf(VIP10)).toHaveLength(5);
-    expect(await eventually(hasVip('192.0.2.10'))).toBe(true);
   });
 
   it('lock: check --fix during a daemon reconcile waits for it, then works on fresh observations', async () => {
@@ -186,7 +120,7 @@ describe('rs-agent run on the real kernel', () => {
 
     const mark = d.lines.length;
     await ns.ip(['addr', 'del', '192.0.2.11/32', 'dev', 'lo']);
-    expect(await eventually(async () => existsSync(marker))).toBe(true);
+    expect(await eventually(async () => existsSync(marker), 20_000)).toBe(true);
     expect(readFileSync(join(ns.stateDir, 'lock'), 'utf8').trim().split(/\s+/)[0]).toBe(String(d.pid));
     const t0 = Date.now();
     const check = await ns.cli(['check', '--fix']);
@@ -206,10 +140,10 @@ describe('rs-agent run on the real kernel', () => {
     expect(monitor).toBeDefined();
     process.kill(Number(monitor), 'SIGKILL');
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']); // while no one watches
-    const ended = await d.waitFor((l) => l.event === 'watch-ended');
+    const ended = await d.waitFor((l) => l.event === 'monitor-ended', 20_000);
     expect(ended.message).toMatch(/ip monitor address route link ended: signal SIGKILL; restarting it in 1 s/);
     const mark = d.lines.indexOf(ended);
-    const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 10_000, mark);
+    const repair = await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 20_000, mark);
     expect(repair.trigger).toMatch(/event/); // the pass asked for when the new child started
     expect(await hasVip('192.0.2.10')()).toBe(true);
   });
@@ -245,37 +179,5 @@ describe('rs-agent run on the real kernel', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await vipsOnLo()).toEqual(['127.0.0.1']);
     await sleep(0);
-  });
-
-  it('a configured NIC that vanishes: logged once, everything else still repaired; when it returns it is set up at once', async () => {
-    await ns.ip(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1-peer']);
-    ns.writeConfig(
-      `vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0, eth1]\ndrift:\n  sysctl_interval: 100ms\n  schedule: "0 0 1 1 *"\n`,
-    );
-    const d = await startDaemon();
-    expect(await ns.sysctl('net/ipv4/conf/eth1/arp_ignore')).toBe('1');
-    let mark = d.lines.length;
-    await ns.ip(['link', 'del', 'eth1']); // a VLAN or bond rebuilt, a card unplugged
-    const gone = await d.waitFor((l) => l.event === 'unavailable', 5_000, mark);
-    expect(gone).toMatchObject({ level: 'error' });
-    expect(gone.message).toMatch(/interfaces\[1\]: "eth1": no such network interface/);
-
-    // Still guarding: a deleted VIP and a reset sysctl on eth0 are repaired.
-    mark = d.lines.length;
-    await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
-    await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 5_000, mark);
-    await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
-    await d.waitFor((l) => l.event === 'repair' && l.item === 'sysctl net.ipv4.conf.eth0.arp_ignore', 5_000, mark);
-    expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
-    expect(d.lines.slice(mark).filter((l) => l.event === 'unavailable')).toEqual([]); // not once per pass
-    expect((await ns.cli(['check'])).exitCode).toBe(1);
-
-    // Back: the kernel's link event brings a pass that sets its sysctls.
-    mark = d.lines.length;
-    await ns.ip(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1-peer']);
-    await ns.setSysctl('net/ipv4/conf/eth1/arp_ignore', '0');
-    await d.waitFor((l) => l.event === 'available', 5_000, mark);
-    await eventually(async () => (await ns.sysctl('net/ipv4/conf/eth1/arp_ignore')) === '1');
-    expect((await ns.cli(['check'])).exitCode).toBe(0);
   });
 });

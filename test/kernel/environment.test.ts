@@ -180,7 +180,7 @@ describe('a VIP the host already holds on a NIC', () => {
       const conflict = await daemon.waitFor((l) => l.event === 'conflict');
       expect(conflict).toMatchObject({ level: 'error', vip: '192.0.2.11', dev: 'eth0' });
       expect(await daemon.waitFor((l) => l.event === 'ready')).toMatchObject({ in_sync: false });
-      expect(daemon.lines.filter((l) => l.event === 'repair')).toEqual([]);
+      expect(daemon.lines.filter((l) => l.event === 'repair' || l.event === 'change')).toEqual([]);
     } finally {
       await daemon.kill(ns);
     }

@@ -43,10 +43,11 @@ const alive = (pid: number) =>
 describe('an ip that hangs', () => {
   it('start fails with one error naming ip and the timeout, kills it, and frees the lock', async () => {
     const stub = stubIp('true');
-    const hung = await ns.cli(['start'], { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
+    // Long enough for the stub to record its pid first, however busy the machine.
+    const hung = await ns.cli(['start'], { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '2' });
     expect(hung.exitCode).toBe(2);
     expect(hung.stderr).toMatch(
-      /^rs-agent: ip -json .*: no answer after 0\.5 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)\n?$/,
+      /^rs-agent: ip -json .*: no answer after 2 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)\n?$/,
     );
     expect(stub.pids()).toHaveLength(1);
     expect(stub.pids().filter(alive)).toEqual([]);
@@ -59,14 +60,16 @@ describe('an ip that hangs', () => {
   it('the hung batch of a daemon pass fails its changes; the daemon goes on and repairs once ip answers', async () => {
     const marker = join(ns.dir, 'hang');
     const stub = stubIp(`[ -e ${marker} ] && [ "$1" = -force ]`);
-    daemon = new Daemon(ns, { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '0.5' });
+    // Every other ip (the passes' observations, ip monitor) is the real one through the stub:
+    // a limit of 0.5 s would time them out too on a busy machine.
+    daemon = new Daemon(ns, { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '3' });
     await daemon.waitFor((l) => l.event === 'ready');
     writeFileSync(marker, '');
     const mark = daemon.lines.length;
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
     // The batch's changes fail (naming the command), as any failure of a pass's commands.
     const failed = await daemon.waitFor((l) => l.event === 'repair-failed', 10_000, mark);
-    expect(failed.message).toMatch(/ip -force -batch .*: no answer after 0\.5 s; killed it/);
+    expect(failed.message).toMatch(/ip -force -batch .*: no answer after 3 s; killed it/);
     // Once is a warning (a pass racing the host fails once); the same item failing on
     // the next pass is an error.
     expect(failed.level).toBe('warning');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { splitStatements } from '../../src/migrate/shell-split.js';
+import { Budget } from '../../src/migrate/bounds.js';
 import { expandWords } from '../../src/migrate/shell-words.js';
+
+const expand = (text: string, vars: ReadonlyMap<string, string>) => expandWords(text, vars, new Budget());
 
 describe('splitStatements', () => {
   it('drops comments, joins continuations, splits on ; ;; && || & and keeps line numbers', () => {
@@ -56,7 +59,7 @@ describe('expandWords', () => {
   ]);
 
   it('expands $VAR, ${VAR}, "$VAR" and ${VAR:-default}; unquoted values split into words', () => {
-    expect(expandWords('ip addr add ${VIP}/32 dev "lo" $LIST "$LIST" ${EMPTY:-d} ${NOPE-x}', vars).words).toEqual([
+    expect(expand('ip addr add ${VIP}/32 dev "lo" $LIST "$LIST" ${EMPTY:-d} ${NOPE-x}', vars).words).toEqual([
       'ip',
       'addr',
       'add',
@@ -73,7 +76,7 @@ describe('expandWords', () => {
   });
 
   it('separates redirections from words, including a quoted value right before >', () => {
-    expect(expandWords('echo "1">/proc/sys/net/ipv4/conf/lo/arp_ignore 2>&1', vars)).toEqual({
+    expect(expand('echo "1">/proc/sys/net/ipv4/conf/lo/arp_ignore 2>&1', vars)).toEqual({
       words: ['echo', '1'],
       redirects: [
         { op: '>', target: '/proc/sys/net/ipv4/conf/lo/arp_ignore' },
@@ -85,7 +88,7 @@ describe('expandWords', () => {
   });
 
   it('lists what cannot be known without running the script', () => {
-    expect(expandWords('x $UNSET $(hostname -I) `date` $1', vars).unresolved).toEqual([
+    expect(expand('x $UNSET $(hostname -I) `date` $1', vars).unresolved).toEqual([
       '$UNSET',
       '$(hostname -I)',
       '`date`',
@@ -99,7 +102,7 @@ describe('expandWords', () => {
       ['A[2]', 'z'],
       ['i', '2'],
     ]);
-    expect(expandWords('c ${A[@]} "${A[@]}" "${A[*]}" ${A[$i]} ${A[i]} ${#A[@]} ${!A[@]} $A', arrays).words).toEqual([
+    expect(expand('c ${A[@]} "${A[@]}" "${A[*]}" ${A[$i]} ${A[i]} ${#A[@]} ${!A[@]} $A', arrays).words).toEqual([
       'c',
       'x',
       'y',
@@ -115,7 +118,7 @@ describe('expandWords', () => {
       'x',
       'y',
     ]);
-    expect(expandWords('c ${B[@]} ${A[k]}', arrays).unresolved).toEqual(['${B[@]}', '${A[k]}']);
+    expect(expand('c ${B[@]} ${A[k]}', arrays).unresolved).toEqual(['${B[@]}', '${A[k]}']);
   });
 
   it('positional parameters: known when given, a default taken is reported, $@ only when $# is known', () => {
@@ -123,14 +126,14 @@ describe('expandWords', () => {
       ['1', '192.0.2.10'],
       ['#', '1'],
     ]);
-    expect(expandWords('x $1 ${1} "$@" ${2:-start}', args)).toMatchObject({
+    expect(expand('x $1 ${1} "$@" ${2:-start}', args)).toMatchObject({
       words: ['x', '192.0.2.10', '192.0.2.10', '192.0.2.10', 'start'],
       defaulted: [{ param: '2', value: 'start' }],
     });
-    expect(expandWords('x ${1:-d} $@', new Map()).unresolved).toEqual(['$@']);
+    expect(expand('x ${1:-d} $@', new Map()).unresolved).toEqual(['$@']);
   });
 
   it('keeps single-quoted text literal', () => {
-    expect(expandWords("echo '$VIP' \\$VIP", vars).words).toEqual(['echo', '$VIP', '$VIP']);
+    expect(expand("echo '$VIP' \\$VIP", vars).words).toEqual(['echo', '$VIP', '$VIP']);
   });
 });

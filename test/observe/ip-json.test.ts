@@ -59,4 +59,12 @@ describe('ip -json parsers', () => {
       /ip -json addr show printed something that is not JSON/,
     );
   });
+
+  // Captured (iproute2 6.1) with a veth pair named e<ESC>c and q"1\: ip escapes the
+  // quote and the backslash, and writes the escape raw, which JSON does not allow.
+  it('reads a name with a raw control character in it', () => {
+    const json =
+      '[{"ifindex":4,"link":"e\x1bc","ifname":"q\\"1\\\\","flags":["BROADCAST"],"link_type":"ether","addr_info":[]},{"ifindex":5,"link":"q\\"1\\\\","ifname":"e\x1bc","flags":["BROADCAST"],"link_type":"ether","addr_info":[]}]';
+    expect(parseAddrShow(json).map((l) => l.name)).toEqual(['q"1\\', 'e\x1bc']);
+  });
 });

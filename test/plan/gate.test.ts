@@ -82,7 +82,7 @@ describe('the gate: each failing change against each change of a plan', () => {
   });
 });
 
-describe('selectChanges: the daemon holds back what the flap guard holds, through the same gate', () => {
+describe('selectChanges: the daemon holds back what the flap backoff holds, through the same gate', () => {
   it.each(TABLE.filter(([item]) => !PLANNED.find((c) => itemOf(c) === item)?.safety.protects))(
     '%s held holds back the same as it failing',
     (item, want) => {
@@ -93,7 +93,7 @@ describe('selectChanges: the daemon holds back what the flap guard holds, throug
     },
   );
 
-  it('never holds back protection: an ARP sysctl or the ARP guard the flap guard calls held is applied all the same', () => {
+  it('never holds back protection: an ARP sysctl or the ARP guard the flap backoff calls held is applied all the same', () => {
     const { apply } = selectChanges(PLANNED, () => true);
     // All but tunl0's, whose device waits for its (held) module.
     const protective = PLANNED.filter((c) => c.safety.protects && !c.safety.needs.includes('device:tunl0'));
@@ -109,6 +109,6 @@ describe('selectChanges: the daemon holds back what the flap guard holds, throug
 
   it("an IPv6 flag update is the VIP's own item (one flap count per address)", () => {
     const add = planned('address', '2001:db8::10/128 dev lo');
-    expect(itemOf({ ...add, action: 'update' })).toBe(itemOf(add));
+    expect(itemOf({ ...add, action: 'update' } as typeof add)).toBe(itemOf(add));
   });
 });

@@ -19,23 +19,6 @@ const HOSTS = [
 let net: FleetNetwork;
 const agents: { ns: TestNamespace; daemon: Daemon; host: string }[] = [];
 
-function configFor(ns: TestNamespace, host: string, labels: Record<string, string>): string {
-  return [
-    'source:',
-    '  etcd:',
-    `    endpoints: [${net.endpoints.join(', ')}]`,
-    `    cache: ${join(ns.dir, 'cache.json')}`,
-    '    heartbeat: 1',
-    '    status_ttl: 5',
-    `host: ${host}`,
-    `labels: {${Object.entries(labels)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ')}}`,
-    'interfaces: [eth0]',
-    '',
-  ].join('\n');
-}
-
 async function vipsOn(ns: TestNamespace): Promise<string[]> {
   return (await ns.addresses('lo'))
     .filter((a) => a.local.startsWith('192.0.2.'))
@@ -70,7 +53,7 @@ beforeAll(async () => {
   await net.startAll();
   for (const { host, labels } of HOSTS) {
     const ns = await net.addAgent();
-    ns.writeConfig(configFor(ns, host, labels));
+    ns.writeConfig(net.agentConfig(ns, host, labels));
     agents.push({ ns, daemon: new Daemon(ns), host });
   }
   for (const a of agents) await a.daemon.waitFor((l) => l.event === 'ready', 15_000);
@@ -159,10 +142,11 @@ describe('a fleet from etcd', () => {
     const revision = await net.put(`${PREFIX}hosts/web-1`, 'vips: [192.0.2.14]\n');
     await net.etcdctl(['compact', String(revision)]);
     expect(
-      await converged(
-        { 'web-1': ['192.0.2.12', '192.0.2.30'], 'web-2': ['192.0.2.13', '192.0.2.30'], 'db-1': ['192.0.2.30'] },
-        3000,
-      ),
+      await converged({
+        'web-1': ['192.0.2.12', '192.0.2.30'],
+        'web-2': ['192.0.2.13', '192.0.2.30'],
+        'db-1': ['192.0.2.30'],
+      }),
     ).toBe(true);
     // Cut off for longer than 2.5 heartbeats: the fleet view shows it stale.
     expect(
@@ -183,8 +167,8 @@ describe('a fleet from etcd', () => {
       ),
     ).toBe(true);
     // It resumed from a revision the store had compacted away, so it read the prefix again.
-    await agents[0]!.daemon.waitFor((l) => l.event === 'store-resync', 1000, from);
-    const change = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change', 1000, from);
+    await agents[0]!.daemon.waitFor((l) => l.event === 'store-resync', undefined, from);
+    const change = await agents[0]!.daemon.waitFor((l) => l.event === 'store-change', undefined, from);
     expect(change.revision).toBeGreaterThanOrEqual(revision);
     expect(await eventually(async () => (await fleet()).hosts.every((h) => h.state === 'in-sync'), 10_000)).toBe(true);
   });

@@ -54,4 +54,38 @@ describe('fleet status', () => {
       ['quiet', 'stale', 5, 5],
     ]);
   });
+
+  it("a record that is not what an agent writes is that host's row saying so; the others are read as usual", () => {
+    const hostile: Record<string, string> = {
+      five: JSON.stringify({ ...JSON.parse(status('five')), errors: 5 }),
+      text: 'in-sync',
+      list: '[]',
+      other: status('web-1'),
+      labels: JSON.stringify({ ...JSON.parse(status('labels')), labels: { pool: { a: 1 } } }),
+      when: JSON.stringify({ ...JSON.parse(status('when')), updatedAt: 'tomorrow' }),
+      outage: JSON.stringify({ ...JSON.parse(status('outage')), lastOutage: { from: 1, to: 2 } }),
+      beat: JSON.stringify({ ...JSON.parse(status('beat')), heartbeatS: 0 }),
+      'a\n<3>b': status('a\n<3>b'),
+    };
+    const entries = new Map(
+      Object.entries(hostile).map(([host, value]) => [`/rs-agent/status/${host}`, { value, modRevision: 9 }]),
+    );
+    entries.set('/rs-agent/status/ok', { value: status('ok'), modRevision: 10 });
+    const rows = fleetRows(P, { revision: 40, entries }, NOW);
+    expect(Object.fromEntries(rows.map((r) => [r.host, [r.state, ...r.errors]]))).toEqual({
+      ok: ['in-sync'],
+      five: ['invalid', 'invalid status record: errors: not a list of strings'],
+      text: ['invalid', 'invalid status record: not JSON'],
+      list: ['invalid', 'invalid status record: record: not a JSON object'],
+      other: ['invalid', 'invalid status record: host: not the host the key names'],
+      labels: [
+        'invalid',
+        expect.stringMatching(/^invalid status record: labels\.pool: a mapping is not a label value/),
+      ],
+      when: ['invalid', 'invalid status record: updatedAt: not a UTC time such as 2030-01-01T00:00:00.000Z'],
+      outage: ['invalid', 'invalid status record: lastOutage.from: not a UTC time such as 2030-01-01T00:00:00.000Z'],
+      beat: ['invalid', 'invalid status record: heartbeatS: not a number of seconds from 1 to 3600'],
+      'a\n<3>b': ['invalid', 'invalid status record: key: the name after status/ is not a host name'],
+    });
+  });
 });

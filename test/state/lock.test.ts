@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleModule } from '../helpers/bundle.js';
@@ -24,12 +24,16 @@ describe('state-dir lock', () => {
   it('serialises holders: the second waits until the first releases', async () => {
     const d = dir();
     const events: string[] = [];
+    // The second asks only once the first holds it (taking it runs flock: no fixed time).
+    let firstIn!: () => void;
+    const held = new Promise<void>((r) => (firstIn = r));
     const first = withLock(d, async () => {
       events.push('first in');
-      await new Promise((r) => setTimeout(r, 100));
+      firstIn();
+      await new Promise((r) => setTimeout(r, 300));
       events.push('first out');
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await held;
     const second = withLock(d, async () => {
       events.push('second in');
     });
@@ -70,11 +74,38 @@ describe('state-dir lock', () => {
 
   it('removes what a killed holder left (its ip batch, a half-written state file), not the daemon temp files', async () => {
     const d = dir();
-    const names = ['state.json.123.tmp', 'ip-batch.123.tmp', 'daemon.json.77.tmp', 'metrics.prom.77.tmp', 'state.json'];
+    const names = [
+      'state.json.123.tmp', // an older rs-agent's names
+      'ip-batch.123.tmp',
+      'state.json.123.0123456789ab.tmp',
+      'ip-batch.123.0123456789ab.tmp',
+      'nft.123.0123456789ab.tmp',
+      'daemon.json.77.0123456789ab.tmp',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ];
     for (const name of names) writeFileSync(join(d, name), 'x');
     const lock = await acquireLock(d);
-    expect(readdirSync(d).sort()).toEqual(['daemon.json.77.tmp', 'lock', 'metrics.prom.77.tmp', 'state.json']);
+    expect(readdirSync(d).sort()).toEqual([
+      'daemon.json.77.0123456789ab.tmp',
+      'lock',
+      'metrics.prom.77.tmp',
+      'state.json',
+    ]);
     lock.release();
+  });
+
+  it('refuses a lock file that is a FIFO or has another name (a hard link would have it truncate that file)', async () => {
+    const d = dir();
+    execFileSync('mkfifo', [join(d, 'lock')]);
+    await expect(acquireLock(d, 0)).rejects.toThrow(
+      `lock ${join(d, 'lock')} is not a regular file; it must be a file rs-agent creates (remove it)`,
+    );
+    const e = dir();
+    writeFileSync(join(e, 'precious'), 'keep\n');
+    linkSync(join(e, 'precious'), join(e, 'lock'));
+    await expect(acquireLock(e, 0)).rejects.toThrow(/is a file with other hard links/);
+    expect(readFileSync(join(e, 'precious'), 'utf8')).toBe('keep\n');
   });
 });
 
@@ -126,13 +157,13 @@ describe('state-dir lock: a holder killed mid-pass', () => {
   });
 });
 
-describe('one daemon per state directory (the guardian lock)', () => {
+describe('one daemon per state directory (the instance lock)', () => {
   it('two stops asking at once both see no daemon; a daemon is refused only by a live one', async () => {
-    const { becomeGuardian, currentGuardian } = await import('../../src/state/guardian.js');
+    const { takeInstanceLock, runningDaemon } = await import('../../src/state/instance-lock.js');
     const d = dir();
-    expect(await Promise.all([currentGuardian(d), currentGuardian(d), currentGuardian(d)])).toEqual([null, null, null]);
-    await becomeGuardian(d);
-    expect(await currentGuardian(d)).toBe(process.pid);
-    await expect(becomeGuardian(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already guards ${d}`);
+    expect(await Promise.all([runningDaemon(d), runningDaemon(d), runningDaemon(d)])).toEqual([null, null, null]);
+    await takeInstanceLock(d);
+    expect(await runningDaemon(d)).toBe(process.pid);
+    await expect(takeInstanceLock(d)).rejects.toThrow(`another rs-agent run (pid ${process.pid}) already runs on ${d}`);
   });
 });

@@ -69,10 +69,11 @@ describe('createRunner', () => {
   it('kills a command that does not finish within its timeout, with one error naming it and the limit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
     const pidFile = join(dir, 'pid');
-    const slow = createRunner({ timeoutMs: 200 });
+    // Long enough for sh to write its pid first, however busy the machine.
+    const slow = createRunner({ timeoutMs: 1000 });
     await expect(slow.run(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(
       new AgentError(
-        `sh -c echo $$ > ${pidFile}; exec sleep 600: no answer after 0.2 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)`,
+        `sh -c echo $$ > ${pidFile}; exec sleep 600: no answer after 1 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)`,
       ),
     );
     expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
@@ -81,9 +82,9 @@ describe('createRunner', () => {
   it('kills with SIGKILL a command that ignores SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
     const pidFile = join(dir, 'pid');
-    const slow = createRunner({ timeoutMs: 100 });
+    const slow = createRunner({ timeoutMs: 1000 }); // sh has set its trap and written its pid by then
     await expect(slow.run(['sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; exec sleep 600`])).rejects.toThrow(
-      /no answer after 0.1 s; killed it/,
+      /no answer after 1 s; killed it/,
     );
     expect(isProcessAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });

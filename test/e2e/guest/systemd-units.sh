@@ -29,6 +29,10 @@ METRICS=/var/lib/prometheus/node-exporter/rs-agent.prom
 VIP4=192.0.2.10 VIP4_ADDED=192.0.2.11 VIP4_TUN=198.51.100.7 VIP6=2001:db8::10 VIP6_TUN=2001:db8::20
 # The VIPs of write_config as read_local_addrs lists them (if_inet6 writes IPv6 in 32 hex digits).
 VIPS_RAW="$VIP4 $VIP4_TUN 20010db8000000000000000000000010 20010db8000000000000000000000020"
+# How long a repair may take before the step reports it as not done (-1): generous, for TCG on
+# a loaded host (the README has the seconds each took, well under this); each step reports its
+# own seconds.
+REPAIR_S=30
 mkdir -p "$WORK"
 boot=1
 [ -e "$WORK/boot-count" ] && boot=$(( $(<"$WORK/boot-count") + 1 ))
@@ -143,16 +147,18 @@ emit ready "$(state)"
 # --- drift, repaired by the watcher through its hardened unit ---------------------------------
 c=$(cursor)
 ip addr del "$VIP4/32" dev lo
-emit drift-vip "\"seconds\":$(wait_until 15 has_addr lo "$VIP4/32")"
+emit drift-vip "\"seconds\":$(wait_until $REPAIR_S has_addr lo "$VIP4/32")"
 echo 0 > /proc/sys/net/ipv4/conf/all/arp_ignore
-emit drift-sysctl "\"seconds\":$(wait_until 15 grep -qx 1 /proc/sys/net/ipv4/conf/all/arp_ignore)"
+emit drift-sysctl "\"seconds\":$(wait_until $REPAIR_S grep -qx 1 /proc/sys/net/ipv4/conf/all/arp_ignore)"
 ip link set tunl0 down
-emit drift-link "\"seconds\":$(wait_until 15 is_up tunl0)"
+emit drift-link "\"seconds\":$(wait_until $REPAIR_S is_up tunl0)"
 # The module itself: the watcher must load it again (modprobe under the unit's syscall
-# filter and capability set), bring tunl0 up and put the VIP back on it.
+# filter and capability set), bring tunl0 up and put the VIP back on it. The journal is read
+# once it has that repair's line, so it holds everything the pass logged before it.
 rmmod ipip
 gone=1; [ -e /sys/class/net/tunl0 ] && gone=0
-emit drift-module "\"tunl0_gone\":$gone,\"seconds\":$(wait_until 20 has_addr tunl0 "$VIP4_TUN/32"),$(state),\"journal\":$(journal_since rs-agent-watch.service "$c")"
+seconds=$(wait_until $REPAIR_S has_addr tunl0 "$VIP4_TUN/32")
+emit drift-module "\"tunl0_gone\":$gone,\"seconds\":$seconds,$(state),$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" "\"event\":\"repair\".*\"item\":\"address ${VIP4_TUN//./\\.}/32 dev tunl0\"")"
 
 # --- systemd-sysctl restarted: the drop-in agrees with what rs-agent set ---------------------
 c=$(cursor)
@@ -167,17 +173,19 @@ emit sysctl-restart-later "$(state),\"journal\":$(journal_since rs-agent-watch.s
 c_reload=$(cursor)
 write_config "$VIP4_ADDED"
 systemctl reload rs-agent-watch.service
-emit reload "\"reload_exit\":$?,\"seconds\":$(wait_until 20 has_addr lo "$VIP4_ADDED/32"),$(state)"
+emit reload "\"reload_exit\":$?,\"seconds\":$(wait_until $REPAIR_S has_addr lo "$VIP4_ADDED/32"),$(state)"
 c=$(cursor)
 cp "$CONFIG" "$WORK/good.yaml"
 printf 'mode: dr\nvips: [not-an-address]\n' > "$CONFIG"
 systemctl reload rs-agent-watch.service
 reload_code=$?
-sleep 3
+# The rejection is logged after systemctl reload has returned (it only sends SIGHUP).
+rejected=$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" '"event":"reload-rejected".*not-an-address')
 # The journal's priorities (the daemon's <N> prefixes): since before the good reload, all of
-# it; and this boot's lines at err or worse (journalctl 252 shows nothing for -p err with
-# --after-cursor here, so the whole boot's).
-emit reload-broken "\"reload_exit\":$reload_code,$(state),\"journal\":$(journal_since rs-agent-watch.service "$c"),\"journal_all\":$(journal_since rs-agent-watch.service "$c_reload"),\"journal_err\":$(json_str "$(journalctl -q -o cat -p err -b -u rs-agent-watch.service 2>&1)")"
+# it (its lines came before the rejection's, on the same stream); and this boot's lines at err
+# or worse (journalctl 252 shows nothing for -p err with --after-cursor here, so the whole
+# boot's).
+emit reload-broken "\"reload_exit\":$reload_code,$(state),$rejected,\"journal_all\":$(journal_since rs-agent-watch.service "$c_reload"),\"journal_err\":$(json_str "$(journalctl -q -o cat -p err -b -u rs-agent-watch.service 2>&1)")"
 cp "$WORK/good.yaml" "$CONFIG"
 systemctl reload rs-agent-watch.service
 
@@ -210,7 +218,8 @@ emit arp-guard "\"intact\":$(guard_intact && echo true || echo false),\"table\":
 c=$(cursor)
 nft flush table arp rs_agent
 flushed=$(guard_intact && echo false || echo true)
-emit arp-guard-flushed "\"flushed\":$flushed,\"seconds\":$(wait_until 15 guard_intact),\"table\":$(json_str "$(nft list table arp rs_agent 2>&1)"),\"journal\":$(journal_since rs-agent-watch.service "$c")"
+seconds=$(wait_until $REPAIR_S guard_intact)
+emit arp-guard-flushed "\"flushed\":$flushed,\"seconds\":$seconds,\"table\":$(json_str "$(nft list table arp rs_agent 2>&1)"),$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" '"event":"repair".*"item":"nft table arp rs_agent"')"
 
 # --- stop: the watcher first, then the VIPs removed and the originals restored ----------------
 c=$(cursor)
@@ -300,13 +309,20 @@ emit old-ready "$(state),\"state_file\":$(state_file),$(watch_facts watch),\"age
 # --- upgrade in place: dpkg -i the new package over it, the VIPs watched throughout -----------
 # --force-confold: the config is the operator's; dpkg must not stop to ask about it.
 start_vip_watch
-sleep 1
-# A canary the monitor must report: proof that it was listening before dpkg started.
-ip addr add 203.0.113.250/32 dev lo && ip addr del 203.0.113.250/32 dev lo
+# A canary the monitor must report: proof that it was listening before dpkg started. Added and
+# deleted until the monitor has written it (it starts listening some time after it is run).
+canary_logged() {
+  ip addr add 203.0.113.250/32 dev lo && ip addr del 203.0.113.250/32 dev lo
+  grep -q "Deleted.*203\.0\.113\.250" "$WORK/upgrade-monitor"
+}
+wait_until 60 canary_logged > /dev/null
 t0=$(now) t0_us=$(uptime_us)
 dpkg_json=$(run_json dpkg dpkg -i --force-confold "$DEB_NEW")
 dpkg_s=$(seconds_since "$t0") t1_us=$(uptime_us)
-sleep 2
+# Watched on for 2 s after dpkg (a VIP dropped by something it left running would show then):
+# until a poll made after those 2 s is in the file.
+polled_after() { awk -v t="$1" '$1 > t { found = 1 } END { exit !found }' "$WORK/upgrade-polls"; }
+wait_until 60 polled_after "$(awk -v t="$(now)" 'BEGIN { printf "%.2f", t + 2 }')" > /dev/null
 stop_vip_watch
 polls=$(wc -l < "$WORK/upgrade-polls")
 gaps=$(awk 'NF > 1' "$WORK/upgrade-polls")

@@ -61,7 +61,7 @@ describe('nft -j list table inet rs_agent', () => {
     [
       'the chain at another priority',
       (j: Json) => {
-        j.nftables.find((i) => i.chain).chain.prio = 0;
+        j.nftables.find((i) => i.chain)!.chain.prio = 0;
       },
     ],
     [

@@ -83,14 +83,15 @@ observe_rs_state() {
 
 # capture_start FILE TCPDUMP-ARGS...: records, on every port of the switch, the frames that
 # match (each once: -Q in, on the port it came in by; -l: line-buffered, so nothing is lost
-# when it is stopped), and returns once tcpdump listens. capture_stop ends it.
+# when it is stopped), and returns once tcpdump listens (waited for up to 30 s: a start
+# under TCG on a busy host is slow). capture_stop ends it.
 # (ip netns exec, not the "on" function: a backgrounded function is a subshell, and $! would
 # be that shell, not the process to stop.)
 capture_start() {
   local out=$1 i; shift
   ip netns exec sw tcpdump -i any -Q in -n -l "$@" > "$out" 2> "$out.err" &
   CAPTURE_PID=$!
-  for i in $(seq 50); do grep -q 'listening on' "$out.err" && break; sleep 0.1; done
+  for i in $(seq 300); do grep -q 'listening on' "$out.err" && break; sleep 0.1; done
 }
 capture_stop() {
   # SIGTERM, not SIGINT: background jobs of a non-interactive shell start with SIGINT ignored.
@@ -109,7 +110,7 @@ observe_arp_during() {
   capture_start "$cap" -e 'arp and arp[6:2] = 2'
   ip netns exec client python3 "$GUEST_DIR/lib/arp-prober.py" eth0 "$(host_ip client)" "$VIP" 5 > "$probes" &
   prober=$!
-  for i in $(seq 100); do grep -q ready "$probes" && break; sleep 0.1; done
+  for i in $(seq 300); do grep -q ready "$probes" && break; sleep 0.1; done
   sleep 0.5
   "$@"; code=$?
   sleep 0.5

@@ -86,8 +86,24 @@ wait_until() {
     sleep 0.1
   done
 }
-# The journal of a unit since a cursor, as one JSON string.
-journal_since() { json_str "$(journalctl -q -o cat -u "$1" --after-cursor="$2" 2>&1)"; }
+# The journal of a unit since a cursor, as one JSON string. journald takes a unit's lines from
+# its stdout some time after the unit wrote them: --sync first returns once journald has
+# written every line already sent to it (and so what a unit logged before an event it caused).
+journal_since() {
+  journalctl --sync 2>/dev/null
+  json_str "$(journalctl -q -o cat -u "$1" --after-cursor="$2" 2>&1)"
+}
+# journal_has UNIT CURSOR ERE: a line of the unit's journal since the cursor matches ERE.
+journal_has() { journalctl -q -o cat -u "$1" --after-cursor="$2" 2>/dev/null | grep -qE -- "$3"; }
+# journal_wait NAME TIMEOUT UNIT CURSOR ERE: for a line the unit is expected to log (it may not
+# have written it yet, journald may not have taken it yet): reads the journal again every
+# 0.1 s until a line matches or TIMEOUT s pass. JSON members NAME, the journal as read then,
+# and NAME_s, the seconds it took (-1: no line matched).
+journal_wait() {
+  local name=$1 timeout=$2 unit=$3 cursor=$4 s; shift 2
+  s=$(wait_until "$timeout" journal_has "$@")
+  echo "\"$name\":$(journal_since "$unit" "$cursor"),\"${name}_s\":$s"
+}
 cursor() { journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p'; }
 # run_json NAME CMD...: runs CMD; its exit status and output as JSON members NAME_exit, NAME_output.
 run_json() {

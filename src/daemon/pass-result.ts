@@ -1,0 +1,53 @@
+import type { ReconcileResult } from '../agent.js';
+import type { Change } from '../objects/registry.js';
+import type { Trip } from './flap-backoff.js';
+import type { Trigger } from './trigger.js';
+
+// One pass of the daemon as plain data: what asked for it, what reconcile did (its
+// verdict), which of the changes it ran were repairs of drift and which the desired state
+// asked for, and what the flap backoff made of them. Logged (pass-log.ts), folded into
+// the daemon's stats (stats.ts), handed to every trigger source and written by the sinks.
+
+export interface RanChange {
+  change: Change;
+  status: 'applied' | 'failed' | 'skipped';
+  error?: string;
+  // Drift put right: the desired state had not moved since the last pass. Otherwise a
+  // change (the first pass, a reload, the store): never counted by the flap backoff.
+  repair: boolean;
+}
+
+export interface BackoffItem {
+  item: string;
+  repairsInWindow: number;
+  trips: number; // consecutive trips (the backoff doubles with each)
+  heldUntil: string | null; // ISO time; null when not held
+}
+
+export interface PassResult {
+  triggers: Trigger[];
+  startedAt: number; // on the scheduler's clock
+  endedAt: string; // ISO time
+  durationMs: number;
+  // What reconcile did; null when the pass could not run (error says why).
+  reconcile: ReconcileResult | null;
+  error?: string;
+  ran: RanChange[];
+  trips: Trip[];
+  // Items the backoff held whose desired state moved: forgotten, due in the next pass.
+  released: string[];
+  // Items of changes the desired state asked for that did not apply (held back, failed):
+  // still changes, not repairs, when a later pass applies them.
+  unfinished: string[];
+  backoff: { items: BackoffItem[]; nextRelease: number | null }; // nextRelease: on the scheduler's clock
+}
+
+// The sysctl files the pass read: what the re-read watches until the next pass.
+export function sysctlPathsRead(result: PassResult): string[] | null {
+  return result.reconcile ? Object.keys(result.reconcile.snapshot.actual.sysctls) : null;
+}
+
+// Whether the gate held back a change that would expose a VIP (an address, a route).
+export function exposureHeld(result: PassResult): boolean {
+  return result.reconcile?.held.some((h) => h.change.safety.exposes === true) ?? false;
+}
