@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
 import { isProcessAlive } from '../../src/state/flock.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { createRunner, DEFAULT_TIMEOUT_MS, timeoutFromEnv } from '../../src/system/runner.js';
+import { bundleModule } from '../helpers/bundle.js';
 
 // The real runner with real processes: what `ip` and `modprobe` go through.
 describe('createRunner', () => {
@@ -111,4 +114,32 @@ describe('createRunner', () => {
       lock.release();
     }
   });
+  // execa's cleanup: a command outlives neither a killed rs-agent nor one that exits.
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'takes its commands with it when rs-agent is killed with %s',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'rsa-runner-'));
+      const script = await bundleModule(resolve(import.meta.dirname, 'fixtures/runs-sleep.ts'));
+      const pidFile = join(dir, 'pid');
+      const agent = execa(process.execPath, [script, pidFile], { reject: false });
+      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await sleep(10);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(isRunning(pid)).toBe(true);
+      agent.kill(signal);
+      expect((await agent).signal).toBe(signal);
+      for (let i = 0; i < 100 && isRunning(pid); i++) await sleep(20);
+      expect(isRunning(pid)).toBe(false);
+    },
+  );
 });
+
+// Alive and not a zombie: an orphan that has exited waits for PID 1 to reap it, which in
+// a container may take its time.
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
