@@ -188,12 +188,15 @@ async function bench(n) {
     const etcdBefore = cpuTicks(etcd.pid);
     const t0 = Date.now();
     ctl('put', '/rs-agent/groups/all', `vips: [${vip}]`);
-    while (!agents.every((a) => a.lines.some((l) => l.event === 'repair' && l.item === item))) await sleep(20);
+    while (!agents.every((a) => a.lines.some((l) => (l.event === 'repair' || l.event === 'change') && l.item === item)))
+      await sleep(20);
     const t1 = Date.now();
     etcdCpuS += (cpuTicks(etcd.pid) - etcdBefore) / TICK;
     rolloutS += (t1 - t0) / 1000;
     for (const a of agents) {
-      latencies.push(Date.parse(a.lines.find((l) => l.event === 'repair' && l.item === item).time) - t0);
+      latencies.push(
+        Date.parse(a.lines.find((l) => (l.event === 'repair' || l.event === 'change') && l.item === item).time) - t0,
+      );
       const seen = a.lines.findLast((l) => l.event === 'store-change');
       if (seen) notices.push(Date.parse(seen.time) - t0);
     }
