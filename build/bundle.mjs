@@ -5,16 +5,14 @@
 //   rs-agent.js.map  its source map: an internal error's stack names source lines
 //                    (system/stack.ts reads it, only then)
 //   rs-agent.<hash>.<arch>-v8-<version>.cache
-//                    V8's code cache for the bundle, made by this node after a converged
-//                    check ran (build/train-cache.cjs): the loader hands it to V8, which
-//                    then skips compiling what it holds
+//                    V8's code cache for the bundle, made by this node: the loader hands it
+//                    to V8, which then skips compiling what it holds
 //   main.js          the entry (build/loader.cjs): reads the bundle and its cache, runs it
 //   package.json     says main.js is a plain script (the project's is "type": "module"), with
 //                    the name and version, which the bundle looks for above itself
 // Commands load their modules on demand (import() in src/cli/main.ts): in this script each
 // is a function called the first time, and only the code it runs is compiled.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -69,7 +67,10 @@ async function bundleCli() {
   writeFileSync(`${bundlePath}.map`, JSON.stringify({ ...map, file: BUNDLE }));
 
   const cachePrefix = `rs-agent.${createHash('sha256').update(wrapped).digest('hex').slice(0, 12)}`;
-  const cacheFile = join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`);
+  // Named as the loader names it: V8 keeps this name for the functions it takes from the cache.
+  const cache = new Script(wrapped, { filename: BUNDLE }).createCachedData();
+  writeFileSync(join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`), cache);
+
   const loader = readFileSync(join(ROOT, 'build/loader.cjs'), 'utf8')
     .replaceAll('@BUNDLE@', BUNDLE)
     .replace('@CACHE_PREFIX@', cachePrefix);
@@ -78,16 +79,6 @@ async function bundleCli() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const manifest = { name: pkg.name, version: pkg.version, private: true, type: 'commonjs' };
   writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  // Made after a converged check has run (train-cache.cjs), so that it holds what check
-  // compiles; if that check cannot run here, from the bare script. Named as the loader
-  // names it: V8 keeps this name for the functions it takes from the cache.
-  const trained = spawnSync(process.execPath, [join(ROOT, 'build/train-cache.cjs'), OUT, cacheFile], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (trained.status !== 0) {
-    process.stderr.write('build: warning: the code cache holds only the top level of the bundle\n');
-    writeFileSync(cacheFile, new Script(wrapped, { filename: BUNDLE }).createCachedData());
-  }
 }
 
 function fail(message) {
