@@ -1,10 +1,13 @@
-// The e2e suites: each boots a VM (minutes under TCG); run with `npm run test:e2e` (the LVS
-// cluster, then the units under systemd, one VM at a time), never as part of the unit tests.
+// The e2e tier: the VM suites, each booting a VM (minutes under TCG); run with `npm run test:e2e`,
+// never as part of the other tiers (vitest.config.ts). One VM at a time: each emulates two CPUs,
+// and two side by side on a 2-core machine would halve the time each scenario has within its bounds.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    name: 'e2e',
     include: ['test/e2e/**/*.test.ts'],
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30 * 60_000,
   },

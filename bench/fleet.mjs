@@ -6,8 +6,15 @@
 // log line for the address, same clock as the put): p50, p99, max. Also each agent's
 // RSS and idle CPU, and the etcd server's CPU during the rollout.
 //
-// Options: --sizes 10,50   --idle-seconds 30   --rounds 3 (puts per size)   --cli FILE (the
-// build measured; default dist/cli/main.js)   --json-out FILE (the results, one per size)
+// Then `fleet status` against a store holding N synthetic hosts (default 1 000, then
+// 10 000): a status and a tracked key each, a hosts/ key for one in ten, four groups, and
+// one host in twenty whose status lease has gone (tracked only: down). The time is the
+// whole command, as an operator runs it (node start, the paged read, the table), median
+// of 3 runs; with --json too.
+//
+// Options: --sizes 10,50   --idle-seconds 30   --rounds 3 (puts per size)
+//          --status-hosts 1000,10000 (0 skips)   --cli FILE (the build measured; default
+//          dist/cli/main.js)   --json-out FILE (the results, one per size)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,6 +30,7 @@ const { values: options } = parseArgs({
     sizes: { type: 'string', default: '10,50' },
     'idle-seconds': { type: 'string', default: '30' },
     rounds: { type: 'string', default: '3' },
+    'status-hosts': { type: 'string', default: '1000,10000' },
   },
 });
 const CLI = resolve(options.cli);
@@ -87,7 +95,8 @@ function plug(ns, port, address) {
   sh('ip', ['-n', ns, 'addr', 'add', `${address}/16`, 'dev', 'eth0']);
 }
 
-async function bench(n) {
+// One etcd member in a namespace of its own on a bridge, at 10.79.0.1.
+async function startStore(name) {
   sh('ip', ['netns', 'add', hub]);
   namespaces.length = 0;
   sh('ip', ['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
@@ -104,7 +113,7 @@ async function bench(n) {
       '--name',
       'b',
       '--data-dir',
-      join(work, `etcd-${n}`),
+      join(work, `etcd-${name}`),
       '--listen-client-urls',
       'http://10.79.0.1:2379',
       '--advertise-client-urls',
@@ -126,6 +135,18 @@ async function bench(n) {
       env: { ...process.env, ETCDCTL_API: '3' },
     }).status === 0;
   while (!healthy()) await sleep(100);
+  return etcd;
+}
+
+async function stopAll() {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  await sleep(500);
+  cleanup();
+  mkdirSync(work, { recursive: true });
+}
+
+async function bench(n) {
+  const etcd = await startStore(n);
   process.stderr.write(`${n} agents: etcd up, starting agents\n`);
   const agents = [];
   for (let i = 0; i < n; i++) {
@@ -223,11 +244,70 @@ async function bench(n) {
     etcd_cpu_s_per_rollout: +(etcdCpuS / Number(options.rounds)).toFixed(3),
     etcd_cpu_pct_during_rollout: +((etcdCpuS / rolloutS) * 100).toFixed(1),
   };
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  await sleep(500);
-  cleanup();
-  mkdirSync(work, { recursive: true });
+  await stopAll();
   return result;
+}
+
+// The synthetic fleet, written from inside the store's namespace with the etcd client
+// rs-agent itself uses (64 puts in flight).
+const FILL = `
+const { Etcd3 } = await import(process.argv[1] + '/node_modules/etcd3/lib/index.js');
+const n = Number(process.argv[2]);
+const client = new Etcd3({ hosts: 'http://10.79.0.1:2379' });
+const P = '/rs-agent/';
+const now = new Date().toISOString();
+const keys = [];
+for (let g = 0; g < 4; g++) keys.push([P + 'groups/g' + g, 'selector: {pool: p' + g + '}\\nvips: [192.0.2.' + (10 + g) + ']']);
+for (let i = 0; i < n; i++) {
+  const host = 'h' + i;
+  if (i % 10 === 0) keys.push([P + 'hosts/' + host, 'vips: [198.51.100.' + (i % 250) + ']']);
+  keys.push([P + 'tracked/' + host, JSON.stringify({ host, seenAt: now })]);
+  if (i % 20 === 19) continue;
+  keys.push([P + 'status/' + host, JSON.stringify({ host, labels: { pool: 'p' + (i % 4) }, version: '0', inSync: true,
+    revision: 1000000, vips: 2, repairs: 0, drift: 0, held: [], wipeHeld: false, errors: [], lastError: null,
+    lastOutage: null, updatedAt: now, heartbeatS: 3600, instance: i.toString(16) })]);
+}
+for (let at = 0; at < keys.length; at += 64)
+  await Promise.all(keys.slice(at, at + 64).map(([k, v]) => client.put(k).value(v)));
+client.close();
+`;
+
+function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+async function statusBench(hosts) {
+  await startStore(`status-${hosts}`);
+  process.stderr.write(`fleet status: writing ${hosts} hosts\n`);
+  sh('ip', ['netns', 'exec', storeNs, process.execPath, '--input-type=module', '-e', FILL, ROOT, String(hosts)]);
+  const config = join(work, 'fleet-status.yaml');
+  writeFileSync(config, 'source:\n  etcd:\n    endpoints: [http://10.79.0.1:2379]\n    insecure: true\nhost: reader\n');
+  const timed = (extra) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(
+      'ip',
+      ['netns', 'exec', storeNs, process.execPath, CLI, 'fleet', 'status', '--config', config, ...extra],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      },
+    );
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 1)
+      throw new Error(`fleet status exited ${r.status} (1 expected: some hosts are down): ${r.stderr}`);
+    return { ms, out: r.stdout };
+  };
+  const table = [0, 1, 2].map(() => timed([]));
+  const json = [0, 1, 2].map(() => timed(['--json']));
+  const listed = JSON.parse(json[0].out).hosts.length;
+  await stopAll();
+  return {
+    fleet_status_hosts: hosts,
+    listed,
+    table_ms: Math.round(median(table.map((t) => t.ms))),
+    json_ms: Math.round(median(json.map((t) => t.ms))),
+    summary: table[0].out.trim().split('\n').at(-1),
+  };
 }
 
 console.log(
@@ -236,12 +316,14 @@ console.log(
     .join(' ')} at start`,
 );
 const all = [];
-for (const n of options.sizes.split(',').map(Number)) {
+for (const n of options.sizes.split(',').map(Number).filter(Boolean)) {
   const r = await bench(n);
   console.log(JSON.stringify(r));
   all.push(r);
 }
 if (options['json-out']) writeFileSync(options['json-out'], `${JSON.stringify(all, null, 2)}\n`);
+for (const hosts of options['status-hosts'].split(',').map(Number).filter(Boolean))
+  console.log(JSON.stringify(await statusBench(hosts)));
 console.log(
   `load average ${loadavg()
     .map((l) => l.toFixed(2))

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { EXTERNAL } from '../build/externals.mjs';
+import { configManPage } from './config-man.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEB = join(ROOT, 'deb');
@@ -63,6 +64,8 @@ for (const name of readdirSync(join(ROOT, 'units')).sort()) {
 
 put(CONFFILE, readFileSync(join(ROOT, 'examples/rs-agent.yaml')));
 put('usr/share/man/man8/rs-agent.8.gz', gzip(join(DEB, 'rs-agent.8')));
+const reference = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+put('usr/share/man/man5/rs-agent.yaml.5.gz', gzip(null, configManPage(reference)));
 put('usr/share/bash-completion/completions/rs-agent', readFileSync(join(DEB, 'rs-agent.bash-completion')));
 put('usr/share/doc/rs-agent/copyright', readFileSync(join(DEB, 'copyright')));
 put('usr/share/doc/rs-agent/changelog.Debian.gz', gzip(join(DEB, 'changelog')));
@@ -217,8 +220,9 @@ function put(path, content, mode = 0o644) {
   chmodSync(file, mode);
 }
 
-function gzip(file) {
-  return execFileSync('gzip', ['-9nc', file]);
+// A file's content, or the text given, compressed as Debian wants it (no name, no time).
+function gzip(file, text) {
+  return text === undefined ? execFileSync('gzip', ['-9nc', file]) : execFileSync('gzip', ['-9nc'], { input: text });
 }
 
 function md5(file) {

@@ -5,12 +5,12 @@ import type { KeptProtection, Problem } from './model/change.js';
 import type { HostAddress } from './model/host.js';
 import { unrecordedVips } from './objects/address.js';
 import { followRenames, isEmptyOwned, NFT_TABLES, type Change, type Owned } from './objects/registry.js';
-import { tableId } from './objects/nft-table.js';
+import { tableId, type NftTableSpec } from './objects/nft-table.js';
 import { observeObjects, readSysctls } from './observe/observe.js';
-import type { ActualState } from './observe/types.js';
+import type { ActualNftTable, ActualState } from './observe/types.js';
 import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts.js';
 import { missingOf, selectChanges } from './plan/gate.js';
-import { desiredState, NOTHING, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
+import { desiredState, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
 import { refuseWhileDaemonRuns } from './state/instance-lock.js';
 import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
@@ -18,7 +18,8 @@ import { verdictOf, type Held, type Verdict } from './verdict.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
 import type { Runner } from './system/runner.js';
 import type { SysctlFs } from './system/sysctl-fs.js';
-import { withStoreVips } from './source/resolve.js';
+import { storeEndpoints } from './store/endpoint-addresses.js';
+import { withStoreVips } from './store/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
 // kernel), assembles a plan with the pure planner, and applies it where asked.
@@ -36,6 +37,15 @@ export interface AgentOptions {
   lockSignal?: AbortSignal;
   // Accept a config file someone other than root could have written.
   allowInsecureConfig?: boolean;
+  // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
+  // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
+  nftWatch?: NftReadings;
+}
+
+// Which tables a pass reads afresh, the last reading of the others, and what it read.
+export interface NftReadings {
+  toRead<T extends NftTableSpec>(tables: readonly T[]): { read: T[]; known: Record<string, ActualNftTable> };
+  remember(read: Readonly<Record<string, ActualNftTable>>): void;
 }
 
 export interface Snapshot {
@@ -53,18 +63,25 @@ export interface Snapshot {
 // "nothing": what stop converges to.
 export async function snapshot(opts: AgentOptions, config: Config | null): Promise<Snapshot> {
   const recorded = readState(opts.stateDir);
+  const looked = NFT_TABLES.filter((t) => t.observeWhen(config, recorded.nft.includes(tableId(t))));
+  const { read, known } = opts.nftWatch?.toRead(looked) ?? { read: looked, known: {} };
   const objects = await observeObjects(opts.runner, {
     ipv6Routes: Boolean(config?.vips.some((v) => v.family === 6)) || recorded.route.some((r) => r.family === 6),
     fou: Boolean(config?.vips.some((v) => v.encap === 'gue')) || recorded.fou.length > 0,
-    tables: NFT_TABLES.filter((t) => t.observeWhen(config, recorded.nft.includes(tableId(t)))),
+    tables: read,
   });
+  opts.nftWatch?.remember(objects.nft ?? {});
+  if (looked.length > 0) objects.nft = { ...known, ...objects.nft };
   // The NICs and tunnel devices the config means are among the links found; the sysctls
   // to read are theirs and those rs-agent holds originals for (renamed devices followed).
-  const desired = config ? desiredState(config, objects.links) : NOTHING;
+  // No VIP may be the host's gateway or its store's address (model/lifelines.ts).
+  const store = config?.store ? await storeEndpoints(config.store) : [];
+  const desired = desiredState(config, objects.links, { gateways: objects.gateways, store });
   const owned = followRenames(recorded, objects.links);
   const actual: ActualState = { ...objects, sysctls: readSysctls(opts.sysctlFs, sysctlPathsToRead(desired, owned)) };
   const conflicts = findConflicts(desired, actual.links, owned);
   const { changes, kept, problems } = planFull(desired, actual, owned);
+  if (config?.storeUnknown) problems.push({ item: 'store', message: config.storeUnknown });
   return { config, desired, actual, owned, conflicts, problems, kept, changes: withoutConflicts(changes, conflicts) };
 }
 

@@ -1,6 +1,9 @@
 import { desiredConfig, snapshot, type AgentOptions } from './agent.js';
 import { readDaemonStatus } from './daemon/status-file.js';
 import type { DaemonStats } from './daemon/stats.js';
+import { readDrain, type DrainState } from './drain/record.js';
+import { healthAnswer, type HealthAnswer } from './health/answer.js';
+import { checkService, endpointText } from './health/service-check.js';
 import type { KeptProtection } from './model/change.js';
 import { addressKey, fouKey, routeKey } from './model/host.js';
 import { sysctlKey } from './model/sysctl-path.js';
@@ -12,6 +15,7 @@ import { resolveMss } from './objects/nft/mss-value.js';
 import type { DesiredSysctl } from './objects/sysctl.js';
 import type { NftTableState } from './observe/types.js';
 import { statePath } from './state/state-file.js';
+import { passTraffic, type TrafficSample } from './traffic/sample.js';
 import { verdictOf } from './verdict.js';
 
 export interface VipStatus {
@@ -45,6 +49,10 @@ export interface StatusReport {
   arpGuard: ArpGuardStatus;
   mssClamp: MssStatus;
   kept: KeptProtection[]; // protection left in force for addresses that still need it
+  drain: DrainState | null; // null: not drained
+  // What the health endpoint answers from what this status saw (rs-agent run serves it).
+  health: { listen: string | null; agent: string | null; answer: HealthAnswer };
+  traffic: TrafficSample;
   daemon: DaemonStats | null; // the last report of `rs-agent run`; null if it never ran here
 }
 
@@ -101,8 +109,11 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
   const linkNames = [...new Set([...(snap.desired.parts.link as string[]), ...snap.owned.link])];
   const verdict = verdictOf(snap);
   const guard = snap.actual.nft?.['arp rs_agent'];
+  const drain = readDrain(config.drain.file);
+  const h = config.health;
+  const service = h.check ? await checkService(h.check, h.checkTimeoutMs) : null;
   return {
-    config: config.source,
+    config: config.file,
     stateFile: statePath(opts.stateDir),
     inSync: verdict.inSync,
     drift: snap.changes.length + snap.conflicts.length + snap.problems.length,
@@ -150,6 +161,13 @@ export async function status(opts: AgentOptions): Promise<StatusReport> {
       })),
     },
     kept: snap.kept,
+    drain,
+    health: {
+      listen: h.listen ? endpointText(h.listen.address, h.listen.port) : null,
+      agent: h.agent ? endpointText(h.agent.address, h.agent.port) : null,
+      answer: healthAnswer({ verdict, drain }, service, h.agentWeight),
+    },
+    traffic: passTraffic(snap),
     daemon: readDaemonStatus(opts.stateDir),
   };
 }

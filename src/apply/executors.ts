@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { AgentError, describeError } from '../errors.js';
 import type { ChangeBase } from '../model/change.js';
+import { MODULES_LOAD } from '../objects/module.js';
 import { kindOf } from '../objects/registry.js';
 import { inputFile } from '../system/exclusive-file.js';
 import type { CommandResult, Runner } from '../system/runner.js';
@@ -22,6 +23,7 @@ export interface Outcome<C extends ChangeBase = ChangeBase> {
   change: C;
   status: 'applied' | 'failed' | 'skipped';
   error?: string;
+  uncertain?: boolean; // failed with its whole batch, which may have run in part (see ownedAfter)
 }
 
 export interface ExecContext {
@@ -59,6 +61,14 @@ async function loadModule(change: ChangeBase, ctx: ExecContext): Promise<Outcome
   if (execute.via !== 'module') throw new Error(`${change.kind} is not a module`);
   const module = execute.module(change);
   const argv = ['modprobe', module];
+  // Run as the packaged units run the daemon (CAP_NET_ADMIN alone), modprobe cannot load
+  // it; say what can, rather than modprobe's own error under the unit's sandbox.
+  if (ctx.runner.canLoadModules?.() === false)
+    return failed(
+      change,
+      `kernel module ${module} is not loaded, and rs-agent runs without CAP_SYS_MODULE: load it as root ` +
+        `(modprobe ${module}), or restart the unit (its privileged ExecStartPre loads ${MODULES_LOAD})`,
+    );
   try {
     const result = await ctx.runner.run(argv, { lockFd: ctx.lockFd });
     if (result.exitCode === 0) return { change, status: 'applied' };
@@ -103,17 +113,18 @@ async function runIpBatch(changes: ChangeBase[], ctx: ExecContext): Promise<Outc
   try {
     result = await ctx.runner.run(argv, { lockFd: ctx.lockFd, stdinFile: input });
   } catch (error) {
-    // ip could not be run at all (gone, or not executable): a failure of these changes,
-    // reported with what the pass had already applied, not an abort that hides it.
+    // ip could not be run (gone, not executable), or was killed at the command timeout: a
+    // failure of these changes, reported with what the pass had already applied, not an
+    // abort that hides it. A killed batch ran some of its lines, which ones is unknown.
     if (!(error instanceof AgentError)) throw error;
-    return changes.map((change) => failed(change, error.message));
+    return changes.map((change) => ({ ...failed(change, error.message), uncertain: true }));
   } finally {
     closeSync(input);
   }
   const errors = parseBatchErrors(result.stderr);
   if (result.exitCode !== 0 && errors.size === 0) {
     const reason = `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.exitCode}`}`;
-    return changes.map((change) => failed(change, reason));
+    return changes.map((change) => ({ ...failed(change, reason), uncertain: true }));
   }
   return changes.map((change, i) => {
     const error = errors.get(i + 1);

@@ -51,6 +51,12 @@ export function printLines(lines: readonly string[]): void {
   if (lines.length > 0 && process.stdout.writable) process.stdout.write(`${escapeLines(lines)}\n`);
 }
 
+// A line of progress on stderr (drain's, before stop), escaped like print's: stdout stays
+// what the command prints.
+export function printProgress(line: string): void {
+  process.stderr.write(`${escapeText(clipText(line))}\n`);
+}
+
 // A message on stderr, "rs-agent: " first, control characters escaped. A message of
 // several lines (import's notes, a stack) keeps them, each further line indented: no
 // text in it can start a line of its own, where journald would read a "<3>" priority.

@@ -1,30 +1,48 @@
 import { escapeText } from '../render/escape.js';
-import type { FleetRow } from '../source/fleet-status.js';
+import type { FleetRow } from '../store/fleet-status.js';
 import { print, printJson, runCommand, type GlobalArgs } from './common.js';
 
 // `rs-agent fleet status`: the whole fleet as the store shows it. Exit 0 when every
-// host is in sync, 1 otherwise, 2 when there is no store or it cannot be read.
+// host is in sync, 1 otherwise (a host down, behind, stale...; or no host at all), 2
+// when there is no store or it cannot be read.
 export async function fleetCommand(args: GlobalArgs & { action?: string; json?: boolean }): Promise<void> {
   await runCommand(async () => {
-    const { readFleet } = await import('../source/fleet-read.js');
+    const { readFleet } = await import('../store/fleet-read.js');
     const { rows, revision } = await readFleet(args.config, args['allow-insecure-config']);
     if (args.json) printJson({ revision, hosts: rows });
     else printTable(rows, revision);
-    return rows.every((r) => r.state === 'in-sync') ? 0 : 1;
+    return rows.length > 0 && rows.every((r) => r.state === 'in-sync') ? 0 : 1;
   });
 }
 
 function printTable(rows: FleetRow[], revision: number): void {
-  const table = [['HOST', 'STATE', 'REVISION', 'WANTED', 'VIPS', 'UPDATED', 'LAST STORE OUTAGE', 'ERRORS']];
+  const table = [
+    [
+      'HOST',
+      'STATE',
+      'DRAIN',
+      'CONNS',
+      'REVISION',
+      'WANTED',
+      'VIPS',
+      'UPDATED',
+      'LAST STORE OUTAGE',
+      'AGENT',
+      'ERRORS',
+    ],
+  ];
   for (const r of rows) {
     table.push([
       r.host,
       r.state,
+      r.drain ?? '-',
+      r.connections === null ? '-' : String(r.connections),
       r.revision === null ? '-' : String(r.revision),
       String(r.wanted),
       r.vips === null ? '-' : String(r.vips),
       r.updatedAt ?? '-',
       outage(r.lastOutage),
+      r.instance ?? '-',
       r.errors.join('; ') || '-',
     ]);
   }
@@ -41,8 +59,11 @@ function printTable(rows: FleetRow[], revision: number): void {
     );
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  const drains = new Map<string, number>();
+  for (const r of rows) if (r.drain) drains.set(r.drain, (drains.get(r.drain) ?? 0) + 1);
+  const drained = drains.size > 0 ? ` (${[...drains].map(([s, n]) => `${n} ${s}`).join(', ')})` : '';
   print(
-    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`,
+    `${rows.length} hosts at store revision ${revision}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'no host has reported'}${drained}`,
   );
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { routeNodeWarnings } from '../system/node-warnings.js';
 import { printError } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
 import { COMMANDS as SPECS, defaultOf, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
@@ -11,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void
   plan: async () => (await import('./plan.js')).planCommand,
   start: async () => (await import('./start.js')).startCommand,
   stop: async () => (await import('./start.js')).stopCommand,
+  drain: async () => (await import('./drain.js')).drainCommand as (args: CommandArgs) => Promise<void>,
+  undrain: async () => (await import('./drain.js')).undrainCommand,
   check: async () => (await import('./check.js')).checkCommand,
   status: async () => (await import('./status.js')).statusCommand,
   run: async () => (await import('./run.js')).runDaemonCommand as (args: CommandArgs) => Promise<void>,
@@ -38,6 +41,7 @@ const yargsOption = (o: OptionSpec) => ({
   ...(o.array ? { array: true, requiresArg: true } : {}),
 });
 
+routeNodeWarnings((text) => printError(`warning: ${text}`));
 void main(process.argv.slice(2));
 
 // The build runs this file as a plain script (build/bundle.mjs), where top-level await

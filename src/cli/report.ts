@@ -42,6 +42,7 @@ export function reportConflicts(conflicts: readonly Conflict[]): number {
 // What the config asks for but the host cannot have now, one line each on stderr.
 // Returns 2 when there is any.
 export function reportProblems(problems: readonly Problem[]): number {
-  for (const p of problems) printError(`not in place: ${p.message}`);
+  // The store's problem is not an item missing but the whole desired state unknown.
+  for (const p of problems) printError(p.item === 'store' ? p.message : `not in place: ${p.message}`);
   return problems.length > 0 ? 2 : 0;
 }

@@ -1,4 +1,6 @@
 import type { LogFormat } from '../daemon/log.js';
+import { routeGrpcLog } from '../store/etcd-client.js';
+import { routeNodeWarnings } from '../system/node-warnings.js';
 import { agentOptions, runCommand, type GlobalArgs } from './common.js';
 
 // Exit 0 after SIGTERM/SIGINT, 1 when the first convergence could not run, 2 for a
@@ -9,6 +11,10 @@ export async function runDaemonCommand(args: GlobalArgs & { 'log-format'?: LogFo
       import('../daemon/run.js'),
       import('../daemon/log.js'),
     ]);
-    return runDaemon({ agent: await agentOptions(args), logger: createLogger(args['log-format'] ?? 'json') });
+    const logger = createLogger(args['log-format'] ?? 'json');
+    // Node's own warnings are log lines like any other (JSON stays JSON).
+    routeNodeWarnings((text, code) => logger.log('warning', 'node-warning', text, { code }));
+    routeGrpcLog((text) => logger.log('warning', 'grpc', text, { error: text }));
+    return runDaemon({ agent: await agentOptions(args), logger });
   });
 }

@@ -56,7 +56,39 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'validate', describe: 'check the config file; exit 0 valid, 2 invalid', options: {} },
   { name: 'plan', describe: 'print what start would change, in order; changes nothing', options: json },
   { name: 'start', describe: 'converge the host to the config (sysctls first, then addresses)', options: {} },
-  { name: 'stop', describe: 'remove what rs-agent added and restore the original sysctls', options: json },
+  {
+    name: 'stop',
+    describe: 'remove what rs-agent added and restore the original sysctls',
+    options: {
+      ...json,
+      drain: {
+        type: 'boolean',
+        default: false,
+        describe: 'drain first (as rs-agent drain, up to drain.timeout), then stop; drain.on_stop makes it the default',
+      },
+    },
+  },
+  {
+    name: 'drain',
+    describe:
+      'take this server out of its pool (the health endpoint answers 503) and wait until no connection to a VIP is left: exit 0 drained, 1 at the timeout',
+    options: {
+      timeout: {
+        type: 'string',
+        describe: 'how long to wait: seconds or a duration such as 5m (default drain.timeout)',
+      },
+      wait: {
+        type: 'boolean',
+        default: true,
+        describe: 'wait for the connections; --no-wait sets the drain and returns',
+      },
+    },
+  },
+  {
+    name: 'undrain',
+    describe: 'put this server back in its pool (removes the drain record); exit 1 when it was not drained',
+    options: {},
+  },
   {
     name: 'check',
     describe: 'compare the host with the config; exit 0 in sync, 1 drift, 2 error',

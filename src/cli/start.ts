@@ -1,4 +1,4 @@
-import { agentOptions, print, printJson, runCommand, type GlobalArgs } from './common.js';
+import { agentOptions, print, printError, printJson, printProgress, runCommand, type GlobalArgs } from './common.js';
 import { reportConflicts, reportOutcomes, reportProblems } from './report.js';
 
 export async function startCommand(args: GlobalArgs): Promise<void> {
@@ -12,15 +12,27 @@ export async function startCommand(args: GlobalArgs): Promise<void> {
   });
 }
 
-export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promise<void> {
+export async function stopCommand(args: GlobalArgs & { json?: boolean; drain?: boolean }): Promise<void> {
   await runCommand(async () => {
-    const { stop } = await import('../agent.js');
+    const [{ stop }, { drainBeforeStop, liftStopDrain }] = await Promise.all([
+      import('../agent.js'),
+      import('../drain/drain.js'),
+    ]);
     const opts = await agentOptions(args);
+    // Progress on stderr: stdout stays what stop prints (and JSON with --json).
+    const drained = await drainBeforeStop(opts, args.drain === true, printProgress);
+    if (drained && drained.outcome !== 'drained')
+      printError(
+        `drain ${drained.outcome === 'timeout' ? 'timed out' : 'cancelled'}: ${drained.line}; stopping anyway`,
+      );
+    const cut = drained !== null && drained.outcome !== 'drained' ? 1 : 0;
     const result = await stop(opts);
+    if (drained && result.ok && liftStopDrain(drained))
+      printProgress('drain lifted: stop set it, and the VIPs are gone');
     const kept = result.kept ?? [];
     if (args.json) {
       printJson({ outcomes: result.outcomes, kept, unrecorded: result.unrecorded });
-      return result.ok ? 0 : 2;
+      return result.ok ? cut : 2;
     }
     if (result.changes.length === 0 && kept.length === 0) {
       print(
@@ -39,6 +51,6 @@ export async function stopCommand(args: GlobalArgs & { json?: boolean }): Promis
     const status = reportOutcomes(result.outcomes, result.error, result.held);
     const { formatKept } = await import('../render/change.js');
     for (const k of kept) print(formatKept(k));
-    return status;
+    return Math.max(status, cut);
   });
 }

@@ -15,7 +15,47 @@ export async function statusCommand(args: GlobalArgs & { json?: boolean }): Prom
 
 function printStatus(r: StatusReport): void {
   printFacts(r);
+  printHealth(r);
+  printTraffic(r.traffic);
   if (r.daemon) printDaemon(r.daemon);
+}
+
+// Drained or not, and what the health endpoint answers (as this status sees the host).
+function printHealth(r: StatusReport): void {
+  const d = r.drain;
+  print('');
+  print(
+    `drain:   ${d ? `${d.state}${d.since ? ` since ${d.since}` : ''}${d.by === 'stop' ? ' (set by stop)' : ''}${d.problem ? `: ${d.problem}` : ''}` : 'not drained'}`,
+  );
+  const where = [
+    r.health.listen && `GET http://${r.health.listen}/health`,
+    r.health.agent && `agent-check ${r.health.agent}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const a = r.health.answer;
+  print(`health:  ${a.status} ${a.lines.join('; ')}${where ? ` (${where})` : ' (no health.listen: not served)'}`);
+}
+
+function printTraffic(t: StatusReport['traffic']): void {
+  print('');
+  print(
+    `traffic: ${t.counted ? 'new connections counted (nftables table inet rs_agent_traffic)' : `new connections not counted: ${t.notCounted ?? ''}`}`,
+  );
+  for (const p of t.ports) {
+    const vip = p.vip.includes(':') ? `[${p.vip}]:${p.port}` : `${p.vip}:${p.port}`;
+    print(
+      `  ${vip.padEnd(22)} ${String(p.connections).padStart(6)} open${p.newConnections === null ? '' : `, ${p.newConnections} new since the table was loaded`}`,
+    );
+  }
+  if (t.ports.length === 0) print('  no connection to a VIP seen');
+  for (const d of t.tunnels)
+    print(`  ${d.dev}: received ${d.packets} packets, ${d.errors} errors, ${d.dropped} dropped`);
+  if (t.arpGuardDrops)
+    print(
+      `  ARP guard dropped: ${t.arpGuardDrops.requests} requests for a VIP, ${t.arpGuardDrops.replies} sent from a VIP`,
+    );
+  if (t.rpFilterDrops !== null) print(`  reverse-path filter drops (all devices): ${t.rpFilterDrops}`);
 }
 
 function printDaemon(d: DaemonStats): void {

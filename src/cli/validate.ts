@@ -9,7 +9,7 @@ export async function validateCommand(args: GlobalArgs): Promise<void> {
     const config = loadConfig(args.config, { allowInsecure: args['allow-insecure-config'] });
     requireRunnableSchedule(config); // as `rs-agent run` will
     const tun = config.vips.filter((v) => v.mode === 'tun').length;
-    print(`${config.source}: valid: ${config.vips.length} VIPs (${config.vips.length - tun} dr, ${tun} tun)`);
+    print(`${config.file}: valid: ${config.vips.length} VIPs (${config.vips.length - tun} dr, ${tun} tun)`);
     return 0;
   });
 }

@@ -19,7 +19,7 @@ const MAX_VALUES = 1_000_000;
 export function loadConfig(path: string, options: ReadConfigOptions = {}): Config {
   const config = parseConfig(readConfigFile(path, options), path);
   checkWrittenPaths(config);
-  if (config.store) config.store.credentials = loadStoreCredentials(config.store, config.source, options);
+  if (config.store) config.store.credentials = loadStoreCredentials(config.store, config.file, options);
   return config;
 }
 

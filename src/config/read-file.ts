@@ -1,6 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, describeError } from '../errors.js';
+import { serviceAccount } from '../system/service-user.js';
+import { describeUid, type Owners } from '../system/trusted-path.js';
 
 // A config is a few lines per VIP; anything larger is a mistake (or an attack on the parser).
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -37,11 +39,13 @@ export interface TrustedFileOptions extends ReadConfigOptions {
   missing: string; // what to say when there is no such file
   // A key or a password: readable by its owner alone (not by its group, not by others).
   secret?: boolean;
+  // Who may own the file and the directories above it; by default root and the running user.
+  owners?: Owners;
 }
 
 // A file rs-agent acts on as root (the config, the store's CA, certificate, key and
-// credentials): a regular file, owned by root or the running user, writable by no one
-// else, in directories no one else can write to; a secret also readable by no one else.
+// credentials): a regular file, owned by root or the running user (or options.owners),
+// writable by no one else, in directories no one else can write to; a secret also readable by no one else.
 // Every problem goes to fail, as one line without the file's content.
 export function readTrustedFile(path: string, options: TrustedFileOptions, fail: (detail: string) => never): Buffer {
   let fd: number;
@@ -59,8 +63,8 @@ export function readTrustedFile(path: string, options: TrustedFileOptions, fail:
       const hint =
         'whoever can change it decides what rs-agent does as root; fix that, or pass --allow-insecure-config';
       for (const problem of [
-        ownerProblem(null, stats),
-        ...parentDirectories(path).map((dir) => ownerProblem(`directory ${dir}`, statSync(dir))),
+        ownerProblem(null, stats, options.owners),
+        ...parentDirectories(path).map((dir) => ownerProblem(`directory ${dir}`, statSync(dir), options.owners)),
       ])
         if (problem) fail(`${problem}: ${hint}`);
       const readers = options.secret ? secretProblem(stats) : null;
@@ -79,24 +83,31 @@ export function readTrustedFile(path: string, options: TrustedFileOptions, fail:
   }
 }
 
-// Why someone other than root (or the running user) could change this file or
-// directory, or null: owned by another user, or writable by its group or by others. A
+// Why someone other than root (or the running user, or one of owners) could change
+// this file or directory, or null: owned by another user, or writable by its group or by others. A
 // sticky directory (/tmp) is fine: others cannot rename or remove what is in it, and
 // what is in it is checked on its own. subject: null for the file itself, or a name.
-export function ownerProblem(subject: string | null, stats: Stats): string | null {
+export function ownerProblem(subject: string | null, stats: Stats, owners?: Owners): string | null {
   const uid = process.getuid?.() ?? 0;
   const who = subject ? `${subject} ` : '';
-  if (stats.uid !== 0 && stats.uid !== uid) return `${who}is owned by uid ${stats.uid}, not root`;
+  const allowed = owners ?? [0, uid];
+  if (!allowed.includes(stats.uid)) {
+    const others = allowed.filter((owner) => owner !== 0 && owner !== uid).map((owner) => describeUid(owner));
+    return `${who}is owned by uid ${stats.uid}, not ${['root', ...others].join(' or ')}`;
+  }
   const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
   if ((stats.mode & 0o022) !== 0 && !sticky)
     return `${who}is writable by ${stats.mode & 0o020 ? 'its group' : 'others'} (mode ${modeOf(stats)})`;
   return null;
 }
 
-// Why others can read a secret (a key, a password), or null.
-function secretProblem(stats: Stats): string | null {
-  if ((stats.mode & 0o044) === 0) return null;
-  const readers = ['its group', 'others'].filter((_, i) => stats.mode & (i === 0 ? 0o040 : 0o004)).join(' and ');
+// Why others can read a secret (a key, a password), or null. Its group may read it when
+// that group is the service user's (system/service-user.ts): mode 0640, root:rs-agent is
+// how the daemon, run by the packaged units as that user, reads a key root owns.
+export function secretProblem(stats: Stats, serviceGid = serviceAccount()?.gid): string | null {
+  const groupReads = (stats.mode & 0o040) !== 0 && stats.gid !== serviceGid;
+  if (!groupReads && (stats.mode & 0o004) === 0) return null;
+  const readers = [groupReads ? 'its group' : '', stats.mode & 0o004 ? 'others' : ''].filter(Boolean).join(' and ');
   return `is readable by ${readers} (mode ${modeOf(stats)})`;
 }
 

@@ -2,6 +2,7 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import { CORE_SCHEMA, load as parseYaml } from 'js-yaml';
 import { ConfigError } from '../errors.js';
 import { crypto } from '../system/crypto.js';
+import { defaultOwners } from '../system/trusted-path.js';
 import { readTrustedFile, type ReadConfigOptions } from './read-file.js';
 import { StoreCredentials, type Auth, type Tls } from './store-credentials.js';
 import type { StoreConfig } from './types.js';
@@ -18,7 +19,10 @@ export function loadStoreCredentials(
     const fail = (detail: string): never => {
       throw new ConfigError(source, key, `${path}: ${detail}`);
     };
-    const rules = { ...options, secret, maxBytes: MAX_FILE_BYTES, what, missing: 'no such file' };
+    // Root or, run as root, also the service user the packaged units read them as
+    // (system/service-user.ts): a key of its own, mode 0600, is as safe as one of root's.
+    const owners = defaultOwners();
+    const rules = { ...options, secret, owners, maxBytes: MAX_FILE_BYTES, what, missing: 'no such file' };
     return { content: readTrustedFile(path, rules, fail), fail };
   };
   let tls: Tls | null = null;

@@ -151,6 +151,10 @@ export function isHostName(value: unknown): value is string {
   return typeof value === 'string' && HOST.test(value);
 }
 
+// allow-empty/all is every host's: a host named "all" would turn its own into the fleet's.
+const RESERVED_HOST = 'all';
+const RESERVED_WHY = 'allow-empty/all lets every host of the fleet be emptied';
+
 // host:, or the system's host name, which must be one too where a store uses it.
 export function validateHost(value: unknown, store: boolean, fail: Fail): string {
   if (value === undefined || value === null) {
@@ -161,8 +165,11 @@ export function validateHost(value: unknown, store: boolean, fail: Fail): string
         `is not set, and the system host name ${show(system)} cannot stand in for it (letters, digits, '.', '-', '_': ` +
           'it is one segment of a store key); set host:',
       );
+    if (store && system === RESERVED_HOST)
+      fail('host', `is not set, and the system host name "all" cannot stand in for it: ${RESERVED_WHY}; set host:`);
     return system;
   }
+  if (value === RESERVED_HOST) return fail('host', `"all" cannot be a host name: ${RESERVED_WHY}`);
   if (!isHostName(value)) {
     return fail(
       'host',

@@ -18,7 +18,7 @@ export interface VipConfig {
 
 // A validated configuration: every field present, defaults filled in.
 export interface Config {
-  source: string; // where it was read from, for messages
+  file: string; // the config file it was read from, for messages
   vips: VipConfig[];
   interfaces: string[] | null; // null: every ethernet NIC
   arp: { ignore: number; announce: number; guard: ArpGuard };
@@ -26,12 +26,17 @@ export interface Config {
   tunnel: { ipv4: string; ipv6: string; mss: MssConfig };
   drift: DriftConfig;
   metrics: { file: string | null }; // Prometheus text file written by `rs-agent run`; null: none
-  store: StoreConfig | null; // a fleet's store of desired state (src/source/); null: the file alone
+  drain: DrainConfig; // how `rs-agent drain` waits, where the drain is recorded
+  health: HealthConfig; // the endpoints `rs-agent run` serves the director
+  store: StoreConfig | null; // a fleet's store of desired state (src/store/); null: the file alone
   host: string; // this host's name in the store (default: the host name)
   labels: Record<string, string>; // matched by the store's selectors
+  // Set when the store neither answered nor left a cache: why this host's desired state is
+  // unknown. Reported as a problem by every pass, so nothing calls the host in sync.
+  storeUnknown?: string;
 }
 
-// An etcd cluster holding the fleet's desired state under a prefix (see src/source/).
+// An etcd cluster holding the fleet's desired state under a prefix (see src/store/).
 export interface StoreConfig {
   endpoints: string[]; // all https://, or all http:// with insecure
   insecure: boolean; // http:// endpoints allowed: plaintext, on a network the operator trusts
@@ -70,3 +75,28 @@ export interface FlapConfig {
 export const DEFAULT_TUNNELS = { ipv4: 'tunl0', ipv6: 'ip6tnl0' } as const;
 
 export const DEFAULT_CONFIG_PATH = '/etc/rs-agent/rs-agent.yaml';
+
+// The `drain:` and `health:` sections (config/drain.ts validates them).
+export interface DrainConfig {
+  quietMs: number; // no new connection to a VIP for this long (the director has noticed)
+  timeoutMs: number; // how long drain waits by default
+  onStop: boolean; // stop (the unit's ExecStop) drains first
+  file: string; // the drain record: on disk, so a drain outlives a reboot
+}
+
+export interface Endpoint {
+  address: string; // canonical
+  port: number;
+}
+
+// The local service the health endpoint also vouches for: an HTTP URL answering 2xx, or
+// a TCP address accepting a connection.
+export type ServiceCheck = { kind: 'http'; url: string } | { kind: 'tcp'; address: string; port: number };
+
+export interface HealthConfig {
+  listen: Endpoint | null; // GET /health
+  agent: Endpoint | null; // HAProxy's agent-check protocol
+  agentWeight: number | null; // the weight (percent) the agent says with "up"; null: none
+  check: ServiceCheck | null;
+  checkTimeoutMs: number;
+}

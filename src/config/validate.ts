@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { parseVipAddress } from './address.js';
+import { validateDrain, validateHealth } from './drain.js';
 import { validateDrift, validateMetrics } from './drift.js';
 import { interfaceNameProblem } from './interface-name.js';
 import { validateMss } from './mss.js';
@@ -21,6 +22,8 @@ export function validateConfig(raw: unknown, source: string): Config {
     'tunnel',
     'drift',
     'metrics',
+    'drain',
+    'health',
     'source',
     'host',
     'labels',
@@ -48,13 +51,19 @@ export function validateConfig(raw: unknown, source: string): Config {
 
   const interfaces = validateInterfaces(top.interfaces, fail);
   return {
-    source,
+    file: source,
     vips,
     interfaces,
     arp: validateArp(top.arp, fail),
     tunnel: validateTunnel(top.tunnel, interfaces ?? [], fail),
     drift: validateDrift(top.drift, fail),
     metrics: validateMetrics(top.metrics, fail),
+    drain: validateDrain(top.drain, fail),
+    health: validateHealth(
+      top.health,
+      vips.map((v) => v.address),
+      fail,
+    ),
     store,
     host: validateHost(top.host, store !== null, fail),
     labels: validateLabels(top.labels, fail),

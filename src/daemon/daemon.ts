@@ -8,10 +8,11 @@ import type { Logger } from './log.js';
 import { logPass } from './pass-log.js';
 import { PassQueue } from './pass-queue.js';
 import { exposureHeld, type PassResult } from './pass-result.js';
+import { NftWatch } from './nft-watch.js';
 import { runPass } from './pass.js';
 import { requireRunnableSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
-import { Sinks } from './sinks.js';
+import { Sinks, type MetricsSink } from './sinks.js';
 import { foldReload, foldStats, foldStop, initialStats, type DaemonStats } from './stats.js';
 import type { Trigger } from './trigger.js';
 import type { TriggerContext, TriggerSource } from './triggers/trigger-source.js';
@@ -22,6 +23,8 @@ const DEBOUNCE_MS = 2;
 // passes are spaced out: each would find it drifted again and change nothing. Urgent
 // requests (protection, a backoff's end, a deliberate change) are not.
 const SPACING_MS = 500;
+// The passes that read every nftables table, whatever nft monitor said.
+const LOOK_AT_ALL: readonly Trigger[] = ['start', 'reload', 'schedule'];
 
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
   const config = validate(agent);
@@ -52,13 +55,18 @@ export class Daemon {
   private readonly backoff: FlapBackoff;
   private readonly queue: PassQueue;
   private readonly sinks: Sinks;
+  // What it knows of its nftables tables between passes: nft monitor keeps it current.
+  private readonly nft = new NftWatch();
   // Aborted on shutdown: a pass still waiting for the lock gives up at once.
   private readonly abort = new AbortController();
   // What the last pass wanted, and which of the changes it asked for did not apply: a
   // change is a repair only when the desired state has not moved (desired-moved.ts).
   private previous: DesiredState | null = null;
   private unfinished: ReadonlySet<string> = new Set();
+  // What the last pass that ran observed: the metrics' traffic is sampled from it.
+  private observed: MetricsSink['traffic'] = null;
   private reloads: Promise<void> = Promise.resolve();
+  private started = false; // every source has started: their requests are taken
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
   private readonly ctx: TriggerContext;
@@ -67,14 +75,15 @@ export class Daemon {
     this.config = parts.config;
     this.scheduler = parts.scheduler ?? new Scheduler();
     this.backoff = new FlapBackoff(parts.config.drift.flap, this.scheduler.now);
-    this.stats = initialStats(process.pid, new Date(), parts.config.source);
+    this.stats = initialStats(process.pid, new Date(), parts.config.file);
     this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, this.scheduler);
     this.sinks = new Sinks(parts.logger);
     this.ctx = {
       request: (trigger, options) => {
-        if (this.state === 'running') this.queue.request(trigger, options);
+        if (this.state === 'running' && this.started) this.queue.request(trigger, options);
       },
       scheduler: this.scheduler,
+      nft: this.nft,
     };
   }
 
@@ -91,11 +100,14 @@ export class Daemon {
   }
 
   // Starts every source (the kernel's event monitors among them, so nothing that
-  // changes during the first pass goes unseen), then asks for the first pass.
+  // changes during the first pass goes unseen), then asks for the first pass. What a
+  // source asks for while the sources start (a monitor that has joined, while the store
+  // waits for its first read) that first pass does: it has not begun to read yet.
   async start(): Promise<void> {
     this.state = 'running';
     this.sources = this.parts.sources(this.config);
     await Promise.all(this.sources.map((s) => s.start(this.ctx)));
+    this.started = true;
     this.ctx.request('start', { urgent: true });
   }
 
@@ -118,7 +130,7 @@ export class Daemon {
       wanted = this.parts.sources(next);
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
-      this.stats = foldReload(this.stats, false, this.config.source);
+      this.stats = foldReload(this.stats, false, this.config.file);
       logger.log('error', 'reload-rejected', `SIGHUP: new config rejected, the one in force stays: ${error.message}`, {
         error: error.message,
       });
@@ -133,7 +145,7 @@ export class Daemon {
     this.sources = wanted.map((s) => running.get(s.key) ?? s);
     this.config = next;
     this.backoff.configure(next.drift.flap);
-    this.stats = foldReload(this.stats, true, next.source);
+    this.stats = foldReload(this.stats, true, next.file);
     const names = (list: TriggerSource[]) => list.map((s) => s.key.split(' ')[0]).join(' ');
     const moved = [
       started.length > 0 ? `started ${names(started)}` : '',
@@ -143,7 +155,7 @@ export class Daemon {
     logger.log(
       'info',
       'reloaded',
-      `SIGHUP: config ${next.source} reloaded: ${next.vips.length} VIPs${said ? `; ${said}` : ''}`,
+      `SIGHUP: config ${next.file} reloaded: ${next.vips.length} VIPs${said ? `; ${said}` : ''}`,
       {
         vips: next.vips.length,
         started: names(started) || null,
@@ -185,6 +197,24 @@ export class Daemon {
     this.firstPassDone();
   }
 
+  // Resolves once every source that watches the kernel is watching (its monitor child has
+  // joined the kernel's events) and the passes asked for meanwhile have run, or after
+  // waitMs: the keys of the sources not watching yet. What changes after it resolves
+  // reaches a monitor; what changed before, a pass has read.
+  async watching(waitMs: number): Promise<string[]> {
+    const waiting = new Set<string>();
+    const joins = this.sources.flatMap((source) => {
+      if (!source.watching) return [];
+      waiting.add(source.key);
+      return [source.watching().then(() => waiting.delete(source.key))];
+    });
+    const bound = this.scheduler.wait('watching-wait', waitMs);
+    await Promise.race([Promise.all(joins), bound]);
+    await Promise.race([this.queue.quiet(), bound]);
+    this.scheduler.cancel('watching-wait');
+    return [...waiting];
+  }
+
   // Resolves when no pass runs (tests drive the daemon with fake timers in between).
   settled(): Promise<void> {
     return this.queue.idle();
@@ -193,9 +223,12 @@ export class Daemon {
   private async pass(triggers: Set<Trigger>): Promise<void> {
     const before = this.stats;
     let result: PassResult;
+    // These passes look at every table; the metrics read the counters after each pass.
+    if (LOOK_AT_ALL.some((t) => triggers.has(t))) this.nft.readAll();
+    this.nft.setCounting(Boolean(this.config.metrics.file));
     try {
       result = await runPass({
-        agent: { ...this.parts.agent, lockSignal: this.abort.signal },
+        agent: { ...this.parts.agent, lockSignal: this.abort.signal, nftWatch: this.nft },
         config: this.desiredConfig(),
         backoff: this.backoff,
         previous: this.previous,
@@ -210,7 +243,9 @@ export class Daemon {
     if (result.reconcile) {
       this.previous = result.reconcile.snapshot.desired;
       this.unfinished = new Set(result.unfinished);
+      this.observed = result.reconcile.snapshot;
     }
+    for (const r of result.ran) if (r.change.kind === 'nft') this.nft.changed(r.change.table);
     logPass(this.parts.logger, result, before, this.config);
     // Folded into the stats as they are now: a reload or a stop may have come meanwhile.
     this.stats = foldStats(this.stats, result);
@@ -227,12 +262,23 @@ export class Daemon {
   // the file's own entry wins.
   private desiredConfig(): Config {
     const added = this.sources.flatMap((s) => s.vips?.() ?? []);
-    if (added.length === 0) return this.config;
+    const unknown = this.desiredUnknown();
+    if (added.length === 0 && !unknown) return this.config;
     const local = new Set(this.config.vips.map((v) => v.address));
-    return { ...this.config, vips: [...this.config.vips, ...added.filter((v) => !local.has(v.address))] };
+    return {
+      ...this.config,
+      vips: [...this.config.vips, ...added.filter((v) => !local.has(v.address))],
+      ...(unknown ? { storeUnknown: unknown } : {}),
+    };
+  }
+
+  // Why a source's desired state is unknown (the store unanswered, no cache), or null.
+  desiredUnknown(): string | null {
+    return this.sources.map((s) => s.unknown?.() ?? null).find((u) => u !== null) ?? null;
   }
 
   private publish(): void {
-    this.sinks.write(this.parts.agent.stateDir, this.config.metrics.file, this.stats);
+    const metrics = { file: this.config.metrics.file, traffic: this.observed, drainFile: this.config.drain.file };
+    this.sinks.write(this.parts.agent.stateDir, metrics, this.stats);
   }
 }

@@ -1,10 +1,17 @@
 import { writeFileAtomic } from '../system/atomic-write.js';
+import { renderTrafficMetrics, type DrainMetric } from '../traffic/metrics.js';
+import type { TrafficSample } from '../traffic/sample.js';
 import { KINDS, type DaemonStats } from './stats.js';
 import { TRIGGERS } from './trigger.js';
 
 // The Prometheus text exposition format, for node_exporter's textfile collector:
-// no listening socket, the file is replaced atomically after every reconcile.
-export function renderMetrics(stats: DaemonStats): string {
+// no listening socket, the file is replaced atomically after every reconcile. The last
+// pass's traffic sample and the drain state follow (traffic/metrics.ts).
+export function renderMetrics(
+  stats: DaemonStats,
+  traffic: TrafficSample | null = null,
+  drain: DrainMetric | null = null,
+): string {
   const out: string[] = [];
   const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [string, number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -60,6 +67,7 @@ export function renderMetrics(stats: DaemonStats): string {
   metric('rs_agent_last_reconcile_duration_seconds', 'gauge', 'How long the last reconcile took.', [
     ['', last ? seconds(last.durationMs) : 0],
   ]);
+  out.push(...renderTrafficMetrics(traffic, drain));
   return `${out.join('\n')}\n`;
 }
 
@@ -71,6 +79,11 @@ function seconds(ms: number): number {
 // Replaced whole after every reconcile, so node_exporter never reads half a file. Not
 // durable (no fsync): after a power loss the first pass writes it afresh, and a textfile
 // directory is often on tmpfs anyway.
-export function writeMetrics(path: string, stats: DaemonStats): void {
-  writeFileAtomic(path, renderMetrics(stats), { mode: 0o644, durable: false });
+export function writeMetrics(
+  path: string,
+  stats: DaemonStats,
+  traffic: TrafficSample | null = null,
+  drain: DrainMetric | null = null,
+): void {
+  writeFileAtomic(path, renderMetrics(stats, traffic, drain), { mode: 0o644, durable: false });
 }

@@ -19,7 +19,14 @@ export function logPass(logger: Logger, pass: PassResult, before: DaemonStats, c
     });
     return;
   }
-  for (const r of pass.ran) logRan(logger, r, trigger, pass.durationMs, before.failing.includes(itemOf(r.change)));
+  const failedBefore = new Set(before.failing);
+  const failedLastPass = (r: RanChange) => failedBefore.has(itemOf(r.change));
+  const alike = failureGroups(pass.ran);
+  for (const r of pass.ran) {
+    const group = alike.get(r);
+    if (!group) logRan(logger, r, trigger, pass.durationMs, failedLastPass(r));
+    else if (group[0] === r) logFailures(logger, group, trigger, pass.durationMs, failedLastPass);
+  }
   const windowS = config.drift.flap.windowMs / 1000;
   for (const trip of pass.trips) {
     const fields = { item: trip.item, repairs: trip.repairs, window_s: windowS };
@@ -100,6 +107,56 @@ function logRan(logger: Logger, r: RanChange, trigger: string, ms: number, faile
     ...fields,
     error: r.error,
   });
+}
+
+// More than this many changes that failed alike (same kind of change, same status, same
+// error) are one line: a batch killed at its timeout fails every change it carried with
+// one error, and a line per change (20 000 for a large group) floods the log.
+const EACH_UP_TO = 3;
+const SAMPLE = 10;
+
+function failureGroups(ran: RanChange[]): Map<RanChange, RanChange[]> {
+  const groups = new Map<string, RanChange[]>();
+  for (const r of ran) {
+    if (r.status === 'applied') continue;
+    const key = `${r.repair}\0${r.status}\0${r.error ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  const of = new Map<RanChange, RanChange[]>();
+  for (const group of groups.values()) if (group.length > EACH_UP_TO) for (const r of group) of.set(r, group);
+  return of;
+}
+
+// One line for many changes that failed alike: how many, the first few, the error.
+function logFailures(
+  logger: Logger,
+  group: RanChange[],
+  trigger: string,
+  ms: number,
+  failedLastPass: (r: RanChange) => boolean,
+): void {
+  const first = group[0]!;
+  const what = first.repair ? 'repair' : 'change';
+  const items = group.map((r) => itemOf(r.change));
+  const levels = group.map((r) => failureLevel(r.change, r.error, failedLastPass(r)));
+  const level = levels.includes('error') ? 'error' : 'warning';
+  const sample = items.slice(0, SAMPLE).join(', ');
+  const more = items.length > SAMPLE ? ` and ${items.length - SAMPLE} more` : '';
+  logger.log(
+    level,
+    `${what}-${first.status}`,
+    `could not ${what} ${items.length} items (${sample}${more}): ${first.error ?? ''}`,
+    {
+      item: items[0],
+      items: items.length,
+      sample,
+      duration_ms: ms,
+      trigger,
+      error: first.error,
+    },
+  );
 }
 
 // Logs each message that is new since the last pass, and each that is gone.

@@ -12,6 +12,7 @@ export class PassQueue {
   private running: Promise<void> | null = null;
   private spacedUntil = -Infinity;
   private state: Lifecycle = 'running';
+  private quietWaiters: (() => void)[] = [];
 
   constructor(
     private readonly run: (triggers: Set<Trigger>) => Promise<void>,
@@ -41,11 +42,25 @@ export class PassQueue {
     await this.running;
   }
 
+  // Resolves when no pass runs and none is asked for: every request made so far has been
+  // served (or the queue closed).
+  quiet(): Promise<void> {
+    if (this.running === null && (this.pending.size === 0 || this.state !== 'running')) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
   // Stops accepting requests; resolves when the pass under way (if any) has ended.
   async close(): Promise<void> {
     this.state = 'stopped';
     this.scheduler.cancel(TIMER);
     await this.running;
+    this.wakeQuiet();
+  }
+
+  private wakeQuiet(): void {
+    const waiters = this.quietWaiters;
+    this.quietWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private arm(): void {
@@ -60,6 +75,7 @@ export class PassQueue {
     this.running = this.run(triggers).finally(() => {
       this.running = null;
       if (this.pending.size > 0 && this.state === 'running') this.arm();
+      else this.wakeQuiet();
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { AgentOptions } from '../agent.js';
 import { takeInstanceLock } from '../state/instance-lock.js';
+import { agentInstance } from '../store/status-record.js';
 import { readableStack } from '../system/stack.js';
 import { requireNetAdmin } from '../system/privileges.js';
 import { Daemon, loadDaemonConfig } from './daemon.js';
@@ -14,6 +15,9 @@ export { loadDaemonConfig } from './daemon.js';
 const SHUTDOWN_WAIT_MS = 2000;
 // EX_SOFTWARE (sysexits.h): a bug in rs-agent. systemd's Restart=on-failure restarts it.
 const EXIT_INTERNAL_ERROR = 70;
+// How long "ready" waits for the kernel's event monitors to join (and for the passes their
+// joins ask for): ready means every later change reaches a monitor.
+const WATCHING_WAIT_MS = 5000;
 
 export interface DaemonOptions {
   agent: AgentOptions;
@@ -63,8 +67,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     process.off('SIGHUP', onReload);
   };
 
-  logger.log('info', 'starting', `rs-agent run: converging to ${config.source} (${config.vips.length} VIPs)`, {
+  logger.log('info', 'starting', `rs-agent run: converging to ${config.file} (${config.vips.length} VIPs)`, {
     pid: process.pid,
+    instance: agentInstance(),
   });
   try {
     await daemon.start();
@@ -86,14 +91,32 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       );
       void shutdown('start failure', 1);
     } else {
-      const status = last?.inSync ? 'in sync' : 'running; drift remains (see the log)';
-      await notifyReady(agent.runner, logger, status, daemon.scheduler);
-      logger.log('info', 'ready', `ready: ${last?.inSync ? 'in sync' : 'drift remains'}; watching for drift`, {
-        in_sync: last?.inSync ?? false,
-      });
+      const notWatching = await daemon.watching(WATCHING_WAIT_MS);
+      if (daemon.lifecycle === 'running') await ready(daemon, agent, logger, notWatching);
     }
   }
   const status = await finished;
   detach();
   return status;
+}
+
+// Tells systemd and the log that the daemon is ready: what the passes so far found, and
+// which of the kernel's event monitors is not watching yet (then drift there is found by
+// the schedule and the re-reads until it is).
+async function ready(daemon: Daemon, agent: AgentOptions, logger: Logger, notWatching: string[]): Promise<void> {
+  const last = daemon.currentStats.last;
+  // Never "in sync" while the store's desired state is unknown.
+  const unknown = daemon.desiredUnknown();
+  const state = unknown ? 'desired state unknown' : last?.inSync ? 'in sync' : 'drift remains';
+  const status = unknown || last?.inSync ? state : 'running; drift remains (see the log)';
+  const monitors = notWatching.map((key) => key.replace('-', ' '));
+  const watching = monitors.length
+    ? `watching for drift (${monitors.join(' and ')} not joined yet: until then the schedule and the re-reads find drift)`
+    : 'watching for drift';
+  await notifyReady(agent.runner, logger, status, daemon.scheduler);
+  logger.log('info', 'ready', `ready: ${state}; ${watching}`, {
+    in_sync: (last?.inSync ?? false) && !unknown,
+    ...(monitors.length ? { not_watching: monitors.join(', ') } : {}),
+    ...(unknown ? { error: unknown } : {}),
+  });
 }

@@ -46,7 +46,7 @@ export function requireRunnableSchedule(config: Config): void {
   const problem = scheduleProblem(config.drift.schedule);
   if (problem)
     throw new ConfigError(
-      config.source,
+      config.file,
       'drift.schedule',
       `${JSON.stringify(config.drift.schedule)} cannot be run: node-cron, which runs it, ${problem}`,
     );

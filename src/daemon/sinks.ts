@@ -1,8 +1,16 @@
+import { readDrain } from '../drain/record.js';
 import { AgentError } from '../errors.js';
+import { passTraffic } from '../traffic/sample.js';
 import type { Logger } from './log.js';
 import { writeMetrics } from './metrics.js';
 import { writeDaemonStatus } from './status-file.js';
 import type { DaemonStats } from './stats.js';
+
+export interface MetricsSink {
+  file: string | null; // metrics.file
+  traffic: Parameters<typeof passTraffic>[0] | null; // the last snapshot a pass took; null: none yet
+  drainFile: string; // drain.file
+}
 
 // Where the daemon's stats go after every pass: the status file for `rs-agent status`,
 // and the metrics file if configured (the store's status record is the store source's,
@@ -12,9 +20,15 @@ export class Sinks {
 
   constructor(private readonly logger: Logger) {}
 
-  write(stateDir: string, metricsFile: string | null, stats: DaemonStats): void {
+  // traffic: the last pass that ran (its VIPs and the tables it read), sampled here only
+  // for the metrics; drainFile: the drain record, read afresh.
+  write(stateDir: string, metrics: MetricsSink, stats: DaemonStats): void {
     const writes: [string, () => void][] = [['status', () => writeDaemonStatus(stateDir, stats)]];
-    if (metricsFile) writes.push([`metrics ${metricsFile}`, () => writeMetrics(metricsFile, stats)]);
+    const { file, traffic, drainFile } = metrics;
+    if (file) {
+      const write = () => writeMetrics(file, stats, traffic ? passTraffic(traffic) : null, readDrain(drainFile));
+      writes.push([`metrics ${file}`, write]);
+    }
     for (const [what, write] of writes) {
       try {
         write();

@@ -10,10 +10,10 @@ import { tunnelNeeds } from '../plan/placement.js';
 // 50-default.conf sets rp_filter=2 on every interface: a name after 50 wins at boot.
 // Before 99-sysctl.conf (/etc/sysctl.conf), so the operator's own file still has the last word.
 export const SYSCTL_DROP_IN = '/etc/sysctl.d/90-rs-agent.conf';
-export const MODULES_LOAD = '/etc/modules-load.d/rs-agent.conf';
 
-const HEADER = (config: Config) =>
-  `# Written by "rs-agent install" from ${config.source}; "rs-agent uninstall" removes it.\n` +
+// The first lines of every file install writes from the config.
+export const HEADER = (config: Config) =>
+  `# Written by "rs-agent install" from ${config.file}; "rs-agent uninstall" removes it.\n` +
   '# Edit the config and run "rs-agent install" again rather than editing this file.\n';
 
 // The sysctl.d drop-in: the same ARP and rp_filter values `rs-agent start` sets, so

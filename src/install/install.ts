@@ -1,13 +1,15 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { MODULES_LOAD } from '../objects/module.js';
 import { syncDir, writeFileAtomic } from '../system/atomic-write.js';
 import { directoryProblem, problemText } from '../system/trusted-path.js';
 import { binaryPathProblems, unitExecPath } from './binary-path.js';
-import { MODULES_LOAD, renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
+import { renderModulesLoad, renderSysctlDropIn, SYSCTL_DROP_IN } from './boot-files.js';
 import { MANIFEST, readManifest, renderManifest, sha256 } from './manifest.js';
+import { PATHS_DROP_IN, renderPathsDropIn, SERVICE_UNITS } from './unit-paths.js';
 
 // The systemd units shipped with the program: the units/ directory nearest above the
 // running bundle (a checkout's dist/cli/main.js, or a package's own directory).
@@ -56,7 +58,7 @@ export function install(opts: {
   const { root } = opts;
   const binary = opts.binary ?? UNITS_BINARY;
   const wanted = wantedFiles(opts.config, opts.unitsDir ?? PACKAGE_UNITS_DIR, binary);
-  if (wanted.some((f) => f.path.startsWith(`${UNIT_DIR}/`))) requireSafeBinary(binary, opts);
+  if (wanted.some((f) => dirname(f.path) === UNIT_DIR)) requireSafeBinary(binary, opts);
   const manifest = readManifest(join(root, MANIFEST));
   const recorded = manifest?.files ?? {};
   refuseUnsafeDirs('install', root, [...wanted.map((f) => f.path), MANIFEST]);
@@ -135,6 +137,11 @@ function wantedFiles(config: Config, unitsDir: string, binary: string): WantedFi
   if (sysctl !== null) files.push({ path: SYSCTL_DROP_IN, content: Buffer.from(sysctl) });
   const modules = renderModulesLoad(config);
   if (modules !== null) files.push({ path: MODULES_LOAD, content: Buffer.from(modules) });
+  // Also where the package's units (in /lib/systemd/system) are the ones that run.
+  const paths = renderPathsDropIn(config);
+  if (paths !== null)
+    for (const unit of SERVICE_UNITS)
+      files.push({ path: `${UNIT_DIR}/${unit}.d/${PATHS_DROP_IN}`, content: Buffer.from(paths) });
   return files;
 }
 
@@ -184,6 +191,7 @@ function removeIfOurs(root: string, path: string, hash: string, why?: string): F
   if (current === null) return { path, action: 'already gone' };
   if (sha256(current) !== hash) return { path, action: 'kept', note: 'changed since rs-agent installed it' };
   remove(target);
+  removeEmptyDropInDir(dirname(target));
   return { path, action: 'removed', ...(why ? { note: why } : {}) };
 }
 
@@ -203,6 +211,17 @@ function readIfPresent(file: string): Buffer | null {
 // one that someone other than root could change is refused (system/trusted-path.ts).
 function writeAtomic(file: string, content: Buffer): void {
   writeFileAtomic(file, content, { mode: 0o644, durable: true, dirMode: 0o755 });
+}
+
+// A unit's drop-in directory install made for its drop-in, once that is gone.
+function removeEmptyDropInDir(dir: string): void {
+  if (!dir.endsWith('.service.d')) return;
+  try {
+    rmdirSync(dir);
+  } catch (error) {
+    if (!isCode(error, 'ENOTEMPTY') && !isCode(error, 'ENOENT'))
+      throw new AgentError(`cannot remove ${dir}: ${describeError(error)}`);
+  }
 }
 
 // Synced like a write: a removed drop-in must not come back at the next boot.

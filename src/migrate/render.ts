@@ -1,10 +1,11 @@
+import { escapeText } from '../render/escape.js';
 import type { ImportResult, Origin } from './types.js';
 
 // The YAML for an import, by hand so each value can say which line of the script it
 // came from, and everything left out can say why.
 export function renderImport(result: ImportResult, source: string): string {
   const out: string[] = [
-    `# rs-agent config imported by "rs-agent import" from ${source}.`,
+    `# rs-agent config imported by "rs-agent import" from ${escapeText(source)}.`,
     '# Review it, then: rs-agent validate --config FILE && rs-agent plan --config FILE',
     '# Unlike the script, rs-agent sets the ARP sysctls before adding any VIP, restores on stop the',
     '# values it found instead of writing 0, and covers every NIC and "default" as well as all and lo.',
@@ -42,8 +43,10 @@ function clip(text: string): string {
   return line.length > 90 ? `${line.slice(0, 87)}...` : line;
 }
 
+// A comment line: the script's whitespace runs as one space, anything else a terminal or
+// YAML would act on escaped (a newline would end the comment and start a key).
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return escapeText(text.replace(/\s+/g, ' ').trim());
 }
 
 function yamlName(name: string): string {

@@ -16,11 +16,14 @@ interface LinkWithAddresses extends LinkLike {
 }
 
 // The VIP-like addresses left once the owned addresses no longer desired are deleted,
-// plus the desired IPv4 VIPs (present or about to be added). Sorted, unique by key.
+// plus the desired IPv4 VIPs (present or about to be added). Not the host's lifelines
+// (model/lifelines.ts; placement never desires one): a NIC's own address in the ARP
+// guard's set takes the host off its network, whoever put it on lo too. Sorted, unique by key.
 export function exposedAfter(
   links: readonly LinkWithAddresses[],
   owned: readonly HostAddress[],
   desired: readonly HostAddress[],
+  lifelines: ReadonlyMap<string, unknown> = new Map(),
 ): VipLike[] {
   const wanted = new Set(desired.map(addressKey));
   const deleted = new Set(owned.map(addressKey).filter((key) => !wanted.has(key)));
@@ -28,7 +31,7 @@ export function exposedAfter(
   for (const link of links) {
     if (!isVipHome(link)) continue;
     for (const a of link.addresses) {
-      if (a.family !== 4 || a.address.startsWith('127.')) continue;
+      if (a.family !== 4 || a.address.startsWith('127.') || lifelines.has(a.address)) continue;
       const host = { address: a.address, prefixlen: a.prefixlen, dev: link.name };
       const key = addressKey(host);
       if (!deleted.has(key)) out.set(key, host);

@@ -3,6 +3,7 @@ import type { Encap, Mode } from '../config/types.js';
 import type { MssConfig } from '../config/mss.js';
 import type { Carrier } from './devices.js';
 import type { Problem } from './change.js';
+import type { Lifeline } from './lifelines.js';
 
 // What the config means on this host: where each VIP goes, which NICs face the wire,
 // which tunnel devices carry TUN VIPs. Computed once per pass (plan/placement.ts) from
@@ -36,4 +37,7 @@ export interface Placement {
   arp: { ignore: number; announce: number; guard: ArpGuardSetting };
   mss: MssConfig | null; // tunnel.mss; null: nothing desired
   problems: Problem[]; // what the config asks for but this host cannot have now
+  // The host's own addresses, gateways and store (model/lifelines.ts), by address: never
+  // placed as a VIP, never in the ARP guard's set.
+  lifelines: ReadonlyMap<string, Lifeline>;
 }

@@ -11,6 +11,11 @@ import { decodeList, listAfter } from './owned-list.js';
 // fou, which creates no device, when `ip fou show` answers. Never unloaded: other
 // tunnels on the host may use them; rs-agent records which it loaded, for status.
 
+// The modules-load.d file `rs-agent install` writes: systemd-modules-load loads it at boot,
+// and the units' privileged ExecStartPre loads it again for the daemon, which runs
+// without CAP_SYS_MODULE.
+export const MODULES_LOAD = '/etc/modules-load.d/rs-agent.conf';
+
 export interface DesiredModule {
   name: string;
   device: string | null; // the fallback device it creates; null for fou

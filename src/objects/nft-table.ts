@@ -33,6 +33,9 @@ export interface NftTableSpec<D = unknown> {
   provides: string; // the safety key its load provides
   // Whether a pass must read the table (something may be wanted, or rs-agent owns it).
   observeWhen(config: Config | null, owned: boolean): boolean;
+  // Its counters are read from what a pass observed (the metrics): the daemon reads it on
+  // every pass while it writes metrics, not only when nft monitor names it (daemon/nft-watch.ts).
+  counts: boolean;
   desire(placement: Placement): D;
   want(desired: D, ctx: PlanContext): Wanted | null; // null: not wanted
   // Not wanted but owned and there: what it must go on holding, and for whom (null: remove it).

@@ -7,6 +7,7 @@ import { linkKind } from './link.js';
 import { moduleKind } from './module.js';
 import { ARP_GUARD_TABLE } from './nft/arp-guard.js';
 import { MSS_CLAMP_TABLE } from './nft/mss-clamp.js';
+import { TRAFFIC_TABLE } from './nft/traffic.js';
 import { nftTableKind } from './nft-table.js';
 import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
@@ -14,7 +15,7 @@ import { sysctlKind } from './sysctl.js';
 // Every kind of kernel object rs-agent manages, and every nftables table of its own.
 // The phases (observe, plan, order, apply, record, print, status, metrics) loop over
 // these lists; nothing else names the kinds one by one.
-export const NFT_TABLES = [ARP_GUARD_TABLE, MSS_CLAMP_TABLE] as const;
+export const NFT_TABLES = [ARP_GUARD_TABLE, MSS_CLAMP_TABLE, TRAFFIC_TABLE] as const;
 
 export const KINDS = [
   moduleKind,
@@ -100,13 +101,17 @@ function canonical(record: Record<string, unknown>): string {
 export interface ChangeOutcome {
   change: ChangeBase;
   status: 'applied' | 'failed' | 'skipped';
+  // The command carrying it was killed or failed as a whole (a batch at the command timeout):
+  // it may have happened, so it counts as owned as before it ran.
+  uncertain?: boolean;
 }
 
 // What rs-agent owns after a pass, from what it owned before it, the plan and the
 // outcomes. Pure. outcomes null: the plan has not run yet, and every object it may add
 // counts as owned. With outcomes: an object is owned once the change adding it applied,
 // no longer once the change undoing it applied; a change that failed or was not attempted
-// leaves the object as it was before the pass. First, what the host does not bear out is
+// leaves the object as it was before the pass, and one that may have happened (uncertain)
+// counts as the plan did before it ran: a VIP rs-agent may have added stays recorded. First, what the host does not bear out is
 // forgotten (each kind says how).
 export function ownedAfter(
   before: Owned,
@@ -114,7 +119,9 @@ export function ownedAfter(
   outcomes: readonly ChangeOutcome[] | null,
   observed: Observed,
 ): Owned {
-  const steps: readonly Step<ChangeBase>[] = outcomes ?? plan.map((change) => ({ change, status: 'pending' as const }));
+  const steps: readonly Step<ChangeBase>[] = outcomes
+    ? outcomes.map((o) => (o.uncertain ? { change: o.change, status: 'pending' as const } : o))
+    : plan.map((change) => ({ change, status: 'pending' as const }));
   const byKind = new Map<string, Step<ChangeBase>[]>(eachKind().map((k) => [k.kind, []]));
   for (const step of steps) byKind.get(step.change.kind)?.push(step);
   return Object.fromEntries(

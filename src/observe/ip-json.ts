@@ -23,11 +23,17 @@ interface IpLink {
   addr_info?: IpAddrInfo[];
 }
 
-interface IpRoute {
+interface IpNexthop {
+  gateway?: string;
+  via?: { family?: string; host?: string };
+}
+
+interface IpRoute extends IpNexthop {
   dst?: string;
   dev?: string;
   type?: string;
   protocol?: string;
+  nexthops?: IpNexthop[];
 }
 
 export function parseAddrShow(json: string): ActualLink[] {
@@ -71,7 +77,17 @@ export function parseAddrShow(json: string): ActualLink[] {
 }
 
 export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
-  const routes = parseArray<IpRoute>(json, 'ip -json route show');
+  return parseRouteTable(json, family).routes;
+}
+
+// The main table's routes and its default routes' gateways, from one parse (a host
+// with 10 000 VIPs has a route table of a megabyte, read every pass).
+export function parseRouteTable(json: string, family: 4 | 6): { routes: ActualRoute[]; gateways: string[] } {
+  const table = parseArray<IpRoute>(json, 'ip -json route show');
+  return { routes: hostRoutes(table, family), gateways: gatewaysOf(table) };
+}
+
+function hostRoutes(routes: readonly IpRoute[], family: 4 | 6): ActualRoute[] {
   return routes.flatMap((route) => {
     if (typeof route.dst !== 'string' || typeof route.dev !== 'string') return [];
     if (route.type !== undefined && route.type !== 'unicast') return [];
@@ -84,6 +100,25 @@ export function parseRouteShow(json: string, family: 4 | 6): ActualRoute[] {
     const address = family === 6 ? canonicalIPv6(dst) : dst;
     return [{ dst: address, prefixlen: prefix === undefined ? hostLength : Number(prefix), family, dev: route.dev }];
   });
+}
+
+// The gateways of the default routes (`dst: default`): a single route's `gateway`, a
+// multipath route's `nexthops`, and `via` where the gateway is of the other family.
+export function parseGateways(json: string): string[] {
+  return gatewaysOf(parseArray<IpRoute>(json, 'ip -json route show'));
+}
+
+function gatewaysOf(routes: readonly IpRoute[]): string[] {
+  const out = new Set<string>();
+  for (const route of routes) {
+    if (route.dst !== 'default' || (route.type !== undefined && route.type !== 'unicast')) continue;
+    for (const hop of [route, ...(Array.isArray(route.nexthops) ? route.nexthops : [])]) {
+      for (const address of [hop.gateway, hop.via?.host]) {
+        if (typeof address === 'string') out.add(address.includes(':') ? canonicalIPv6(address) : address);
+      }
+    }
+  }
+  return [...out];
 }
 
 // `ip -json -batch -` prints one JSON array per command, each on its own line.

@@ -2,7 +2,7 @@ import { CommandError } from '../errors.js';
 import type { Runner } from '../system/runner.js';
 import type { SysctlFs } from '../system/sysctl-fs.js';
 import { observeFou } from './fou.js';
-import { parseAddrShow, parseRouteShow, splitBatchOutput } from './ip-json.js';
+import { parseAddrShow, parseRouteTable, splitBatchOutput } from './ip-json.js';
 import { nftListArgv, readNftTable } from './nft-read.js';
 import type { ActualNftTable, ActualState, NftTableState } from './types.js';
 
@@ -41,11 +41,16 @@ export async function observeObjects(
   if (result.exitCode !== 0) throw new CommandError(OBSERVE_ARGV, result.stderr, result.exitCode);
   if (v6 && v6.exitCode !== 0) throw new CommandError(OBSERVE_V6_ROUTES_ARGV, v6.stderr, v6.exitCode);
   const [addrJson = '[]', routeJson = '[]'] = splitBatchOutput(result.stdout);
-  const routes = parseRouteShow(routeJson, 4);
-  if (v6) routes.push(...parseRouteShow(v6.stdout.trim() || '[]', 6));
+  const { routes, gateways } = parseRouteTable(routeJson, 4);
+  if (v6) {
+    const table6 = parseRouteTable(v6.stdout.trim() || '[]', 6);
+    routes.push(...table6.routes);
+    gateways.push(...table6.gateways);
+  }
   return {
     links: parseAddrShow(addrJson),
     routes,
+    gateways,
     ...(fou !== undefined ? { fou } : {}),
     ...(tables.length > 0
       ? { nft: Object.fromEntries(tables.map((t, i) => [`${t.family} ${t.name}`, read[i] as ActualNftTable])) }

@@ -40,6 +40,9 @@ export interface ActualFou {
 export interface ActualState {
   links: ActualLink[];
   routes: ActualRoute[]; // main table
+  // The main table's default routes' gateways (IPv6 ones read only with the IPv6 routes);
+  // absent: not read.
+  gateways?: string[];
   sysctls: Record<string, string | null>; // by sysctl path; null: no such file
   // Read only when GUE is configured or owned. null: the fou module is not loaded (so
   // there is no listener); undefined: not read this pass.
@@ -56,8 +59,10 @@ export interface ActualNftTable {
 
 // A table of rs-agent's as read back. intact: exactly as rs-agent loads it (holds lists
 // what it holds, in its spec's terms); flushed: its chains are there without rules;
-// altered: anything else.
+// altered: anything else. counts: what its counters say, by what they count (the ARP
+// guard: input, output; the traffic table: "ADDRESS PORT"), where its spec reads them.
 export interface NftTableState {
   state: 'intact' | 'flushed' | 'altered';
   holds: string[];
+  counts?: Record<string, number>;
 }

@@ -65,7 +65,7 @@ export function missingOf(problems: readonly Problem[]): Blocked {
 }
 
 // Splits a plan into what this pass applies and what it holds back: an item the flap
-// guard holds (never a protective one: protection wins every fight, and is never kept
+// backoff holds (never a protective one: protection wins every fight, and is never kept
 // waiting), and everything that needs something held back or missing.
 export function selectChanges<C extends ChangeBase>(
   changes: readonly C[],

@@ -3,6 +3,7 @@ import type { Config } from '../config/types.js';
 import type { Problem } from '../model/change.js';
 import { isGuardedNic, TUNNEL_KINDS, type Carrier } from '../model/devices.js';
 import { hostPrefix } from '../model/host.js';
+import { describeRefusal, lifelines, type Lifeline } from '../model/lifelines.js';
 import type { Placement, Tunnel } from '../model/placement.js';
 import type { ActualLink } from '../observe/types.js';
 
@@ -39,7 +40,7 @@ export function resolveInterfaces(
     problems.push({
       item: `interface ${name}`,
       message:
-        `config ${config.source}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
+        `config ${config.file}: interfaces[${i}]: "${name}": no such network interface on this host; ` +
         'everything else is in place, and its ARP sysctls are set as soon as it appears',
     });
   });
@@ -91,7 +92,7 @@ export function resolveTunnels(
       problems.push({
         item: `link ${name}`,
         message:
-          `config ${config.source}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
+          `config ${config.file}: ${kind.key ? `tunnel.${kind.key}` : 'encap gre'}: "${name}": ${detail}; ` +
           `not placed: ${vips.join(', ')} (everything else is in place)`,
       });
     if (link && link.linkType !== kind.linkType) {
@@ -113,14 +114,27 @@ export function resolveTunnels(
 }
 
 // Where each VIP goes. A TUN VIP whose tunnel device is unusable has nowhere to go: it
-// is left out (the problem names it); every other VIP is still put in place.
-export function placement(config: Config, links: readonly ActualLink[]): Placement {
+// is left out (the problem names it); every other VIP is still put in place. A VIP that
+// is one of the host's lifelines (its NICs' addresses, its gateway, its store: see
+// model/lifelines.ts) is refused, whatever named it: the problem says which and why, and
+// being placed nowhere it is never added, recorded or guarded, and one rs-agent added
+// before is removed. `lines` defaults to the NICs' addresses alone.
+export function placement(
+  config: Config,
+  links: readonly ActualLink[],
+  lines: ReadonlyMap<string, Lifeline> = lifelines(links),
+): Placement {
   const { nics, problems } = resolveInterfaces(config, links);
   const tunnels = resolveTunnels(config, links);
   problems.push(...tunnels.problems);
   const tunnelOf = (family: Family, carrier: Carrier) =>
     tunnels.usable.find((t) => t.family === family && t.carrier === carrier)?.device ?? null;
   const vips = config.vips.flatMap((vip) => {
+    const line = lines.get(vip.address);
+    if (line) {
+      problems.push({ item: `VIP ${vip.address}`, message: describeRefusal(vip.address, line) });
+      return [];
+    }
     const dev = vip.mode === 'tun' ? tunnelOf(vip.family, carrierOf(vip)) : 'lo';
     if (dev === null) return [];
     return [{ ...vip, prefixlen: hostPrefix(vip.family), dev }];
@@ -132,6 +146,7 @@ export function placement(config: Config, links: readonly ActualLink[]): Placeme
     arp: { ignore: config.arp.ignore, announce: config.arp.announce, guard: config.arp.guard },
     mss: config.tunnel.mss,
     problems,
+    lifelines: lines,
   };
 }
 
@@ -143,4 +158,5 @@ export const NOWHERE: Placement = {
   arp: { ignore: 0, announce: 0, guard: 'none' },
   mss: null,
   problems: [],
+  lifelines: new Map(),
 };

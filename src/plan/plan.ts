@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import type { ChangeBase, KeptProtection, Problem } from '../model/change.js';
 import { exposedAfter } from '../model/exposure.js';
 import type { HostAddress } from '../model/host.js';
+import { lifelines, unresolvedProblems, type StoreEndpoint } from '../model/lifelines.js';
 import type { Placement } from '../model/placement.js';
 import type { PlanContext } from '../objects/kind.js';
 import { eachKind, type Change, type Owned } from '../objects/registry.js';
@@ -16,8 +17,23 @@ export interface DesiredState {
   parts: Record<string, unknown>; // by kind
 }
 
-export function desiredState(config: Config | null, links: readonly ActualLink[]): DesiredState {
-  const where = config === null ? NOWHERE : placement(config, links);
+// What the host depends on beyond its links: its default routes' gateways and its
+// store's endpoints (store/endpoint-addresses.ts resolves them).
+export interface Reliances {
+  gateways?: readonly string[];
+  store?: readonly StoreEndpoint[];
+}
+
+// With config null, nothing is desired (stop); the lifelines still keep the ARP guard
+// off the host's own addresses while it stays for others' VIPs.
+export function desiredState(
+  config: Config | null,
+  links: readonly ActualLink[],
+  reliances: Reliances = {},
+): DesiredState {
+  const lines = lifelines(links, reliances.gateways, reliances.store);
+  const where = config === null ? { ...NOWHERE, problems: [], lifelines: lines } : placement(config, links, lines);
+  where.problems.push(...unresolvedProblems(reliances.store ?? []));
   return { placement: where, parts: Object.fromEntries(eachKind().map((k) => [k.kind, k.desire(where)])) };
 }
 
@@ -42,7 +58,12 @@ export function planFull(desired: DesiredState, actual: ActualState, owned: Owne
   const ctx: PlanContext = {
     actual,
     placement: desired.placement,
-    exposed: exposedAfter(actual.links, owned.address, desired.parts.address as HostAddress[]),
+    exposed: exposedAfter(
+      actual.links,
+      owned.address,
+      desired.parts.address as HostAddress[],
+      desired.placement.lifelines,
+    ),
   };
   const changes: ChangeBase[] = [];
   const kept: KeptProtection[] = [];

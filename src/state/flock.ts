@@ -1,5 +1,7 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AgentError, describeError, isCode } from '../errors.js';
+import { shareWithDirectoryOwner } from '../system/service-user.js';
 import { loadExeca, withFd3 } from '../system/runner.js';
 import { utilLinux } from '../system/util-linux.js';
 
@@ -74,7 +76,15 @@ function openLockFile(path: string, what: string): number {
     throw new AgentError(`${what} ${path}: cannot open: ${describeError(error)}`);
   }
   const stats = fstatSync(fd);
-  if (stats.isFile() && stats.nlink === 1) return fd;
+  if (stats.isFile() && stats.nlink === 1) {
+    try {
+      shareWithDirectoryOwner(fd, dirname(path));
+    } catch (error) {
+      closeSync(fd);
+      throw new AgentError(`${what} ${path}: cannot give it to its directory's owner: ${describeError(error)}`);
+    }
+    return fd;
+  }
   closeSync(fd);
   throw new AgentError(
     `${what} ${path} is ${stats.isFile() ? 'a file with other hard links' : 'not a regular file'}; it must be a file rs-agent creates (remove it)`,

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
 import { createExclusive, writeAll } from './exclusive-file.js';
+import { shareWithDirectoryOwner } from './service-user.js';
 import { defaultOwners, directoryProblem, makeDirectory, problemText, type Owners } from './trusted-path.js';
 
 export interface AtomicWriteOptions {
@@ -46,6 +47,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
     const file = createExclusive(dir, basename(path), options.mode);
     tmp = file.path;
     try {
+      shareWithDirectoryOwner(file.fd, dir);
       writeAll(file.fd, content);
       if (options.durable) fsyncSync(file.fd);
     } finally {

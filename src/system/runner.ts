@@ -1,5 +1,6 @@
 import type { Options } from 'execa';
 import { AgentError } from '../errors.js';
+import { CAP_SYS_MODULE, hasCapability } from './privileges.js';
 import { decodeBytes, encodeBytes } from './byte-text.js';
 
 export interface CommandResult {
@@ -12,6 +13,9 @@ export interface CommandResult {
 // Non-zero exits are returned, not thrown; the caller knows which ones it expects.
 export interface Runner {
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  // Whether the commands it runs may load kernel modules (CAP_SYS_MODULE): a property of
+  // the process they run as. A runner that does not say (a test's stand-in) may.
+  canLoadModules?(): boolean;
 }
 
 export interface RunOptions {
@@ -52,6 +56,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       const limit = runOptions.timeoutMs ?? (file === 'modprobe' ? timeoutMs * MODPROBE_FACTOR : timeoutMs);
       return runProcess(file, args, runOptions, limit);
     },
+    canLoadModules: () => hasCapability(CAP_SYS_MODULE),
   };
 }
 

@@ -1,17 +1,20 @@
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { describeError, isCode } from '../errors.js';
+import { serviceAccount } from './service-user.js';
 
-// Who may own a directory rs-agent writes in as root, and every directory above it:
-// whoever owns one can rename what rs-agent wrote there and put a symlink or a FIFO in
-// its place. Today root and the user rs-agent runs as. When the watcher runs as a
-// dedicated system user, start and stop (root) will pass that user's uid too, for the
-// state directory it shares with them.
+// Who may own a directory rs-agent writes in, and every directory above it: whoever
+// owns one can rename what rs-agent wrote there and put a symlink or a FIFO in its
+// place. As sshd's StrictModes accepts a home owned by root or by the user itself: root,
+// and the user rs-agent runs as; run as root, also the service user the packaged units
+// run the daemon as (system/service-user.ts), whose state directory root shares.
 export type Owners = readonly number[];
 
-export function defaultOwners(): Owners {
+export function defaultOwners(passwd?: string): Owners {
   const euid = process.geteuid?.() ?? 0;
-  return euid === 0 ? [0] : [0, euid];
+  if (euid !== 0) return [0, euid];
+  const service = serviceAccount(passwd);
+  return service ? [0, service.uid] : [0];
 }
 
 // What is wrong with a path, naming the component at fault (the directory itself or

@@ -55,28 +55,54 @@ describe('apply when the state file cannot be written', () => {
   });
 });
 
+// apply with an ip that fails as `fails` says (thrown as the runner throws), its saves kept.
+async function applyWithFailingIp(yaml: string, fails: (argv: readonly string[]) => boolean, message: string) {
+  const { kernel, opts } = fakeAgent(yaml);
+  const { changes, actual } = await planStart(opts);
+  mkdirSync(opts.stateDir);
+  const run = kernel.run.bind(kernel);
+  kernel.run = async (argv, options) => {
+    if (argv[0] === 'ip' && fails(argv)) throw new AgentError(message);
+    return run(argv, options);
+  };
+  const saved: Owned[] = [];
+  const result = await apply(changes, {
+    runner: kernel,
+    sysctlFs: kernel,
+    owned: emptyOwned(),
+    actual,
+    batchDir: opts.stateDir,
+    saveOwned: (owned) => saved.push(owned),
+  });
+  return { changes, result, saved };
+}
+
 describe('apply when ip cannot be run at all', () => {
   it('the sysctls already written are reported as applied, the ip changes as failed with the reason', async () => {
-    const { kernel, opts } = fakeAgent('vips: [192.0.2.10]\ninterfaces: [eth0]\n');
-    const { changes, actual } = await planStart(opts);
-    mkdirSync(opts.stateDir);
-    const run = kernel.run.bind(kernel);
-    kernel.run = async (argv, options) => {
-      if (argv[0] === 'ip') throw new AgentError('ip: command not found in PATH');
-      return run(argv, options);
-    };
-    const result = await apply(changes, {
-      runner: kernel,
-      sysctlFs: kernel,
-      owned: emptyOwned(),
-      actual,
-      batchDir: opts.stateDir,
-      saveOwned: () => {},
-    });
+    const { changes, result } = await applyWithFailingIp(
+      'vips: [192.0.2.10]\ninterfaces: [eth0]\n',
+      () => true,
+      'ip: command not found in PATH',
+    );
     expect(result.ok).toBe(false);
     expect(result.outcomes.map((o) => `${o.change.kind} ${o.status}`)).toEqual(
       changes.map((c) => `${c.kind} ${c.kind === 'sysctl' ? 'applied' : 'failed'}`),
     );
     expect(result.outcomes.at(-1)?.error).toBe('ip: command not found in PATH');
+  });
+});
+
+describe('apply when the ip batch is killed at the timeout', () => {
+  it('what the batch was to add stays recorded: it may have run in part, and stop must remove that part', async () => {
+    const { result, saved } = await applyWithFailingIp(
+      'vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\n',
+      (argv) => argv.includes('-batch'),
+      'ip -force -batch -: no answer after 10 s; killed it',
+    );
+    expect(result.ok).toBe(false);
+    const addresses = (owned: Owned) => JSON.stringify(owned.address);
+    expect(addresses(result.owned)).toContain('192.0.2.10');
+    expect(addresses(result.owned)).toContain('192.0.2.11');
+    expect(addresses(saved.at(-1)!)).toContain('192.0.2.11');
   });
 });

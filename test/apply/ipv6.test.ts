@@ -22,10 +22,13 @@ describe('IPv6 VIPs against the fake kernel', () => {
     expect((await planStart(opts)).changes).toEqual([]);
   });
 
-  it('reads the IPv6 route table only when IPv6 VIPs are configured or owned: a v4-only check is one process', async () => {
+  it('reads the IPv6 route table only when IPv6 VIPs are configured or owned: a v4-only check is one ip process', async () => {
     const v4 = fakeAgent('vips: [192.0.2.10]\narp: {guard: off}\n');
     await check(v4.opts, false);
-    expect(processes(v4.kernel)).toEqual(['ip -json -batch - <<< addr show | route show table main']);
+    expect(processes(v4.kernel)).toEqual([
+      'ip -json -batch - <<< addr show | route show table main',
+      'nft -j list table inet rs_agent_traffic', // new connections are counted where nft works
+    ]);
 
     const dual = fakeAgent(DUAL);
     await check(dual.opts, false);
@@ -33,6 +36,7 @@ describe('IPv6 VIPs against the fake kernel', () => {
       'ip -json -batch - <<< addr show | route show table main',
       'ip -json -6 route show table main',
       'nft -j list table arp rs_agent', // arp.guard auto: looks for nft (not installed here)
+      'nft -j list table inet rs_agent_traffic',
     ]);
   });
 

@@ -41,8 +41,11 @@ describe('parseFastArgs', () => {
       { ...defaults, config: 'c.yaml', 'state-dir': '/tmp/s' },
     ],
     [['start', '--allow-insecure-config'], 'start', { ...defaults, 'allow-insecure-config': true }],
-    [['stop'], 'stop', { ...defaults, json: false }],
-    [['stop', '--json'], 'stop', { ...defaults, json: true }],
+    [['stop'], 'stop', { ...defaults, json: false, drain: false }],
+    [['stop', '--json'], 'stop', { ...defaults, json: true, drain: false }],
+    [['stop', '--drain'], 'stop', { ...defaults, json: false, drain: true }],
+    [['drain', '--timeout', '90'], 'drain', { ...defaults, timeout: '90', wait: true }],
+    [['undrain'], 'undrain', defaults],
     [['plan', '--json'], 'plan', { ...defaults, json: true }],
     [['status'], 'status', { ...defaults, json: false }],
     [['validate', '-c', 'x'], 'validate', { ...defaults, config: 'x' }],
@@ -78,6 +81,7 @@ describe('parseFastArgs', () => {
     [['start', '--json']], // not a start option: yargs reports it
     [['stop', '--fix']],
     [['check', '--no-fix']],
+    [['drain', '--no-wait']], // a negation: yargs's syntax
     [['check', '--fix=true']],
     [['check', '--fix', '--fix']],
     [['check', '--allow-insecure-config', '--allow-insecure-config']],

@@ -313,4 +313,82 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
   row('arp_ignore as text', 'vips: [192.0.2.10]\narp: {ignore: "1"}\n', /: arp\.ignore: "1" must be 1 or 2/),
   row('arp_ignore 1.5', 'vips: [192.0.2.10]\narp: {ignore: 1.5}\n', /: arp\.ignore: 1\.5 must be 1 or 2/),
   row('arp_announce 1', 'vips: [192.0.2.10]\narp: {announce: 1}\n', /: arp\.announce: 1 must be 2/),
+  // drain, health
+  row('drain.quiet 0', 'vips: [192.0.2.10]\ndrain: {quiet: 0}\n', /: drain\.quiet: 0 is out of range: from 1s to 10m/),
+  row(
+    'drain.timeout text',
+    'vips: [192.0.2.10]\ndrain: {timeout: soon}\n',
+    /: drain\.timeout: "soon" is not a duration/,
+  ),
+  row(
+    'drain.on_stop yes',
+    'vips: [192.0.2.10]\ndrain: {on_stop: "yes"}\n',
+    /: drain\.on_stop: "yes" must be true or false/,
+  ),
+  row(
+    'drain.file relative',
+    'vips: [192.0.2.10]\ndrain: {file: drain.json}\n',
+    /: drain\.file: "drain\.json" must be an absolute file path/,
+  ),
+  row('drain unknown key', 'vips: [192.0.2.10]\ndrain: {wait: 3}\n', /: drain\.wait: unknown key/),
+  row(
+    'health.listen a VIP',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.10:9100"}\n',
+    /: health\.listen: "192\.0\.2\.10:9100" is a VIP: the director must reach this server's own address/,
+  ),
+  row(
+    'health.listen a wildcard',
+    'vips: [192.0.2.10]\nhealth: {listen: "0.0.0.0:9100"}\n',
+    /: health\.listen: "0\.0\.0\.0:9100" listens on every address, the VIPs included/,
+  ),
+  row(
+    'health.listen no port',
+    'vips: [192.0.2.10]\nhealth: {listen: 192.0.2.21}\n',
+    /: health\.listen: "192\.0\.2\.21" is not an address and port; write ADDRESS:PORT/,
+  ),
+  row(
+    'health.listen port 70000',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:70000"}\n',
+    /: health\.listen: "192\.0\.2\.21:70000" is not an address and port/,
+  ),
+  row(
+    'health.agent an IPv6 VIP',
+    'vips: ["2001:db8::10"]\nhealth: {agent: "[2001:DB8::10]:9101"}\n',
+    /: health\.agent: "\[2001:DB8::10\]:9101" is a VIP/,
+  ),
+  row(
+    'health.agent the same as listen',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", agent: "192.0.2.21:9100"}\n',
+    /: health\.agent: "192\.0\.2\.21:9100" is also health\.listen/,
+  ),
+  row(
+    'health.agent_weight without agent',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", agent_weight: 50}\n',
+    /: health\.agent_weight: needs health\.agent/,
+  ),
+  row(
+    'health.agent_weight 300',
+    'vips: [192.0.2.10]\nhealth: {agent: "192.0.2.21:9101", agent_weight: 300}\n',
+    /: health\.agent_weight: 300 must be a whole number from 0 to 256/,
+  ),
+  row(
+    'health.check https',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", check: "https://127.0.0.1/"}\n',
+    /: health\.check: "https:\/\/127\.0\.0\.1\/": only http:\/\//,
+  ),
+  row(
+    'health.check by name',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", check: "http://localhost:8080/"}\n',
+    /: health\.check: "http:\/\/localhost:8080\/": name the service by address/,
+  ),
+  row(
+    'health.check neither URL nor address',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", check: nginx}\n',
+    /: health\.check: "nginx" is not an http:\/\/ URL of the local service/,
+  ),
+  row(
+    'health.check_timeout 1 minute',
+    'vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", check_timeout: 1m}\n',
+    /: health\.check_timeout: "1m" is out of range: from 100ms to 10s/,
+  ),
 ];

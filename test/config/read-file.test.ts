@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,13 +55,6 @@ describe('loadConfig: the file', () => {
   ])('refuses mode %o unless allowed', (mode, message) => {
     const { path } = place(VALID, mode);
     expect(errorOf(() => loadConfig(path))).toMatch(message);
-    expect(loadConfig(path, { allowInsecure: true }).vips).toHaveLength(1);
-  });
-
-  it('refuses a file owned by another user', () => {
-    const { path } = place();
-    chownSync(path, 1000, 1000);
-    expect(errorOf(() => loadConfig(path))).toMatch(/rs-agent\.yaml: is owned by uid 1000, not root/);
     expect(loadConfig(path, { allowInsecure: true }).vips).toHaveLength(1);
   });
 

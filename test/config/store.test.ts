@@ -88,6 +88,10 @@ describe('config: a store', () => {
     [`${base}    tls: {ca: /ca.pem, cert: /c.pem}\n`, 'source.etcd.tls.key: is required with the other'],
     [`${base}    heartbeat: 0\n`, 'source.etcd.heartbeat: 0 must be a whole number of seconds from 1 to 3600'],
     [`${base}host: a/b\n`, 'host: "a/b" must be a host name'],
+    [
+      `${base}host: all\n`,
+      'host: "all" cannot be a host name: allow-empty/all lets every host of the fleet be emptied',
+    ],
     [`${base}labels: {pool: [web]}\n`, 'labels.pool: a list is not a label value'],
     ['labels: {pool: web}\n', 'vips: is required'],
   ])('refuses %j', (yaml, message) => {

@@ -8,7 +8,7 @@ describe('parseConfig: valid configs', () => {
   it('fills defaults and takes a bare address in the default mode', () => {
     const config = parseConfig('vips: [192.0.2.10]\n', 'x.yaml');
     expect(config).toEqual({
-      source: 'x.yaml',
+      file: 'x.yaml',
       vips: [{ address: '192.0.2.10', family: 4, mode: 'dr' }],
       interfaces: null,
       arp: { ignore: 1, announce: 2, guard: 'auto' },
@@ -19,10 +19,31 @@ describe('parseConfig: valid configs', () => {
         flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
       },
       metrics: { file: null },
+      drain: { quietMs: 10_000, timeoutMs: 300_000, onStop: false, file: '/var/lib/rs-agent/drain' },
+      health: { listen: null, agent: null, agentWeight: null, check: null, checkTimeoutMs: 2000 },
       store: null,
       host: hostname(),
       labels: {},
     });
+  });
+
+  it('reads drain: and health: (durations in seconds or with a unit, addresses canonical)', () => {
+    const config = parseConfig(
+      'vips: [192.0.2.10]\ndrain: {quiet: 3, timeout: 2m, on_stop: true, file: /srv/rs/drain}\n' +
+        'health: {listen: "192.0.2.21:9100", agent: "[2001:DB8::21]:9101", agent_weight: 75, check: "http://127.0.0.1:8080/ping", check_timeout: 500ms}\n',
+      'x.yaml',
+    );
+    expect(config.drain).toEqual({ quietMs: 3000, timeoutMs: 120_000, onStop: true, file: '/srv/rs/drain' });
+    expect(config.health).toEqual({
+      listen: { address: '192.0.2.21', port: 9100 },
+      agent: { address: '2001:db8::21', port: 9101 },
+      agentWeight: 75,
+      check: { kind: 'http', url: 'http://127.0.0.1:8080/ping' },
+      checkTimeoutMs: 500,
+    });
+    expect(
+      parseConfig('vips: [192.0.2.10]\nhealth: {listen: "192.0.2.21:9100", check: "127.0.0.1:80"}\n', 'x').health.check,
+    ).toEqual({ kind: 'tcp', address: '127.0.0.1', port: 80 });
   });
 
   it('takes IPv6 VIPs beside IPv4 ones, canonical, with the same mode rules', () => {

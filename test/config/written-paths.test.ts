@@ -1,17 +1,17 @@
-import { chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { renderMetrics } from '../../src/daemon/metrics.js';
 import { initialStats } from '../../src/daemon/stats.js';
-import { writeCache } from '../../src/source/cache.js';
+import { setDrain } from '../../src/drain/record.js';
+import { writeCache } from '../../src/store/cache.js';
 import { ConfigError } from '../../src/errors.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 // Where the config has rs-agent write (metrics.file, source.etcd.cache), checked when it
-// is loaded against the real file system: a ConfigError naming the key and value.
-
-const MUST = 'it must be owned by root and writable by no one else';
+// is loaded against the real file system: a ConfigError naming the key and value. A directory
+// of another user is written-paths-owner.test.ts (the kernel tier: giving it away takes root).
 
 describe('loadConfig: the files the config has rs-agent write', () => {
   const dir = useTempDir('rsa-written-');
@@ -53,7 +53,7 @@ describe('loadConfig: the files the config has rs-agent write', () => {
     expect(cache(shadow)).toThrow(/exists and is not a cache rs-agent wrote/);
   });
 
-  it('refuses an existing directory, a symlink, and a directory someone else owns', () => {
+  it('refuses an existing directory and a symlink', () => {
     mkdirSync(join(dir(), 'is-a-dir.prom'));
     expect(metrics(join(dir(), 'is-a-dir.prom'))).toThrow(
       refusal('metrics.file', `"${join(dir(), 'is-a-dir.prom')}" is a directory, not a file`),
@@ -62,17 +62,27 @@ describe('loadConfig: the files the config has rs-agent write', () => {
     expect(cache(join(dir(), 'link.json'))).toThrow(
       refusal('source.etcd.cache', `"${join(dir(), 'link.json')}" is a symlink; name the file itself`),
     );
-    const theirs = join(dir(), 'textfile');
-    mkdirSync(theirs);
-    chownSync(theirs, 4242, 4242);
-    expect(metrics(join(theirs, 'rs-agent.prom'))).toThrow(
+  });
+
+  // drain sets the record by renaming a file over it, undrain removes it: drain.file
+  // naming a root-only system file would replace or delete that file.
+  it('drain.file: the record rs-agent wrote is accepted; another file or a symlink is refused', () => {
+    const drain = (file: string) => load(`vips: [192.0.2.10]\ndrain: {file: ${file}}\n`);
+    const record = join(dir(), 'lib', 'drain');
+    expect(drain(record)).not.toThrow();
+    setDrain(record, 'operator');
+    expect(drain(record)).not.toThrow();
+    const shadow = join(dir(), 'shadow');
+    writeFileSync(shadow, 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+    expect(drain(shadow)).toThrow(
       refusal(
-        'metrics.file',
-        `"${join(theirs, 'rs-agent.prom')}": ${theirs} is owned by uid 4242 and mode 0755: ${MUST}`,
+        'drain.file',
+        `"${shadow}" exists and is not a drain record rs-agent wrote; rs-agent replaces only its own file there: name another path, or move the file away`,
       ),
     );
-    expect(cache(join(theirs, 'sub', 'cache.json'))).toThrow(
-      refusal('source.etcd.cache', `"${join(theirs, 'sub', 'cache.json')}": ${theirs} is owned by uid 4242`),
+    symlinkSync(record, join(dir(), 'link'));
+    expect(drain(join(dir(), 'link'))).toThrow(
+      refusal('drain.file', `"${join(dir(), 'link')}" is a symlink; name the file itself`),
     );
   });
 });

@@ -76,6 +76,51 @@ describe('rs-agent run, in-process', () => {
     expect(d.events('repair', mark)).toMatchObject([{ item: VIP11, trigger: 'event' }]);
   });
 
+  it('a monitor child that cannot run is said so once, retried with a growing delay; the re-reads still repair', async () => {
+    const d = await daemon.start(config());
+    // As under a unit whose seccomp filter refuses capset(2) to setpriv: every start ends so.
+    const refused = 'setpriv: activate capabilities: Operation not permitted (exit status 127)';
+    const starts = () => d.monitors.children.filter((c) => c.argv[0] === 'ip').length;
+    const delays: number[] = [];
+    for (let end = 1; end <= 9; end++) {
+      d.monitors.end('ip', refused);
+      const before = starts();
+      let waited = 0;
+      while (starts() === before) {
+        await d.run(500);
+        waited += 500;
+      }
+      delays.push(waited / 1000);
+    }
+    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(d.events('monitor-ended')).toMatchObject([
+      { level: 'error', message: `ip monitor address route link ended: ${refused}; restarting it in 1 s` },
+    ]);
+    expect(d.events('monitor-failing')).toMatchObject([
+      {
+        level: 'error',
+        message: expect.stringMatching(/^ip monitor address route link ended the same way again within 10 s/),
+      },
+    ]);
+    // Meanwhile a reset ARP sysctl is found by the re-read and repaired.
+    await d.run(1000); // the pass the last restart asked for
+    const mark = d.lines.length;
+    d.kernel.sysctls.set('net/ipv4/conf/eth0/arp_ignore', '0');
+    await d.run(105);
+    expect(d.events('repair', mark)).toMatchObject([
+      { item: 'sysctl net.ipv4.conf.eth0.arp_ignore', trigger: 'sysctl' },
+    ]);
+    // Once a child runs, that is said, and a later end is news again.
+    expect(d.events('monitor-running')).toEqual([]);
+    await d.run(9000);
+    expect(d.events('monitor-running')).toMatchObject([
+      { level: 'info', message: 'ip monitor address route link runs again, after 9 ends in a row' },
+    ]);
+    d.monitors.end('ip', refused);
+    expect(d.events('monitor-ended')).toHaveLength(2);
+    expect(d.events('monitor-failing')).toHaveLength(1);
+  });
+
   it('a configured NIC that vanishes: logged once, the rest still repaired; when it returns it is set up at once', async () => {
     const d = await daemon.start(config().replace('interfaces: [eth0]', 'interfaces: [eth0, eth1]'), (kernel) =>
       kernel.addLink('eth1'),

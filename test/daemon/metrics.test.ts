@@ -52,11 +52,29 @@ describe('metrics', () => {
       'rs_agent_reconciles_total{trigger="store"} 0',
       'rs_agent_last_reconcile_timestamp_seconds 1893456010.5',
       'rs_agent_last_reconcile_duration_seconds 0.0138',
+      'rs_agent_drained 0', // the traffic part (test/traffic/metrics.test.ts): no sample, not drained
     ]);
     // Every metric has its HELP and TYPE, and the file ends with a newline.
-    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(11);
-    expect(text.match(/^# HELP /gm)).toHaveLength(11);
+    expect(text.match(/^# TYPE rs_agent_\w+ (gauge|counter)$/gm)).toHaveLength(12);
+    expect(text.match(/^# HELP /gm)).toHaveLength(12);
     expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it("appends the last pass's traffic sample and the drain state after the daemon's own metrics", () => {
+    const stats = initialStats(1, new Date(), 'x');
+    const traffic = {
+      vips: ['192.0.2.10'],
+      counted: true,
+      ports: [{ vip: '192.0.2.10', port: 443, connections: 2, newConnections: 7 }],
+      tunnels: [],
+      arpGuardDrops: null,
+      rpFilterDrops: 0,
+    };
+    const text = renderMetrics(stats, traffic, { state: 'drained', since: '2030-01-01T00:00:00Z' });
+    expect(text).toMatch(
+      /rs_agent_last_reconcile_duration_seconds 0\n# HELP rs_agent_drained [^\n]*\n# TYPE rs_agent_drained gauge\nrs_agent_drained 1\n/,
+    );
+    expect(text).toContain('rs_agent_vip_new_connections_total{vip="192.0.2.10",port="443"} 7\n');
   });
 
   it('says not in sync before the first reconcile', () => {

@@ -21,6 +21,7 @@ describe('nft monitor lines', () => {
     'delete table inet rs_agent2',
     'add table inet my_rs_agent',
     '# new generation 12 by process 4242 (nft)',
+    '# ERROR: We lost some netlink events!',
   ])("not rs-agent's: %s", (line) => {
     expect(isOwnTableEvent(line)).toBe(false);
   });

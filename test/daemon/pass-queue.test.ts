@@ -100,4 +100,21 @@ describe('pass queue', () => {
     await vi.advanceTimersByTimeAsync(1);
     await closed;
   });
+
+  it('quiet resolves once every request so far has been served: the pass under way and its follow-up', async () => {
+    const { queue, passes } = recorder(30, 2);
+    let quietAt: number | null = null;
+    await queue.quiet();
+    queue.request('event');
+    await vi.advanceTimersByTimeAsync(10); // the first pass runs (2..32)
+    queue.request('sysctl'); // served by a follow-up after the debounce (34..64)
+    const t0 = performance.now();
+    void queue.quiet().then(() => (quietAt = performance.now() - t0));
+    await vi.advanceTimersByTimeAsync(40);
+    expect(passes).toHaveLength(2);
+    expect(quietAt).toBeNull();
+    await vi.advanceTimersByTimeAsync(40);
+    expect(quietAt).toBe(54); // 64 - 10
+    await queue.close();
+  });
 });

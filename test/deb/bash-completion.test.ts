@@ -25,6 +25,7 @@ describe('bash completion', () => {
   it("completes commands, then each command's own options", async () => {
     expect(await complete('rs-agent ')).toEqual([
       'check',
+      'drain',
       'fleet',
       'import',
       'install',
@@ -33,6 +34,7 @@ describe('bash completion', () => {
       'start',
       'status',
       'stop',
+      'undrain',
       'uninstall',
       'validate',
     ]);
@@ -55,11 +57,14 @@ describe('bash completion', () => {
     expect(await complete('rs-agent fleet ')).toEqual(['status']);
   });
 
-  // The completion is written by hand: it must offer exactly what the CLI's one spec declares.
+  // The completion is written by hand: it must offer exactly what the CLI's one spec declares
+  // (a flag that is on by default as its negation: drain --no-wait).
   it("offers every command and exactly each command's declared options", async () => {
     expect(await complete('rs-agent ')).toEqual(COMMANDS.map((c) => c.name).sort());
     for (const spec of COMMANDS) {
-      const options = Object.keys({ ...GLOBAL_OPTIONS, ...spec.options }).map((k) => `--${k}`);
+      const options = Object.entries({ ...GLOBAL_OPTIONS, ...spec.options }).map(([k, o]) =>
+        o.type === 'boolean' && o.default === true ? `--no-${k}` : `--${k}`,
+      );
       expect(await complete(`rs-agent ${spec.name} --`)).toEqual([...options, '--help'].sort());
     }
   });

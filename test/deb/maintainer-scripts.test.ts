@@ -42,14 +42,19 @@ async function run(
       ].join('\n'),
     ),
   );
-  for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper']) chmodSync(join(bin, name), 0o755);
+  writeFileSync(join(bin, 'adduser'), stub(''));
+  writeFileSync(join(bin, 'deluser'), stub(''));
+  for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper', 'adduser', 'deluser'])
+    chmodSync(join(bin, name), 0o755);
   const setup = [
+    'mount -t tmpfs tmpfs /var/lib',
     'mount -t tmpfs tmpfs /run',
     host.systemd === false ? '' : 'mkdir -p /run/systemd/system',
     'mkdir -m 0700 /run/rs-agent && echo "{}" > /run/rs-agent/state.json',
+    'mkdir -m 0700 /var/lib/rs-agent && echo "{}" > /var/lib/rs-agent/desired-cache.json',
     `PATH=${bin}:$PATH sh ${join(DEB, script)} ${args.join(' ')}`,
     'status=$?',
-    'ls -A /run >&2',
+    'ls -A /run /var/lib >&2',
     'exit $status',
   ]
     .filter(Boolean)
@@ -61,6 +66,9 @@ async function run(
     exitCode: r.exitCode ?? -1,
   };
 }
+
+// The system user the units run rs-agent as (adduser leaves an existing one as it is).
+const ADDUSER = 'adduser --system --group --quiet --home /nonexistent --no-create-home rs-agent';
 
 const each = (call: (unit: string) => string[]) => UNITS.flatMap(call);
 
@@ -85,10 +93,11 @@ describe('maintainer scripts', () => {
     expect((await execa('shellcheck', ['-s', 'sh', bad], { reject: false })).exitCode).not.toBe(0);
   });
 
-  it('fresh install (configure, no old version): records the units, reloads systemd, enables and starts nothing', async () => {
+  it('fresh install (configure, no old version): makes the system user, records the units, reloads systemd, enables and starts nothing', async () => {
     const r = await run('postinst', ['configure']);
     expect(r.exitCode).toBe(0);
     expect(r.calls).toEqual([
+      ADDUSER,
       ...each((u) => [`deb-systemd-helper debian-installed ${u}`, `deb-systemd-helper update-state ${u}`]),
       'systemctl --system daemon-reload',
     ]);
@@ -98,6 +107,7 @@ describe('maintainer scripts', () => {
     const r = await run('postinst', ['configure', '0.0.9-1'], { installed: true, enabled: true });
     expect(r.exitCode).toBe(0);
     expect(r.calls).toEqual([
+      ADDUSER,
       ...each((u) => [
         `deb-systemd-helper debian-installed ${u}`,
         `deb-systemd-helper unmask ${u}`,
@@ -139,11 +149,14 @@ describe('maintainer scripts', () => {
     expect(r.run).toContain('rs-agent');
   });
 
-  it('postrm purge forgets the units and removes /run/rs-agent', async () => {
+  it('postrm purge forgets the units, removes /run/rs-agent, the store cache and the system user', async () => {
     const r = await run('postrm', ['purge']);
     expect(r.exitCode).toBe(0);
-    expect(r.calls).toEqual(each((u) => [`deb-systemd-helper purge ${u}`, `deb-systemd-helper unmask ${u}`]));
-    expect(r.run).toEqual(['systemd']);
+    expect(r.calls).toEqual([
+      ...each((u) => [`deb-systemd-helper purge ${u}`, `deb-systemd-helper unmask ${u}`]),
+      'deluser --system --quiet rs-agent',
+    ]);
+    expect(r.run).toEqual(['/run:', 'systemd', '/var/lib:']);
   });
 
   it('without systemd running (a chroot, an image build), nothing is reloaded, started or stopped', async () => {
@@ -152,7 +165,8 @@ describe('maintainer scripts', () => {
       installed: true,
       enabled: true,
     });
-    expect(configure.calls.filter((c) => !c.startsWith('deb-systemd-helper '))).toEqual([]);
+    // The user is made all the same: the image boots with it.
+    expect(configure.calls.filter((c) => !c.startsWith('deb-systemd-helper '))).toEqual([ADDUSER]);
     expect((await run('prerm', ['remove'], { systemd: false })).calls).toEqual([]);
     expect(
       (await run('postrm', ['remove'], { systemd: false })).calls.filter((c) => c.startsWith('systemctl')),

@@ -44,7 +44,10 @@ export interface ClusterRun {
 
 // Runs the VM to completion. The console goes to a log file (and to stderr with
 // E2E_VERBOSE=1); the environment (E2E_RS_AGENT, E2E_ACCEL, ...) passes through to run-vm.sh.
-export async function runCluster(modes: Mode[]): Promise<ClusterRun> {
+// A VM still running after timeoutSeconds (by default just inside the suite's 30-minute hook
+// timeout) is killed and the run fails with the console's tail: vitest's own timeout would
+// leave it running, orphaned, taking the CPU of whatever runs next.
+export async function runCluster(modes: Mode[], timeoutSeconds = 29 * 60): Promise<ClusterRun> {
   mkdirSync(cacheDir, { recursive: true });
   const resultsFile = join(cacheDir, `results-${modes.join('-')}.jsonl`);
   const consoleLog = join(cacheDir, `console-${modes.join('-')}.log`);
@@ -60,13 +63,17 @@ export async function runCluster(modes: Mode[]): Promise<ClusterRun> {
       if (process.env.E2E_VERBOSE === '1') process.stderr.write(chunk);
     });
   }
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
+  clearTimeout(timer);
   await new Promise((resolve) => log.end(resolve));
   if (code !== 0) {
-    throw new Error(`run-vm.sh exited ${code}; console log: ${consoleLog}\n${tail(consoleLog)}`);
+    throw new Error(
+      `run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`,
+    );
   }
   const observations = readFileSync(resultsFile, 'utf8')
     .split('\n')

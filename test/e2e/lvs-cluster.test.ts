@@ -113,6 +113,41 @@ function changedSysctls(before: RsState, after: RsState): Record<string, [number
   );
 }
 
+// The maintenance case (guest/lib/drain.sh): keepalived checking each real server's
+// health endpoint, requests through the VIP all along, a slow download from rs1.
+interface RequestCounts {
+  sent: number;
+  answered: number;
+  failed: number;
+  by: { rs1: number; rs2: number };
+  failures: [number, number][]; // each failed request: seconds after the phase began, seconds it waited
+}
+interface DrainSteps {
+  settled: boolean;
+  drain_exit: number;
+  drain_output: string;
+  drain_seconds: number;
+  weight_after_drain: string;
+  weight_zero_seconds: number | null;
+  download: {
+    expected: number;
+    bytes: number;
+    complete: boolean;
+    seconds: number;
+    error: string | null;
+    held?: number; // seconds it held halfway, until drain's first sample
+    ended?: number; // epoch seconds
+  };
+  stop_exit: number;
+  start_exit: number;
+  health_after_start: string;
+  weight_back_seconds: number | null;
+  after_undrain: RequestCounts;
+  // each step, seconds after the requests settled: receiving (the download's first bytes),
+  // drain (started), drain_sampled (its first progress line), drained, download_ended, ...
+  times: Record<string, number>;
+}
+
 describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
   const v = view(mode);
 
@@ -145,6 +180,47 @@ describe.each(ipv4Modes)('LVS %s cluster configured by rs-agent', (mode) => {
 
   it('5. drift: a deleted VIP makes check exit 1, check --fix repairs it, all requests answered again', () => {
     expectDriftRepaired(v);
+  });
+
+  it('8. maintenance behind keepalived: drain rs1 (weight 0, the download from it completes, drain exits 0), stop, start (still drained), undrain (rs1 answers again): no request fails; stopping without a drain fails some', () => {
+    const steps = v.get<DrainSteps>('drain', 'steps');
+    const requests = v.get<RequestCounts>('drain', 'requests');
+    const control = v.get<RequestCounts>('drain-control', 'requests');
+    const controlDownload = v.get<DrainSteps['download']>('drain-control', 'download');
+    const { drain_output: _output, ...facts } = steps;
+    console.log(
+      `${mode} maintenance: requests ${JSON.stringify(requests)}; control ${JSON.stringify(control)}, download ${JSON.stringify(controlDownload)}; ${JSON.stringify(facts)}`,
+    );
+    expect(steps.settled, 'keepalived settled: requests answered in a row').toBe(true);
+    expect(steps.drain_exit, steps.drain_output).toBe(0);
+    // The drain saw the download's connection at its first sample (the download, under way
+    // before drain started, held halfway until then), waited for it, and ended after it.
+    const firstProgress = steps.drain_output.split('\n').find((line) => line.startsWith('draining: '));
+    expect(firstProgress, steps.drain_output).toBe('draining: 1 connection left (192.0.2.100:8080 ×1)');
+    expect(steps.drain_output).toMatch(/drained: no connection to a VIP left$/);
+    expect(steps.times.receiving, 'the download was under way before drain started').toBeLessThanOrEqual(
+      steps.times.drain!,
+    );
+    // The server's side leaves the count once its last byte is acknowledged; the client still
+    // reads the last few KiB from its buffer (a fraction of a second at 64 KiB/s), so drain may
+    // exit just before the client is done, never seconds before (the held half takes 8 s).
+    expect(steps.times.drained, 'drain exited while the download still had seconds to run').toBeGreaterThan(
+      steps.times.download_ended! - 2,
+    );
+    expect(steps.weight_zero_seconds, 'keepalived set rs1 weight 0').not.toBeNull();
+    expect(steps.weight_after_drain).toBe('0');
+    expect(steps.download).toMatchObject({ complete: true, error: null });
+    expect(steps.stop_exit).toBe(0);
+    expect(steps.start_exit).toBe(0);
+    expect(steps.health_after_start, 'rs1 after start: still drained').toMatch(/^drained since \S+ +503$/);
+    expect(steps.weight_back_seconds, 'keepalived set rs1 weight 1 after undrain').not.toBeNull();
+    expect(steps.after_undrain.by.rs1, 'requests answered by rs1 after undrain').toBeGreaterThan(0);
+    expect(requests.sent).toBeGreaterThan(10);
+    expect(requests.failed, 'failed requests during the maintenance').toBe(0);
+    expect(requests.by.rs2).toBeGreaterThan(0);
+    // The control: the same download from rs1, rs1 stopped without a drain: it breaks.
+    expect(controlDownload.bytes, 'the control download had begun').toBeGreaterThan(0);
+    expect(controlDownload.complete, JSON.stringify(controlDownload)).toBe(false);
   });
 
   it('6. stop removes the VIP and puts every sysctl back to its value before start', () => {

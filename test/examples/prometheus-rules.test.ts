@@ -12,9 +12,9 @@ const TESTS = join(ROOT, 'test/examples/rs-agent.rules.test.yml');
 const tempDir = useTempDir('rsa-promtool-');
 
 describe('Prometheus alert rules', () => {
-  it('promtool check rules: six valid rules', async () => {
+  it('promtool check rules: nine valid rules', async () => {
     const r = await execa('promtool', ['check', 'rules', RULES], { reject: false });
-    expect(r.stdout).toContain('SUCCESS: 6 rules found');
+    expect(r.stdout).toContain('SUCCESS: 9 rules found');
     expect(r.exitCode).toBe(0);
   });
 

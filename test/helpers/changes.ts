@@ -3,18 +3,11 @@ import type { Change } from '../../src/objects/registry.js';
 import { emptyOwned } from '../../src/objects/registry.js';
 import type { ActualLink, ActualState } from '../../src/observe/types.js';
 import { desiredState, plan } from '../../src/plan/plan.js';
+import { eth0, lo } from './links.js';
 
 // Planned changes as the planner makes them (safety facts included), for tests of what
 // consumes a plan: one plan of a host with lo and eth0, ipip not loaded, for a DR VIP
 // 192.0.2.10, a GUE VIP 198.51.100.7 on tunl0 and an IPv6 VIP, with the ARP guard on.
-
-const lo: ActualLink = {
-  name: 'lo',
-  up: true,
-  linkType: 'loopback',
-  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }],
-};
-const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [] };
 
 const config = parseConfig(
   [

@@ -26,14 +26,23 @@ export const FAKE_TIMERS = [
 ] as const;
 
 // The `ip monitor` and `nft monitor` children: a test says what they print, or kills one.
+// A child joins the kernel's events as it starts, unless the test holds the children of a
+// command back: then it joins when the test says so.
 export class FakeMonitors {
   readonly children: { argv: readonly string[]; handlers: MonitorHandlers; stopped: boolean }[] = [];
+  readonly held = new Set<string>();
 
   readonly start: StartMonitor = (handlers, argv) => {
     const child = { argv, handlers, stopped: false };
     this.children.push(child);
+    if (!this.held.has(argv[0] as string)) handlers.onJoined();
     return { stop: () => void (child.stopped = true) };
   };
+
+  // The live child running `command` joins the kernel's events.
+  join(command: string): void {
+    this.live(command).handlers.onJoined();
+  }
 
   // What the live child running `command` (ip, nft) prints.
   print(command: string, text: string): void {
@@ -94,12 +103,12 @@ export interface InProcess {
 // vi.useFakeTimers({ toFake: FAKE_TIMERS }).
 export async function startInProcess(
   yaml: string,
-  setup: (kernel: FakeKernel, store: FakeStore) => void = () => {},
+  setup: (kernel: FakeKernel, store: FakeStore, monitors: FakeMonitors) => void = () => {},
 ): Promise<InProcess> {
   const { kernel, opts, setConfig } = fakeAgent(yaml);
   const store = new FakeStore();
-  setup(kernel, store);
   const monitors = new FakeMonitors();
+  setup(kernel, store, monitors);
   const lines: LogLine[] = [];
   const logger = createLogger('json', (line) => void lines.push(JSON.parse(line) as LogLine), false);
   const internalErrors: unknown[] = [];

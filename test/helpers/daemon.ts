@@ -17,8 +17,9 @@ export class Daemon {
   stderr = '';
   private readonly child: ResultPromise;
 
-  constructor(ns: TestNamespace, env: Record<string, string> = {}) {
-    this.child = execa('ip', ns.cliArgv(['run'], envPrefix(env)), { reject: false, buffer: false });
+  // prefix: what runs it (as another user, under a seccomp filter), before the env.
+  constructor(ns: TestNamespace, env: Record<string, string> = {}, prefix: string[] = []) {
+    this.child = execa('ip', ns.cliArgv(['run'], [...prefix, ...envPrefix(env)]), { reject: false, buffer: false });
     let partial = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString();

@@ -3,9 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestNamespace } from './netns.js';
+import { CLI, TestNamespace } from './netns.js';
 
 let counter = 0;
+
+// What `fleet status --json` prints, as far as the tests read it.
+export interface FleetJson {
+  revision: number;
+  hosts: {
+    host: string;
+    state: string;
+    revision: number | null;
+    updatedAt: string;
+    instance: string | null;
+    errors: string[];
+  }[];
+}
 
 // A throwaway network for a fleet test: a hub namespace holding a bridge, a store
 // namespace holding the etcd members (one address each on a veth into the bridge),
@@ -19,6 +32,9 @@ export class FleetNetwork {
   readonly agents: TestNamespace[] = [];
   // name:password for etcdctl once the store has authentication enabled.
   user: string | null = null;
+  pki: string | null = null;
+  // More flags for every member, set before startAll.
+  etcdArgs: string[] = [];
   private nextAgent = 10;
 
   private constructor(readonly id: string) {
@@ -27,8 +43,12 @@ export class FleetNetwork {
     this.dir = mkdtempSync(join(tmpdir(), `rsf-${id}-`));
   }
 
-  static async create(memberCount: number): Promise<FleetNetwork> {
+  // With `pki` (a directory made by makePki holding server.pem and root.pem), the members
+  // serve https:// only and ask every client for a certificate signed by its CA (etcd's
+  // --client-cert-auth: with authentication enabled, the certificate's CN is the user).
+  static async create(memberCount: number, pki: string | null = null): Promise<FleetNetwork> {
     const net = new FleetNetwork(`${process.pid}${counter++}`);
+    net.pki = pki;
     await execa('ip', ['netns', 'add', net.hub]);
     await execa('ip', ['netns', 'add', net.storeNs]);
     await execa('ip', ['-n', net.hub, 'link', 'add', 'br0', 'type', 'bridge']);
@@ -86,6 +106,26 @@ export class FleetNetwork {
     return ns;
   }
 
+  // An agent's namespace with its config written: this host name and labels, the store
+  // lines given added under source.etcd (agentConfig).
+  async addConfiguredAgent(host: string, labels: Record<string, string>, store: string[] = []): Promise<TestNamespace> {
+    const ns = await this.addAgent();
+    ns.writeConfig(this.agentConfig(ns, host, labels, store));
+    return ns;
+  }
+
+  // `rs-agent fleet status` as an operator runs it, from the store's namespace with an
+  // agent's config: its exit status and output, the JSON parsed with --json (null else).
+  async fleetStatus<T = FleetJson>(
+    config: TestNamespace,
+    args: string[] = ['--json'],
+  ): Promise<{ exitCode: number; stdout: string; stderr: string; json: T | null }> {
+    const argv = ['netns', 'exec', this.storeNs, process.execPath, CLI, 'fleet', 'status', ...args];
+    const r = await execa('ip', [...argv, '--config', config.configPath], { reject: false });
+    const json = args.includes('--json') && r.exitCode !== 2 ? (JSON.parse(r.stdout) as T) : null;
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+  }
+
   // Cuts one agent off the store (its bridge port down), or puts it back.
   async setAgentLink(index: number, up: boolean): Promise<void> {
     await execa('ip', ['-n', this.hub, 'link', 'set', `va${index + 10}`, up ? 'up' : 'down']);
@@ -115,6 +155,7 @@ export class FleetNetwork {
     args: string[],
     endpoints = this.members.filter((m) => m.running).map((m) => m.clientUrl),
     reject = true,
+    input: string | undefined = undefined, // etcdctl put reads the value here when none is given
   ) {
     return execa(
       'ip',
@@ -127,11 +168,22 @@ export class FleetNetwork {
         '--dial-timeout=2s',
         '--command-timeout=5s',
         ...(this.user ? [`--user=${this.user}`] : []),
+        ...(this.pki
+          ? [
+              '--cacert',
+              join(this.pki, 'ca.pem'),
+              '--cert',
+              join(this.pki, 'root.pem'),
+              '--key',
+              join(this.pki, 'root-key.pem'),
+            ]
+          : []),
         ...args,
       ],
       {
         reject,
         env: { ETCDCTL_API: '3' },
+        ...(input === undefined ? {} : { input }),
       },
     );
   }
@@ -201,7 +253,7 @@ export class EtcdMember {
     readonly ip: string,
     private readonly cluster: string,
   ) {
-    this.clientUrl = `http://${ip}:2379`;
+    this.clientUrl = `${net.pki ? 'https' : 'http'}://${ip}:2379`;
     this.dataDir = join(net.dir, name);
   }
 
@@ -239,6 +291,8 @@ export class EtcdMember {
         '50',
         '--election-timeout',
         '500',
+        ...(this.net.pki ? this.tlsArgs(this.net.pki) : []),
+        ...this.net.etcdArgs,
         '--logger',
         'zap',
         '--log-outputs',
@@ -249,6 +303,18 @@ export class EtcdMember {
       { reject: false, buffer: false },
     );
     this.child.stderr?.on('data', (c: Buffer) => (this.log = (this.log + c.toString()).slice(-4000)));
+  }
+
+  private tlsArgs(pki: string): string[] {
+    return [
+      '--cert-file',
+      join(pki, 'server.pem'),
+      '--key-file',
+      join(pki, 'server-key.pem'),
+      '--trusted-ca-file',
+      join(pki, 'ca.pem'),
+      '--client-cert-auth',
+    ];
   }
 
   async stop(): Promise<void> {

@@ -7,9 +7,11 @@
 type Json = Record<string, unknown>;
 
 export interface FakeSet {
-  type: string;
+  type: string; // "ipv4_addr", or a concatenation "ipv4_addr . inet_service"
   flags: string[];
   elements: string[];
+  size?: number;
+  counter?: boolean; // every element carries a counter
 }
 
 export interface FakeChain {
@@ -81,10 +83,13 @@ export class FakeNft {
           family: t.family,
           name,
           table: t.name,
-          type: s.type,
+          type: s.type.includes(' . ') ? s.type.split(' . ') : s.type,
           handle: handle++,
-          ...(s.flags.length ? { flags: s.flags } : {}),
+          ...(s.size !== undefined ? { size: s.size } : {}),
+          // nft 1.0.6 leaves "dynamic" out of its JSON.
+          ...(s.flags.filter((f) => f !== 'dynamic').length ? { flags: s.flags.filter((f) => f !== 'dynamic') } : {}),
           ...(s.elements.length ? { elem: s.elements.map(elementJson) } : {}),
+          ...(s.counter ? { stmt: [{ counter: null }] } : {}),
         },
       });
     }
@@ -127,11 +132,14 @@ function readTableBody(table: FakeTable, lines: string[], start: number): number
       const set: FakeSet = { type: '', flags: [], elements: [] };
       for (i++; lines[i] !== '}'; i++) {
         const l = lines[i] as string;
-        const t = /^type (\S+)$/.exec(l);
+        const t = /^type (\w+(?: \. \w+)*)$/.exec(l);
         const f = /^flags (\S+)$/.exec(l);
         const e = /^elements = \{ (.*) \}$/.exec(l);
+        const size = /^size (\d+)$/.exec(l);
         if (t) set.type = t[1] as string;
         else if (f) set.flags = (f[1] as string).split(',');
+        else if (size) set.size = Number(size[1]);
+        else if (l === 'counter') set.counter = true;
         else if (e) set.elements = (e[1] as string).split(', ').sort();
         else throw new Error(`fake nft: unexpected set line: ${l}`);
       }
@@ -197,7 +205,24 @@ export function parseRule(rule: string, table?: FakeTable): Json[] {
   while (i < tokens.length) {
     const t = next();
     if (t === 'counter') out.push({ counter: { packets: 0, bytes: 0 } });
-    else if (t === 'drop' || t === 'accept') out.push({ [t]: null });
+    else if (t === 'update') {
+      // `update @SET { ip daddr . tcp dport }`: the packet's fields as the set's key.
+      const set = value();
+      const key = next();
+      const fields = /^\{ (ip6?) daddr \. tcp dport \}$/.exec(key);
+      if (typeof set !== 'string' || !set.startsWith('@') || !fields)
+        throw new Error(`fake nft: unexpected update in: ${rule}`);
+      const p = fields[1] as string;
+      out.push({
+        set: {
+          op: 'update',
+          elem: {
+            concat: [{ payload: { protocol: p, field: 'daddr' } }, { payload: { protocol: 'tcp', field: 'dport' } }],
+          },
+          set,
+        },
+      });
+    } else if (t === 'drop' || t === 'accept') out.push({ [t]: null });
     else if (t === 'arp') {
       const field = next();
       if (field === 'operation') match({ payload: { protocol: 'arp', field } }, '==', next());

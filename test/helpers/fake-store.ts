@@ -1,9 +1,9 @@
 import type { StoreConfig } from '../../src/config/types.js';
 import { AgentError } from '../../src/errors.js';
 import type { ConnectStore, StoreLink } from '../../src/daemon/triggers/store-link.js';
-import type { WatchEvents } from '../../src/source/etcd-watch.js';
-import type { StoreEntry } from '../../src/source/host-desired.js';
-import type { HostStatus } from '../../src/source/status-record.js';
+import type { WatchEvents } from '../../src/store/etcd-watch.js';
+import type { StoreEntry } from '../../src/store/host-desired.js';
+import type { HostStatus } from '../../src/store/status-record.js';
 
 // A store for the daemon in-process: the prefix as a map, puts and deletes delivered
 // to every open link as a watch delivers them, and the status records it was given. Its
@@ -64,6 +64,11 @@ export class FakeStore {
       },
       writeStatus: (status) => void this.statuses.push(status),
       retryStatus: () => {},
+      // No budget's slots here: the real store's transaction is tested against etcd.
+      slots: () => ({
+        take: () => Promise.reject(new Error('the fake store takes no drain slot')),
+        release: () => Promise.resolve(),
+      }),
       close: () => void this.links.delete(state),
     };
     return link;

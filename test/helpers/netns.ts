@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +26,9 @@ export class TestNamespace {
   readonly dir: string;
   readonly configPath: string;
   readonly stateDir: string;
+  // The CLI bundle this namespace runs: the checkout's, or a copy where another user can
+  // read it (useCliCopy).
+  cliPath = CLI;
 
   private constructor(
     readonly name: string,
@@ -64,6 +67,18 @@ export class TestNamespace {
     writeFileSync(this.configPath, yaml);
   }
 
+  // Runs a copy of the CLI bundle kept in this namespace's directory (0755, with the caller
+  // making the directory itself readable): a user other than root cannot run the checkout's
+  // when it lies under a directory only root may search, as a CI clone in a 0700 temp dir does.
+  useCliCopy(): void {
+    const dir = join(this.dir, 'cli');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    this.cliPath = join(dir, 'main.js');
+    copyFileSync(CLI, this.cliPath);
+    chmodSync(this.cliPath, 0o644);
+  }
+
   // The arguments of `ip` that run the real CLI inside the namespace with this namespace's
   // config and state dir: `ip netns exec NS [prefix...] node CLI args... --config --state-dir`.
   // The prefix is what runs the CLI (env with variables, setpriv, unshare, a shell); `ip netns
@@ -75,7 +90,7 @@ export class TestNamespace {
       this.name,
       ...prefix,
       process.execPath,
-      CLI,
+      this.cliPath,
       ...args,
       '--config',
       configPath,

@@ -1,6 +1,4 @@
 import {
-  chmodSync,
-  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -16,6 +14,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { install, pointUnitAt, stillEnabled, uninstall } from '../../src/install/install.js';
 import { MANIFEST } from '../../src/install/manifest.js';
+import { SERVICE_UNITS } from '../../src/install/unit-paths.js';
 
 const DR = parseConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\n', '/etc/rs-agent/rs-agent.yaml');
 const TUN = parseConfig('mode: tun\nvips: [198.51.100.7]\n', '/etc/rs-agent/rs-agent.yaml');
@@ -99,28 +98,51 @@ describe('install', () => {
     expect(existsSync(at(MANIFEST))).toBe(false);
   });
 
-  it('refuses a directory someone other than root could change, before writing anything; makes missing ones 0755', () => {
-    mkdirSync(at('/etc/sysctl.d'), { recursive: true });
-    chownSync(at('/etc/sysctl.d'), 4242, 4242);
-    expect(() => install({ root, config: TUN, unitsDir })).toThrow(
-      `install: ${at('/etc/sysctl.d')} is owned by uid 4242 and mode 0755: it must be owned by root and writable by no one else; nothing was changed`,
-    );
-    expect(existsSync(at('/etc/systemd'))).toBe(false);
-    expect(existsSync(at(MANIFEST))).toBe(false);
-    chownSync(at('/etc/sysctl.d'), 0, 0);
-    install({ root, config: TUN, unitsDir });
-    expect(statSync(at('/etc/modules-load.d')).mode & 0o7777).toBe(0o755);
-    chmodSync(at('/etc/systemd/system'), 0o777);
-    expect(() => uninstall({ root })).toThrow(
-      `uninstall: ${at('/etc/systemd/system')} is owned by uid 0 (root) and mode 0777`,
-    );
-    expect(existsSync(at('/etc/modules-load.d/rs-agent.conf'))).toBe(true);
-  });
-
   it('installs with no units directory at all (the units are not shipped yet)', () => {
     expect(summary(install({ root, config: DR, unitsDir: join(unitsDir, 'missing') }))).toEqual([
       'wrote /etc/sysctl.d/90-rs-agent.conf',
     ]);
+  });
+});
+
+// A config that has rs-agent write outside the shipped units' ReadWritePaths.
+function elsewhere(cache: string, metrics: string) {
+  return parseConfig(
+    `vips: [192.0.2.10]\nmetrics: {file: '${metrics}'}\nsource:\n  etcd:\n    endpoints: [https://192.0.2.1:2379]\n` +
+      `    cache: '${cache}'\nhost: rs1\n`,
+    '/etc/rs-agent/rs-agent.yaml',
+  );
+}
+const dropIn = (unit: string) => `/etc/systemd/system/${unit}.d/rs-agent-paths.conf`;
+
+describe('install: the directories the units may write', () => {
+  it("a cache and metrics.file outside the shipped units' paths: a drop-in per service unit makes them writable", () => {
+    const config = elsewhere('/srv/rs-agent/cache.json', '/var/lib/node exporter/100%/rs-agent.prom');
+    const actions = summary(install({ root, config, unitsDir }));
+    expect(actions).toEqual(expect.arrayContaining(SERVICE_UNITS.map((u) => `wrote ${dropIn(u)}`)));
+    for (const unit of SERVICE_UNITS)
+      expect(readFileSync(at(dropIn(unit)), 'utf8')).toMatch(
+        /^# Written by "rs-agent install" from \/etc\/rs-agent\/rs-agent\.yaml;[^]*\n\[Service\]\nReadWritePaths=-\/srv\/rs-agent -"\/var\/lib\/node exporter\/100%%"\n$/,
+      );
+  });
+
+  it('none where the shipped paths hold them; a drop-in no longer needed is removed with its directory', () => {
+    install({ root, config: elsewhere('/srv/rs-agent/cache.json', '/var/lib/rs-agent/m.prom'), unitsDir });
+    expect(readFileSync(at(dropIn('rs-agent.service')), 'utf8')).toMatch(/\nReadWritePaths=-\/srv\/rs-agent\n$/);
+    const config = elsewhere('/var/lib/rs-agent/cache.json', '/var/lib/prometheus/node-exporter/rs-agent.prom');
+    expect(summary(install({ root, config, unitsDir }))).toEqual(
+      expect.arrayContaining(SERVICE_UNITS.map((u) => `removed ${dropIn(u)}`)),
+    );
+    for (const unit of SERVICE_UNITS) expect(existsSync(at(`/etc/systemd/system/${unit}.d`))).toBe(false);
+    expect(readFileSync(at(MANIFEST), 'utf8')).not.toContain('rs-agent-paths');
+  });
+
+  it('refuses a directory systemd cannot name, naming the key; nothing written', () => {
+    const config = elsewhere('/srv/"rs"/cache.json', '/var/lib/rs-agent/m.prom');
+    expect(() => install({ root, config, unitsDir })).toThrow(
+      'install: config /etc/rs-agent/rs-agent.yaml: source.etcd.cache: the directory "/srv/\\"rs\\"" cannot be named in a unit',
+    );
+    expect(existsSync(at(MANIFEST))).toBe(false);
   });
 });
 

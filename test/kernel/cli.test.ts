@@ -235,7 +235,7 @@ describe('errors on the real kernel: exit 2, one line, nothing changed', () => {
     ns.writeConfig('vips: [192.0.2.10]\n');
     await expectUntouched(
       () => ns.cliWithoutNetAdmin(['start']),
-      /^rs-agent: rs-agent start must run as root \(it needs CAP_NET_ADMIN/,
+      /^rs-agent: rs-agent start must run as root or with CAP_NET_ADMIN \(it changes addresses/,
     );
   });
 });

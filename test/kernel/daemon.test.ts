@@ -181,3 +181,90 @@ describe('rs-agent run on the real kernel', () => {
     await sleep(0);
   });
 });
+
+// `nft monitor` hears of a change only once it has read the ruleset and joined the kernel's
+// nftables events; on a loaded host that takes a while after it starts. Here the daemon's
+// nft is a stand-in that holds each `nft monitor` before it runs the real one until the test
+// opens its gate, so the gap is as long as the test wants: the ARP guard flushed in it has
+// no event. The daemon must list its tables on every pass until the monitor has joined, and
+// the join must ask for a pass, at start and after a restart; the schedule is a year away.
+
+const GUARD = 'nft table arp rs_agent';
+const GUARDED =
+  'vips: [192.0.2.10]\ninterfaces: [eth0]\narp: {guard: nftables}\n' +
+  'drift: {schedule: "0 0 1 1 *", sysctl_interval: 100ms}\n';
+
+// nft, except that the n-th `nft monitor` writes its pid to started.N and waits for open.N.
+function heldMonitors(gates: string, realNft: string): Record<string, string> {
+  mkdirSync(gates);
+  return ns.stubCommand(
+    'nft',
+    [
+      'if [ "$1" = monitor ]; then',
+      `  n=$(ls ${gates} | grep -c '^started')`,
+      `  echo $$ > ${gates}/started.$n`,
+      `  while [ ! -e ${gates}/open.$n ]; do sleep 0.05; done`,
+      'fi',
+      `exec ${realNft} "$@"`,
+    ].join('\n'),
+  );
+}
+
+// Until the count of passes has stood still for half a second (what the kernel test can
+// know of a pass that logs nothing).
+async function quiet(count: () => number): Promise<void> {
+  for (let last = -1; count() !== last;) {
+    last = count();
+    await sleep(500);
+  }
+}
+
+describe('the daemon and an nft monitor that has not joined yet', () => {
+  it('a guard flushed before nft monitor joined is repaired by the next pass and by the join, at start and after a restart', async () => {
+    const realNft = (await execa('sh', ['-c', 'command -v nft'])).stdout.trim();
+    const gates = join(ns.dir, 'gates');
+    ns.writeConfig(GUARDED);
+    daemon = new Daemon(ns, heldMonitors(gates, realNft));
+    const d = daemon;
+    await d.waitFor((l) => l.event === 'ready', 20_000);
+    const passes = () =>
+      (JSON.parse(readFileSync(join(ns.stateDir, 'daemon.json'), 'utf8')) as { reconciles: Record<string, number> })
+        .reconciles.event ?? 0;
+    const flushGuard = async () => {
+      await ns.exec(['nft', 'flush', 'table', 'arp', 'rs_agent']);
+      expect(await ns.exec(['nft', 'list', 'table', 'arp', 'rs_agent'])).not.toContain('drop');
+    };
+    for (const n of [0, 1]) {
+      expect(await eventually(async () => existsSync(join(gates, `started.${n}`)), 20_000)).toBe(true);
+      // Held: a pass for a VIP's kernel event lists the guard's table too.
+      await flushGuard();
+      let mark = d.lines.length;
+      await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
+      await d.waitFor((l) => l.event === 'repair' && l.item === VIP10, 20_000, mark);
+      const withVip = await d.waitFor((l) => l.event === 'repair' && l.item === GUARD, 20_000, mark);
+      expect(withVip.trigger).toMatch(/event/);
+      // Still held: flushed again, nothing else happens; the join asks for a pass.
+      await flushGuard();
+      mark = d.lines.length;
+      writeFileSync(join(gates, `open.${n}`), '');
+      const onJoin = await d.waitFor((l) => l.event === 'repair' && l.item === GUARD, 20_000, mark);
+      expect(onJoin.from).toBe('altered');
+      // Joined: its events are heard.
+      mark = d.lines.length;
+      await flushGuard();
+      await d.waitFor((l) => l.event === 'repair' && l.item === GUARD, 20_000, mark);
+      if (n === 1) break;
+      // The monitor killed: the daemon restarts it after 1 s, and that restart's own pass
+      // is let end before the guard is flushed again.
+      await quiet(passes);
+      const before = passes();
+      const pid = Number(readFileSync(join(gates, 'started.0'), 'utf8'));
+      mark = d.lines.length;
+      process.kill(pid, 'SIGKILL');
+      await d.waitFor((l) => l.event === 'monitor-ended', 20_000, mark);
+      expect(await eventually(async () => existsSync(join(gates, 'started.1')), 20_000)).toBe(true);
+      expect(await eventually(async () => passes() > before, 20_000)).toBe(true);
+      await quiet(passes);
+    }
+  }, 120_000);
+});

@@ -148,19 +148,20 @@ describe('a damaged state file', () => {
 });
 
 describe('a VIP the host already holds on a NIC', () => {
-  it('on eth0 as a /32 (the host answers ARP for it): start adds everything else and fails naming eth0, check and the daemon agree', async () => {
+  it('on eth0 as a /32 (the host own address, or a stray VIP): start adds everything else and fails naming eth0, check and the daemon agree', async () => {
     await ns.ip(['addr', 'add', '192.0.2.11/32', 'dev', 'eth0']);
     const line =
-      'VIP 192.0.2.11 is also on eth0 (192.0.2.11/32): eth0 answers ARP for it and takes its traffic from the director; remove it from eth0';
+      "VIP 192.0.2.11 is on eth0 (192.0.2.11/32): refused, it may be eth0's own address, and guarding that would take the host off its network; " +
+      'if it is a VIP put on eth0 by mistake, remove it (ip address del 192.0.2.11/32 dev eth0) and rs-agent puts it on lo';
     const plan = await ns.cli(['plan']);
     expect(plan.exitCode).toBe(2);
-    expect(plan.stdout).not.toMatch(/(address|route) 192\.0\.2\.11/); // (the ARP guard's set does name it)
-    expect(plan.stderr).toBe(`rs-agent: not added: ${line}`);
+    expect(plan.stdout).not.toContain('192.0.2.11'); // nor in the ARP guard's set
+    expect(plan.stderr).toBe(`rs-agent: not in place: ${line}`);
     const start = await ns.cli(['start']);
     expect(start.exitCode).toBe(2);
     expect(start.stdout).toContain('+ address 192.0.2.10/32 dev lo');
-    expect(start.stdout).not.toMatch(/(address|route) 192\.0\.2\.11/);
-    expect(start.stderr).toBe(`rs-agent: not added: ${line}`);
+    expect(start.stdout).not.toContain('192.0.2.11');
+    expect(start.stderr).toBe(`rs-agent: not in place: ${line}`);
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
     expect(await ns.routes()).not.toContainEqual({ dst: '192.0.2.11', dev: 'lo' });
     const check = await ns.cli(['check']);
@@ -171,14 +172,14 @@ describe('a VIP the host already holds on a NIC', () => {
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
     const json = JSON.parse((await ns.cli(['check', '--json'])).stdout) as {
       inSync: boolean;
-      conflicts: { vip: string; dev: string }[];
+      problems: { item: string; message: string }[];
     };
     expect(json.inSync).toBe(false);
-    expect(json.conflicts).toEqual([{ kind: 'nic', vip: '192.0.2.11', index: 1, dev: 'eth0', prefixlen: 32 }]);
+    expect(json.problems).toEqual([{ item: 'VIP 192.0.2.11', message: line }]);
     const daemon = new Daemon(ns);
     try {
-      const conflict = await daemon.waitFor((l) => l.event === 'conflict');
-      expect(conflict).toMatchObject({ level: 'error', vip: '192.0.2.11', dev: 'eth0' });
+      const refused = await daemon.waitFor((l) => l.event === 'unavailable');
+      expect(refused).toMatchObject({ level: 'error', error: line });
       expect(await daemon.waitFor((l) => l.event === 'ready')).toMatchObject({ in_sync: false });
       expect(daemon.lines.filter((l) => l.event === 'repair' || l.event === 'change')).toEqual([]);
     } finally {
@@ -187,17 +188,17 @@ describe('a VIP the host already holds on a NIC', () => {
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10']);
   });
 
-  it("equal to the NIC's own address: start fails naming the config key and adds the other VIP", async () => {
+  it("equal to the NIC's own address: start fails naming it and eth0, adds the other VIP", async () => {
     await ns.ip(['addr', 'add', '192.0.2.10/24', 'dev', 'eth0']);
     const start = await ns.cli(['start']);
     expect(start.exitCode).toBe(2);
-    expect(start.stderr).toMatch(
-      /^rs-agent: not added: VIP 192\.0\.2\.10 is eth0's own address \(192\.0\.2\.10\/24\): a real server's own address cannot be a VIP; fix vips\[0\] in the config$/,
+    expect(start.stderr).toBe(
+      "rs-agent: not in place: VIP 192.0.2.10 is eth0's own address (192.0.2.10/24): refused, it would take the host off its network",
     );
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.11']);
   });
 
-  it('appearing after start: check reports it, --fix repairs the rest but never removes it, stop still undoes everything', async () => {
+  it('appearing after start: rs-agent takes its own copy off lo, --fix repairs the rest, stop still undoes everything', async () => {
     await ns.setSysctl('net/ipv4/conf/eth0/arp_announce', '1');
     const before = await ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)]);
     expect((await ns.cli(['start'])).exitCode).toBe(0);
@@ -205,11 +206,13 @@ describe('a VIP the host already holds on a NIC', () => {
     await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
     const fix = await ns.cli(['check', '--fix']);
     expect(fix.exitCode).toBe(1);
-    expect(fix.stdout).toContain('drift: VIP 192.0.2.10 is also on eth0');
-    expect(fix.stdout).toContain('repaired: 1 drifted items');
+    expect(fix.stdout).toContain('drift: VIP 192.0.2.10 is on eth0');
+    // arp_ignore, the guard's set, the traffic table's set, lo's address and route
+    expect(fix.stdout).toContain('repaired: 5 drifted items');
     expect(fix.stdout).not.toContain('now in sync');
     expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
     expect((await ns.addresses('eth0')).map((a) => a.local)).toEqual(['192.0.2.10']);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.11']);
     expect((await ns.cli(['stop'])).exitCode).toBe(0);
     expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1']);
     expect(await ns.exec(['cat', ...ARP.map((p) => `/proc/sys/${p}`)])).toBe(before);

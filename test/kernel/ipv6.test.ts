@@ -88,6 +88,7 @@ describe('IPv6 DR on the real kernel', () => {
     ns.writeConfig('vips: ["2001:db8::10", "2001:db8::11"]\n');
     const plan = await ns.cli(['plan']);
     expect(plan.stdout.split('\n')).toEqual([
+      '+ nft table inet rs_agent_traffic: absent → counting SYNs to { 2001:db8::10, 2001:db8::11 }',
       '+ address 2001:db8::10/128 dev lo',
       '+ address 2001:db8::11/128 dev lo',
       '+ route 2001:db8::10/128 dev lo',
@@ -134,7 +135,8 @@ describe('IPv6 VIP address flags on the real kernel', () => {
     const start = await ns.cli(['start']);
     expect(start.stderr).toBe('');
     expect(start.exitCode).toBe(0);
-    expect(start.stdout.split('\n').slice(0, 2)).toEqual([
+    expect(start.stdout.split('\n').slice(0, 3)).toEqual([
+      '+ nft table inet rs_agent_traffic: absent → counting SYNs to { 2001:db8::10 }',
       '~ address 2001:db8::10/128 dev lo: preferred prefixroute → deprecated noprefixroute',
       '+ route 2001:db8::10/128 dev lo',
     ]);

@@ -122,7 +122,7 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     expect(await mssSeen(VIP4)).toBe(1460);
   });
 
-  it('a number per family; the ARP guard keeps its own arp table beside the inet one', async () => {
+  it('a number per family; the ARP guard keeps its own arp table beside the inet one (and the traffic counters theirs)', async () => {
     ns.writeConfig(`${CONFIG}tunnel: {mss: {ipv4: 1300}}\n`);
     await ns.cli(['start'], noModules);
     expect(await mssSeen(VIP4)).toBe(1300);
@@ -130,6 +130,7 @@ describe('MSS clamping for TUN VIPs on the real kernel', () => {
     expect((await ns.exec(['nft', 'list', 'tables'])).split('\n').sort()).toEqual([
       'table arp rs_agent',
       'table inet rs_agent',
+      'table inet rs_agent_traffic',
     ]);
   });
 

@@ -56,6 +56,10 @@ describe('the default host name', () => {
     );
     expect((await validateWithHostName('web 1/\u001b[2J', `${store}host: web-1\n`)).exitCode).toBe(0);
     expect((await validateWithHostName('web-1.example', store)).exitCode).toBe(0);
+    // allow-empty/all is the fleet's: a host named all would make its own the fleet's.
+    const all = await validateWithHostName('all', store);
+    expect(all.exitCode).toBe(2);
+    expect(all.stderr).toContain('host: is not set, and the system host name "all" cannot stand in for it');
     // Without a store the host name is not used: nothing to refuse.
     expect((await validateWithHostName('web 1/x', 'vips: [192.0.2.10]\n')).exitCode).toBe(0);
   });

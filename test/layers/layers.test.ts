@@ -15,9 +15,9 @@ const LAYERS: string[][] = [
   ['state'],
   ['apply'],
   ['verdict.ts', 'render'],
-  ['source'],
+  ['store', 'traffic'],
   ['agent.ts'],
-  ['daemon', 'install', 'migrate', 'status.ts'],
+  ['daemon', 'install', 'migrate', 'status.ts', 'drain', 'health'],
   ['cli'],
 ];
 

@@ -120,3 +120,16 @@ describe('rs-agent import: what it refuses or flags', () => {
     );
   });
 });
+
+describe('rs-agent import: what it prints is escaped', () => {
+  it('a control character in a script line or in the file name reaches the YAML escaped, one line each', () => {
+    const script =
+      '#!/bin/sh\nip addr add 192.0.2.10/32 dev lo # \x1b[2J\x1b]0;owned\x07\nsysctl -p /etc/x\x1b[31m.conf\n';
+    const { yaml, result } = importScript(script, 'rs\nvips: [198.51.100.1]\x1b[2J');
+    expect(yaml).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(yaml).toContain('from rs\\nvips: [198.51.100.1]\\x1b[2J.');
+    expect(yaml).toContain('\\x1b[31m');
+    expect(parseConfig(yaml, 'x.yaml').vips.map((v) => v.address)).toEqual(['192.0.2.10']);
+    expect(result.vips.map((v) => v.address)).toEqual(['192.0.2.10']);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddrShow, parseRouteShow, splitBatchOutput } from '../../src/observe/ip-json.js';
+import { parseAddrShow, parseGateways, parseRouteShow, splitBatchOutput } from '../../src/observe/ip-json.js';
 
 // Captured from `printf 'addr show\nroute show table main\n' | ip -json -batch -`
 // (iproute2 6.1) in a namespace with a VIP on lo:0 and a veth pair.
@@ -66,5 +66,24 @@ describe('ip -json parsers', () => {
     const json =
       '[{"ifindex":4,"link":"e\x1bc","ifname":"q\\"1\\\\","flags":["BROADCAST"],"link_type":"ether","addr_info":[]},{"ifindex":5,"link":"q\\"1\\\\","ifname":"e\x1bc","flags":["BROADCAST"],"link_type":"ether","addr_info":[]}]';
     expect(parseAddrShow(json).map((l) => l.name)).toEqual(['q"1\\', 'e\x1bc']);
+  });
+});
+
+// Captured (iproute2 6.1) in a namespace with a multipath default route over eth0 and
+// eth1, a route via an IPv6 next hop, and an IPv6 default route.
+const CAPTURED_MULTIPATH = `[{"dst":"default","flags":[],"nexthops":[{"gateway":"198.51.100.1","dev":"eth0","weight":1,"flags":[]},{"gateway":"203.0.113.1","dev":"eth1","weight":1,"flags":[]}]},{"dst":"192.0.2.0/24","via":{"family":"inet6","host":"fe80::1"},"dev":"eth0","flags":[]},{"dst":"198.51.100.0/24","dev":"eth0","protocol":"kernel","scope":"link","prefsrc":"198.51.100.2","flags":[]}]`;
+const CAPTURED_V6_DEFAULT = `[{"dst":"2001:db8::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"},{"dst":"default","gateway":"2001:0db8::1","dev":"eth0","metric":1024,"flags":[],"pref":"medium"}]`;
+
+describe('parseGateways: the default routes gateways', () => {
+  it('a single route, every next hop of a multipath one, IPv6 canonical; never another route s next hop', () => {
+    const [, route = ''] = splitBatchOutput(CAPTURED);
+    expect(parseGateways(route)).toEqual(['198.51.100.1']);
+    expect(parseGateways(CAPTURED_MULTIPATH)).toEqual(['198.51.100.1', '203.0.113.1']);
+    expect(parseGateways(CAPTURED_V6_DEFAULT)).toEqual(['2001:db8::1']);
+  });
+
+  it('a default route through an IPv6 next hop (via inet6), and none for a blackhole default', () => {
+    const via = `[{"dst":"default","via":{"family":"inet6","host":"fe80::1"},"dev":"eth0","flags":[]},{"type":"blackhole","dst":"default","gateway":"192.0.2.1","flags":[]}]`;
+    expect(parseGateways(via)).toEqual(['fe80::1']);
   });
 });

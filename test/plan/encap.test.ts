@@ -9,13 +9,8 @@ import { plan } from '../../src/plan/plan.js';
 import { encapOverhead } from '../../src/objects/nft/mss-value.js';
 import { emptyOwned, type Owned } from '../../src/objects/registry.js';
 import { ownedFrom, parts } from '../helpers/desired.js';
+import { lo } from '../helpers/links.js';
 
-const lo: ActualLink = {
-  name: 'lo',
-  up: true,
-  linkType: 'loopback',
-  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }],
-};
 const eth0: ActualLink = {
   name: 'eth0',
   up: true,

@@ -6,14 +6,8 @@ import { rankOf } from '../../src/plan/order.js';
 import { plan } from '../../src/plan/plan.js';
 import { emptyOwned } from '../../src/objects/registry.js';
 import { ownedFrom, parts } from '../helpers/desired.js';
+import { eth0, lo } from '../helpers/links.js';
 
-const lo: ActualLink = {
-  name: 'lo',
-  up: true,
-  linkType: 'loopback',
-  addresses: [{ address: '127.0.0.1', prefixlen: 8, family: 4, label: 'lo' }],
-};
-const eth0: ActualLink = { name: 'eth0', up: true, linkType: 'ether', addresses: [] };
 const host = (...extra: ActualLink[]): ActualState => ({ links: [lo, eth0, ...extra], routes: [], sysctls: {} });
 const names = (config: string, actual = host()) =>
   plan(desiredState(parseConfig(config, 't'), actual.links), actual, emptyOwned()).map(

@@ -8,7 +8,7 @@ import type { TriggerSource } from './trigger-source.js';
 // traffic, and ARP protection has no netlink event (its sysctls are re-read).
 export function kernelEvents(logger: Logger, startMonitor?: StartMonitor): TriggerSource {
   return monitorSource(
-    { name: 'ip-monitor', argv: IP_MONITOR_ARGV, onText: () => ({}), restartUrgent: false },
+    { name: 'ip-monitor', argv: IP_MONITOR_ARGV, onText: () => ({}), joinUrgent: false },
     logger,
     startMonitor,
   );

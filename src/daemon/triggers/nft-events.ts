@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { StartMonitor } from '../monitor-child.js';
 import type { RequestOptions } from '../trigger.js';
 import { monitorSource } from './monitor.js';
-import type { TriggerSource } from './trigger-source.js';
+import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // nftables changes as the kernel reports them (`nft monitor`, in the daemon's network
 // namespace). A table of rs-agent's flushed or deleted (the ARP guard in the arp family,
@@ -21,6 +21,10 @@ export function ownTableOf(line: string): (typeof NFT_TABLES)[number] | undefine
   return NFT_TABLES.find((t) => words.includes(` ${tableId(t)} `));
 }
 
+// What nft monitor prints (on its output) when the kernel dropped events its socket had no
+// room for: any table may have changed unseen.
+export const LOST_EVENTS = /^# ERROR: We lost some netlink events/;
+
 export function isOwnTableEvent(line: string): boolean {
   return ownTableOf(line) !== undefined;
 }
@@ -32,16 +36,24 @@ export function nftRequest(lines: readonly string[]): RequestOptions | null {
   return { urgent: tables.some((t) => t.protects) };
 }
 
+// Each event also tells the daemon which of its tables a pass must read again
+// (daemon/nft-watch.ts).
 export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerSource {
   // A chunk may end mid-line: the rest waits for the next one.
   let partial = '';
-  return monitorSource(
+  let watch: TriggerContext['nft'];
+  const source = monitorSource(
     {
       name: 'nft-monitor',
       argv: NFT_MONITOR_ARGV,
       onText: (text) => {
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
+        for (const table of lines.map(ownTableOf)) if (table) watch?.changed(tableId(table));
+        if (lines.some((l) => LOST_EVENTS.test(l))) {
+          watch?.lost();
+          return { urgent: true };
+        }
         return nftRequest(lines);
       },
       // Without nft there is no table to watch (nor to load): the schedule is enough.
@@ -55,9 +67,17 @@ export function nftEvents(logger: Logger, startMonitor?: StartMonitor): TriggerS
         return true;
       },
       // The guard's table may have been flushed while nothing watched.
-      restartUrgent: true,
+      joinUrgent: true,
+      watching: (on) => watch?.watched(on),
     },
     logger,
     startMonitor,
   );
+  return {
+    ...source,
+    start(ctx) {
+      watch = ctx.nft;
+      return source.start(ctx);
+    },
+  };
 }

@@ -1,10 +1,12 @@
 import type { AgentOptions } from '../../agent.js';
 import type { Config } from '../../config/types.js';
-import { heldVips } from '../../source/held-vips.js';
+import { readVipTraffic } from '../../drain/drain.js';
+import { heldVips } from '../../store/held-vips.js';
 import type { Logger } from '../log.js';
 import type { StartMonitor } from '../monitor-child.js';
 import { backoffRelease } from './backoff-release.js';
 import { cronSchedule } from './cron.js';
+import { healthEndpoint } from './health-endpoint.js';
 import { kernelEvents } from './kernel-events.js';
 import { listenerReread, type ReadPorts } from './listener-reread.js';
 import { nftEvents } from './nft-events.js';
@@ -27,7 +29,7 @@ export interface SourceSeams {
 // keeps running).
 export function triggerSources(config: Config, seams: SourceSeams): TriggerSource[] {
   const { agent, logger } = seams;
-  const sources = [
+  const sources: TriggerSource[] = [
     kernelEvents(logger, seams.startMonitor),
     nftEvents(logger, seams.startMonitor),
     sysctlReread(agent.sysctlFs, config.drift.sysctlIntervalMs),
@@ -35,11 +37,14 @@ export function triggerSources(config: Config, seams: SourceSeams): TriggerSourc
     cronSchedule(config.drift.schedule),
     backoffRelease(),
   ];
+  const health = healthEndpoint(config, logger);
+  if (health) sources.push(health);
   if (config.store) {
     // The etcd client is loaded only here: a host without a store never pays for it.
     const connect: ConnectStore =
       seams.connectStore ?? (async (...args) => (await import('./etcd-link.js')).connectEtcd(...args));
-    sources.push(new StoreSource(config, { logger, recorded: () => heldVips(agent.stateDir, config), connect }));
+    const recorded = () => heldVips(agent.stateDir, config);
+    sources.push(new StoreSource(config, { logger, recorded, connect, sample: (vips) => readVipTraffic(agent, vips) }));
   }
   return sources;
 }

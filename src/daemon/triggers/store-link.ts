@@ -1,6 +1,7 @@
 import type { Config, StoreConfig } from '../../config/types.js';
-import type { Timers, WatchEvents } from '../../source/etcd-watch.js';
-import type { HostStatus } from '../../source/status-record.js';
+import type { Timers, WatchEvents } from '../../store/etcd-watch.js';
+import type { BudgetOfGroup, SlotOutcome } from '../../store/drain-slots.js';
+import type { HostStatus } from '../../store/status-record.js';
 
 // The store as the store source sees it: a prefix read then watched, and a status
 // record written under a lease. connectEtcd (etcd-link.ts) is the real one; tests give
@@ -14,10 +15,24 @@ export interface StoreLink {
   writeStatus(status: HostStatus): void;
   // After the store comes back: whatever status could not be written goes now.
   retryStatus(): void;
+  // The slots of the fleet's drain budgets (drain-slots.ts); onLost: their lease is gone.
+  slots(onLost: () => void): SlotLink;
   close(): void;
 }
 
-export type ConnectStore = (store: StoreConfig, timers: Timers, warn: (message: string) => void) => Promise<StoreLink>;
+// What a drain budget's slots are to the agent: held in one transaction, given back.
+export interface SlotLink {
+  take(host: string, budgets: readonly BudgetOfGroup[]): Promise<SlotOutcome>;
+  release(): Promise<void>;
+}
+
+// duplicate: another agent's id found under this host's status key.
+export type ConnectStore = (
+  store: StoreConfig,
+  timers: Timers,
+  warn: (message: string) => void,
+  duplicate?: (other: string) => void,
+) => Promise<StoreLink>;
 
 // What the store source depends on, as one comparable string: a reload that changes any
 // of it (endpoints, prefix, TLS and auth files or their contents, cache, lease and

@@ -1,4 +1,5 @@
 import type { VipConfig } from '../../config/types.js';
+import type { NftWatch } from '../nft-watch.js';
 import type { PassResult } from '../pass-result.js';
 import type { Scheduler } from '../scheduler.js';
 import type { DaemonStats } from '../stats.js';
@@ -9,6 +10,8 @@ import type { RequestOptions, Trigger } from '../trigger.js';
 export interface TriggerContext {
   request(trigger: Trigger, options?: RequestOptions): void;
   readonly scheduler: Scheduler;
+  // What the daemon knows of its nftables tables: nft monitor's events keep it current.
+  readonly nft?: Pick<NftWatch, 'watched' | 'changed' | 'lost'>;
 }
 
 // Something that notices a reason to look at the host again and asks for a pass: kernel
@@ -23,10 +26,15 @@ export interface TriggerSource {
   // a bounded wait for it).
   start(ctx: TriggerContext): void | Promise<void>;
   stop(): void;
+  // A source that watches the kernel (a monitor child): resolves once it is watching (its
+  // child has joined the kernel's events), or has found there is nothing it can watch.
+  watching?(): Promise<void>;
   // After each pass: what the pass read becomes the next baseline; the store writes
   // its status record.
   afterPass?(result: PassResult, stats: DaemonStats): void;
   // A source of desired state too (the store): the VIPs it adds to the file's, read by
   // every pass.
   vips?(): VipConfig[];
+  // Why that desired state is unknown (the store has not answered, and no cache), or null.
+  unknown?(): string | null;
 }

@@ -71,8 +71,8 @@ const OUTPUT_RULE = JSON.stringify([
 // nft JSON is loosely typed; every field read is checked.
 type Json = Record<string, any>;
 
-// Pure: `nft -j list table arp rs_agent` output → the set's elements and whether the
-// chains and rules are rs-agent's, unaltered.
+// Pure: `nft -j list table arp rs_agent` output → the set's elements, whether the
+// chains and rules are rs-agent's, unaltered, and what each chain's rule has dropped.
 export function parseGuard(text: string): NftTableState {
   const items = ((JSON.parse(text) as Json).nftables ?? []) as Json[];
   const sets = items.filter((i) => i.set).map((i) => i.set as Json);
@@ -88,6 +88,7 @@ export function parseGuard(text: string): NftTableState {
     const mine = rules.filter((r) => r.chain === chain);
     return mine.length === 1 && JSON.stringify(zeroCounters(mine[0]?.expr)) === want;
   };
+  const drops = (chain: string) => dropsIn(rules, chain);
   const intact =
     vips !== undefined &&
     vips.type === 'ipv4_addr' &&
@@ -97,7 +98,16 @@ export function parseGuard(text: string): NftTableState {
     chainOk('output') &&
     ruleOk('input', INPUT_RULE) &&
     ruleOk('output', OUTPUT_RULE);
-  return { state: intact ? 'intact' : 'altered', holds };
+  return { state: intact ? 'intact' : 'altered', holds, counts: { input: drops('input'), output: drops('output') } };
+}
+
+// The packets a chain's rules dropped, as their counters say.
+function dropsIn(rules: Json[], chain: string): number {
+  let n = 0;
+  for (const r of rules)
+    if (r.chain === chain && Array.isArray(r.expr))
+      for (const s of r.expr as Json[]) if (typeof s?.counter?.packets === 'number') n += s.counter.packets as number;
+  return n;
 }
 
 function elementText(e: unknown): string {
@@ -133,6 +143,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   protects: true,
   provides: ARP_GUARD,
   observeWhen: (config: Config | null, owned: boolean) => (config !== null && config.arp.guard !== 'off') || owned,
+  counts: true,
   desire: (placement) => placement.arp.guard,
   // No IPv4 VIP-like address (a v6-only host): nothing to guard.
   want: (setting, { actual, exposed }: PlanContext) => {

@@ -140,6 +140,7 @@ export const MSS_CLAMP_TABLE: NftTableSpec<DesiredMss[]> = {
     owned ||
     (config !== null &&
       config.vips.some((v) => v.mode === 'tun' && config.tunnel.mss[v.family === 4 ? 'ipv4' : 'ipv6'] !== 'off')),
+  counts: false,
   desire: desiredMss,
   // Without nft nothing is loaded: problems says so.
   want: (desired, ctx) => {

@@ -15,6 +15,7 @@ REPO=$(cd "$GUEST_DIR/../../.." && pwd)
 . "$GUEST_DIR/lib/naive.sh"
 . "$GUEST_DIR/lib/encap.sh"
 . "$GUEST_DIR/lib/mss.sh"
+. "$GUEST_DIR/lib/drain.sh"
 
 REQUESTS=12
 # E2E_TRACE=1: every command, timestamped, on the console.
@@ -92,6 +93,7 @@ run_mode() {
   rs_agent_observed fixed rs1 check
   observe_requests fixed "$REQUESTS"
   if [ "$encap" != ipip ]; then encap_daemon_repair rs1 "$MODE"; fi
+  case $MODE in dr|tun) drain_case "$MODE" ;; esac
 
   mss_case_applies "$MODE" && mss_case "$MODE"
 

@@ -52,12 +52,21 @@ vips:
 ${1:+  - $1}
 drift:
   sysctl_interval: 500ms
-metrics:
-  file: $METRICS
+${METRICS:+metrics:
+  file: $METRICS}
 YAML
   mv "$CONFIG.tmp" "$CONFIG"
 }
 pkg_version() { dpkg-query -W -f '${Version}' rs-agent 2>/dev/null; }
+# The textfile directory, as an operator gives it to the user the units run rs-agent as (which
+# writes only in a directory that is root's or its own, and cannot write in root's).
+metrics_dir() { mkdir -p "$(dirname "$(dirname "$METRICS")")" && install -d -o rs-agent -g rs-agent -m 0755 "$(dirname "$METRICS")"; }
+# What the watcher runs as: its user, its effective capabilities, and who owns the state dir.
+watch_identity() {
+  local pid
+  pid=$(systemctl show -P MainPID rs-agent-watch.service)
+  echo "\"watch_user\":$(json_str "$(stat -c %U "/proc/$pid" 2>&1)"),\"watch_capeff\":$(json_str "$(sed -n 's/^CapEff:\t*//p' "/proc/$pid/status" 2>&1)"),\"run_dir_owner\":$(json_str "$(stat -c %U:%a /run/rs-agent 2>&1)")"
+}
 # The state file rs-agent keeps, as a JSON string (empty when there is none).
 state_file() { json_str "$(cat /run/rs-agent/state.json 2>/dev/null)"; }
 # `watch_facts PREFIX`: the watcher's main pid, when it started, its command line.
@@ -71,7 +80,7 @@ uptime_us() { awk '{ printf "%d", $1 * 1e6 }' /proc/uptime; }
 # Every path the package, its maintainer scripts or `rs-agent install` could leave behind.
 leftovers() {
   local p out=
-  for p in /usr/bin/rs-agent /usr/lib/rs-agent /etc/rs-agent /run/rs-agent /lib/systemd/system/rs-agent* \
+  for p in /usr/bin/rs-agent /usr/lib/rs-agent /etc/rs-agent /run/rs-agent /var/lib/rs-agent /lib/systemd/system/rs-agent* \
       /etc/systemd/system/rs-agent* /etc/systemd/system/*/rs-agent* /etc/sysctl.d/90-rs-agent.conf \
       /etc/modules-load.d/rs-agent.conf /usr/share/doc/rs-agent /usr/share/man/man8/rs-agent.8.gz \
       /usr/share/bash-completion/completions/rs-agent /usr/share/lintian/overrides/rs-agent \
@@ -136,13 +145,21 @@ dpkg_s=$(seconds_since "$t0")
 # What a fresh install leaves running and enabled: nothing (see deb/postinst).
 fresh_facts="\"enabled\":$(json_str "$(systemctl is-enabled rs-agent.service rs-agent-watch.service rs-agent-check.timer 2>&1)"),\"active\":$(json_str "$(systemctl is-active rs-agent.service rs-agent-watch.service rs-agent-check.timer 2>&1)"),\"conffile_is_example\":$(cmp -s "$CONFIG" "$REPO/examples/rs-agent.yaml" && echo true || echo false)"
 t0=$(now)
-mkdir -p "$(dirname "$METRICS")"
+metrics_dir
 # Written after the install: the conffile is then the operator's from the start, no prompt.
 write_config
 install_json=$(run_json install /usr/bin/rs-agent install)
 enable_json=$(run_json enable systemctl enable --now rs-agent.service rs-agent-watch.service)
 emit install "$dpkg_json,\"dpkg_seconds\":$dpkg_s,$fresh_facts,$install_json,$enable_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"exec_start\":$(json_str "$(systemctl show -P ExecStart rs-agent.service)"),\"fragment\":\"$(systemctl show -P FragmentPath rs-agent-watch.service)\",\"dropin\":$(json_str "$(cat /etc/sysctl.d/90-rs-agent.conf 2>&1)"),\"modules_load\":$(json_str "$(cat /etc/modules-load.d/rs-agent.conf 2>&1)")"
 emit ready "$(state)"
+# The units as systemd scores them here, and root beside the daemon running as rs-agent: check
+# from a shell reads the state the units wrote (a directory owned by rs-agent, trusted as its).
+scores=""
+for u in rs-agent.service rs-agent-watch.service rs-agent-check.service; do
+  scores="$scores${scores:+,}\"$u\":$(json_str "$(systemd-analyze security --no-pager "$u" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: //p')")"
+done
+root_check_json=$(run_json root_check /usr/bin/rs-agent check)
+emit least-privilege "\"security\":{$scores},$(watch_identity),$root_check_json,\"state_owner\":$(json_str "$(stat -c %U:%a /run/rs-agent/state.json /run/rs-agent/lock 2>&1)"),\"cache_dir\":$(json_str "$(stat -c %U:%a /var/lib/rs-agent 2>&1)")"
 
 # --- drift, repaired by the watcher through its hardened unit ---------------------------------
 c=$(cursor)
@@ -152,13 +169,20 @@ echo 0 > /proc/sys/net/ipv4/conf/all/arp_ignore
 emit drift-sysctl "\"seconds\":$(wait_until $REPAIR_S grep -qx 1 /proc/sys/net/ipv4/conf/all/arp_ignore)"
 ip link set tunl0 down
 emit drift-link "\"seconds\":$(wait_until $REPAIR_S is_up tunl0)"
-# The module itself: the watcher must load it again (modprobe under the unit's syscall
-# filter and capability set), bring tunl0 up and put the VIP back on it. The journal is read
-# once it has that repair's line, so it holds everything the pass logged before it.
+# The module itself: the watcher (CAP_NET_ADMIN alone) cannot load it and says so, guarding
+# the rest; the next rs-agent-check.service run loads it in its privileged ExecStartPre, and
+# tunl0 gets its VIP back. The journal is read once it has the line wanted, so it holds
+# everything the pass logged before it.
+c=$(cursor)
 rmmod ipip
 gone=1; [ -e /sys/class/net/tunl0 ] && gone=0
+reported=$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" 'kernel module ipip is not loaded, and rs-agent runs without CAP_SYS_MODULE')
+ip addr del "$VIP4/32" dev lo
+emit drift-module-reported "\"tunl0_gone\":$gone,$reported,\"lo_repaired_s\":$(wait_until $REPAIR_S has_addr lo "$VIP4/32"),$(state)"
+c=$(cursor)
+check_json=$(run_json check systemctl start rs-agent-check.service)
 seconds=$(wait_until $REPAIR_S has_addr tunl0 "$VIP4_TUN/32")
-emit drift-module "\"tunl0_gone\":$gone,\"seconds\":$seconds,$(state),$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" "\"event\":\"repair\".*\"item\":\"address ${VIP4_TUN//./\\.}/32 dev tunl0\"")"
+emit drift-module "$check_json,\"seconds\":$seconds,$(state),\"journal\":$(journal_since rs-agent-check.service "$c")"
 
 # --- systemd-sysctl restarted: the drop-in agrees with what rs-agent set ---------------------
 c=$(cursor)
@@ -268,7 +292,7 @@ remove_json=$(run_json remove apt-get remove -y rs-agent)
 emit remove "$uninstall_json,$remove_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
 t0=$(now)
 purge_json=$(run_json purge apt-get purge -y rs-agent)
-emit purge "$purge_json,\"seconds\":$(seconds_since "$t0"),\"status\":$(json_str "$(dpkg-query -W -f '${db:Status-Abbrev}' rs-agent 2>&1)"),\"leftovers\":$(leftovers),\"unit_files\":$(json_str "$(systemctl list-unit-files --no-legend 'rs-agent*' 2>&1)"),\"load_state\":$(json_str "$(systemctl show -P LoadState rs-agent.service)"),\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
+emit purge "$purge_json,\"seconds\":$(seconds_since "$t0"),\"status\":$(json_str "$(dpkg-query -W -f '${db:Status-Abbrev}' rs-agent 2>&1)"),\"leftovers\":$(leftovers),\"user\":$(json_str "$(getent passwd rs-agent)"),\"unit_files\":$(json_str "$(systemctl list-unit-files --no-legend 'rs-agent*' 2>&1)"),\"load_state\":$(json_str "$(systemctl show -P LoadState rs-agent.service)"),\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
 emit_done
 fi
 
@@ -281,7 +305,10 @@ emit after-purge "\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo nu
 # and a private /tmp, so a checkout under /home or /tmp would be invisible to them).
 t0=$(now)
 pkg=/usr/local/lib/node_modules/rs-agent
-mkdir -p "$pkg" "$(dirname "$METRICS")"
+# The user the units run rs-agent as, as the README has npm users make it (the package does).
+adduser --system --group --quiet --home /nonexistent --no-create-home rs-agent
+mkdir -p "$pkg"
+metrics_dir
 mount --bind "$REPO" "$pkg"
 ln -sf ../lib/node_modules/rs-agent/dist/cli/main.js /usr/local/bin/rs-agent
 write_config
@@ -299,6 +326,9 @@ systemctl daemon-reload
 rm -f /usr/local/bin/rs-agent; umount "$pkg"; rm -f "$CONFIG"
 
 # --- 9: the old package, running the scenario's config -----------------------------------------
+# Without metrics: the old package runs as root, which does not trust the textfile directory
+# now owned by rs-agent, and the new one as rs-agent, which cannot write in root's.
+METRICS=
 t0=$(now)
 dpkg_json=$(run_json dpkg dpkg -i "$DEB_OLD")
 write_config
@@ -329,7 +359,7 @@ gaps=$(awk 'NF > 1' "$WORK/upgrade-polls")
 max_interval=$(awk 'NR > 1 && $1 - p > m { m = $1 - p } { p = $1 } END { printf "%.2f", m + 0 }' "$WORK/upgrade-polls")
 deleted=$(grep -E "Deleted" "$WORK/upgrade-monitor" | grep -E "$VIP4|$VIP4_TUN|$VIP6|$VIP6_TUN")
 canary=0; grep -q "Deleted.*203\.0\.113\.250" "$WORK/upgrade-monitor" && canary=1
-emit upgrade "$dpkg_json,\"seconds\":$dpkg_s,\"dpkg_start_us\":$t0_us,\"dpkg_end_us\":$t1_us,\"polls\":$polls,\"poll_first\":$(head -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_last\":$(tail -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_max_interval\":$max_interval,\"gaps\":$(json_str "$gaps"),\"deleted\":$(json_str "$deleted"),\"canary_seen\":$canary,\"version\":\"$(pkg_version)\",\"cli_version\":$(json_str "$(/usr/bin/rs-agent --version 2>&1)"),$(watch_facts watch),\"agent_active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic rs-agent.service),\"watch_unit_file\":$(json_str "$(grep '^SystemCallFilter' /lib/systemd/system/rs-agent-watch.service)"),\"watch_filter_loaded\":$(json_str "$(systemctl show -P SystemCallFilter rs-agent-watch.service | tr ' ' '\n' | grep -cx finit_module)"),$(state)"
+emit upgrade "$dpkg_json,\"seconds\":$dpkg_s,\"dpkg_start_us\":$t0_us,\"dpkg_end_us\":$t1_us,\"polls\":$polls,\"poll_first\":$(head -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_last\":$(tail -1 "$WORK/upgrade-polls" | cut -d' ' -f1),\"poll_max_interval\":$max_interval,\"gaps\":$(json_str "$gaps"),\"deleted\":$(json_str "$deleted"),\"canary_seen\":$canary,\"version\":\"$(pkg_version)\",\"cli_version\":$(json_str "$(/usr/bin/rs-agent --version 2>&1)"),$(watch_facts watch),\"agent_active_us\":$(systemctl show -P ActiveEnterTimestampMonotonic rs-agent.service),\"watch_unit_file\":$(json_str "$(grep '^User=' /lib/systemd/system/rs-agent-watch.service)"),$(watch_identity),$(state)"
 
 # --- stop after the upgrade: the originals the old version recorded ---------------------------
 sf=$(state_file)

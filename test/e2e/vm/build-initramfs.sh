@@ -49,5 +49,7 @@ add_modules() {
 add_modules "$wanted" "$tmp/modules/order"
 add_modules "$wanted_disk" "$tmp/modules/order-disk"
 
-(cd "$tmp" && find . | cpio -o -H newc --quiet) > "$out.tmp"
-mv "$out.tmp" "$out"
+# Written under a name of this process's own, then renamed: the VM suites may boot side by side,
+# and two of them finding no initramfs build it at the same time.
+(cd "$tmp" && find . | cpio -o -H newc --quiet) > "$out.tmp.$$"
+mv "$out.tmp.$$" "$out"

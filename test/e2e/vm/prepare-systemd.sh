@@ -47,7 +47,7 @@ prepare_systemd() {
 
   for unit in getty.target getty@tty1.service serial-getty@ttyS0.service console-getty.service \
       etcd.service etcd2.service postgresql.service prometheus.service prometheus-node-exporter.service \
-      e2scrub_reap.service systemd-timesyncd.service systemd-pstore.service ipvsadm.service \
+      e2scrub_reap.service systemd-timesyncd.service systemd-pstore.service ipvsadm.service keepalived.service \
       packagekit.service packagekit-offline-update.service \
       apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer \
       man-db.timer logrotate.timer; do

@@ -36,3 +36,9 @@ describe('parseNftTable', () => {
     expect(parseNftTable(LOADED.replace(/, "elem": \[[^\]]*\]/, '')).elements).toEqual([]);
   });
 });
+
+describe('parseGuard counts', () => {
+  it('reads what each chain has dropped from its rule counter', () => {
+    expect(parseGuard(LOADED).counts).toEqual({ input: 7, output: 0 });
+  });
+});

@@ -1,0 +1,74 @@
+import type { NftReadings } from '../agent.js';
+import { tableId, type NftTableSpec } from '../objects/nft-table.js';
+import type { ActualNftTable } from '../observe/types.js';
+
+// What the daemon knows of rs-agent's nftables tables between passes. Listing a table
+// costs an `nft` process; while `nft monitor` listens, any change to a table (flushed,
+// deleted, a rule or element touched, rs-agent's own loads) names it in an event, so a
+// pass reads again only the tables named since their last reading. Every table is read
+// when nothing watches (no monitor, or one that has not yet joined the kernel's events,
+// or has ended), on the passes that must look at everything (start, reload, the
+// schedule), and, for a table whose spec says its counters are read (the metrics), on
+// every pass that feeds them.
+export class NftWatch implements NftReadings {
+  private watching = false;
+  private everything = true; // the next pass reads every table
+  private counting = false; // the metrics read the counters after each pass
+  private readonly known = new Map<string, ActualNftTable>();
+  // Named by an event since a reading began: what that reading found may be old.
+  private readonly named = new Set<string>();
+  // Counts the monitor's joins and ends: a reading begun before the last one is not kept
+  // (a table may have changed after it was read and before the monitor heard anything).
+  private era = 0;
+  private readingEra = 0;
+
+  // The monitor has joined the kernel's events (true) or has ended (false): without it
+  // nothing is known.
+  watched(on: boolean): void {
+    this.watching = on;
+    this.era += 1;
+    this.known.clear();
+  }
+
+  // The monitor lost events (its socket's buffer overflowed): what was read may be old.
+  lost(): void {
+    this.era += 1;
+    this.known.clear();
+  }
+
+  // An event named the table, or a pass loaded or removed it.
+  changed(id: string): void {
+    this.known.delete(id);
+    this.named.add(id);
+  }
+
+  // The next pass reads every table (start, reload, the schedule).
+  readAll(): void {
+    this.everything = true;
+  }
+
+  // The metrics read counters after each pass: the tables whose spec counts are read each time.
+  setCounting(on: boolean): void {
+    this.counting = on;
+  }
+
+  // Of the tables a pass looks at, those it reads now, and the last reading of the others.
+  toRead<T extends NftTableSpec>(tables: readonly T[]): { read: T[]; known: Record<string, ActualNftTable> } {
+    const all = this.everything || !this.watching;
+    const read = tables.filter((t) => all || (this.counting && t.counts) || !this.known.has(tableId(t)));
+    for (const t of read) this.named.delete(tableId(t));
+    this.readingEra = this.era;
+    const known = Object.fromEntries(
+      tables.filter((t) => !read.includes(t)).map((t) => [tableId(t), this.known.get(tableId(t)) as ActualNftTable]),
+    );
+    return { read, known };
+  }
+
+  // What a pass read, kept unless an event named the table while it was read. A pass that
+  // failed before it read remembers nothing, and the next reads all it had to.
+  remember(read: Readonly<Record<string, ActualNftTable>>): void {
+    this.everything = false;
+    if (!this.watching || this.readingEra !== this.era) return;
+    for (const [id, table] of Object.entries(read)) if (!this.named.has(id)) this.known.set(id, table);
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { useInProcessDaemon } from '../helpers/daemon-in-process.js';
+
+// "ready: … watching for drift" is said once every later change reaches a monitor: the
+// daemon waits (bounded) for its ip and nft monitor children to join the kernel's events,
+// and for the passes their joins ask for. A change made right after ready is then repaired
+// from its own event, not by a join pass that happened to come after it.
+const daemon = useInProcessDaemon('rs-agent-watching-');
+const YAML = () =>
+  [
+    'vips: [192.0.2.10]',
+    'interfaces: [eth0]',
+    'drift:',
+    '  schedule: "0 0 1 1 *"',
+    '  sysctl_interval: 100ms',
+    `metrics: {file: ${daemon.tempDir()}/rs-agent.prom}`,
+  ].join('\n');
+
+const passes = (d: { daemon: { currentStats: { reconciles: Record<string, number> } } }) =>
+  Object.values(d.daemon.currentStats.reconciles).reduce((a, b) => a + b, 0);
+
+describe('waiting for the monitors to watch', () => {
+  it('resolves once both monitors have joined and the pass their joins asked for has run', async () => {
+    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('ip');
+      monitors.held.add('nft');
+    });
+    let result: string[] | null = null;
+    let passesThen = 0;
+    void d.daemon.watching(5_000).then((r) => {
+      result = r;
+      passesThen = passes(d);
+    });
+    await d.run(1_000);
+    expect(result).toBeNull();
+    d.monitors.join('ip');
+    await d.run(1_000);
+    expect(result, 'nft monitor has not joined').toBeNull();
+    const before = passes(d);
+    d.monitors.join('nft');
+    await d.run(10);
+    expect(result).toEqual([]);
+    // The join asked for a pass (debounced): watching() resolved only after it had run.
+    expect(passesThen - before, 'passes run when it resolved').toBe(1);
+  });
+
+  it('gives up after its bound and names the monitor that has not joined', async () => {
+    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('nft');
+    });
+    let result: string[] | null = null;
+    void d.daemon.watching(5_000).then((r) => (result = r));
+    await d.run(4_990);
+    expect(result).toBeNull();
+    await d.run(20);
+    expect(result).toEqual(['nft-monitor']);
+  });
+
+  it('a missing nft is nothing to wait for', async () => {
+    const d = await daemon.start(YAML(), (_kernel, _store, monitors) => {
+      monitors.held.add('nft');
+    });
+    let result: string[] | null = null;
+    void d.daemon.watching(5_000).then((r) => (result = r));
+    d.monitors.end('nft', 'nft: command not found in PATH (install nftables)');
+    await d.run(10);
+    expect(result).toEqual([]);
+  });
+});
