@@ -1,7 +1,6 @@
-import { closeSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { ownerProblem } from '../config/read-file.js';
-import { describeError, isCode } from '../errors.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { directoryProblem, executableProblem, problemText } from '../system/trusted-path.js';
 
 // The units `install` writes run the rs-agent that ran it, as root, at every boot.
 // Whoever can change that file, a directory on the way to it, a symlink it passes, or
@@ -11,90 +10,43 @@ import { describeError, isCode } from '../errors.js';
 // systemd's default PATH for services (`systemd-path search-binaries-default`): where
 // `#!/usr/bin/env node` finds node when a unit runs the bundle.
 export const SERVICE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-const MAX_SYMLINKS = 40; // the kernel's own limit when it follows a path
 
 // Every reason someone other than root could change what ExecStart=binary runs: the
 // file and the way to it, then the interpreter of a #! line (for `env PROG`, the PROG
 // it finds first on the service PATH, and every PATH directory it looks in before).
+// Each path is followed as the kernel follows it (system/trusted-path.ts): every
+// directory looked in, every symlink met, and the file reached must be root's (or the
+// running user's) and writable by no one else; a sticky directory such as /tmp is fine
+// on the way, what is in it being checked in turn. Not the service user's: it must not
+// be able to change what root runs.
 export function binaryPathProblems(binary: string): string[] {
+  const euid = process.geteuid?.() ?? 0;
+  const owners = euid === 0 ? [0] : [0, euid];
   const problems: string[] = [];
-  const file = checkPath(binary, problems);
+  const reach = (path: string): string | null => {
+    const { problem, file } = executableProblem(path, owners);
+    if (problem) problems.push(problemText(problem));
+    return file;
+  };
+  const file = reach(binary);
   const interpreter = file === null ? null : shebang(file);
   if (interpreter === null) return problems;
-  const realInterpreter = checkPath(interpreter.path, problems);
+  const realInterpreter = reach(interpreter.path);
   if (realInterpreter !== null && basename(realInterpreter) === 'env' && interpreter.program) {
     for (const dir of SERVICE_PATH) {
+      const problem = directoryProblem(dir, owners);
+      if (problem) {
+        problems.push(problemText(problem));
+        continue;
+      }
       const candidate = join(dir, interpreter.program);
-      if (checkDirectory(dir, problems) && exists(candidate)) {
-        checkPath(candidate, problems);
+      if (exists(candidate)) {
+        reach(candidate);
         break;
       }
     }
   }
-  return problems;
-}
-
-// Follows path as the kernel does, component by component and through each symlink:
-// every directory looked in, every symlink met, and the file reached must be root's (or
-// the running user's) and writable by no one else (a sticky directory such as /tmp is
-// fine: what is in it is checked in turn). Returns the file reached, or null.
-function checkPath(path: string, problems: string[]): string | null {
-  let dir = '/';
-  let todo = path.split('/');
-  let links = 0;
-  while (todo.length > 0) {
-    const name = todo.shift() as string;
-    if (name === '' || name === '.') continue;
-    if (name === '..') {
-      dir = dirname(dir);
-      continue;
-    }
-    if (!checkDirectory(dir, problems)) return null;
-    const next = join(dir, name);
-    let stats;
-    try {
-      stats = lstatSync(next);
-    } catch (error) {
-      // Not there (yet): only who can write the directory checked above could put it there.
-      if (!isCode(error, 'ENOENT')) problems.push(`${next}: ${describeError(error)}`);
-      return null;
-    }
-    if (stats.isSymbolicLink()) {
-      // A symlink's mode means nothing; its owner may replace it where the directory is sticky.
-      if (stats.uid !== 0 && stats.uid !== process.getuid?.())
-        problems.push(`symlink ${next} is owned by uid ${stats.uid}`);
-      if (++links > MAX_SYMLINKS) {
-        problems.push(`${path}: more than ${MAX_SYMLINKS} symlinks`);
-        return null;
-      }
-      const target = readlinkSync(next);
-      if (target.startsWith('/')) dir = '/';
-      todo = [...target.split('/'), ...todo];
-      continue;
-    }
-    dir = next;
-  }
-  const stats = statSync(dir);
-  if (!stats.isFile()) {
-    problems.push(`${dir} is not a regular file`);
-    return null;
-  }
-  const owner = ownerProblem(dir, stats);
-  if (owner) problems.push(owner);
-  return dir;
-}
-
-function checkDirectory(dir: string, problems: string[]): boolean {
-  let stats;
-  try {
-    stats = statSync(dir);
-  } catch (error) {
-    problems.push(`${dir}: ${describeError(error)}`);
-    return false;
-  }
-  const owner = ownerProblem(`directory ${dir}`, stats);
-  if (owner && !problems.includes(owner)) problems.push(owner);
-  return true;
+  return [...new Set(problems)];
 }
 
 // The interpreter a #! line names, and for `env [options] PROG` the program it runs.

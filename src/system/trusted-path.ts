@@ -73,16 +73,36 @@ export function makeDirectory(dir: string, mode: number, owners: Owners = defaul
   return missing.length > 0 ? walk(dir, owners).problem : null;
 }
 
-function walk(dir: string, owners: Owners): Walk {
+// A file rs-agent has something run (the binary a unit's ExecStart names, its interpreter):
+// the way to it checked as directoryProblem checks a directory's (every directory and every
+// symlink on it, as the kernel follows them), and the file itself, where it exists, owned by
+// one of owners and writable by no one else. file: where the path led (null when missing or
+// refused).
+export function executableProblem(
+  path: string,
+  owners: Owners = defaultOwners(),
+): { problem: PathProblem | null; file: string | null } {
+  const { problem, missing, file } = walk(path, owners, true);
+  if (problem) return { problem, file: null };
+  if (missing.length > 0 || file === undefined) return { problem: null, file: null };
+  return { problem: check(file, owners, false), file };
+}
+
+// dir: the directory to check. fileAtEnd: the path's last component (where symlinks lead)
+// may be a file, which is returned as `file` unchecked.
+function walk(dir: string, owners: Owners, fileAtEnd = false): Walk & { file?: string } {
   const root = check('/', owners, false);
   if (root) return { problem: root, missing: [] };
   let links = 0;
+  let file: string | undefined;
   // Resolves `path` from the checked directory `from` as the kernel would, component by
-  // component, following symlinks; every directory met is checked as an ancestor.
-  const follow = (from: string, path: string): Walk | string => {
+  // component, following symlinks; every directory met is checked as an ancestor. last: the
+  // path ends where the whole path ends (its last component may be the file).
+  const follow = (from: string, path: string, last: boolean): Walk | string => {
     const parts = path.split('/').filter((p) => p !== '' && p !== '.');
     let current = from;
     for (const [i, name] of parts.entries()) {
+      const atEnd = last && i === parts.length - 1;
       if (name === '..') {
         current = dirname(current); // current is a real path: its parent was checked on the way
         continue;
@@ -100,13 +120,19 @@ function walk(dir: string, owners: Owners): Walk {
         if (!owners.includes(stats.uid)) return { problem: notOwned(next, stats, owners), missing: [] };
         if (++links > MAX_LINKS) return { problem: { path: next, reason: 'has too many symlinks' }, missing: [] };
         const target = readlinkSync(next);
-        const resolved = follow(isAbsolute(target) ? '/' : current, target);
+        const resolved = follow(isAbsolute(target) ? '/' : current, target, atEnd);
         if (typeof resolved !== 'string') {
-          if (resolved.problem) return resolved;
+          if (resolved.problem || file !== undefined) return resolved;
+          if (fileAtEnd && atEnd) return { problem: null, missing: [next] };
           return { problem: { path: next, reason: 'is a symlink to a directory that does not exist' }, missing: [] };
         }
         current = resolved;
         continue;
+      }
+      if (fileAtEnd && atEnd && !stats.isDirectory()) {
+        if (!stats.isFile()) return { problem: { path: next, reason: 'is not a regular file' }, missing: [] };
+        file = next;
+        return { problem: null, missing: [] };
       }
       if (!stats.isDirectory()) return { problem: { path: next, reason: 'is not a directory' }, missing: [] };
       const problem = check(next, owners, true, stats);
@@ -115,8 +141,9 @@ function walk(dir: string, owners: Owners): Walk {
     }
     return current;
   };
-  const result = follow(isAbsolute(dir) ? '/' : process.cwd(), dir);
-  if (typeof result !== 'string') return result;
+  const result = follow(isAbsolute(dir) ? '/' : process.cwd(), dir, true);
+  if (typeof result !== 'string') return file === undefined ? result : { ...result, file };
+  if (fileAtEnd) return { problem: { path: result, reason: 'is a directory, not a file' }, missing: [] };
   // The directory itself, wherever the path led: the sticky exception is not for it.
   return { problem: check(result, owners, false), missing: [] };
 }

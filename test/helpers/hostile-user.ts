@@ -1,13 +1,14 @@
 import { execa } from 'execa';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { addUser, asUser, deleteUser } from './unprivileged-user.js';
 
 let counter = 0;
 
 // A real unprivileged local user for a test of what one can do to rs-agent running as
-// root beside it: a system user without a home, removed (with every directory the test
-// made for it) by remove(), which the test calls in afterEach so it also runs on failure.
+// root beside it, one per test (useUnprivilegedUser makes one per file): removed (with
+// every directory the test made for it) by remove(), which the test calls in afterEach so
+// it also runs on failure.
 export class HostileUser {
   private readonly dirs: string[] = [];
 
@@ -18,24 +19,13 @@ export class HostileUser {
   ) {}
 
   static async create(): Promise<HostileUser> {
-    const name = `rsa-test-${process.pid}-${counter++}`;
-    // useradd takes a lock on /etc/passwd; another test file creating its user at the
-    // same moment makes it fail with "cannot lock": try again.
-    for (let attempt = 1; ; attempt++) {
-      const r = await execa('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name], {
-        reject: false,
-      });
-      if (r.exitCode === 0) break;
-      if (attempt === 20) throw new Error(`useradd ${name}: ${r.stderr}`);
-      await sleep(100);
-    }
-    const id = async (flag: string) => Number((await execa('id', [flag, name])).stdout);
-    return new HostileUser(name, await id('-u'), await id('-g'));
+    const { name, uid, gid } = await addUser(`rsa-test-${process.pid}-${counter++}`);
+    return new HostileUser(name, uid, gid);
   }
 
   // The prefix that runs a command as this user, with no supplementary groups.
   get prefix(): string[] {
-    return ['setpriv', `--reuid=${this.uid}`, `--regid=${this.gid}`, '--clear-groups'];
+    return asUser(this);
   }
 
   // Runs a command as this user; throws on failure.
@@ -62,13 +52,7 @@ export class HostileUser {
 
   async remove(): Promise<void> {
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
-    for (let attempt = 1; ; attempt++) {
-      const r = await execa('userdel', [this.name], { reject: false });
-      // 6: no such user (already removed)
-      if (r.exitCode === 0 || r.exitCode === 6) return;
-      if (attempt === 20) throw new Error(`userdel ${this.name}: ${r.stderr}`);
-      await sleep(100);
-    }
+    await deleteUser(this.name);
   }
 }
 

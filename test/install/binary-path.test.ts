@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binaryPathProblems, unitExecPath } from '../../src/install/binary-path.js';
@@ -9,6 +9,8 @@ import { rootDir, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 // way to it, the interpreter of its #! line. A real unprivileged user owns what is unsafe.
 
 const user = useUnprivilegedUser('bq');
+const notRoot = (path: string, who: string, mode: string) =>
+  `${path} is owned by ${who} and mode ${mode}: it must be owned by root and writable by no one else`;
 
 describe('binaryPathProblems', () => {
   it('the interpreter a #! line names, directly or as the program env finds on the service PATH', () => {
@@ -16,13 +18,27 @@ describe('binaryPathProblems', () => {
     chownSync(own, user().uid, 0);
     const script = join(rootDir(user().dir, 'bin'), 'rs-agent');
     writeFileSync(script, `#!${own}/node\n`, { mode: 0o755 });
-    expect(binaryPathProblems(script)).toEqual([`directory ${own} is owned by uid ${user().uid}, not root`]);
+    expect(binaryPathProblems(script)).toEqual([notRoot(own, `uid ${user().uid} (${user().name})`, '0755')]);
     writeFileSync(script, '#!/usr/bin/env -S node --max-semi-space-size=1\n');
     expect(binaryPathProblems(script)).toEqual([]);
     writeFileSync(script, '#!/bin/sh\nexec /usr/bin/node /usr/lib/rs-agent/dist/cli/main.js "$@"\n');
     expect(binaryPathProblems(script)).toEqual([]);
     chmodSync(script, 0o775);
-    expect(binaryPathProblems(script)).toEqual([`${script} is writable by its group (mode 0775)`]);
+    expect(binaryPathProblems(script)).toEqual([notRoot(script, 'uid 0 (root)', '0775')]);
+  });
+
+  it('a root-owned symlink is followed: its target in a directory the user owns is refused; a directory is no binary', () => {
+    const theirs = rootDir(user().dir, 'theirs');
+    chownSync(theirs, user().uid, user().gid);
+    writeFileSync(join(theirs, 'rs-agent'), '#!/bin/sh\n', { mode: 0o755 });
+    const bin = rootDir(user().dir, 'bin');
+    symlinkSync(join(theirs, 'rs-agent'), join(bin, 'hop'));
+    symlinkSync('hop', join(bin, 'rs-agent'));
+    expect(binaryPathProblems(join(bin, 'rs-agent'))).toEqual([
+      notRoot(theirs, `uid ${user().uid} (${user().name})`, '0755'),
+    ]);
+    expect(binaryPathProblems(bin)).toEqual([`${bin} is a directory, not a file`]);
+    expect(binaryPathProblems(join(bin, 'missing'))).toEqual([]); // nothing there to run
   });
 
   it('the rs-agent of this checkout, a root-owned tree, is accepted', () => {

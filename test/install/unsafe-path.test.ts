@@ -24,6 +24,10 @@ import { asUser, rootDir, useUnprivilegedUser } from '../helpers/unprivileged-us
 
 const user = useUnprivilegedUser('bp');
 const place = (name: string) => rootDir(user().dir, name);
+// How a path someone other than root could change is named.
+const notRoot = (path: string, uid: number, mode: string) =>
+  `${path} is owned by ${uid === 0 ? 'uid 0 (root)' : `uid ${uid} (${user().name})`} and mode ${mode}: ` +
+  'it must be owned by root and writable by no one else';
 
 // `rs-agent install --root R` run by the path `binary` (exec'd as an operator would).
 async function installVia(binary: string, extra: string[] = []) {
@@ -43,7 +47,7 @@ describe('install refuses a binary path a non-root user could change', () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toBe(
       `rs-agent: install: the units would run ${own}/rs-agent as root, but a user other than root can change what that runs: ` +
-        `directory ${own} is owned by uid ${user().uid}, not root; nothing was written: install rs-agent where only root can write ` +
+        `${notRoot(own, user().uid, '0755')}; nothing was written: install rs-agent where only root can write ` +
         '(the Debian package, or npm install -g as root), or pass --allow-unsafe-path',
     );
     expect(existsSync(refused.root)).toBe(false);
@@ -71,9 +75,7 @@ describe('install refuses a binary path a non-root user could change', () => {
     chownSync(shared, 0, user().gid);
     chmodSync(shared, 0o775);
     symlinkSync(CLI, join(shared, 'rs-agent'));
-    expect((await installVia(join(shared, 'rs-agent'))).stderr).toContain(
-      `directory ${shared} is writable by its group (mode 0775)`,
-    );
+    expect((await installVia(join(shared, 'rs-agent'))).stderr).toContain(notRoot(shared, 0, '0775'));
 
     const sticky = place('sticky');
     chmodSync(sticky, 0o1777);
@@ -85,13 +87,13 @@ describe('install refuses a binary path a non-root user could change', () => {
     cpSync(resolve(CLI, '../../../units'), join(copy, 'units'), { recursive: true });
     chownSync(join(copy, 'dist/cli/main.js'), user().uid, user().gid);
     expect((await installVia(join(copy, 'dist/cli/main.js'))).stderr).toContain(
-      `${copy}/dist/cli/main.js is owned by uid ${user().uid}, not root`,
+      notRoot(`${copy}/dist/cli/main.js`, user().uid, '0755'),
     );
 
     symlinkSync(CLI, join(sticky, 'rs-agent'));
     lchownSync(join(sticky, 'rs-agent'), user().uid, user().gid);
     expect((await installVia(join(sticky, 'rs-agent'))).stderr).toContain(
-      `symlink ${sticky}/rs-agent is owned by uid ${user().uid}`,
+      notRoot(`${sticky}/rs-agent`, user().uid, '0777'),
     );
   });
 });

@@ -92,12 +92,12 @@ describe('the health endpoint of rs-agent run', () => {
       async () => (await execa('flock', ['--nonblock', lockFile, 'true'], { reject: false })).exitCode === 1,
     );
     await peer.ns.ip(['addr', 'del', `${VIP}/32`, 'dev', 'lo']);
-    const t0 = Date.now();
     const r = await health();
-    const ms = Date.now() - t0;
     expect(r).toEqual({ status: 200, body: 'pooled: in sync\n' });
-    expect(ms, 'a curl from the client namespace, the lock held').toBeLessThan(3000);
-    expect((await peer.ns.addresses('lo')).map((a) => a.local)).not.toContain(VIP); // the pass is still waiting
+    // It answered before the pass ran: the pass cannot run until the holder lets go (60 s), and
+    // once it has run the VIP is back. No bound on the clock: an answer that waited for the
+    // lock would come after the repair, and this would fail.
+    expect((await peer.ns.addresses('lo')).map((a) => a.local)).not.toContain(VIP);
   });
 
   it('a service check that cannot connect is 503 naming it; once the service listens, 200', async () => {

@@ -5,6 +5,7 @@ import { ARP_GUARD, VIP_GONE } from '../../model/safety-keys.js';
 import type { ActualNftTable, NftTableState } from '../../observe/types.js';
 import type { PlanContext } from '../kind.js';
 import type { NftTableSpec } from '../nft-table.js';
+import { isOwnBaseChain, nftItems, type Json } from './nft-json.js';
 
 // The ARP guard, a second layer of ARP protection that does not depend on the sysctls:
 // in nftables' arp family, on every NIC, drop requests that ask for a VIP-like address
@@ -68,22 +69,17 @@ const OUTPUT_RULE = JSON.stringify([
   { drop: null },
 ]);
 
-// nft JSON is loosely typed; every field read is checked.
-type Json = Record<string, any>;
-
 // Pure: `nft -j list table arp rs_agent` output → the set's elements, whether the
 // chains and rules are rs-agent's, unaltered, and what each chain's rule has dropped.
 export function parseGuard(text: string): NftTableState {
-  const items = ((JSON.parse(text) as Json).nftables ?? []) as Json[];
-  const sets = items.filter((i) => i.set).map((i) => i.set as Json);
-  const chains = items.filter((i) => i.chain).map((i) => i.chain as Json);
-  const rules = items.filter((i) => i.rule).map((i) => i.rule as Json);
+  const { sets, chains, rules } = nftItems(text);
   const vips = sets.find((s) => s.name === 'vips4');
   const holds = ((vips?.elem ?? []) as unknown[]).map(elementText).sort();
-  const chainOk = (name: string) => {
-    const c = chains.find((x) => x.name === name);
-    return c !== undefined && c.hook === name && c.type === 'filter' && c.policy === 'accept';
-  };
+  const chainOk = (name: string) =>
+    isOwnBaseChain(
+      chains.find((x) => x.name === name),
+      name,
+    );
   const ruleOk = (chain: string, want: string) => {
     const mine = rules.filter((r) => r.chain === chain);
     return mine.length === 1 && JSON.stringify(zeroCounters(mine[0]?.expr)) === want;

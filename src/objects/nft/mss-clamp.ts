@@ -5,6 +5,7 @@ import { deviceKey } from '../../model/safety-keys.js';
 import type { NftTableState } from '../../observe/types.js';
 import type { PlanContext } from '../kind.js';
 import type { NftTableSpec } from '../nft-table.js';
+import { isOwnBaseChain, nftItems, type Json } from './nft-json.js';
 import { resolveMss, type DesiredMss, type MssClamp } from './mss-value.js';
 
 // MSS clamping for TUN VIPs. The director wraps every packet of a TUN service, so a
@@ -63,9 +64,6 @@ function body(holds: readonly string[]): string[] {
   return ['  chain output {', '    type filter hook output priority mangle; policy accept;', ...rules, '  }'];
 }
 
-// nft JSON is loosely typed; every field read is checked.
-type Json = Record<string, any>;
-
 // The MSS option as nft names it, on both sides of a rule.
 const MAXSEG = JSON.stringify({ 'tcp option': { name: 'maxseg', field: 'size' } });
 // `tcp flags & (syn | ack) == syn | ack`.
@@ -81,19 +79,9 @@ const SYN_ACK = JSON.stringify({
 // the table is exactly as rs-agent loads it (one output chain at mangle priority, only
 // rs-agent's rules, each address once); flushed: the chain is there without rules.
 export function parseMssTable(text: string): NftTableState {
-  const items = ((JSON.parse(text) as Json).nftables ?? []) as Json[];
-  const chains = items.filter((i) => i.chain).map((i) => i.chain as Json);
-  const rules = items.filter((i) => i.rule).map((i) => i.rule as Json);
-  const others = items.filter((i) => !i.chain && !i.rule && !i.table && !i.metainfo);
-  const chain = chains[0];
-  const chainOk =
-    chains.length === 1 &&
-    chain?.name === 'output' &&
-    chain.type === 'filter' &&
-    chain.hook === 'output' &&
-    chain.prio === -150 &&
-    chain.policy === 'accept' &&
-    others.length === 0;
+  const { all, chains, rules } = nftItems(text);
+  const others = all.filter((i) => !i.chain && !i.rule && !i.table && !i.metainfo);
+  const chainOk = chains.length === 1 && isOwnBaseChain(chains[0], 'output', -150) && others.length === 0;
   const parsed = rules.map((r) => (r.chain === 'output' ? parseRule(r.expr) : null));
   const clamps = parsed.flatMap((p) => p ?? []);
   const unique = new Set(clamps.map((c) => c.address)).size === clamps.length;

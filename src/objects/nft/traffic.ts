@@ -3,6 +3,7 @@ import type { Config } from '../../config/types.js';
 import { deviceKey } from '../../model/safety-keys.js';
 import type { NftTableState } from '../../observe/types.js';
 import type { NftTableSpec } from '../nft-table.js';
+import { isOwnBaseChain, nftItems, type Json } from './nft-json.js';
 
 // New connections per VIP:port: in its input hook (what reaches this host, before any
 // filter of the operator's drops it), every TCP SYN to a VIP updates a dynamic set keyed
@@ -43,9 +44,6 @@ function body(holds: readonly string[]): string[] {
   return lines;
 }
 
-// nft JSON is loosely typed; every field read is checked.
-type Json = Record<string, any>;
-
 const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
 // A rule as rs-agent loads it, in nft's JSON.
 function ruleJson(f: 4 | 6): string {
@@ -61,10 +59,9 @@ const RULES = [ruleJson(4), ruleJson(6)];
 // Pure: `nft -j list table inet rs_agent_traffic` output → the VIPs it counts, whether it
 // is exactly as rs-agent loads it, and the SYNs counted per "ADDRESS PORT".
 export function parseTrafficTable(text: string): NftTableState {
-  const items = ((JSON.parse(text) as Json).nftables ?? []) as Json[];
-  const sets = new Map(items.filter((i) => i.set).map((i) => [String(i.set.name), i.set as Json]));
-  const chains = items.filter((i) => i.chain).map((i) => i.chain as Json);
-  const rules = items.filter((i) => i.rule).map((i) => i.rule as Json);
+  const items = nftItems(text);
+  const sets = new Map(items.sets.map((s) => [String(s.name), s]));
+  const { chains, rules } = items;
   const holds = [4, 6].flatMap((f) => ((sets.get(`vips${f}`)?.elem ?? []) as unknown[]).map(addressOf)).sort();
   const counts: Record<string, number> = {};
   for (const f of [4, 6] as const) {
@@ -77,7 +74,6 @@ export function parseTrafficTable(text: string): NftTableState {
   }
   const setOk = (name: string, type: unknown) =>
     sets.has(name) && JSON.stringify(sets.get(name)?.type) === JSON.stringify(type);
-  const chain = chains[0];
   const intact =
     sets.size === 4 &&
     setOk('vips4', 'ipv4_addr') &&
@@ -85,11 +81,7 @@ export function parseTrafficTable(text: string): NftTableState {
     setOk('new4', ['ipv4_addr', 'inet_service']) &&
     setOk('new6', ['ipv6_addr', 'inet_service']) &&
     chains.length === 1 &&
-    chain?.name === 'input' &&
-    chain.type === 'filter' &&
-    chain.hook === 'input' &&
-    chain.prio === -150 &&
-    chain.policy === 'accept' &&
+    isOwnBaseChain(chains[0], 'input', -150) &&
     rules.length === 2 &&
     rules.every((r, i) => r.chain === 'input' && JSON.stringify(r.expr) === RULES[i]);
   if (chains.length === 1 && rules.length === 0 && sets.size === 4) return { state: 'flushed', holds, counts };

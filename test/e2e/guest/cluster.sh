@@ -39,7 +39,7 @@ run_mode() {
   case $MODE in *6|*6-*) use_family 6 ;; *) use_family 4 ;; esac
   local encap
   encap=$(encap_of "$MODE")
-  echo "=== mode $MODE" >&2
+  step "===" "mode $MODE"
   topology_down  # leftovers of an interrupted run
   topology_up
   # IPVS must be there before ipvsadm talks to it; ipip and ip6_tunnel deliberately are not
@@ -54,7 +54,7 @@ run_mode() {
 
   case $FAMILY in
     4)
-      echo "--- start (properties 1-4)" >&2
+      step "---" "start (properties 1-4)"
       observe_arp_during start start_real_servers
       on client ip neigh flush dev eth0
       # The encapsulation modes also record how the requests reached the real servers.
@@ -66,7 +66,7 @@ run_mode() {
     6)
       # No ARP, and no window to watch: IPv6 neighbour discovery answers only for addresses
       # on the NIC, and rs-agent never puts the VIP there.
-      echo "--- start (IPv6 properties 1, 2, 5, 6)" >&2
+      step "---" "start (IPv6 properties 1, 2, 5, 6)"
       start_real_servers
       on client ip neigh flush dev eth0
       if [ "$MODE" = tun6 ] || [ "$encap" != ipip ]; then
@@ -79,7 +79,7 @@ run_mode() {
   case $FAMILY in 4) observe_arping started ;; 6) observe_ndisc started ;; esac
   for rs in $REAL_SERVERS; do observe_rs_state started "$rs"; done
 
-  echo "--- drift on rs1" >&2
+  step "---" "drift on rs1"
   if [ "$encap" != ipip ]; then
     encap_drift rs1 "$MODE"
   else
@@ -92,18 +92,18 @@ run_mode() {
   rs_agent_observed fix rs1 check --fix
   rs_agent_observed fixed rs1 check
   observe_requests fixed "$REQUESTS"
-  if [ "$encap" != ipip ]; then encap_daemon_repair rs1 "$MODE"; fi
+  if [ "$encap" != ipip ]; then step "---" "rs-agent run repairs rs1"; encap_daemon_repair rs1 "$MODE"; fi
   case $MODE in dr|tun) drain_case "$MODE" ;; esac
 
   mss_case_applies "$MODE" && mss_case "$MODE"
 
   [ "$MODE" = tun6 ] && director_vip_preferred
 
-  echo "--- stop on rs1" >&2
+  step "---" "stop on rs1"
   rs_agent_observed stop rs1 stop
   observe_rs_state stopped rs1
 
-  echo "--- naive rs1 (the negative control)" >&2
+  step "---" "naive rs1 (the negative control)"
   case $encap/$FAMILY in
     gue/*|gre/*) encap_naive_start rs1 "$MODE" ;;
     */4)
@@ -129,7 +129,7 @@ run_mode() {
 # again, so the director picks it as the outer source of tunnelled packets, and every real
 # server, holding the VIP itself, drops them. Few requests: each unanswered one waits 2 s.
 director_vip_preferred() {
-  echo "--- director VIP preferred (TUN6 negative control)" >&2
+  step "---" "director VIP preferred (TUN6 negative control)"
   ip -n director -6 addr change "$VIP/128" dev eth0 nodad preferred_lft forever
   ipvs_real_servers -e "$MODE"
   observe_tunnelled_during vip-preferred observe_requests vip-preferred 4

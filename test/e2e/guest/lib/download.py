@@ -4,14 +4,15 @@
 #                                     client, then closes. Its send buffer is small, so its
 #                                     side stays open (ESTABLISHED) until the client has read
 #                                     nearly everything: the connection a drain must wait for
-#   download.py fetch HOST PORT BYTES RATE [HOLD]
+#   download.py fetch HOST PORT BYTES RATE [HOLD|- [IDLE]]
 #                                     reads at about RATE bytes/s with a small receive
 #                                     buffer; says "receiving" on stderr at the first bytes;
 #                                     prints one JSON line: bytes, complete, seconds, error,
 #                                     ended (epoch seconds), held (seconds). With HOLD (a file):
 #                                     halfway, reads nothing while HOLD exists (at most 300 s),
 #                                     the connection established and idle, so that whoever
-#                                     removes HOLD knows the transfer outlasts that moment
+#                                     removes HOLD knows the transfer outlasts that moment.
+#                                     IDLE: seconds without a byte before it gives up (30)
 import json
 import os
 import socket
@@ -44,13 +45,13 @@ def serve(port, size):
         threading.Thread(target=send, args=(c, size), daemon=True).start()
 
 
-def fetch(host, port, size, rate, hold=None):
+def fetch(host, port, size, rate, hold=None, idle=30.0):
     t0 = time.monotonic()
     out = {'expected': size, 'bytes': 0, 'complete': False, 'error': None, 'held': 0.0}
     try:
         s = socket.socket(socket.AF_INET)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.settimeout(30)
+        s.settimeout(idle)
         s.connect((host, port))
         while True:
             if hold and out['bytes'] >= size // 2 and os.path.exists(hold):
@@ -78,4 +79,6 @@ def fetch(host, port, size, rate, hold=None):
 if sys.argv[1] == 'serve':
     serve(int(sys.argv[2]), int(sys.argv[3]))
 else:
-    fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else None)
+    hold = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] != '-' else None
+    idle = float(sys.argv[7]) if len(sys.argv) > 7 else 30.0
+    fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), hold, idle)

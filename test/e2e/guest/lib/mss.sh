@@ -63,7 +63,7 @@ observe_nft() {
 # stalls; then the default again. rs2 serves the upload service alone.
 mss_case() {
   local mode=$1
-  echo "--- MSS: uploads of $UPLOAD_BYTES bytes through VIP:$UPLOAD_PORT" >&2
+  step "---" "MSS: uploads of $UPLOAD_BYTES bytes through VIP:$UPLOAD_PORT"
   mss_setup "$mode"
   observe_nft mss-auto rs2
   observe_upload mss-auto 60
@@ -71,7 +71,7 @@ mss_case() {
   echo 'tunnel: {mss: off}' >> /run/rs-e2e/rs2.yaml
   rs_agent_observed mss-off rs2 start
   observe_nft mss-off rs2
-  observe_upload mss-off 15
+  observe_upload mss-off 6
   rs_agent_config rs2 "$mode"
   rs_agent_observed mss-again rs2 start
   observe_upload mss-again 60

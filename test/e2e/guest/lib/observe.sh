@@ -5,6 +5,12 @@
 # Under TCG every process start costs 0.1-0.6 s of emulated CPU (jq alone about 0.5 s), so
 # each observation runs as few processes as it can: one namespace entry, at most one jq.
 
+# A step's header on the console, with the seconds since the guest script began: where the
+# suite's time goes, read from its console log.
+step() { # MARK TEXT
+  echo "$1 $2 (at ${SECONDS} s)" >&2
+}
+
 emit() { # PHASE OBS JSON-OBJECT
   local head="{\"mode\":\"$MODE\",\"phase\":\"$1\",\"obs\":\"$2\""
   if [ "$3" = '{}' ]; then echo "$head}"; else echo "$head,${3#\{}"; fi
