@@ -127,10 +127,21 @@ describe('createRunner', () => {
       expect(isRunning(pid)).toBe(true);
       agent.kill(signal);
       expect((await agent).signal).toBe(signal);
-      for (let i = 0; i < 100 && isRunning(pid); i++) await sleep(20);
+      // Bounded to catch a command left running for good, not to time its end.
+      for (let i = 0; i < 500 && isRunning(pid); i++) await sleep(20);
       expect(isRunning(pid)).toBe(false);
     },
   );
+  // A signal that came while the first spawn returned, before execa registered its cleanup,
+  // killed rs-agent and left the command running (a third of the kills above, at a load of
+  // 5 on 2 cores): the runner catches the signals from its creation, before any spawn.
+  it('catches TERM, INT and HUP from its creation, before its first command', async () => {
+    const script = await bundleModule(resolve(import.meta.dirname, 'fixtures/signal-listeners.ts'));
+    const { stdout } = await execa(process.execPath, [script]);
+    const counts = JSON.parse(stdout) as { before: number[]; after: number[] };
+    expect(counts.before).toEqual([0, 0, 0]);
+    for (const after of counts.after) expect(after).toBeGreaterThan(0);
+  });
 });
 
 // Alive and not a zombie: an orphan that has exited waits for PID 1 to reap it, which in
