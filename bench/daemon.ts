@@ -23,7 +23,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CASES, exposureRound, OWN_ADDRESS, PEER_ADDRESS, type Case, type ExposureRound } from './daemon-exposure.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
+// BENCH_CLI: another build's CLI (npm run bench -- --cli FILE).
+const CLI = process.env.BENCH_CLI ?? join(ROOT, 'dist/cli/main.js');
 const OUT = join(ROOT, 'bench/out');
 const VIP = '192.0.2.10';
 const SYSCTL = '/proc/sys/net/ipv4/conf/eth0/arp_ignore';

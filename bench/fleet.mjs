@@ -13,7 +13,8 @@
 // of 3 runs; with --json too.
 //
 // Options: --sizes 10,50   --idle-seconds 30   --rounds 3 (puts per size)
-//          --status-hosts 1000,10000 (0 skips)
+//          --status-hosts 1000,10000 (0 skips)   --cli FILE (the build measured; default
+//          dist/cli/main.js)   --json-out FILE (the results, one per size)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,15 +23,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const CLI = join(ROOT, 'dist/cli/main.js');
 const { values: options } = parseArgs({
   options: {
+    cli: { type: 'string', default: join(ROOT, 'dist/cli/main.js') },
+    'json-out': { type: 'string' },
     sizes: { type: 'string', default: '10,50' },
     'idle-seconds': { type: 'string', default: '30' },
     rounds: { type: 'string', default: '3' },
     'status-hosts': { type: 'string', default: '1000,10000' },
   },
 });
+const CLI = resolve(options.cli);
 const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
 const sh = (cmd, args, opts = {}) => {
@@ -312,10 +315,13 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')} at start`,
 );
+const all = [];
 for (const n of options.sizes.split(',').map(Number).filter(Boolean)) {
   const r = await bench(n);
   console.log(JSON.stringify(r));
+  all.push(r);
 }
+if (options['json-out']) writeFileSync(options['json-out'], `${JSON.stringify(all, null, 2)}\n`);
 for (const hosts of options['status-hosts'].split(',').map(Number).filter(Boolean))
   console.log(JSON.stringify(await statusBench(hosts)));
 console.log(

@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { EXTERNAL } from '../build/externals.mjs';
 import { configManPage } from './config-man.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -29,22 +30,25 @@ const CONFFILE = 'etc/rs-agent/rs-agent.yaml';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const version = debianVersion(pkg.version);
 const stage = join(OUT, 'deb-root');
-const bundle = join(ROOT, 'dist/cli/main.js');
-if (!existsSync(bundle)) fail(`${bundle} is missing: run npm run build first (npm run package:deb does)`);
+const entry = join(ROOT, 'dist/cli/main.js');
+if (!existsSync(entry)) fail(`${entry} is missing: run npm run build first (npm run package:deb does)`);
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
-// The program: the same bundle npm users run, with the package.json that gives it its
-// version and its ES module type, and the packages the bundle leaves external (package.json's
-// build script): yargs, and the etcd client that only the fleet path (source.etcd) loads.
-put(`${LIB}/dist/cli/main.js`, readFileSync(bundle), 0o755);
-put(`${LIB}/dist/cli/main.js.map`, readFileSync(`${bundle}.map`));
+// The program: dist/cli as npm users run it (the entry, the bundle, its source map and code
+// cache: see build/bundle.mjs), with the package.json that gives it its version, and the
+// packages the bundle leaves external: yargs, and the etcd client that only the fleet path
+// (source.etcd) loads.
+for (const name of readdirSync(dirname(entry)).sort()) {
+  const file = join(dirname(entry), name);
+  put(`${LIB}/dist/cli/${name}`, readFileSync(file), name === 'main.js' ? 0o755 : 0o644);
+}
 put(
   `${LIB}/package.json`,
   `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', license: pkg.license }, null, 2)}\n`,
 );
-const modules = copyExternalModules(bundleExternals());
+const modules = copyExternalModules(EXTERNAL);
 checkCopyrightNames(modules);
 
 // Run by Debian's node (the Depends), never by another node that comes first on PATH.
@@ -175,13 +179,6 @@ function resolveInLock(lock, from, name) {
     const i = base.lastIndexOf('/node_modules/');
     base = i < 0 ? '' : base.slice(0, i);
   }
-}
-
-// The --external: names of the build script: a package left out of the bundle must be shipped.
-function bundleExternals() {
-  const names = [...pkg.scripts.build.matchAll(/--external:(\S+)/g)].map((m) => m[1]);
-  if (names.length === 0) fail('package.json: the build script names no --external: package');
-  return names;
 }
 
 // Every shipped package must have a Files: stanza of its own in deb/copyright (a new

@@ -42,10 +42,13 @@ const yargsOption = (o: OptionSpec) => ({
 });
 
 routeNodeWarnings((text) => printError(`warning: ${text}`));
-const argv = process.argv.slice(2);
-const fast = parseFastArgs(argv);
-if (fast) await lazy(fast.command)(fast.args);
-else {
+void main(process.argv.slice(2));
+
+// The build runs this file as a plain script (build/bundle.mjs), where top-level await
+// does not exist.
+async function main(argv: string[]): Promise<void> {
+  const fast = parseFastArgs(argv);
+  if (fast) return lazy(fast.command)(fast.args);
   let y = (await import('yargs'))
     .default(argv)
     .scriptName('rs-agent')

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { crypto } from '../system/crypto.js';
 
 export interface Tls {
   rootCertificate: Buffer;
@@ -30,7 +30,7 @@ export class StoreCredentials {
   // A digest of the material, to tell whether a reload changed it without keeping or
   // showing any of it.
   fingerprint(): string {
-    const hash = createHash('sha256');
+    const hash = crypto().createHash('sha256');
     const tls = this.#tls;
     for (const part of [tls?.rootCertificate, tls?.certChain, tls?.privateKey]) hash.update(part ?? '').update('\0');
     hash.update(JSON.stringify(this.#auth));

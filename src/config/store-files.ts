@@ -1,6 +1,7 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { CORE_SCHEMA, load as parseYaml } from 'js-yaml';
 import { ConfigError } from '../errors.js';
+import { crypto } from '../system/crypto.js';
 import { defaultOwners } from '../system/trusted-path.js';
 import { readTrustedFile, type ReadConfigOptions } from './read-file.js';
 import { StoreCredentials, type Auth, type Tls } from './store-credentials.js';
@@ -51,7 +52,7 @@ function certificate(content: Buffer, fail: (detail: string) => never): X509Cert
   if (!content.includes('-----BEGIN CERTIFICATE-----'))
     fail('is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)');
   try {
-    return new X509Certificate(content);
+    return new (crypto().X509Certificate)(content);
   } catch {
     return fail('holds a "BEGIN CERTIFICATE" block that is not a certificate');
   }
@@ -62,7 +63,7 @@ function privateKey(content: Buffer, fail: (detail: string) => never): KeyObject
     fail('is not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" line)');
   if (content.includes('ENCRYPTED')) fail('is an encrypted key; rs-agent needs it unencrypted (and mode 0600)');
   try {
-    return createPrivateKey(content);
+    return crypto().createPrivateKey(content);
   } catch {
     return fail('holds a "PRIVATE KEY" block that is not a key rs-agent can read');
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { crypto } from '../system/crypto.js';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentError, describeError } from '../errors.js';
@@ -117,7 +117,12 @@ function readOne(file: string): (DrainState & { reason?: string }) | null {
 export function setDrain(file: string, by: DrainRecord['by'], now = new Date(), reason?: string): DrainRecord {
   const current = readRecord(file);
   if (current !== null && !('problem' in current)) return current;
-  const record: DrainRecord = { id: randomUUID(), since: now.toISOString(), by, ...(reason ? { reason } : {}) };
+  const record: DrainRecord = {
+    id: crypto().randomUUID(),
+    since: now.toISOString(),
+    by,
+    ...(reason ? { reason } : {}),
+  };
   ensureDrainDir(file);
   write(file, `${JSON.stringify({ version: VERSION, ...record })}\n`);
   return record;

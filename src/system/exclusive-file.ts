@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isCode } from '../errors.js';
+import { crypto } from './crypto.js';
 
 export interface ExclusiveFile {
   fd: number; // open for reading and writing, at offset 0
@@ -15,7 +15,7 @@ export interface ExclusiveFile {
 export function createExclusive(dir: string, prefix: string, mode: number): ExclusiveFile {
   const flags = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   for (let attempt = 1; ; attempt++) {
-    const path = join(dir, `${prefix}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const path = join(dir, `${prefix}.${process.pid}.${crypto().randomBytes(6).toString('hex')}.tmp`);
     try {
       return { fd: openSync(path, flags, mode), path };
     } catch (error) {

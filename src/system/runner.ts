@@ -1,4 +1,5 @@
 import type { Options } from 'execa';
+import { onExit } from 'signal-exit';
 import { AgentError } from '../errors.js';
 import { CAP_SYS_MODULE, hasCapability } from './privileges.js';
 import { decodeBytes, encodeBytes } from './byte-text.js';
@@ -49,6 +50,7 @@ const KILL_AFTER_MS = 1000;
 // naming it. Children are killed when rs-agent exits or is killed with TERM/INT/HUP.
 export function createRunner(options: RunnerOptions = {}): Runner {
   const timeoutMs = options.timeoutMs ?? timeoutFromEnv();
+  handleSignalsFromNow();
   return {
     run(argv, runOptions = {}) {
       const [file, ...args] = argv;
@@ -58,6 +60,19 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     },
     canLoadModules: () => hasCapability(CAP_SYS_MODULE),
   };
+}
+
+// execa kills its children when rs-agent exits or is killed (its cleanup, through
+// signal-exit), but signal-exit catches signals only once loaded, which execa does at its
+// first spawn: a TERM, INT or HUP arriving while that spawn returns (the child already
+// running, the cleanup not yet registered) killed rs-agent with the child left running.
+// Loaded from the runner's creation, the signal waits for the cleanup. Once: signal-exit
+// unloads when its last callback goes, and this one stays.
+let signalsHandled = false;
+function handleSignalsFromNow(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  onExit(() => undefined);
 }
 
 // RS_AGENT_COMMAND_TIMEOUT: seconds, a positive number.

@@ -80,7 +80,9 @@ describe('npm run package:deb', () => {
     for (const [path, mode] of [
       ['usr/bin/rs-agent', '-rwxr-xr-x'],
       ['usr/lib/rs-agent/dist/cli/main.js', '-rwxr-xr-x'],
-      ['usr/lib/rs-agent/dist/cli/main.js.map', '-rw-r--r--'],
+      ['usr/lib/rs-agent/dist/cli/package.json', '-rw-r--r--'],
+      ['usr/lib/rs-agent/dist/cli/rs-agent.js', '-rw-r--r--'],
+      ['usr/lib/rs-agent/dist/cli/rs-agent.js.map', '-rw-r--r--'],
       ['usr/lib/rs-agent/package.json', '-rw-r--r--'],
       ['usr/lib/rs-agent/node_modules/yargs/package.json', '-rw-r--r--'],
       ['usr/lib/rs-agent/node_modules/etcd3/package.json', '-rw-r--r--'],
@@ -155,7 +157,7 @@ describe('the installed package', () => {
     rmSync(join(usr, 'lib/rs-agent/node_modules'), { recursive: true });
     const r = await installed('rs-agent --version', { usr });
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toMatch(/Cannot find package 'yargs'/);
+    expect(r.stderr).toMatch(/Cannot find module 'yargs'/);
   });
 
   it('fleet status reads a real etcd with the shipped etcd3 and cockatiel (loaded only on the fleet path)', async () => {

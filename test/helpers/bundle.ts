@@ -15,7 +15,7 @@ export async function bundleModule(source: string): Promise<string> {
     target: 'node20',
     outfile,
     logLevel: 'silent',
-    // As the CLI's build does: execa's dependencies call require() in an ES module.
+    // execa's dependencies call require() in an ES module.
     banner: {
       js: "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);",
     },

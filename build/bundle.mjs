@@ -1,0 +1,87 @@
+// npm run build (after tsc has checked the types): the CLI as one minified script and
+// what runs it fast, in dist/cli/:
+//   rs-agent.js      the bundle (esbuild), a function the loader calls with require and
+//                    the module's file names; minified, so there is less to read and keep
+//   rs-agent.js.map  its source map: an internal error's stack names source lines
+//                    (system/stack.ts reads it, only then)
+//   rs-agent.<hash>.<arch>-v8-<version>.cache
+//                    V8's code cache for the bundle, made by this node: the loader hands it
+//                    to V8, which then skips compiling what it holds
+//   main.js          the entry (build/loader.cjs): reads the bundle and its cache, runs it
+//   package.json     says main.js is a plain script (the project's is "type": "module"), with
+//                    the name and version, which the bundle looks for above itself
+// Commands load their modules on demand (import() in src/cli/main.ts): in this script each
+// is a function called the first time, and only the code it runs is compiled.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+import { EXTERNAL } from './externals.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+// node build/bundle.mjs [DIR]: DIR instead of dist/cli (a test builds a copy elsewhere).
+const OUT = resolve(process.argv[2] ?? join(ROOT, 'dist/cli'));
+const BUNDLE = 'rs-agent.js';
+// The bundle's import.meta.url (src/install and src/source find files beside it).
+const IMPORT_META_URL = '__rsImportMetaUrl';
+
+await bundleCli();
+
+async function bundleCli() {
+  rmSync(process.argv[2] === undefined ? join(ROOT, 'dist') : OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const result = await build({
+    entryPoints: [join(ROOT, 'src/cli/main.ts')],
+    outfile: join(OUT, BUNDLE),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: EXTERNAL,
+    // A script cannot import(): every dynamic import becomes a require (yargs, an ES
+    // module, through node's require of ES modules).
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': IMPORT_META_URL },
+    minify: true,
+    charset: 'ascii',
+    sourcemap: 'external',
+    sourcesContent: false,
+    write: false,
+    logLevel: 'warning',
+  });
+  const output = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
+  const code = output('.js');
+  const map = JSON.parse(output('.js.map'));
+  if (/[^\x00-\x7f]/.test(code)) fail(`${BUNDLE} is not ASCII: the loader reads it as latin1`);
+  if (/\bimport\(/.test(code)) fail(`${BUNDLE} still calls import(), which a script cannot`);
+
+  // The wrapper takes the place of the hashbang line, or of one more line, which the
+  // map's generated lines then start after.
+  const hashbang = code.startsWith('#!');
+  const body = hashbang ? code.slice(code.indexOf('\n') + 1) : code;
+  const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_META_URL}) {\n${body}\n})`;
+  if (!hashbang) map.mappings = `;${map.mappings}`;
+  const bundlePath = join(OUT, BUNDLE);
+  writeFileSync(bundlePath, wrapped);
+  writeFileSync(`${bundlePath}.map`, JSON.stringify({ ...map, file: BUNDLE }));
+
+  const cachePrefix = `rs-agent.${createHash('sha256').update(wrapped).digest('hex').slice(0, 12)}`;
+  // Named as the loader names it: V8 keeps this name for the functions it takes from the cache.
+  const cache = new Script(wrapped, { filename: BUNDLE }).createCachedData();
+  writeFileSync(join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`), cache);
+
+  const loader = readFileSync(join(ROOT, 'build/loader.cjs'), 'utf8')
+    .replaceAll('@BUNDLE@', BUNDLE)
+    .replace('@CACHE_PREFIX@', cachePrefix);
+  writeFileSync(join(OUT, 'main.js'), loader);
+  chmodSync(join(OUT, 'main.js'), 0o755);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const manifest = { name: pkg.name, version: pkg.version, private: true, type: 'commonjs' };
+  writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,91 @@
+import { execa } from 'execa';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The CLI as npm run build leaves it in dist/cli (build/bundle.mjs): the entry runs the
+// minified bundle with V8's code cache, and an internal error still names source lines.
+
+const DIST = resolve(import.meta.dirname, '../../dist/cli');
+const dir = mkdtempSync(join(tmpdir(), 'rsa-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const config = join(dir, 'rs-agent.yaml');
+writeFileSync(config, 'vips: [192.0.2.10]\n', { mode: 0o600 });
+
+// Loaded with --require before the entry: reports on stderr what V8 did with the cache
+// the entry gave it.
+const watchCache = join(dir, 'watch-cache.cjs');
+writeFileSync(
+  watchCache,
+  `const vm = require('node:vm');
+const Script = vm.Script;
+vm.Script = class extends Script {
+  constructor(source, options) {
+    super(source, options);
+    const given = options && options.cachedData !== undefined;
+    process.stderr.write('code cache: ' + (given ? (this.cachedDataRejected ? 'rejected' : 'used') : 'none') + '\\n');
+  }
+};
+`,
+);
+
+function validate(entry: string, preload: string) {
+  return execa(process.execPath, ['--require', preload, entry, 'validate', '--config', config], { reject: false });
+}
+
+// A copy of dist/cli with the code cache changed by `change`.
+function copyWith(name: string, change: (cache: string) => void): string {
+  const copy = join(dir, name);
+  cpSync(DIST, copy, { recursive: true });
+  const cache = readdirSync(copy).find((f) => f.endsWith('.cache'));
+  if (cache === undefined) throw new Error(`no code cache in ${DIST}`);
+  change(join(copy, cache));
+  return join(copy, 'main.js');
+}
+
+describe('the built CLI', () => {
+  it('runs its bundle from the code cache made for this node', async () => {
+    const r = await validate(join(DIST, 'main.js'), watchCache);
+    expect(r.stderr).toBe('code cache: used');
+    expect(r.stdout).toBe(`${config}: valid: 1 VIPs (1 dr, 0 tun)`);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('without its code cache, or with a damaged one, compiles the bundle and runs the same', async () => {
+    const without = copyWith('without', (cache) => rmSync(cache));
+    const damaged = copyWith('damaged', (cache) => writeFileSync(cache, Buffer.alloc(statSync(cache).size, 7)));
+    for (const [entry, said] of [
+      [without, 'code cache: none'],
+      [damaged, 'code cache: rejected'],
+    ] as const) {
+      const r = await validate(entry, watchCache);
+      expect(r.stderr).toBe(said);
+      expect(r.stdout).toBe(`${config}: valid: 1 VIPs (1 dr, 0 tun)`);
+      expect(r.exitCode).toBe(0);
+    }
+  });
+
+  it('names source files and lines in the stack of an internal error, wherever it is installed', async () => {
+    // Built elsewhere, then moved, cache and all (as a package is): V8 names the cached
+    // functions' script as it was named at build time, and that name must lead to the map
+    // beside the bundle where it is now, not to where it was built.
+    const built = join(dir, 'built');
+    await execa(process.execPath, [resolve(import.meta.dirname, '../../build/bundle.mjs'), built]);
+    const moved = join(dir, 'installed');
+    renameSync(built, moved);
+    const failing = join(dir, 'stdout-fails.cjs');
+    writeFileSync(
+      failing,
+      `${readFileSync(watchCache, 'utf8')}process.stdout.write = () => { throw new TypeError('stdout broke'); };\n`,
+    );
+    const r = await validate(join(moved, 'main.js'), failing);
+    expect(r.stderr).toMatch(/^code cache: used$/m);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^rs-agent: internal error \(please report\): TypeError: stdout broke$/m);
+    expect(r.stderr).toMatch(/^ {4}at \S+ \(src\/cli\/common\.ts:\d+:\d+\)$/m);
+    expect(r.stderr).toMatch(/^ {4}at (async )?\S+ \(src\/cli\/validate\.ts:\d+:\d+\)$/m);
+    expect(r.stderr).not.toMatch(/\.js:\d+/);
+  });
+});
