@@ -1,9 +1,9 @@
 // Boots the e2e VM (vm/run-vm.sh) and reads back what the in-VM scenarios observed
 // (guest/cluster.sh): one JSON object per line, {mode, phase, obs, ...facts}.
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleTail, runVm } from './vm-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const cacheDir = join(here, '.cache');
@@ -42,53 +42,24 @@ export interface ClusterRun {
   seconds: number;
 }
 
-// Runs the VM to completion. The console goes to a log file (and to stderr with
-// E2E_VERBOSE=1); the environment (E2E_RS_AGENT, E2E_ACCEL, ...) passes through to run-vm.sh.
-// A VM still running after timeoutSeconds (by default just inside the suite's 30-minute hook
-// timeout) is killed and the run fails with the console's tail: vitest's own timeout would
-// leave it running, orphaned, taking the CPU of whatever runs next.
-export async function runCluster(modes: Mode[], timeoutSeconds = 29 * 60): Promise<ClusterRun> {
+// Runs the VM to completion (vm-run.ts: a silent VM is killed, a slow one is not, up to
+// timeoutSeconds; the suite's hook timeout is above it).
+export async function runCluster(modes: Mode[], timeoutSeconds = 75 * 60): Promise<ClusterRun> {
   mkdirSync(cacheDir, { recursive: true });
   const resultsFile = join(cacheDir, `results-${modes.join('-')}.jsonl`);
   const consoleLog = join(cacheDir, `console-${modes.join('-')}.log`);
-  const log = createWriteStream(consoleLog);
   const started = Date.now();
-  const child = spawn(join(here, 'vm', 'run-vm.sh'), [resultsFile], {
-    env: { ...process.env, E2E_MODES: modes.join(',') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (process.env.E2E_VERBOSE === '1') process.stderr.write(chunk);
-    });
-  }
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  clearTimeout(timer);
-  await new Promise((resolve) => log.end(resolve));
-  if (code !== 0) {
-    throw new Error(
-      `run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`,
-    );
-  }
+  await runVm(resultsFile, consoleLog, { ...process.env, E2E_MODES: modes.join(',') }, timeoutSeconds);
   const observations = readFileSync(resultsFile, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Observation);
   for (const mode of modes) {
     if (!observations.some((o) => o.mode === mode && o.obs === 'done')) {
-      throw new Error(`the ${mode} scenario did not finish; console log: ${consoleLog}\n${tail(consoleLog)}`);
+      throw new Error(`the ${mode} scenario did not finish; console log: ${consoleLog}\n${consoleTail(consoleLog)}`);
     }
   }
   return { observations, consoleLog, seconds: (Date.now() - started) / 1000 };
-}
-
-function tail(file: string): string {
-  return readFileSync(file, 'utf8').split('\n').slice(-40).join('\n');
 }
 
 // The one observation of a kind; missing means the scenario broke before making it.

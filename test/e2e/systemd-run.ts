@@ -1,11 +1,11 @@
 // Boots the e2e VM with systemd as PID 1 (vm/run-vm.sh, E2E_BOOT=systemd) running one guest
 // scenario as a oneshot unit, and reads back what it observed: one JSON object per line,
 // {step, t (the VM's uptime), ...facts}.
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cluster-run.js';
+import { consoleTail, runVm } from './vm-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,8 +29,8 @@ export interface BootOptions {
   label?: string;
 }
 
-// Runs guest/SCRIPT to completion under systemd. A VM that has not powered itself off after
-// timeoutSeconds is killed and the run fails with the console's tail.
+// Runs guest/SCRIPT to completion under systemd (vm-run.ts: a silent VM is killed, a slow one
+// is not, up to timeoutSeconds).
 export async function runUnderSystemd(
   script: string,
   timeoutSeconds: number,
@@ -43,35 +43,18 @@ export async function runUnderSystemd(
   // E2E_JUDGE_ONLY=1: judge the results the last run left, without booting (for working on
   // the assertions).
   if (process.env.E2E_JUDGE_ONLY === '1') return { steps: readSteps(resultsFile, consoleLog), consoleLog, seconds: 0 };
-  const log = createWriteStream(consoleLog);
   const started = Date.now();
-  const child = spawn(join(here, 'vm', 'run-vm.sh'), [resultsFile], {
-    env: {
+  await runVm(
+    resultsFile,
+    consoleLog,
+    {
       ...process.env,
       E2E_BOOT: 'systemd',
       E2E_SCRIPT: join(here, 'guest', script),
       ...(opts.disk ? { E2E_DISK: opts.disk } : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (process.env.E2E_VERBOSE === '1') process.stderr.write(chunk);
-    });
-  }
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  clearTimeout(timer);
-  await new Promise((resolve) => log.end(resolve));
-  if (code !== 0) {
-    throw new Error(
-      `run-vm.sh exited ${code} (killed after ${timeoutSeconds} s?); console log: ${consoleLog}\n${tail(consoleLog)}`,
-    );
-  }
+    timeoutSeconds,
+  );
   return { steps: readSteps(resultsFile, consoleLog), consoleLog, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -83,13 +66,9 @@ function readSteps(resultsFile: string, consoleLog: string): Step[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Step);
   if (!steps.some((s) => s.step === 'done')) {
-    throw new Error(`the scenario did not finish; console log: ${consoleLog}\n${tail(consoleLog)}`);
+    throw new Error(`the scenario did not finish; console log: ${consoleLog}\n${consoleTail(consoleLog)}`);
   }
   return steps;
-}
-
-function tail(file: string): string {
-  return readFileSync(file, 'utf8').replaceAll('\r', '').split('\n').slice(-40).join('\n');
 }
 
 // The one step of that name; missing means the scenario broke before reaching it.
