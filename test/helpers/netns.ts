@@ -1,10 +1,20 @@
 import { execa } from 'execa';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 // The built CLI, run exactly as an operator would (npm test builds it first).
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+// A copy of the built CLI in dir: every file of dist/cli (the entry main.js, the bundle it
+// loads, its source map and code cache), each with the given mode. Returns the entry's path.
+export function copyCli(dir: string, mode: number): string {
+  for (const name of readdirSync(dirname(CLI))) {
+    copyFileSync(join(dirname(CLI), name), join(dir, name));
+    chmodSync(join(dir, name), mode);
+  }
+  return join(dir, 'main.js');
+}
 
 let counter = 0;
 
@@ -74,9 +84,7 @@ export class TestNamespace {
     const dir = join(this.dir, 'cli');
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
-    this.cliPath = join(dir, 'main.js');
-    copyFileSync(CLI, this.cliPath);
-    chmodSync(this.cliPath, 0o644);
+    this.cliPath = copyCli(dir, 0o644);
   }
 
   // The arguments of `ip` that run the real CLI inside the namespace with this namespace's

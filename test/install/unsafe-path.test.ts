@@ -2,7 +2,6 @@ import { execa } from 'execa';
 import {
   chmodSync,
   chownSync,
-  copyFileSync,
   cpSync,
   existsSync,
   lchownSync,
@@ -14,7 +13,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/netns.js';
+import { CLI, copyCli } from '../helpers/netns.js';
 import { asUser, rootDir, useUnprivilegedUser } from '../helpers/unprivileged-user.js';
 
 // `install` writes root units naming the rs-agent that ran it. A real unprivileged user
@@ -82,8 +81,7 @@ describe('install refuses a binary path a non-root user could change', () => {
     // A copy of the bundle with the units beside it (install writes units only where it finds them).
     const copy = join(sticky, 'bundle');
     mkdirSync(join(copy, 'dist/cli'), { recursive: true, mode: 0o755 });
-    copyFileSync(CLI, join(copy, 'dist/cli/main.js'));
-    chmodSync(join(copy, 'dist/cli/main.js'), 0o755);
+    copyCli(join(copy, 'dist/cli'), 0o755);
     cpSync(resolve(CLI, '../../../units'), join(copy, 'units'), { recursive: true });
     chownSync(join(copy, 'dist/cli/main.js'), user().uid, user().gid);
     expect((await installVia(join(copy, 'dist/cli/main.js'))).stderr).toContain(
