@@ -36,11 +36,15 @@ sysctls() {
   done
   printf '}'
 }
+# /proc/modules is read whole, in one read(2) (cat's buffer is larger than the file): the
+# kernel lists it under its module lock one read at a time, and bash's `read` reads in small
+# pieces, between which a module loading at boot reordered the list: a boot probe under load
+# saw tunnel6 twice and no ipip, though tunl0 already existed.
 modules() {
   local name _ out=
   while read -r name _; do
     case $name in ipip|ip6_tunnel|tunnel4|tunnel6) out="$out${out:+,}\"$name\"" ;; esac
-  done < /proc/modules
+  done <<< "$(cat /proc/modules)"
   echo "[$out]"
 }
 # Each unit's "ActiveState/SubState" ("active/running", "inactive/dead", ...).
