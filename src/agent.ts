@@ -12,7 +12,7 @@ import { findConflicts, withoutConflicts, type Conflict } from './plan/conflicts
 import { missingOf, selectChanges } from './plan/gate.js';
 import { desiredState, planFull, sysctlPathsToRead, type DesiredState } from './plan/plan.js';
 import { refuseWhileDaemonRuns } from './state/instance-lock.js';
-import { withLock, withLockObserving, type Lock, type LockOptions } from './state/lock.js';
+import { withLock, type Lock, type LockOptions } from './state/lock.js';
 import { readState, removeState, writeState } from './state/state-file.js';
 import { verdictOf, type Held, type Verdict } from './verdict.js';
 import { requireNetAdmin, requireWritableProcSys } from './system/privileges.js';
@@ -211,12 +211,12 @@ export async function reconcile(
   isHeld: (item: string) => boolean = () => false,
 ): Promise<ReconcileResult> {
   requirePrivileges(opts, 'run');
-  // The host is observed while the lock is taken: a repair's latency is the observe's and the
-  // change's, not also a flock child's before them (state/lock.ts says when it observes again).
-  return withLockObserving(
+  return withLock(
     opts.stateDir,
-    () => snapshot(opts, config),
-    async (lock, snap) => ({ ...(await converge(opts, snap, lock, isHeld)), snapshot: snap }),
+    async (lock) => {
+      const snap = await snapshot(opts, config);
+      return { ...(await converge(opts, snap, lock, isHeld)), snapshot: snap };
+    },
     lockOptions(opts),
   );
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentError, describeError, isCode } from '../errors.js';
 import { shareWithDirectoryOwner } from '../system/service-user.js';
@@ -11,9 +11,7 @@ import { utilLinux } from '../system/util-linux.js';
 // `flock` takes the lock on a descriptor node opened and hands over as its fd 3; once
 // it has exited the lock stays with node's descriptor.
 
-// fd: the locked descriptor; record: what this holder wrote in the file (see writeHolder);
-// previous: what the file said when the lock was taken, before that.
-export type FlockResult = { fd: number; record: string; previous: string } | { heldBy: number | null };
+export type FlockResult = { fd: number } | { heldBy: number | null };
 
 export interface FlockOptions {
   // 0: one try; otherwise how long to wait for the holder.
@@ -53,9 +51,8 @@ export async function takeFlock(path: string, options: FlockOptions): Promise<Fl
     throw error;
   }
   if (result.exitCode === 0) {
-    if (options.probe) return { fd, record: '', previous: '' };
-    const previous = readRecord(fd);
-    return { fd, record: writeHolder(fd, path, options.what), previous };
+    if (!options.probe) writeHolder(fd, path, options.what);
+    return { fd };
   }
   closeSync(fd);
   if (result.isCanceled) throw cancelled(options.what, path);
@@ -94,47 +91,14 @@ function openLockFile(path: string, what: string): number {
   );
 }
 
-// What an exclusive holder writes in the lock file: its pid (for messages: flock cannot say
-// who holds a lock), then "<n> held", n counting this process's takes; on release the same
-// with "released" (writeReleased). A pass that observed the host while it took the lock
-// reads the record to know whether another holder had it meanwhile (lock.ts).
-let takes = 0;
-function writeHolder(fd: number, path: string, what: string): string {
-  const record = `${process.pid}\n${++takes} held\n`;
+// The pid is for messages only: flock cannot say who holds a lock.
+function writeHolder(fd: number, path: string, what: string): void {
   try {
     ftruncateSync(fd, 0);
-    writeSync(fd, record, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
   } catch (error) {
     closeSync(fd);
     throw new AgentError(`${what} ${path}: cannot write: ${describeError(error)}`);
-  }
-  return record;
-}
-
-// The holder's record, marked released: written just before the descriptor is closed, once
-// the holder's commands have all exited. Best effort: a record left saying "held" only makes
-// the next pass observe again under the lock.
-export function writeReleased(fd: number, record: string): void {
-  try {
-    ftruncateSync(fd, 0);
-    writeSync(fd, record.replace(/ held\n$/, ' released\n'), 0);
-  } catch {
-    // The lock is released by the close all the same.
-  }
-}
-
-export function isReleasedRecord(record: string): boolean {
-  return /^\d+\n\d+ released\n$/.test(record);
-}
-
-// The lock file's content, read through a descriptor: a record is a few bytes, and a
-// longer file is no record.
-export function readRecord(fd: number): string {
-  const buffer = Buffer.alloc(64);
-  try {
-    return buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
-  } catch {
-    return '';
   }
 }
 

@@ -1,7 +1,7 @@
-import { closeSync, constants, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
-import { isProcessAlive, isReleasedRecord, readRecord, takeFlock, writeReleased } from './flock.js';
+import { isProcessAlive, takeFlock } from './flock.js';
 import { ensureStateDir } from './state-file.js';
 
 export { isProcessAlive } from './flock.js';
@@ -13,8 +13,6 @@ export interface Lock {
   // (RunOptions.lockFd), so a command still running after rs-agent was killed keeps
   // the lock until it has finished.
   readonly fd: number;
-  // What the lock file said when this holder took it: the last holder's record (flock.ts).
-  readonly previous: string;
   release(): void;
 }
 
@@ -32,80 +30,30 @@ export interface LockOptions {
 // up to waitMs, then fails with a message naming the holder.
 export async function acquireLock(stateDir: string, options: LockOptions | number = {}): Promise<Lock> {
   const { waitMs = DEFAULT_LOCK_WAIT_MS, signal } = typeof options === 'number' ? { waitMs: options } : options;
-  const taken = await take(stateDir, waitMs, signal);
-  if (!('heldBy' in taken)) return taken;
-  const pid = taken.heldBy;
-  const who =
-    pid === null
-      ? 'another rs-agent (pid unknown)'
-      : isProcessAlive(pid)
-        ? `another rs-agent (pid ${pid})`
-        : `a command started by rs-agent pid ${pid}, which has exited,`;
-  throw new AgentError(
-    `${who} holds ${lockPath(stateDir)}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`,
-  );
-}
-
-async function take(stateDir: string, waitMs: number, signal?: AbortSignal): Promise<Lock | { heldBy: number | null }> {
   ensureStateDir(stateDir);
-  const taken = await takeFlock(lockPath(stateDir), { waitMs, signal, what: 'lock' });
-  if ('heldBy' in taken) return taken;
+  const path = lockPath(stateDir);
+  const taken = await takeFlock(path, { waitMs, signal, what: 'lock' });
+  if ('heldBy' in taken) {
+    const pid = taken.heldBy;
+    const who =
+      pid === null
+        ? 'another rs-agent (pid unknown)'
+        : isProcessAlive(pid)
+          ? `another rs-agent (pid ${pid})`
+          : `a command started by rs-agent pid ${pid}, which has exited,`;
+    throw new AgentError(
+      `${who} holds ${path}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`,
+    );
+  }
   removeLeftovers(stateDir);
   let open = true;
   return {
     fd: taken.fd,
-    previous: taken.previous,
     release: () => {
-      if (open) {
-        writeReleased(taken.fd, taken.record);
-        closeSync(taken.fd);
-      }
+      if (open) closeSync(taken.fd);
       open = false;
     },
   };
-}
-
-// For the daemon's pass, where the flock child would otherwise come before every command of
-// the pass: observe runs while the lock is taken, its commands and flock side by side, and
-// act runs under the lock with what observe saw. That stands only if no other holder had the
-// lock from before observe began until this one took it: the lock file's record said
-// "released" before observe began, still says the same when the lock is taken, and the take
-// did not have to wait. Otherwise observe runs again, under the lock.
-export async function withLockObserving<S, T>(
-  stateDir: string,
-  observe: () => Promise<S>,
-  act: (lock: Lock, observed: S) => Promise<T>,
-  options: LockOptions | number = {},
-): Promise<T> {
-  const signal = typeof options === 'number' ? undefined : options.signal;
-  const before = readLockRecord(stateDir);
-  const [taken, observed] = await Promise.allSettled([take(stateDir, 0, signal), observe()]);
-  if (taken.status === 'rejected') throw taken.reason;
-  const free = !('heldBy' in taken.value);
-  const lock = 'heldBy' in taken.value ? await acquireLock(stateDir, options) : taken.value;
-  try {
-    const stands = free && observed.status === 'fulfilled' && isReleasedRecord(before) && lock.previous === before;
-    return await act(lock, stands ? (observed as PromiseFulfilledResult<S>).value : await observe());
-  } finally {
-    lock.release();
-  }
-}
-
-// The lock file's record as it is now, read without the lock ('' when there is none, or
-// when it is not a regular file: then the pass observes again under the lock, whose take
-// reports the file).
-function readLockRecord(stateDir: string): string {
-  let fd: number;
-  try {
-    fd = openSync(lockPath(stateDir), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return '';
-  }
-  try {
-    return readRecord(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 // Runs fn while holding the lock.
