@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 bash test/install-deps.sh --with-e2e
 npm ci
 npm run build
-npm run format:check
-npm run typecheck
+npm run lint
 
 summary=$(mktemp)
 logs=$(mktemp -d)
@@ -53,12 +52,12 @@ unit_as_nobody() {
   if ! "${as_nobody[@]}" test -r "$PWD/node_modules/vitest/vitest.mjs"; then
     echo "nobody cannot read $PWD: the unit tier runs as $(id -un)"
     echo "unit        ran as $(id -un): nobody cannot read $PWD" >>"$summary"
-    "${vitest[@]}" --project unit
+    "${vitest[@]}" --project unit --project unit-isolated
     return
   fi
   home=$(mktemp -d)
   chown 65534:65534 "$home"
-  "${as_nobody[@]}" env HOME="$home" PATH="$(searchable_path)" "${vitest[@]}" --configLoader runner --project unit ||
+  "${as_nobody[@]}" env HOME="$home" PATH="$(searchable_path)" "${vitest[@]}" --configLoader runner --project unit --project unit-isolated ||
     rc=$?
   rm -rf "$home"
   return "$rc"
