@@ -1,9 +1,10 @@
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon, eventually } from '../helpers/daemon.js';
+import { argvOfChildren } from '../helpers/kill-point.js';
 import { TestNamespace } from '../helpers/netns.js';
 
 // `rs-agent run` against the real kernel, each test in a network namespace of its own:
@@ -103,31 +104,45 @@ describe('rs-agent run on the real kernel', () => {
   });
 
   it('lock: check --fix during a daemon reconcile waits for it, then works on fresh observations', async () => {
-    // An `ip` that takes a second for every mutating batch, for the daemon only: its
-    // reconcile holds the lock that long, after it has observed.
+    // An `ip` that, for the daemon's mutating batch only, waits for a gate the test opens:
+    // the daemon's reconcile holds the lock, after it has observed, for as long as the test
+    // needs, however fast or slow the machine.
     const bin = join(ns.dir, 'bin');
     const marker = join(ns.dir, 'applying');
+    const gate = join(ns.dir, 'gate');
     mkdirSync(bin);
     const realIp = (await execa('sh', ['-c', 'command -v ip'])).stdout;
     writeFileSync(
       join(bin, 'ip'),
-      `#!/bin/sh\ncase " $* " in *" -force "*) touch ${marker}; sleep 1;; esac\nexec ${realIp} "$@"\n`,
+      `#!/bin/sh\ncase " $* " in *" -force "*) touch ${marker}; while [ ! -e ${gate} ]; do sleep 0.05; done;; esac\nexec ${realIp} "$@"\n`,
     );
     chmodSync(join(bin, 'ip'), 0o755);
     ns.writeConfig(config());
+    writeFileSync(gate, ''); // the start-up reconcile goes through
     const d = await startDaemon({ PATH: `${bin}:${process.env.PATH ?? ''}` });
-    await execa('rm', ['-f', marker]);
+    await execa('rm', ['-f', marker, gate]);
 
     const mark = d.lines.length;
     await ns.ip(['addr', 'del', '192.0.2.11/32', 'dev', 'lo']);
     expect(await eventually(async () => existsSync(marker), 20_000)).toBe(true);
     expect(readFileSync(join(ns.stateDir, 'lock'), 'utf8').trim().split(/\s+/)[0]).toBe(String(d.pid));
-    const t0 = Date.now();
-    const check = await ns.cli(['check', '--fix']);
-    const waited = Date.now() - t0;
+    const check = execa('ip', ns.cliArgv(['check', '--fix']), { reject: false });
+    // The check waits in flock for the daemon's lock (its flock child is there, the daemon's
+    // batch still held); only then does the daemon's batch go on.
+    const waiting = await eventually(
+      async () => argvOfChildren(check.pid!).some((argv) => basename(argv[0] ?? '') === 'flock'),
+      20_000,
+    );
+    expect(waiting, 'check --fix waiting in flock for the lock').toBe(true);
+    expect(d.repairsOf(VIP11).filter((l) => d.lines.indexOf(l) >= mark)).toHaveLength(0);
+    writeFileSync(gate, '');
+    const r = await check;
     // It observed after the daemon's repair: nothing left for it to do.
-    expect(check).toEqual({ exitCode: 0, stdout: 'in sync', stderr: '' });
-    expect(waited).toBeGreaterThan(500);
+    expect({ exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      exitCode: 0,
+      stdout: 'in sync',
+      stderr: '',
+    });
     expect(d.repairsOf(VIP11).filter((l) => d.lines.indexOf(l) >= mark)).toHaveLength(1);
     expect((await ns.addresses('lo')).filter((a) => a.local === '192.0.2.11')).toHaveLength(1);
   });
