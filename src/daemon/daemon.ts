@@ -46,6 +46,13 @@ export interface DaemonParts {
 // rs-agent run, inside: a list of trigger sources → one queue → one pass at a time →
 // the sinks (status file, metrics, and what each source does after a pass). Sources only
 // ask for passes; a pass reads everything afresh. Signals and exit codes are run.ts's.
+// What watching() found: the sources whose monitor had not joined, and whether passes
+// (those the joins asked for among them) were still to run.
+export interface Watching {
+  notWatching: string[];
+  passesPending: boolean;
+}
+
 export class Daemon {
   readonly scheduler: Scheduler;
   private state: Lifecycle = 'new';
@@ -199,20 +206,22 @@ export class Daemon {
 
   // Resolves once every source that watches the kernel is watching (its monitor child has
   // joined the kernel's events) and the passes asked for meanwhile have run, or after
-  // waitMs: the keys of the sources not watching yet. What changes after it resolves
-  // reaches a monitor; what changed before, a pass has read.
-  async watching(waitMs: number): Promise<string[]> {
+  // waitMs (null: no bound): the keys of the sources not watching yet, and whether passes
+  // were still to run. What changes after it resolves with neither reaches a monitor; what
+  // changed before, a pass has read.
+  async watching(waitMs: number | null): Promise<Watching> {
     const waiting = new Set<string>();
     const joins = this.sources.flatMap((source) => {
       if (!source.watching) return [];
       waiting.add(source.key);
       return [source.watching().then(() => waiting.delete(source.key))];
     });
-    const bound = this.scheduler.wait('watching-wait', waitMs);
+    const bound = waitMs === null ? new Promise<void>(() => {}) : this.scheduler.wait('watching-wait', waitMs);
+    let quiet = false;
     await Promise.race([Promise.all(joins), bound]);
-    await Promise.race([this.queue.quiet(), bound]);
-    this.scheduler.cancel('watching-wait');
-    return [...waiting];
+    await Promise.race([this.queue.quiet().then(() => (quiet = true)), bound]);
+    if (waitMs !== null) this.scheduler.cancel('watching-wait');
+    return { notWatching: [...waiting], passesPending: !quiet };
   }
 
   // Resolves when no pass runs (tests drive the daemon with fake timers in between).

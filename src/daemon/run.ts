@@ -3,7 +3,7 @@ import { takeInstanceLock } from '../state/instance-lock.js';
 import { agentInstance } from '../store/status-record.js';
 import { readableStack } from '../system/stack.js';
 import { requireNetAdmin } from '../system/privileges.js';
-import { Daemon, loadDaemonConfig } from './daemon.js';
+import { Daemon, loadDaemonConfig, type Watching } from './daemon.js';
 import type { Logger } from './log.js';
 import { notifyReady } from './notify.js';
 import { triggerSources } from './triggers/sources.js';
@@ -91,8 +91,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       );
       void shutdown('start failure', 1);
     } else {
-      const notWatching = await daemon.watching(WATCHING_WAIT_MS);
-      if (daemon.lifecycle === 'running') await ready(daemon, agent, logger, notWatching);
+      const watching = await daemon.watching(WATCHING_WAIT_MS);
+      if (daemon.lifecycle === 'running') {
+        await ready(daemon, agent, logger, watching);
+        if (watching.notWatching.length > 0 || watching.passesPending) void watchingLater(daemon, logger);
+      }
     }
   }
   const status = await finished;
@@ -103,20 +106,36 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 // Tells systemd and the log that the daemon is ready: what the passes so far found, and
 // which of the kernel's event monitors is not watching yet (then drift there is found by
 // the schedule and the re-reads until it is).
-async function ready(daemon: Daemon, agent: AgentOptions, logger: Logger, notWatching: string[]): Promise<void> {
+async function ready(daemon: Daemon, agent: AgentOptions, logger: Logger, w: Watching): Promise<void> {
   const last = daemon.currentStats.last;
   // Never "in sync" while the store's desired state is unknown.
   const unknown = daemon.desiredUnknown();
   const state = unknown ? 'desired state unknown' : last?.inSync ? 'in sync' : 'drift remains';
   const status = unknown || last?.inSync ? state : 'running; drift remains (see the log)';
-  const monitors = notWatching.map((key) => key.replace('-', ' '));
+  const monitors = w.notWatching.map((key) => key.replace('-', ' '));
   const watching = monitors.length
     ? `watching for drift (${monitors.join(' and ')} not joined yet: until then the schedule and the re-reads find drift)`
-    : 'watching for drift';
+    : w.passesPending
+      ? 'watching for drift (the passes the monitors asked for when they joined still to run)'
+      : 'watching for drift';
   await notifyReady(agent.runner, logger, status, daemon.scheduler);
   logger.log('info', 'ready', `ready: ${state}; ${watching}`, {
     in_sync: (last?.inSync ?? false) && !unknown,
     ...(monitors.length ? { not_watching: monitors.join(', ') } : {}),
+    ...(w.passesPending && !monitors.length ? { passes_pending: true } : {}),
     ...(unknown ? { error: unknown } : {}),
   });
+}
+
+// When ready came before every monitor had joined, or before the passes their joins asked
+// for had run (a loaded machine): said once both have happened, since from then on every
+// change reaches a monitor. A monitor that never joins never says it.
+async function watchingLater(daemon: Daemon, logger: Logger): Promise<void> {
+  await daemon.watching(null);
+  if (daemon.lifecycle === 'running')
+    logger.log(
+      'info',
+      'watching',
+      'watching for drift: every monitor has joined, and the passes it asked for have run',
+    );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Watching } from '../../src/daemon/daemon.js';
 import { useInProcessDaemon } from '../helpers/daemon-in-process.js';
 
 // "ready: … watching for drift" is said once every later change reaches a monitor: the
@@ -26,7 +27,7 @@ describe('waiting for the monitors to watch', () => {
       monitors.held.add('ip');
       monitors.held.add('nft');
     });
-    let result: string[] | null = null;
+    let result: Watching | null = null;
     let passesThen = 0;
     void d.daemon.watching(5_000).then((r) => {
       result = r;
@@ -40,7 +41,7 @@ describe('waiting for the monitors to watch', () => {
     const before = passes(d);
     d.monitors.join('nft');
     await d.run(10);
-    expect(result).toEqual([]);
+    expect(result).toEqual({ notWatching: [], passesPending: false });
     // The join asked for a pass (debounced): watching() resolved only after it had run.
     expect(passesThen - before, 'passes run when it resolved').toBe(1);
   });
@@ -50,22 +51,58 @@ describe('waiting for the monitors to watch', () => {
       kernel.nftInstalled = true;
       monitors.held.add('nft');
     });
-    let result: string[] | null = null;
+    let result: Watching | null = null;
     void d.daemon.watching(5_000).then((r) => (result = r));
     await d.run(4_990);
     expect(result).toBeNull();
     await d.run(20);
-    expect(result).toEqual(['nft-monitor']);
+    expect(result).toMatchObject({ notWatching: ['nft-monitor'] });
   });
 
   it('a missing nft is nothing to wait for', async () => {
     const d = await daemon.start(YAML(), (_kernel, _store, monitors) => {
       monitors.held.add('nft');
     });
-    let result: string[] | null = null;
+    let result: Watching | null = null;
     void d.daemon.watching(5_000).then((r) => (result = r));
     d.monitors.end('nft', 'nft: command not found in PATH (install nftables)');
     await d.run(10);
-    expect(result).toEqual([]);
+    expect(result).toEqual({ notWatching: [], passesPending: false });
+  });
+
+  it('says passes are pending when the bound ends before the pass a late join asked for', async () => {
+    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('ip');
+      monitors.held.add('nft');
+    });
+    let result: Watching | null = null;
+    void d.daemon.watching(5_000).then((r) => (result = r));
+    await d.run(4_999);
+    d.monitors.join('ip');
+    d.monitors.join('nft');
+    await d.run(1);
+    expect(result).toEqual({ notWatching: [], passesPending: true });
+  });
+
+  // What `rs-agent run` waits for after a ready that came too soon, before it logs watching.
+  it('with no bound, resolves only once the late monitor has joined and its pass has run', async () => {
+    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
+      kernel.nftInstalled = true;
+      monitors.held.add('nft');
+    });
+    let result: Watching | null = null;
+    let passesThen = 0;
+    void d.daemon.watching(null).then((r) => {
+      result = r;
+      passesThen = passes(d);
+    });
+    await d.run(60_000);
+    expect(result, 'nft monitor has not joined').toBeNull();
+    const before = passes(d);
+    d.monitors.join('nft');
+    await d.run(10);
+    expect(result).toEqual({ notWatching: [], passesPending: false });
+    expect(passesThen - before, 'passes run when it resolved').toBe(1);
   });
 });

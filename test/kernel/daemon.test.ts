@@ -241,7 +241,8 @@ describe('the daemon and an nft monitor that has not joined yet', () => {
     ns.writeConfig(GUARDED);
     daemon = new Daemon(ns, heldMonitors(gates, realNft));
     const d = daemon;
-    await d.waitFor((l) => l.event === 'ready', 20_000);
+    const ready = await d.waitFor((l) => l.event === 'ready', 20_000);
+    expect(ready.not_watching, 'ready names the held nft monitor').toBe('nft monitor');
     const passes = () =>
       (JSON.parse(readFileSync(join(ns.stateDir, 'daemon.json'), 'utf8')) as { reconciles: Record<string, number> })
         .reconciles.event ?? 0;
@@ -266,6 +267,11 @@ describe('the daemon and an nft monitor that has not joined yet', () => {
       writeFileSync(join(gates, `open.${n}`), '');
       const onJoin = await d.waitFor((l) => l.event === 'repair' && l.item === GUARD, 20_000, mark);
       expect(onJoin.from).toBe('altered');
+      if (n === 0) {
+        // Ready came before the join: once the join's pass has run, the daemon says it watches.
+        const watching = await d.waitFor((l) => l.event === 'watching', 20_000, mark);
+        expect(d.lines.indexOf(watching)).toBeGreaterThan(d.lines.indexOf(onJoin));
+      }
       // Joined: its events are heard.
       mark = d.lines.length;
       await flushGuard(true);

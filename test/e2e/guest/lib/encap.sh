@@ -105,6 +105,12 @@ encap_daemon_repair() {
   rs_agent "$rs" run > "$log" 2>&1 &
   job=$!
   for i in $(seq 300); do grep -q '"event":"ready"' "$log" && { ready=true; break; }; sleep 0.1; done
+  # A ready said before every monitor had joined, or before the passes their joins asked for
+  # had run (under load), is followed by "watching" once both have happened. The drift comes
+  # after it, so that a join's pass cannot be what repairs it.
+  if grep '"event":"ready"' "$log" | grep -q -e not_watching -e passes_pending; then
+    for i in $(seq 600); do grep -q '"event":"watching"' "$log" && break; sleep 0.1; done
+  fi
   pid=$(jq -r .pid "/run/rs-agent-$rs/daemon.json")
   t0=$(date +%s%N)
   case $(encap_of "$mode") in
