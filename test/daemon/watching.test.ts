@@ -20,89 +20,79 @@ const YAML = () =>
 const passes = (d: { daemon: { currentStats: { reconciles: Record<string, number> } } }) =>
   Object.values(d.daemon.currentStats.reconciles).reduce((a, b) => a + b, 0);
 
+// The daemon with nft installed and these monitors held (not joined until the test says).
+const startHeld = (...held: ('ip' | 'nft')[]) =>
+  daemon.start(YAML(), (kernel, _store, monitors) => {
+    kernel.nftInstalled = true;
+    for (const m of held) monitors.held.add(m);
+  });
+
+// watching(bound), with the passes run by the time it resolved.
+function watch(d: Awaited<ReturnType<typeof startHeld>>, bound: number | null) {
+  const seen: { result: Watching | null; passesThen: number } = { result: null, passesThen: 0 };
+  void d.daemon.watching(bound).then((r) => {
+    seen.result = r;
+    seen.passesThen = passes(d);
+  });
+  return seen;
+}
+
 describe('waiting for the monitors to watch', () => {
   it('resolves once both monitors have joined and the pass their joins asked for has run', async () => {
-    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
-      kernel.nftInstalled = true;
-      monitors.held.add('ip');
-      monitors.held.add('nft');
-    });
-    let result: Watching | null = null;
-    let passesThen = 0;
-    void d.daemon.watching(5_000).then((r) => {
-      result = r;
-      passesThen = passes(d);
-    });
+    const d = await startHeld('ip', 'nft');
+    const w = watch(d, 5_000);
     await d.run(1_000);
-    expect(result).toBeNull();
+    expect(w.result).toBeNull();
     d.monitors.join('ip');
     await d.run(1_000);
-    expect(result, 'nft monitor has not joined').toBeNull();
+    expect(w.result, 'nft monitor has not joined').toBeNull();
     const before = passes(d);
     d.monitors.join('nft');
     await d.run(10);
-    expect(result).toEqual({ notWatching: [], passesPending: false });
+    expect(w.result).toEqual({ notWatching: [], passesPending: false });
     // The join asked for a pass (debounced): watching() resolved only after it had run.
-    expect(passesThen - before, 'passes run when it resolved').toBe(1);
+    expect(w.passesThen - before, 'passes run when it resolved').toBe(1);
   });
 
   it('gives up after its bound and names the monitor that has not joined', async () => {
-    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
-      kernel.nftInstalled = true;
-      monitors.held.add('nft');
-    });
-    let result: Watching | null = null;
-    void d.daemon.watching(5_000).then((r) => (result = r));
+    const d = await startHeld('nft');
+    const w = watch(d, 5_000);
     await d.run(4_990);
-    expect(result).toBeNull();
+    expect(w.result).toBeNull();
     await d.run(20);
-    expect(result).toMatchObject({ notWatching: ['nft-monitor'] });
+    expect(w.result).toMatchObject({ notWatching: ['nft-monitor'] });
   });
 
   it('a missing nft is nothing to wait for', async () => {
     const d = await daemon.start(YAML(), (_kernel, _store, monitors) => {
       monitors.held.add('nft');
     });
-    let result: Watching | null = null;
-    void d.daemon.watching(5_000).then((r) => (result = r));
+    const w = watch(d, 5_000);
     d.monitors.end('nft', 'nft: command not found in PATH (install nftables)');
     await d.run(10);
-    expect(result).toEqual({ notWatching: [], passesPending: false });
+    expect(w.result).toEqual({ notWatching: [], passesPending: false });
   });
 
   it('says passes are pending when the bound ends before the pass a late join asked for', async () => {
-    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
-      kernel.nftInstalled = true;
-      monitors.held.add('ip');
-      monitors.held.add('nft');
-    });
-    let result: Watching | null = null;
-    void d.daemon.watching(5_000).then((r) => (result = r));
+    const d = await startHeld('ip', 'nft');
+    const w = watch(d, 5_000);
     await d.run(4_999);
     d.monitors.join('ip');
     d.monitors.join('nft');
     await d.run(1);
-    expect(result).toEqual({ notWatching: [], passesPending: true });
+    expect(w.result).toEqual({ notWatching: [], passesPending: true });
   });
 
   // What `rs-agent run` waits for after a ready that came too soon, before it logs watching.
   it('with no bound, resolves only once the late monitor has joined and its pass has run', async () => {
-    const d = await daemon.start(YAML(), (kernel, _store, monitors) => {
-      kernel.nftInstalled = true;
-      monitors.held.add('nft');
-    });
-    let result: Watching | null = null;
-    let passesThen = 0;
-    void d.daemon.watching(null).then((r) => {
-      result = r;
-      passesThen = passes(d);
-    });
+    const d = await startHeld('nft');
+    const w = watch(d, null);
     await d.run(60_000);
-    expect(result, 'nft monitor has not joined').toBeNull();
+    expect(w.result, 'nft monitor has not joined').toBeNull();
     const before = passes(d);
     d.monitors.join('nft');
     await d.run(10);
-    expect(result).toEqual({ notWatching: [], passesPending: false });
-    expect(passesThen - before, 'passes run when it resolved').toBe(1);
+    expect(w.result).toEqual({ notWatching: [], passesPending: false });
+    expect(w.passesThen - before, 'passes run when it resolved').toBe(1);
   });
 });
