@@ -178,8 +178,9 @@ async function startDaemon(dir: string, drift: string, cli = CLI) {
   const log: { event: string; item?: string; duration_ms?: number }[] = [];
   const stateDir = mkdtempSync('/dev/shm/rs-agent-bench-');
   const nodeOptions =
-    /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'))?.[1] ??
-    '';
+    /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(
+      readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'),
+    )?.[1] ?? '';
   const daemon = execa(process.execPath, [cli, 'run', '--config', config, '--state-dir', stateDir], {
     buffer: false,
     reject: false,

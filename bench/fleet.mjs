@@ -4,7 +4,8 @@
 // namespaces, deleted at the end; nothing leaves them). Measures, from one put that
 // gives every agent a new VIP, the time until each agent has it on lo (the agent's own
 // log line for the address, same clock as the put): p50, p99, max. Also each agent's
-// RSS and idle CPU, and the etcd server's CPU during the rollout.
+// RSS and idle CPU (each agent with the watch unit's NODE_OPTIONS), and the etcd server's
+// CPU during the rollout.
 //
 // Then `fleet status` against a store holding N synthetic hosts (default 1 000, then
 // 10 000): a status and a tracked key each, a hosts/ key for one in ten, four groups, and
@@ -34,6 +35,11 @@ const { values: options } = parseArgs({
   },
 });
 const CLI = resolve(options.cli);
+// Each agent runs with the NODE_OPTIONS the watch unit sets, as under systemd.
+const NODE_OPTIONS =
+  /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(
+    readFileSync(join(ROOT, 'units/rs-agent-watch.service'), 'utf8'),
+  )?.[1] ?? '';
 const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
 const sh = (cmd, args, opts = {}) => {
@@ -174,7 +180,7 @@ async function bench(n) {
         '--state-dir',
         join(dir, 'state'),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS } },
     );
     const agent = { ns, child, lines: [] };
     let partial = '';

@@ -12,6 +12,8 @@
 //                    the name and version, which the bundle looks for above itself
 // Commands load their modules on demand (import() in src/cli/main.ts): in this script each
 // is a function called the first time, and only the code it runs is compiled.
+// node-cron reads the wall clock through src/daemon/wall-clock-format.ts here, not through
+// Intl.DateTimeFormat, whose ICU locale data would stay resident in the daemon (see there).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,28 @@ const OUT = resolve(process.argv[2] ?? join(ROOT, 'dist/cli'));
 const BUNDLE = 'rs-agent.js';
 // The bundle's import.meta.url (src/install and src/source find files beside it).
 const IMPORT_META_URL = '__rsImportMetaUrl';
+const WALL_CLOCK = join(ROOT, 'src/daemon/wall-clock-format.ts');
+
+// Gives node-cron's date code WallClockFormat for Intl.DateTimeFormat, and fails the build
+// when that code does not use Intl as expected (a new node-cron): it must be looked at.
+let cronWallClockSeen = false;
+const cronWallClock = {
+  name: 'node-cron-wall-clock',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]node-cron[\\/]dist[\\/]_shared\.c?js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const uses = text.split('new Intl.DateTimeFormat(').length - 1;
+      const rest = text.replaceAll('new Intl.DateTimeFormat(', '');
+      if (uses !== 2 || /\bIntl\b|toLocale|localeCompare/.test(rest))
+        fail(`${args.path}: not the two Intl.DateTimeFormat of node-cron 4 that WallClockFormat stands in for`);
+      cronWallClockSeen = true;
+      const shim = args.path.endsWith('.cjs')
+        ? `var { WallClockFormat: __rsWallClockFormat } = require(${JSON.stringify(WALL_CLOCK)});`
+        : `import { WallClockFormat as __rsWallClockFormat } from ${JSON.stringify(WALL_CLOCK)};`;
+      return { contents: `${shim}\n${text.replaceAll('new Intl.DateTimeFormat(', 'new __rsWallClockFormat(')}` };
+    });
+  },
+};
 
 await bundleCli();
 
@@ -49,7 +73,9 @@ async function bundleCli() {
     sourcesContent: false,
     write: false,
     logLevel: 'warning',
+    plugins: [cronWallClock],
   });
+  if (!cronWallClockSeen) fail('node-cron was not bundled through the wall clock format: its files moved?');
   const output = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
   const code = output('.js');
   const map = JSON.parse(output('.js.map'));

@@ -2,6 +2,7 @@ import { validate, type AgentOptions } from '../agent.js';
 import type { Config } from '../config/types.js';
 import { AgentError } from '../errors.js';
 import type { DesiredState } from '../plan/plan.js';
+import { compactWhenQuiet } from './compact.js';
 import { FlapBackoff } from './flap-backoff.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './log.js';
@@ -265,6 +266,7 @@ export class Daemon {
     }
     this.publish();
     this.firstPassDone();
+    if (this.state === 'running') compactWhenQuiet(this.scheduler);
   }
 
   // The file's config with the VIPs of its sources of desired state (the store) added;

@@ -1,4 +1,5 @@
 import type { FlapConfig } from '../config/types.js';
+import { byCodePoint } from '../model/code-point-order.js';
 
 // Stops rs-agent from fighting another tool forever. When the same item has been
 // repaired more than maxRepairs times within windowMs, someone keeps undoing it: the
@@ -112,6 +113,6 @@ export class FlapBackoff {
       }
       out.push({ item, repairsInWindow: recent, trips: state.trips, heldUntil: held ? state.heldUntil : null });
     }
-    return out.sort((a, b) => a.item.localeCompare(b.item));
+    return out.sort((a, b) => byCodePoint(a.item, b.item));
   }
 }

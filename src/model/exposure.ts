@@ -1,5 +1,6 @@
 import { isVipHome, type LinkLike } from './devices.js';
 import { addressKey, type HostAddress } from './host.js';
+import { byCodePoint } from './code-point-order.js';
 
 // An IPv4 address that needs ARP protection: one of rs-agent's own VIPs, or any
 // address outside 127/8 on lo or a tunnel device (someone else's VIP, a second
@@ -42,7 +43,7 @@ export function exposedAfter(
     const host = { address: a.address, prefixlen: a.prefixlen, dev: a.dev };
     out.set(addressKey(host), host);
   }
-  return [...out.values()].sort((a, b) => addressKey(a).localeCompare(addressKey(b)));
+  return [...out.values()].sort((a, b) => byCodePoint(addressKey(a), addressKey(b)));
 }
 
 export function describeVipLike(v: VipLike): string {

@@ -11,6 +11,7 @@ import { TRAFFIC_TABLE } from './nft/traffic.js';
 import { nftTableKind } from './nft-table.js';
 import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
+import { byCodePoint } from '../model/code-point-order.js';
 
 // Every kind of kernel object rs-agent manages, and every nftables table of its own.
 // The phases (observe, plan, order, apply, record, print, status, metrics) loop over
@@ -92,7 +93,7 @@ export function sameOwned(a: Owned, b: Owned): boolean {
 function canonical(record: Record<string, unknown>): string {
   return JSON.stringify(record, (_key, value: unknown) =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => byCodePoint(a, b)))
       : value,
   );
 }

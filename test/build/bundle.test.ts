@@ -88,4 +88,27 @@ describe('the built CLI', () => {
     expect(r.stderr).toMatch(/^ {4}at (async )?\S+ \(src\/cli\/validate\.ts:\d+:\d+\)$/m);
     expect(r.stderr).not.toMatch(/\.js:\d+/);
   });
+
+  it('runs node-cron without Intl.DateTimeFormat: validate asks it when a schedule next fires', async () => {
+    // node-cron's own code would construct one (and with it load ICU's locale data, which
+    // then stays resident in the daemon); the bundle gives it WallClockFormat instead.
+    const noIntl = join(dir, 'no-intl.cjs');
+    writeFileSync(
+      noIntl,
+      `Intl.DateTimeFormat = function () { throw new Error('Intl.DateTimeFormat constructed'); };\n`,
+    );
+    const scheduled = join(dir, 'scheduled.yaml');
+    writeFileSync(scheduled, 'vips: [192.0.2.10]\ndrift: {schedule: "0 0 29 2 mon"}\n', { mode: 0o600 });
+    const r = await execa(
+      process.execPath,
+      ['--require', noIntl, join(DIST, 'main.js'), 'validate', '--config', scheduled],
+      {
+        reject: false,
+      },
+    );
+    // The first Monday 29 February from now is in 2044: found by node-cron's date walk.
+    expect(r.stderr).toMatch(/node-cron, which runs it, would first fire it at 2044-02-(28|29)T.*Z, more than 8 years/);
+    expect(r.exitCode).toBe(2);
+    expect((await validate(join(DIST, 'main.js'), noIntl)).stdout).toBe(`${config}: valid: 1 VIPs (1 dr, 0 tun)`);
+  });
 });

@@ -165,4 +165,28 @@ describe('rs-agent run, in-process', () => {
     await d.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('collects its garbage once, 2 s after the last pass of a burst, when node gives it gc()', async () => {
+    const gc = vi.fn();
+    vi.stubGlobal('gc', gc);
+    try {
+      const d = await daemon.start(config());
+      await d.run(2_000);
+      expect(gc).toHaveBeenCalledTimes(1); // after the first pass
+      d.deleteVip('192.0.2.10');
+      await d.run(1_000);
+      d.deleteVip('192.0.2.11');
+      await d.run(1_990); // 2 s after the first repair, but not after the second
+      expect(d.events('repair')).toHaveLength(2);
+      expect(gc).toHaveBeenCalledTimes(1);
+      await d.run(20);
+      expect(gc).toHaveBeenCalledTimes(2);
+      await d.run(60_000); // quiet: nothing more to collect
+      expect(gc).toHaveBeenCalledTimes(2);
+      await d.stop();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

@@ -81,7 +81,7 @@ describe('rs-agent run under a storm of drift', () => {
         ].join('\n'),
       );
       // As the watch unit runs it (a small young generation).
-      const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1] ?? '';
+      const nodeOptions = /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(readFileSync(UNIT, 'utf8'))?.[1] ?? '';
       const d = (daemon = new Daemon(ns, { NODE_OPTIONS: nodeOptions }));
       await d.waitFor((l) => l.event === 'ready', 20_000);
       const readyAt = d.lines.length;
