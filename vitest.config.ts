@@ -47,9 +47,10 @@ export const PACKAGING = [
   'test/units/units.test.ts',
 ];
 
-// Unit files that replace a module (vi.mock): a mock only takes when the file has a module
-// graph of its own, so these run isolated, apart from the rest.
-export const UNIT_ISOLATED = ['test/system/atomic-write.test.ts'];
+// Unit files that need a process of their own, so run apart from the rest (forks, isolated):
+// one that replaces a module (vi.mock), which only takes in a module graph of its own, and
+// one that sets process.env.TZ, which a worker thread's Date does not follow.
+export const UNIT_ISOLATED = ['test/system/atomic-write.test.ts', 'test/daemon/wall-clock-format.test.ts'];
 
 const NEEDS = 'test/helpers/tier-needs.ts';
 
