@@ -207,8 +207,8 @@ reload_code=$?
 rejected=$(journal_wait journal $REPAIR_S rs-agent-watch.service "$c" '"event":"reload-rejected".*not-an-address')
 # The journal's priorities (the daemon's <N> prefixes): since before the good reload, all of
 # it (its lines came before the rejection's, on the same stream); and this boot's lines at err
-# or worse (journalctl 252 shows nothing for -p err with --after-cursor here, so the whole
-# boot's).
+# or worse (the whole boot's: -p err is a match, which journalctl 252 does not combine with
+# --after-cursor reliably; see unit_journal).
 emit reload-broken "\"reload_exit\":$reload_code,$(state),$rejected,\"journal_all\":$(journal_since rs-agent-watch.service "$c_reload"),\"journal_err\":$(json_str "$(journalctl -q -o cat -p err -b -u rs-agent-watch.service 2>&1)")"
 cp "$WORK/good.yaml" "$CONFIG"
 systemctl reload rs-agent-watch.service

@@ -95,10 +95,23 @@ wait_until() {
 # written every line already sent to it (and so what a unit logged before an event it caused).
 journal_since() {
   journalctl --sync 2>/dev/null
-  json_str "$(journalctl -q -o cat -u "$1" --after-cursor="$2" 2>&1)"
+  json_str "$(unit_journal "$1" "$2" 2>&1)"
 }
 # journal_has UNIT CURSOR ERE: a line of the unit's journal since the cursor matches ERE.
-journal_has() { journalctl -q -o cat -u "$1" --after-cursor="$2" 2>/dev/null | grep -qE -- "$3"; }
+journal_has() { unit_journal "$1" "$2" 2>/dev/null | grep -qE -- "$3"; }
+# unit_journal UNIT CURSOR: the unit's messages after the cursor, one a line, as
+# `journalctl -o cat -u UNIT` shows them (its own lines, and systemd's about it). Not -u with
+# --after-cursor: journalctl 252 then drops the unit's first line whenever the cursor's own
+# entry is not the unit's (its seek lands on that line, and it steps once more, past what it
+# takes for the cursor's entry). The busy CI run lost the watcher's repair line that way, when
+# the check timer's "Starting" line came between the cursor and the flush.
+unit_journal() {
+  journalctl -q -o export --after-cursor="$2" | awk -v unit="$1" '
+    /^$/ { if (mine) print message; mine = 0; message = ""; next }
+    /^MESSAGE=/ { message = substr($0, 9); next }
+    $0 == "_SYSTEMD_UNIT=" unit || $0 == "UNIT=" unit { mine = 1 }
+    END { if (mine) print message }'
+}
 # journal_wait NAME TIMEOUT UNIT CURSOR ERE: for a line the unit is expected to log (it may not
 # have written it yet, journald may not have taken it yet): reads the journal again every
 # 0.1 s until a line matches or TIMEOUT s pass. JSON members NAME, the journal as read then,
