@@ -34,6 +34,14 @@ export class CommandError extends AgentError {
   }
 }
 
+// A command that is not installed (not in PATH): what needs it may go without, saying so.
+export class CommandNotFoundError extends AgentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandNotFoundError';
+  }
+}
+
 // A command's output as one line for the operator: every non-blank line, trimmed,
 // joined with "; " (ip and nft may explain an error over several lines).
 export function joinLines(text: string): string {

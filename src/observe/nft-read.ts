@@ -1,4 +1,4 @@
-import { AgentError } from '../errors.js';
+import { AgentError, CommandNotFoundError } from '../errors.js';
 import type { Runner } from '../system/runner.js';
 import type { ActualNftTable, NftTableState } from './types.js';
 
@@ -9,7 +9,8 @@ export function nftListArgv(family: string, name: string): string[] {
 
 // `nft -j list table …`: the table parsed; null when there is none; unavailable (with
 // the reason) when nft is missing or the kernel lacks nf_tables for that family (not an
-// error: arp.guard auto then goes without, the MSS clamp is reported).
+// error: arp.guard auto then goes without, the MSS clamp is reported), and when nft ran
+// but gave no answer (a timeout, a refusal): then `missing` is false, for the report.
 export async function readNftTable(
   runner: Runner,
   argv: readonly string[],
@@ -19,11 +20,18 @@ export async function readNftTable(
   try {
     result = await runner.run(argv);
   } catch (error) {
-    if (error instanceof AgentError) return { available: false, reason: error.message, table: null };
+    if (error instanceof AgentError)
+      return { available: false, missing: error instanceof CommandNotFoundError, reason: error.message, table: null };
     throw error;
   }
   if (result.exitCode === 0) return { available: true, table: parse(result.stdout) };
   const stderr = result.stderr.trim();
   if (/No such file or directory/.test(stderr)) return { available: true, table: null };
-  return { available: false, reason: `${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`}`, table: null };
+  const missing = /not supported/i.test(stderr); // no nf_tables (or not for this family) in the kernel
+  return {
+    available: false,
+    missing,
+    reason: `${argv.join(' ')}: ${stderr || `exit ${result.exitCode}`}`,
+    table: null,
+  };
 }

@@ -54,6 +54,7 @@ export interface ActualState {
 export interface ActualNftTable {
   available: boolean; // nft runs and the kernel has nf_tables for the table's family
   reason?: string; // why not, when unavailable
+  missing?: boolean; // unavailable because nft or nf_tables is not there (not: nft failed)
   table: NftTableState | null; // null: no such table
 }
 

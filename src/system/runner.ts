@@ -1,6 +1,6 @@
 import type { Options } from 'execa';
 import { onExit } from 'signal-exit';
-import { AgentError } from '../errors.js';
+import { AgentError, CommandNotFoundError } from '../errors.js';
 import { CAP_SYS_MODULE, hasCapability } from './privileges.js';
 import { decodeBytes, encodeBytes } from './byte-text.js';
 
@@ -114,7 +114,7 @@ async function runProcess(
   }
   if (result.failed && result.exitCode === undefined) {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
-    if (code === 'ENOENT') throw new AgentError(`${file}: command not found in PATH${hintFor(file)}`);
+    if (code === 'ENOENT') throw new CommandNotFoundError(`${file}: command not found in PATH${hintFor(file)}`);
     if (result.signal) throw new AgentError(`cannot run ${file}: it was killed by ${result.signal}`);
     throw new AgentError(`cannot run ${file}: ${result.originalMessage ?? result.shortMessage}`);
   }

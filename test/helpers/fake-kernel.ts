@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AgentError } from '../../src/errors.js';
+import { AgentError, CommandNotFoundError } from '../../src/errors.js';
 import type { CommandResult, RunOptions, Runner } from '../../src/system/runner.js';
 import type { SysctlFs } from '../../src/system/sysctl-fs.js';
 import { FakeNft } from './fake-nft.js';
@@ -142,7 +142,7 @@ export class FakeKernel implements Runner, SysctlFs {
   // a file that replaces (or deletes) a table in one transaction.
   private runNft(argv: readonly string[], options: RunOptions): CommandResult {
     const text = argv.join(' ');
-    if (!this.nftInstalled) throw new AgentError('nft: command not found in PATH');
+    if (!this.nftInstalled) throw new CommandNotFoundError('nft: command not found in PATH');
     const list = /^nft -j list table (\w+) (\w+)$/.exec(text);
     if (list) {
       const json = this.nft.list(`${list[1]} ${list[2]}`);

@@ -244,6 +244,19 @@ describe('the MSS clamp table', () => {
     expect(mssPlan(clamps, { available: true, table: null }, false).problems).toEqual([]);
   });
 
+  // A loaded machine: nft is there, its list timed out. Not a missing package.
+  it('nft that gave no answer: the problem names what failed, and says nothing of installing it', () => {
+    const reason =
+      'nft -j list table inet rs_agent: no answer after 10 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)';
+    const { changes, problems } = mssPlan(clamps, { available: false, missing: false, reason, table: null }, false);
+    expect(changes).toEqual([]);
+    expect(problems.map((p) => p.message)).toEqual([
+      `MSS clamping for TUN VIPs could not be read: ${reason}; not clamped: 192.0.2.2, 192.0.2.1 ` +
+        '(uploads from clients whose path drops ICMP may stall; everything else is in place); ' +
+        'the next start, check --fix or daemon pass tries again',
+    ]);
+  });
+
   it('renders IPv6 clamps with ip6 saddr, after the IPv4 ones', () => {
     const file = renderMss([
       { address: '2001:db8::1', family: 6, mss: 1400 },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AgentError } from '../../src/errors.js';
+import { AgentError, CommandNotFoundError } from '../../src/errors.js';
 import { isProcessAlive } from '../../src/state/flock.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { createRunner, DEFAULT_TIMEOUT_MS, timeoutFromEnv } from '../../src/system/runner.js';
@@ -53,7 +53,7 @@ describe('createRunner', () => {
 
   it('names a missing command with an install hint', async () => {
     const error = await runner.run(['rs-agent-no-such-command']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AgentError);
+    expect(error).toBeInstanceOf(CommandNotFoundError);
     expect((error as AgentError).message).toBe('rs-agent-no-such-command: command not found in PATH');
     const ip = createRunner();
     const saved = process.env.PATH;

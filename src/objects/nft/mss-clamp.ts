@@ -145,15 +145,17 @@ export const MSS_CLAMP_TABLE: NftTableSpec<DesiredMss[]> = {
     const clamps = resolve(desired, ctx);
     const actual = ctx.actual.nft?.['inet rs_agent'];
     if (clamps.length === 0 || actual === undefined || actual.available) return [];
-    return [
-      {
-        item: 'nft table inet rs_agent',
-        message:
-          `MSS clamping for TUN VIPs needs nftables: ${actual.reason ?? 'nft is not available'}; ` +
-          `not clamped: ${clamps.map((c) => c.address).join(', ')} (uploads from clients whose path drops ICMP may stall; ` +
-          'everything else is in place): install nftables, or set tunnel.mss: off',
-      },
-    ];
+    const unclamped =
+      `not clamped: ${clamps.map((c) => c.address).join(', ')} (uploads from clients whose path drops ICMP may stall; ` +
+      'everything else is in place)';
+    // nft is there but did not answer (a loaded machine's timeout): not a missing package.
+    const message =
+      actual.missing === false
+        ? `MSS clamping for TUN VIPs could not be read: ${actual.reason}; ${unclamped}; ` +
+          'the next start, check --fix or daemon pass tries again'
+        : `MSS clamping for TUN VIPs needs nftables: ${actual.reason ?? 'nft is not available'}; ${unclamped}: ` +
+          'install nftables, or set tunnel.mss: off';
+    return [{ item: 'nft table inet rs_agent', message }];
   },
   parse: parseMssTable,
   body,
