@@ -18,7 +18,11 @@
 #   host's whole index over 9p under TCG before doing anything (`apt-get remove` 45 s with it,
 #   32 s without; purge, whose time is mostly its maintainer script, 35 and 33 s). The scenario
 #   only removes and purges an installed package, which needs dpkg's status alone; the
-#   maintainer scripts apt runs are the same.
+#   maintainer scripts apt runs are the same;
+# - RS_AGENT_COMMAND_TIMEOUT=60 for every unit (systemd's DefaultEnvironment): rs-agent kills
+#   a command after 10 s, a hang on real hardware, and under TCG beside two busy host CPUs a
+#   boot's first `nft -j list` took longer (rs-agent.service then failed at boot 2, its MSS
+#   clamp unread). The VM emulates its CPUs some ten times slower than a real server runs.
 prepare_systemd() {
   root=$1
   units=$root/etc/systemd/system
@@ -33,6 +37,8 @@ prepare_systemd() {
   echo "d /tmp 1777 root root -" > "$root/etc/tmpfiles.d/tmp.conf"
   mkdir -p "$root/var/lib/rs-agent-e2e/apt-lists/partial" "$root/etc/apt/apt.conf.d"
   echo 'Dir::State::Lists "/var/lib/rs-agent-e2e/apt-lists";' > "$root/etc/apt/apt.conf.d/99rs-agent-e2e"
+  mkdir -p "$root/etc/systemd/system.conf.d"
+  printf '[Manager]\nDefaultEnvironment=RS_AGENT_COMMAND_TIMEOUT=60\n' > "$root/etc/systemd/system.conf.d/rs-agent-e2e.conf"
   {
     echo "[Unit]"
     echo "Description=e2e scenario $E2E_INIT"
