@@ -37,6 +37,16 @@ function watch(d: Awaited<ReturnType<typeof startHeld>>, bound: number | null) {
   return seen;
 }
 
+// The held nft monitor joins: watching() must resolve then, and only once the one pass the
+// join asked for (debounced) has run.
+async function nftJoinsWithItsPass(d: Awaited<ReturnType<typeof startHeld>>, w: ReturnType<typeof watch>) {
+  const before = passes(d);
+  d.monitors.join('nft');
+  await d.run(10);
+  expect(w.result).toEqual({ notWatching: [], passesPending: false });
+  expect(w.passesThen - before, 'passes run when it resolved').toBe(1);
+}
+
 describe('waiting for the monitors to watch', () => {
   it('resolves once both monitors have joined and the pass their joins asked for has run', async () => {
     const d = await startHeld('ip', 'nft');
@@ -46,12 +56,7 @@ describe('waiting for the monitors to watch', () => {
     d.monitors.join('ip');
     await d.run(1_000);
     expect(w.result, 'nft monitor has not joined').toBeNull();
-    const before = passes(d);
-    d.monitors.join('nft');
-    await d.run(10);
-    expect(w.result).toEqual({ notWatching: [], passesPending: false });
-    // The join asked for a pass (debounced): watching() resolved only after it had run.
-    expect(w.passesThen - before, 'passes run when it resolved').toBe(1);
+    await nftJoinsWithItsPass(d, w);
   });
 
   it('gives up after its bound and names the monitor that has not joined', async () => {
@@ -89,10 +94,6 @@ describe('waiting for the monitors to watch', () => {
     const w = watch(d, null);
     await d.run(60_000);
     expect(w.result, 'nft monitor has not joined').toBeNull();
-    const before = passes(d);
-    d.monitors.join('nft');
-    await d.run(10);
-    expect(w.result).toEqual({ notWatching: [], passesPending: false });
-    expect(w.passesThen - before, 'passes run when it resolved').toBe(1);
+    await nftJoinsWithItsPass(d, w);
   });
 });
