@@ -7,7 +7,8 @@ import { useTempDir } from '../helpers/temp-dir.js';
 // The maintainer scripts as dpkg runs them, with systemctl, deb-systemd-helper and
 // deb-systemd-invoke replaced by stubs that record their calls. Each run is in a private
 // mount namespace with a fresh tmpfs on /run, so "systemd is running"
-// (/run/systemd/system) and the state dir are the test's own, never the machine's.
+// (/run/systemd/system) and the state dir are the test's own, never the machine's; there an
+// overlay on /usr/bin puts a stub at /usr/bin/rs-agent, the path prerm runs.
 
 const DEB = resolve(import.meta.dirname, '../../deb');
 const UNITS = ['rs-agent.service', 'rs-agent-watch.service', 'rs-agent-check.timer'];
@@ -17,6 +18,8 @@ interface Host {
   systemd?: boolean; // /run/systemd/system exists
   installed?: boolean; // deb-systemd-helper debian-installed answers yes
   enabled?: boolean; // deb-systemd-helper was-enabled answers yes
+  state?: boolean; // /run/rs-agent/state.json exists (default: yes)
+  stopExit?: number; // what /usr/bin/rs-agent exits with (0 also removes the state file, as stop does)
 }
 
 // Runs deb/<script> with args; returns the recorded calls and what is left in /run.
@@ -24,11 +27,12 @@ async function run(
   script: string,
   args: string[],
   host: Host = {},
-): Promise<{ calls: string[]; run: string[]; exitCode: number }> {
+): Promise<{ calls: string[]; run: string[]; stderr: string; exitCode: number }> {
   const dir = tempDir();
   const bin = join(dir, 'bin');
   const log = join(dir, 'calls');
   mkdirSync(bin, { recursive: true });
+  mkdirSync(join(dir, 'ovl'), { recursive: true });
   writeFileSync(log, '');
   const stub = (answer: string) => `#!/bin/sh\necho "\${0##*/} $*" >> ${log}\n${answer}\nexit 0\n`;
   writeFileSync(join(bin, 'systemctl'), stub(''));
@@ -46,15 +50,26 @@ async function run(
   writeFileSync(join(bin, 'deluser'), stub(''));
   for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper', 'adduser', 'deluser'])
     chmodSync(join(bin, name), 0o755);
+  const stop = host.stopExit ?? 0;
+  writeFileSync(
+    join(dir, 'rs-agent'),
+    stub(stop === 0 ? 'rm -f /run/rs-agent/state.json' : `echo "rs-agent: stop: a stub that fails" >&2; exit ${stop}`),
+  );
+  chmodSync(join(dir, 'rs-agent'), 0o755);
   const setup = [
     'mount -t tmpfs tmpfs /var/lib',
     'mount -t tmpfs tmpfs /run',
     host.systemd === false ? '' : 'mkdir -p /run/systemd/system',
-    'mkdir -m 0700 /run/rs-agent && echo "{}" > /run/rs-agent/state.json',
+    `mount -n -t tmpfs tmpfs ${join(dir, 'ovl')}`,
+    `mkdir ${dir}/ovl/upper ${dir}/ovl/work && cp ${dir}/rs-agent ${dir}/ovl/upper/`,
+    `mount -n -t overlay overlay -o lowerdir=/usr/bin,upperdir=${dir}/ovl/upper,workdir=${dir}/ovl/work /usr/bin`,
+    'mkdir -m 0700 /run/rs-agent',
+    host.state === false ? '' : 'echo "{}" > /run/rs-agent/state.json',
     'mkdir -m 0700 /var/lib/rs-agent && echo "{}" > /var/lib/rs-agent/desired-cache.json',
     `PATH=${bin}:$PATH sh ${join(DEB, script)} ${args.join(' ')}`,
     'status=$?',
     'ls -A /run /var/lib >&2',
+    '[ -d /run/rs-agent ] && ls -A /run/rs-agent | sed "s|^|/run/rs-agent/|" >&2',
     'exit $status',
   ]
     .filter(Boolean)
@@ -63,6 +78,7 @@ async function run(
   return {
     calls: readFileSync(log, 'utf8').split('\n').filter(Boolean),
     run: r.stderr.split('\n').filter(Boolean),
+    stderr: r.stderr,
     exitCode: r.exitCode ?? -1,
   };
 }
@@ -134,12 +150,33 @@ describe('maintainer scripts', () => {
     expect(r.calls).toEqual([]);
   });
 
+  const STOP_UNITS =
+    'deb-systemd-invoke stop rs-agent-check.timer rs-agent-check.service rs-agent-watch.service rs-agent.service';
+
   it('prerm remove stops the timer and the watcher, then rs-agent.service (whose stop takes the VIPs down)', async () => {
+    // rs-agent.service was active: its ExecStop ran `rs-agent stop`, which left no state file.
+    const r = await run('prerm', ['remove'], { state: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual([STOP_UNITS]);
+  });
+
+  it('prerm remove after a failed start (the state file outlived the units): runs rs-agent stop itself, then clears the failure', async () => {
     const r = await run('prerm', ['remove']);
     expect(r.exitCode).toBe(0);
-    expect(r.calls).toEqual([
-      'deb-systemd-invoke stop rs-agent-check.timer rs-agent-check.service rs-agent-watch.service rs-agent.service',
-    ]);
+    expect(r.calls).toEqual([STOP_UNITS, 'rs-agent stop', 'systemctl reset-failed rs-agent.service']);
+    expect(r.run).toEqual(expect.arrayContaining(['/run:', 'rs-agent', 'systemd']));
+    expect(r.run).not.toContain('/run/rs-agent/state.json');
+  });
+
+  it('prerm remove whose rs-agent stop fails: says so, keeps the state file and the failure, and the removal goes on', async () => {
+    const r = await run('prerm', ['remove'], { stopExit: 2 });
+    expect(r.exitCode).toBe(0);
+    expect(r.calls).toEqual([STOP_UNITS, 'rs-agent stop']);
+    expect(r.run).toContain('/run/rs-agent/state.json');
+    expect(r.stderr).toMatch(/rs-agent: stop: a stub that fails\n/);
+    expect(r.stderr).toMatch(
+      /rs-agent prerm: rs-agent stop failed \(above\); what it could not undo is listed in \/run\/rs-agent\/state\.json/,
+    );
   });
 
   it('postrm remove reloads systemd and masks the units; the state dir is kept until purge', async () => {
@@ -159,7 +196,7 @@ describe('maintainer scripts', () => {
     expect(r.run).toEqual(['/run:', 'systemd', '/var/lib:']);
   });
 
-  it('without systemd running (a chroot, an image build), nothing is reloaded, started or stopped', async () => {
+  it('without systemd running (a chroot, an image build, another init), no unit is reloaded, started or stopped', async () => {
     const configure = await run('postinst', ['configure', '0.0.9-1'], {
       systemd: false,
       installed: true,
@@ -167,7 +204,9 @@ describe('maintainer scripts', () => {
     });
     // The user is made all the same: the image boots with it.
     expect(configure.calls.filter((c) => !c.startsWith('deb-systemd-helper '))).toEqual([ADDUSER]);
-    expect((await run('prerm', ['remove'], { systemd: false })).calls).toEqual([]);
+    // No unit ran rs-agent (an init script, a shell did): only the state file says what to undo.
+    expect((await run('prerm', ['remove'], { systemd: false })).calls).toEqual(['rs-agent stop']);
+    expect((await run('prerm', ['remove'], { systemd: false, state: false })).calls).toEqual([]);
     expect(
       (await run('postrm', ['remove'], { systemd: false })).calls.filter((c) => c.startsWith('systemctl')),
     ).toEqual([]);

@@ -4,7 +4,7 @@
 //   1. an older package installed and running, upgraded in place to this checkout's; stop;
 //      purge; a fresh install of this checkout's package; drift, systemd-sysctl, reload, the
 //      check timer, metrics, stop;
-//   2. the reboot; remove; purge;
+//   2. the reboot; a start that fails with the VIPs in place; remove; purge;
 //   3. the boot after the purge; the npm way (`rs-agent install`).
 // This file builds both packages, boots the VM three times and judges what each boot saw.
 // See README.md in this directory.
@@ -17,6 +17,7 @@ import { runUnderSystemd, step, type Step, type SystemdRun } from './systemd-run
 
 const VIP4 = '192.0.2.10/32';
 const VIP4_ADDED = '192.0.2.11/32';
+const VIP4_NIC = '192.0.2.12/32'; // on a NIC: refused
 const VIP4_TUN = '198.51.100.7/32';
 const VIP6 = '2001:db8::10/128';
 const VIP6_TUN = '2001:db8::20/128';
@@ -361,11 +362,27 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expect(p!.t * 1e6, 'the probe ran before rs-agent.service started').toBeLessThan(agentStart);
   });
 
-  it('10: apt-get remove stops everything and takes the VIPs away; purge leaves nothing behind', () => {
+  it('10: a start that fails puts every VIP it can in place, and the unit is failed (systemd will not run its ExecStop)', () => {
+    const f = b2<State & Record<string, string | number>>('failed-start');
+    expect(f.restart_exit, String(f.restart_output)).not.toBe(0);
+    expect(f.journal_s, `no refusal within ${REPAIR_S} s; the journal read:\n${f.journal}`).toBeGreaterThanOrEqual(0);
+    expect(f.journal).toMatch(/VIP 192\.0\.2\.12 is on e2e-nic \(192\.0\.2\.12\/32\): refused/);
+    expect(f.result).toBe('exit-code');
+    expect(active(f, 'rs-agent.service')).toBe('failed/failed');
+    expect(f.watch_settled_s, 'the watcher restarted with it, within 60 s').toBeGreaterThanOrEqual(0);
+    expect(active(f, 'rs-agent-watch.service'), 'the watcher guards them').toBe('active/running');
+    expectInPlace(f);
+    expect(addrs(f.lo)).not.toContain(VIP4_NIC);
+    expect(f.state_file, 'what to undo, recorded').toMatch(/192\.0\.2\.10/);
+  });
+
+  it('10: apt-get remove stops everything and takes the VIPs away, after a failed start too; purge leaves nothing behind', () => {
     const r = b2<State & Record<string, string | number>>('remove');
     expect(r.uninstall_exit, String(r.uninstall_output)).toBe(0);
     expect(r.remove_exit, String(r.remove_output)).toBe(0);
     expectNoVips(r);
+    expect(r.state_file, 'nothing left to undo').toBe('');
+    expect(r.nic, "the NIC's own address, not rs-agent's, stays").toContain('192.0.2.12/32');
     // The originals rs-agent recorded at this boot: what the drop-in had set (the probe's).
     expectSysctls(r, b2<Step & { probe: Probe }>('reboot').probe.sysctls, 'restored on remove');
     expect(active(r, 'rs-agent.service')).toMatch(/^inactive/);

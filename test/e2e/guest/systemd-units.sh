@@ -26,7 +26,7 @@ DEB_NEW=$REPO/test/e2e/.cache/deb/rs-agent-new.deb
 WORK=/var/lib/rs-agent-e2e
 CONFIG=/etc/rs-agent/rs-agent.yaml
 METRICS=/var/lib/prometheus/node-exporter/rs-agent.prom
-VIP4=192.0.2.10 VIP4_ADDED=192.0.2.11 VIP4_TUN=198.51.100.7 VIP6=2001:db8::10 VIP6_TUN=2001:db8::20
+VIP4=192.0.2.10 VIP4_ADDED=192.0.2.11 VIP4_NIC=192.0.2.12 VIP4_TUN=198.51.100.7 VIP6=2001:db8::10 VIP6_TUN=2001:db8::20
 # The VIPs of write_config as read_local_addrs lists them (if_inet6 writes IPv6 in 32 hex digits).
 VIPS_RAW="$VIP4 $VIP4_TUN 20010db8000000000000000000000010 20010db8000000000000000000000020"
 # How long a repair may take before the step reports it as not done (-1): generous, for TCG on
@@ -285,11 +285,26 @@ for u in systemd-modules-load.service systemd-sysctl.service e2e-boot-probe.serv
 done
 emit reboot "\"watch_settled_s\":$settled_s,\"probe\":$(cat "$WORK/boot-probe.json" 2>/dev/null || echo null),\"order\":{$order},$(state)"
 
+# --- a start that fails with the VIPs in place ------------------------------------------------
+# The config names an address a NIC holds: rs-agent refuses that VIP (guarding it would take the
+# host off its network), puts every other one in place and exits 2. systemd marks
+# rs-agent.service failed, and never runs a failed unit's ExecStop: the removal below must take
+# those VIPs away all the same, and leave the NIC's address alone.
+ip link add e2e-nic type dummy && ip addr add "$VIP4_NIC/32" dev e2e-nic && ip link set e2e-nic up
+write_config "$VIP4_NIC"
+c=$(cursor)
+restart_json=$(run_json restart systemctl restart rs-agent.service)
+refused=$(journal_wait journal $REPAIR_S rs-agent.service "$c" "VIP $VIP4_NIC is on e2e-nic")
+# The watcher was restarted with it (PartOf=), and starts although rs-agent.service failed.
+settled_s=$(wait_until 60 rs_agent_jobs_done)
+emit failed-start "$restart_json,$refused,\"watch_settled_s\":$settled_s,\"result\":$(prop rs-agent.service Result),\"state_file\":$(state_file),$(state)"
+
 # --- remove: the operator's files first (rs-agent uninstall), then the package ---------------
 t0=$(now)
 uninstall_json=$(run_json uninstall /usr/bin/rs-agent uninstall)
 remove_json=$(run_json remove apt-get remove -y rs-agent)
-emit remove "$uninstall_json,$remove_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
+emit remove "$uninstall_json,$remove_json,\"seconds\":$(seconds_since "$t0"),\"version\":\"$(pkg_version)\",\"nft\":$(json_str "$(nft list tables 2>&1)"),\"nic\":$(json_str "$(ip -o addr show dev e2e-nic 2>&1)"),\"state_file\":$(state_file),$(state)"
+ip link del e2e-nic
 t0=$(now)
 purge_json=$(run_json purge apt-get purge -y rs-agent)
 emit purge "$purge_json,\"seconds\":$(seconds_since "$t0"),\"status\":$(json_str "$(dpkg-query -W -f '${db:Status-Abbrev}' rs-agent 2>&1)"),\"leftovers\":$(leftovers),\"user\":$(json_str "$(getent passwd rs-agent)"),\"unit_files\":$(json_str "$(systemctl list-unit-files --no-legend 'rs-agent*' 2>&1)"),\"load_state\":$(json_str "$(systemctl show -P LoadState rs-agent.service)"),\"nft\":$(json_str "$(nft list tables 2>&1)"),$(state)"
