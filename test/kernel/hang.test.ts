@@ -88,3 +88,28 @@ describe('an ip that hangs', () => {
     expect(await daemon.exit()).toMatchObject({ exitCode: 0 });
   }, 30_000);
 });
+
+// An nft that is there but never answers its reads (a loaded machine's timeout): not a
+// missing nftables. With arp.guard auto the guard is neither checked nor loaded that pass,
+// and start says so; the VIPs go up behind the sysctls, and the next pass loads the guard.
+describe('an nft whose list hangs', () => {
+  it('start puts the VIPs behind the sysctls, fails naming the unread guard; the next start loads it', async () => {
+    const realNft = (await execa('sh', ['-c', 'command -v nft'])).stdout.trim();
+    const env = ns.stubCommand('nft', `case "$*" in *list*) exec sleep 3600;; esac\nexec ${realNft} "$@"`);
+    const hung = await ns.cli(['start'], { ...env, RS_AGENT_COMMAND_TIMEOUT: '2' });
+    expect(hung.exitCode).toBe(2);
+    expect(hung.stderr).toMatch(
+      /the ARP guard could not be read: nft -j list table arp rs_agent: no answer after 2 s; killed it \(RS_AGENT_COMMAND_TIMEOUT sets the limit\); not checked or loaded, ARP stays suppressed by the sysctls; the next start, check --fix or daemon pass tries again/,
+    );
+    expect(hung.stderr).not.toMatch(/install/);
+    expect((await ns.addresses('lo')).map((a) => a.local)).toEqual(['127.0.0.1', '192.0.2.10', '192.0.2.11']);
+    for (const dev of ['all', 'lo', 'eth0']) expect(await ns.sysctl(`net/ipv4/conf/${dev}/arp_ignore`)).toBe('1');
+    expect(await ns.exec([realNft, 'list', 'tables'])).not.toMatch(/arp rs_agent/);
+    // With nft answering again, the next pass loads the guard over the VIPs already there.
+    const start = await ns.cli(['start']);
+    expect(start).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(await ns.exec([realNft, 'list', 'set', 'arp', 'rs_agent', 'vips4'])).toMatch(
+      /elements = \{ 192\.0\.2\.10, 192\.0\.2\.11 \}/,
+    );
+  });
+});

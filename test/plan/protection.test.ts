@@ -172,6 +172,31 @@ describe('the nftables ARP guard', () => {
     expect(planFull(desiredState(strict, links), none, emptyOwned()).changes[0]?.kind).toBe('nft');
   });
 
+  // A loaded machine: nft is there, its list timed out. Not a missing nft, and not silent.
+  it('auto with an nft that gave no answer: no load, every VIP still added, a problem naming what failed', () => {
+    const reason =
+      'nft -j list table arp rs_agent: no answer after 10 s; killed it (RS_AGENT_COMMAND_TIMEOUT sets the limit)';
+    const hung = { ...base, nft: { 'arp rs_agent': { available: false, missing: false, reason, table: null } } };
+    const full = planFull(desiredState(config, links), hung, emptyOwned());
+    expect(full.changes.some((c) => c.kind === 'nft')).toBe(false);
+    expect(full.changes.map(describe_)).toContain('address add 192.0.2.10/32 dev lo');
+    expect(full.problems).toEqual([
+      {
+        item: 'nft table arp rs_agent',
+        message:
+          `the ARP guard could not be read: ${reason}; not checked or loaded, ARP stays suppressed by the sysctls; ` +
+          'the next start, check --fix or daemon pass tries again',
+      },
+    ]);
+    // Missing nft (auto's "where nft works"), arp.guard off, or nothing to guard: no problem.
+    const missing = { ...base, nft: { 'arp rs_agent': { available: false, missing: true, reason, table: null } } };
+    expect(planFull(desiredState(config, links), missing, emptyOwned()).problems).toEqual([]);
+    const off = parseConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\narp: {guard: off}\n', 'x.yaml');
+    expect(planFull(desiredState(off, links), hung, emptyOwned()).problems).toEqual([]);
+    const v6 = parseConfig('vips: [2001:db8::10]\ninterfaces: [eth0]\n', 'x.yaml');
+    expect(planFull(desiredState(v6, links), hung, emptyOwned()).problems).toEqual([]);
+  });
+
   it('repairs a flushed table and a changed set; an intact one is in sync', () => {
     const desired = desiredState(config, [lo([{ address: '192.0.2.10', prefixlen: 32 }]), eth0]);
     const at = (table: { holds: string[]; state: 'intact' | 'altered' }) =>

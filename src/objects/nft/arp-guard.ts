@@ -153,6 +153,22 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
       ? null
       : { holds: guardElements(exposed), neededBy: exposed.map(describeVipLike) },
   removalNeeds: [VIP_GONE],
+  // auto, with an nft that is there but gave no answer (a loaded machine's timeout, a
+  // refusal): the guard is neither checked nor loaded this pass. Reported, not a reason to
+  // hold a VIP back: the sysctls keep ARP suppressed, as they do where nft is missing.
+  problems: (setting, { actual, exposed }) => {
+    const table = actual.nft?.['arp rs_agent'];
+    if (setting !== 'auto' || table === undefined || table.available || table.missing !== false) return [];
+    if (guardElements(exposed).length === 0) return [];
+    return [
+      {
+        item: 'nft table arp rs_agent',
+        message:
+          `the ARP guard could not be read: ${table.reason}; not checked or loaded, ARP stays suppressed by the ` +
+          'sysctls; the next start, check --fix or daemon pass tries again',
+      },
+    ];
+  },
   parse: parseGuard,
   body,
   describe: (holds) => (holds.length > 0 ? `vips4 { ${holds.join(', ')} }` : 'vips4 { }'),
