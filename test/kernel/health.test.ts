@@ -77,20 +77,16 @@ describe('the health endpoint of rs-agent run', () => {
     await startDaemon();
     // Another rs-agent (here: flock) holds the state dir's lock; the VIP deleted asks for a
     // pass, which waits for the lock: the VIP stays missing meanwhile.
+    // Held once the holder says so: flock runs its command only with the lock taken. (A try
+    // of our own failing is not enough: a pass of the daemon may hold the lock at that moment,
+    // and the pass the deletion asks for could then take it before the holder.)
     const holder = execa(
       'ip',
-      ['netns', 'exec', peer.ns.name, 'flock', join(peer.ns.stateDir, 'lock'), 'sleep', '60'],
-      {
-        reject: false,
-      },
+      ['netns', 'exec', peer.ns.name, 'flock', join(peer.ns.stateDir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'],
+      { reject: false, buffer: false },
     );
     others.push(holder);
-    // Held once a try of our own fails (the file being open is not enough: the daemon may
-    // have it open too).
-    const lockFile = join(peer.ns.stateDir, 'lock');
-    await eventually(
-      async () => (await execa('flock', ['--nonblock', lockFile, 'true'], { reject: false })).exitCode === 1,
-    );
+    await new Promise((resolve) => holder.stdout?.once('data', resolve));
     await peer.ns.ip(['addr', 'del', `${VIP}/32`, 'dev', 'lo']);
     const r = await health();
     expect(r).toEqual({ status: 200, body: 'pooled: in sync\n' });
