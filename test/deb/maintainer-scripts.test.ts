@@ -27,7 +27,7 @@ async function run(
   script: string,
   args: string[],
   host: Host = {},
-): Promise<{ calls: string[]; run: string[]; stderr: string; exitCode: number }> {
+): Promise<{ calls: string[]; run: string[]; stdout: string; stderr: string; exitCode: number }> {
   const dir = tempDir();
   const bin = join(dir, 'bin');
   const log = join(dir, 'calls');
@@ -78,6 +78,7 @@ async function run(
   return {
     calls: readFileSync(log, 'utf8').split('\n').filter(Boolean),
     run: r.stderr.split('\n').filter(Boolean),
+    stdout: r.stdout,
     stderr: r.stderr,
     exitCode: r.exitCode ?? -1,
   };
@@ -166,6 +167,9 @@ describe('maintainer scripts', () => {
     expect(r.calls).toEqual([STOP_UNITS, 'rs-agent stop', 'systemctl reset-failed rs-agent.service']);
     expect(r.run).toEqual(expect.arrayContaining(['/run:', 'rs-agent', 'systemd']));
     expect(r.run).not.toContain('/run/rs-agent/state.json');
+    expect(r.stdout).toBe(
+      "rs-agent prerm: ran rs-agent stop: /run/rs-agent/state.json outlived the units' stop; what it listed is undone",
+    );
   });
 
   it('prerm remove whose rs-agent stop fails: says so, keeps the state file and the failure, and the removal goes on', async () => {
@@ -173,6 +177,7 @@ describe('maintainer scripts', () => {
     expect(r.exitCode).toBe(0);
     expect(r.calls).toEqual([STOP_UNITS, 'rs-agent stop']);
     expect(r.run).toContain('/run/rs-agent/state.json');
+    expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/rs-agent: stop: a stub that fails\n/);
     expect(r.stderr).toMatch(
       /rs-agent prerm: rs-agent stop failed \(above\); what it could not undo is listed in \/run\/rs-agent\/state\.json/,

@@ -382,6 +382,9 @@ describe('rs-agent under systemd as PID 1, from the Debian package', () => {
     expect(r.remove_exit, String(r.remove_output)).toBe(0);
     expectNoVips(r);
     expect(r.state_file, 'nothing left to undo').toBe('');
+    expect(r.remove_output, 'prerm ran the stop the failed unit never did').toMatch(
+      /rs-agent prerm: ran rs-agent stop: \/run\/rs-agent\/state\.json outlived the units' stop/,
+    );
     expect(r.nic, "the NIC's own address, not rs-agent's, stays").toContain('192.0.2.12/32');
     // The originals rs-agent recorded at this boot: what the drop-in had set (the probe's).
     expectSysctls(r, b2<Step & { probe: Probe }>('reboot').probe.sysctls, 'restored on remove');
