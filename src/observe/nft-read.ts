@@ -2,6 +2,13 @@ import { AgentError, CommandNotFoundError } from '../errors.js';
 import type { Runner } from '../system/runner.js';
 import type { ActualNftTable, NftTableState } from './types.js';
 
+// Why a table could not be read although nft is there (it gave no answer, or refused):
+// null when it was read, or when nft or nf_tables is missing. The next pass reads again.
+export function unreadReason(table: ActualNftTable | undefined): string | null {
+  return table !== undefined && !table.available && table.missing === false ? (table.reason ?? 'nft failed') : null;
+}
+export const READ_AGAIN = 'the next start, check --fix or daemon pass tries again';
+
 // The argv that lists one of rs-agent's tables as JSON.
 export function nftListArgv(family: string, name: string): string[] {
   return ['nft', '-j', 'list', 'table', family, name];

@@ -2,6 +2,7 @@ import type { Config } from '../../config/types.js';
 import { describeVipLike, type VipLike } from '../../model/exposure.js';
 import type { ArpGuardSetting } from '../../model/placement.js';
 import { ARP_GUARD, VIP_GONE } from '../../model/safety-keys.js';
+import { READ_AGAIN, unreadReason } from '../../observe/nft-read.js';
 import type { ActualNftTable, NftTableState } from '../../observe/types.js';
 import type { PlanContext } from '../kind.js';
 import type { NftTableSpec } from '../nft-table.js';
@@ -157,15 +158,12 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   // refusal): the guard is neither checked nor loaded this pass. Reported, not a reason to
   // hold a VIP back: the sysctls keep ARP suppressed, as they do where nft is missing.
   problems: (setting, { actual, exposed }) => {
-    const table = actual.nft?.['arp rs_agent'];
-    if (setting !== 'auto' || table === undefined || table.available || table.missing !== false) return [];
-    if (guardElements(exposed).length === 0) return [];
+    const unread = unreadReason(actual.nft?.['arp rs_agent']);
+    if (setting !== 'auto' || unread === null || guardElements(exposed).length === 0) return [];
     return [
       {
         item: 'nft table arp rs_agent',
-        message:
-          `the ARP guard could not be read: ${table.reason}; not checked or loaded, ARP stays suppressed by the ` +
-          'sysctls; the next start, check --fix or daemon pass tries again',
+        message: `the ARP guard could not be read: ${unread}; not checked or loaded, ARP stays suppressed by the sysctls; ${READ_AGAIN}`,
       },
     ];
   },

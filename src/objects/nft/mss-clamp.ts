@@ -2,6 +2,7 @@ import { canonicalIPv6 } from '../../config/address.js';
 import type { Config } from '../../config/types.js';
 import type { Placement } from '../../model/placement.js';
 import { deviceKey } from '../../model/safety-keys.js';
+import { READ_AGAIN, unreadReason } from '../../observe/nft-read.js';
 import type { NftTableState } from '../../observe/types.js';
 import type { PlanContext } from '../kind.js';
 import type { NftTableSpec } from '../nft-table.js';
@@ -149,10 +150,10 @@ export const MSS_CLAMP_TABLE: NftTableSpec<DesiredMss[]> = {
       `not clamped: ${clamps.map((c) => c.address).join(', ')} (uploads from clients whose path drops ICMP may stall; ` +
       'everything else is in place)';
     // nft is there but did not answer (a loaded machine's timeout): not a missing package.
+    const unread = unreadReason(actual);
     const message =
-      actual.missing === false
-        ? `MSS clamping for TUN VIPs could not be read: ${actual.reason}; ${unclamped}; ` +
-          'the next start, check --fix or daemon pass tries again'
+      unread !== null
+        ? `MSS clamping for TUN VIPs could not be read: ${unread}; ${unclamped}; ${READ_AGAIN}`
         : `MSS clamping for TUN VIPs needs nftables: ${actual.reason ?? 'nft is not available'}; ${unclamped}: ` +
           'install nftables, or set tunnel.mss: off';
     return [{ item: 'nft table inet rs_agent', message }];
