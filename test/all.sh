@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:all, which .ci/run runs on a fresh clone, as root: the system packages of every
-# tier with one apt-get update, one build, the format and type checks, then every tier. Each
-# line of output is prefixed with its tier; a table of the tiers' times (with the load average:
+# tier with one apt-get update, one build, then the format and type checks and every tier, in
+# three lanes side by side (below). Each line of output is prefixed with its tier; a table of the tiers' times (with the load average:
 # the machine may be shared) ends the run.
 # The unit tier runs as nobody, which proves it needs no root (npm test's promise).
 set -euo pipefail
@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 bash test/install-deps.sh --with-e2e
 npm ci
 npm run build
-npm run lint
 
 summary=$(mktemp)
 logs=$(mktemp -d)
@@ -63,16 +62,24 @@ unit_as_nobody() {
   return "$rc"
 }
 
-# Every tier, one after the other, each run even when one before it failed. The two VM suites
-# do not run side by side, nor beside a host tier: each VM emulates two CPUs under TCG, and on a
-# 2-core machine anything beside it takes its time from the bounds the scenarios wait within.
+# Three lanes side by side, each tier in them run even when one before it failed: the LVS VM;
+# the systemd VM; the format and type checks, then the host tiers, one after the other. Alone, each VM keeps about one of the two
+# cores busy (TCG emulates its two CPUs; most of a scenario waits on the cluster, keepalived or
+# a download) and the host tiers mostly wait in namespaces, so one after the other they left a
+# core idle most of the run. Side by side they load the machine about as much as the busy runs
+# every bound was proven under (each tier beside stress-ng --cpu 2: docs/testing.md).
 start=$SECONDS
 rc=0
+tier e2e-lvs "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/lvs-cluster.test.ts &
+lvs=$!
+tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts &
+systemd=$!
+tier lint npm run lint || rc=1
 tier unit unit_as_nobody || rc=1
-tier kernel "${vitest[@]}" --project kernel || rc=1
 tier packaging "${vitest[@]}" --project packaging || rc=1
-tier e2e-lvs "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/lvs-cluster.test.ts || rc=1
-tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts || rc=1
+tier kernel "${vitest[@]}" --project kernel || rc=1
+wait "$lvs" || rc=1
+wait "$systemd" || rc=1
 
 # A failed tier's failures again, last, where a reader of only the output's tail sees them:
 # vitest's report of each failed test (its name, the assertion and the lines around it).

@@ -21,6 +21,8 @@
 # disabled afterwards in case a service manager started them anyway.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+# --with-e2e's linux-image-amd64 without the initramfs nothing reads (e2e/install-deps.sh says why).
+export INITRD=No
 extra=()
 if [ "${1:-}" = --with-e2e ]; then
   read -r -a extra <<<"$(sh "$(dirname "$0")/e2e/install-deps.sh" --list)"
