@@ -42,33 +42,14 @@ export interface ClusterRun {
   seconds: number;
 }
 
-// The VMs of one run: the IPv4 modes in one, the IPv6 modes in the other, booted side by side
-// (each keeps ALL_MODES's order, and no mode of one family needs a module the other loads).
-// Each emulates one CPU (E2E_SMP): under TCG a scenario keeps about one core busy, and two
-// VMs of two CPUs each on a 2-core machine lose much of it to a vCPU spinning on a lock whose
-// holder's thread the host has descheduled. E2E_LVS_VMS=1 boots one VM of two CPUs for all.
-export function vmGroups(modes: Mode[], env = process.env.E2E_LVS_VMS): Mode[][] {
-  if (env === '1') return [modes];
-  if (env !== undefined && env !== '2') throw new Error(`E2E_LVS_VMS: "${env}": use 1 or 2`);
-  const six = (m: Mode) => m.includes('6');
-  return [modes.filter((m) => !six(m)), modes.filter(six)].filter((g) => g.length > 0);
-}
-
-// Runs every group's VM at once and keeps each mode's run.
-export async function runClusters(groups: Mode[][]): Promise<Map<Mode, ClusterRun>> {
-  const smp = groups.length > 1 ? '1' : (process.env.E2E_SMP ?? '2');
-  const runs = await Promise.all(groups.map((g) => runCluster(g, undefined, smp)));
-  return new Map(groups.flatMap((g, i) => g.map((m) => [m, runs[i]!] as const)));
-}
-
 // Runs the VM to completion (vm-run.ts: a silent VM is killed, a slow one is not, up to
 // timeoutSeconds; the suite's hook timeout is above it).
-export async function runCluster(modes: Mode[], timeoutSeconds = 75 * 60, smp = '2'): Promise<ClusterRun> {
+export async function runCluster(modes: Mode[], timeoutSeconds = 75 * 60): Promise<ClusterRun> {
   mkdirSync(cacheDir, { recursive: true });
   const resultsFile = join(cacheDir, `results-${modes.join('-')}.jsonl`);
   const consoleLog = join(cacheDir, `console-${modes.join('-')}.log`);
   const started = Date.now();
-  await runVm(resultsFile, consoleLog, { ...process.env, E2E_MODES: modes.join(','), E2E_SMP: smp }, timeoutSeconds);
+  await runVm(resultsFile, consoleLog, { ...process.env, E2E_MODES: modes.join(',') }, timeoutSeconds);
   const observations = readFileSync(resultsFile, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('{'))

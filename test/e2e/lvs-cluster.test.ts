@@ -4,7 +4,7 @@
 // find its tunnel module not yet loaded). E2E_MODES=tun6 runs only that one.
 // See README.md in this directory for what runs where and how to reproduce it by hand.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterRun, type Mode, modesToRun, observation, runClusters, vmGroups } from './cluster-run.js';
+import { type ClusterRun, type Mode, modesToRun, observation, runCluster } from './cluster-run.js';
 import {
   type ArpCapture,
   type Neigh,
@@ -48,20 +48,16 @@ interface RsState {
   vip_routes: Route[];
 }
 
-let runs: Map<Mode, ClusterRun>;
+let run: ClusterRun;
 
 beforeAll(async () => {
-  const groups = vmGroups(modes);
-  runs = await runClusters(groups);
-  for (const group of groups) {
-    const run = runs.get(group[0]!)!;
-    console.log(`e2e VM run (${group.join(' + ')}): ${run.seconds.toFixed(0)} s; console: ${run.consoleLog}`);
-  }
+  run = await runCluster(modes);
+  console.log(`e2e VM run (${modes.join(' + ')}): ${run.seconds.toFixed(0)} s; console: ${run.consoleLog}`);
 }, 80 * 60_000); // above runCluster's cap
 
 // One mode's observations.
 function view(mode: Mode) {
-  const get = <T>(phase: string, obs: string, host?: string) => observation<T>(runs.get(mode)!, mode, phase, obs, host);
+  const get = <T>(phase: string, obs: string, host?: string) => observation<T>(run, mode, phase, obs, host);
   const topology = () => get<Topology>('setup', 'topology');
   return {
     get,

@@ -9,8 +9,7 @@
 #                                               E2E_SCRIPT as a oneshot unit; see
 #                                               prepare-systemd.sh), E2E_DISK=FILE (an ext4
 #                                               image as the overlay's upper layer instead of
-#                                               tmpfs, kept across boots; created if missing),
-#                                               E2E_SMP (the VM's CPUs, default 2)
+#                                               tmpfs, kept across boots; created if missing)
 # The VM's root filesystem is this machine's own root, read-only over virtio-9p with a tmpfs
 # overlay in the VM: node, ip, ipvsadm, the repository and /lib/modules/<VM kernel> are all
 # there without building an image. The VM has no network card (-nic none); the cluster lives
@@ -51,7 +50,7 @@ fi
 # panic=-1 + -no-reboot: if anything in the VM panics, qemu exits instead of hanging.
 exec qemu-system-x86_64 \
   -nodefaults -no-reboot -display none -monitor none \
-  -accel "${E2E_ACCEL:-tcg}" -cpu "${E2E_CPU:-max}" -smp "${E2E_SMP:-2}" -m 1024 \
+  -accel "${E2E_ACCEL:-tcg}" -cpu "${E2E_CPU:-max}" -smp 2 -m 1024 \
   -nic none \
   -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init E2E_INIT=$init$boot E2E_MODES=${E2E_MODES:-dr,tun,dr6,tun6} E2E_SHELL=${E2E_SHELL:-0} E2E_TRACE=${E2E_TRACE:-0}${E2E_SCRIPT:+ E2E_SCRIPT=$E2E_SCRIPT}${E2E_RS_AGENT:+ E2E_RS_AGENT=$E2E_RS_AGENT}" \
