@@ -205,12 +205,21 @@ export interface ReconcileResult extends ConvergeResult {
 
 // One pass of the daemon: converges to an already-loaded config, under the lock. The
 // gate (plan/gate.ts) holds back what the flap backoff holds, and what needs it.
+// lookFirst (the scheduled pass): looks before it takes the lock (a `flock` process), and
+// takes it, looking again, only to change or record something; a look that does neither
+// does under the lock what it does without: nothing.
 export async function reconcile(
   opts: AgentOptions,
   config: Config,
   isHeld: (item: string) => boolean = () => false,
+  lookFirst = false,
 ): Promise<ReconcileResult> {
   requirePrivileges(opts, 'run');
+  if (lookFirst) {
+    const snap = await snapshot(opts, config);
+    const idle = snap.changes.length === 0 ? await convergeIdle(opts, snap, isHeld) : null;
+    if (idle) return { ...idle, snapshot: snap };
+  }
   return withLock(
     opts.stateDir,
     async (lock) => {
@@ -221,14 +230,34 @@ export async function reconcile(
   );
 }
 
+// converge for an empty plan without the lock (lock null), reconcile's lookFirst: null when
+// it would write the state file (the record of what rs-agent owns needs updating).
+async function convergeIdle(
+  opts: AgentOptions,
+  snap: Snapshot,
+  isHeld: (item: string) => boolean,
+): Promise<ConvergeResult | null> {
+  const needsLock = new Error('the state file would be written');
+  const refuse = () => {
+    throw needsLock;
+  };
+  try {
+    return await converge(opts, snap, null, isHeld, refuse);
+  } catch (error) {
+    if (error === needsLock) return null;
+    throw error;
+  }
+}
+
 // Applies the plan, less what the gate holds back before it starts (plan/gate.ts): what
 // isHeld says (the daemon's flap backoff) and what the problems say is missing, with
 // everything that needs them. Apply records what rs-agent owns before and after (see there).
 async function converge(
   opts: AgentOptions,
   snap: Snapshot,
-  lock: Lock,
+  lock: Lock | null,
   isHeld: (item: string) => boolean = () => false,
+  saveOwned = (owned: Owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned)),
 ): Promise<ConvergeResult> {
   const selection = selectChanges(snap.changes, isHeld, missingOf(snap.problems));
   const result = await apply(selection.apply, {
@@ -236,9 +265,9 @@ async function converge(
     sysctlFs: opts.sysctlFs,
     owned: snap.owned,
     actual: snap.actual,
-    saveOwned: (owned) => (isEmptyOwned(owned) ? removeState(opts.stateDir) : writeState(opts.stateDir, owned)),
+    saveOwned,
     batchDir: opts.stateDir,
-    lockFd: lock.fd,
+    ...(lock ? { lockFd: lock.fd } : {}),
   });
   const verdict = verdictOf({
     changes: snap.changes,

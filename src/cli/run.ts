@@ -1,3 +1,4 @@
+import { limitJitTier } from '../daemon/jit-tier.js';
 import type { LogFormat } from '../daemon/log.js';
 import { routeGrpcLog } from '../store/etcd-client.js';
 import { routeNodeWarnings } from '../system/node-warnings.js';
@@ -6,6 +7,7 @@ import { agentOptions, runCommand, type GlobalArgs } from './common.js';
 // Exit 0 after SIGTERM/SIGINT, 1 when the first convergence could not run, 2 for a
 // bad config or missing privileges.
 export async function runDaemonCommand(args: GlobalArgs & { 'log-format'?: LogFormat }): Promise<void> {
+  limitJitTier(); // before the daemon's code runs (see jit-tier.ts)
   await runCommand(async () => {
     const [{ runDaemon }, { createLogger }] = await Promise.all([
       import('../daemon/run.js'),

@@ -32,7 +32,10 @@ export async function runPass(input: PassInput): Promise<PassResult> {
   const t0 = performance.now();
   const end = () => ({ endedAt: new Date().toISOString(), durationMs: round(performance.now() - t0) });
   try {
-    const result = await reconcile(input.agent, input.config, (item) => backoff.isHeld(item));
+    // A pass only the schedule asked for looks before it locks (see reconcile): the
+    // others were asked for because something moved, and lock first.
+    const scheduledOnly = triggers.length === 1 && triggers[0] === 'schedule';
+    const result = await reconcile(input.agent, input.config, (item) => backoff.isHeld(item), scheduledOnly);
     // A change the desired state asked for stays one until it applies (held back, or
     // failed, on an earlier pass).
     const moved = movedSince(input.previous, result.snapshot);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { check, planStart, reconcile, start, stop, validate } from '../../src/agent.js';
+import { acquireLock } from '../../src/state/lock.js';
 import { statePath } from '../../src/state/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { fakeAgent } from '../helpers/fake-agent.js';
@@ -260,5 +261,61 @@ describe('reconcile (one daemon pass)', () => {
       '192.0.2.10/32 dev lo label lo:0',
       '192.0.2.11/32 dev lo label lo:1',
     ]);
+  });
+
+  // The scheduled pass (lookFirst) takes the lock only when it has something to do: with
+  // another holder in the way and no wait allowed, a pass that went for the lock fails.
+  describe('looking first, without the lock', () => {
+    const held = async (opts: { stateDir: string }) => {
+      const lock = await acquireLock(opts.stateDir); // `rs-agent check --fix` under way
+      onTestFinished(() => lock.release());
+    };
+
+    it('a converged host: done without the lock, nothing run or written', async () => {
+      const { kernel, opts } = fakeAgent(DR);
+      await start(opts);
+      const config = validate(opts);
+      const state = readFileSync(statePath(opts.stateDir), 'utf8');
+      const before = kernel.mutatingCommands().length;
+      await held(opts);
+      const pass = await reconcile({ ...opts, lockWaitMs: 0 }, config, undefined, true);
+      expect(pass.ok).toBe(true);
+      expect(pass.verdict.inSync).toBe(true);
+      expect(pass.outcomes).toEqual([]);
+      expect(kernel.mutatingCommands().length).toBe(before);
+      expect(readFileSync(statePath(opts.stateDir), 'utf8')).toBe(state);
+    });
+
+    it('a drifted host: goes for the lock, and repairs under it', async () => {
+      const { kernel, opts } = fakeAgent(DR);
+      await start(opts);
+      const config = validate(opts);
+      kernel.links.get('lo')!.addresses = kernel.links.get('lo')!.addresses.filter((a) => a.local !== '192.0.2.11');
+      const lock = await acquireLock(opts.stateDir);
+      await expect(reconcile({ ...opts, lockWaitMs: 0 }, config, undefined, true)).rejects.toThrow(/holds .*lock/);
+      expect(kernel.render().addresses).not.toContain('192.0.2.11/32 dev lo label lo:1');
+      lock.release();
+      const pass = await reconcile(opts, config, undefined, true);
+      expect(pass.ok).toBe(true);
+      expect(kernel.render().addresses).toContain('192.0.2.11/32 dev lo label lo:1');
+    });
+
+    it('nothing to change but the record of what it owns to update: goes for the lock', async () => {
+      const { kernel, opts, setConfig } = fakeAgent(DR);
+      await start(opts);
+      // 192.0.2.11 leaves the config and, behind rs-agent's back, the host: no change is
+      // planned, but the state file still records it.
+      setConfig('vips: [192.0.2.10]\ninterfaces: [eth0]\n');
+      const config = validate(opts);
+      kernel.links.get('lo')!.addresses = kernel.links.get('lo')!.addresses.filter((a) => a.local !== '192.0.2.11');
+      kernel.routes = kernel.routes.filter((r) => r.dst !== '192.0.2.11');
+      const lock = await acquireLock(opts.stateDir);
+      await expect(reconcile({ ...opts, lockWaitMs: 0 }, config, undefined, true)).rejects.toThrow(/holds .*lock/);
+      expect(readFileSync(statePath(opts.stateDir), 'utf8')).toContain('192.0.2.11');
+      lock.release();
+      const pass = await reconcile(opts, config, undefined, true);
+      expect(pass.changes).toEqual([]);
+      expect(readFileSync(statePath(opts.stateDir), 'utf8')).not.toContain('192.0.2.11');
+    });
   });
 });
