@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:all, which .ci/run runs on a fresh clone, as root: the system packages of every
-# tier with one apt-get update, one build, the format and type checks and every tier, some of
-# them side by side (below). Each line of output is prefixed with its tier; a table of the
+# tier with one apt-get update, one build, the format and type checks and every tier (the
+# first ones beside apt: below). Each line of output is prefixed with its tier; a table of the
 # tiers' times (with the load average: the machine may be shared) ends the run.
 # The unit tier runs as nobody, which proves it needs no root (npm test's promise).
 set -euo pipefail
@@ -60,11 +60,10 @@ unit_as_nobody() {
 
 # Every tier, each run even when one before it failed. The system packages download and
 # install while npm installs, builds, checks the format and types and runs the unit tier, which
-# needs none of them. Then the packaging tier; the LVS VM alone; the systemd VM beside the
-# kernel tier. Each VM keeps about one core busy (TCG emulates its two CPUs) and the kernel tier
-# about one and a half, so the CPU, not waiting, bounds the run: with both VMs and the kernel
-# tier side by side, the LVS scenarios took four to eight times as long as alone. The kernel
-# tier and the systemd boots wait within bounds proven beside stress-ng --cpu 2.
+# needs none of them. Then the other tiers one after the other: each VM keeps about one core
+# busy (TCG emulates its two CPUs) and the kernel tier about one and a half, so the CPU, not
+# waiting, bounds them, and side by side they took longer than one after the other (the systemd
+# VM beside the kernel tier, both VMs beside each other: bench/README.md, the test tiers).
 start=$SECONDS
 rc=0
 bash test/install-deps.sh --with-e2e &
@@ -74,12 +73,10 @@ npm run build
 tier lint npm run lint || rc=1
 tier unit unit_as_nobody || rc=1
 wait "$deps"
+tier kernel "${vitest[@]}" --project kernel || rc=1
 tier packaging "${vitest[@]}" --project packaging || rc=1
 tier e2e-lvs "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/lvs-cluster.test.ts || rc=1
-tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts &
-systemd=$!
-tier kernel "${vitest[@]}" --project kernel || rc=1
-wait "$systemd" || rc=1
+tier e2e-systemd "${vitest[@]}" --config vitest.e2e.config.ts test/e2e/systemd-units.test.ts || rc=1
 
 # A failed tier's failures again, last, where a reader of only the output's tail sees them:
 # vitest's report of each failed test (its name, the assertion and the lines around it).
