@@ -5,8 +5,9 @@
 //   rs-agent.js.map  its source map: an internal error's stack names source lines
 //                    (system/stack.ts reads it, only then)
 //   rs-agent.<hash>.<arch>-v8-<version>.cache
-//                    V8's code cache for the bundle, made by this node: the loader hands it
-//                    to V8, which then skips compiling what it holds
+//                    V8's code cache for the bundle, made by this node after a converged
+//                    check ran (build/train-cache.mjs): the loader hands it to V8, which
+//                    then skips compiling what it holds
 //   main.js          the entry (build/loader.cjs): reads the bundle and its cache, runs it
 //   package.json     says main.js is a plain script (the project's is "type": "module"), with
 //                    the name and version, which the bundle looks for above itself
@@ -20,6 +21,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { EXTERNAL } from './externals.mjs';
+import { trainCache } from './train-cache.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // node build/bundle.mjs [DIR]: DIR instead of dist/cli (a test builds a copy elsewhere).
@@ -93,10 +95,7 @@ async function bundleCli() {
   writeFileSync(`${bundlePath}.map`, JSON.stringify({ ...map, file: BUNDLE }));
 
   const cachePrefix = `rs-agent.${createHash('sha256').update(wrapped).digest('hex').slice(0, 12)}`;
-  // Named as the loader names it: V8 keeps this name for the functions it takes from the cache.
-  const cache = new Script(wrapped, { filename: BUNDLE }).createCachedData();
-  writeFileSync(join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`), cache);
-
+  const cacheFile = join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`);
   const loader = readFileSync(join(ROOT, 'build/loader.cjs'), 'utf8')
     .replaceAll('@BUNDLE@', BUNDLE)
     .replace('@CACHE_PREFIX@', cachePrefix);
@@ -105,6 +104,15 @@ async function bundleCli() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const manifest = { name: pkg.name, version: pkg.version, private: true, type: 'commonjs' };
   writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  // Made after a converged check ran, so that it holds what check compiles; where that
+  // check cannot run, from the bare script. Named as the loader names the script: V8 keeps
+  // this name for the functions it takes from the cache.
+  const untrained = trainCache(OUT, cacheFile);
+  if (untrained !== null) {
+    process.stderr.write(`build: warning: the code cache holds only the bundle's top level: ${untrained}\n`);
+    writeFileSync(cacheFile, new Script(wrapped, { filename: BUNDLE }).createCachedData());
+  }
 }
 
 function fail(message) {
