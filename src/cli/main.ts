@@ -2,11 +2,13 @@
 import { routeNodeWarnings } from '../system/node-warnings.js';
 import { printError } from './common.js';
 import { parseFastArgs, type CommandArgs } from './fast-args.js';
+import { HELP_WIDTH, prebuiltUsage } from './prebuilt-usage.js';
 import { COMMANDS as SPECS, defaultOf, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
 // Argument parsing only: each command's module is loaded when it runs, so a cron
 // `check` pays for nothing else. The plain forms skip yargs (see fast-args.ts); both
-// paths read the one option table in spec.ts.
+// paths read the one option table in spec.ts. So do --version and --help where yargs
+// would print what it printed at build time (prebuilt-usage.ts).
 const COMMANDS: Record<string, () => Promise<(args: CommandArgs) => Promise<void>>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   plan: async () => (await import('./plan.js')).planCommand,
@@ -49,6 +51,11 @@ void main(process.argv.slice(2));
 async function main(argv: string[]): Promise<void> {
   const fast = parseFastArgs(argv);
   if (fast) return lazy(fast.command)(fast.args);
+  const usage = prebuiltUsage(argv);
+  if (usage !== null) {
+    process.stdout.write(usage);
+    return;
+  }
   let y = (await import('yargs'))
     .default(argv)
     .scriptName('rs-agent')
@@ -81,6 +88,6 @@ async function main(argv: string[]): Promise<void> {
     })
     .help()
     .version()
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns || HELP_WIDTH))
     .parseAsync();
 }

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -97,6 +97,35 @@ describe('the built CLI', () => {
     expect(r.stderr).toMatch(/^ {4}at \S+ \(src\/cli\/common\.ts:\d+:\d+\)$/m);
     expect(r.stderr).toMatch(/^ {4}at (async )?\S+ \(src\/cli\/validate\.ts:\d+:\d+\)$/m);
     expect(r.stderr).not.toMatch(/\.js:\d+/);
+  });
+
+  it('prints --version and --help without loading yargs, as yargs prints them', async () => {
+    // A copy in a temporary directory, where yargs cannot be found, and with NODE_PATH, where it can.
+    const entry = copyWith('usage', () => undefined);
+    const help = readFileSync(join(DIST, 'help.txt'), 'utf8');
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      execa(process.execPath, [entry, ...args], { reject: false, env: { LC_ALL: 'C', ...env } });
+    const version = `${(JSON.parse(readFileSync(join(DIST, 'package.json'), 'utf8')) as { version: string }).version}\n`;
+    expect((await run(['--version'])).stdout + '\n').toBe(version);
+    const fast = await run(['--help']);
+    expect([fast.stdout + '\n', fast.stderr, fast.exitCode]).toEqual([help, '', 0]);
+    // A command's help is yargs' alone.
+    expect((await run(['check', '--help'])).stderr).toMatch(/Cannot find module 'yargs'/);
+    // The text is what yargs prints, in English and to a pipe, wherever the locale is English.
+    const withYargs = { NODE_PATH: resolve(import.meta.dirname, '../../node_modules') };
+    rmSync(join(dirname(entry), 'help.txt'));
+    expect((await run(['--help'], withYargs)).stdout + '\n').toBe(help);
+    for (const LANG of ['en_GB.UTF-8', 'POSIX'])
+      expect(
+        (
+          await execa(process.execPath, [join(DIST, 'main.js'), '--help'], {
+            env: { LC_ALL: '', LC_MESSAGES: '', LANG },
+          })
+        ).stdout + '\n',
+      ).toBe(help);
+    // Elsewhere yargs answers, in its translation.
+    const german = await execa(process.execPath, [join(DIST, 'main.js'), '--help'], { env: { LC_ALL: 'de_DE.UTF-8' } });
+    expect(german.stdout).toMatch(/Hilfe anzeigen/);
   });
 
   it('runs node-cron without Intl.DateTimeFormat: validate asks it when a schedule next fires', async () => {
