@@ -30,7 +30,19 @@ const lazy = (name: string) => async (raw: unknown) => {
   await (
     await (COMMANDS[name] as () => Promise<(args: CommandArgs) => Promise<void>>)()
   )(raw as CommandArgs);
+  if (name !== 'run') endNow();
 };
+
+// Ends the process once a command has done its work and said so, with its exit status,
+// instead of leaving node to take its environment and heap apart on the way out (about
+// 4 of a converged check's 14 ms from its last output to its end). Not while some of what
+// it wrote waits for a slow reader (a pipe takes 64 KiB, then node queues the rest): node's
+// own way out writes it first. Nothing else is left running: every command awaits what it
+// starts. Not the daemon, which ends as before.
+function endNow(): void {
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return;
+  process.exit();
+}
 
 // An option as yargs declares it.
 const yargsOption = (o: OptionSpec) => ({
@@ -54,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   const usage = prebuiltUsage(argv);
   if (usage !== null) {
     process.stdout.write(usage);
+    endNow();
     return;
   }
   let y = (await import('yargs'))

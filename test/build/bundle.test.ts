@@ -128,6 +128,26 @@ describe('the built CLI', () => {
     expect(german.stdout).toMatch(/Hilfe anzeigen/);
   });
 
+  it('writes all of a long output to a pipe whose reader is slow before it ends', async () => {
+    // import prints 6000 VIPs' YAML, some 500 KB: the pipe takes 64 KiB of it at once.
+    const script = join(dir, 'lvsdrrip-6000');
+    const up = Array.from(
+      { length: 6000 },
+      (_, i) => `ifconfig lo:${i} 198.18.${i >> 8}.${i & 255} netmask 255.255.255.255 up`,
+    );
+    writeFileSync(script, `#!/bin/sh\ncase "$1" in\nstart)\n${up.join('\n')}\n;;\nesac\n`);
+    const entry = join(DIST, 'main.js');
+    const whole = (await execa(process.execPath, [entry, 'import', script])).stdout;
+    const slow = await execa('sh', [
+      '-c',
+      `"$0" "$1" import "$2" | (sleep 0.5; wc -c)`,
+      process.execPath,
+      entry,
+      script,
+    ]);
+    expect(Number(slow.stdout.trim())).toBe(Buffer.byteLength(`${whole}\n`));
+  });
+
   it('runs node-cron without Intl.DateTimeFormat: validate asks it when a schedule next fires', async () => {
     // node-cron's own code would construct one (and with it load ICU's locale data, which
     // then stays resident in the daemon); the bundle gives it WallClockFormat instead.
