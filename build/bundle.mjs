@@ -5,21 +5,27 @@
 //   rs-agent.js.map  its source map: an internal error's stack names source lines
 //                    (system/stack.ts reads it, only then)
 //   rs-agent.<hash>.<arch>-v8-<version>.cache
-//                    V8's code cache for the bundle, made by this node: the loader hands it
-//                    to V8, which then skips compiling what it holds
+//                    V8's code cache for the bundle, made by this node after a converged
+//                    check ran (build/train-cache.mjs): the loader hands it to V8, which
+//                    then skips compiling what it holds
 //   main.js          the entry (build/loader.cjs): reads the bundle and its cache, runs it
 //   package.json     says main.js is a plain script (the project's is "type": "module"), with
 //                    the name and version, which the bundle looks for above itself
+//   help.txt         what yargs prints for --help, in English at full width: the bundle
+//                    prints it without loading yargs where yargs would print just that
+//                    (src/cli/prebuilt-usage.ts)
 // Commands load their modules on demand (import() in src/cli/main.ts): in this script each
 // is a function called the first time, and only the code it runs is compiled.
 // node-cron reads the wall clock through src/daemon/wall-clock-format.ts here, not through
 // Intl.DateTimeFormat, whose ICU locale data would stay resident in the daemon (see there).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { EXTERNAL } from './externals.mjs';
+import { trainCache } from './train-cache.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // node build/bundle.mjs [DIR]: DIR instead of dist/cli (a test builds a copy elsewhere).
@@ -28,6 +34,8 @@ const BUNDLE = 'rs-agent.js';
 // The bundle's import.meta.url (src/install and src/source find files beside it).
 const IMPORT_META_URL = '__rsImportMetaUrl';
 const WALL_CLOCK = join(ROOT, 'src/daemon/wall-clock-format.ts');
+// src/cli/prebuilt-usage.ts's HELP_FILE.
+const HELP_FILE = 'help.txt';
 
 // Gives node-cron's date code WallClockFormat for Intl.DateTimeFormat, and fails the build
 // when that code does not use Intl as expected (a new node-cron): it must be looked at.
@@ -93,10 +101,7 @@ async function bundleCli() {
   writeFileSync(`${bundlePath}.map`, JSON.stringify({ ...map, file: BUNDLE }));
 
   const cachePrefix = `rs-agent.${createHash('sha256').update(wrapped).digest('hex').slice(0, 12)}`;
-  // Named as the loader names it: V8 keeps this name for the functions it takes from the cache.
-  const cache = new Script(wrapped, { filename: BUNDLE }).createCachedData();
-  writeFileSync(join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`), cache);
-
+  const cacheFile = join(OUT, `${cachePrefix}.${process.arch}-v8-${process.versions.v8}.cache`);
   const loader = readFileSync(join(ROOT, 'build/loader.cjs'), 'utf8')
     .replaceAll('@BUNDLE@', BUNDLE)
     .replace('@CACHE_PREFIX@', cachePrefix);
@@ -105,6 +110,30 @@ async function bundleCli() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const manifest = { name: pkg.name, version: pkg.version, private: true, type: 'commonjs' };
   writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  writeFileSync(join(OUT, HELP_FILE), helpText());
+
+  // Made after a converged check ran, so that it holds what check compiles; where that
+  // check cannot run, from the bare script. Named as the loader names the script: V8 keeps
+  // this name for the functions it takes from the cache.
+  const untrained = trainCache(OUT, cacheFile);
+  if (untrained !== null) {
+    process.stderr.write(`build: warning: the code cache holds only the bundle's top level: ${untrained}\n`);
+    writeFileSync(cacheFile, new Script(wrapped, { filename: BUNDLE }).createCachedData());
+  }
+}
+
+// What the built entry prints for --help through yargs (there is no help.txt yet): with
+// LC_ALL=C, in yargs' own words, and to a pipe, at the full width. yargs is found in the
+// project's node_modules wherever OUT is.
+function helpText() {
+  const help = spawnSync(process.execPath, [join(OUT, 'main.js'), '--help'], {
+    env: { ...process.env, LC_ALL: 'C', NODE_PATH: join(ROOT, 'node_modules') },
+    encoding: 'utf8',
+  });
+  if (help.status !== 0 || help.stderr !== '' || !help.stdout.startsWith('rs-agent <command>'))
+    fail(`main.js --help exited ${help.status ?? help.signal}: ${help.stderr}${help.stdout.slice(0, 200)}`);
+  return help.stdout;
 }
 
 function fail(message) {

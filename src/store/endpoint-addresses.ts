@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { canonicalIPv6 } from '../config/address.js';
 import type { StoreConfig } from '../config/types.js';
@@ -93,7 +92,10 @@ async function ask(name: string, resolve: Lookup, now: () => number): Promise<An
   }
 }
 
+// node:dns is loaded only when a store is named by host name: loading it sets up the
+// resolver (reading /etc/resolv.conf), which a check without a store has no use for.
 async function lookupAll(name: string): Promise<string[]> {
+  const { lookup } = await import('node:dns/promises');
   return (await lookup(name, { all: true })).map((a) => a.address);
 }
 

@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 // What one host writes under <prefix>status/<host>, as JSON, under a lease: a host
 // that dies stops renewing it and its status expires. Plain data, read by `fleet status`.
@@ -38,24 +35,4 @@ let instance: string | null = null;
 export function agentInstance(): string {
   instance ??= randomBytes(4).toString('hex');
   return instance;
-}
-
-let version: string | null = null;
-
-// The version in the package.json above the bundle (or the source tree).
-export function agentVersion(): string {
-  if (version !== null) return version;
-  version = 'unknown';
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const path = join(dir, 'package.json');
-    if (!existsSync(path)) continue;
-    try {
-      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'rs-agent' && pkg.version) version = pkg.version;
-    } catch {
-      // an unreadable package.json: version unknown
-    }
-    break;
-  }
-  return version;
 }

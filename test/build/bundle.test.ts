@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The CLI as npm run build leaves it in dist/cli (build/bundle.mjs): the entry runs the
@@ -67,12 +68,21 @@ describe('the built CLI', () => {
     }
   });
 
+  it('makes its code cache after a converged check has run, so it holds what check compiles', () => {
+    // build/train-cache.mjs: a cache of the bare script holds little more than its top
+    // level; the build warns and falls back to one when the training check cannot run.
+    const cache = readdirSync(DIST).find((f) => f.endsWith('.cache'));
+    const bare = new Script(readFileSync(join(DIST, 'rs-agent.js'), 'latin1'), { filename: 'rs-agent.js' });
+    expect(statSync(join(DIST, cache!)).size).toBeGreaterThan(2 * bare.createCachedData().length);
+  });
+
   it('names source files and lines in the stack of an internal error, wherever it is installed', async () => {
     // Built elsewhere, then moved, cache and all (as a package is): V8 names the cached
     // functions' script as it was named at build time, and that name must lead to the map
     // beside the bundle where it is now, not to where it was built.
     const built = join(dir, 'built');
-    await execa(process.execPath, [resolve(import.meta.dirname, '../../build/bundle.mjs'), built]);
+    const build = await execa(process.execPath, [resolve(import.meta.dirname, '../../build/bundle.mjs'), built]);
+    expect(build.stderr).toBe(''); // no warning: the training check ran
     const moved = join(dir, 'installed');
     renameSync(built, moved);
     const failing = join(dir, 'stdout-fails.cjs');
@@ -87,6 +97,55 @@ describe('the built CLI', () => {
     expect(r.stderr).toMatch(/^ {4}at \S+ \(src\/cli\/common\.ts:\d+:\d+\)$/m);
     expect(r.stderr).toMatch(/^ {4}at (async )?\S+ \(src\/cli\/validate\.ts:\d+:\d+\)$/m);
     expect(r.stderr).not.toMatch(/\.js:\d+/);
+  });
+
+  it('prints --version and --help without loading yargs, as yargs prints them', async () => {
+    // A copy in a temporary directory, where yargs cannot be found, and with NODE_PATH, where it can.
+    const entry = copyWith('usage', () => undefined);
+    const help = readFileSync(join(DIST, 'help.txt'), 'utf8');
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      execa(process.execPath, [entry, ...args], { reject: false, env: { LC_ALL: 'C', ...env } });
+    const version = `${(JSON.parse(readFileSync(join(DIST, 'package.json'), 'utf8')) as { version: string }).version}\n`;
+    expect((await run(['--version'])).stdout + '\n').toBe(version);
+    const fast = await run(['--help']);
+    expect([fast.stdout + '\n', fast.stderr, fast.exitCode]).toEqual([help, '', 0]);
+    // A command's help is yargs' alone.
+    expect((await run(['check', '--help'])).stderr).toMatch(/Cannot find module 'yargs'/);
+    // The text is what yargs prints, in English and to a pipe, wherever the locale is English.
+    const withYargs = { NODE_PATH: resolve(import.meta.dirname, '../../node_modules') };
+    rmSync(join(dirname(entry), 'help.txt'));
+    expect((await run(['--help'], withYargs)).stdout + '\n').toBe(help);
+    for (const LANG of ['en_GB.UTF-8', 'POSIX'])
+      expect(
+        (
+          await execa(process.execPath, [join(DIST, 'main.js'), '--help'], {
+            env: { LC_ALL: '', LC_MESSAGES: '', LANG },
+          })
+        ).stdout + '\n',
+      ).toBe(help);
+    // Elsewhere yargs answers, in its translation.
+    const german = await execa(process.execPath, [join(DIST, 'main.js'), '--help'], { env: { LC_ALL: 'de_DE.UTF-8' } });
+    expect(german.stdout).toMatch(/Hilfe anzeigen/);
+  });
+
+  it('writes all of a long output to a pipe whose reader is slow before it ends', async () => {
+    // import prints 6000 VIPs' YAML, some 500 KB: the pipe takes 64 KiB of it at once.
+    const script = join(dir, 'lvsdrrip-6000');
+    const up = Array.from(
+      { length: 6000 },
+      (_, i) => `ifconfig lo:${i} 198.18.${i >> 8}.${i & 255} netmask 255.255.255.255 up`,
+    );
+    writeFileSync(script, `#!/bin/sh\ncase "$1" in\nstart)\n${up.join('\n')}\n;;\nesac\n`);
+    const entry = join(DIST, 'main.js');
+    const whole = (await execa(process.execPath, [entry, 'import', script])).stdout;
+    const slow = await execa('sh', [
+      '-c',
+      `"$0" "$1" import "$2" | (sleep 0.5; wc -c)`,
+      process.execPath,
+      entry,
+      script,
+    ]);
+    expect(Number(slow.stdout.trim())).toBe(Buffer.byteLength(`${whole}\n`));
   });
 
   it('runs node-cron without Intl.DateTimeFormat: validate asks it when a schedule next fires', async () => {

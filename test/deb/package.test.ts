@@ -81,6 +81,7 @@ describe('npm run package:deb', () => {
       ['usr/bin/rs-agent', '-rwxr-xr-x'],
       ['usr/lib/rs-agent/dist/cli/main.js', '-rwxr-xr-x'],
       ['usr/lib/rs-agent/dist/cli/package.json', '-rw-r--r--'],
+      ['usr/lib/rs-agent/dist/cli/help.txt', '-rw-r--r--'],
       ['usr/lib/rs-agent/dist/cli/rs-agent.js', '-rw-r--r--'],
       ['usr/lib/rs-agent/dist/cli/rs-agent.js.map', '-rw-r--r--'],
       ['usr/lib/rs-agent/package.json', '-rw-r--r--'],
@@ -151,13 +152,16 @@ describe('the installed package', () => {
     ]);
   });
 
-  it('--version comes from the shipped yargs: without /usr/lib/rs-agent/node_modules it fails', async () => {
+  it("a command's --help comes from the shipped yargs: without /usr/lib/rs-agent/node_modules it fails", async () => {
     const usr = join(out, 'usr-without-modules');
     await execa('cp', ['-a', join(tree, 'usr'), usr]);
     rmSync(join(usr, 'lib/rs-agent/node_modules'), { recursive: true });
-    const r = await installed('rs-agent --version', { usr });
+    const r = await installed('rs-agent check --help', { usr });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/Cannot find module 'yargs'/);
+    // --version and --help print what the build had yargs print (dist/cli/help.txt).
+    const plain = await installed('rs-agent --version; rs-agent --help | head -1', { usr });
+    expect([plain.stdout, plain.stderr]).toEqual([`${VERSION.replace(/-1$/, '')}\nrs-agent <command> [options]`, '']);
   });
 
   it('fleet status reads a real etcd with the shipped etcd3 and cockatiel (loaded only on the fleet path)', async () => {
