@@ -40,6 +40,9 @@ export interface AgentOptions {
   // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
   // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
   nftWatch?: NftReadings;
+  // Takes the state-dir lock for a mutating pass (the daemon's keeps its descriptor open
+  // between passes, state/pass-lock.ts); without it, acquireLock.
+  acquireLock?: (stateDir: string, options?: LockOptions | number) => Promise<Lock>;
 }
 
 // Which tables a pass reads afresh, the last reading of the others, and what it read.
@@ -117,6 +120,7 @@ export async function start(opts: AgentOptions): Promise<ConvergeResult> {
       return converge(opts, await snapshot(opts, config), lock);
     },
     lockOptions(opts),
+    opts.acquireLock,
   );
 }
 
@@ -135,6 +139,7 @@ export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrec
       return { ...(await converge(opts, snap, lock)), unrecorded };
     },
     lockOptions(opts),
+    opts.acquireLock,
   );
 }
 
@@ -196,6 +201,7 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
       };
     },
     lockOptions(opts),
+    opts.acquireLock,
   );
 }
 
@@ -227,6 +233,7 @@ export async function reconcile(
       return { ...(await converge(opts, snap, lock, isHeld)), snapshot: snap };
     },
     lockOptions(opts),
+    opts.acquireLock,
   );
 }
 
