@@ -228,9 +228,14 @@ describe('rs-agent run under a storm of drift', () => {
       );
 
       expect(await ns.cli(['check'])).toMatchObject({ exitCode: 0, stdout: 'in sync' });
-      // Every `ip` a pass ran has been reaped: the only children left are the new `ip monitor`
-      // and the `nft monitor`.
-      expect(childrenOf(d.pid).sort()).toEqual([newWatch, watchChildOf(d.pid, 'nft')].sort());
+      // Every `ip` a pass ran has been reaped: the only children left are the new `ip monitor`,
+      // the `nft monitor`, and the passes' long-lived lock helper and `ip -batch`.
+      const longLived = childrenOf(d.pid).filter((child) => {
+        const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+        return argv[0] === 'perl' || argv.join(' ').startsWith('ip -force -json -batch -');
+      });
+      expect(longLived).toHaveLength(2);
+      expect(childrenOf(d.pid).sort()).toEqual([newWatch, watchChildOf(d.pid, 'nft'), ...longLived].sort());
       expect(after.fds, `fds before:\n${before.fds.join('\n')}\nafter:\n${after.fds.join('\n')}`).toHaveLength(
         before.fds.length,
       );
