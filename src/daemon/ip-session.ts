@@ -1,7 +1,9 @@
 import { readSync } from 'node:fs';
 import { IP_BATCH_ARGV } from '../apply/ip-batch.js';
 import { AgentError } from '../errors.js';
+import type { AgentOptions } from '../agent.js';
 import { OBSERVE_ARGV } from '../observe/observe.js';
+import { PassLock } from '../state/pass-lock.js';
 import { encodeBytes } from '../system/byte-text.js';
 import { LineChild } from '../system/line-child.js';
 import { timeoutFromEnv, TIMEOUT_ENV, type CommandResult, type Runner, type RunOptions } from '../system/runner.js';
@@ -124,4 +126,29 @@ function readSmall(fd: number): Buffer | null {
   }
   if (length > PIPE_BUF || (length > 0 && buffer[length - 1] !== 10)) return null;
   return buffer.subarray(0, length);
+}
+
+// What a daemon pass runs through, and how to let it go when the daemon stops.
+export interface PassAgent {
+  agent: Partial<Pick<AgentOptions, 'runner' | 'acquireLock'>>;
+  close(): void;
+}
+
+// The pass lock and the session, wired: a session holds the lock's descriptor as its fd 3,
+// and goes with it when the lock lets its descriptor go.
+export function longLivedPass(agent: Pick<AgentOptions, 'runner' | 'stateDir'>): PassAgent {
+  const lock = new PassLock(agent.stateDir);
+  const held = () => lock.descriptor;
+  const session = new IpSession(held);
+  lock.onDrop(() => session.stop());
+  return {
+    agent: {
+      runner: sessionRunner(agent.runner, session, held),
+      acquireLock: (_dir, options) => lock.acquire(typeof options === 'number' ? { waitMs: options } : options),
+    },
+    close: () => {
+      lock.close();
+      session.stop();
+    },
+  };
 }
