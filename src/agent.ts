@@ -23,7 +23,6 @@ import { withStoreVips } from './store/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
 // kernel), assembles a plan with the pure planner, and applies it where asked.
-
 export interface AgentOptions {
   configPath: string;
   stateDir: string;
@@ -40,9 +39,7 @@ export interface AgentOptions {
   // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
   // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
   nftWatch?: NftReadings;
-  // Takes the state-dir lock for a mutating pass (the daemon's keeps its descriptor open
-  // between passes, state/pass-lock.ts); without it, acquireLock.
-  acquireLock?: (stateDir: string, options?: LockOptions | number) => Promise<Lock>;
+  acquireLock?: LockOptions['acquire']; // the daemon's pass lock (state/pass-lock.ts)
 }
 
 // Which tables a pass reads afresh, the last reading of the others, and what it read.
@@ -120,7 +117,6 @@ export async function start(opts: AgentOptions): Promise<ConvergeResult> {
       return converge(opts, await snapshot(opts, config), lock);
     },
     lockOptions(opts),
-    opts.acquireLock,
   );
 }
 
@@ -139,7 +135,6 @@ export async function stop(opts: AgentOptions): Promise<ConvergeResult & { unrec
       return { ...(await converge(opts, snap, lock)), unrecorded };
     },
     lockOptions(opts),
-    opts.acquireLock,
   );
 }
 
@@ -201,7 +196,6 @@ export async function check(opts: AgentOptions, fix: boolean): Promise<CheckResu
       };
     },
     lockOptions(opts),
-    opts.acquireLock,
   );
 }
 
@@ -233,7 +227,6 @@ export async function reconcile(
       return { ...(await converge(opts, snap, lock, isHeld)), snapshot: snap };
     },
     lockOptions(opts),
-    opts.acquireLock,
   );
 }
 
@@ -297,7 +290,7 @@ async function converge(
 }
 
 function lockOptions(opts: AgentOptions): LockOptions {
-  return { waitMs: opts.lockWaitMs, signal: opts.lockSignal };
+  return { waitMs: opts.lockWaitMs, signal: opts.lockSignal, acquire: opts.acquireLock };
 }
 
 function requirePrivileges(opts: AgentOptions, command: string): void {

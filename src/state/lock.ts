@@ -21,6 +21,8 @@ export interface LockOptions {
   waitMs?: number;
   // Aborting it gives up the wait at once (the daemon's SIGTERM).
   signal?: AbortSignal;
+  // How withLock takes it (the daemon's pass lock, pass-lock.ts); acquireLock by default.
+  acquire?: (stateDir: string, options?: LockOptions | number) => Promise<Lock>;
 }
 
 // One lock serialises every mutating pass (start, stop, check --fix, each daemon
@@ -50,8 +52,8 @@ export async function withLock<T>(
   stateDir: string,
   fn: (lock: Lock) => Promise<T>,
   options?: LockOptions | number,
-  acquire: (stateDir: string, options?: LockOptions | number) => Promise<Lock> = acquireLock,
 ): Promise<T> {
+  const acquire = (typeof options === 'object' ? options.acquire : undefined) ?? acquireLock;
   const lock = await acquire(stateDir, options);
   try {
     return await fn(lock);
