@@ -5,7 +5,7 @@ import type { AgentOptions } from '../agent.js';
 import { OBSERVE_ARGV } from '../observe/observe.js';
 import { PassLock } from '../state/pass-lock.js';
 import { encodeBytes } from '../system/byte-text.js';
-import { LineChild } from '../system/line-child.js';
+import { LineChild, NoAnswerError } from '../system/line-child.js';
 import { timeoutFromEnv, TIMEOUT_ENV, type CommandResult, type Runner, type RunOptions } from '../system/runner.js';
 
 // The daemon's `ip -batch` runs without a process each: one long-lived `ip -force -json
@@ -50,7 +50,9 @@ export class IpSession {
       out = await child.request(input, (got) => got.includes(marker), this.timeoutMs);
     } catch (error) {
       this.stop();
-      if (error instanceof AgentError) throw new AgentError(`${error.message} (${TIMEOUT_ENV} sets the limit)`);
+      // Said as the runner says a one-off command's timeout, and what becomes of the child.
+      if (error instanceof NoAnswerError)
+        throw new AgentError(`${error.message}; the next pass starts another (${TIMEOUT_ENV} sets the limit)`);
       throw error;
     }
     const answer = out.slice(0, out.indexOf(marker));

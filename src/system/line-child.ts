@@ -15,6 +15,9 @@ export interface LineChildSpec {
   name: string;
 }
 
+// The child did not answer within the request's time, and was killed.
+export class NoAnswerError extends AgentError {}
+
 interface Waiting {
   done(lines: string[]): boolean; // the lines so far: whether they complete the answer
   resolve(lines: string[]): void;
@@ -29,6 +32,7 @@ export class LineChild {
   private waiting: Waiting | null = null;
   private ended: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly exited: Promise<void>; // resolved once the child has exited, or never ran
 
   constructor(private readonly spec: LineChildSpec) {
     const [file, ...args] = spec.argv;
@@ -38,8 +42,16 @@ export class LineChild {
     if (spec.fd3 !== undefined) stdio.push(spec.fd3);
     this.child = spawn(file, args, { stdio, env: { ...process.env, LC_ALL: 'C' } });
     this.child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.on('error', (error) => this.end(`cannot run ${file}: ${error.message}`));
-    this.child.on('exit', (code, signal) => this.end(`${spec.name} ended (${signal ?? `exit ${code}`})`));
+    let exited!: () => void;
+    this.exited = new Promise((resolve) => (exited = resolve));
+    this.child.on('error', (error) => {
+      this.end(`cannot run ${file}: ${error.message}`);
+      exited();
+    });
+    this.child.on('exit', (code, signal) => {
+      this.end(`${spec.name} ended (${signal ?? `exit ${code}`})`);
+      exited();
+    });
     // A write to a child that has just died fails with EPIPE: the exit says it.
     this.child.stdin?.on('error', () => undefined);
   }
@@ -66,8 +78,14 @@ export class LineChild {
     this.lines = [];
     return new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
+        // Rejected with this, not with the end that stop() reports to whoever waits, and
+        // only once the child has exited, as the runner does with a command it kills: a
+        // change the child was making when killed is made before the pass goes on (and
+        // lets go of the lock).
+        this.waiting = null;
         this.stop();
-        reject(new AgentError(`${this.spec.name}: no answer after ${timeoutMs / 1000} s; killed it`));
+        const error = new NoAnswerError(`${this.spec.name}: no answer after ${timeoutMs / 1000} s; killed it`);
+        void this.exited.then(() => reject(error));
       }, timeoutMs);
       this.waiting = { done, resolve, reject, timer };
       this.child.stdin?.write(data);
