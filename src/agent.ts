@@ -23,7 +23,6 @@ import { withStoreVips } from './store/resolve.js';
 
 // The library behind every command. Each function reads fresh (config, state file,
 // kernel), assembles a plan with the pure planner, and applies it where asked.
-
 export interface AgentOptions {
   configPath: string;
   stateDir: string;
@@ -40,6 +39,7 @@ export interface AgentOptions {
   // Which of rs-agent's nftables tables a pass reads afresh, and the last reading of the
   // others (the daemon's, daemon/nft-watch.ts); without it every one is read.
   nftWatch?: NftReadings;
+  acquireLock?: LockOptions['acquire']; // the daemon's pass lock (state/pass-lock.ts)
 }
 
 // Which tables a pass reads afresh, the last reading of the others, and what it read.
@@ -290,7 +290,7 @@ async function converge(
 }
 
 function lockOptions(opts: AgentOptions): LockOptions {
-  return { waitMs: opts.lockWaitMs, signal: opts.lockSignal };
+  return { waitMs: opts.lockWaitMs, signal: opts.lockSignal, acquire: opts.acquireLock };
 }
 
 function requirePrivileges(opts: AgentOptions, command: string): void {

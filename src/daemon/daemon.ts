@@ -11,6 +11,7 @@ import { PassQueue } from './pass-queue.js';
 import { exposureHeld, type PassResult } from './pass-result.js';
 import { NftWatch } from './nft-watch.js';
 import { runPass } from './pass.js';
+import { longLivedPass, type PassAgent } from './ip-session.js';
 import { requireRunnableSchedule } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 import { Sinks, type MetricsSink } from './sinks.js';
@@ -42,6 +43,7 @@ export interface DaemonParts {
   // A pass failed in a way rs-agent does not expect (a bug): run.ts ends the process.
   onInternalError(error: unknown): void;
   scheduler?: Scheduler;
+  longLived?: boolean; // passes lock, read and apply through long-lived children (ip-session.ts)
 }
 
 // rs-agent run, inside: a list of trigger sources → one queue → one pass at a time →
@@ -78,6 +80,7 @@ export class Daemon {
   private firstPassDone!: () => void;
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
   private readonly ctx: TriggerContext;
+  private readonly passAgent: PassAgent; // what a pass runs through, if not the agent's own
 
   constructor(private readonly parts: DaemonParts) {
     this.config = parts.config;
@@ -86,6 +89,7 @@ export class Daemon {
     this.stats = initialStats(process.pid, new Date(), parts.config.file);
     this.queue = new PassQueue((triggers) => this.pass(triggers), DEBOUNCE_MS, this.scheduler);
     this.sinks = new Sinks(parts.logger);
+    this.passAgent = parts.longLived ? longLivedPass(parts.agent) : { agent: {}, close: () => {} };
     this.ctx = {
       request: (trigger, options) => {
         if (this.state === 'running' && this.started) this.queue.request(trigger, options);
@@ -199,6 +203,7 @@ export class Daemon {
     for (const source of this.sources) source.stop();
     await Promise.race([this.queue.close(), this.scheduler.wait('shutdown-wait', waitMs)]);
     this.scheduler.close();
+    this.passAgent.close();
     this.stats = foldStop(this.stats, new Date());
     this.publish();
     this.state = 'stopped';
@@ -238,7 +243,7 @@ export class Daemon {
     this.nft.setCounting(Boolean(this.config.metrics.file));
     try {
       result = await runPass({
-        agent: { ...this.parts.agent, lockSignal: this.abort.signal, nftWatch: this.nft },
+        agent: { ...this.parts.agent, ...this.passAgent.agent, lockSignal: this.abort.signal, nftWatch: this.nft },
         config: this.desiredConfig(),
         backoff: this.backoff,
         previous: this.previous,

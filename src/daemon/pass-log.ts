@@ -44,7 +44,7 @@ export function logPass(logger: Logger, pass: PassResult, before: DaemonStats, c
         'flap-backoff',
         `${trip.item} keeps drifting: repaired ${trip.repairs} times within ${windowS} s, ` +
           `something else keeps undoing it; not repairing it for ${trip.backoffMs / 1000} s`,
-        { ...fields, backoff_s: trip.backoffMs / 1000 },
+        { ...fields, backoff_s: trip.backoffMs / 1000, held_until: trip.heldUntil },
       );
   }
   if (result.error !== undefined)

@@ -33,7 +33,9 @@ export interface PassResult {
   reconcile: ReconcileResult | null;
   error?: string;
   ran: RanChange[];
-  trips: Trip[];
+  // Each with the end of its backoff as an ISO time (the backoff counts on the scheduler's
+  // clock): the log says when the item is repaired again.
+  trips: (Trip & { heldUntil: string })[];
   // Items the backoff held whose desired state moved: forgotten, due in the next pass.
   released: string[];
   // Items of changes the desired state asked for that did not apply (held back, failed):

@@ -6,7 +6,7 @@ import { itemOf } from '../model/change.js';
 import type { Change } from '../objects/registry.js';
 import type { DesiredState } from '../plan/plan.js';
 import { movedSince } from './desired-moved.js';
-import type { FlapBackoff, Trip } from './flap-backoff.js';
+import type { FlapBackoff } from './flap-backoff.js';
 import type { BackoffItem, PassResult, RanChange } from './pass-result.js';
 import type { Now } from './scheduler.js';
 import { TRIGGERS, type Trigger } from './trigger.js';
@@ -46,11 +46,12 @@ export async function runPass(input: PassInput): Promise<PassResult> {
       ...(o.error === undefined ? {} : { error: o.error }),
       repair: !isChange(o.change),
     }));
-    const trips: Trip[] = [];
+    const trips: PassResult['trips'] = [];
+    const toWall = wallClock(input.now);
     for (const r of ran) {
       if (r.status !== 'applied' || !r.repair) continue;
       const trip = backoff.record(itemOf(r.change), { protective: r.change.safety.protects === true });
-      if (trip) trips.push(trip);
+      if (trip) trips.push({ ...trip, heldUntil: toWall(trip.until) });
     }
     const heldChanges = result.held.map((h) => h.change).filter(isChange);
     const released = heldChanges.map(itemOf).filter((item) => backoff.isHeld(item));
@@ -78,12 +79,18 @@ export async function runPass(input: PassInput): Promise<PassResult> {
 // clock), and its next release since the pass started: a backoff that ended while the
 // pass ran held its item back all the same, and the item is due at once.
 function backoffOf({ backoff, now }: PassInput, startedAt: number): PassResult['backoff'] {
-  const at = now();
-  const toWall = (t: number) => new Date(Date.now() + (t - at)).toISOString();
+  const toWall = wallClock(now);
   const items: BackoffItem[] = backoff
     .status()
     .map((s) => ({ ...s, heldUntil: s.heldUntil === null ? null : toWall(s.heldUntil) }));
   return { items, nextRelease: backoff.nextRelease(startedAt) };
+}
+
+// Converts times on the scheduler's clock to ISO wall-clock times, as of now.
+function wallClock(now: Now): (t: number) => string {
+  const at = now();
+  const wall = Date.now();
+  return (t) => new Date(wall + (t - at)).toISOString();
 }
 
 function round(ms: number): number {

@@ -44,6 +44,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     config,
     sources: (c) => triggerSources(c, { agent, logger }),
     onInternalError: internalError,
+    longLived: true,
   });
 
   let done!: (status: number) => void;

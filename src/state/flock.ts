@@ -31,30 +31,37 @@ const CONFLICT = 75;
 // or reports who holds it.
 export async function takeFlock(path: string, options: FlockOptions): Promise<FlockResult> {
   if (options.signal?.aborted) throw cancelled(options.what, path);
-  const { execa } = await loadExeca();
   const fd = openLockFile(path, options.what);
-  const wait = options.waitMs > 0 ? ['--wait', String(options.waitMs / 1000)] : ['--nonblock'];
-  // Probes share the lock among themselves, so two `stop`s asking at once do not take
-  // each other for a daemon.
-  const mode = options.probe ? '--shared' : '--exclusive';
-  let result;
   try {
-    result = await execa(utilLinux('flock'), [mode, ...wait, '--conflict-exit-code', String(CONFLICT), '3'], {
-      stdio: withFd3(['ignore', 'ignore', 'pipe'], fd),
-      env: { LC_ALL: 'C' },
-      reject: false,
-      cancelSignal: options.signal,
-      forceKillAfterDelay: 1000,
-    });
+    const taken = await flockOn(fd, path, options);
+    if ('heldBy' in taken) closeSync(fd);
+    return taken;
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+}
+
+// takeFlock on a descriptor the caller opened (openLockFile) and keeps open whatever the
+// outcome: the daemon's pass lock (pass-lock.ts), whose descriptor outlives each pass.
+export async function flockOn(fd: number, path: string, options: FlockOptions): Promise<FlockResult> {
+  if (options.signal?.aborted) throw cancelled(options.what, path);
+  const { execa } = await loadExeca();
+  const wait = options.waitMs > 0 ? ['--wait', String(options.waitMs / 1000)] : ['--nonblock'];
+  // Probes share the lock among themselves, so two `stop`s asking at once do not take
+  // each other for a daemon.
+  const mode = options.probe ? '--shared' : '--exclusive';
+  const result = await execa(utilLinux('flock'), [mode, ...wait, '--conflict-exit-code', String(CONFLICT), '3'], {
+    stdio: withFd3(['ignore', 'ignore', 'pipe'], fd),
+    env: { LC_ALL: 'C' },
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 1000,
+  });
   if (result.exitCode === 0) {
     if (!options.probe) writeHolder(fd, path, options.what);
     return { fd };
   }
-  closeSync(fd);
   if (result.isCanceled) throw cancelled(options.what, path);
   if (result.exitCode === CONFLICT) return { heldBy: readHolder(path) };
   const code = (result.cause as NodeJS.ErrnoException | undefined)?.code ?? result.code;
@@ -66,7 +73,7 @@ export async function takeFlock(path: string, options: FlockOptions): Promise<Fl
 // cannot be created exclusively. Opened without following a symlink, and refused unless
 // it is a regular file with no other name (Linux opens a FIFO O_RDWR without blocking):
 // a hard link to another file would have writeHolder truncate that file.
-function openLockFile(path: string, what: string): number {
+export function openLockFile(path: string, what: string): number {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
@@ -92,12 +99,11 @@ function openLockFile(path: string, what: string): number {
 }
 
 // The pid is for messages only: flock cannot say who holds a lock.
-function writeHolder(fd: number, path: string, what: string): void {
+export function writeHolder(fd: number, path: string, what: string): void {
   try {
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
   } catch (error) {
-    closeSync(fd);
     throw new AgentError(`${what} ${path}: cannot write: ${describeError(error)}`);
   }
 }

@@ -21,6 +21,8 @@ export interface LockOptions {
   waitMs?: number;
   // Aborting it gives up the wait at once (the daemon's SIGTERM).
   signal?: AbortSignal;
+  // How withLock takes it (the daemon's pass lock, pass-lock.ts); acquireLock by default.
+  acquire?: (stateDir: string, options?: LockOptions | number) => Promise<Lock>;
 }
 
 // One lock serialises every mutating pass (start, stop, check --fix, each daemon
@@ -33,18 +35,7 @@ export async function acquireLock(stateDir: string, options: LockOptions | numbe
   ensureStateDir(stateDir);
   const path = lockPath(stateDir);
   const taken = await takeFlock(path, { waitMs, signal, what: 'lock' });
-  if ('heldBy' in taken) {
-    const pid = taken.heldBy;
-    const who =
-      pid === null
-        ? 'another rs-agent (pid unknown)'
-        : isProcessAlive(pid)
-          ? `another rs-agent (pid ${pid})`
-          : `a command started by rs-agent pid ${pid}, which has exited,`;
-    throw new AgentError(
-      `${who} holds ${path}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`,
-    );
-  }
+  if ('heldBy' in taken) throw heldError(path, taken.heldBy, waitMs);
   removeLeftovers(stateDir);
   let open = true;
   return {
@@ -62,12 +53,26 @@ export async function withLock<T>(
   fn: (lock: Lock) => Promise<T>,
   options?: LockOptions | number,
 ): Promise<T> {
-  const lock = await acquireLock(stateDir, options);
+  const acquire = (typeof options === 'object' ? options.acquire : undefined) ?? acquireLock;
+  const lock = await acquire(stateDir, options);
   try {
     return await fn(lock);
   } finally {
     lock.release();
   }
+}
+
+// The lock was held all the wait long: by whom, as far as the file says.
+export function heldError(path: string, pid: number | null, waitMs: number): AgentError {
+  const who =
+    pid === null
+      ? 'another rs-agent (pid unknown)'
+      : isProcessAlive(pid)
+        ? `another rs-agent (pid ${pid})`
+        : `a command started by rs-agent pid ${pid}, which has exited,`;
+  return new AgentError(
+    `${who} holds ${path}; waited ${Math.round(waitMs / 1000)}s for it. Try again when it has finished`,
+  );
 }
 
 export function lockPath(stateDir: string): string {
@@ -79,7 +84,7 @@ export function lockPath(stateDir: string): string {
 // `<name>.<pid>.tmp` by an older rs-agent). Only a holder writes them, and the kernel
 // gives us the lock only once that holder and its commands are gone. Other temp files
 // (the daemon's status, written outside the lock) are not ours to touch.
-function removeLeftovers(stateDir: string): void {
+export function removeLeftovers(stateDir: string): void {
   let names: string[];
   try {
     names = readdirSync(stateDir);

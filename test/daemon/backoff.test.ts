@@ -54,6 +54,8 @@ describe('flap backoff', () => {
       'address 192.0.2.10/32 dev lo keeps drifting: repaired 4 times within 30 s, something else keeps undoing it; not repairing it for 5 s',
     );
     expect(d.events('repair').filter((l) => l.item === VIP10)).toHaveLength(4);
+    // When it ends, on the wall clock (the pass logs it later than it tripped, on a real one).
+    expect(trip?.held_until).toBe(new Date(at(trip!) + 5_000).toISOString());
     d.deleteVip('192.0.2.10');
     await d.run(20);
     expect(d.events('repair').filter((l) => l.item === VIP10)).toHaveLength(4); // held back

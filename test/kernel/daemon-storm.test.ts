@@ -196,7 +196,12 @@ describe('rs-agent run under a storm of drift', () => {
             const fix = fixes[i] as LogLine;
             const previous = i === 0 ? null : lines[lines.indexOf(fixes[i - 1] as LogLine) + 1];
             const trip = previous?.event === 'flap-backoff' ? previous : null;
-            const due = trip ? Date.parse(trip.time) + Number(trip.backoff_s) * 1000 : deletion.at;
+            // The backoff's end as the daemon logs it (held_until), not the trip line's time
+            // plus backoff_s: the line is written after the pass that tripped it, later than
+            // the backoff started on the daemon's clock (by as much as that pass's last
+            // steps and its other log lines take).
+            const due = trip ? Date.parse(String(trip.held_until)) : deletion.at;
+            expect(due, `${item}: a backoff without its end: ${JSON.stringify(trip)}`).not.toBeNaN();
             (trip ? delays.afterBackoff : delays.prompt).push(Date.parse(fix.time) - due);
             if (trip && Date.parse(fix.time) < due - 5)
               late.push(`${item}: repaired at ${fix.time}, held back until ${new Date(due).toISOString()}`);
@@ -228,9 +233,14 @@ describe('rs-agent run under a storm of drift', () => {
       );
 
       expect(await ns.cli(['check'])).toMatchObject({ exitCode: 0, stdout: 'in sync' });
-      // Every `ip` a pass ran has been reaped: the only children left are the new `ip monitor`
-      // and the `nft monitor`.
-      expect(childrenOf(d.pid).sort()).toEqual([newWatch, watchChildOf(d.pid, 'nft')].sort());
+      // Every `ip` a pass ran has been reaped: the only children left are the new `ip monitor`,
+      // the `nft monitor`, and the passes' long-lived lock helper and `ip -batch`.
+      const longLived = childrenOf(d.pid).filter((child) => {
+        const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+        return argv[0] === 'perl' || argv.join(' ').startsWith('ip -force -json -batch -');
+      });
+      expect(longLived).toHaveLength(2);
+      expect(childrenOf(d.pid).sort()).toEqual([newWatch, watchChildOf(d.pid, 'nft'), ...longLived].sort());
       expect(after.fds, `fds before:\n${before.fds.join('\n')}\nafter:\n${after.fds.join('\n')}`).toHaveLength(
         before.fds.length,
       );

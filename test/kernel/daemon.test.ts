@@ -104,9 +104,11 @@ describe('rs-agent run on the real kernel', () => {
   });
 
   it('lock: check --fix during a daemon reconcile waits for it, then works on fresh observations', async () => {
-    // An `ip` that, for the daemon's mutating batch only, waits for a gate the test opens:
-    // the daemon's reconcile holds the lock, after it has observed, for as long as the test
-    // needs, however fast or slow the machine.
+    // An `ip` that, when given the line of the daemon's batch that adds 192.0.2.11, waits
+    // for a gate the test opens before passing it on to the real ip: the daemon's reconcile
+    // holds the lock, after it has observed, for as long as the test needs, however fast or
+    // slow the machine. A line, not a process: the daemon's passes feed one long-lived `ip`
+    // started with it (daemon/ip-session.ts), and one-off batches read their lines the same.
     const bin = join(ns.dir, 'bin');
     const marker = join(ns.dir, 'applying');
     const gate = join(ns.dir, 'gate');
@@ -114,7 +116,15 @@ describe('rs-agent run on the real kernel', () => {
     const realIp = (await execa('sh', ['-c', 'command -v ip'])).stdout;
     writeFileSync(
       join(bin, 'ip'),
-      `#!/bin/sh\ncase " $* " in *" -force "*) touch ${marker}; while [ ! -e ${gate} ]; do sleep 0.05; done;; esac\nexec ${realIp} "$@"\n`,
+      [
+        '#!/bin/sh',
+        `case " $* " in *" -force "*) ;; *) exec ${realIp} "$@";; esac`,
+        'while IFS= read -r line; do',
+        `  case "$line" in "address add 192.0.2.11/32 "*) touch ${marker}; while [ ! -e ${gate} ]; do sleep 0.05; done;; esac`,
+        `  printf '%s\\n' "$line"`,
+        `done | ${realIp} "$@"`,
+        '',
+      ].join('\n'),
     );
     chmodSync(join(bin, 'ip'), 0o755);
     ns.writeConfig(config());

@@ -58,8 +58,38 @@ describe('an ip that hangs', () => {
   });
 
   it('the hung batch of a daemon pass fails its changes; the daemon goes on and repairs once ip answers', async () => {
+    // The daemon's passes feed their batches to one long-lived `ip` (daemon/ip-session.ts):
+    // it hangs on a line, not when it starts. This one passes each line on to the real ip
+    // (through a FIFO, so that the process the daemon started is the one reading), and on
+    // an `address add` while the marker is there, lets the real ip go, records its pid and
+    // sleeps for ever, its stdout still open: no answer, until the daemon kills it.
     const marker = join(ns.dir, 'hang');
-    const stub = stubIp(`[ -e ${marker} ] && [ "$1" = -force ]`);
+    const pidFile = join(ns.dir, 'stub-pids');
+    const bin = join(ns.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'ip'),
+      [
+        '#!/bin/sh',
+        `case " $* " in *" -force "*) ;; *) exec ${realIp} "$@";; esac`,
+        `fifo=${ns.dir}/fifo.$$`,
+        'mkfifo "$fifo"',
+        `${realIp} "$@" < "$fifo" &`,
+        'exec 4> "$fifo"',
+        'rm "$fifo"',
+        'while IFS= read -r line; do',
+        `  case "$line" in "address add "*) if [ -e ${marker} ]; then exec 4>&-; echo $$ >> ${pidFile}; exec sleep 3600; fi;; esac`,
+        `  printf '%s\\n' "$line" >&4`,
+        'done',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'ip'), 0o755);
+    const stub = {
+      path: `${bin}:${process.env.PATH}`,
+      pids: () =>
+        existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : ([] as number[]),
+    };
     // Every other ip (the passes' observations, ip monitor) is the real one through the stub:
     // a limit of 0.5 s would time them out too on a busy machine.
     daemon = new Daemon(ns, { PATH: stub.path, RS_AGENT_COMMAND_TIMEOUT: '3' });
@@ -69,7 +99,10 @@ describe('an ip that hangs', () => {
     await ns.ip(['addr', 'del', '192.0.2.10/32', 'dev', 'lo']);
     // The batch's changes fail (naming the command), as any failure of a pass's commands.
     const failed = await daemon.waitFor((l) => l.event === 'repair-failed', 10_000, mark);
-    expect(failed.message).toMatch(/ip -force -batch .*: no answer after 3 s; killed it/);
+    // Named as the runner names a one-off command's timeout, and what became of the child.
+    expect(failed.message).toMatch(
+      /: ip -force -json -batch - \(long-lived\): no answer after 3 s; killed it; the next pass starts another \(RS_AGENT_COMMAND_TIMEOUT sets the limit\)$/,
+    );
     // Once is a warning (a pass racing the host fails once); the same item failing on
     // the next pass is an error.
     expect(failed.level).toBe('warning');
