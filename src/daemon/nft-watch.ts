@@ -21,13 +21,29 @@ export class NftWatch implements NftReadings {
   // (a table may have changed after it was read and before the monitor heard anything).
   private era = 0;
   private readingEra = 0;
+  private readonly listeners = new Set<(on: boolean) => void>();
 
   // The monitor has joined the kernel's events (true) or has ended (false): without it
   // nothing is known.
   watched(on: boolean): void {
+    const was = this.watching;
     this.watching = on;
     this.era += 1;
     this.known.clear();
+    if (was !== on) for (const listener of this.listeners) listener(on);
+  }
+
+  // Whether nft monitor has joined the kernel's events and still runs: a change to one of
+  // rs-agent's tables (the ARP guard's flush) is heard as it happens.
+  get listening(): boolean {
+    return this.watching;
+  }
+
+  // Tells the listener each time that changes (the sysctl re-read's cadence depends on it);
+  // returns the call that stops telling it.
+  onListening(listener: (on: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   // The monitor lost events (its socket's buffer overflowed): what was read may be old.

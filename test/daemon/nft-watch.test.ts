@@ -76,6 +76,21 @@ describe('what a daemon pass reads of its nftables tables', () => {
     expect(ids(watch.toRead(TABLES).read)).toEqual(ids(TABLES));
   });
 
+  it('says whether nft monitor listens, and tells its listeners each time that changes', () => {
+    const watch = new NftWatch();
+    const heard: boolean[] = [];
+    const stop = watch.onListening((on) => heard.push(on));
+    expect(watch.listening).toBe(false);
+    watch.watched(true);
+    watch.watched(true); // joined again without an end in between: no news
+    expect(watch.listening).toBe(true);
+    watch.watched(false);
+    stop();
+    watch.watched(true);
+    expect(heard).toEqual([true, false]);
+    expect(watch.listening).toBe(true);
+  });
+
   it('while the metrics read counters, reads the tables whose spec counts on every pass', () => {
     const watch = new NftWatch();
     watch.watched(true);
