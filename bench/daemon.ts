@@ -5,8 +5,10 @@
 //   - sysctl repair time: from a write of a wrong value to the right one being back,
 //     with arp.guard off: the exposure a reset leaves when only the sysctls protect,
 //     bounded by drift.sysctl_interval (default 100 ms) plus one pass;
-//   - the daemon's idle CPU over a minute (its own time, its reaped children's, and
-//     its `ip monitor` child's) and its RSS;
+//   - the daemon's idle CPU over a minute (its own time, its reaped children's, and its
+//     monitor children's) and its RSS, with the default config (the ARP guard on, as
+//     shipped) and with arp.guard off (the sysctl re-read then bounds the exposure, at its
+//     100 ms default);
 //   - ARP exposure of a steady VIP after sysctl resets, arp.guard off, with and without
 //     an address fight elsewhere on the host, counted by a real prober in a peer
 //     namespace (daemon-exposure.ts).
@@ -81,8 +83,13 @@ async function inside(dir: string, peer: string): Promise<void> {
   const vip = await withLoad(() => vipLatency(first.log));
   const sysctl = await withLoad(() => sysctlLatency());
   await sleep(2_000);
-  const idle = await withLoad(() => idleCost(first.pid));
+  const idleGuardOff = await withLoad(() => idleCost(first.pid));
   await first.stop();
+  // The daemon as shipped: the config names its VIPs and NIC, every other setting is its default.
+  const shipped = await startDaemon(dir, '', CLI, '');
+  await sleep(2_000);
+  const idle = await withLoad(() => idleCost(shipped.pid));
+  await shipped.stop();
 
   // ARP exposure, each round with a daemon of its own (the flap backoff starts afresh),
   // the cases in turn, and this build's and the compared one's in turn.
@@ -124,7 +131,8 @@ async function inside(dir: string, peer: string): Promise<void> {
     vipRepairMs: { ...summary(vip.value.fromMonitor), loadavg1: vip.loadavg1 },
     vipPassMs: summary(vip.value.passDurations), // the daemon's own figure for the same repairs
     sysctlRepairMs: { ...summary(sysctl.value), loadavg1: sysctl.loadavg1 },
-    idle: { ...idle.value, loadavg1: idle.loadavg1 },
+    idle: { ...idle.value, loadavg1: idle.loadavg1 }, // the default config
+    idleGuardOff: { ...idleGuardOff.value, loadavg1: idleGuardOff.loadavg1 },
     exposure: exposures,
   };
   const load = (l: number[]) => `load ${l.join(' → ')}`;
@@ -138,11 +146,15 @@ async function inside(dir: string, peer: string): Promise<void> {
     `sysctl repair = exposure after a reset with arp.guard off (${SYSCTL} reset → back, default sysctl_interval), ${s.n} rounds: median ${s.median} ms, p90 ${s.p90} ms, max ${s.max} ms (${load(s.loadavg1)})`,
   );
   const i = result.idle;
+  for (const [what, r] of [
+    ['default config (ARP guard on)', result.idle],
+    ['arp.guard off', result.idleGuardOff],
+  ] as const)
+    console.log(
+      `idle over ${IDLE_S} s, ${what}: CPU ${r.cpuPercent}% (daemon ${r.daemonTicks} ticks, reaped children ${r.childTicks}, monitor children ${r.monitorTicks}) (${load(r.loadavg1)})`,
+    );
   console.log(
-    `idle over ${IDLE_S} s: CPU ${i.cpuPercent}% (daemon ${i.daemonTicks} ticks, reaped children ${i.childTicks}, ip monitor ${i.monitorTicks}) (${load(i.loadavg1)})`,
-  );
-  console.log(
-    `RSS ${i.rssMiB} MiB (private ${i.anonMiB} MiB + file-backed ${i.fileMiB} MiB, mostly the node binary shared with every node process), peak ${i.hwmMiB} MiB; ip monitor ${i.monitorRssMiB} MiB`,
+    `RSS ${i.rssMiB} MiB, default config (private ${i.anonMiB} MiB + file-backed ${i.fileMiB} MiB, mostly the node binary shared with every node process), peak ${i.hwmMiB} MiB; monitor children ${i.monitorRssMiB} MiB`,
   );
   const cases: Record<Case, string> = {
     quiet: 'no fight',
@@ -169,12 +181,12 @@ async function inside(dir: string, peer: string): Promise<void> {
   console.log(`written to ${join(OUT, 'daemon.json')}`);
 }
 
-// `rs-agent run` on a config of two VIPs, arp.guard off, plus `drift`; ready when it
-// resolves. As in production: the state dir on tmpfs (/run is one under systemd), and
-// the NODE_OPTIONS the watch unit sets.
-async function startDaemon(dir: string, drift: string, cli = CLI) {
+// `rs-agent run` on a config of two VIPs, arp.guard off unless `arp` says otherwise ('':
+// the default), plus `drift`; ready when it resolves. As in production: the state dir on
+// tmpfs (/run is one under systemd), and the NODE_OPTIONS the watch unit sets.
+async function startDaemon(dir: string, drift: string, cli = CLI, arp = 'arp: {guard: off}\n') {
   const config = join(dir, 'rs-agent.yaml');
-  writeFileSync(config, `vips: [${VIP}, ${FOUGHT_VIP}]\ninterfaces: [eth0]\narp: {guard: off}\n${drift}`);
+  writeFileSync(config, `vips: [${VIP}, ${FOUGHT_VIP}]\ninterfaces: [eth0]\n${arp}${drift}`);
   const log: { event: string; item?: string; duration_ms?: number }[] = [];
   const stateDir = mkdtempSync('/dev/shm/rs-agent-bench-');
   const nodeOptions =
@@ -242,14 +254,19 @@ async function sysctlLatency(): Promise<number[]> {
   return out;
 }
 
+// The monitor children (ip monitor, nft monitor) live through the window; the `ip` and
+// `nft` runs of passes are reaped and counted in the daemon's children's ticks.
 async function idleCost(pid: number) {
-  const monitorPid = childrenOf(pid).find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('ip\0monitor'));
-  const before = { daemon: cpuTicks(pid), monitor: monitorPid ? cpuTicks(monitorPid) : null };
+  const monitorPids = childrenOf(pid).filter((c) =>
+    /^(ip|nft)\0monitor/.test(readFileSync(`/proc/${c}/cmdline`, 'utf8')),
+  );
+  const monitorsTicks = () => monitorPids.reduce((sum, m) => sum + cpuTicks(m).own, 0);
+  const before = { daemon: cpuTicks(pid), monitors: monitorsTicks() };
   await sleep(IDLE_S * 1000);
-  const after = { daemon: cpuTicks(pid), monitor: monitorPid ? cpuTicks(monitorPid) : null };
+  const after = { daemon: cpuTicks(pid), monitors: monitorsTicks() };
   const daemonTicks = after.daemon.own - before.daemon.own;
   const childTicks = after.daemon.children - before.daemon.children;
-  const monitorTicks = after.monitor && before.monitor ? after.monitor.own - before.monitor.own : 0;
+  const monitorTicks = after.monitors - before.monitors;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (name: string, text = status) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return {
@@ -262,9 +279,10 @@ async function idleCost(pid: number) {
     anonMiB: round(kib('RssAnon') / 1024, 1),
     fileMiB: round(kib('RssFile') / 1024, 1),
     hwmMiB: round(kib('VmHWM') / 1024, 1),
-    monitorRssMiB: monitorPid
-      ? round(kib('VmRSS', readFileSync(`/proc/${monitorPid}/status`, 'utf8')) / 1024, 1)
-      : null,
+    monitorRssMiB: round(
+      monitorPids.reduce((sum, m) => sum + kib('VmRSS', readFileSync(`/proc/${m}/status`, 'utf8')), 0) / 1024,
+      1,
+    ),
   };
 }
 

@@ -9,18 +9,28 @@ import { expectMapping, show, type Fail } from './schema.js';
 export const DEFAULT_DRIFT: DriftConfig = {
   schedule: '*/30 * * * * *',
   sysctlIntervalMs: 100,
+  sysctlGuardedIntervalMs: 1_000,
   flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
 };
 
 export function validateDrift(value: unknown, fail: Fail): DriftConfig {
   if (value === undefined || value === null) return structuredClone(DEFAULT_DRIFT);
-  const drift = expectMapping(value, 'drift', fail, ['schedule', 'sysctl_interval', 'flap']);
+  const drift = expectMapping(value, 'drift', fail, ['schedule', 'sysctl_interval', 'sysctl_interval_guarded', 'flap']);
   const schedule = drift.schedule === undefined ? DEFAULT_DRIFT.schedule : validateScheduleText(drift.schedule, fail);
-  const sysctlIntervalMs =
-    drift.sysctl_interval === undefined
-      ? DEFAULT_DRIFT.sysctlIntervalMs
-      : durationMs(drift.sysctl_interval, 'drift.sysctl_interval', fail, { min: 50, max: 60_000 });
-  return { schedule, sysctlIntervalMs, flap: validateFlap(drift.flap, fail) };
+  const interval = (key: string, fallback: number) =>
+    drift[key] === undefined ? fallback : durationMs(drift[key], `drift.${key}`, fail, { min: 50, max: 60_000 });
+  const sysctlIntervalMs = interval('sysctl_interval', DEFAULT_DRIFT.sysctlIntervalMs);
+  // Never more often under the guard than without it.
+  const sysctlGuardedIntervalMs = interval(
+    'sysctl_interval_guarded',
+    Math.max(DEFAULT_DRIFT.sysctlGuardedIntervalMs, sysctlIntervalMs),
+  );
+  if (sysctlGuardedIntervalMs < sysctlIntervalMs)
+    fail(
+      'drift.sysctl_interval_guarded',
+      `${show(drift.sysctl_interval_guarded)} is shorter than drift.sysctl_interval (${formatMs(sysctlIntervalMs)})`,
+    );
+  return { schedule, sysctlIntervalMs, sysctlGuardedIntervalMs, flap: validateFlap(drift.flap, fail) };
 }
 
 function validateFlap(value: unknown, fail: Fail): FlapConfig {

@@ -58,6 +58,9 @@ export type ArpGuard = 'auto' | 'nftables' | 'off';
 export interface DriftConfig {
   schedule: string; // cron expression (node-cron; 6 fields start with seconds) for the full reconcile
   sysctlIntervalMs: number; // how often the sysctl files rs-agent sets are re-read
+  // How often while the ARP guard is in force (loaded as planned, and nft monitor listening):
+  // a reset ARP sysctl then exposes nothing, and the guard's own loss is an event.
+  sysctlGuardedIntervalMs: number;
   flap: FlapConfig;
 }
 

@@ -1,15 +1,16 @@
 import type { NftReadings } from '../agent.js';
 import { tableId, type NftTableSpec } from '../objects/nft-table.js';
 import type { ActualNftTable } from '../observe/types.js';
+import { monotonicNow, type Now } from './scheduler.js';
 
 // What the daemon knows of rs-agent's nftables tables between passes. Listing a table
 // costs an `nft` process; while `nft monitor` listens, any change to a table (flushed,
 // deleted, a rule or element touched, rs-agent's own loads) names it in an event, so a
 // pass reads again only the tables named since their last reading. Every table is read
 // when nothing watches (no monitor, or one that has not yet joined the kernel's events,
-// or has ended), on the passes that must look at everything (start, reload, the
-// schedule), and, for a table whose spec says its counters are read (the metrics), on
-// every pass that feeds them.
+// or has ended), on the passes that must look at everything (start, reload), on the
+// schedule's once the last full reading is old enough (readAllEvery), and, for a table
+// whose spec says its counters are read (the metrics), on every pass that feeds them.
 export class NftWatch implements NftReadings {
   private watching = false;
   private everything = true; // the next pass reads every table
@@ -21,13 +22,32 @@ export class NftWatch implements NftReadings {
   // (a table may have changed after it was read and before the monitor heard anything).
   private era = 0;
   private readingEra = 0;
+  private readonly listeners = new Set<(on: boolean) => void>();
+  private lastFullReading: number | null = null; // on the clock given, when a pass last read every table
+
+  constructor(private readonly now: Now = monotonicNow) {}
 
   // The monitor has joined the kernel's events (true) or has ended (false): without it
   // nothing is known.
   watched(on: boolean): void {
+    const was = this.watching;
     this.watching = on;
     this.era += 1;
     this.known.clear();
+    if (was !== on) for (const listener of this.listeners) listener(on);
+  }
+
+  // Whether nft monitor has joined the kernel's events and still runs: a change to one of
+  // rs-agent's tables (the ARP guard's flush) is heard as it happens.
+  get listening(): boolean {
+    return this.watching;
+  }
+
+  // Tells the listener each time that changes (the sysctl re-read's cadence depends on it);
+  // returns the call that stops telling it.
+  onListening(listener: (on: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   // The monitor lost events (its socket's buffer overflowed): what was read may be old.
@@ -42,9 +62,15 @@ export class NftWatch implements NftReadings {
     this.named.add(id);
   }
 
-  // The next pass reads every table (start, reload, the schedule).
+  // The next pass reads every table (start, reload).
   readAll(): void {
     this.everything = true;
+  }
+
+  // The next pass reads every table if no pass has for ms (the schedule's: a check of what
+  // the events keep current, in case a monitor that still runs stopped hearing them).
+  readAllEvery(ms: number): void {
+    if (this.lastFullReading === null || this.now() - this.lastFullReading >= ms) this.everything = true;
   }
 
   // The metrics read counters after each pass: the tables whose spec counts are read each time.
@@ -55,6 +81,7 @@ export class NftWatch implements NftReadings {
   // Of the tables a pass looks at, those it reads now, and the last reading of the others.
   toRead<T extends NftTableSpec>(tables: readonly T[]): { read: T[]; known: Record<string, ActualNftTable> } {
     const all = this.everything || !this.watching;
+    if (all) this.lastFullReading = this.now();
     const read = tables.filter((t) => all || (this.counting && t.counts) || !this.known.has(tableId(t)));
     for (const t of read) this.named.delete(tableId(t));
     this.readingEra = this.era;

@@ -14,9 +14,26 @@ describe('drift and metrics config', () => {
     expect(config.drift).toEqual({
       schedule: '*/10 * * * * *',
       sysctlIntervalMs: 250,
+      sysctlGuardedIntervalMs: 1_000,
       flap: { maxRepairs: 3, windowMs: 120_000, backoffMs: 2_000, maxBackoffMs: 3_600_000 },
     });
     expect(config.metrics).toEqual({ file: '/var/lib/prometheus/node-exporter/rs-agent.prom' });
+  });
+
+  it('re-reads the sysctls every second by default while the ARP guard is in force, never more often than without it', () => {
+    expect(DEFAULT_DRIFT.sysctlGuardedIntervalMs).toBe(1_000);
+    expect(parse('drift: {sysctl_interval_guarded: 5s}\n').drift).toMatchObject({
+      sysctlIntervalMs: 100,
+      sysctlGuardedIntervalMs: 5_000,
+    });
+    expect(parse('drift: {sysctl_interval: 2s}\n').drift).toMatchObject({
+      sysctlIntervalMs: 2_000,
+      sysctlGuardedIntervalMs: 2_000,
+    });
+    expect(parse('drift: {sysctl_interval: 300ms, sysctl_interval_guarded: 300ms}\n').drift).toMatchObject({
+      sysctlIntervalMs: 300,
+      sysctlGuardedIntervalMs: 300,
+    });
   });
 
   it('fills what is left out with the defaults', () => {
@@ -29,7 +46,7 @@ describe('drift and metrics config', () => {
     [
       'unknown key',
       'drift: {interval: 5}\n',
-      /drift\.interval: unknown key; expected one of schedule, sysctl_interval, flap/,
+      /drift\.interval: unknown key; expected one of schedule, sysctl_interval, sysctl_interval_guarded, flap/,
     ],
     [
       'schedule not cron',
@@ -47,6 +64,21 @@ describe('drift and metrics config', () => {
       'interval too short',
       'drift: {sysctl_interval: 1ms}\n',
       /drift\.sysctl_interval: "1ms" is out of range: from 50ms to 1m/,
+    ],
+    [
+      'guarded interval too long',
+      'drift: {sysctl_interval_guarded: 2m}\n',
+      /drift\.sysctl_interval_guarded: "2m" is out of range: from 50ms to 1m/,
+    ],
+    [
+      'guarded interval shorter than the interval',
+      'drift: {sysctl_interval: 2s, sysctl_interval_guarded: 500ms}\n',
+      /drift\.sysctl_interval_guarded: "500ms" is shorter than drift\.sysctl_interval \(2s\)/,
+    ],
+    [
+      'guarded interval shorter than the default interval',
+      'drift: {sysctl_interval_guarded: 50ms}\n',
+      /drift\.sysctl_interval_guarded: "50ms" is shorter than drift\.sysctl_interval \(100ms\)/,
     ],
     [
       'max_repairs zero',

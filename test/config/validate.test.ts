@@ -16,6 +16,7 @@ describe('parseConfig: valid configs', () => {
       drift: {
         schedule: '*/30 * * * * *',
         sysctlIntervalMs: 100,
+        sysctlGuardedIntervalMs: 1_000,
         flap: { maxRepairs: 5, windowMs: 60_000, backoffMs: 1_000, maxBackoffMs: 300_000 },
       },
       metrics: { file: null },

@@ -55,7 +55,7 @@ describe('what a daemon pass reads of its nftables tables', () => {
     expect(ids(watch.toRead(TABLES).read)).toEqual(['arp rs_agent']);
   });
 
-  it('reads every table after readAll (start, reload, the schedule) and once the monitor has ended', () => {
+  it('reads every table after readAll (start, reload) and once the monitor has ended', () => {
     const watch = new NftWatch();
     watch.watched(true);
     pass(watch, FOUND);
@@ -74,6 +74,43 @@ describe('what a daemon pass reads of its nftables tables', () => {
     watch.watched(true);
     watch.remember(Object.fromEntries(ids(read).map((id) => [id, FOUND[id as keyof typeof FOUND]])));
     expect(ids(watch.toRead(TABLES).read)).toEqual(ids(TABLES));
+  });
+
+  it('on the schedule, reads every table only once the last full reading is old enough', () => {
+    let now = 0;
+    const watch = new NftWatch(() => now);
+    watch.watched(true);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES)); // the first, at 0
+    now = 299_999;
+    watch.readAllEvery(300_000);
+    expect(pass(watch, FOUND).read).toEqual([]);
+    now = 300_000;
+    watch.readAllEvery(300_000);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
+    // A pass that read them all for another reason (the monitor ended) counts as one.
+    now = 500_000;
+    watch.watched(false);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
+    watch.watched(true);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES)); // the join's
+    now = 799_999;
+    watch.readAllEvery(300_000);
+    expect(pass(watch, FOUND).read).toEqual([]);
+  });
+
+  it('says whether nft monitor listens, and tells its listeners each time that changes', () => {
+    const watch = new NftWatch();
+    const heard: boolean[] = [];
+    const stop = watch.onListening((on) => heard.push(on));
+    expect(watch.listening).toBe(false);
+    watch.watched(true);
+    watch.watched(true); // joined again without an end in between: no news
+    expect(watch.listening).toBe(true);
+    watch.watched(false);
+    stop();
+    watch.watched(true);
+    expect(heard).toEqual([true, false]);
+    expect(watch.listening).toBe(true);
   });
 
   it('while the metrics read counters, reads the tables whose spec counts on every pass', () => {
@@ -153,6 +190,25 @@ describe('the daemon reads its nftables tables when nft monitor names them', () 
       d.monitors.end('nft', 'signal SIGKILL');
       await d.run(1_500);
     }
+  });
+
+  it('a scheduled pass lists no table while nft monitor listens, but all of them every 5 minutes', async () => {
+    const yaml = YAML.replace('schedule: "0 0 1 1 *"', 'schedule: "*/30 * * * * *"');
+    const d = await daemon.start(yaml, (kernel) => void (kernel.nftInstalled = true));
+    // The first pass loaded both tables: the next reads them back once.
+    d.deleteVip('192.0.2.10');
+    await d.run(10);
+    const listingsPerPass: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const from = d.kernel.commands.length;
+      await d.run(30_000);
+      expect(d.kernel.commands.slice(from).filter((c) => c.startsWith('ip -json -batch'))).toHaveLength(1);
+      listingsPerPass.push(lists(d.kernel.commands, from).length);
+    }
+    // Of 12 scheduled passes (6 minutes), the first 5 minutes after the start's lists the
+    // guard's and the traffic table; the MSS clamp's is not looked at without TUN VIPs.
+    expect(listingsPerPass.filter((n) => n > 0)).toEqual([2]);
+    expect(d.events('repair')).toHaveLength(1);
   });
 
   // nft monitor prints this line (nftables 1.0.6, on its output) when its socket's buffer

@@ -76,7 +76,7 @@ describe('scheduler', () => {
       'net/ipv4/conf/tunl0/rp_filter': '0',
     };
     const fs = { read: (p: string) => values[p] ?? null, write: () => {} };
-    const reread = sysctlReread(fs, 100);
+    const reread = sysctlReread(fs, { ms: 100, guardedMs: 1000 });
     reread.start(ctx);
     reread.afterPass?.(passResultWith({ sysctls: Object.keys(values) }), {} as never);
     await vi.advanceTimersByTimeAsync(250);

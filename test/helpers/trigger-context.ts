@@ -1,5 +1,7 @@
 import type { FouListener } from '../../src/model/host.js';
-import type { PassResult } from '../../src/daemon/pass-result.js';
+import type { PassResult, RanChange } from '../../src/daemon/pass-result.js';
+import type { Change } from '../../src/objects/registry.js';
+import type { ActualNftTable } from '../../src/observe/types.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
 import type { Trigger } from '../../src/daemon/trigger.js';
 import type { TriggerContext } from '../../src/daemon/triggers/trigger-source.js';
@@ -15,11 +17,15 @@ export function recordingContext(scheduler = new Scheduler()) {
 }
 
 // The parts of a pass's result a trigger source reads: the sysctl files the pass read,
-// the GUE listeners its config wants, the backoff's next release.
+// the GUE listeners its config wants, the backoff's next release, the nftables tables it
+// found, what it planned and what of that ran.
 export function passResultWith(parts: {
   sysctls?: string[];
   fou?: FouListener[];
   nextRelease?: number | null;
+  nft?: Record<string, ActualNftTable>;
+  changes?: Change[];
+  ran?: RanChange[];
 }): PassResult {
   return {
     triggers: ['event'],
@@ -28,12 +34,16 @@ export function passResultWith(parts: {
     durationMs: 0,
     reconcile: {
       snapshot: {
-        actual: { sysctls: Object.fromEntries((parts.sysctls ?? []).map((p) => [p, '1'])) },
+        actual: {
+          sysctls: Object.fromEntries((parts.sysctls ?? []).map((p) => [p, '1'])),
+          ...(parts.nft ? { nft: parts.nft } : {}),
+        },
         desired: { parts: { fou: parts.fou ?? [] } },
+        changes: parts.changes ?? [],
       },
       held: [],
     } as unknown as PassResult['reconcile'],
-    ran: [],
+    ran: parts.ran ?? [],
     trips: [],
     released: [],
     unfinished: [],

@@ -301,3 +301,79 @@ describe('the daemon and an nft monitor that has not joined yet', () => {
     }
   }, 120_000);
 });
+
+// The sysctl re-read slows down while the ARP guard is in force and nft monitor listens
+// (drift.sysctl_interval_guarded, a minute here so that a repair in the test's time can only
+// have another cause), and is back at drift.sysctl_interval (100 ms) when either lapses. What
+// is asserted is which trigger repaired a reset `arp_ignore`, never how fast.
+const IGNORE = 'sysctl net.ipv4.conf.eth0.arp_ignore';
+const SLOW_GUARDED =
+  'vips: [192.0.2.10]\ninterfaces: [eth0]\narp: {guard: nftables}\n' +
+  'drift: {schedule: "0 0 1 1 *", sysctl_interval: 100ms, sysctl_interval_guarded: 60s}\n';
+
+describe('the sysctl re-read and the ARP guard', () => {
+  it('re-reads at sysctl_interval until nft monitor listens, then a reset waits while the guard drops ARP; a guard deleted with it brings both back at once; nft monitor ended: 100 ms again', async () => {
+    const realNft = (await execa('sh', ['-c', 'command -v nft'])).stdout.trim();
+    const gates = join(ns.dir, 'gates');
+    ns.writeConfig(SLOW_GUARDED);
+    daemon = new Daemon(ns, heldMonitors(gates, realNft));
+    const d = daemon;
+    await d.waitFor((l) => l.event === 'ready', 20_000);
+    const passes = () =>
+      (JSON.parse(readFileSync(join(ns.stateDir, 'daemon.json'), 'utf8')) as { reconciles: Record<string, number> })
+        .reconciles.event ?? 0;
+    const resetFoundBy = async (trigger: RegExp) => {
+      const from = d.lines.length;
+      await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
+      const repair = await d.waitFor((l) => l.event === 'repair' && l.item === IGNORE, 20_000, from);
+      expect(repair.trigger).toMatch(trigger);
+      expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
+    };
+
+    // nft monitor held back: a flush of the guard would go unheard, so the sysctls are read
+    // at 100 ms.
+    await resetFoundBy(/sysctl/);
+
+    // Joined: the guard is in force and watched. A reset is left to the guarded re-read (a
+    // minute away): what a kernel event's pass may repair meanwhile is no re-read of it.
+    writeFileSync(join(gates, 'open.0'), '');
+    await d.waitFor((l) => l.event === 'watching', 20_000);
+    await quiet(passes);
+    let from = d.lines.length;
+    await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
+    await sleep(2_000);
+    expect(d.lines.slice(from).filter((l) => l.event === 'repair' && String(l.trigger).includes('sysctl'))).toEqual([]);
+    // The guard deleted too: nft monitor's event asks for the pass that repairs both.
+    from = d.lines.length;
+    await ns.exec(['nft', 'delete', 'table', 'arp', 'rs_agent']);
+    const guard = await d.waitFor((l) => l.event === 'repair' && l.item === GUARD, 20_000, from);
+    expect(guard.trigger).toMatch(/event/);
+    expect(await ns.sysctl('net/ipv4/conf/eth0/arp_ignore')).toBe('1');
+    await quiet(passes);
+
+    // nft monitor killed and its successor held back: the re-read is at 100 ms again. The
+    // restart's own pass is let end first, so the reset is the re-read's to find.
+    const pid = Number(readFileSync(join(gates, 'started.0'), 'utf8'));
+    from = d.lines.length;
+    process.kill(pid, 'SIGKILL');
+    await d.waitFor((l) => l.event === 'monitor-ended', 20_000, from);
+    expect(await eventually(async () => existsSync(join(gates, 'started.1')), 20_000)).toBe(true);
+    await quiet(passes);
+    await resetFoundBy(/sysctl/);
+  }, 120_000);
+
+  it('with arp.guard off, re-reads at sysctl_interval whatever sysctl_interval_guarded says', async () => {
+    ns.writeConfig(SLOW_GUARDED.replace('guard: nftables', 'guard: off'));
+    const d = await startDaemon();
+    await d.waitFor((l) => l.event === 'watching' || l.event === 'ready', 20_000);
+    let repair;
+    // A kernel event's pass may repair it first (IPv6 settling on eth0): then again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const from = d.lines.length;
+      await ns.setSysctl('net/ipv4/conf/eth0/arp_ignore', '0');
+      repair = await d.waitFor((l) => l.event === 'repair' && l.item === IGNORE, 20_000, from);
+      if (String(repair.trigger).includes('sysctl')) break;
+    }
+    expect(repair?.trigger).toMatch(/sysctl/);
+  });
+});

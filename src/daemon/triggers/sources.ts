@@ -32,7 +32,10 @@ export function triggerSources(config: Config, seams: SourceSeams): TriggerSourc
   const sources: TriggerSource[] = [
     kernelEvents(logger, seams.startMonitor),
     nftEvents(logger, seams.startMonitor),
-    sysctlReread(agent.sysctlFs, config.drift.sysctlIntervalMs),
+    sysctlReread(agent.sysctlFs, {
+      ms: config.drift.sysctlIntervalMs,
+      guardedMs: config.drift.sysctlGuardedIntervalMs,
+    }),
     listenerReread(seams.readPorts),
     cronSchedule(config.drift.schedule),
     backoffRelease(),

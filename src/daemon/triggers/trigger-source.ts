@@ -11,7 +11,7 @@ export interface TriggerContext {
   request(trigger: Trigger, options?: RequestOptions): void;
   readonly scheduler: Scheduler;
   // What the daemon knows of its nftables tables: nft monitor's events keep it current.
-  readonly nft?: Pick<NftWatch, 'watched' | 'changed' | 'lost'>;
+  readonly nft?: Pick<NftWatch, 'watched' | 'changed' | 'lost' | 'listening' | 'onListening'>;
 }
 
 // Something that notices a reason to look at the host again and asks for a pass: kernel
