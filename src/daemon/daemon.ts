@@ -25,14 +25,6 @@ const DEBOUNCE_MS = 2;
 // passes are spaced out: each would find it drifted again and change nothing. Urgent
 // requests (protection, a backoff's end, a deliberate change) are not.
 const SPACING_MS = 500;
-// The passes that read every nftables table, whatever nft monitor said.
-const LOOK_AT_ALL: readonly Trigger[] = ['start', 'reload'];
-// The schedule's pass reads them all too when the last full reading is this old. Each
-// listing is an `nft` process (two with the ARP guard: it and the traffic counters), about
-// 20 ms of CPU each on a 2-core VM besides the daemon's own for the spawn: on every 30 s
-// pass they were 0.23 of the 0.52 % an idle daemon used, for tables whose every change
-// nft monitor reports while it listens (and that are all read while it does not).
-const SCHEDULE_READS_ALL_MS = 5 * 60_000;
 
 export function loadDaemonConfig(agent: Pick<AgentOptions, 'configPath' | 'allowInsecureConfig'>): Config {
   const config = validate(agent);
@@ -245,10 +237,7 @@ export class Daemon {
   private async pass(triggers: Set<Trigger>): Promise<void> {
     const before = this.stats;
     let result: PassResult;
-    // These passes look at every table; the metrics read the counters after each pass.
-    if (LOOK_AT_ALL.some((t) => triggers.has(t))) this.nft.readAll();
-    else if (triggers.has('schedule')) this.nft.readAllEvery(SCHEDULE_READS_ALL_MS);
-    this.nft.setCounting(Boolean(this.config.metrics.file));
+    this.nft.beforePass(triggers, Boolean(this.config.metrics.file));
     try {
       result = await runPass({
         agent: { ...this.parts.agent, ...this.passAgent.agent, lockSignal: this.abort.signal, nftWatch: this.nft },

@@ -98,6 +98,26 @@ describe('what a daemon pass reads of its nftables tables', () => {
     expect(pass(watch, FOUND).read).toEqual([]);
   });
 
+  it('before a pass: start and reload read every table, the schedule every 5 minutes, an event only what it named', () => {
+    let now = 0;
+    const watch = new NftWatch(() => now);
+    watch.watched(true);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES)); // the first, at 0
+    now = 60_000;
+    watch.beforePass(new Set(['schedule']), false);
+    expect(pass(watch, FOUND).read).toEqual([]);
+    watch.beforePass(new Set(['event']), false);
+    expect(pass(watch, FOUND).read).toEqual([]);
+    watch.beforePass(new Set(['reload', 'event']), false);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
+    now = 360_000;
+    watch.beforePass(new Set(['schedule']), false);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES));
+    // With metrics, the counting tables are read after every pass.
+    watch.beforePass(new Set(['event']), true);
+    expect(pass(watch, FOUND).read).toEqual(ids(TABLES.filter((t) => t.counts)));
+  });
+
   it('says whether nft monitor listens, and tells its listeners each time that changes', () => {
     const watch = new NftWatch();
     const heard: boolean[] = [];
