@@ -29,8 +29,10 @@ afterEach(async () => {
   await ns.destroy();
 });
 
+// The sysctls re-read every 100 ms with the ARP guard in force too, as they are with it off:
+// the guarded cadence has tests of its own (below).
 function config(extra = ''): string {
-  return `vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\ndrift:\n  sysctl_interval: 100ms\n${extra}metrics: {file: ${join(ns.dir, 'rs-agent.prom')}}\n`;
+  return `vips: [192.0.2.10, 192.0.2.11]\ninterfaces: [eth0]\ndrift:\n  sysctl_interval: 100ms\n  sysctl_interval_guarded: 100ms\n${extra}metrics: {file: ${join(ns.dir, 'rs-agent.prom')}}\n`;
 }
 
 async function startDaemon(env: Record<string, string> = {}): Promise<Daemon> {
