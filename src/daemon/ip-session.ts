@@ -15,14 +15,16 @@ import { timeoutFromEnv, TIMEOUT_ENV, type CommandResult, type Runner, type RunO
 // lock held after a killed daemon until it has run, as a batch's own `ip` does.
 //
 // Why a pipe is safe here where ip-batch.ts feeds a file: a batch goes to the session only
-// when it fits PIPE_BUF, and Linux writes that much into a pipe in one piece. Killed while
-// writing it, the daemon has given ip all of the batch or none, never a line cut short.
-// Larger batches still run as their own `ip` reading a file.
+// when it and the request's end line fit PIPE_BUF, and Linux writes that much into a pipe in
+// one piece. Killed while writing it, the daemon has given ip all of the batch or none, never
+// a line cut short. Larger batches still run as their own `ip` reading a file.
 const PIPE_BUF = 4096;
 // Ends every request: `ip` always fails on it, with "Command failed -:N", N its line:
 // output up to that line is the request's whole answer (stderr is merged into stdout, in
 // the order ip wrote them).
 const END_LINE = 'addr show dev ""';
+// The most of a batch that goes to the session: with END_LINE, one write of PIPE_BUF at most.
+const MAX_BATCH = PIPE_BUF - END_LINE.length - 1;
 const SESSION_COMMAND = 'ip -force -json -batch -';
 const SESSION_ARGV = ['sh', '-c', `exec ${SESSION_COMMAND} 2>&1`];
 
@@ -116,17 +118,17 @@ function same(argv: readonly string[], expected: readonly string[]): boolean {
   return argv.length === expected.length && argv.every((a, i) => a === expected[i]);
 }
 
-// The batch file's bytes when they fit PIPE_BUF, else null. Read with pread from 0,
-// leaving the descriptor's offset where a command would start reading.
+// The batch file's bytes when they are MAX_BATCH at most, else null. Read with pread from
+// 0, leaving the descriptor's offset where a command would start reading.
 function readSmall(fd: number): Buffer | null {
-  const buffer = Buffer.alloc(PIPE_BUF + 1);
+  const buffer = Buffer.alloc(MAX_BATCH + 1);
   let length = 0;
   for (;;) {
     const n = readSync(fd, buffer, length, buffer.length - length, length);
     length += n;
     if (n === 0 || length === buffer.length) break;
   }
-  if (length > PIPE_BUF || (length > 0 && buffer[length - 1] !== 10)) return null;
+  if (length > MAX_BATCH || (length > 0 && buffer[length - 1] !== 10)) return null;
   return buffer.subarray(0, length);
 }
 

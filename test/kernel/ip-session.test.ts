@@ -77,9 +77,10 @@ describe('the long-lived ip session', () => {
       expect(ran).toEqual({ exitCode: 0, stdout: '', stderr: '' });
       expect(calls).toEqual([]);
       expect(await vipsOnLo()).toEqual(['127.0.0.1', '192.0.2.10']);
-      // Over 4096 bytes: not one pipe write, so not the session's.
+      // Over 4096 bytes with the request's end line (17 bytes): not one pipe write, so not
+      // the session's. 124 lines of 33 bytes are 4092, 4109 with it.
       const lineText = 'address del 192.0.2.77/32 dev lo\n';
-      const large = batchFile(lineText.repeat(Math.ceil(4097 / lineText.length)));
+      const large = batchFile(lineText.repeat(124));
       await runner.run(IP_BATCH_ARGV, { stdinFile: large, lockFd });
       expect(calls).toEqual([IP_BATCH_ARGV]);
       // Nor a batch of a pass that does not hold this lock.
