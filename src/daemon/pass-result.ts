@@ -1,7 +1,7 @@
 import type { ReconcileResult } from '../agent.js';
 import { itemOf } from '../model/change.js';
 import { tableId } from '../objects/nft-table.js';
-import { ARP_GUARD_TABLE } from '../objects/nft/arp-guard.js';
+import { ARP_GUARD_TABLE, guardInForceAfter } from '../objects/nft/arp-guard.js';
 import type { Change } from '../objects/registry.js';
 import type { Trip } from './flap-backoff.js';
 import type { Trigger } from './trigger.js';
@@ -52,21 +52,15 @@ export function sysctlPathsRead(result: PassResult): string[] | null {
   return result.reconcile ? Object.keys(result.reconcile.snapshot.actual.sysctls) : null;
 }
 
-// Whether the ARP guard is in force after the pass: its table was found as planned and
-// left alone, or the pass loaded it. Not when the pass failed, the guard is off or not
-// wanted (no IPv4 VIP-like address), nft is missing or gave no answer, or its load failed
-// or was held back: then only the sysctls keep ARP for the VIPs unanswered.
+// Whether the ARP guard is in force after the pass (the guard's own rule: arp-guard.ts).
+// Not when the pass could not run.
 export function guardInForce(result: PassResult): boolean {
   const snapshot = result.reconcile?.snapshot;
   if (!snapshot) return false;
-  const id = tableId(ARP_GUARD_TABLE);
-  const planned = snapshot.changes.filter((c) => c.kind === 'nft' && c.table === id);
-  if (planned.length === 0) {
-    const table = snapshot.actual.nft?.[id]?.table;
-    return table?.state === 'intact' && table.holds.length > 0;
-  }
   const applied = new Set(result.ran.filter((r) => r.status === 'applied').map((r) => itemOf(r.change)));
-  return planned.every((c) => c.kind === 'nft' && c.action === 'load' && applied.has(itemOf(c)));
+  return guardInForceAfter(snapshot.changes, snapshot.actual.nft?.[tableId(ARP_GUARD_TABLE)], (c) =>
+    applied.has(itemOf(c)),
+  );
 }
 
 // Whether the gate held back a change that would expose a VIP (an address, a route).
