@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { countVips, createNamespace, deleteNamespace } from './netns.mjs';
 import { plotSvg } from './plot.mjs';
 import { writeShellScripts } from './shell-way.mjs';
@@ -15,6 +16,8 @@ const AGENT_OPS = ['start', 'check', 'stop'];
 // Commands that must cost no more than a converged check: measured at the smallest size.
 const LIGHT_OPS = [['validate'], ['--version'], ['--help']];
 export const AGENT = 'rs-agent';
+// node running only the commands a converged check runs (check-floor.cjs).
+const CHECK_FLOOR = fileURLToPath(new URL('check-floor.cjs', import.meta.url));
 
 // samples[operation][size] = [{ ms, rssKiB }]; returns { summary, samples, rows }.
 export function benchCli({ cli, compare, sizes, runs, shellRunsLarge, work }) {
@@ -49,6 +52,8 @@ function benchAgent(work, name, cli, n, f, record, light) {
     record(`${name} start`, n, measure(work, ns, agent('start')));
     expectVips(ns, n, `${name} start`);
     record(`${name} check`, n, measure(work, ns, agent('check')));
+    // The floor, on the same converged host: once per turn, beside the first build's check.
+    if (light && name === AGENT) record('check floor', n, measure(work, ns, [process.execPath, CHECK_FLOOR]));
     if (light) {
       record(`${name} validate`, n, measure(work, ns, agent('validate')));
       for (const [op] of LIGHT_OPS.slice(1)) record(`${name} ${op}`, n, measure(work, ns, [process.execPath, cli, op]));

@@ -16,6 +16,21 @@ export const FIGURES = [
     goal: 1.3,
     of: (r, a) => ratio(med(r.cli, `${a} check`, 1), med(r.cli, 'node -e 0', 1)),
   },
+  // No goal: how near to node any check can come (check-floor.cjs), and how near this one is.
+  {
+    key: 'floor_over_node',
+    name: "node running the check's commands alone / node -e 0",
+    short: 'floor / node',
+    goal: null,
+    of: (r) => ratio(med(r.cli, 'check floor', 1), med(r.cli, 'node -e 0', 1)),
+  },
+  {
+    key: 'check_over_floor',
+    name: "converged check / node running the check's commands alone",
+    short: 'check / floor',
+    goal: null,
+    of: (r, a) => ratio(med(r.cli, `${a} check`, 1), med(r.cli, 'check floor', 1)),
+  },
   {
     key: 'validate_over_check',
     name: 'validate / check',
@@ -94,8 +109,8 @@ export function figuresOf(results, agent = 'rs-agent') {
 export function printFigures(figures, baseline, compared = null) {
   const rows = FIGURES.map((f) => {
     const value = figures[f.key];
-    const met = typeof value === 'number' ? (value <= f.goal ? 'yes' : 'no') : '-';
-    const row = [f.name, `≤ ${f.goal}`, baseline?.figures[f.key] ?? null];
+    const met = typeof value === 'number' && f.goal !== null ? (value <= f.goal ? 'yes' : 'no') : '-';
+    const row = [f.name, f.goal === null ? '-' : `≤ ${f.goal}`, baseline?.figures[f.key] ?? null];
     return [...row, ...(compared ? [compared[f.key]] : []), value, met];
   });
   const from = baseline ? ` (baseline: ${baseline.date}, ${baseline.commit}, ${baseline.note})` : '';
