@@ -4,6 +4,7 @@
 #
 # Under TCG every process start costs 0.1-0.6 s of emulated CPU (jq alone about 0.5 s), so
 # each observation runs as few processes as it can: one namespace entry, at most one jq.
+. "$(dirname "${BASH_SOURCE[0]}")/json.sh"
 
 # A step's header on the console, with the seconds since the guest script began: where the
 # suite's time goes, read from its console log.

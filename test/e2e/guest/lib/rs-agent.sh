@@ -32,7 +32,6 @@ rs_agent_observed() {
   out=$(rs_agent "$rs" "$@" 2>&1); code=$?
   echo "[$MODE] $rs: rs-agent $*: exit $code" >&2
   [ -n "$out" ] && printf '%s\n' "$out" | sed "s/^/[$rs rs-agent $*] /" >&2
-  emit "$phase" rs-agent "$(jq -cn --arg host "$rs" --arg args "$*" --argjson exit "$code" --arg output "$out" \
-    '{host:$host,args:$args,exit:$exit,output:$output}')"
+  emit "$phase" rs-agent "{\"host\":$(json_string "$rs"),\"args\":$(json_string "$*"),\"exit\":$code,\"output\":$(json_string "$out")}"
   return "$code"
 }

@@ -8,9 +8,9 @@ log() { local up _; read -r up _ < /proc/uptime; echo "e2e [$up]: $*" >&2; }
 now() { local up _; read -r up _ < /proc/uptime; echo "$up"; }
 # emit STEP JSON-OBJECT-BODY: one result line, with the uptime it was made at.
 emit() { echo "{\"step\":\"$1\",\"t\":$(now)${2:+,$2}}"; }
-# A string as a JSON string, as it is (a here-string would add a newline). jq costs ~0.5 s:
-# only for free text such as command output.
-json_str() { printf '%s' "$1" | jq -Rs .; }
+# A string as a JSON string, as it is (lib/json.sh: shell builtins, no jq).
+. "$(dirname "${BASH_SOURCE[0]}")/json.sh"
+json_str() { json_string "$1"; }
 # seconds_since START: now minus an uptime taken earlier, in seconds.
 seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
