@@ -10,9 +10,7 @@ import {
   type Neigh,
   type Requests,
   type Responders,
-  type Route,
   type Tunnelled,
-  type VipAddress,
   answeredOnlyBy,
   neighIsDirector,
   noRealServerArpReply,
@@ -21,6 +19,7 @@ import {
   vip6AsDesigned,
   vipOnDevice,
 } from './properties.js';
+import { type RawRsState, type RsState, rsStateOf } from './rs-state.js';
 
 const modes = modesToRun();
 const ipv4Modes = modes.filter((m) => m === 'dr' || m === 'tun');
@@ -37,15 +36,6 @@ interface RsAgentRun {
   args: string;
   exit: number;
   output: string;
-}
-interface RsState {
-  host: string;
-  ipip_loaded: boolean;
-  ip6_tunnel_loaded: boolean;
-  sysctls: Record<string, number>;
-  tunnels_up: Record<string, boolean>;
-  vip_addrs: VipAddress[];
-  vip_routes: Route[];
 }
 
 let run: ClusterRun;
@@ -65,7 +55,7 @@ function view(mode: Mode) {
     director: () => topology().macs.director!,
     rsMacs: () => Object.fromEntries(realServers.map((rs) => [rs, topology().macs[rs]!])),
     rsAgent: (phase: string, host: string) => get<RsAgentRun>(phase, 'rs-agent', host),
-    rsState: (phase: string, host: string) => get<RsState>(phase, 'rs-state', host),
+    rsState: (phase: string, host: string) => rsStateOf(get<RawRsState>(phase, 'rs-state', host), topology().vip),
   };
 }
 type View = ReturnType<typeof view>;
@@ -371,13 +361,6 @@ interface DaemonRepair {
   repairs: { item: string; trigger: string }[];
 }
 
-interface EncapRsState extends RsState {
-  fou_loaded: boolean;
-  ip_gre_loaded: boolean;
-  ip6_gre_loaded: boolean;
-  fou: string[]; // as ip fou show prints them
-}
-
 describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) configured by rs-agent', (mode) => {
   const v = view(mode);
   const family = mode.startsWith('tun6') ? 6 : 4;
@@ -385,7 +368,7 @@ describe.each(encapModes)('LVS %s cluster (TUN with another encapsulation) confi
   const dev = encap === 'gre' ? (family === 4 ? 'gre0' : 'ip6gre0') : family === 4 ? 'tunl0' : 'ip6tnl0';
   const listener = `port 6080 gue${family === 6 ? ' -6' : ''}`;
   const rsIps = family === 4 ? ['192.0.2.11', '192.0.2.12'] : ['2001:db8:1::11', '2001:db8:1::12'];
-  const state = (phase: string, rs: string) => v.rsState(phase, rs) as EncapRsState;
+  const state = (phase: string, rs: string) => v.rsState(phase, rs);
 
   it('0. rs-agent start succeeds on both real servers, which start without the VIP', () => {
     for (const rs of realServers) expect(v.rsState('before', rs).vip_addrs, rs).toEqual([]);

@@ -57,35 +57,28 @@ observe_neigh() {
 }
 
 # A real server's ARP and rp_filter sysctls on every conf that exists there (read inside its
-# namespace: /proc/sys/net is per network namespace), where the VIP is (addresses with their
-# flags, routes in any table: main-table routes have no "table"), which tunnel modules are
-# loaded, and whether the tunnel devices are up.
+# namespace: /proc/sys/net is per network namespace), which tunnel modules are loaded, its
+# GUE listeners, addresses and routes in any table, as `ip -json` prints them: the host
+# (rs-state.ts) finds the VIP in them. One bash in the namespace reads the files with
+# builtins and runs three `ip`s: under TCG each process costs a fifth of a second or more.
 observe_rs_state() {
-  local phase=$1 rs=$2 sysctls
-  sysctls=$(on "$rs" sh -c 'for c in all default lo eth0 tunl0 gre0; do
+  local phase=$1 rs=$2
+  emit "$phase" rs-state "$(ip netns exec "$rs" bash -c '
+    sysctls= modules= fou=
+    for c in all default lo eth0 tunl0 gre0; do
       for k in arp_ignore arp_announce rp_filter; do
-        f=/proc/sys/net/ipv4/conf/$c/$k; [ -e "$f" ] && echo "\"$c.$k\":$(cat "$f")"
-      done; done' | paste -sd,)
-  emit "$phase" rs-state "$(jq -cn --arg vip "$VIP" --arg host "$rs" \
-    --argjson sysctls "{$sysctls}" \
-    --argjson ipip "$([ -d /sys/module/ipip ] && echo true || echo false)" \
-    --argjson ip6_tunnel "$([ -d /sys/module/ip6_tunnel ] && echo true || echo false)" \
-    --argjson fou_loaded "$([ -d /sys/module/fou ] && echo true || echo false)" \
-    --argjson gre_loaded "$([ -d /sys/module/ip_gre ] && echo true || echo false)" \
-    --argjson gre6_loaded "$([ -d /sys/module/ip6_gre ] && echo true || echo false)" \
-    --argjson fou "$(ip -n "$rs" -json fou show 2>/dev/null || echo '[]')" \
-    --argjson addrs "$(ip -n "$rs" -json addr show)" \
-    --argjson routes "$(ip -n "$rs" -"$FAMILY" -json route show table all)" '
-    {host:$host, ipip_loaded:$ipip, ip6_tunnel_loaded:$ip6_tunnel, sysctls:$sysctls,
-     fou_loaded:$fou_loaded, ip_gre_loaded:$gre_loaded, ip6_gre_loaded:$gre6_loaded,
-     fou:[$fou[] | "port \(.port) \(if has("gue") then "gue" else "ipproto \(.ipproto)" end)\(if .family == "inet6" then " -6" else "" end)"],
-     tunnels_up:[$addrs[] | select(.ifname == "tunl0" or .ifname == "ip6tnl0" or .ifname == "gre0" or .ifname == "ip6gre0")
-                 | {key:.ifname, value:(.flags | index("UP") != null)}] | from_entries,
-     vip_addrs:[$addrs[] | .ifname as $dev | .addr_info[] | select(.local == $vip)
-                | {dev:$dev, prefixlen:.prefixlen, label:.label, nodad:(.nodad // false),
-                   deprecated:(.deprecated // false), noprefixroute:(.noprefixroute // false),
-                   preferred_life_time:.preferred_life_time}],
-     vip_routes:[$routes[] | select(.dst == $vip or .dst == ($vip + "/32") or .dst == ($vip + "/128"))]}')"
+        f=/proc/sys/net/ipv4/conf/$c/$k
+        [ -e "$f" ] && read -r v < "$f" && sysctls="$sysctls${sysctls:+,}\"$c.$k\":$v"
+      done
+    done
+    for m in ipip ip6_tunnel fou ip_gre ip6_gre; do
+      [ -d "/sys/module/$m" ] && t=true || t=false
+      modules="$modules${modules:+,}\"$m\":$t"
+    done
+    fou=$(ip -json fou show 2>/dev/null) || fou=
+    printf "{\"host\":\"%s\",\"sysctls\":{%s},\"modules\":{%s},\"fou\":%s,\"addrs\":%s,\"routes\":%s}" \
+      "$1" "$sysctls" "$modules" "${fou:-[]}" "$(ip -json addr show)" "$(ip -json "-$2" route show table all)"
+  ' bash "$rs" "$FAMILY")"
 }
 
 # capture_start FILE TCPDUMP-ARGS...: records, on every port of the switch, the frames that
