@@ -47,9 +47,16 @@ export interface PassResult {
   backoff: { items: BackoffItem[]; nextRelease: number | null }; // nextRelease: on the scheduler's clock
 }
 
-// The sysctl files the pass read: what the re-read watches until the next pass.
-export function sysctlPathsRead(result: PassResult): string[] | null {
-  return result.reconcile ? Object.keys(result.reconcile.snapshot.actual.sysctls) : null;
+// The sysctl files the pass read, each with the value the pass left it at: what it found, or
+// what it wrote there. What the re-read compares the files with until the next pass: read
+// afresh after the pass instead, a reset made while the pass ran (after it read the file)
+// would be taken for the value to keep.
+export function sysctlsLeft(result: PassResult): Record<string, string | null> | null {
+  if (!result.reconcile) return null;
+  const left = { ...result.reconcile.snapshot.actual.sysctls };
+  for (const { change, status } of result.ran)
+    if (status === 'applied' && change.kind === 'sysctl' && change.path in left) left[change.path] = change.to;
+  return left;
 }
 
 // Whether the ARP guard is in force after the pass (the guard's own rule: arp-guard.ts).

@@ -78,7 +78,7 @@ describe('scheduler', () => {
     const fs = { read: (p: string) => values[p] ?? null, write: () => {} };
     const reread = sysctlReread(fs, { ms: 100, guardedMs: 1000 });
     reread.start(ctx);
-    reread.afterPass?.(passResultWith({ sysctls: Object.keys(values) }), {} as never);
+    reread.afterPass?.(passResultWith({ sysctls: { ...values } }), {} as never);
     await vi.advanceTimersByTimeAsync(250);
     expect(requests).toEqual([]);
     values['net/ipv4/conf/tunl0/rp_filter'] = '1'; // systemd-sysctl's default back: no ARP at stake

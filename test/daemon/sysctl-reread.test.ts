@@ -25,7 +25,7 @@ describe('sysctl re-read on real files', () => {
     const { ctx, requests } = recordingContext();
     const reread = sysctlReread(createSysctlFs(root), { ms: 100, guardedMs: 1000 });
     reread.start(ctx);
-    const sysctls = ['net/ipv4/conf/eth0/arp_ignore', 'net/ipv4/conf/gone/arp_ignore'];
+    const sysctls = { 'net/ipv4/conf/eth0/arp_ignore': '1', 'net/ipv4/conf/gone/arp_ignore': null };
     reread.afterPass?.(passResultWith({ sysctls }), {} as never);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(requests).toEqual([]);
@@ -33,7 +33,8 @@ describe('sysctl re-read on real files', () => {
     await vi.advanceTimersByTimeAsync(101);
     // An ARP sysctl reset: protection is gone, the pass is urgent.
     expect(requests).toEqual([{ trigger: 'sysctl', urgent: true }]);
-    reread.afterPass?.(passResultWith({ sysctls: ['net/ipv4/conf/eth0/arp_ignore'] }), {} as never);
+    // The next pass found the file at 0 (and, here, left it): that is the value kept now.
+    reread.afterPass?.(passResultWith({ sysctls: { 'net/ipv4/conf/eth0/arp_ignore': '0' } }), {} as never);
     await vi.advanceTimersByTimeAsync(500);
     expect(requests).toHaveLength(1);
     reread.stop();
@@ -56,6 +57,51 @@ const guardChange = (action: 'load' | 'delete'): NftChange => ({
   safety: { provides: [], needs: [] },
 });
 const ran = (change: NftChange, status: RanChange['status']): RanChange => ({ change, status, repair: true });
+
+describe('the re-read compares with what the pass left, not with what it reads after', () => {
+  const IGNORE = 'net/ipv4/conf/eth0/arp_ignore';
+  const set = (from: string, to: string): RanChange => ({
+    change: {
+      kind: 'sysctl',
+      action: 'set',
+      path: IGNORE,
+      target: `sysctl ${IGNORE}`,
+      from,
+      to,
+      safety: { provides: [], needs: [] },
+    } as never,
+    status: 'applied',
+    repair: true,
+  });
+  function setup(value: string) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+    const { ctx, requests } = recordingContext();
+    const host = { value };
+    const reread = sysctlReread({ read: () => host.value, write: () => {} }, { ms: 100, guardedMs: 1000 });
+    reread.start(ctx);
+    return { reread, requests, host };
+  }
+
+  it('a reset made while the pass ran, after it read the file, asks for an urgent pass at the first re-read', async () => {
+    // The pass found 1 and changed nothing; the file was reset to 0 before the pass ended.
+    const { reread, requests } = setup('0');
+    reread.afterPass?.(passResultWith({ sysctls: { [IGNORE]: '1' } }), {} as never);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(requests).toEqual([{ trigger: 'sysctl', urgent: true }]);
+    reread.stop();
+  });
+
+  it('a value the pass wrote is the one kept: no pass asked for while the file holds it', async () => {
+    const { reread, requests, host } = setup('1');
+    reread.afterPass?.(passResultWith({ sysctls: { [IGNORE]: '0' }, ran: [set('0', '1')] }), {} as never);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(requests).toEqual([]);
+    host.value = '0';
+    await vi.advanceTimersByTimeAsync(100);
+    expect(requests).toEqual([{ trigger: 'sysctl', urgent: true }]);
+    reread.stop();
+  });
+});
 
 describe('guardInForce: whether a pass left the ARP guard in force', () => {
   it.each([

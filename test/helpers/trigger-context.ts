@@ -20,7 +20,8 @@ export function recordingContext(scheduler = new Scheduler()) {
 // the GUE listeners its config wants, the backoff's next release, the nftables tables it
 // found, what it planned and what of that ran.
 export function passResultWith(parts: {
-  sysctls?: string[];
+  // The sysctl files the pass read: paths (each found at '1') or each with what it found.
+  sysctls?: string[] | Record<string, string | null>;
   fou?: FouListener[];
   nextRelease?: number | null;
   nft?: Record<string, ActualNftTable>;
@@ -35,7 +36,9 @@ export function passResultWith(parts: {
     reconcile: {
       snapshot: {
         actual: {
-          sysctls: Object.fromEntries((parts.sysctls ?? []).map((p) => [p, '1'])),
+          sysctls: Array.isArray(parts.sysctls)
+            ? Object.fromEntries(parts.sysctls.map((p) => [p, '1']))
+            : (parts.sysctls ?? {}),
           ...(parts.nft ? { nft: parts.nft } : {}),
         },
         desired: { parts: { fou: parts.fou ?? [] } },

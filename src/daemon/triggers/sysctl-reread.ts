@@ -1,6 +1,6 @@
 import { sysctlProtects } from '../../objects/sysctl.js';
 import type { SysctlFs, SysctlReader } from '../../system/sysctl-fs.js';
-import { guardInForce, sysctlPathsRead } from '../pass-result.js';
+import { guardInForce, sysctlsLeft } from '../pass-result.js';
 import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 export interface RereadIntervals {
@@ -67,18 +67,15 @@ export function sysctlReread(sysctlFs: SysctlFs, intervals: RereadIntervals): Tr
       closeAll();
       baseline = [];
     },
-    // The values the host has after a pass: the baseline for the next comparison.
+    // The values a pass left the host with: the baseline for the next comparison.
     afterPass(result) {
       if (ctx === null) return;
       guarded = guardInForce(result);
       arm();
-      const paths = sysctlPathsRead(result);
-      if (paths === null) return;
+      const left = sysctlsLeft(result);
+      if (left === null) return;
       closeAll();
-      baseline = paths.map((path) => {
-        const reader = open(path);
-        return { path, reader, value: reader.read() };
-      });
+      baseline = Object.entries(left).map(([path, value]) => ({ path, reader: open(path), value }));
     },
   };
 }
