@@ -50,7 +50,7 @@ fi
 # panic=-1 + -no-reboot: if anything in the VM panics, qemu exits instead of hanging.
 exec qemu-system-x86_64 \
   -nodefaults -no-reboot -display none -monitor none \
-  -accel "${E2E_ACCEL:-tcg}" -cpu "${E2E_CPU:-max}" -smp "${E2E_SMP:-2}" -m 1024 \
+  -accel "${E2E_ACCEL:-tcg}" -cpu "${E2E_CPU:-max}" -smp 2 -m 1024 \
   -nic none \
   -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init E2E_INIT=$init$boot E2E_MODES=${E2E_MODES:-dr,tun,dr6,tun6} E2E_SHELL=${E2E_SHELL:-0} E2E_TRACE=${E2E_TRACE:-0}${E2E_SCRIPT:+ E2E_SCRIPT=$E2E_SCRIPT}${E2E_RS_AGENT:+ E2E_RS_AGENT=$E2E_RS_AGENT}" \
