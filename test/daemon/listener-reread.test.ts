@@ -35,6 +35,12 @@ function setup(tables: ReturnType<typeof fakeTables>) {
   return { scheduler, passes: { triggers }, reread };
 }
 
+function setupSource(tables: ReturnType<typeof fakeTables>) {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  const { ctx, triggers } = recordingContext();
+  return { ctx, source: listenerReread(tables.read), passes: { triggers } };
+}
+
 describe('GUE listener re-read', () => {
   it('a listener deleted asks for one pass; after the pass its absence is the baseline', async () => {
     const tables = fakeTables({ 4: [6080, 53], 6: [6080] });
@@ -61,6 +67,28 @@ describe('GUE listener re-read', () => {
     await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
     expect(passes.triggers()).toEqual(['listener', 'listener']);
     reread.stop();
+  });
+
+  it('a listener deleted while the pass ran (found by it, gone by its end) asks for a pass at the next re-read', async () => {
+    const tables = fakeTables({ 4: [], 6: [] }); // gone before the pass ended
+    const { passes, source, ctx } = setupSource(tables);
+    source.start(ctx);
+    const fou = [{ port: 6080, family: 4 as const }];
+    source.afterPass?.(passResultWith({ fou, actualFou: [{ port: 6080, family: 4, kind: 'gue' }] }), {} as never);
+    await vi.advanceTimersByTimeAsync(LISTENER_INTERVAL_MS + 1);
+    expect(passes.triggers()).toEqual(['listener']);
+    source.stop();
+  });
+
+  it('a port another socket holds, which the pass could not listen on, asks for nothing', async () => {
+    const tables = fakeTables({ 4: [6080], 6: [] }); // a socket that is not a GUE listener
+    const { passes, source, ctx } = setupSource(tables);
+    source.start(ctx);
+    const fou = [{ port: 6080, family: 4 as const }];
+    source.afterPass?.(passResultWith({ fou, actualFou: [] }), {} as never);
+    await vi.advanceTimersByTimeAsync(5 * LISTENER_INTERVAL_MS);
+    expect(passes.triggers()).toEqual([]);
+    source.stop();
   });
 
   it('ports other than the listeners come and go unnoticed', async () => {

@@ -1,7 +1,7 @@
 import type { FouListener } from '../../src/model/host.js';
 import type { PassResult, RanChange } from '../../src/daemon/pass-result.js';
 import type { Change } from '../../src/objects/registry.js';
-import type { ActualNftTable } from '../../src/observe/types.js';
+import type { ActualFou, ActualNftTable } from '../../src/observe/types.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
 import type { Trigger } from '../../src/daemon/trigger.js';
 import type { TriggerContext } from '../../src/daemon/triggers/trigger-source.js';
@@ -23,6 +23,8 @@ export function passResultWith(parts: {
   // The sysctl files the pass read: paths (each found at '1') or each with what it found.
   sysctls?: string[] | Record<string, string | null>;
   fou?: FouListener[];
+  // The GUE listeners the pass found (ip fou show).
+  actualFou?: ActualFou[];
   nextRelease?: number | null;
   nft?: Record<string, ActualNftTable>;
   changes?: Change[];
@@ -40,6 +42,7 @@ export function passResultWith(parts: {
             ? Object.fromEntries(parts.sysctls.map((p) => [p, '1']))
             : (parts.sysctls ?? {}),
           ...(parts.nft ? { nft: parts.nft } : {}),
+          ...(parts.actualFou ? { fou: parts.actualFou } : {}),
         },
         desired: { parts: { fou: parts.fou ?? [] } },
         changes: parts.changes ?? [],

@@ -1,6 +1,7 @@
 import type { Family } from '../../config/address.js';
 import type { FouListener } from '../../model/host.js';
 import { readUdpPorts } from '../../observe/udp-sockets.js';
+import type { PassResult } from '../pass-result.js';
 import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // A GUE listener deleted (`ip fou del`) sends no event: fou is a generic netlink family
@@ -18,13 +19,14 @@ export function listenerReread(readPorts: ReadPorts = readUdpPorts): TriggerSour
   let watched: readonly FouListener[] = [];
   let baseline = '';
   let ctx: TriggerContext | null = null;
-  // Which watched ports have a socket now, as one comparable string ("4:6080 6:6080").
-  const present = (): string => {
+  // Which watched ports have a socket now (or, with `left`, also were left by the pass), as
+  // one comparable string ("4:6080 6:6080").
+  const present = (left: ReadonlySet<string> = new Set()): string => {
     const families = new Set(watched.map((l) => l.family));
     const ports = new Map([...families].map((f) => [f, readPorts(f)]));
     return watched
-      .filter((l) => ports.get(l.family)?.has(l.port) === true)
-      .map((l) => `${l.family}:${l.port}`)
+      .filter((l) => left.has(keyOf(l)) || ports.get(l.family)?.has(l.port) === true)
+      .map(keyOf)
       .join(' ');
   };
   const schedule = () => {
@@ -46,14 +48,30 @@ export function listenerReread(readPorts: ReadPorts = readUdpPorts): TriggerSour
       ctx = null;
     },
     // The GUE listeners the config wants, after a pass: the host's ports now are the
-    // baseline for the next comparison.
+    // baseline for the next comparison, with those the pass left in place counted as there:
+    // one deleted while the pass ran is then found at the next re-read. (Not the pass's
+    // view alone: a port another socket holds, which the pass could not listen on, would
+    // then differ at every re-read.)
     afterPass(result) {
       const listeners = result.reconcile?.snapshot.desired.parts.fou as FouListener[] | undefined;
       if (listeners === undefined) return;
       const before = watched.length;
       watched = listeners;
-      baseline = present();
+      baseline = present(listenersLeft(result));
       if ((before === 0) !== (listeners.length === 0)) schedule();
     },
   };
+}
+
+const keyOf = (l: FouListener): string => `${l.family}:${l.port}`;
+
+// The GUE listeners a pass left: those it found, less those it deleted, and those it added.
+function listenersLeft(result: PassResult): Set<string> {
+  const left = new Set((result.reconcile?.snapshot.actual.fou ?? []).filter((f) => f.kind === 'gue').map(keyOf));
+  for (const { change, status } of result.ran) {
+    if (status !== 'applied' || change.kind !== 'fou') continue;
+    if (change.action === 'add') left.add(keyOf(change));
+    else left.delete(keyOf(change));
+  }
+  return left;
 }
