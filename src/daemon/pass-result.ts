@@ -1,7 +1,7 @@
 import type { ReconcileResult } from '../agent.js';
 import { itemOf } from '../model/change.js';
-import { tableId } from '../objects/nft-table.js';
-import { ARP_GUARD_TABLE, guardInForceAfter } from '../objects/nft/arp-guard.js';
+import { fouKey } from '../model/host.js';
+import { guardInForceAfter } from '../objects/nft/arp-guard.js';
 import type { Change } from '../objects/registry.js';
 import type { Trip } from './flap-backoff.js';
 import type { Trigger } from './trigger.js';
@@ -59,15 +59,25 @@ export function sysctlsLeft(result: PassResult): Record<string, string | null> |
   return left;
 }
 
+// The GUE listeners the pass left, by fouKey: those it found, less those it deleted, plus
+// those it added.
+export function listenersLeft(result: PassResult): Set<string> {
+  const left = new Set((result.reconcile?.snapshot.actual.fou ?? []).filter((f) => f.kind === 'gue').map(fouKey));
+  for (const { change, status } of result.ran) {
+    if (status !== 'applied' || change.kind !== 'fou') continue;
+    if (change.action === 'add') left.add(fouKey(change));
+    else left.delete(fouKey(change));
+  }
+  return left;
+}
+
 // Whether the ARP guard is in force after the pass (the guard's own rule: arp-guard.ts).
 // Not when the pass could not run.
 export function guardInForce(result: PassResult): boolean {
   const snapshot = result.reconcile?.snapshot;
   if (!snapshot) return false;
   const applied = new Set(result.ran.filter((r) => r.status === 'applied').map((r) => itemOf(r.change)));
-  return guardInForceAfter(snapshot.changes, snapshot.actual.nft?.[tableId(ARP_GUARD_TABLE)], (c) =>
-    applied.has(itemOf(c)),
-  );
+  return guardInForceAfter(snapshot.changes, snapshot.actual.nft, (c) => applied.has(itemOf(c)));
 }
 
 // Whether the gate held back a change that would expose a VIP (an address, a route).

@@ -5,7 +5,7 @@ import { ARP_GUARD, VIP_GONE } from '../../model/safety-keys.js';
 import { READ_AGAIN, unreadReason } from '../../observe/nft-read.js';
 import type { ActualNftTable, NftTableState } from '../../observe/types.js';
 import type { PlanContext } from '../kind.js';
-import type { NftChange, NftTableSpec } from '../nft-table.js';
+import { tableId, type NftChange, type NftTableSpec } from '../nft-table.js';
 import { isOwnBaseChain, nftItems, type Json } from './nft-json.js';
 
 // The ARP guard, a second layer of ARP protection that does not depend on the sysctls:
@@ -38,18 +38,20 @@ export function guardApplies(setting: ArpGuardSetting, actual: ActualNftTable | 
 }
 
 // Whether the guard is in force after a pass that planned `changes` on a host where it
-// found the guard's table as `found`: the table was found intact, holding addresses, and
+// found rs-agent's nftables tables as `found`: the guard's table was found intact, holding addresses, and
 // the pass planned nothing for it, or every change it planned for the table was a load
 // that applied. Not when the guard is off or not wanted (no IPv4 VIP-like address), nft
 // is missing or gave no answer, or its load failed or was held back: then only the
 // sysctls keep ARP for the VIPs unanswered.
 export function guardInForceAfter<C extends { kind: string }>(
   changes: readonly C[],
-  found: ActualNftTable | undefined,
+  found: Readonly<Record<string, ActualNftTable>> | undefined,
   applied: (change: C) => boolean,
 ): boolean {
-  const planned = changes.filter((c) => c.kind === 'nft' && (c as unknown as NftChange).table === GUARD_ID);
-  if (planned.length === 0) return found?.table?.state === 'intact' && found.table.holds.length > 0;
+  const id = tableId(ARP_GUARD_TABLE);
+  const planned = changes.filter((c) => c.kind === 'nft' && (c as unknown as NftChange).table === id);
+  const table = found?.[id]?.table;
+  if (planned.length === 0) return table?.state === 'intact' && table.holds.length > 0;
   return planned.every((c) => (c as unknown as NftChange).action === 'load' && applied(c));
 }
 
@@ -149,8 +151,6 @@ function toText(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 
-const GUARD_ID = 'arp rs_agent';
-
 export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   family: 'arp',
   name: 'rs_agent',
@@ -163,7 +163,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   // No IPv4 VIP-like address (a v6-only host): nothing to guard.
   want: (setting, { actual, exposed }: PlanContext) => {
     const holds = guardElements(exposed);
-    return guardApplies(setting, actual.nft?.[GUARD_ID]) && holds.length > 0 ? { holds } : null;
+    return guardApplies(setting, actual.nft?.[tableId(ARP_GUARD_TABLE)]) && holds.length > 0 ? { holds } : null;
   },
   // Once nothing desired asks for it, it stays while a VIP-like address remains, covering
   // exactly those (arp.guard off: the operator said so, it goes).
@@ -176,7 +176,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   // refusal): the guard is neither checked nor loaded this pass. Reported, not a reason to
   // hold a VIP back: the sysctls keep ARP suppressed, as they do where nft is missing.
   problems: (setting, { actual, exposed }) => {
-    const unread = unreadReason(actual.nft?.[GUARD_ID]);
+    const unread = unreadReason(actual.nft?.[tableId(ARP_GUARD_TABLE)]);
     if (setting !== 'auto' || unread === null || guardElements(exposed).length === 0) return [];
     return [
       {
