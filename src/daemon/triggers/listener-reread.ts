@@ -1,7 +1,7 @@
 import type { Family } from '../../config/address.js';
-import type { FouListener } from '../../model/host.js';
+import { fouKey, type FouListener } from '../../model/host.js';
 import { readUdpPorts } from '../../observe/udp-sockets.js';
-import type { PassResult } from '../pass-result.js';
+import { listenersLeft } from '../pass-result.js';
 import type { TriggerContext, TriggerSource } from './trigger-source.js';
 
 // A GUE listener deleted (`ip fou del`) sends no event: fou is a generic netlink family
@@ -20,13 +20,13 @@ export function listenerReread(readPorts: ReadPorts = readUdpPorts): TriggerSour
   let baseline = '';
   let ctx: TriggerContext | null = null;
   // Which watched ports have a socket now (or, with `left`, also were left by the pass), as
-  // one comparable string ("4:6080 6:6080").
+  // one comparable string of their keys.
   const present = (left: ReadonlySet<string> = new Set()): string => {
     const families = new Set(watched.map((l) => l.family));
     const ports = new Map([...families].map((f) => [f, readPorts(f)]));
     return watched
-      .filter((l) => left.has(keyOf(l)) || ports.get(l.family)?.has(l.port) === true)
-      .map(keyOf)
+      .filter((l) => left.has(fouKey(l)) || ports.get(l.family)?.has(l.port) === true)
+      .map(fouKey)
       .join(' ');
   };
   const schedule = () => {
@@ -61,17 +61,4 @@ export function listenerReread(readPorts: ReadPorts = readUdpPorts): TriggerSour
       if ((before === 0) !== (listeners.length === 0)) schedule();
     },
   };
-}
-
-const keyOf = (l: FouListener): string => `${l.family}:${l.port}`;
-
-// The GUE listeners a pass left: those it found, less those it deleted, and those it added.
-function listenersLeft(result: PassResult): Set<string> {
-  const left = new Set((result.reconcile?.snapshot.actual.fou ?? []).filter((f) => f.kind === 'gue').map(keyOf));
-  for (const { change, status } of result.ran) {
-    if (status !== 'applied' || change.kind !== 'fou') continue;
-    if (change.action === 'add') left.add(keyOf(change));
-    else left.delete(keyOf(change));
-  }
-  return left;
 }
