@@ -127,7 +127,7 @@ run_mode() {
 
 # TUN6's optional negative control (DESIGN.md §2): the director's VIP made a preferred address
 # again, so the director picks it as the outer source of tunnelled packets, and every real
-# server, holding the VIP itself, drops them. Few requests: each unanswered one waits 2 s.
+# server, holding the VIP itself, drops them. Few requests: each waits out 3 s unanswered.
 director_vip_preferred() {
   step "---" "director VIP preferred (TUN6 negative control)"
   ip -n director -6 addr change "$VIP/128" dev eth0 nodad preferred_lft forever

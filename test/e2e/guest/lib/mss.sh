@@ -71,7 +71,7 @@ mss_case() {
   echo 'tunnel: {mss: off}' >> /run/rs-e2e/rs2.yaml
   rs_agent_observed mss-off rs2 start
   observe_nft mss-off rs2
-  observe_upload mss-off 6
+  observe_upload mss-off 3
   rs_agent_config rs2 "$mode"
   rs_agent_observed mss-again rs2 start
   observe_upload mss-again 60
