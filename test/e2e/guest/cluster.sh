@@ -21,17 +21,28 @@ REQUESTS=12
 # E2E_TRACE=1: every command, timestamped, on the console.
 if [ "${E2E_TRACE:-0}" = 1 ]; then PS4='+ ${EPOCHREALTIME} '; set -x; fi
 
+# Every real server's rs-agent start at once, as a fleet's servers boot: under TCG each start
+# is seconds of emulated CPU, and the VM has two. What each one printed (its observation, its
+# console lines) is kept apart and printed whole once all have ended, in the servers' order.
 start_real_servers() {
-  local rs code=0
-  for rs in $REAL_SERVERS; do rs_agent_observed start "$rs" start || code=1; done
+  local rs code=0 pids=()
+  for rs in $REAL_SERVERS; do
+    rs_agent_observed start "$rs" start > "/run/rs-e2e/start-$rs.out" 2> "/run/rs-e2e/start-$rs.err" &
+    pids+=("$!")
+  done
+  for rs in "${pids[@]}"; do wait "$rs" || code=1; done
+  for rs in $REAL_SERVERS; do cat "/run/rs-e2e/start-$rs.err" >&2; cat "/run/rs-e2e/start-$rs.out"; done
   return $code
 }
 
 # Where the VIP is on a real server right now (lo for DR, tunl0/ip6tnl0 for TUN, if rs-agent
 # did its job).
 vip_dev() {
-  on "$1" ip -json addr show | jq -r --arg vip "$VIP" \
-    '[.[] | select(any(.addr_info[]; .local == $vip)) | .ifname][0] // empty'
+  local out dev=
+  # "1: lo    inet 192.0.2.100/32 scope global lo:0 ...", one line per address.
+  out=$(ip -n "$1" -o addr show to "$VIP")
+  [ -n "$out" ] && read -r _ dev _ <<<"$out"
+  echo "$dev"
 }
 
 run_mode() {

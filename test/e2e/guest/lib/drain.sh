@@ -46,27 +46,47 @@ request_counts() {
 # Seconds since T0.
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Waits until the last N requests of a log were all answered (keepalived has settled).
+# Waits (up to 60 s) until the last N requests of a log were all answered (keepalived has
+# settled). Builtins only, as in lib/wait.sh: it looks ten times a second.
 requests_settled() {
-  local log=$1 n=$2 i
-  for i in $(seq 600); do
-    [ "$(tail -n "$n" "$log" | awk '$3 != "-"' | wc -l)" = "$n" ] && return 0
+  local log=$1 n=$2 end=$((${EPOCHREALTIME%.*} + 60)) lines line settled
+  while ((${EPOCHREALTIME%.*} < end)); do
+    mapfile -t lines <"$log"
+    if ((${#lines[@]} >= n)); then
+      settled=true
+      for line in "${lines[@]: -n}"; do [[ $line == *' -' ]] && settled=false; done
+      [ "$settled" = true ] && return 0
+    fi
     sleep 0.1
   done
   return 1
 }
 
-# rs1's weight for VIP:PORT (default 80) as IPVS has it now.
+# Whether a request of LOG sent at FROM (an $EPOCHREALTIME) or later was answered by NAME.
+answered_since() { # LOG NAME FROM
+  local start end body from
+  usec "$3"; from=$USEC
+  while read -r start end body; do
+    [ "$body" = "$2" ] || continue
+    usec "$start"; ((USEC >= from)) && return 0
+  done <"$1"
+  return 1
+}
+
+# rs1's weight for VIP:PORT (default 80) as IPVS has it now ("  -> RIP:PORT Route WEIGHT ...").
 rs1_weight() {
-  local port=${1:-80}
-  on director ipvsadm -Ln -t "$VIP:$port" | awk -v rs="$(host_ip rs1):$port" '$2 == rs { print $4 }'
+  local port=${1:-80} rip addr weight
+  rip=$(host_ip4 rs1)
+  while read -r _ addr _ weight _; do
+    [ "$addr" = "$rip:$port" ] && echo "$weight"
+  done < <(on director ipvsadm -Ln -t "$VIP:$port")
 }
 
 # Waits until rs1's weight (on VIP:PORT, default 80) is W (at most 120 s: under TCG rs-agent drain alone has taken
 # 40 s to set the drain); prints how long it took (s), or "null".
 wait_weight() {
-  local w=$1 port=${2:-80} t0=$EPOCHREALTIME
-  while [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do
+  local w=$1 port=${2:-80} t0=$EPOCHREALTIME end=$((${EPOCHREALTIME%.*} + 120))
+  while ((${EPOCHREALTIME%.*} < end)); do
     if [ "$(rs1_weight "$port")" = "$w" ]; then since "$t0"; return; fi
     sleep 0.1
   done
@@ -74,12 +94,15 @@ wait_weight() {
 }
 
 # rs-agent run on a real server, in the background; waits until it is ready.
-start_watcher() {
-  local rs=$1 log=/run/rs-e2e/$1-run.log t0=$EPOCHREALTIME
-  rs_agent "$rs" run > "$log" 2>&1 &
-  # Up to 120 s: under TCG a watcher started right after rs-agent start has taken over 30 s.
-  while ! grep -q '"event":"ready"' "$log" && [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do sleep 0.1; done
-  eval "WATCHER_$rs=\$(jq -r .pid /run/rs-agent-$rs/daemon.json)"
+# Several hosts' watchers start side by side, each then waited for.
+start_watcher() { # HOST...
+  local rs
+  for rs in "$@"; do rs_agent "$rs" run >"/run/rs-e2e/$rs-run.log" 2>&1 & done
+  for rs in "$@"; do
+    # Up to 120 s: under TCG a watcher started right after rs-agent start has taken over 30 s.
+    wait_for_line "/run/rs-e2e/$rs-run.log" '*"event":"ready"*' 120
+    eval "WATCHER_$rs=\$(rs_agent_daemon_pid $rs)"
+  done
 }
 stop_watcher() {
   local pid
@@ -101,8 +124,9 @@ drain_case() {
     cp "/run/rs-e2e/$rs.yaml" "/run/rs-e2e/$rs.yaml.saved"
     printf 'health: {listen: "%s:9100"}\ndrain: {quiet: 3, timeout: 120, file: /run/rs-e2e/%s-drain}\n' \
       "$(host_ip "$rs")" "$rs" >> "/run/rs-e2e/$rs.yaml"
-    start_watcher "$rs"
   done
+  # shellcheck disable=SC2086 # the hosts, one word each
+  start_watcher $REAL_SERVERS
   ip netns exec rs1 python3 "$GUEST_DIR/lib/download.py" serve "$DRAIN_PORT" "$DOWNLOAD_BYTES" > /dev/null &
   SERVER_PIDS="$SERVER_PIDS $!"
   # keepalived in place of the plain ipvsadm service: checkers only (-C), no VRRP.
@@ -129,16 +153,15 @@ drain_case() {
   on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" "$hold" \
     > /run/rs-e2e/download.json 2> /run/rs-e2e/download.err &
   dlpid=$!
-  for i in $(seq 300); do grep -q receiving /run/rs-e2e/download.err && break; sleep 0.1; done
   # null: no byte had arrived after 30 s (the test fails on it)
-  times="\"receiving\":$(grep -q receiving /run/rs-e2e/download.err && since "$t0" || echo null)"
+  times="\"receiving\":$(wait_for_line /run/rs-e2e/download.err '*receiving*' 30 && since "$t0" || echo null)"
   wait_weight 0 > /run/rs-e2e/weight0 &
   local weight0_pid=$!
   times="$times,\"drain\":$(since "$t0")"
   local drain_t=$EPOCHREALTIME
   rs_agent rs1 drain > /run/rs-e2e/drain.out 2>&1 &
   local drain_pid=$!
-  while kill -0 "$drain_pid" 2>/dev/null && ! grep -q '^draining: ' /run/rs-e2e/drain.out; do sleep 0.1; done
+  while kill -0 "$drain_pid" 2>/dev/null && ! file_has /run/rs-e2e/drain.out 'draining: *'; do sleep 0.1; done
   times="$times,\"drain_sampled\":$(since "$t0")"
   rm -f "$hold"
   wait "$drain_pid"; drain_code=$?
@@ -172,10 +195,7 @@ drain_case() {
   rs_agent rs1 undrain > /dev/null 2>&1
   back_s=$(wait_weight 1)
   # Until rs1 answers again (or 20 s), then a few more requests.
-  for i in $(seq 200); do
-    awk -v from="$undrain_t" '$1 >= from && $3 == "rs1" { found = 1 } END { exit !found }' "$log" && break
-    sleep 0.1
-  done
+  for i in $(seq 200); do answered_since "$log" rs1 "$undrain_t" && break; sleep 0.1; done
   sleep 2
   rm -f "$flag"; wait "$REQUEST_LOOP"
   emit drain requests "$(request_counts "$log" "$t0")"

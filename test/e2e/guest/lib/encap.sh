@@ -82,13 +82,22 @@ encap_naive_start() {
 
 # Whether the piece encap_drift takes away is in place on RS: the GUE listener of the
 # family listed by ip fou show, or the GRE device up.
+# One `ip` a look and builtins to read it: the daemon's repair is timed by how soon this sees
+# it, and jq after each `ip` took half a second under TCG.
 encap_in_place() {
-  local rs=$1 mode=$2
+  local rs=$1 mode=$2 out listener family=inet
+  [ "$FAMILY" = 6 ] && family=inet6
   case $(encap_of "$mode") in
-    gue) ip -n "$rs" -json fou show | jq -e --argjson port "$GUE_PORT" \
-           --arg family "$([ "$FAMILY" = 6 ] && echo inet6 || echo inet)" \
-           'any(.[]; .port == $port and .family == $family)' >/dev/null ;;
-    gre) ip -n "$rs" -json link show "$(encap_dev "$mode")" | jq -e '.[0].flags | index("UP") != null' >/dev/null ;;
+    gue)
+      # [{"port":6080,"gue":null,"family":"inet"},...]: one listener a line.
+      out=$(ip -n "$rs" -json fou show) || return 1
+      while IFS= read -r listener; do
+        [[ $listener =~ \"port\":$GUE_PORT[,}] && $listener == *"\"family\":\"$family\""* ]] && return 0
+      done <<<"${out//\},\{/$'\n'}"
+      return 1 ;;
+    gre)
+      out=$(ip -n "$rs" -json link show "$(encap_dev "$mode")") || return 1
+      [[ $out =~ \"flags\":\[([^]]*)\] && ${BASH_REMATCH[1]} == *'"UP"'* ]] ;;
   esac
 }
 
@@ -99,19 +108,20 @@ encap_in_place() {
 # status and its repair lines.
 encap_daemon_repair() {
   local rs=$1 mode=$2 config=/run/rs-e2e/$1.yaml log=/run/rs-e2e/$1-run.log
-  local job pid ready=false repaired=false t0 t1 deadline code i
+  local job pid ready=false repaired=false t0 t1 deadline code
   cp "$config" "$config.saved"
   echo 'drift: {schedule: "0 0 1 1 *"}' >> "$config"
   rs_agent "$rs" run > "$log" 2>&1 &
   job=$!
-  for i in $(seq 300); do grep -q '"event":"ready"' "$log" && { ready=true; break; }; sleep 0.1; done
+  wait_for_line "$log" '*"event":"ready"*' 30 && ready=true
   # A ready said before every monitor had joined, or before the passes their joins asked for
   # had run (under load), is followed by "watching" once both have happened. The drift comes
   # after it, so that a join's pass cannot be what repairs it.
-  if grep '"event":"ready"' "$log" | grep -q -e not_watching -e passes_pending; then
-    for i in $(seq 600); do grep -q '"event":"watching"' "$log" && break; sleep 0.1; done
+  if file_has "$log" '*"event":"ready"*not_watching*' || file_has "$log" '*"event":"ready"*passes_pending*'; then
+    wait_for_line "$log" '*"event":"watching"*' 60
   fi
-  pid=$(jq -r .pid "/run/rs-agent-$rs/daemon.json")
+  # No pid read (the daemon gone already): the job itself, so that the wait below ends.
+  pid=$(rs_agent_daemon_pid "$rs") || pid=$job
   t0=$(date +%s%N)
   case $(encap_of "$mode") in
     gue) ip -n "$rs" fou del port "$GUE_PORT" $(fou_family_arg) ;;

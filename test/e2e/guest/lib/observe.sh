@@ -3,8 +3,9 @@
 # host decides what must hold, so every property is asserted in one readable place.
 #
 # Under TCG every process start costs 0.1-0.6 s of emulated CPU (jq alone about 0.5 s), so
-# each observation runs as few processes as it can: one namespace entry, at most one jq.
+# each observation runs as few processes as it can: one namespace entry, bash to read it.
 . "$(dirname "${BASH_SOURCE[0]}")/json.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 # A step's header on the console, with the seconds since the guest script began: where the
 # suite's time goes, read from its console log.
@@ -54,11 +55,14 @@ observe_arping() {
   emit "$phase" arping "{\"macs\":[$macs]}"
 }
 
-# The client's neighbour entry for the VIP: the MAC its kernel sends VIP traffic to.
+# The client's neighbour entry for the VIP: the MAC its kernel sends VIP traffic to, and the
+# entry's state (["REACHABLE"]); null for either when there is none. Read with builtins.
 observe_neigh() {
-  local phase=$1
-  emit "$phase" neigh "$(ip -n client -json neigh show "$VIP" dev eth0 \
-    | jq -c '{lladdr:(.[0].lladdr // null), state:(.[0].state // null)}')"
+  local phase=$1 out lladdr=null state=null
+  out=$(ip -n client -json neigh show "$VIP" dev eth0)
+  [[ $out =~ \"lladdr\":(\"[^\"]*\") ]] && lladdr=${BASH_REMATCH[1]}
+  [[ $out =~ \"state\":(\[[^]]*\]) ]] && state=${BASH_REMATCH[1]}
+  emit "$phase" neigh "{\"lladdr\":$lladdr,\"state\":$state}"
 }
 
 # A real server's ARP and rp_filter sysctls on every conf that exists there (read inside its
@@ -93,10 +97,10 @@ observe_rs_state() {
 # (ip netns exec, not the "on" function: a backgrounded function is a subshell, and $! would
 # be that shell, not the process to stop.)
 capture_start() {
-  local out=$1 i; shift
+  local out=$1; shift
   ip netns exec sw tcpdump -i any -Q in -n -l "$@" > "$out" 2> "$out.err" &
   CAPTURE_PID=$!
-  for i in $(seq 300); do grep -q 'listening on' "$out.err" && break; sleep 0.1; done
+  wait_for_line "$out.err" '*listening on*' 30 || :
 }
 capture_stop() {
   # SIGTERM, not SIGINT: background jobs of a non-interactive shell start with SIGINT ignored.
@@ -109,13 +113,13 @@ capture_stop() {
 # that window, however short.
 observe_arp_during() {
   local phase=$1; shift
-  local cap=/run/arp-$MODE-$phase.txt probes=/run/arp-$MODE-$phase.probes prober code i
+  local cap=/run/arp-$MODE-$phase.txt probes=/run/arp-$MODE-$phase.probes prober code
   # Replies only (ARP opcode 2, filtered in the kernel: the requests would be most of the
   # traffic).
   capture_start "$cap" -e 'arp and arp[6:2] = 2'
   ip netns exec client python3 "$GUEST_DIR/lib/arp-prober.py" eth0 "$(host_ip client)" "$VIP" 5 > "$probes" &
   prober=$!
-  for i in $(seq 300); do grep -q ready "$probes" && break; sleep 0.1; done
+  wait_for_line "$probes" '*ready*' 30 || :
   sleep 0.5
   "$@"; code=$?
   sleep 0.5

@@ -13,6 +13,15 @@ rs_agent() {
   esac
 }
 
+# rs_agent_daemon_pid HOST: the pid of rs-agent run on HOST, from the daemon file it writes
+# (indented JSON, "pid": N on a line of its own), read with builtins (jq costs half a
+# second under TCG).
+rs_agent_daemon_pid() {
+  local lines=()
+  mapfile -t lines <"/run/rs-agent-$1/daemon.json"
+  [[ ${lines[*]} =~ \"pid\":\ *([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+
 # The config a real server gets: the mode (dr6 and tun6 are dr and tun with an IPv6 VIP;
 # tun-gue, tun6-gre, ... are tun with the VIP's encap), the VIP, the NIC facing the director.
 rs_agent_config() {
