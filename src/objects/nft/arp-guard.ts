@@ -48,9 +48,8 @@ export function guardInForceAfter<C extends { kind: string }>(
   found: Readonly<Record<string, ActualNftTable>> | undefined,
   applied: (change: C) => boolean,
 ): boolean {
-  const id = tableId(ARP_GUARD_TABLE);
-  const planned = changes.filter((c) => c.kind === 'nft' && (c as unknown as NftChange).table === id);
-  const table = found?.[id]?.table;
+  const planned = changes.filter((c) => c.kind === 'nft' && (c as unknown as NftChange).table === GUARD_ID);
+  const table = found?.[GUARD_ID]?.table;
   if (planned.length === 0) return table?.state === 'intact' && table.holds.length > 0;
   return planned.every((c) => (c as unknown as NftChange).action === 'load' && applied(c));
 }
@@ -163,7 +162,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   // No IPv4 VIP-like address (a v6-only host): nothing to guard.
   want: (setting, { actual, exposed }: PlanContext) => {
     const holds = guardElements(exposed);
-    return guardApplies(setting, actual.nft?.[tableId(ARP_GUARD_TABLE)]) && holds.length > 0 ? { holds } : null;
+    return guardApplies(setting, actual.nft?.[GUARD_ID]) && holds.length > 0 ? { holds } : null;
   },
   // Once nothing desired asks for it, it stays while a VIP-like address remains, covering
   // exactly those (arp.guard off: the operator said so, it goes).
@@ -176,7 +175,7 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   // refusal): the guard is neither checked nor loaded this pass. Reported, not a reason to
   // hold a VIP back: the sysctls keep ARP suppressed, as they do where nft is missing.
   problems: (setting, { actual, exposed }) => {
-    const unread = unreadReason(actual.nft?.[tableId(ARP_GUARD_TABLE)]);
+    const unread = unreadReason(actual.nft?.[GUARD_ID]);
     if (setting !== 'auto' || unread === null || guardElements(exposed).length === 0) return [];
     return [
       {
@@ -190,3 +189,6 @@ export const ARP_GUARD_TABLE: NftTableSpec<ArpGuardSetting> = {
   describe: (holds) => (holds.length > 0 ? `vips4 { ${holds.join(', ')} }` : 'vips4 { }'),
   missing: 'the ARP guard needs nft: install the nftables package, or set arp.guard: off',
 };
+
+// The guard table's key among the tables read (actual.nft) and in its changes: its spec's id.
+const GUARD_ID = tableId(ARP_GUARD_TABLE);
