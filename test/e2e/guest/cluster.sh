@@ -25,12 +25,12 @@ if [ "${E2E_TRACE:-0}" = 1 ]; then PS4='+ ${EPOCHREALTIME} '; set -x; fi
 # is seconds of emulated CPU, and the VM has two. What each one printed (its observation, its
 # console lines) is kept apart and printed whole once all have ended, in the servers' order.
 start_real_servers() {
-  local rs code=0 pids=()
+  local rs pid code=0 pids=()
   for rs in $REAL_SERVERS; do
     rs_agent_observed start "$rs" start > "/run/rs-e2e/start-$rs.out" 2> "/run/rs-e2e/start-$rs.err" &
     pids+=("$!")
   done
-  for rs in "${pids[@]}"; do wait "$rs" || code=1; done
+  for pid in "${pids[@]}"; do wait "$pid" || code=1; done
   for rs in $REAL_SERVERS; do cat "/run/rs-e2e/start-$rs.err" >&2; cat "/run/rs-e2e/start-$rs.out"; done
   return $code
 }

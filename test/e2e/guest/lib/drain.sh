@@ -46,21 +46,18 @@ request_counts() {
 # Seconds since T0.
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Waits (up to 60 s) until the last N requests of a log were all answered (keepalived has
-# settled). Builtins only, as in lib/wait.sh: it looks ten times a second.
-requests_settled() {
-  local log=$1 n=$2 end=$((${EPOCHREALTIME%.*} + 60)) lines line settled
-  while ((${EPOCHREALTIME%.*} < end)); do
-    mapfile -t lines <"$log"
-    if ((${#lines[@]} >= n)); then
-      settled=true
-      for line in "${lines[@]: -n}"; do [[ $line == *' -' ]] && settled=false; done
-      [ "$settled" = true ] && return 0
-    fi
-    sleep 0.1
-  done
-  return 1
+# Whether the last N requests of a log were all answered; builtins only (lib/wait.sh says why).
+last_answered() { # LOG N
+  local lines line
+  mapfile -t lines <"$1"
+  ((${#lines[@]} >= $2)) || return 1
+  for line in "${lines[@]: -$2}"; do [[ $line == *' -' ]] && return 1; done
+  return 0
 }
+
+# Waits (up to 60 s) until the last N requests of a log were all answered (keepalived has
+# settled).
+requests_settled() { poll 60 last_answered "$1" "$2"; }
 
 # Whether a request of LOG sent at FROM (an $EPOCHREALTIME) or later was answered by NAME.
 answered_since() { # LOG NAME FROM
@@ -85,13 +82,10 @@ rs1_weight() {
 # Waits until rs1's weight (on VIP:PORT, default 80) is W (at most 120 s: under TCG rs-agent drain alone has taken
 # 40 s to set the drain); prints how long it took (s), or "null".
 wait_weight() {
-  local w=$1 port=${2:-80} t0=$EPOCHREALTIME end=$((${EPOCHREALTIME%.*} + 120))
-  while ((${EPOCHREALTIME%.*} < end)); do
-    if [ "$(rs1_weight "$port")" = "$w" ]; then since "$t0"; return; fi
-    sleep 0.1
-  done
-  echo null
+  local t0=$EPOCHREALTIME
+  if poll 120 rs1_weight_is "$1" "${2:-80}"; then since "$t0"; else echo null; fi
 }
+rs1_weight_is() { [ "$(rs1_weight "$2")" = "$1" ]; } # W PORT
 
 # rs-agent run on a real server, in the background; waits until it is ready.
 # Several hosts' watchers start side by side, each then waited for.

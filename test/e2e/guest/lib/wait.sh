@@ -16,15 +16,20 @@ file_has() {
   return 1
 }
 
-# wait_for_line FILE PATTERN SECONDS: looks every 0.1 s until a line of FILE matches PATTERN
-# (status 0) or SECONDS have passed (status 1).
-wait_for_line() {
-  local end=$((${EPOCHREALTIME%.*} + $3))
-  until file_has "$1" "$2"; do
+# poll SECONDS CMD...: runs CMD every 0.1 s until it succeeds (status 0) or SECONDS have
+# passed (status 1).
+poll() {
+  local end=$((${EPOCHREALTIME%.*} + $1))
+  shift
+  until "$@"; do
     ((${EPOCHREALTIME%.*} < end)) || return 1
     sleep 0.1
   done
 }
+
+# wait_for_line FILE PATTERN SECONDS: until a line of FILE matches PATTERN (status 0) or
+# SECONDS have passed (status 1).
+wait_for_line() { poll "$3" file_has "$1" "$2"; }
 
 # usec TIME: an $EPOCHREALTIME value (seconds, a point, six digits) as whole microseconds, in
 # the variable USEC (no subshell).
