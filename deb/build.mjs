@@ -129,7 +129,11 @@ function changelogEpoch() {
 
 // The external packages and everything they depend on, resolved through package-lock.json
 // as node resolves them (a nested node_modules first, then each directory above), copied
-// from the installed tree without their docs and type declarations.
+// from the installed tree without what nothing reads at run time: their docs, type
+// declarations, TypeScript sources and source maps (node reads a dependency's map only with
+// --enable-source-maps, which rs-agent never sets; its own stack traces use its bundle's map).
+// A third of the files the package would ship otherwise, each one dpkg writes, syncs and
+// lists on every install, and removes on every removal.
 function copyExternalModules(roots) {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages;
   const found = new Set();
@@ -154,7 +158,7 @@ function copyExternalModules(roots) {
         const rel = relative(join(ROOT, key), src);
         if (rel.split('/')[0] === 'node_modules') return false; // nested packages are copied as their own keys
         // .npmignore is npm's publishing list, read by nothing at run time (lintian: an error).
-        return !/(^|\/)(README|CHANGELOG|LICEN[CS]E)[^/]*$|\.md$|\.d\.[cm]?ts$|(^|\/)\.npmignore$/i.test(rel);
+        return !/(^|\/)(README|CHANGELOG|LICEN[CS]E)[^/]*$|\.md$|\.[cm]?ts$|\.map$|(^|\/)\.npmignore$/i.test(rel);
       },
     });
   }
