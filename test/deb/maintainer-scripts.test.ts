@@ -103,8 +103,8 @@ describe('maintainer scripts', () => {
     writeFileSync(
       bad,
       readFileSync(join(DEB, 'postinst'), 'utf8').replace(
-        'deb-systemd-helper update-state "$unit"',
-        'deb-systemd-helper update-state $units',
+        'deb-systemd-helper debian-installed "$unit"',
+        'deb-systemd-helper debian-installed $units',
       ),
     );
     expect((await execa('shellcheck', ['-s', 'sh', bad], { reject: false })).exitCode).not.toBe(0);
@@ -115,7 +115,8 @@ describe('maintainer scripts', () => {
     expect(r.exitCode).toBe(0);
     expect(r.calls).toEqual([
       ADDUSER,
-      ...each((u) => [`deb-systemd-helper debian-installed ${u}`, `deb-systemd-helper update-state ${u}`]),
+      ...each((u) => [`deb-systemd-helper debian-installed ${u}`]),
+      `deb-systemd-helper update-state ${UNITS.join(' ')}`,
       'systemctl --system daemon-reload',
     ]);
   });
@@ -130,8 +131,8 @@ describe('maintainer scripts', () => {
         `deb-systemd-helper unmask ${u}`,
         `deb-systemd-helper --quiet was-enabled ${u}`,
         `deb-systemd-helper enable ${u}`,
-        `deb-systemd-helper update-state ${u}`,
       ]),
+      `deb-systemd-helper update-state ${UNITS.join(' ')}`,
       'systemctl --system daemon-reload',
       'deb-systemd-invoke try-restart rs-agent-watch.service',
     ]);
@@ -187,7 +188,7 @@ describe('maintainer scripts', () => {
   it('postrm remove reloads systemd and masks the units; the state dir is kept until purge', async () => {
     const r = await run('postrm', ['remove']);
     expect(r.exitCode).toBe(0);
-    expect(r.calls).toEqual(['systemctl --system daemon-reload', ...each((u) => [`deb-systemd-helper mask ${u}`])]);
+    expect(r.calls).toEqual(['systemctl --system daemon-reload', `deb-systemd-helper mask ${UNITS.join(' ')}`]);
     expect(r.run).toContain('rs-agent');
   });
 
@@ -195,7 +196,8 @@ describe('maintainer scripts', () => {
     const r = await run('postrm', ['purge']);
     expect(r.exitCode).toBe(0);
     expect(r.calls).toEqual([
-      ...each((u) => [`deb-systemd-helper purge ${u}`, `deb-systemd-helper unmask ${u}`]),
+      `deb-systemd-helper purge ${UNITS.join(' ')}`,
+      `deb-systemd-helper unmask ${UNITS.join(' ')}`,
       'deluser --system --quiet rs-agent',
     ]);
     expect(r.run).toEqual(['/run:', 'systemd', '/var/lib:']);
