@@ -49,6 +49,7 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; 
 # Whether the last N requests of a log were all answered; builtins only (lib/wait.sh says why).
 last_answered() { # LOG N
   local lines line
+  [ -e "$1" ] || return 1 # the request loop has not written its first line yet
   mapfile -t lines <"$1"
   ((${#lines[@]} >= $2)) || return 1
   for line in "${lines[@]: -$2}"; do [[ $line == *' -' ]] && return 1; done
@@ -88,10 +89,17 @@ wait_weight() {
 rs1_weight_is() { [ "$(rs1_weight "$2")" = "$1" ]; } # W PORT
 
 # rs-agent run on a real server, in the background; waits until it is ready.
-# Several hosts' watchers start side by side, each then waited for.
+# Several hosts' watchers start side by side, each then waited for. The log is emptied
+# here, not by the background job's own redirection: that runs in the child, maybe after
+# the wait below has begun, which then found the last watcher's "ready" in the old log, read
+# that watcher's pid, and the control's kill missed the watcher that ran (it put the VIP
+# back, and the download that must break completed).
 start_watcher() { # HOST...
   local rs
-  for rs in "$@"; do rs_agent "$rs" run >"/run/rs-e2e/$rs-run.log" 2>&1 & done
+  for rs in "$@"; do
+    : >"/run/rs-e2e/$rs-run.log"
+    rs_agent "$rs" run >>"/run/rs-e2e/$rs-run.log" 2>&1 &
+  done
   for rs in "$@"; do
     # Up to 120 s: under TCG a watcher started right after rs-agent start has taken over 30 s.
     wait_for_line "/run/rs-e2e/$rs-run.log" '*"event":"ready"*' 120
@@ -178,7 +186,7 @@ drain_case() {
   times="$times,\"stop\":$(since "$t0")"
   rs_agent rs1 stop > /dev/null 2>&1; stop_code=$?
   times="$times,\"stopped\":$(since "$t0")"
-  sleep 3
+  sleep 1
   rs_agent rs1 start > /dev/null 2>&1; start_code=$?
   times="$times,\"started\":$(since "$t0")"
   start_watcher rs1
@@ -213,8 +221,8 @@ drain_case() {
   request_loop "$flag" "$control_log"
   requests_settled "$control_log" 4
   control_t=$EPOCHREALTIME
-  # It gives up 10 s after its last byte (its VIP gone, nothing more comes), not 30.
-  on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" - 10 \
+  # It gives up 5 s after its last byte (its VIP gone, nothing more comes), not 30.
+  on client python3 "$GUEST_DIR/lib/download.py" fetch "$VIP" "$DRAIN_PORT" "$DOWNLOAD_BYTES" "$DOWNLOAD_RATE" - 5 \
     > /run/rs-e2e/download-control.json &
   dlpid=$!
   # Under TCG python takes seconds to start: the stop comes once the download's
@@ -226,7 +234,8 @@ drain_case() {
   sleep 2
   eval "kill -KILL \$WATCHER_rs1"
   ip -n rs1 addr del "$VIP/32" dev "$(case $mode in dr) echo lo ;; *) echo tunl0 ;; esac)"
-  sleep 8
+  # The requests go on through the outage (keepalived drops rs1 once its check fails).
+  sleep 4
   rs_agent rs1 stop > /dev/null 2>&1
   rm -f "$flag"; wait "$REQUEST_LOOP"
   wait "$dlpid"
