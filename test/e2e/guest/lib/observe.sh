@@ -93,15 +93,17 @@ observe_rs_state() {
 # capture_start FILE TCPDUMP-ARGS...: records, on every port of the switch, the frames that
 # match (each once: -Q in, on the port it came in by; -l: line-buffered, so nothing is lost
 # when it is stopped), and returns once tcpdump listens (waited for up to 30 s: a start
-# under TCG on a busy host is slow). capture_stop ends it.
+# under TCG on a busy host is slow). capture_stop ends it. capture_begin starts it without
+# waiting, for a caller with something else to start meanwhile; capture_listening waits.
 # (ip netns exec, not the "on" function: a backgrounded function is a subshell, and $! would
 # be that shell, not the process to stop.)
-capture_start() {
-  local out=$1; shift
-  ip netns exec sw tcpdump -i any -Q in -n -l "$@" > "$out" 2> "$out.err" &
+capture_begin() {
+  CAPTURE_OUT=$1; shift
+  ip netns exec sw tcpdump -i any -Q in -n -l "$@" > "$CAPTURE_OUT" 2> "$CAPTURE_OUT.err" &
   CAPTURE_PID=$!
-  wait_for_line "$out.err" '*listening on*' 30 || :
 }
+capture_listening() { wait_for_line "$CAPTURE_OUT.err" '*listening on*' 30 || :; }
+capture_start() { capture_begin "$@"; capture_listening; }
 capture_stop() {
   # SIGTERM, not SIGINT: background jobs of a non-interactive shell start with SIGINT ignored.
   kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null
@@ -110,15 +112,17 @@ capture_stop() {
 # Runs a command while the client asks "who has the VIP?" every 5 ms and the switch records
 # every ARP reply entering the bridge; reports how many requests were sent and who answered
 # for the VIP. A real server that holds the VIP before its ARP sysctls are set answers in
-# that window, however short.
+# that window, however short. The capture and the prober start side by side (each takes a
+# second or more to start under TCG); the command runs once both are ready.
 observe_arp_during() {
   local phase=$1; shift
   local cap=/run/arp-$MODE-$phase.txt probes=/run/arp-$MODE-$phase.probes prober code
   # Replies only (ARP opcode 2, filtered in the kernel: the requests would be most of the
   # traffic).
-  capture_start "$cap" -e 'arp and arp[6:2] = 2'
+  capture_begin "$cap" -e 'arp and arp[6:2] = 2'
   ip netns exec client python3 "$GUEST_DIR/lib/arp-prober.py" eth0 "$(host_ip client)" "$VIP" 5 > "$probes" &
   prober=$!
+  capture_listening
   wait_for_line "$probes" '*ready*' 30 || :
   sleep 0.5
   "$@"; code=$?
