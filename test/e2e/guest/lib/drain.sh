@@ -89,17 +89,10 @@ wait_weight() {
 rs1_weight_is() { [ "$(rs1_weight "$2")" = "$1" ]; } # W PORT
 
 # rs-agent run on a real server, in the background; waits until it is ready.
-# Several hosts' watchers start side by side, each then waited for. The log is emptied
-# here, not by the background job's own redirection: that runs in the child, maybe after
-# the wait below has begun, which then found the last watcher's "ready" in the old log, read
-# that watcher's pid, and the control's kill missed the watcher that ran (it put the VIP
-# back, and the download that must break completed).
+# Several hosts' watchers start side by side, each then waited for.
 start_watcher() { # HOST...
   local rs
-  for rs in "$@"; do
-    : >"/run/rs-e2e/$rs-run.log"
-    rs_agent "$rs" run >>"/run/rs-e2e/$rs-run.log" 2>&1 &
-  done
+  for rs in "$@"; do rs_agent_run "$rs"; done
   for rs in "$@"; do
     # Up to 120 s: under TCG a watcher started right after rs-agent start has taken over 30 s.
     wait_for_line "/run/rs-e2e/$rs-run.log" '*"event":"ready"*' 120

@@ -111,10 +111,8 @@ encap_daemon_repair() {
   local job pid ready=false repaired=false t0 t1 deadline code
   cp "$config" "$config.saved"
   echo 'drift: {schedule: "0 0 1 1 *"}' >> "$config"
-  # Emptied here, not by the job's own redirection (start_watcher in drain.sh says why).
-  : > "$log"
-  rs_agent "$rs" run >> "$log" 2>&1 &
-  job=$!
+  rs_agent_run "$rs"
+  job=$RS_AGENT_RUN_JOB
   wait_for_line "$log" '*"event":"ready"*' 30 && ready=true
   # A ready said before every monitor had joined, or before the passes their joins asked for
   # had run (under load), is followed by "watching" once both have happened. The drift comes

@@ -13,6 +13,16 @@ rs_agent() {
   esac
 }
 
+# rs_agent_run HOST: rs-agent run on HOST in the background, its output in
+# /run/rs-e2e/HOST-run.log; RS_AGENT_RUN_JOB is the job's pid. The log is emptied here, not by
+# the job's own redirection: that runs in the child, maybe after the caller has begun waiting
+# on the log for "ready", which would then find the last run's line (and read that run's pid).
+rs_agent_run() {
+  : >"/run/rs-e2e/$1-run.log"
+  rs_agent "$1" run >>"/run/rs-e2e/$1-run.log" 2>&1 &
+  RS_AGENT_RUN_JOB=$!
+}
+
 # rs_agent_daemon_pid HOST: the pid of rs-agent run on HOST, from the daemon file it writes
 # (indented JSON, "pid": N on a line of its own), read with builtins (jq costs half a
 # second under TCG).
